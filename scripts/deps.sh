@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only)
+# Installs every Debian package bpf-profiler needs to build, run and test.
+# Idempotent: skips apt when everything is already present.
+set -euo pipefail
+
+PKGS=(
+  build-essential cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev
+  zlib1g-dev libzstd-dev libssl-dev libcapstone-dev libsqlite3-dev
+  libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev libseccomp-dev
+  libsystemd-dev libinih-dev libcriterion-dev python3 python3-jsonschema
+  bpftrace
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "deps.sh: missing packages (${missing[*]}); run as root to install them" >&2
+  exit 1
+fi
+echo "deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only)
+# The README's test command: installs dependencies, builds, and runs every
+# test — unit tests under ASan/UBSan, then the whole suite (root integration
+# tests load the real BPF programs; without root they are skipped loudly).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh
+jobs=$(nproc)
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$jobs"
+
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DBPFPROF_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$jobs"
+
+echo "== unit tests under ASan/UBSan"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan -L unit --output-on-failure
+
+echo "== all tests"
+ctest --test-dir build --output-on-failure "$@"

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* bpf-profiler: dispatches to the subcommands in user/cmd_*.c. */
+#include <stdio.h>
+#include <string.h>
+#include "commands.h"
+#include "util.h"
+
+static const struct command commands[] = {
+	/* keep in the order `bpf-profiler --help` should list them */
+	{ NULL, NULL, NULL },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: bpf-profiler COMMAND [OPTIONS]\n\n"
+		     "Predicts what dynamically loaded code is about to do, with eBPF.\n\n"
+		     "Commands:\n");
+	for (const struct command *c = commands; c->name; c++)
+		fprintf(out, "  %-10s %s\n", c->name, c->summary);
+	fprintf(out, "\nRun 'bpf-profiler COMMAND --help' for a command's options.\n"
+		     "Exit codes: see docs/cli.md.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("bpf-profiler %s\n", BPFPROF_VERSION);
+		return EXIT_OK;
+	}
+	for (const struct command *c = commands; c->name; c++)
+		if (!strcmp(argv[1], c->name))
+			return c->main(argc - 1, argv + 1);
+	fprintf(stderr, "bpf-profiler: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* Small helpers every module needs: whole-file reads, time. */
+#ifndef BPFPROF_UTIL_H
+#define BPFPROF_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Read a whole file (at most max bytes; -EFBIG past that) into a
+ * NUL-terminated malloc'd buffer. Returns 0 or -errno. */
+int util_read_file(const char *path, size_t max, char **buf, size_t *len);
+/* CLOCK_MONOTONIC / CLOCK_REALTIME in nanoseconds. */
+uint64_t util_now_mono_ns(void);
+uint64_t util_now_real_ns(void);
+
+#endif
