@@ -699,7 +699,7 @@ static __always_inline int dlopen_enter(struct pt_regs *ctx, const char *path, _
 		return 0;
 	}
 	if (st->state == ST_FOLLOW)
-		close_window(st, BP_CLOSE_FOLLOW_DONE);
+		close_window(st, BP_CLOSE_NEXT_DLOPEN);
 	open_window(st, BP_PIVOT_DLOPEN, path, flags, NULL);
 	st->state = ST_LOAD;
 	st->depth = 1;

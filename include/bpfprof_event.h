@@ -76,6 +76,7 @@ enum bp_close_reason {
 	BP_CLOSE_TIMEOUT,         /* T ms passed after return (seen at the next call) */
 	BP_CLOSE_EXIT,            /* thread or process exited inside the window */
 	BP_CLOSE_EXEC,            /* the process exec'ed inside the window */
+	BP_CLOSE_NEXT_DLOPEN,     /* another dlopen began during the follow part */
 };
 
 struct bp_event_hdr {

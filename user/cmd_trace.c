@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "commands.h"
@@ -53,6 +54,7 @@ static void usage(FILE *f)
 "Options:\n"
 "  -p, --pid PID         attach to a running process (and its future children)\n"
 "  -j, --json            one JSON object per line (schemas/trace-event.schema.json)\n"
+"  -o, --output FILE     write events to FILE, not stdout (the command keeps stdout)\n"
 "  -k, --lookback K      calls kept before dlopen (1..%d, default 16)\n"
 "  -m, --follow M        calls watched after dlopen returns (default 32)\n"
 "  -t, --follow-ms T     ... or this many milliseconds (default 200)\n"
@@ -189,6 +191,17 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 	return 0;
 }
 
+/* A pidfd turns readable when the process exits, zombie or not; kill(pid, 0)
+ * would still succeed on a zombie whose parent has not reaped it. */
+static bool process_exited(int pidfd, pid_t pid)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	if (pidfd < 0)
+		return kill(pid, 0) && errno == ESRCH;
+	return poll(&p, 1, 0) > 0;
+}
+
 static void drain(struct trace_ctx *c)
 {
 	struct bp_stats s;
@@ -205,6 +218,7 @@ int cmd_trace_main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "output", required_argument, NULL, 'o' },
 		{ "lookback", required_argument, NULL, 'k' },
 		{ "follow", required_argument, NULL, 'm' },
 		{ "follow-ms", required_argument, NULL, 't' },
@@ -220,18 +234,20 @@ int cmd_trace_main(int argc, char **argv)
 	struct bp_stats stats = { 0 };
 	unsigned long v, attach_pid = 0;
 	char err[256] = "";
-	int opt, ret, status = 0, go_fd = -1, err_fd = -1, exit_code = EXIT_OK;
+	int opt, ret, status = 0, go_fd = -1, err_fd = -1, exit_code = EXIT_OK, pidfd = -1;
+	const char *output_path = NULL;
 	pid_t child = 0;
 	bool child_done = false;
 
 	topts.emit_traced_calls = true;
-	while ((opt = getopt_long(argc, argv, "+p:jk:m:t:vh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+p:jo:k:m:t:vh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 			if (parse_uint(optarg, 4194304, &attach_pid) || !attach_pid)
 				goto bad_value;
 			break;
 		case 'j': c.out.json = true; break;
+		case 'o': output_path = optarg; break;
 		case 'k':
 			if (parse_uint(optarg, BP_LOOKBACK_MAX, &v) || !v)
 				goto bad_value;
@@ -267,6 +283,8 @@ int cmd_trace_main(int argc, char **argv)
 		fprintf(stderr, "bpf-profiler trace: give either -p PID or -- CMD ARGS...\n");
 		return EXIT_USAGE;
 	}
+	if (attach_pid)
+		pidfd = syscall(SYS_pidfd_open, (pid_t)attach_pid, 0);
 	ret = probe_require_tracing(err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "bpf-profiler trace: %s\n", err);
@@ -277,8 +295,12 @@ int cmd_trace_main(int argc, char **argv)
 		return EXIT_NO_PROCESS;
 	}
 
-	c.out.out = stdout;
-	c.out.color = !c.out.json && isatty(STDOUT_FILENO);
+	c.out.out = output_path ? fopen(output_path, "we") : stdout;
+	if (!c.out.out) {
+		fprintf(stderr, "bpf-profiler trace: %s: %s\n", output_path, strerror(errno));
+		return EXIT_FAIL;
+	}
+	c.out.color = !c.out.json && isatty(fileno(c.out.out));
 	topts.filter_traced = true;
 	topts.on_event = on_record;
 	topts.ctx = &c;
@@ -347,7 +369,7 @@ int cmd_trace_main(int argc, char **argv)
 		run_rescans(&c);
 		if (child && waitpid(child, &status, WNOHANG) == child)
 			child_done = true;
-		else if (attach_pid && kill((pid_t)attach_pid, 0) && errno == ESRCH)
+		else if (attach_pid && process_exited(pidfd, (pid_t)attach_pid))
 			child_done = true;
 	}
 	drain(&c);
@@ -365,9 +387,13 @@ out:
 	}
 	if (err_fd >= 0)
 		close(err_fd);
+	if (pidfd >= 0)
+		close(pidfd);
 	tracer_close(c.tracer);
 	window_set_free(c.windows);
 	scorer_free(c.scorer);
+	if (c.out.out && c.out.out != stdout)
+		fclose(c.out.out);
 	return exit_code;
 bad_value:
 	fprintf(stderr, "bpf-profiler trace: invalid value '%s' for -%c\n", optarg, opt);

@@ -211,6 +211,7 @@ const char *decoder_close_reason(unsigned int reason)
 	case BP_CLOSE_TIMEOUT: return "timeout";
 	case BP_CLOSE_EXIT: return "exit";
 	case BP_CLOSE_EXEC: return "exec";
+	case BP_CLOSE_NEXT_DLOPEN: return "next_dlopen";
 	default: return "unknown";
 	}
 }

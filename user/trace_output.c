@@ -105,6 +105,8 @@ void trace_output_window(struct trace_output *o, const struct window *w)
 
 		if (w->ok >= 0)
 			json_object_set_new(j, "ok", json_boolean(w->ok));
+		if (w->dropped)
+			json_object_set_new(j, "calls_not_kept", json_integer(w->dropped));
 		emit_json(o, j);
 		return;
 	}

@@ -110,6 +110,10 @@ static void fill_call(struct window_call *c, const struct bp_call_rec *rec)
 
 static int append(struct window *w, enum window_part part, const struct bp_call_rec *rec)
 {
+	if (w->ncalls[part] == WINDOW_PART_MAX) {
+		w->dropped++;
+		return 0;
+	}
 	if (w->ncalls[part] == w->cap[part]) {
 		size_t cap = w->cap[part] ? w->cap[part] * 2 : 16;
 		struct window_call *n = realloc(w->calls[part], cap * sizeof(*n));
@@ -145,6 +149,8 @@ static void on_open(struct window *w, const struct bp_ev_window_open *e)
 	w->dlopen_flags = e->flags;
 	for (uint32_t i = 0; i < e->nlookback && i < BP_LOOKBACK_MAX; i++)
 		append(w, WINDOW_LOOKBACK, &e->lookback[i]);
+	if (e->hdr.pivot == BP_PIVOT_DLOPEN && !w->path[0])
+		snprintf(w->path, sizeof(w->path), "(main program)"); /* dlopen(NULL) */
 	if (e->hdr.pivot != BP_PIVOT_DLOPEN) {
 		fill_call(&w->pivot_call, &e->pivot_rec);
 		w->ok = 1;

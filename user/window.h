@@ -11,6 +11,10 @@
 
 enum window_part { WINDOW_LOOKBACK, WINDOW_LOAD, WINDOW_FOLLOW, WINDOW_NPARTS };
 
+/* Calls kept per part: a constructor looping on syscalls must not grow a
+ * window without bound; the excess is counted in window.dropped. */
+#define WINDOW_PART_MAX 1024
+
 struct window_call {
 	const char *token;    /* static string from decoder_token() */
 	char arg[128];        /* decoder_describe() */
@@ -29,6 +33,7 @@ struct window {
 	int ok;                    /* 1 loaded, 0 failed, -1 never returned */
 	unsigned int close_reason; /* enum bp_close_reason, 0 = closed by userspace */
 	uint32_t lost;             /* events lost inside the window, as far as known */
+	uint64_t dropped;          /* calls past WINDOW_PART_MAX, not kept */
 	bool uncertain;            /* events may be missing: the verdict must say so */
 	struct window_call pivot_call; /* the call that opened a non-dlopen window */
 	struct window_call *calls[WINDOW_NPARTS];
