@@ -374,6 +374,10 @@ int cmd_trace_main(int argc, char **argv)
 	}
 	drain(&c);
 	tracer_stats(c.tracer, &stats);
+	if (stats.events_lost)
+		fprintf(stderr, "bpf-profiler trace: ring buffer full: %llu events lost; the windows "
+			"they belonged to are marked uncertain (a larger --ringbuf-kb helps)\n",
+			(unsigned long long)stats.events_lost);
 	trace_output_summary(&c.out, &stats, c.nwindows, c.nuncertain,
 			     tracer_libc_count(c.tracer));
 	if (child && child_done)

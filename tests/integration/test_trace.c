@@ -258,3 +258,33 @@ Test(trace, errors_have_documented_exit_codes)
 	waitpid(pid, &status, 0);
 	cr_assert_eq(WEXITSTATUS(status), 3, "not root must exit 3");
 }
+
+Test(trace, sigint_detaches_cleanly_and_prints_a_summary)
+{
+	char out[128];
+	pid_t tr;
+	int status;
+	json_t *events;
+
+	tmp_output(out, sizeof(out), "sigint");
+	tr = fork();
+	if (tr == 0) {
+		setpgid(0, 0); /* our own group: the test runner must not see the signal */
+		execl(BPFPROF_BIN, BPFPROF_BIN, "trace", "--json", "-o", out, "--",
+		      FIXTURE_DIR "/dlopen_loop", "libm.so.6", "30", NULL);
+		_exit(126);
+	}
+	sleep(2);
+	cr_assert_eq(kill(tr, SIGINT), 0);
+	cr_assert_eq(waitpid(tr, &status, 0), tr);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+	events = read_events(out);
+	cr_assert_not_null(find_event(events, "summary", NULL), "no summary after SIGINT");
+	cr_assert_not_null(find_event(events, "dlopen", "libm.so.6"));
+	cr_assert_neq(system("bpftool prog show 2>/dev/null | grep -q uprobe_dlopen"), 0,
+		      "BPF programs left loaded after SIGINT");
+	/* detaching leaves the command running; end it ourselves */
+	system("pkill -f 'dlopen_loop libm.so.6 30'");
+	json_decref(events);
+	unlink(out);
+}
