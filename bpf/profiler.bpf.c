@@ -20,6 +20,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define AF_INET6	10
 #define CLONE_THREAD	0x10000
 #define RING_MASK	(BP_LOOKBACK_MAX - 1)
+#define SIGKILL		9
+#define SIGSTOP		19
 
 /* Set through the skeleton before load (the verifier drops what is off). */
 const volatile bool filter_traced = false;   /* only pids in `traced` */
@@ -30,6 +32,7 @@ const volatile __u32 lookback_k = 16;
 const volatile __u32 follow_m = 32;
 const volatile __u64 follow_ns = 200 * 1000 * 1000ull;
 const volatile __u32 wakeup_batch = 64;
+const volatile bool gate_enabled = false;    /* stop at the first exec mapping in dlopen */
 
 enum window_state { ST_IDLE, ST_LOAD, ST_FOLLOW };
 
@@ -72,6 +75,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct bp_stats);
 } stats SEC(".maps");
+
+/* Files already judged: a hit costs no stop. Written by userspace. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct bp_file_key);
+	__type(value, __u32);
+} verdict_cache SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -433,6 +444,47 @@ static __always_inline void maybe_codeload_pivot(struct task_state *st,
 	start_follow(st);
 }
 
+/* The gate: inside dlopen, the loader's executable mapping of a file is the
+ * last moment before that file's code can run (constructors run after all
+ * mappings and relocations). The signal is delivered when mmap returns. */
+static __always_inline void gate(struct task_state *st, struct bp_call_rec *rec, int fd)
+{
+	struct bp_file_key key = { .dev = rec->arg[2], .ino = rec->arg[3] };
+	struct bp_stats *s = cpu_stats();
+	struct bp_ev_gate *e;
+	__u32 *cached, action;
+
+	if (!gate_enabled)
+		return;
+	cached = bpf_map_lookup_elem(&verdict_cache, &key);
+	if (cached && *cached == BP_VERDICT_ALLOW) {
+		if (s)
+			s->gate_cache_hits++;
+		return;
+	}
+	action = cached && *cached == BP_VERDICT_DENY ? BP_GATE_KILLED : BP_GATE_STOPPED;
+	if (s && action == BP_GATE_KILLED)
+		s->gate_cache_hits++;
+	e = reserve(sizeof(*e), st);
+	if (!e) {
+		/* never stop a process userspace will not hear of: the window is
+		 * already uncertain (a lost event), so its verdict escalates */
+		if (action == BP_GATE_KILLED)
+			bpf_send_signal(SIGKILL);
+		return;
+	}
+	bpf_send_signal(action == BP_GATE_KILLED ? SIGKILL : SIGSTOP);
+	if (s && action == BP_GATE_STOPPED)
+		s->gate_stops++;
+	fill_hdr(&e->hdr, BP_EV_GATE, st);
+	e->fd = fd;
+	e->action = action;
+	e->file = key;
+	e->file_flags = rec->flags;
+	e->pad = 0;
+	submit(e, true);
+}
+
 SEC("tracepoint/syscalls/sys_enter_mmap")
 int tp_mmap(struct trace_event_raw_sys_enter *ctx)
 {
@@ -455,6 +507,8 @@ int tp_mmap(struct trace_event_raw_sys_enter *ctx)
 	else if (rec->flags & (BP_REC_FILE_MEMFD | BP_REC_FILE_DELETED))
 		pivot = BP_PIVOT_EXEC_MEMFD;
 	after_record(st, rec);
+	if (st->state == ST_LOAD && (rec->flags & BP_REC_FILE))
+		gate(st, rec, (int)ARG(4));
 	maybe_codeload_pivot(st, rec, pivot);
 	return 0;
 }

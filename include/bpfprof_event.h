@@ -58,6 +58,7 @@ enum bp_event_type {
 	BP_EV_DLOPEN_RET,    /* dlopen returned: load part ends, follow part begins */
 	BP_EV_WINDOW_CLOSE,  /* follow part complete, timed out or thread exited */
 	BP_EV_EXEC,          /* a (traced) process exec'ed: userspace looks for new libcs */
+	BP_EV_GATE,          /* first executable mapping of a file inside dlopen */
 };
 
 /* Which part of a window a call belongs to. */
@@ -126,6 +127,31 @@ struct bp_ev_proc {
 	char comm[BP_COMM_LEN];
 };
 
+/* What the gate did with a file (the verdict cache's values). */
+enum bp_gate_action {
+	BP_GATE_STOPPED = 1,  /* cache miss: the process was sent SIGSTOP */
+	BP_GATE_ALLOWED,      /* cache hit, allowed: not stopped */
+	BP_GATE_KILLED,       /* cache hit, quarantined: SIGKILL */
+};
+
+/* Kernel-side verdict cache, keyed by the mapped file. */
+struct bp_file_key {
+	__u64 dev;
+	__u64 ino;
+};
+
+#define BP_VERDICT_ALLOW 1
+#define BP_VERDICT_DENY 2
+
+struct bp_ev_gate {
+	struct bp_event_hdr hdr;
+	__s32 fd;      /* the loader's fd: /proc/PID/fd/FD is the file being mapped */
+	__u32 action;  /* enum bp_gate_action */
+	struct bp_file_key file;
+	__u32 file_flags; /* BP_REC_FILE_* */
+	__u32 pad;
+};
+
 /* Per-CPU counters (the `stats` map), summed by userspace. */
 struct bp_stats {
 	__u64 calls_seen;      /* calls recorded in lookback rings */
@@ -135,6 +161,8 @@ struct bp_stats {
 	__u64 windows_closed;
 	__u64 windows_lossy;   /* windows that lost at least one event */
 	__u64 wakeups;
+	__u64 gate_stops;
+	__u64 gate_cache_hits;
 };
 
 #endif

@@ -9,11 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "commands.h"
+#include "gate.h"
 #include "log.h"
+#include "objfile.h"
 #include "probe.h"
 #include "scorer.h"
 #include "trace_output.h"
@@ -28,6 +32,9 @@ struct trace_ctx {
 	struct window_set *windows;
 	struct trace_output out;
 	struct scorer *scorer;
+	struct gate *gate;           /* NULL unless --gate */
+	pid_t child;                 /* the command we started, 0 with -p */
+	bool child_quarantined;      /* we killed it: exit EXIT_QUARANTINED */
 	unsigned long nwindows, nuncertain;
 	uint64_t lost_total;
 	/* processes that exec'ed: their libcs are mapped a little later */
@@ -59,11 +66,18 @@ static void usage(FILE *f)
 "  -m, --follow M        calls watched after dlopen returns (default 32)\n"
 "  -t, --follow-ms T     ... or this many milliseconds (default 200)\n"
 "      --windows-only    do not print calls outside windows\n"
+"      --gate            stop each process at the loader's first executable mapping\n"
+"                        of a file inside dlopen (before any of its code runs),\n"
+"                        judge it, then resume it or kill it (high risk)\n"
+"      --gate-timeout-ms N  longest stop before the fail policy applies (default 2000)\n"
+"      --fail-closed     kill, rather than resume, a process whose gate times out\n"
+"      --quarantine FILE never let FILE run: a load of it is killed at the gate\n"
 "      --ringbuf-kb N    ring buffer size in KiB (power of two, default 4096)\n"
 "      --wakeup-batch N  wake userspace every N events (default 64)\n"
 "  -v, --verbose         more diagnostics on stderr\n"
 "  -h, --help            this help\n\n"
-"Exit status: the traced command's own (128+N if killed by signal N); with -p, 0.\n"
+"Exit status: the traced command's own (128+N if killed by signal N), 77 if it\n"
+"was killed by quarantine; with -p, 0.\n"
 "Errors: 2 usage, 3 privileges, 4 kernel feature missing, 5 no such process,\n"
 "126 command not executable, 127 command not found (docs/cli.md).\n"
 "Ctrl-C detaches cleanly: the ring buffer is drained and a summary printed.\n",
@@ -114,6 +128,63 @@ static void on_window_closed(void *ctx, struct window *w)
 	json_decref(details);
 }
 
+/* While the process is inside dlopen (or stopped at the gate) its mapping of
+ * the object is there to open, whatever happens to the path later. */
+static void open_window_object(struct trace_ctx *c, const struct bp_event_hdr *h)
+{
+	struct window *w = window_set_get(c->windows, h->window_id);
+
+	if (!w || w->file_fd >= 0 || !w->file_ino)
+		return;
+	w->file_fd = objfile_open_mapped(h->pid, w->file_dev, w->file_ino, w->file_path,
+					 sizeof(w->file_path));
+	if (w->file_fd < 0)
+		log_debug("window %llu: cannot open the mapped object: %s",
+			  (unsigned long long)w->id, strerror(-w->file_fd));
+}
+
+/* The kernel stopped the process at the loader's executable mapping of a
+ * file: judge what is known now (lookback, load so far, the file itself)
+ * and resume or kill. A file judged once is cached in the kernel. */
+static void on_gate(struct trace_ctx *c, const struct bp_ev_gate *e)
+{
+	struct window *w = window_set_get(c->windows, e->hdr.window_id);
+	struct verdict v = { 0 };
+	json_t *details = NULL;
+	bool kill_it;
+
+	window_set_on_record(c->windows, e, sizeof(*e), c->lost_total);
+	if (e->action == BP_GATE_KILLED) {
+		c->child_quarantined |= e->hdr.pid == (__u32)c->child;
+		trace_output_gate(&c->out, &e->hdr, w ? w->path : "", "kill", "quarantine list");
+		return;
+	}
+	if (!c->gate)
+		return;
+	gate_hold(c->gate, e->hdr.pid, e->hdr.window_id);
+	if (w && w->file_fd < 0) {
+		char fdpath[64];
+
+		snprintf(fdpath, sizeof(fdpath), "/proc/%u/fd/%d", e->hdr.pid, e->fd);
+		w->file_fd = open(fdpath, O_RDONLY | O_CLOEXEC);
+		w->file_dev = e->file.dev;
+		w->file_ino = e->file.ino;
+	}
+	if (w) {
+		scorer_judge(c->scorer, w, &v, &details);
+		json_decref(details);
+	}
+	kill_it = w && v.level == VERDICT_HIGH;
+	if (kill_it) {
+		w->gate_action = BP_GATE_KILLED;
+		c->child_quarantined |= e->hdr.pid == (__u32)c->child;
+	}
+	tracer_cache_verdict(c->tracer, &e->file, kill_it ? BP_VERDICT_DENY : BP_VERDICT_ALLOW);
+	gate_decide(c->gate, e->hdr.pid, kill_it ? GATE_KILL : GATE_RESUME);
+	trace_output_gate(&c->out, &e->hdr, w ? w->path : "", kill_it ? "kill" : "resume",
+			  w ? verdict_level_name(v.level) : "no window");
+}
+
 static void on_record(void *ctx, const void *data, size_t size)
 {
 	struct trace_ctx *c = ctx;
@@ -131,12 +202,17 @@ static void on_record(void *ctx, const void *data, size_t size)
 
 		/* the path is the window's; the assembler knows it */
 		window_set_on_record(c->windows, data, size, c->lost_total);
+		if (e->handle)
+			open_window_object(c, h);
 		trace_output_dlopen(&c->out, h, window_set_path(c->windows, h->window_id),
 				    e->handle != 0);
 		return;
 	}
 	case BP_EV_EXEC:
 		schedule_rescan(c, h->pid);
+		return;
+	case BP_EV_GATE:
+		on_gate(c, data);
 		return;
 	default:
 		break;
@@ -223,6 +299,10 @@ int cmd_trace_main(int argc, char **argv)
 		{ "follow", required_argument, NULL, 'm' },
 		{ "follow-ms", required_argument, NULL, 't' },
 		{ "windows-only", no_argument, NULL, 'W' },
+		{ "gate", no_argument, NULL, 'G' },
+		{ "gate-timeout-ms", required_argument, NULL, 'T' },
+		{ "fail-closed", no_argument, NULL, 'F' },
+		{ "quarantine", required_argument, NULL, 'Q' },
 		{ "ringbuf-kb", required_argument, NULL, 'R' },
 		{ "wakeup-batch", required_argument, NULL, 'B' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -235,7 +315,10 @@ int cmd_trace_main(int argc, char **argv)
 	unsigned long v, attach_pid = 0;
 	char err[256] = "";
 	int opt, ret, status = 0, go_fd = -1, err_fd = -1, exit_code = EXIT_OK, pidfd = -1;
-	const char *output_path = NULL;
+	const char *output_path = NULL, *quarantine[16];
+	size_t nquarantine = 0;
+	unsigned int gate_timeout_ms = 2000;
+	enum gate_fail gate_fail = GATE_FAIL_OPEN;
 	pid_t child = 0;
 	bool child_done = false;
 
@@ -264,6 +347,22 @@ int cmd_trace_main(int argc, char **argv)
 			topts.follow_ms = v;
 			break;
 		case 'W': topts.emit_traced_calls = false; break;
+		case 'G': topts.gate = true; break;
+		case 'T':
+			if (parse_uint(optarg, 600000, &v) || !v)
+				goto bad_value;
+			gate_timeout_ms = v;
+			break;
+		case 'F': gate_fail = GATE_FAIL_CLOSED; break;
+		case 'Q':
+			if (nquarantine == ARRAY_SIZE(quarantine)) {
+				fprintf(stderr, "bpf-profiler trace: at most %zu --quarantine files\n",
+					ARRAY_SIZE(quarantine));
+				return EXIT_USAGE;
+			}
+			quarantine[nquarantine++] = optarg;
+			topts.gate = true;
+			break;
 		case 'R':
 			if (parse_uint(optarg, 1u << 20, &v) || v < 4 || (v & (v - 1)))
 				goto bad_value;
@@ -311,6 +410,13 @@ int cmd_trace_main(int argc, char **argv)
 		exit_code = EXIT_FAIL;
 		goto out;
 	}
+	/* the watchdog is forked before any BPF fd exists, so it holds none */
+	if (topts.gate && (ret = gate_new(gate_fail, gate_timeout_ms, &c.gate))) {
+		fprintf(stderr, "bpf-profiler trace: cannot start the gate watchdog: %s\n",
+			strerror(-ret));
+		exit_code = EXIT_FAIL;
+		goto out;
+	}
 	if (!attach_pid) {
 		child = spawn_stopped(argv + optind, &go_fd, &err_fd);
 		if (child < 0) {
@@ -326,6 +432,20 @@ int cmd_trace_main(int argc, char **argv)
 		exit_code = ret == -EPERM ? EXIT_PRIVILEGE : EXIT_KERNEL;
 		goto out;
 	}
+	for (size_t i = 0; i < nquarantine; i++) {
+		struct stat st;
+		struct bp_file_key key;
+
+		if (stat(quarantine[i], &st)) {
+			fprintf(stderr, "bpf-profiler trace: --quarantine %s: %s\n", quarantine[i],
+				strerror(errno));
+			exit_code = EXIT_USAGE;
+			goto out;
+		}
+		key.dev = (uint64_t)major(st.st_dev) << 20 | minor(st.st_dev);
+		key.ino = st.st_ino;
+		tracer_cache_verdict(c.tracer, &key, BP_VERDICT_DENY);
+	}
 	/* our own libc (the child's, until it execs) and the target's */
 	tracer_attach_libcs_of(c.tracer, getpid());
 	if (attach_pid) {
@@ -335,6 +455,7 @@ int cmd_trace_main(int argc, char **argv)
 	} else {
 		tracer_trace_pid(c.tracer, child);
 		schedule_rescan(&c, child);
+		c.child = child;
 	}
 
 	signal(SIGINT, on_signal);
@@ -367,6 +488,8 @@ int cmd_trace_main(int argc, char **argv)
 		window_set_expire(c.windows, util_now_mono_ns(), topts.follow_ms * 1000000ull,
 				  c.lost_total);
 		run_rescans(&c);
+		if (c.gate)
+			gate_expire(c.gate, util_now_mono_ns());
 		if (child && waitpid(child, &status, WNOHANG) == child)
 			child_done = true;
 		else if (attach_pid && process_exited(pidfd, (pid_t)attach_pid))
@@ -380,7 +503,9 @@ int cmd_trace_main(int argc, char **argv)
 			(unsigned long long)stats.events_lost);
 	trace_output_summary(&c.out, &stats, c.nwindows, c.nuncertain,
 			     tracer_libc_count(c.tracer));
-	if (child && child_done)
+	if (child && child_done && c.child_quarantined)
+		exit_code = EXIT_QUARANTINED;
+	else if (child && child_done)
 		exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	else if (child) /* detached on Ctrl-C: the command goes on */
 		exit_code = EXIT_OK;
@@ -393,6 +518,7 @@ out:
 		close(err_fd);
 	if (pidfd >= 0)
 		close(pidfd);
+	gate_free(c.gate); /* resumes (or kills, fail-closed) anything still held */
 	tracer_close(c.tracer);
 	window_set_free(c.windows);
 	scorer_free(c.scorer);

@@ -81,6 +81,24 @@ void trace_output_dlopen(struct trace_output *o, const struct bp_event_hdr *h,
 		ok ? "loaded" : "FAILED", paint(o, "\033[0m"));
 }
 
+void trace_output_gate(struct trace_output *o, const struct bp_event_hdr *h, const char *path,
+		       const char *action, const char *reason)
+{
+	if (o->json) {
+		json_t *j = event_base("gate", h);
+
+		json_object_set_new(j, "path", json_string(path));
+		json_object_set_new(j, "action", json_string(action));
+		json_object_set_new(j, "reason", json_string(reason));
+		json_object_set_new(j, "backend", json_string("signal"));
+		json_object_set_new(j, "window", json_integer(h->window_id));
+		emit_json(o, j);
+		return;
+	}
+	fprintf(o->out, "%7u %s=== gate: %s %s (%s)%s\n", h->tid, paint(o, "\033[1m"), action,
+		path, reason, paint(o, "\033[0m"));
+}
+
 json_t *trace_output_tokens(const struct window *w, enum window_part part)
 {
 	json_t *a = json_array();
@@ -137,6 +155,9 @@ void trace_output_verdict(struct trace_output *o, const struct window *w,
 			      "window", (json_int_t)w->id, "path", w->path, "risk", v->risk,
 			      "level", verdict_level_name(v->level), "components", comp,
 			      "missing", missing, "uncertain", v->uncertain);
+		json_object_set_new(j, "action", json_string(w->gate_action == BP_GATE_KILLED ?
+							     "quarantine" : "allow"));
+		json_object_set_new(j, "backend", json_string(w->gate_action ? "signal" : "none"));
 		if (details)
 			json_object_update(j, details);
 		emit_json(o, j);
@@ -152,19 +173,22 @@ void trace_output_verdict(struct trace_output *o, const struct window *w,
 		else
 			fprintf(o->out, "%s%s n/a", c ? ", " : "", verdict_component_name(c));
 	}
-	fprintf(o->out, "]%s\n", v->uncertain ? " uncertain" : "");
+	fprintf(o->out, "]%s%s\n", v->uncertain ? " uncertain" : "",
+		w->gate_action == BP_GATE_KILLED ? " -> QUARANTINED (killed at the gate)" : "");
 }
 
 void trace_output_summary(struct trace_output *o, const struct bp_stats *s,
 			  unsigned long windows, unsigned long uncertain, int libcs)
 {
 	if (o->json) {
-		json_t *j = json_pack("{s:s, s:I, s:I, s:I, s:I, s:i, s:I}", "type", "summary",
+		json_t *j = json_pack("{s:s, s:I, s:I, s:I, s:I, s:i, s:I, s:I, s:I}", "type", "summary",
 				      "events", (json_int_t)s->events_sent,
 				      "lost", (json_int_t)s->events_lost,
 				      "windows", (json_int_t)windows,
 				      "uncertain_windows", (json_int_t)uncertain,
-				      "libcs", libcs, "wakeups", (json_int_t)s->wakeups);
+				      "libcs", libcs, "wakeups", (json_int_t)s->wakeups,
+				      "gate_stops", (json_int_t)s->gate_stops,
+				      "gate_cache_hits", (json_int_t)s->gate_cache_hits);
 		emit_json(o, j);
 		return;
 	}

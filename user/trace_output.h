@@ -22,6 +22,9 @@ void trace_output_window_open(struct trace_output *o, const struct bp_ev_window_
 void trace_output_dlopen(struct trace_output *o, const struct bp_event_hdr *h,
 			 const char *path, bool ok);
 void trace_output_window(struct trace_output *o, const struct window *w);
+/* The gate's action on a stopped process: "resume" or "kill", and why. */
+void trace_output_gate(struct trace_output *o, const struct bp_event_hdr *h, const char *path,
+		       const char *action, const char *reason);
 /* details: the components' explanations (matches, findings, reasons); may be NULL */
 void trace_output_verdict(struct trace_output *o, const struct window *w,
 			  const struct verdict *v, json_t *details);

@@ -100,6 +100,7 @@ int tracer_open(const struct tracer_opts *opts, struct tracer **out, char *err, 
 	t->skel->rodata->filter_traced = opts->filter_traced;
 	t->skel->rodata->emit_traced_calls = opts->emit_traced_calls;
 	t->skel->rodata->pivot_codeload = opts->pivot_codeload;
+	t->skel->rodata->gate_enabled = opts->gate;
 	t->skel->rodata->self_tgid = getpid();
 	t->skel->rodata->lookback_k = opts->lookback_k;
 	t->skel->rodata->follow_m = opts->follow_m;
@@ -261,6 +262,16 @@ int tracer_poll(struct tracer *t, int timeout_ms)
 	return n;
 }
 
+int tracer_cache_verdict(struct tracer *t, const struct bp_file_key *file, unsigned int verdict)
+{
+	__u32 v = verdict;
+
+	if (bpf_map__update_elem(t->skel->maps.verdict_cache, file, sizeof(*file), &v, sizeof(v),
+				 BPF_ANY))
+		return -errno;
+	return 0;
+}
+
 int tracer_stats(struct tracer *t, struct bp_stats *sum)
 {
 	int ncpu = libbpf_num_possible_cpus();
@@ -286,6 +297,8 @@ int tracer_stats(struct tracer *t, struct bp_stats *sum)
 		sum->windows_closed += v[c].windows_closed;
 		sum->windows_lossy += v[c].windows_lossy;
 		sum->wakeups += v[c].wakeups;
+		sum->gate_stops += v[c].gate_stops;
+		sum->gate_cache_hits += v[c].gate_cache_hits;
 	}
 	free(v);
 	return 0;

@@ -17,6 +17,7 @@ struct tracer_opts {
 	bool filter_traced;      /* only processes added with tracer_trace_pid (and children) */
 	bool emit_traced_calls;  /* traced processes send every call, not only windows */
 	bool pivot_codeload;     /* exec mappings of anonymous/memfd memory open windows */
+	bool gate;               /* stop at the first exec mapping of each file in dlopen */
 	unsigned int lookback_k; /* 1..BP_LOOKBACK_MAX */
 	unsigned int follow_m;
 	unsigned int follow_ms;
@@ -50,6 +51,10 @@ int tracer_trace_pid(struct tracer *t, pid_t tgid);
 /* Waits up to timeout_ms for records and hands them to the callback.
  * Returns the number of records or -errno (-EINTR when interrupted). */
 int tracer_poll(struct tracer *t, int timeout_ms);
+
+/* Sets the kernel verdict cache for a file: BP_VERDICT_ALLOW (the gate lets
+ * it through without a stop) or BP_VERDICT_DENY (killed at the gate). */
+int tracer_cache_verdict(struct tracer *t, const struct bp_file_key *file, unsigned int verdict);
 
 /* Sum of the per-CPU counters. */
 int tracer_stats(struct tracer *t, struct bp_stats *sum);

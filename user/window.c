@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "decoder.h"
 #include "window.h"
 
@@ -30,6 +31,8 @@ struct window_set *window_set_new(window_closed_fn on_closed, void *ctx)
 
 static void window_free(struct window *w)
 {
+	if (w->file_fd >= 0)
+		close(w->file_fd);
 	for (int p = 0; p < WINDOW_NPARTS; p++)
 		free(w->calls[p]);
 	free(w);
@@ -84,6 +87,7 @@ static struct window *add(struct window_set *ws, const struct bp_event_hdr *h,
 	w->pivot = h->pivot;
 	w->open_ns = h->ts_ns;
 	w->ok = -1;
+	w->file_fd = -1;
 	w->lost_total_at_open = lost_total;
 	ws->open[ws->nopen++] = w;
 	return w;
@@ -108,8 +112,18 @@ static void fill_call(struct window_call *c, const struct bp_call_rec *rec)
 	c->tid = rec->tid;
 }
 
+static void note_file(struct window *w, const struct bp_call_rec *rec)
+{
+	if (rec->call == BP_CALL_MMAP && (rec->flags & BP_REC_FILE) && !w->file_ino) {
+		w->file_dev = rec->arg[2];
+		w->file_ino = rec->arg[3];
+	}
+}
+
 static int append(struct window *w, enum window_part part, const struct bp_call_rec *rec)
 {
+	if (part == WINDOW_LOAD)
+		note_file(w, rec);
 	if (w->ncalls[part] == WINDOW_PART_MAX) {
 		w->dropped++;
 		return 0;
@@ -153,6 +167,7 @@ static void on_open(struct window *w, const struct bp_ev_window_open *e)
 		snprintf(w->path, sizeof(w->path), "(main program)"); /* dlopen(NULL) */
 	if (e->hdr.pivot != BP_PIVOT_DLOPEN) {
 		fill_call(&w->pivot_call, &e->pivot_rec);
+		note_file(w, &e->pivot_rec);
 		w->ok = 1;
 		w->return_ns = e->hdr.ts_ns;
 		if (!w->path[0]) /* name the code by what loaded it */
@@ -198,6 +213,19 @@ int window_set_on_record(struct window_set *ws, const void *data, size_t size,
 			return -ENOMEM;
 		w->ok = e->handle != 0;
 		w->return_ns = h->ts_ns;
+		return 0;
+	}
+	case BP_EV_GATE: {
+		const struct bp_ev_gate *e = data;
+
+		if (size < sizeof(*e))
+			return -EINVAL;
+		w = find_or_rebuild(ws, h, lost_total);
+		if (!w)
+			return -ENOMEM;
+		/* a kill outranks a stop: keep the strongest action seen */
+		if (e->action == BP_GATE_KILLED || !w->gate_action)
+			w->gate_action = e->action;
 		return 0;
 	}
 	case BP_EV_WINDOW_CLOSE: {
@@ -255,6 +283,11 @@ size_t window_sequence(const struct window *w, const char **out, size_t max)
 		for (size_t i = 0; i < w->ncalls[p] && n < max; i++)
 			out[n++] = w->calls[p][i].token;
 	return n;
+}
+
+struct window *window_set_get(struct window_set *ws, uint64_t id)
+{
+	return find(ws, id, NULL);
 }
 
 const char *window_set_path(struct window_set *ws, uint64_t id)

@@ -40,6 +40,12 @@ struct window {
 	size_t ncalls[WINDOW_NPARTS];
 	size_t cap[WINDOW_NPARTS];
 	uint64_t lost_total_at_open; /* global loss counter when opened */
+	/* the loaded object: first executable file mapping of the load part
+	 * (or the pivot's), and an fd on it once userspace has opened it */
+	uint64_t file_dev, file_ino;
+	int file_fd;               /* -1 until opened; closed with the window */
+	char file_path[BP_PATH_LEN + 1]; /* as mapped, when known */
+	unsigned int gate_action;  /* enum bp_gate_action the kernel took, 0 if none */
 };
 
 /* Called for each closed window; the set frees it after the call. */
@@ -61,6 +67,8 @@ void window_set_close_all(struct window_set *ws, uint64_t lost_total);
 size_t window_set_open_count(const struct window_set *ws);
 /* Path of an open window ("" when unknown). */
 const char *window_set_path(struct window_set *ws, uint64_t id);
+/* An open window, or NULL. */
+struct window *window_set_get(struct window_set *ws, uint64_t id);
 
 /* The window's tokens in order: lookback, "dlopen" (for dlopen windows) or
  * the pivot call's token, load, follow. Returns the count written (<= max). */

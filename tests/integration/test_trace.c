@@ -115,6 +115,18 @@ static int listen_local(int *port)
 	return fd;
 }
 
+/* Programs of ours loaded right now (by anyone). */
+static int our_programs_loaded(void)
+{
+	FILE *p = popen("bpftool prog show 2>/dev/null | grep -c 'name uprobe_dlopen'", "r");
+	int n = -1;
+
+	cr_assert_not_null(p);
+	cr_assert_eq(fscanf(p, "%d", &n), 1);
+	pclose(p);
+	return n;
+}
+
 static void tmp_output(char *path, size_t len, const char *name)
 {
 	snprintf(path, len, "/tmp/bpfprof-test-%s-%d.jsonl", name, (int)getpid());
@@ -134,6 +146,8 @@ Test(trace, dropper_window_has_lookback_load_and_follow_in_order)
 	snprintf(marker, sizeof(marker), "%s/marker-%d", FIXTURE_DIR, (int)getpid());
 	snprintf(port_env, sizeof(port_env), "BPFPROF_CALLBACK_PORT=%d", port);
 	snprintf(marker_env, sizeof(marker_env), "BPFPROF_MARKER=%s", marker);
+
+	int loaded_before = our_programs_loaded();
 
 	cr_assert_eq(run(argv, env), 0, "the dropper's own exit status is passed through");
 	close(lfd);
@@ -159,8 +173,7 @@ Test(trace, dropper_window_has_lookback_load_and_follow_in_order)
 		 TOOLS_DIR, BPFPROF_SRCDIR, out);
 	cr_assert_eq(system(cmd), 0, "JSON lines do not match schemas/trace-event.schema.json");
 	/* nothing is left attached once trace has exited */
-	cr_assert_neq(system("bpftool prog show 2>/dev/null | grep -q uprobe_dlopen"), 0,
-		      "BPF programs left loaded after trace exited");
+	cr_assert_leq(our_programs_loaded(), loaded_before, "BPF programs left loaded after trace exited");
 	json_decref(events);
 	unlink(out);
 	unlink(marker);
@@ -266,6 +279,8 @@ Test(trace, sigint_detaches_cleanly_and_prints_a_summary)
 	int status;
 	json_t *events;
 
+	int loaded_before = our_programs_loaded();
+
 	tmp_output(out, sizeof(out), "sigint");
 	tr = fork();
 	if (tr == 0) {
@@ -281,10 +296,59 @@ Test(trace, sigint_detaches_cleanly_and_prints_a_summary)
 	events = read_events(out);
 	cr_assert_not_null(find_event(events, "summary", NULL), "no summary after SIGINT");
 	cr_assert_not_null(find_event(events, "dlopen", "libm.so.6"));
-	cr_assert_neq(system("bpftool prog show 2>/dev/null | grep -q uprobe_dlopen"), 0,
-		      "BPF programs left loaded after SIGINT");
+	cr_assert_leq(our_programs_loaded(), loaded_before, "BPF programs left loaded after SIGINT");
 	/* detaching leaves the command running; end it ourselves */
 	system("pkill -f 'dlopen_loop libm.so.6 30'");
+	json_decref(events);
+	unlink(out);
+}
+
+Test(trace, quarantined_library_is_killed_before_its_constructor_runs)
+{
+	char out[128], marker[160], marker_env[200];
+	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--quarantine",
+			 FIXTURE_DIR "/libevil.so", "--", FIXTURE_DIR "/loader",
+			 FIXTURE_DIR "/libevil.so", NULL };
+	char *env[] = { marker_env, NULL };
+	json_t *events, *gate, *verdict;
+
+	tmp_output(out, sizeof(out), "quarantine");
+	snprintf(marker, sizeof(marker), "%s/quarantine-marker-%d", FIXTURE_DIR, (int)getpid());
+	snprintf(marker_env, sizeof(marker_env), "BPFPROF_MARKER=%s", marker);
+	unlink(marker);
+	cr_assert_eq(run(argv, env), 77, "quarantine must be told apart by exit status 77");
+	cr_assert_neq(access(marker, F_OK), 0, "the constructor ran: marker file exists");
+	events = read_events(out);
+	gate = find_event(events, "gate", "libevil.so");
+	cr_assert_not_null(gate);
+	cr_assert_str_eq(json_string_value(json_object_get(gate, "action")), "kill");
+	verdict = find_event(events, "verdict", "libevil.so");
+	cr_assert_str_eq(json_string_value(json_object_get(verdict, "action")), "quarantine");
+	json_decref(events);
+	unlink(out);
+}
+
+Test(trace, gate_resumes_an_allowed_load_and_caches_the_verdict)
+{
+	char out[128];
+	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--gate", "--",
+			 FIXTURE_DIR "/dlopen_loop", FIXTURE_DIR "/libbenign.so", "1", NULL };
+	json_t *events, *summary, *e;
+	size_t i, gates = 0, loads = 0;
+
+	tmp_output(out, sizeof(out), "gate");
+	cr_assert_eq(run(argv, NULL), 0);
+	events = read_events(out);
+	json_array_foreach(events, i, e) {
+		const char *type = json_string_value(json_object_get(e, "type"));
+
+		gates += !strcmp(type, "gate");
+		loads += !strcmp(type, "dlopen") && json_is_true(json_object_get(e, "ok"));
+	}
+	cr_assert_geq(loads, 5, "the loop loads the library ten times in a second");
+	cr_assert_eq(gates, 1, "only the first load stops; the others hit the kernel cache");
+	summary = find_event(events, "summary", NULL);
+	cr_assert_geq(json_integer_value(json_object_get(summary, "gate_cache_hits")), loads - 1);
 	json_decref(events);
 	unlink(out);
 }
