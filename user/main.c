@@ -7,6 +7,7 @@
 
 static const struct command commands[] = {
 	/* keep in the order `bpf-profiler --help` should list them */
+	{ "analyze", "static analysis and source reputation of ELF objects", cmd_analyze_main },
 	{ NULL, NULL, NULL },
 };
 
