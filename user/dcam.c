@@ -1362,6 +1362,13 @@ static int analyze_image(uint8_t *img, size_t len, const uint8_t sha[FILEHASH_LE
 			   (unsigned)eh.e_type);
 		goto out;
 	}
+	if (eh.e_shoff && (eh.e_shoff > len || (uint64_t)eh.e_shnum * eh.e_shentsize > len - eh.e_shoff)) {
+		ret = fail(err, errlen, -ENOEXEC,
+			   "truncated or corrupt: section header table (0x%" PRIx64 ", %u entries) "
+			   "ends past the end of the file (%zu bytes)",
+			   (uint64_t)eh.e_shoff, (unsigned)eh.e_shnum, len);
+		goto out;
+	}
 	ret = load_segments(&a, err, errlen);
 	if (ret)
 		goto out;
