@@ -100,51 +100,22 @@ const struct dcam_rule *dcam_rules_import(const char *name)
 	return NULL;
 }
 
-struct sysname {
-	long nr;
-	const char *name;
-	bool sensitive;
-};
-
-static const struct sysname x86_64_sys[] = {
-	{ 0, "read", 0 }, { 1, "write", 0 }, { 2, "open", 0 }, { 3, "close", 0 },
-	{ 9, "mmap", 1 }, { 10, "mprotect", 1 }, { 11, "munmap", 0 },
-	{ 39, "getpid", 0 }, { 41, "socket", 1 }, { 42, "connect", 1 },
-	{ 43, "accept", 1 }, { 44, "sendto", 1 }, { 46, "sendmsg", 1 },
-	{ 49, "bind", 1 }, { 50, "listen", 1 }, { 56, "clone", 1 },
-	{ 57, "fork", 1 }, { 58, "vfork", 1 }, { 59, "execve", 1 },
-	{ 60, "exit", 0 }, { 62, "kill", 1 }, { 101, "ptrace", 1 },
-	{ 105, "setuid", 1 }, { 186, "gettid", 0 }, { 202, "futex", 0 },
-	{ 231, "exit_group", 0 }, { 257, "openat", 0 }, { 288, "accept4", 1 },
-	{ 310, "process_vm_readv", 1 }, { 311, "process_vm_writev", 1 },
-	{ 319, "memfd_create", 1 }, { 322, "execveat", 1 }, { 435, "clone3", 1 },
-	{ 438, "pidfd_getfd", 1 },
-};
-
-static const struct sysname aarch64_sys[] = {
-	{ 56, "openat", 0 }, { 57, "close", 0 }, { 63, "read", 0 }, { 64, "write", 0 },
-	{ 93, "exit", 0 }, { 94, "exit_group", 0 }, { 98, "futex", 0 },
-	{ 117, "ptrace", 1 }, { 129, "kill", 1 }, { 146, "setuid", 1 },
-	{ 172, "getpid", 0 }, { 178, "gettid", 0 }, { 198, "socket", 1 },
-	{ 200, "bind", 1 }, { 201, "listen", 1 }, { 202, "accept", 1 },
-	{ 203, "connect", 1 }, { 206, "sendto", 1 }, { 211, "sendmsg", 1 },
-	{ 215, "munmap", 0 }, { 220, "clone", 1 }, { 221, "execve", 1 },
-	{ 222, "mmap", 1 }, { 226, "mprotect", 1 }, { 242, "accept4", 1 },
-	{ 270, "process_vm_readv", 1 }, { 271, "process_vm_writev", 1 },
-	{ 279, "memfd_create", 1 }, { 281, "execveat", 1 }, { 435, "clone3", 1 },
-	{ 438, "pidfd_getfd", 1 },
+/* Syscalls whose raw use bypasses a libc hook of a sensitive category. */
+static const char *const sensitive_syscalls[] = {
+	"mmap", "mprotect", "pkey_mprotect", "socket", "connect", "accept", "accept4",
+	"sendto", "sendmsg", "sendmmsg", "bind", "listen", "clone", "clone3", "fork",
+	"vfork", "execve", "execveat", "kill", "tkill", "tgkill", "ptrace", "setuid",
+	"setreuid", "setresuid", "process_vm_readv", "process_vm_writev", "memfd_create",
+	"pidfd_getfd", "init_module", "finit_module", "bpf",
 };
 
 const char *dcam_rules_syscall(unsigned machine, long nr, bool *sensitive)
 {
-	const struct sysname *t = machine == EM_AARCH64 ? aarch64_sys : x86_64_sys;
-	size_t n = machine == EM_AARCH64 ? ARRAY_SIZE(aarch64_sys) : ARRAY_SIZE(x86_64_sys);
+	const char *name = dcam_syscall_name(machine, nr);
 
 	*sensitive = false;
-	for (size_t i = 0; i < n; i++)
-		if (t[i].nr == nr) {
-			*sensitive = t[i].sensitive;
-			return t[i].name;
-		}
-	return NULL;
+	for (size_t i = 0; name && i < ARRAY_SIZE(sensitive_syscalls); i++)
+		if (!strcmp(name, sensitive_syscalls[i]))
+			*sensitive = true;
+	return name;
 }

@@ -26,6 +26,8 @@ const struct dcam_rule *dcam_rules_import(const char *name);
 /* Name of syscall nr on EM_X86_64 / EM_AARCH64 (NULL if not in the table);
  * *sensitive tells whether it belongs to a sensitive category. */
 const char *dcam_rules_syscall(unsigned machine, long nr, bool *sensitive);
+/* The generated table (user/dcam_syscalls.c): name of nr, or NULL. */
+const char *dcam_syscall_name(unsigned machine, long nr);
 /* Base weights of the non-import findings. */
 #define DCAM_W_RAW_SYSCALL 0.6
 #define DCAM_W_RAW_SYSCALL_SENSITIVE 0.8
