@@ -20,6 +20,7 @@ static void usage(FILE *out)
 		"Usage: bpf-profiler analyze [--json] [LIST OPTIONS] FILE...\n\n"
 		"Static analysis (DCAM) and source reputation of ELF objects.\n\n"
 		"  --json              one JSON object per file and line\n"
+		"  --no-reputation     static analysis only (no \"reputation\" member)\n"
 		"  --allow-hash SHA256 trust a file by hash (repeatable)\n"
 		"  --deny-hash SHA256  distrust a file by hash (repeatable)\n"
 		"  --allow-path GLOB   trust paths matching GLOB (repeatable)\n"
@@ -62,6 +63,8 @@ static void print_human(const char *path, const struct dcam_result *d,
 			printf("  [at 0x%llx]", (unsigned long long)f->addr);
 		putchar('\n');
 	}
+	if (!rep)
+		return;
 	printf("  reputation  %.3f\n", rep->score);
 	for (size_t i = 0; i < rep->n_reasons; i++)
 		printf("    %-19s %+.2f  %s\n", rep->reasons[i].code, rep->reasons[i].weight,
@@ -69,7 +72,7 @@ static void print_human(const char *path, const struct dcam_result *d,
 }
 
 static int analyze_one(struct dcam_cache *cache, const struct reputation_lists *lists,
-		       const char *path, bool json)
+		       bool with_rep, const char *path, bool json)
 {
 	struct reputation_input in = { .path = path, .fd = -1, .uid = getuid(), .lists = lists };
 	struct reputation_result rep;
@@ -94,19 +97,21 @@ static int analyze_one(struct dcam_cache *cache, const struct reputation_lists *
 	if (!fstat(fd, &st))
 		in.st = &st;
 	in.sha256_hex = d->sha256_hex;
-	reputation_score(&in, &rep);
+	if (with_rep)
+		reputation_score(&in, &rep);
 	if (json) {
 		json_t *o = json_object();
 
 		json_object_set_new(o, "path", json_string(path));
 		json_object_set_new(o, "sha256", json_string(d->sha256_hex));
 		json_object_set_new(o, "dcam", dcam_result_to_json(d));
-		json_object_set_new(o, "reputation", reputation_result_to_json(&rep));
+		if (with_rep)
+			json_object_set_new(o, "reputation", reputation_result_to_json(&rep));
 		json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(6));
 		fputc('\n', stdout);
 		json_decref(o);
 	} else {
-		print_human(path, d, &rep);
+		print_human(path, d, with_rep ? &rep : NULL);
 	}
 	fflush(stdout);
 	dcam_result_free(d);
@@ -118,6 +123,7 @@ int cmd_analyze_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "no-reputation", no_argument, NULL, 'R' },
 		{ "allow-hash", required_argument, NULL, 'A' },
 		{ "deny-hash", required_argument, NULL, 'D' },
 		{ "allow-path", required_argument, NULL, 'a' },
@@ -127,7 +133,7 @@ int cmd_analyze_main(int argc, char **argv)
 	};
 	struct reputation_lists lists = { 0 };
 	struct dcam_cache *cache;
-	bool json = false, progress;
+	bool json = false, with_rep = true, progress;
 	int c, failed = 0, status;
 
 	optind = 1;
@@ -138,6 +144,9 @@ int cmd_analyze_main(int argc, char **argv)
 		switch (c) {
 		case 'j':
 			json = true;
+			break;
+		case 'R':
+			with_rep = false;
 			break;
 		case 'A':
 		case 'D':
@@ -174,7 +183,7 @@ int cmd_analyze_main(int argc, char **argv)
 	for (int i = optind; i < argc; i++) {
 		if (progress)
 			fprintf(stderr, "\ranalyze: %d/%d", i - optind + 1, argc - optind);
-		if (analyze_one(cache, &lists, argv[i], json))
+		if (analyze_one(cache, &lists, with_rep, argv[i], json))
 			failed++;
 	}
 	if (progress)
