@@ -43,7 +43,7 @@ Test(cmd_analyze, json_line_per_file_and_an_error_line_for_a_bad_one)
 	size_t n;
 	json_t *a, *b, *c;
 
-	snprintf(args, sizeof(args), "--json %s/libdcam_net_ctor.so %s %s/libdcam_benign.so",
+	snprintf(args, sizeof(args), "--json %s/dcam/libdcam_net_ctor.so %s %s/dcam/libdcam_benign.so",
 		 FIXTURE_DIR, BPFPROF_SRCDIR "/README.md", FIXTURE_DIR);
 	cr_expect_eq(run(args, &l, &n), 1, "a bad file makes the exit status 1");
 	cr_assert_eq(n, 3);
@@ -71,7 +71,7 @@ Test(cmd_analyze, all_good_files_exit_zero_and_report_for_a_person)
 	char args[4096], **l;
 	size_t n;
 
-	snprintf(args, sizeof(args), "%s/libdcam_raw_syscall.so", FIXTURE_DIR);
+	snprintf(args, sizeof(args), "%s/dcam/libdcam_raw_syscall.so", FIXTURE_DIR);
 	cr_expect_eq(run(args, &l, &n), 0);
 	cr_assert_geq(n, 3);
 	cr_expect(strstr(l[2], "dcam"));

@@ -20,7 +20,7 @@ static char *fixture(const char *name)
 {
 	static char path[4096];
 
-	snprintf(path, sizeof(path), "%s/lib%s.so", FIXTURE_DIR, name);
+	snprintf(path, sizeof(path), "%s/dcam/lib%s.so", FIXTURE_DIR, name);
 	return path;
 }
 
