@@ -31,6 +31,7 @@
 #define LIM_BLOCK_BYTES 65536
 #define LIM_SYMS (1u << 20)
 #define LIM_ARRAY 4096 /* init array slots */
+#define LIM_SEGMENTS 256
 #define PROT_EXEC_BIT 4
 
 struct seg {
@@ -39,8 +40,8 @@ struct seg {
 };
 
 struct slot {
-	uint64_t addr; /* GOT slot */
-	uint32_t sym;  /* dynsym index */
+	uint64_t addr; /* GOT or init-array slot */
+	uint64_t val;  /* GOT: dynsym index; init array: target */
 };
 
 struct fname {
@@ -88,10 +89,9 @@ struct an {
 	size_t dynstr_len;
 	uint8_t *reached; /* per dynsym: an analysed path called it */
 	struct slot *slots;
-	size_t nslots;
-	struct slot *arr_relocs; /* RELATIVE relocs: addr -> addend (in .sym) */
-	uint64_t *arr_addends;
-	size_t narr;
+	size_t nslots, capslots;
+	struct slot *arr_relocs; /* RELATIVE relocs of init-array slots */
+	size_t narr, caparr;
 	struct fname *names;
 	size_t nnames, capnames;
 	/* walk */
@@ -137,6 +137,23 @@ const char *dcam_via_name(enum dcam_via v)
 	return (unsigned)v < ARRAY_SIZE(n) ? n[v] : "?";
 }
 
+/* Room for one more element in the array *vp holding n of *cap. */
+static bool grow(void *vp, size_t *cap, size_t n, size_t elem)
+{
+	void **v = vp, *p;
+	size_t nc;
+
+	if (n < *cap)
+		return true;
+	nc = *cap ? *cap * 2 : 64;
+	p = realloc(*v, nc * elem);
+	if (!p)
+		return false;
+	*v = p;
+	*cap = nc;
+	return true;
+}
+
 /* --- findings ------------------------------------------------------------ */
 
 static void add_finding(struct an *a, enum dcam_category cat, enum dcam_via via,
@@ -162,15 +179,8 @@ static void add_finding(struct an *a, enum dcam_category cat, enum dcam_via via,
 		r->truncated = true;
 		return;
 	}
-	if (r->n_findings == a->capf) {
-		size_t cap = a->capf ? a->capf * 2 : 16;
-		void *n = realloc(r->findings, cap * sizeof(*f));
-
-		if (!n)
-			return;
-		r->findings = n;
-		a->capf = cap;
-	}
+	if (!grow(&r->findings, &a->capf, r->n_findings, sizeof(*f)))
+		return;
 	f = &r->findings[r->n_findings++];
 	memset(f, 0, sizeof(*f));
 	f->category = cat;
@@ -284,15 +294,8 @@ static void add_name(struct an *a, uint64_t addr, const char *name)
 {
 	if (!name || !*name || a->nnames >= LIM_SYMS)
 		return;
-	if (a->nnames == a->capnames) {
-		size_t cap = a->capnames ? a->capnames * 2 : 256;
-		void *n = realloc(a->names, cap * sizeof(*a->names));
-
-		if (!n)
-			return;
-		a->names = n;
-		a->capnames = cap;
-	}
+	if (!grow(&a->names, &a->capnames, a->nnames, sizeof(*a->names)))
+		return;
 	a->names[a->nnames++] = (struct fname){ addr, name };
 }
 
@@ -336,6 +339,10 @@ static int load_segments(struct an *a, char *err, size_t errlen)
 				    i, (uint64_t)ph.p_offset, (uint64_t)ph.p_filesz, a->size);
 		switch (ph.p_type) {
 		case PT_LOAD:
+			/* real objects have a handful; many would make lookups slow */
+			if (a->nsegs == LIM_SEGMENTS)
+				return fail(err, errlen, -ENOEXEC,
+					    "more than %d loadable segments: corrupt", LIM_SEGMENTS);
 			a->segs[a->nsegs++] = (struct seg){ ph.p_vaddr, ph.p_memsz, ph.p_offset,
 							    ph.p_filesz, ph.p_flags };
 			if ((ph.p_flags & PF_W) && (ph.p_flags & PF_X))
@@ -562,30 +569,20 @@ static void scan_relocs(struct an *a, uint64_t va, uint64_t sz)
 	for (size_t i = 0; i < n && i < LIM_SYMS; i++) {
 		GElf_Rela r;
 		uint32_t sym, type;
-		void *p;
 
 		if (!gelf_getrela(d, (int)i, &r))
 			break;
 		sym = (uint32_t)GELF_R_SYM(r.r_info);
 		type = (uint32_t)GELF_R_TYPE(r.r_info);
 		if (sym && sym < a->nsyms) {
-			p = realloc(a->slots, (a->nslots + 1) * sizeof(*a->slots));
-			if (!p)
+			if (!grow(&a->slots, &a->capslots, a->nslots, sizeof(*a->slots)))
 				return;
-			a->slots = p;
 			a->slots[a->nslots++] = (struct slot){ r.r_offset, sym };
 		} else if (!sym && is_relative(a->machine, type) && in_array(a, r.r_offset) &&
 			   a->narr < LIM_ARRAY) {
-			p = realloc(a->arr_relocs, (a->narr + 1) * sizeof(*a->arr_relocs));
-			if (!p)
+			if (!grow(&a->arr_relocs, &a->caparr, a->narr, sizeof(*a->arr_relocs)))
 				return;
-			a->arr_relocs = p;
-			p = realloc(a->arr_addends, (a->narr + 1) * sizeof(*a->arr_addends));
-			if (!p)
-				return;
-			a->arr_addends = p;
-			a->arr_relocs[a->narr] = (struct slot){ r.r_offset, (uint32_t)a->narr };
-			a->arr_addends[a->narr++] = (uint64_t)r.r_addend;
+			a->arr_relocs[a->narr++] = (struct slot){ r.r_offset, (uint64_t)r.r_addend };
 		}
 	}
 }
@@ -645,15 +642,8 @@ static void push(struct an *a, uint64_t addr, int depth)
 		a->res->truncated = true;
 		return;
 	}
-	if (a->nstack == a->capstack) {
-		size_t cap = a->capstack ? a->capstack * 2 : 64;
-		void *n = realloc(a->stack, cap * sizeof(*a->stack));
-
-		if (!n)
-			return;
-		a->stack = n;
-		a->capstack = cap;
-	}
+	if (!grow(&a->stack, &a->capstack, a->nstack, sizeof(*a->stack)))
+		return;
 	a->stack[a->nstack++] = (struct work){ addr, depth };
 }
 
@@ -764,7 +754,7 @@ static void on_target(struct an *a, const struct entry *e, uint64_t t, uint64_t 
 	if (plt_slot(a, t, &slot)) {
 		s = find_slot(a->slots, a->nslots, slot);
 		if (s)
-			on_import(a, e, s->sym, at, rg, prot_reg, depth);
+			on_import(a, e, (uint32_t)s->val, at, rg, prot_reg, depth);
 		return;
 	}
 	push(a, t, depth);
@@ -918,7 +908,7 @@ static enum step step_x86(struct an *a, const struct entry *e, const cs_insn *in
 		} else if (x86_riprel(in, &t)) {
 			s = find_slot(a->slots, a->nslots, t);
 			if (s)
-				on_import(a, e, s->sym, in->address, rg, 2, depth + 1);
+				on_import(a, e, (uint32_t)s->val, in->address, rg, 2, depth + 1);
 		} else if ((r = reg_index(a->machine, in->op_str, &full)) >= 0 &&
 			   rg->kind[r] == RK_IMPORT) {
 			on_import(a, e, (uint32_t)rg->val[r], in->address, rg, 2, depth + 1);
@@ -945,7 +935,7 @@ static enum step step_x86(struct an *a, const struct entry *e, const cs_insn *in
 	    (s = find_slot(a->slots, a->nslots, t)) &&
 	    (r = reg_index(a->machine, in->op_str, &full)) >= 0 && full) {
 		rg->kind[r] = RK_IMPORT;
-		rg->val[r] = s->sym;
+		rg->val[r] = s->val;
 		return STEP_NEXT;
 	}
 	track_write(a, in, rg);
@@ -1016,7 +1006,7 @@ static enum step step_a64(struct an *a, const struct entry *e, const cs_insn *in
 			s = find_slot(a->slots, a->nslots, rg->val[base] + (imm ? off : 0));
 			if (s) {
 				rg->kind[r] = RK_IMPORT;
-				rg->val[r] = s->sym;
+				rg->val[r] = s->val;
 				return STEP_NEXT;
 			}
 		}
@@ -1103,7 +1093,7 @@ static void walk_array(struct an *a, uint64_t va, uint64_t sz, const char *kind,
 		struct entry e;
 
 		if (s)
-			target = a->arr_addends[s->sym];
+			target = s->val;
 		else if (va_to_off(a, slot, &off) && off + 8 <= a->size)
 			memcpy(&target, a->img + off, 8);
 		if (!target || target == ~0ull)
@@ -1318,7 +1308,6 @@ static void an_free(struct an *a)
 	free(a->reached);
 	free(a->slots);
 	free(a->arr_relocs);
-	free(a->arr_addends);
 	free(a->names);
 	free(a->visited);
 	free(a->stack);
@@ -1383,10 +1372,8 @@ static int analyze_image(uint8_t *img, size_t len, const uint8_t sha[FILEHASH_LE
 	scan_relocs(&a, a.rela, a.relasz);
 	if (a.nslots)
 		qsort(a.slots, a.nslots, sizeof(*a.slots), cmp_slot);
-	if (a.narr) {
-		/* sort slot->index pairs; the index keeps pointing at its addend */
+	if (a.narr)
 		qsort(a.arr_relocs, a.narr, sizeof(*a.arr_relocs), cmp_slot);
-	}
 	if (a.nsyms && !a.reached) {
 		ret = -ENOMEM;
 		goto out;
