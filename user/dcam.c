@@ -20,6 +20,7 @@
 #include <libelf.h>
 #include "dcam.h"
 #include "dcam_rules.h"
+#include "log.h"
 #include "util.h"
 
 #define DCAM_MAX_FILE (512ull << 20)
@@ -1461,7 +1462,6 @@ int dcam_analyze_fd(struct dcam_cache *cache, int fd, const char *display_path,
 	size_t len = 0;
 	int ret;
 
-	(void)display_path; /* the caller prefixes err with it */
 	ret = read_fd(fd, &buf, &len, err, errlen);
 	if (ret)
 		return ret;
@@ -1480,6 +1480,9 @@ int dcam_analyze_fd(struct dcam_cache *cache, int fd, const char *display_path,
 		return fail(err, errlen, ret, "%s", why[0] ? why : strerror(-ret));
 	if (cache)
 		dcam_cache_put(cache, *out);
+	log_debug("dcam: %s: score %.3f, %zu findings, %llu instructions%s",
+		  display_path ? display_path : "(fd)", (*out)->score, (*out)->n_findings,
+		  (unsigned long long)(*out)->insns, (*out)->truncated ? " (bounded)" : "");
 	return 0;
 }
 

@@ -74,8 +74,8 @@ struct dcam_result *dcam_cache_get(struct dcam_cache *cache, const uint8_t sha[F
 void dcam_cache_put(struct dcam_cache *cache, struct dcam_result *r);
 
 /* Analyse the object behind fd (read through pread/mmap of the fd, never a
- * path: works on memfds and deleted files). display_path only names the file
- * in err. With a cache, an object already seen is not analysed again.
+ * path: works on memfds and deleted files). display_path names the file in
+ * debug logs; err does not repeat it (callers prefix it). With a cache, an object already seen is not analysed again.
  * Returns 0 and *out (free with dcam_result_free), or -errno with err set:
  * -ENOEXEC for non-ELF, truncated or corrupt files. */
 int dcam_analyze_fd(struct dcam_cache *cache, int fd, const char *display_path,
