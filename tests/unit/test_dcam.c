@@ -7,6 +7,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -343,4 +344,56 @@ Test(dcam, result_json_has_the_documented_fields)
 	cr_expect(json_is_string(json_object_get(where, "addr")));
 	json_decref(j);
 	dcam_result_free(r);
+}
+
+struct thread_arg {
+	struct dcam_cache *cache;
+	int failures;
+};
+
+static void *analyze_all(void *p)
+{
+	static const char *const names[] = { "dcam_benign", "dcam_net_ctor", "dcam_raw_syscall",
+					     "dcam_crypto", "dcam_wx_segment" };
+	struct thread_arg *t = p;
+	char path[4096], err[256];
+
+	for (int round = 0; round < 20; round++)
+		for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+			struct dcam_result *r;
+			int fd;
+
+			snprintf(path, sizeof(path), "%s/dcam/lib%s.so", FIXTURE_DIR, names[i]);
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0 || dcam_analyze_fd(t->cache, fd, path, &r, err, sizeof(err))) {
+				t->failures++;
+			} else {
+				if ((i == 0) != (r->n_findings == 0))
+					t->failures++;
+				dcam_result_free(r);
+			}
+			if (fd >= 0)
+				close(fd);
+		}
+	return NULL;
+}
+
+Test(dcam, one_cache_serves_concurrent_threads)
+{
+	struct dcam_cache *c = dcam_cache_new(3); /* smaller than the set: evictions race too */
+	struct thread_arg args[4];
+	pthread_t th[4];
+	uint64_t hits, misses;
+
+	for (int i = 0; i < 4; i++) {
+		args[i] = (struct thread_arg){ .cache = c };
+		cr_assert_eq(pthread_create(&th[i], NULL, analyze_all, &args[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		cr_expect_eq(args[i].failures, 0);
+	}
+	dcam_cache_stats(c, &hits, &misses);
+	cr_expect_eq(hits + misses, 4 * 20 * 5);
+	dcam_cache_free(c);
 }
