@@ -2,7 +2,6 @@
 /* `bpf-profiler analyze [--json] FILE...`: DCAM and source reputation of
  * each file, one JSON object per line or a report for a person. A file that
  * cannot be analysed gets an error line; the others are still analysed. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>

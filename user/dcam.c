@@ -4,7 +4,6 @@
  * entry points, under fixed bounds (instructions, depth, findings). Branch
  * targets come from op_str, not Capstone's slow detail mode. The file is
  * copied with pread, not mmap'd, so a concurrent truncation cannot SIGBUS us. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>

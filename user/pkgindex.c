@@ -4,7 +4,6 @@
  * directory) and its last component as listed: callers look up the full
  * realpath of a file, which names the real file dpkg lists, whichever
  * symlinked directory the loader went through. rpm is not read (yet). */
-#define _GNU_SOURCE
 #include <dirent.h>
 #include <limits.h>
 #include <pthread.h>

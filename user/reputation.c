@@ -4,7 +4,6 @@
  * clamped to 0..1; allow/deny list matches decide outright. The path is
  * resolved inside the loading process's root (/proc/PID/root), so a
  * container's file is never mistaken for the host's packaged one. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fnmatch.h>
 #include <libgen.h>

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
 /* `bpf-profiler analyze`: one JSON line per file, an error line for a file it
  * cannot analyse while the others still are, and the exit status to match. */
-#define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <jansson.h>
 #include <stdio.h>

@@ -2,7 +2,6 @@
 /* DCAM on the fixture libraries: each yields exactly its expected categories;
  * fds of any kind work; the cache analyses a file once; hostile input (empty,
  * truncated, non-ELF, corrupt headers, random mutations) fails cleanly. */
-#define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <elf.h>
 #include <errno.h>

@@ -2,7 +2,6 @@
 /* Source reputation: a packaged library is trusted, the same bytes in
  * /dev/shm or a memfd are not; lists decide outright; the dpkg index sees
  * through usrmerge symlinks. */
-#define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
