@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 static int run(const char *args, char ***lines, size_t *n)
 {
@@ -92,4 +93,22 @@ Test(cmd_analyze, usage_errors_and_help)
 	cr_expect_gt(n, 3);
 	cr_expect(strstr(l[0], "Usage: bpf-profiler analyze"));
 	free_lines(l, n);
+}
+
+Test(cmd_analyze, json_lines_match_the_schema)
+{
+	char cmd[8192], out[] = "/tmp/bpfprof-analyze-XXXXXX";
+	int fd = mkstemp(out);
+
+	cr_assert_geq(fd, 0);
+	close(fd);
+	snprintf(cmd, sizeof(cmd),
+		 "%s analyze --json --deny-path '*/libdcam_wx*' %s/dcam/*.so %s/README.md "
+		 "/lib/x86_64-linux-gnu/libc.so.6 >%s 2>/dev/null",
+		 BPFPROF_BIN, FIXTURE_DIR, BPFPROF_SRCDIR, out);
+	cr_expect_eq(WEXITSTATUS(system(cmd)), 1, "README.md is not an ELF file");
+	snprintf(cmd, sizeof(cmd), "python3 %s/validate_jsonl.py %s/schemas/analyze.schema.json %s",
+		 TOOLS_DIR, BPFPROF_SRCDIR, out);
+	cr_expect_eq(system(cmd), 0, "analyze --json output does not match schemas/analyze.schema.json");
+	unlink(out);
 }
