@@ -184,3 +184,17 @@ Test(reputation, json_lists_reasons_with_code_detail_weight)
 	cr_expect(json_is_real(json_object_get(j, "score")));
 	json_decref(j);
 }
+
+Test(reputation, paths_resolve_inside_the_loading_process_root)
+{
+	struct reputation_input in = { .path = LIBC, .fd = -1, .pid = getppid() };
+	struct reputation_result r;
+
+	need_dpkg_libc();
+	cr_assert_eq(reputation_score(&in, &r), 0);
+	cr_expect_not_null(has(&r, "package_owned"), "/proc/%d/root%s", (int)in.pid, LIBC);
+	in.pid = 999999999; /* no such process: nothing resolves */
+	cr_assert_eq(reputation_score(&in, &r), 0);
+	cr_expect_not_null(has(&r, "vanished"));
+	cr_expect_null(has(&r, "package_owned"));
+}
