@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* The decision store: every verdict the agent takes, kept in SQLite and
+ * optionally appended as a JSON line to a file the verification service
+ * follows. This is the "record a decision" seam of DESIGN.md section 10. */
+#ifndef BPFPROF_DECISION_STORE_H
+#define BPFPROF_DECISION_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+struct decision_store;
+
+enum decision_level { DECISION_LOW, DECISION_MEDIUM, DECISION_HIGH, DECISION_LEVELS };
+
+struct decision_store_opts {
+	size_t sz;                /* sizeof(struct decision_store_opts) */
+	const char *decision_log; /* JSON-lines file to append to, or NULL */
+	int sync_full;            /* PRAGMA synchronous=FULL (power-loss safe) */
+	int read_only;            /* for `report`: never create or write */
+};
+
+/* Opens (creating unless read_only) the database at path. err says why
+ * not. Returns 0 or -errno (-ENOENT: read_only and no database). */
+int decision_store_open(const char *path, const struct decision_store_opts *opts,
+			struct decision_store **out, char *err, size_t errlen);
+void decision_store_close(struct decision_store *store);
+
+/* Checks decision against the required fields of
+ * schemas/decision.schema.json; -EINVAL with the first problem in err. */
+int decision_validate(const json_t *decision, char *err, size_t errlen);
+
+/* Validates, stores (one transaction), appends to the decision log and
+ * sets "id" in decision and *id. Thread-safe. */
+int decision_store_put(struct decision_store *store, json_t *decision, int64_t *id,
+		       char *err, size_t errlen);
+
+/* The stored decision with its "id" (new reference), or -ENOENT. */
+int decision_store_get(struct decision_store *store, int64_t id, json_t **out);
+
+/* Newest first. Cursors are opaque strings: pass next_cursor back to get
+ * the following page. */
+#define DECISION_CURSOR_LEN 48
+struct decision_query {
+	int64_t since_ns;   /* only decisions at or after this time; 0: all */
+	int min_level;      /* enum decision_level; DECISION_LOW: all */
+	unsigned limit;     /* 1..DECISION_QUERY_MAX */
+	const char *cursor; /* NULL or "": from the newest */
+};
+#define DECISION_QUERY_MAX 1000
+
+/* Sets *decisions to a new JSON array and next_cursor to the cursor of
+ * the next page ("" when this page is the last). -EINVAL: bad cursor. */
+int decision_store_query(struct decision_store *store, const struct decision_query *q,
+			 json_t **decisions, char next_cursor[DECISION_CURSOR_LEN]);
+
+/* Number of stored decisions per level. */
+int decision_store_count(struct decision_store *store, int64_t counts[DECISION_LEVELS]);
+
+/* Re-opens the decision log (after logrotate moved it; on SIGHUP). */
+int decision_store_reopen_log(struct decision_store *store);
+
+/* "low" / "medium" / "high" <-> enum decision_level (-EINVAL). */
+int decision_level_parse(const char *s);
+const char *decision_level_name(int level);
+
+#endif
