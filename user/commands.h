@@ -25,5 +25,6 @@ struct command {
 
 int cmd_trace_main(int argc, char **argv);
 int cmd_probe_main(int argc, char **argv);
+int cmd_report_main(int argc, char **argv);
 
 #endif

@@ -7,6 +7,7 @@
 
 static const struct command commands[] = {
 	/* keep in the order `bpf-profiler --help` should list them */
+	{ "report", "decisions stored by the agent (runs with or without it)", cmd_report_main },
 	{ NULL, NULL, NULL },
 };
 
