@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "agent_metrics.h"
 #include "api.h"
@@ -115,25 +117,22 @@ static size_t fx_collect(char *p, size_t sz, size_t n, void *ud)
 	return sz * n;
 }
 
-/* via_tcp: 127.0.0.1:port with the given token (NULL: no header);
- * otherwise the unix socket. */
-static inline struct http_reply fx_request(const char *method, const char *path, int via_tcp,
-					   const char *token, const char *body)
+/* One request to url (over unix_path when not NULL); r->status is the
+ * HTTP status. Returns curl's result without asserting it. */
+static inline CURLcode fx_perform(const char *url, const char *unix_path, const char *method,
+				  const char *token, const char *body, struct http_reply *r)
 {
-	struct http_reply r = { 0 };
 	struct curl_slist *h = NULL;
-	char url[1024], auth[256];
+	char auth[256];
 	CURL *c = curl_easy_init();
 	char *ct = NULL;
 	CURLcode rc;
 
-	cr_assert_not_null(c);
-	if (via_tcp) {
-		snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", fx.port, path);
-	} else {
-		snprintf(url, sizeof(url), "http://localhost%s", path);
-		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, fx.sock);
-	}
+	memset(r, 0, sizeof(*r));
+	if (!c)
+		return CURLE_FAILED_INIT;
+	if (unix_path)
+		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, unix_path);
 	if (token) {
 		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
 		h = curl_slist_append(h, auth);
@@ -142,21 +141,59 @@ static inline struct http_reply fx_request(const char *method, const char *path,
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fx_collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
 	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
 	if (body)
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	rc = curl_easy_perform(c);
-	cr_assert_eq(rc, CURLE_OK, "%s %s: %s", method, url, curl_easy_strerror(rc));
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
 	curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
-	snprintf(r.ctype, sizeof(r.ctype), "%s", ct ? ct : "");
+	snprintf(r->ctype, sizeof(r->ctype), "%s", ct ? ct : "");
 	curl_slist_free_all(h);
 	curl_easy_cleanup(c);
-	if (!r.body)
-		r.body = calloc(1, 1);
+	if (!r->body)
+		r->body = calloc(1, 1);
+	return rc;
+}
+
+/* via_tcp: 127.0.0.1:port with the given token (NULL: no header);
+ * otherwise the unix socket. */
+static inline struct http_reply fx_request(const char *method, const char *path, int via_tcp,
+					   const char *token, const char *body)
+{
+	struct http_reply r;
+	char url[1024];
+	CURLcode rc;
+
+	if (via_tcp)
+		snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", fx.port, path);
+	else
+		snprintf(url, sizeof(url), "http://localhost%s", path);
+	rc = fx_perform(url, via_tcp ? NULL : fx.sock, method, token, body, &r);
+	cr_assert_eq(rc, CURLE_OK, "%s %s: %s", method, url, curl_easy_strerror(rc));
 	return r;
+}
+
+/* The whole output of a shell command (stdout and stderr) and its exit
+ * status (-1 if it did not exit). */
+static inline int fx_run(const char *cmd, char **out)
+{
+	char full[2048];
+	size_t cap = 0;
+	FILE *p;
+	int st;
+
+	snprintf(full, sizeof(full), "%s 2>&1", cmd);
+	p = popen(full, "r");
+	cr_assert_not_null(p);
+	*out = NULL;
+	if (getdelim(out, &cap, '\0', p) < 0) {
+		free(*out);
+		*out = calloc(1, 1);
+	}
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 static inline struct http_reply fx_get(const char *path)

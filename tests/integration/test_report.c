@@ -61,9 +61,10 @@ static int run(const char *args, char **out)
 	cr_assert_not_null(p);
 	*out = NULL;
 	len = getdelim(out, &cap, '\0', p);
-	(void)len;
-	if (!*out)
+	if ((ssize_t)len < 0) {
+		free(*out);
 		*out = calloc(1, 1);
+	}
 	st = pclose(p);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
