@@ -24,7 +24,7 @@ struct conn {
 
 struct decision_store {
 	struct conn w, r;
-	sqlite3_stmt *insert, *get, *query, *count;
+	sqlite3_stmt *insert, *get, *query, *count, *ping;
 	char *log_path;
 	int log_fd;
 	int log_failing; /* warn once per run of failed appends */
@@ -254,6 +254,8 @@ int decision_store_open(const char *path, const struct decision_store_opts *opts
 	if (!ret)
 		ret = prepare(s->r.db, "SELECT level, count(*) FROM decisions GROUP BY level",
 			      &s->count, err, errlen);
+	if (!ret) /* reads the table's last page: O(log n) */
+		ret = prepare(s->r.db, "SELECT max(id) FROM decisions", &s->ping, err, errlen);
 	if (ret)
 		goto fail;
 	if (!ro && opts && opts->decision_log && *opts->decision_log) {
@@ -283,6 +285,7 @@ void decision_store_close(struct decision_store *s)
 	sqlite3_finalize(s->get);
 	sqlite3_finalize(s->query);
 	sqlite3_finalize(s->count);
+	sqlite3_finalize(s->ping);
 	if (s->w.db)
 		conn_close(&s->w);
 	if (s->r.db)
@@ -409,13 +412,14 @@ int decision_store_get(struct decision_store *s, int64_t id, json_t **out)
 	return ret;
 }
 
-int decision_store_query(struct decision_store *s, const struct decision_query *q,
-			 json_t **out, char next_cursor[DECISION_CURSOR_LEN])
+/* Steps the query, calling row(ctx, id, body text) per decision. */
+static int query_rows(struct decision_store *s, const struct decision_query *q,
+		      int (*row)(void *ctx, int64_t id, const char *body, int len), void *ctx,
+		      char next_cursor[DECISION_CURSOR_LEN])
 {
 	int64_t ct = INT64_MAX, cid = INT64_MAX, last_t = 0, last_id = 0;
 	unsigned n = 0, limit = q->limit;
-	json_t *arr;
-	int rc;
+	int rc, ret = 0;
 
 	if (limit < 1 || limit > DECISION_QUERY_MAX || q->min_level < 0 ||
 	    q->min_level >= DECISION_LEVELS)
@@ -426,36 +430,104 @@ int decision_store_query(struct decision_store *s, const struct decision_query *
 		if (sscanf(q->cursor, "%" SCNd64 "-%" SCNd64 "%c", &ct, &cid, &tail) != 2)
 			return -EINVAL;
 	}
-	arr = json_array();
-	if (!arr)
-		return -ENOMEM;
 	pthread_mutex_lock(&s->r.lock);
 	sqlite3_bind_int64(s->query, 1, q->since_ns);
 	sqlite3_bind_int(s->query, 2, q->min_level);
 	sqlite3_bind_int64(s->query, 3, ct);
 	sqlite3_bind_int64(s->query, 4, cid);
 	sqlite3_bind_int64(s->query, 5, limit);
-	while ((rc = sqlite3_step(s->query)) == SQLITE_ROW) {
-		json_t *d;
-
+	while (!ret && (rc = sqlite3_step(s->query)) == SQLITE_ROW) {
 		last_id = sqlite3_column_int64(s->query, 0);
 		last_t = sqlite3_column_int64(s->query, 1);
-		d = row_decision(s->query, 2, last_id);
-		if (d)
-			json_array_append_new(arr, d);
+		ret = row(ctx, last_id, (const char *)sqlite3_column_text(s->query, 2),
+			  sqlite3_column_bytes(s->query, 2));
 		n++;
 	}
 	sqlite3_reset(s->query);
 	pthread_mutex_unlock(&s->r.lock);
-	if (rc != SQLITE_DONE) {
-		json_decref(arr);
+	if (ret)
+		return ret;
+	if (rc != SQLITE_DONE)
 		return sqlite_errno(rc);
-	}
 	next_cursor[0] = '\0';
 	if (n == limit)
 		snprintf(next_cursor, DECISION_CURSOR_LEN, "%" PRId64 "-%" PRId64, last_t, last_id);
+	return 0;
+}
+
+static int row_to_array(void *ctx, int64_t id, const char *body, int len)
+{
+	json_t *d = json_loadb(body, len, 0, NULL);
+
+	if (!d)
+		return -EIO;
+	json_object_set_new(d, "id", json_integer(id));
+	return json_array_append_new(ctx, d) ? -ENOMEM : 0;
+}
+
+int decision_store_query(struct decision_store *s, const struct decision_query *q,
+			 json_t **out, char next_cursor[DECISION_CURSOR_LEN])
+{
+	json_t *arr = json_array();
+	int ret;
+
+	if (!arr)
+		return -ENOMEM;
+	ret = query_rows(s, q, row_to_array, arr, next_cursor);
+	if (ret) {
+		json_decref(arr);
+		return ret;
+	}
 	*out = arr;
 	return 0;
+}
+
+struct text_ctx {
+	FILE *f;
+	int n;
+};
+
+static int row_to_text(void *ctx, int64_t id, const char *body, int len)
+{
+	struct text_ctx *t = ctx;
+
+	/* stored bodies are JSON objects without "id": splice it in front */
+	if (len < 2 || body[0] != '{')
+		return -EIO;
+	fprintf(t->f, "%s{\"id\":%" PRId64 "%s", t->n++ ? "," : "", id, len > 2 ? "," : "");
+	fwrite(body + 1, 1, len - 1, t->f);
+	return ferror(t->f) ? -ENOMEM : 0;
+}
+
+int decision_store_query_text(struct decision_store *s, const struct decision_query *q,
+			      char **text, size_t *len, char next_cursor[DECISION_CURSOR_LEN])
+{
+	struct text_ctx t = { .f = open_memstream(text, len) };
+	int ret;
+
+	if (!t.f)
+		return -ENOMEM;
+	fputc('[', t.f);
+	ret = query_rows(s, q, row_to_text, &t, next_cursor);
+	fputc(']', t.f);
+	if (fclose(t.f) && !ret)
+		ret = -ENOMEM;
+	if (ret) {
+		free(*text);
+		*text = NULL;
+	}
+	return ret;
+}
+
+int decision_store_ping(struct decision_store *s)
+{
+	int rc;
+
+	pthread_mutex_lock(&s->r.lock);
+	rc = sqlite3_step(s->ping);
+	sqlite3_reset(s->ping);
+	pthread_mutex_unlock(&s->r.lock);
+	return rc == SQLITE_ROW ? 0 : sqlite_errno(rc);
 }
 
 int decision_store_count(struct decision_store *s, int64_t counts[DECISION_LEVELS])

@@ -54,7 +54,15 @@ struct decision_query {
 int decision_store_query(struct decision_store *store, const struct decision_query *q,
 			 json_t **decisions, char next_cursor[DECISION_CURSOR_LEN]);
 
-/* Number of stored decisions per level. */
+/* The same page as JSON text ("[{...},...]", malloc'd in *text), spliced
+ * from the stored bodies without parsing them: the API's fast path. */
+int decision_store_query_text(struct decision_store *store, const struct decision_query *q,
+			      char **text, size_t *len, char next_cursor[DECISION_CURSOR_LEN]);
+
+/* A cheap check that the database answers (for /healthz). */
+int decision_store_ping(struct decision_store *store);
+
+/* Number of stored decisions per level (counts the level index). */
 int decision_store_count(struct decision_store *store, int64_t counts[DECISION_LEVELS]);
 
 /* Re-opens the decision log (after logrotate moved it; on SIGHUP). */

@@ -270,3 +270,31 @@ Test(decision_store, read_only_open_reads_and_refuses_to_write_or_create)
 	decision_store_close(r);
 	json_decref(d);
 }
+
+Test(decision_store, text_query_is_the_json_query_spliced_without_parsing)
+{
+	struct decision_query q = { .limit = 2, .min_level = DECISION_MEDIUM };
+	char cur_j[DECISION_CURSOR_LEN], cur_t[DECISION_CURSOR_LEN], *text;
+	json_t *arr, *parsed;
+	size_t len;
+
+	put(T0, "low");
+	put(T0 + SEC, "high");
+	put(T0 + 2 * SEC, "medium");
+	put(T0 + 3 * SEC, "high");
+	cr_assert_eq(decision_store_query(store, &q, &arr, cur_j), 0);
+	cr_assert_eq(decision_store_query_text(store, &q, &text, &len, cur_t), 0);
+	cr_assert_eq(strlen(text), len);
+	parsed = json_loads(text, 0, NULL);
+	cr_assert_not_null(parsed, "%s", text);
+	cr_assert(json_equal(arr, parsed), "%s", text);
+	cr_assert_str_eq(cur_j, cur_t);
+	json_decref(arr);
+	json_decref(parsed);
+	free(text);
+	q.since_ns = T0 + 10 * SEC;
+	cr_assert_eq(decision_store_query_text(store, &q, &text, &len, cur_t), 0);
+	cr_assert_str_eq(text, "[]");
+	free(text);
+	cr_assert_eq(decision_store_ping(store), 0);
+}
