@@ -29,7 +29,7 @@ struct config {
 		int gate_timeout_ms;       /* then apply `fail` */
 		enum config_fail fail;     /* when scoring fails or times out */
 		enum config_enforce enforce;
-		int uncertain_escalate;    /* windows that lost events go one level up */
+		int uncertain_escalate;    /* a window that lost events is at least medium */
 	} policy;
 	struct {
 		char listen_unix[PATH_MAX];
