@@ -183,7 +183,8 @@ struct metric_family *metrics_family(struct metrics *m, enum metric_type type,
 		}
 		free(copy);
 	}
-	memcpy(f->bounds, buckets, nbuckets * sizeof(double));
+	if (nbuckets)
+		memcpy(f->bounds, buckets, nbuckets * sizeof(double));
 	f->nbounds = nbuckets;
 	/* a family without labels always shows its one series, even at 0 */
 	if (!f->nlabels && !new_series(f, NULL))
