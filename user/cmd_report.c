@@ -46,17 +46,22 @@ static void print_number(const char *label, const json_t *v)
 		printf("  %-12s n/a\n", label);
 }
 
-static void print_tokens(const char *label, const json_t *arr)
+static void print_token_list(const json_t *arr)
 {
 	size_t i;
 	json_t *t;
 
-	printf("  %-12s", label);
 	if (!json_array_size(arr))
 		printf(" -");
 	json_array_foreach(arr, i, t)
 		printf("%s%s", i ? " > " : " ", json_string_value(t) ? json_string_value(t) : "?");
 	putchar('\n');
+}
+
+static void print_tokens(const char *label, const json_t *arr)
+{
+	printf("  %-12s", label);
+	print_token_list(arr);
 }
 
 static void print_explanation(const json_t *d)
@@ -90,7 +95,7 @@ static void print_explanation(const json_t *d)
 		       json_number_value(json_object_get(v, "similarity")),
 		       json_number_value(json_object_get(v, "risk_score")),
 		       json_number_value(json_object_get(v, "confidence")), str(v, "label"));
-		print_tokens("", json_object_get(v, "ngram"));
+		print_token_list(json_object_get(v, "ngram"));
 	}
 	json_array_foreach(json_object_get(d, "findings"), i, v)
 		printf("  finding      %s: %s at %s (weight %.2f)\n", str(v, "category"), str(v, "what"),

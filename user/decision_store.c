@@ -242,6 +242,12 @@ int decision_store_open(const char *path, const struct decision_store_opts *opts
 	}
 	ret = conn_open(&s->r, path, ro ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE, "",
 			err, errlen);
+	if (!ret && ro &&
+	    sqlite3_table_column_metadata(s->r.db, NULL, "decisions", "id", NULL, NULL, NULL,
+					  NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: no decisions stored there yet (no decisions table)", path);
+		ret = -ENOENT;
+	}
 	if (!ret)
 		ret = prepare(s->r.db, "SELECT body FROM decisions WHERE id = ?", &s->get, err,
 			      errlen);
@@ -385,13 +391,22 @@ int decision_store_put(struct decision_store *s, json_t *d, int64_t *id, char *e
 
 /* ---- read ---------------------------------------------------------------- */
 
+/* The stored body with "id" first, as the API's spliced text has it. */
+static json_t *with_id(json_t *body, int64_t id)
+{
+	json_t *d = body ? json_pack("{s:I}", "id", (json_int_t)id) : NULL;
+
+	if (d && json_object_update(d, body)) {
+		json_decref(d);
+		d = NULL;
+	}
+	json_decref(body);
+	return d;
+}
+
 static json_t *row_decision(sqlite3_stmt *st, int body_col, int64_t id)
 {
-	json_t *d = json_loads((const char *)sqlite3_column_text(st, body_col), 0, NULL);
-
-	if (d)
-		json_object_set_new(d, "id", json_integer(id));
-	return d;
+	return with_id(json_loads((const char *)sqlite3_column_text(st, body_col), 0, NULL), id);
 }
 
 int decision_store_get(struct decision_store *s, int64_t id, json_t **out)
@@ -457,11 +472,10 @@ static int query_rows(struct decision_store *s, const struct decision_query *q,
 
 static int row_to_array(void *ctx, int64_t id, const char *body, int len)
 {
-	json_t *d = json_loadb(body, len, 0, NULL);
+	json_t *d = with_id(json_loadb(body, len, 0, NULL), id);
 
 	if (!d)
 		return -EIO;
-	json_object_set_new(d, "id", json_integer(id));
 	return json_array_append_new(ctx, d) ? -ENOMEM : 0;
 }
 

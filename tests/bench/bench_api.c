@@ -121,7 +121,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	ins = calloc(n, sizeof(*ins));
+	ins = calloc(n > 2000 ? n : 2000, sizeof(*ins));
 	srand(1);
 	/* one decision a second up to now; 80% low, 15% medium, 5% high */
 	t0 = util_now_mono_ns();

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <sqlite3.h>
 #include "decision_store.h"
 #include "../decision_sample.h"
 
@@ -263,6 +264,16 @@ Test(decision_store, read_only_open_reads_and_refuses_to_write_or_create)
 	snprintf(missing, sizeof(missing), "%s/none.db", dir);
 	cr_assert_eq(decision_store_open(missing, &ro, &r, err, sizeof(err)), -ENOENT);
 	cr_assert_neq(access(missing, F_OK), 0);
+	{
+		/* a database another module created before any decision */
+		sqlite3 *other;
+
+		cr_assert_eq(sqlite3_open(missing, &other), SQLITE_OK);
+		cr_assert_eq(sqlite3_exec(other, "CREATE TABLE behaviors(x)", NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(other);
+		cr_assert_eq(decision_store_open(missing, &ro, &r, err, sizeof(err)), -ENOENT);
+		cr_assert(strstr(err, "no decisions stored"), "%s", err);
+	}
 	cr_assert_eq(decision_store_open(db, &ro, &r, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(decision_store_count(r, c), 0);
 	cr_assert_eq(c[DECISION_HIGH], 1);
