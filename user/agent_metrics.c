@@ -34,6 +34,14 @@ static void collect_progs(struct metrics *m, void *ctx)
 	}
 }
 
+/* The one series of an unlabelled counter family. */
+static struct metric *counter(struct metrics *r, const char *name, const char *help)
+{
+	struct metric_family *f = metrics_family(r, METRIC_COUNTER, name, help, NULL, NULL, 0);
+
+	return f ? metric_get(f) : NULL;
+}
+
 struct agent_metrics *agent_metrics_new(void)
 {
 	static const double risk_buckets[] = { 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1 };
@@ -51,18 +59,14 @@ struct agent_metrics *agent_metrics_new(void)
 	metric_set(metric_get(f, BPFPROF_VERSION), 1);
 	am->events = metrics_family(r, METRIC_COUNTER, "bpf_profiler_events_total",
 				    "Kernel events decoded, by token type.", "type", NULL, 0);
-	f = metrics_family(r, METRIC_COUNTER, "bpf_profiler_ringbuf_lost_events_total",
-			   "Events lost because the ring buffer was full.", NULL, NULL, 0);
-	am->ringbuf_lost = f ? metric_get(f) : NULL;
-	f = metrics_family(r, METRIC_COUNTER, "bpf_profiler_windows_opened_total",
-			   "Prediction windows opened (one per dlopen or code load).", NULL, NULL, 0);
-	am->windows_opened = f ? metric_get(f) : NULL;
-	f = metrics_family(r, METRIC_COUNTER, "bpf_profiler_windows_closed_total",
-			   "Prediction windows closed.", NULL, NULL, 0);
-	am->windows_closed = f ? metric_get(f) : NULL;
-	f = metrics_family(r, METRIC_COUNTER, "bpf_profiler_windows_uncertain_total",
-			   "Prediction windows that lost events (marked uncertain).", NULL, NULL, 0);
-	am->windows_uncertain = f ? metric_get(f) : NULL;
+	am->ringbuf_lost = counter(r, "bpf_profiler_ringbuf_lost_events_total",
+				   "Events lost because the ring buffer was full.");
+	am->windows_opened = counter(r, "bpf_profiler_windows_opened_total",
+				     "Prediction windows opened (one per dlopen or code load).");
+	am->windows_closed = counter(r, "bpf_profiler_windows_closed_total",
+				     "Prediction windows closed.");
+	am->windows_uncertain = counter(r, "bpf_profiler_windows_uncertain_total",
+					"Prediction windows that lost events (marked uncertain).");
 	am->decisions = metrics_family(r, METRIC_COUNTER, "bpf_profiler_decisions_total",
 				       "Decisions taken, by risk level.", "level", NULL, 0);
 	am->mitigations = metrics_family(r, METRIC_COUNTER, "bpf_profiler_mitigations_total",

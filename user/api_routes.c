@@ -17,38 +17,28 @@ extern const size_t bpfprof_web_index_html_len, bpfprof_web_app_js_len, bpfprof_
 
 #define DEFAULT_LIMIT 100
 
-static void reply_static(struct api_response *resp, const char *ctype, const char *data,
-			 size_t len)
+struct static_file {
+	const char *ctype;
+	const char *data;
+	const size_t *len;
+};
+
+static const struct static_file page_files[] = {
+	{ "text/html; charset=utf-8", bpfprof_web_index_html, &bpfprof_web_index_html_len },
+	{ "text/javascript; charset=utf-8", bpfprof_web_app_js, &bpfprof_web_app_js_len },
+	{ "text/css; charset=utf-8", bpfprof_web_style_css, &bpfprof_web_style_css_len },
+};
+
+static void page_file(void *ctx, const struct api_request *req, struct api_response *resp)
 {
+	const struct static_file *f = ctx;
+
+	(void)req;
 	resp->status = 200;
-	resp->content_type = ctype;
-	resp->body = (char *)data;
-	resp->len = len;
+	resp->content_type = f->ctype;
+	resp->body = (char *)f->data;
+	resp->len = *f->len;
 	resp->body_static = 1;
-}
-
-static void page_index(void *ctx, const struct api_request *req, struct api_response *resp)
-{
-	(void)ctx;
-	(void)req;
-	reply_static(resp, "text/html; charset=utf-8", bpfprof_web_index_html,
-		     bpfprof_web_index_html_len);
-}
-
-static void page_js(void *ctx, const struct api_request *req, struct api_response *resp)
-{
-	(void)ctx;
-	(void)req;
-	reply_static(resp, "text/javascript; charset=utf-8", bpfprof_web_app_js,
-		     bpfprof_web_app_js_len);
-}
-
-static void page_css(void *ctx, const struct api_request *req, struct api_response *resp)
-{
-	(void)ctx;
-	(void)req;
-	reply_static(resp, "text/css; charset=utf-8", bpfprof_web_style_css,
-		     bpfprof_web_style_css_len);
 }
 
 static void healthz(void *ctx, const struct api_request *req, struct api_response *resp)
@@ -230,9 +220,9 @@ size_t api_routes_builtin(const struct api_opts *opts, struct api_route *out)
 {
 	void *ctx = (void *)opts;
 	const struct api_route routes[] = {
-		{ "GET", "/", 0, 1, page_index, ctx },
-		{ "GET", "/app.js", 0, 1, page_js, ctx },
-		{ "GET", "/style.css", 0, 1, page_css, ctx },
+		{ "GET", "/", 0, 1, page_file, (void *)&page_files[0] },
+		{ "GET", "/app.js", 0, 1, page_file, (void *)&page_files[1] },
+		{ "GET", "/style.css", 0, 1, page_file, (void *)&page_files[2] },
 		{ "GET", "/healthz", 0, 0, healthz, ctx },
 		{ "GET", "/metrics", 0, 0, metrics, ctx },
 		{ "GET", "/v1/decisions", 0, 0, decisions_list, ctx },
