@@ -389,6 +389,16 @@ int decision_store_put(struct decision_store *s, json_t *d, int64_t *id, char *e
 	return 0;
 }
 
+static int sink_record(void *ctx, json_t *d, int64_t *id, char *err, size_t errlen)
+{
+	return decision_store_put(ctx, d, id, err, errlen);
+}
+
+struct decision_sink decision_store_sink(struct decision_store *s)
+{
+	return (struct decision_sink){ .record = sink_record, .ctx = s };
+}
+
 /* ---- read ---------------------------------------------------------------- */
 
 /* The stored body with "id" first, as the API's spliced text has it. */

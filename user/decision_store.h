@@ -68,6 +68,15 @@ int decision_store_count(struct decision_store *store, int64_t counts[DECISION_L
 /* Re-opens the decision log (after logrotate moved it; on SIGHUP). */
 int decision_store_reopen_log(struct decision_store *store);
 
+/* "Record a decision" as one small interface (DESIGN.md section 10): the
+ * agent records through a decision_sink; the local store is one, and a
+ * JetStream publisher can sit beside it later with the same signature. */
+struct decision_sink {
+	int (*record)(void *ctx, json_t *decision, int64_t *id, char *err, size_t errlen);
+	void *ctx;
+};
+struct decision_sink decision_store_sink(struct decision_store *store);
+
 /* "low" / "medium" / "high" <-> enum decision_level (-EINVAL). */
 int decision_level_parse(const char *s);
 const char *decision_level_name(int level);

@@ -309,3 +309,17 @@ Test(decision_store, text_query_is_the_json_query_spliced_without_parsing)
 	free(text);
 	cr_assert_eq(decision_store_ping(store), 0);
 }
+
+Test(decision_store, recording_through_the_sink_stores_the_decision)
+{
+	struct decision_sink sink = decision_store_sink(store);
+	json_t *d = decision_sample(T0, "medium", 0.5, "/tmp/s.so"), *got;
+	char err[256];
+	int64_t id;
+
+	cr_assert_eq(sink.record(sink.ctx, d, &id, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(decision_store_get(store, id, &got), 0);
+	cr_assert(json_equal(d, got));
+	json_decref(got);
+	json_decref(d);
+}
