@@ -49,7 +49,7 @@ struct api {
 struct req_state {
 	char *body;
 	size_t len;
-	int rejected; /* status already decided (413) before the body ended */
+	int rejected; /* status decided before the body ended: 401 or 413 */
 };
 
 /* ---- helpers for handlers ------------------------------------------------ */
@@ -179,6 +179,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
 	int path_known;
 
 	(void)version;
+	route = find_route(api, method, url, &arg, &path_known);
 	if (!st) {
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -187,7 +188,11 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
 		if (!st)
 			return MHD_NO;
 		*con_cls = st;
-		if (cl && strtoull(cl, NULL, 10) > api->opts.max_body)
+		/* decided before any body is buffered: a client without the
+		 * token cannot make us hold max_body bytes */
+		if (l->tcp && !(route && route->public) && !authorized(api, conn))
+			st->rejected = 401;
+		else if (cl && strtoull(cl, NULL, 10) > api->opts.max_body)
 			st->rejected = 413;
 		return MHD_YES;
 	}
@@ -208,8 +213,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
 		return MHD_YES;
 	}
 
-	route = find_route(api, method, url, &arg, &path_known);
-	if (l->tcp && !(route && route->public) && !authorized(api, conn)) {
+	if (st->rejected == 401) {
 		api_reply_error(&resp, 401, "missing or wrong bearer token");
 	} else if (st->rejected) {
 		api_reply_error(&resp, 413, "request body larger than %zu bytes", api->opts.max_body);

@@ -78,6 +78,20 @@ Test(api, tcp_without_a_token_or_with_a_wrong_one_is_401)
 	}
 }
 
+Test(api, tcp_bodies_without_the_token_are_refused_before_they_are_read)
+{
+	char big[8192];
+	struct http_reply r;
+
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	r = fx_request("POST", "/v1/echo", 1, NULL, big);
+	assert_json_error(&r, 401);
+	r = fx_request("POST", "/v1/echo", 1, TEST_TOKEN, "{}");
+	cr_assert_eq(r.status, 201, "%s", r.body);
+	free(r.body);
+}
+
 Test(api, tcp_with_the_token_is_served)
 {
 	struct http_reply r = fx_request("GET", "/healthz", 1, TEST_TOKEN, NULL);
