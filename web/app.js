@@ -4,17 +4,24 @@
 // (comm, paths): they are only ever set as textContent, never as HTML.
 'use strict';
 
-const state = { token: null, cursor: null };
+const state = { token: null, cursor: null, openDecision: null };
 
-function initToken() {
-  const m = /(?:^|[#&])token=([^&]+)/.exec(location.hash);
-  if (m) {
-    state.token = decodeURIComponent(m[1]);
+// The fragment may carry token=TOKEN (kept in sessionStorage, then removed
+// from the address bar) and decision=ID (open that explanation: links
+// from alerts). Fragments never reach the server or its logs.
+function initFragment() {
+  const params = new URLSearchParams(location.hash.replace(/^#/, ''));
+  if (params.get('token')) {
+    state.token = params.get('token');
     sessionStorage.setItem('bpfprof-token', state.token);
-    history.replaceState(null, '', location.pathname + location.search);
+    params.delete('token');
+    const rest = params.toString();
+    history.replaceState(null, '', location.pathname + location.search + (rest ? '#' + rest : ''));
   } else {
     state.token = sessionStorage.getItem('bpfprof-token');
   }
+  const id = params.get('decision');
+  state.openDecision = id && /^[0-9]+$/.test(id) ? id : null;
 }
 
 class HttpError extends Error {
@@ -163,7 +170,7 @@ function refresh() {
 }
 
 document.addEventListener('DOMContentLoaded', () => {
-  initToken();
+  initFragment();
   document.getElementById('filters').addEventListener('submit', (e) => { e.preventDefault(); refresh(); });
   document.getElementById('more').addEventListener('click', () => loadDecisions(true));
   document.getElementById('auth-form').addEventListener('submit', (e) => {
@@ -174,4 +181,5 @@ document.addEventListener('DOMContentLoaded', () => {
     refresh();
   });
   refresh();
+  if (state.openDecision) showDecision(state.openDecision);
 });

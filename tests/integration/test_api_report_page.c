@@ -53,6 +53,26 @@ Test(report_page, the_decisions_table_shows_a_stored_decision)
 	free(dom);
 }
 
+Test(report_page, a_decision_link_opens_its_explanation)
+{
+	char frag[160], *dom, *detail;
+	int64_t id;
+
+	fx_put(T0, "low", "/usr/lib/libfine.so");
+	id = fx_put(T0 + 1000000000LL, "high", "/tmp/libexplained.so");
+	fx_put(T0 + 2000000000LL, "low", "/usr/lib/libother.so");
+	snprintf(frag, sizeof(frag), "#token=%s&decision=%lld", TEST_TOKEN, (long long)id);
+	dom = dump_dom(frag);
+	detail = strstr(dom, "<section id=\"detail\">");
+	cr_assert_not_null(detail, "explanation not shown: %.4000s", dom);
+	cr_assert(strstr(detail, "<dd>/tmp/libexplained.so</dd>"), "%.4000s", detail);
+	cr_assert(strstr(detail, "<td>connect:inet openat:write mprotect:exec</td>"), "matches: %.4000s",
+		  detail);
+	cr_assert(strstr(detail, "<td>.init_array[0]</td>"), "findings: %.4000s", detail);
+	cr_assert(strstr(detail, "<td>loaded from /tmp</td>"), "reputation: %.4000s", detail);
+	free(dom);
+}
+
 Test(report_page, without_the_token_the_page_asks_for_it_and_shows_no_data)
 {
 	char *dom;
