@@ -201,6 +201,15 @@ static const struct key *find_key(const char *section, const char *name, int *se
 	return NULL;
 }
 
+int config_key(size_t i, const char **section, const char **name)
+{
+	if (i >= sizeof(keys) / sizeof(keys[0]))
+		return -ENOENT;
+	*section = keys[i].section;
+	*name = keys[i].name;
+	return 0;
+}
+
 int config_split_hostport(const char *s, char *host, size_t hostlen, int *port)
 {
 	const char *colon, *h = s;

@@ -66,6 +66,9 @@ int config_set(struct config *cfg, const char *section, const char *key, const c
 /* Checks the relations between keys (weights sum, thresholds order, TCP
  * needs a token file). */
 int config_check(const struct config *cfg, char *err, size_t errlen);
+/* The i-th known key (section and name), for documentation checks;
+ * -ENOENT past the last. */
+int config_key(size_t i, const char **section, const char **name);
 /* "127.0.0.1:9000" or "[::1]:9000" -> host (without brackets) and port. */
 int config_split_hostport(const char *s, char *host, size_t hostlen, int *port);
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "config.h"
+#include "util.h"
 
 static struct config cfg;
 static char err[512];
@@ -113,4 +114,26 @@ Test(config, a_missing_file_is_an_error_naming_it)
 {
 	cr_assert_eq(config_load("/nonexistent/b.conf", &cfg, err, sizeof(err)), -ENOENT);
 	cr_assert(strstr(err, "/nonexistent/b.conf"), "%s", err);
+}
+
+Test(config, every_key_is_in_the_example_file_and_the_operations_doc)
+{
+	char *example, *doc, *sect = NULL, needle[128];
+	const char *section, *name;
+	size_t len;
+
+	cr_assert_eq(util_read_file(BPFPROF_SRCDIR "/scripts/bpf-profiler.conf", 1 << 20, &example,
+				    &len), 0);
+	cr_assert_eq(util_read_file(BPFPROF_SRCDIR "/docs/operations.md", 1 << 20, &doc, &len), 0);
+	for (size_t i = 0; !config_key(i, &section, &name); i++) {
+		snprintf(needle, sizeof(needle), "\n[%s]\n", section);
+		sect = strstr(example, needle);
+		cr_expect_not_null(sect, "example file lacks section [%s]", section);
+		snprintf(needle, sizeof(needle), "\n%s =", name);
+		cr_expect(sect && strstr(sect, needle), "example file lacks %s.%s", section, name);
+		snprintf(needle, sizeof(needle), "| `[%s] %s` |", section, name);
+		cr_expect(strstr(doc, needle), "docs/operations.md lacks %s", needle);
+	}
+	free(example);
+	free(doc);
 }
