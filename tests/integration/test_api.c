@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
 /* Every endpoint of the HTTP API, over the unix socket and TCP. */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -234,6 +235,45 @@ Test(api, stats_counts_decisions_per_level)
 	cr_assert_eq(r.status, 200);
 	cr_assert_eq(json_integer_value(json_object_get(json_object_get(j, "decisions"), "total")), 3);
 	cr_assert_eq(json_integer_value(json_object_get(json_object_get(j, "decisions"), "high")), 2);
+	json_decref(j);
+	free(r.body);
+}
+
+static void *reader(void *arg)
+{
+	int *failures = arg;
+
+	for (int i = 0; i < 100; i++) {
+		struct http_reply r;
+		char url[128];
+
+		snprintf(url, sizeof(url), "http://localhost%s",
+			 i % 3 == 0 ? "/v1/decisions?limit=50" : i % 3 == 1 ? "/metrics" : "/v1/stats");
+		if (fx_perform(url, fx.sock, "GET", NULL, NULL, &r) != CURLE_OK || r.status != 200)
+			(*failures)++;
+		free(r.body);
+	}
+	return NULL;
+}
+
+Test(api, concurrent_readers_while_decisions_are_written_all_succeed)
+{
+	pthread_t t[3];
+	int failures[3] = { 0 };
+	struct http_reply r;
+	json_t *j;
+
+	for (int i = 0; i < 3; i++)
+		pthread_create(&t[i], NULL, reader, &failures[i]);
+	for (int i = 0; i < 300; i++)
+		fx_put(T0 + i, i % 2 ? "low" : "medium", "/tmp/c.so");
+	for (int i = 0; i < 3; i++) {
+		pthread_join(t[i], NULL);
+		cr_expect_eq(failures[i], 0, "reader %d: %d failed requests", i, failures[i]);
+	}
+	r = fx_get("/v1/stats");
+	j = fx_json(&r);
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(j, "decisions"), "total")), 300);
 	json_decref(j);
 	free(r.body);
 }
