@@ -11,7 +11,7 @@ PKGS=(
   zlib1g-dev libzstd-dev libssl-dev libcapstone-dev libsqlite3-dev
   libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev libseccomp-dev
   libsystemd-dev libinih-dev libcriterion-dev python3 python3-jsonschema
-  bpftrace
+  bpftrace bc
   prometheus chromium
 )
 

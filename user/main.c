@@ -7,6 +7,8 @@
 
 static const struct command commands[] = {
 	/* keep in the order `bpf-profiler --help` should list them */
+	{ "trace", "trace a command or process and judge the code it loads", cmd_trace_main },
+	{ "probe", "report which kernel features and mitigation backends work here", cmd_probe_main },
 	{ "report", "decisions stored by the agent (runs with or without it)", cmd_report_main },
 	{ NULL, NULL, NULL },
 };

@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* `bpf-profiler trace` on the real kernel: real BPF programs, real
+ * processes loading real libraries. Needs root. */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void require_root(void)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root to load BPF programs (run scripts/test.sh as root)");
+}
+
+TestSuite(trace, .init = require_root, .timeout = 120);
+
+/* Runs argv with extra environment, waits, returns the exit status. */
+static int run(char *const argv[], char *const env[])
+{
+	pid_t pid = fork();
+	int status;
+
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		for (int i = 0; env && env[i]; i++)
+			putenv(env[i]);
+		execv(argv[0], argv);
+		_exit(126);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* All JSON lines of path, as one array. */
+static json_t *read_events(const char *path)
+{
+	json_t *all = json_array();
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+
+	cr_assert_not_null(f, "%s", path);
+	while (getline(&line, &cap, f) > 0) {
+		json_error_t err;
+		json_t *j = json_loads(line, 0, &err);
+
+		cr_assert_not_null(j, "not JSON: %s", line);
+		json_array_append_new(all, j);
+	}
+	free(line);
+	fclose(f);
+	return all;
+}
+
+/* First event of type whose "path" contains needle. */
+static json_t *find_event(json_t *events, const char *type, const char *needle)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(events, i, e) {
+		const char *t = json_string_value(json_object_get(e, "type"));
+		const char *p = json_string_value(json_object_get(e, "path"));
+
+		if (t && !strcmp(t, type) && (!needle || (p && strstr(p, needle))))
+			return e;
+	}
+	return NULL;
+}
+
+/* True when want[] appears in the token array in this order (gaps allowed). */
+static bool has_subsequence(json_t *tokens, const char *const *want, size_t n)
+{
+	size_t i, k = 0;
+	json_t *t;
+
+	json_array_foreach(tokens, i, t)
+		if (k < n && !strcmp(json_string_value(t), want[k]))
+			k++;
+	return k == n;
+}
+
+static char *tokens_text(json_t *tokens)
+{
+	return json_dumps(tokens, JSON_COMPACT);
+}
+
+#define assert_part(win, part, ...) do {                                           \
+	const char *const want_[] = { __VA_ARGS__ };                                \
+	json_t *toks_ = json_object_get(win, part);                                 \
+	char *txt_ = tokens_text(toks_);                                            \
+	cr_assert(has_subsequence(toks_, want_, sizeof(want_) / sizeof(*want_)),    \
+		  "%s part lacks the expected tokens in order: %s", part, txt_);    \
+	free(txt_);                                                                 \
+} while (0)
+
+static int listen_local(int *port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(listen(fd, 8), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+static void tmp_output(char *path, size_t len, const char *name)
+{
+	snprintf(path, len, "/tmp/bpfprof-test-%s-%d.jsonl", name, (int)getpid());
+}
+
+Test(trace, dropper_window_has_lookback_load_and_follow_in_order)
+{
+	char out[128], marker[160], port_env[64], marker_env[200];
+	int port, lfd = listen_local(&port);
+	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--",
+			 FIXTURE_DIR "/dropper", FIXTURE_DIR "/libevil.so", NULL };
+	char *env[] = { port_env, marker_env, NULL };
+	json_t *events, *win, *dl, *verdict;
+	char cmd[512];
+
+	tmp_output(out, sizeof(out), "dropper");
+	snprintf(marker, sizeof(marker), "%s/marker-%d", FIXTURE_DIR, (int)getpid());
+	snprintf(port_env, sizeof(port_env), "BPFPROF_CALLBACK_PORT=%d", port);
+	snprintf(marker_env, sizeof(marker_env), "BPFPROF_MARKER=%s", marker);
+
+	cr_assert_eq(run(argv, env), 0, "the dropper's own exit status is passed through");
+	close(lfd);
+	events = read_events(out);
+
+	dl = find_event(events, "dlopen", "bpfprof-dropper");
+	cr_assert_not_null(dl, "no dlopen event for the dropped library");
+	cr_assert(json_is_true(json_object_get(dl, "ok")));
+
+	win = find_event(events, "window", "bpfprof-dropper");
+	cr_assert_not_null(win, "no window for the dropped library");
+	assert_part(win, "lookback", "connect:inet", "openat:write_tmp", "recvfrom", "fchmodat:exec");
+	assert_part(win, "load", "openat:read", "mmap:exec_file", "socket:inet", "connect:inet",
+		    "mprotect:exec", "openat:write");
+	assert_part(win, "follow", "openat:read", "unlinkat");
+	cr_assert(json_is_false(json_object_get(win, "uncertain")));
+
+	verdict = find_event(events, "verdict", "bpfprof-dropper");
+	cr_assert_not_null(verdict);
+	cr_assert_not_null(json_object_get(verdict, "level"));
+
+	snprintf(cmd, sizeof(cmd), "python3 %s/validate_jsonl.py %s/schemas/trace-event.schema.json %s",
+		 TOOLS_DIR, BPFPROF_SRCDIR, out);
+	cr_assert_eq(system(cmd), 0, "JSON lines do not match schemas/trace-event.schema.json");
+	/* nothing is left attached once trace has exited */
+	cr_assert_neq(system("bpftool prog show 2>/dev/null | grep -q uprobe_dlopen"), 0,
+		      "BPF programs left loaded after trace exited");
+	json_decref(events);
+	unlink(out);
+	unlink(marker);
+}
+
+Test(trace, python_ctypes_load_of_libm_is_reported)
+{
+	char out[128];
+	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--", "/usr/bin/python3", "-c",
+			 "import ctypes; ctypes.CDLL('libm.so.6')", NULL };
+	json_t *events, *dl;
+
+	tmp_output(out, sizeof(out), "python");
+	cr_assert_eq(run(argv, NULL), 0);
+	events = read_events(out);
+	dl = find_event(events, "dlopen", "libm.so.6");
+	cr_assert_not_null(dl, "no dlopen event for libm.so.6");
+	cr_assert(json_is_true(json_object_get(dl, "ok")));
+	cr_assert_not_null(find_event(events, "verdict", "libm.so.6"));
+	json_decref(events);
+	unlink(out);
+}
+
+Test(trace, attaches_to_a_running_process_by_pid)
+{
+	char out[128], pidstr[32], line[64];
+	int pipefd[2];
+	pid_t target;
+	json_t *events;
+	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "-p", pidstr, NULL };
+
+	tmp_output(out, sizeof(out), "pid");
+	cr_assert_eq(pipe(pipefd), 0);
+	target = fork();
+	if (target == 0) {
+		dup2(pipefd[1], STDOUT_FILENO);
+		execl(FIXTURE_DIR "/dlopen_loop", "dlopen_loop", "libm.so.6", "3", NULL);
+		_exit(126);
+	}
+	close(pipefd[1]);
+	cr_assert_gt(read(pipefd[0], line, sizeof(line)), 0, "dlopen_loop did not start");
+	snprintf(pidstr, sizeof(pidstr), "%d", (int)target);
+	/* trace returns when the process exits */
+	cr_assert_eq(run(argv, NULL), 0);
+	waitpid(target, NULL, 0);
+	events = read_events(out);
+	cr_assert_not_null(find_event(events, "dlopen", "libm.so.6"), "no dlopen seen with -p");
+	cr_assert_not_null(find_event(events, "summary", NULL));
+	json_decref(events);
+	unlink(out);
+}
+
+Test(trace, flood_counts_losses_and_marks_the_window_uncertain)
+{
+	char out[128];
+	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--ringbuf-kb", "16",
+			 "--follow", "4", "--", FIXTURE_DIR "/loader", FIXTURE_DIR "/libflood.so", NULL };
+	char *env[] = { "BPFPROF_FLOOD=200000", NULL };
+	json_t *events, *win, *summary;
+
+	tmp_output(out, sizeof(out), "flood");
+	cr_assert_eq(run(argv, env), 0);
+	events = read_events(out);
+	summary = find_event(events, "summary", NULL);
+	cr_assert_not_null(summary);
+	cr_assert_gt(json_integer_value(json_object_get(summary, "lost")), 0,
+		     "200000 opens through a 16 KiB ring lost nothing?");
+	win = find_event(events, "window", "libflood.so");
+	cr_assert_not_null(win);
+	cr_assert(json_is_true(json_object_get(win, "uncertain")), "lossy window not uncertain");
+	cr_assert(json_is_true(json_object_get(find_event(events, "verdict", "libflood.so"),
+					       "uncertain")));
+	json_decref(events);
+	unlink(out);
+}
+
+Test(trace, errors_have_documented_exit_codes)
+{
+	char *notfound[] = { BPFPROF_BIN, "trace", "--", "/nonexistent/cmd", NULL };
+	char *nopid[] = { BPFPROF_BIN, "trace", "-p", "4194000", NULL };
+	char *both[] = { BPFPROF_BIN, "trace", NULL };
+	pid_t pid;
+	int status;
+
+	cr_assert_eq(run(notfound, NULL), 127);
+	cr_assert_eq(run(nopid, NULL), 5);
+	cr_assert_eq(run(both, NULL), 2);
+	pid = fork();
+	if (pid == 0) { /* an unprivileged user */
+		if (setgid(65534) || setuid(65534))
+			_exit(99);
+		execl(BPFPROF_BIN, BPFPROF_BIN, "trace", "--", "/bin/true", NULL);
+		_exit(126);
+	}
+	waitpid(pid, &status, 0);
+	cr_assert_eq(WEXITSTATUS(status), 3, "not root must exit 3");
+}
+
+Test(trace, sigint_detaches_cleanly_and_prints_a_summary)
+{
+	char out[128];
+	pid_t tr;
+	int status;
+	json_t *events;
+
+	tmp_output(out, sizeof(out), "sigint");
+	tr = fork();
+	if (tr == 0) {
+		setpgid(0, 0); /* our own group: the test runner must not see the signal */
+		execl(BPFPROF_BIN, BPFPROF_BIN, "trace", "--json", "-o", out, "--",
+		      FIXTURE_DIR "/dlopen_loop", "libm.so.6", "30", NULL);
+		_exit(126);
+	}
+	sleep(2);
+	cr_assert_eq(kill(tr, SIGINT), 0);
+	cr_assert_eq(waitpid(tr, &status, 0), tr);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+	events = read_events(out);
+	cr_assert_not_null(find_event(events, "summary", NULL), "no summary after SIGINT");
+	cr_assert_not_null(find_event(events, "dlopen", "libm.so.6"));
+	cr_assert_neq(system("bpftool prog show 2>/dev/null | grep -q uprobe_dlopen"), 0,
+		      "BPF programs left loaded after SIGINT");
+	/* detaching leaves the command running; end it ourselves */
+	system("pkill -f 'dlopen_loop libm.so.6 30'");
+	json_decref(events);
+	unlink(out);
+}
