@@ -30,19 +30,12 @@ struct decision_store {
 	int log_failing; /* warn once per run of failed appends */
 };
 
-static const char *const level_names[DECISION_LEVELS] = { "low", "medium", "high" };
-
 int decision_level_parse(const char *s)
 {
 	for (int i = 0; i < DECISION_LEVELS; i++)
-		if (s && !strcmp(s, level_names[i]))
+		if (s && !strcmp(s, verdict_level_name(i)))
 			return i;
 	return -EINVAL;
-}
-
-const char *decision_level_name(int level)
-{
-	return level >= 0 && level < DECISION_LEVELS ? level_names[level] : "?";
 }
 
 static const char schema_sql[] =

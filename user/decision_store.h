@@ -8,10 +8,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
+#include "verdict.h"
 
 struct decision_store;
 
-enum decision_level { DECISION_LOW, DECISION_MEDIUM, DECISION_HIGH, DECISION_LEVELS };
+/* Levels are the verdict's (enum verdict_level); counts are indexed by them. */
+#define DECISION_LEVELS (VERDICT_HIGH + 1)
 
 struct decision_store_opts {
 	size_t sz;                /* sizeof(struct decision_store_opts) */
@@ -43,7 +45,7 @@ int decision_store_get(struct decision_store *store, int64_t id, json_t **out);
 #define DECISION_CURSOR_LEN 48
 struct decision_query {
 	int64_t since_ns;   /* only decisions at or after this time; 0: all */
-	int min_level;      /* enum decision_level; DECISION_LOW: all */
+	int min_level;      /* enum verdict_level; VERDICT_LOW: all */
 	unsigned limit;     /* 1..DECISION_QUERY_MAX */
 	const char *cursor; /* NULL or "": from the newest */
 };
@@ -77,8 +79,8 @@ struct decision_sink {
 };
 struct decision_sink decision_store_sink(struct decision_store *store);
 
-/* "low" / "medium" / "high" <-> enum decision_level (-EINVAL). */
+/* "low" / "medium" / "high" -> enum verdict_level, or -EINVAL (the
+ * other way is verdict_level_name). */
 int decision_level_parse(const char *s);
-const char *decision_level_name(int level);
 
 #endif

@@ -184,9 +184,9 @@ int main(int argc, char **argv)
 	bench_query(s, "query (json_t) newest, limit 100", (struct decision_query){ .limit = 100 }, reps);
 	bench_query(s, "query (json_t) newest, limit 1000", (struct decision_query){ .limit = 1000 }, reps / 4);
 	bench_query(s, "query (json_t) level>=high, limit 100",
-		    (struct decision_query){ .limit = 100, .min_level = DECISION_HIGH }, reps);
+		    (struct decision_query){ .limit = 100, .min_level = VERDICT_HIGH }, reps);
 	bench_query(s, "query (json_t) since 1h, level>=medium, 1000",
-		    (struct decision_query){ .limit = 1000, .min_level = DECISION_MEDIUM,
+		    (struct decision_query){ .limit = 1000, .min_level = VERDICT_MEDIUM,
 					     .since_ns = now - 3600 * SEC }, reps / 4);
 	bench_query(s, "query (json_t) since 10 s",
 		    (struct decision_query){ .limit = 100, .since_ns = now - 10 * SEC }, reps);

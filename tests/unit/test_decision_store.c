@@ -120,13 +120,13 @@ Test(decision_store, query_returns_newest_first_filtered_by_level_and_since)
 	cr_assert_str_eq(cur, "");
 	json_decref(arr);
 
-	q.min_level = DECISION_MEDIUM;
+	q.min_level = VERDICT_MEDIUM;
 	cr_assert_eq(decision_store_query(store, &q, &arr, cur), 0);
 	cr_assert_eq(json_array_size(arr), 2);
 	cr_assert_eq(ids_of(arr, 1), med);
 	json_decref(arr);
 
-	q.min_level = DECISION_LOW;
+	q.min_level = VERDICT_LOW;
 	q.since_ns = T0 + 2 * SEC;
 	cr_assert_eq(decision_store_query(store, &q, &arr, cur), 0);
 	cr_assert_eq(json_array_size(arr), 1);
@@ -172,9 +172,9 @@ Test(decision_store, count_reports_decisions_per_level)
 	put(T0, "high");
 	put(T0, "high");
 	cr_assert_eq(decision_store_count(store, c), 0);
-	cr_assert_eq(c[DECISION_LOW], 1);
-	cr_assert_eq(c[DECISION_MEDIUM], 0);
-	cr_assert_eq(c[DECISION_HIGH], 2);
+	cr_assert_eq(c[VERDICT_LOW], 1);
+	cr_assert_eq(c[VERDICT_MEDIUM], 0);
+	cr_assert_eq(c[VERDICT_HIGH], 2);
 }
 
 Test(decision_store, every_stored_decision_is_appended_to_the_decision_log_with_its_id)
@@ -244,7 +244,7 @@ Test(decision_store, decisions_survive_kill_9_of_the_writer)
 
 		cr_assert_eq(decision_store_open(db, &o, &store, err, sizeof(err)), 0, "%s", err);
 		cr_assert_eq(decision_store_count(store, c), 0);
-		cr_assert_eq(c[DECISION_MEDIUM], 200);
+		cr_assert_eq(c[VERDICT_MEDIUM], 200);
 		cr_assert_eq(decision_store_get(store, last, &d), 0);
 		json_decref(d);
 	}
@@ -276,7 +276,7 @@ Test(decision_store, read_only_open_reads_and_refuses_to_write_or_create)
 	}
 	cr_assert_eq(decision_store_open(db, &ro, &r, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(decision_store_count(r, c), 0);
-	cr_assert_eq(c[DECISION_HIGH], 1);
+	cr_assert_eq(c[VERDICT_HIGH], 1);
 	cr_assert_eq(decision_store_put(r, d, &id, err, sizeof(err)), -EINVAL);
 	decision_store_close(r);
 	json_decref(d);
@@ -284,7 +284,7 @@ Test(decision_store, read_only_open_reads_and_refuses_to_write_or_create)
 
 Test(decision_store, text_query_is_the_json_query_spliced_without_parsing)
 {
-	struct decision_query q = { .limit = 2, .min_level = DECISION_MEDIUM };
+	struct decision_query q = { .limit = 2, .min_level = VERDICT_MEDIUM };
 	char cur_j[DECISION_CURSOR_LEN], cur_t[DECISION_CURSOR_LEN], *text;
 	json_t *arr, *parsed;
 	size_t len;
