@@ -201,6 +201,17 @@ static const struct key *find_key(const char *section, const char *name, int *se
 	return NULL;
 }
 
+void config_verdict_policy(const struct config *c, struct verdict_policy *p)
+{
+	verdict_policy_default(p);
+	p->weight[VERDICT_SEQUENCE] = c->scoring.w_sequence;
+	p->weight[VERDICT_SOURCE] = c->scoring.w_source;
+	p->weight[VERDICT_DCAM] = c->scoring.w_dcam;
+	p->medium = c->scoring.medium;
+	p->high = c->scoring.high;
+	p->uncertain_escalates = c->policy.uncertain_escalate;
+}
+
 int config_key(size_t i, const char **section, const char **name)
 {
 	if (i >= sizeof(keys) / sizeof(keys[0]))

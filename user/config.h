@@ -7,6 +7,7 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include "verdict.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/bpf-profiler/bpf-profiler.conf"
 
@@ -66,6 +67,10 @@ int config_set(struct config *cfg, const char *section, const char *key, const c
 /* Checks the relations between keys (weights sum, thresholds order, TCP
  * needs a token file). */
 int config_check(const struct config *cfg, char *err, size_t errlen);
+/* The scorer's policy from [scoring] and [policy] (weights, thresholds,
+ * uncertain windows): what the agent hands verdict_decide after a load or
+ * a reload. */
+void config_verdict_policy(const struct config *cfg, struct verdict_policy *p);
 /* The i-th known key (section and name), for documentation checks;
  * -ENOENT past the last. */
 int config_key(size_t i, const char **section, const char **name);

@@ -30,6 +30,34 @@ Test(config, defaults_are_the_design_values)
 	cr_assert_eq(config_check(&cfg, err, sizeof(err)), 0, "%s", err);
 }
 
+Test(config, default_config_gives_the_default_verdict_policy)
+{
+	struct verdict_policy from_cfg, def;
+
+	config_defaults(&cfg);
+	config_verdict_policy(&cfg, &from_cfg);
+	verdict_policy_default(&def);
+	for (int i = 0; i < VERDICT_NCOMPONENTS; i++)
+		cr_assert_float_eq(from_cfg.weight[i], def.weight[i], 1e-12);
+	cr_assert_float_eq(from_cfg.medium, def.medium, 1e-12);
+	cr_assert_float_eq(from_cfg.high, def.high, 1e-12);
+	cr_assert_eq(from_cfg.uncertain_escalates, def.uncertain_escalates);
+}
+
+Test(config, scoring_keys_reach_the_verdict_policy)
+{
+	struct verdict_policy p;
+
+	cr_assert_eq(load("[scoring]\nweight_sequence = 0.6\nweight_source = 0.3\nweight_dcam = 0.1\n"
+			  "threshold_medium = 0.3\nthreshold_high = 0.9\n"
+			  "[policy]\nuncertain_escalates = off\n"), 0, "%s", err);
+	config_verdict_policy(&cfg, &p);
+	cr_assert_float_eq(p.weight[VERDICT_SEQUENCE], 0.6, 1e-12);
+	cr_assert_float_eq(p.weight[VERDICT_DCAM], 0.1, 1e-12);
+	cr_assert_float_eq(p.high, 0.9, 1e-12);
+	cr_assert_not(p.uncertain_escalates);
+}
+
 Test(config, file_values_override_defaults_and_comments_are_ignored)
 {
 	cr_assert_eq(load("; the scorer\n"
