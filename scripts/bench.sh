@@ -95,13 +95,22 @@ bench_dcam() {
   rm -f "$list" "$out"
 }
 
+# --- api: decision store and HTTP API latency with many stored decisions ----
+bench_api() {
+  # absolute latencies (µs percentiles), no root needed; BENCH_DECISIONS
+  # decisions are stored first (default 100000)
+  echo "api: decision store and API, $((${BENCH_DECISIONS:-100000})) stored decisions"
+  "$BUILD/tests/bench/bench_api" "${BENCH_DECISIONS:-100000}"
+}
+
 sections=("$@")
-[ ${#sections[@]} -gt 0 ] || sections=(pipeline dcam)
+[ ${#sections[@]} -gt 0 ] || sections=(pipeline dcam api)
 build
 for s in "${sections[@]}"; do
   case "$s" in
     pipeline) bench_pipeline ;;
     dcam) bench_dcam ;;
-    *) echo "bench.sh: unknown section '$s' (known: pipeline dcam)" >&2; exit 2 ;;
+    api) bench_api ;;
+    *) echo "bench.sh: unknown section '$s' (known: pipeline dcam api)" >&2; exit 2 ;;
   esac
 done
