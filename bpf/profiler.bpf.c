@@ -215,7 +215,7 @@ static __always_inline void open_window(struct task_state *st, __u32 pivot,
 		return;
 	fill_hdr(&e->hdr, BP_EV_WINDOW_OPEN, st);
 	e->nlookback = n > BP_LOOKBACK_MAX ? BP_LOOKBACK_MAX : n;
-	e->depth = 1;
+	e->uid = (__u32)bpf_get_current_uid_gid();
 	e->flags = flags;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	e->path[0] = '\0';
@@ -266,7 +266,8 @@ static __always_inline void emit_call(struct task_state *st, struct bp_call_rec 
 	fill_hdr(&e->hdr, BP_EV_CALL, st);
 	e->hdr.part = part;
 	e->rec = *rec;
-	submit(e, false);
+	/* the loader mapping a file: userspace should open it now */
+	submit(e, part == BP_PART_LOAD && (rec->flags & BP_REC_FILE));
 }
 
 static __always_inline void after_record(struct task_state *st, struct bp_call_rec *rec)
@@ -499,7 +500,9 @@ int tp_mmap(struct trace_event_raw_sys_enter *ctx)
 	st = state_of_current(true);
 	if (!st)
 		return 0;
-	rec = record(st, BP_CALL_MMAP, ARG(2), flags);
+	/* the fd rides in the high half of the flags: userspace opens the
+	 * object through /proc/PID/fd while the loader still holds it */
+	rec = record(st, BP_CALL_MMAP, ARG(2), (flags & 0xffffffff) | (ARG(4) << 32));
 	if (!(flags & MAP_ANONYMOUS))
 		describe_fd(rec, (int)ARG(4));
 	if (flags & MAP_ANONYMOUS)
@@ -789,7 +792,7 @@ int BPF_KRETPROBE(uretprobe_dlopen, void *handle)
 	if (e) {
 		fill_hdr(&e->hdr, BP_EV_DLOPEN_RET, st);
 		e->handle = (__u64)handle;
-		submit(e, false);
+		submit(e, true); /* userspace opens the object while it is mapped */
 	}
 	start_follow(st);
 	return 0;

@@ -37,7 +37,8 @@ enum bp_call {
 /* One traced call, as kept in the per-thread lookback ring and as sent.
  * arg[] meaning per call (decoder.c reads them):
  *   openat: flags, mode        fchmodat/fchmod: mode, fd
- *   mmap/mprotect: prot, flags|len, dev, ino   socket: family, type
+ *   mmap: prot, flags | fd << 32, dev, ino      mprotect: prot, len, anon
+ *   socket: family, type
  *   connect/bind: family, port (network order), ipv4 addr; str: unix path
  *   ptrace: request, pid       process_vm_writev/kill: pid, sig
  *   execveat: dirfd, flags     clone/clone3: flags
@@ -99,7 +100,7 @@ struct bp_ev_call {
 struct bp_ev_window_open {
 	struct bp_event_hdr hdr;
 	__u32 nlookback;   /* valid entries in lookback[], oldest first */
-	__u32 depth;
+	__u32 uid;         /* the loading thread's uid */
 	__u64 flags;       /* dlopen flags */
 	char comm[BP_COMM_LEN];
 	char path[BP_PATH_LEN];

@@ -128,21 +128,6 @@ static void on_window_closed(void *ctx, struct window *w)
 	json_decref(details);
 }
 
-/* While the process is inside dlopen (or stopped at the gate) its mapping of
- * the object is there to open, whatever happens to the path later. */
-static void open_window_object(struct trace_ctx *c, const struct bp_event_hdr *h)
-{
-	struct window *w = window_set_get(c->windows, h->window_id);
-
-	if (!w || w->file_fd >= 0 || !w->file_ino)
-		return;
-	w->file_fd = objfile_open_mapped(h->pid, w->file_dev, w->file_ino, w->file_path,
-					 sizeof(w->file_path));
-	if (w->file_fd < 0)
-		log_debug("window %llu: cannot open the mapped object: %s",
-			  (unsigned long long)w->id, strerror(-w->file_fd));
-}
-
 /* The kernel stopped the process at the loader's executable mapping of a
  * file: judge what is known now (lookback, load so far, the file itself)
  * and resume or kill. A file judged once is cached in the kernel. */
@@ -162,15 +147,8 @@ static void on_gate(struct trace_ctx *c, const struct bp_ev_gate *e)
 	if (!c->gate)
 		return;
 	gate_hold(c->gate, e->hdr.pid, e->hdr.window_id);
-	if (w && w->file_fd < 0) {
-		char fdpath[64];
-
-		snprintf(fdpath, sizeof(fdpath), "/proc/%u/fd/%d", e->hdr.pid, e->fd);
-		w->file_fd = open(fdpath, O_RDONLY | O_CLOEXEC);
-		w->file_dev = e->file.dev;
-		w->file_ino = e->file.ino;
-	}
 	if (w) {
+		objfile_track(w, e, sizeof(*e));
 		scorer_judge(c->scorer, w, &v, &details);
 		json_decref(details);
 	}
@@ -189,35 +167,31 @@ static void on_record(void *ctx, const void *data, size_t size)
 {
 	struct trace_ctx *c = ctx;
 	const struct bp_event_hdr *h = data;
+	struct window *w;
 
 	switch (h->type) {
-	case BP_EV_CALL:
-		trace_output_call(&c->out, data);
-		break;
-	case BP_EV_WINDOW_OPEN:
-		trace_output_window_open(&c->out, data);
-		break;
-	case BP_EV_DLOPEN_RET: {
-		const struct bp_ev_dlopen_ret *e = data;
-
-		/* the path is the window's; the assembler knows it */
-		window_set_on_record(c->windows, data, size, c->lost_total);
-		if (e->handle)
-			open_window_object(c, h);
-		trace_output_dlopen(&c->out, h, window_set_path(c->windows, h->window_id),
-				    e->handle != 0);
-		return;
-	}
 	case BP_EV_EXEC:
 		schedule_rescan(c, h->pid);
 		return;
 	case BP_EV_GATE:
 		on_gate(c, data);
 		return;
+	case BP_EV_CALL:
+		trace_output_call(&c->out, data);
+		break;
+	case BP_EV_WINDOW_OPEN:
+		trace_output_window_open(&c->out, data);
+		break;
 	default:
 		break;
 	}
 	window_set_on_record(c->windows, data, size, c->lost_total);
+	w = h->window_id ? window_set_get(c->windows, h->window_id) : NULL;
+	if (w)
+		objfile_track(w, data, size);
+	if (h->type == BP_EV_DLOPEN_RET)
+		trace_output_dlopen(&c->out, h, w ? w->path : "",
+				    ((const struct bp_ev_dlopen_ret *)data)->handle != 0);
 }
 
 /* Forks the command stopped on a pipe, so it is traced before it runs.

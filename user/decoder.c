@@ -72,7 +72,7 @@ const char *decoder_token(const struct bp_call_rec *r)
 	case BP_CALL_FCHMODAT: return sets_exec_bit(r->arg[0]) ? "fchmodat:exec" : "fchmodat";
 	case BP_CALL_FCHMOD: return sets_exec_bit(r->arg[0]) ? "fchmod:exec" : "fchmod";
 	case BP_CALL_MMAP:
-		if (r->arg[1] & MAP_ANONYMOUS)
+		if ((r->arg[1] & 0xffffffff) & MAP_ANONYMOUS)
 			return "mmap:exec_anon";
 		if (r->flags & (BP_REC_FILE_MEMFD | BP_REC_FILE_DELETED))
 			return "mmap:exec_memfd";

@@ -161,6 +161,7 @@ static void on_open(struct window *w, const struct bp_ev_window_open *e)
 	memcpy(w->comm, e->comm, BP_COMM_LEN);
 	memcpy(w->path, e->path, BP_PATH_LEN);
 	w->dlopen_flags = e->flags;
+	w->uid = e->uid;
 	for (uint32_t i = 0; i < e->nlookback && i < BP_LOOKBACK_MAX; i++)
 		append(w, WINDOW_LOOKBACK, &e->lookback[i]);
 	if (e->hdr.pivot == BP_PIVOT_DLOPEN && !w->path[0])

@@ -25,6 +25,7 @@ struct window_call {
 struct window {
 	uint64_t id;
 	uint32_t pid, tid;
+	uint32_t uid;              /* the loader's uid (0 when the open record was lost) */
 	unsigned int pivot;        /* enum bp_pivot */
 	char comm[BP_COMM_LEN + 1];
 	char path[BP_PATH_LEN + 1];

@@ -229,7 +229,7 @@ Test(trace, attaches_to_a_running_process_by_pid)
 Test(trace, flood_counts_losses_and_marks_the_window_uncertain)
 {
 	char out[128];
-	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--ringbuf-kb", "16",
+	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--ringbuf-kb", "8", "--wakeup-batch", "64",
 			 "--follow", "4", "--", FIXTURE_DIR "/loader", FIXTURE_DIR "/libflood.so", NULL };
 	char *env[] = { "BPFPROF_FLOOD=200000", NULL };
 	json_t *events, *win, *summary;
@@ -240,7 +240,7 @@ Test(trace, flood_counts_losses_and_marks_the_window_uncertain)
 	summary = find_event(events, "summary", NULL);
 	cr_assert_not_null(summary);
 	cr_assert_gt(json_integer_value(json_object_get(summary, "lost")), 0,
-		     "200000 opens through a 16 KiB ring lost nothing?");
+		     "200000 opens through an 8 KiB ring woken every 64 events lost nothing?");
 	win = find_event(events, "window", "libflood.so");
 	cr_assert_not_null(win);
 	cr_assert(json_is_true(json_object_get(win, "uncertain")), "lossy window not uncertain");
