@@ -17,6 +17,7 @@
 #include "commands.h"
 #include "gate.h"
 #include "log.h"
+#include "mitigate.h"
 #include "objfile.h"
 #include "probe.h"
 #include "scorer.h"
@@ -33,6 +34,7 @@ struct trace_ctx {
 	struct trace_output out;
 	struct scorer *scorer;
 	struct gate *gate;           /* NULL unless --gate */
+	struct mitigate *mitigate;   /* NULL unless --enforce */
 	pid_t child;                 /* the command we started, 0 with -p */
 	bool child_quarantined;      /* we killed it: exit EXIT_QUARANTINED */
 	unsigned long nwindows, nuncertain;
@@ -72,6 +74,16 @@ static void usage(FILE *f)
 "      --gate-timeout-ms N  longest stop before the fail policy applies (default 2000)\n"
 "      --fail-closed     kill, rather than resume, a process whose gate times out\n"
 "      --quarantine FILE never let FILE run: a load of it is killed at the gate\n"
+"  -e, --enforce         apply the mitigation ladder: medium risk hooks the process's\n"
+"                        dangerous calls and confines it to a restricted cgroup,\n"
+"                        high risk kills it and never lets the file load again\n"
+"      --medium R        risk from which a window is medium (default 0.4)\n"
+"      --high R          risk from which a window is high (default 0.7)\n"
+"      --net none|loopback  network left to confined processes (default none)\n"
+"      --block FUNCS     hooked calls (comma-separated, e.g. connect,execve) that\n"
+"                        kill the process instead of running\n"
+"      --alert-log FILE  append an alert (schemas/alert.schema.json) per high verdict\n"
+"      --quarantine-dir DIR  move high-risk objects there (with a .json note)\n"
 "      --ringbuf-kb N    ring buffer size in KiB (power of two, default 4096)\n"
 "      --wakeup-batch N  wake userspace every N events (default 64)\n"
 "  -v, --verbose         more diagnostics on stderr\n"
@@ -118,14 +130,31 @@ static void on_window_closed(void *ctx, struct window *w)
 {
 	struct trace_ctx *c = ctx;
 	struct verdict v = { 0 };
+	struct mitigation m = { .action = "allow", .backend = "none" };
 	json_t *details = NULL;
 
 	c->nwindows++;
 	c->nuncertain += w->uncertain;
 	trace_output_window(&c->out, w);
 	scorer_judge(c->scorer, w, &v, &details);
-	trace_output_verdict(&c->out, w, &v, details);
+	if (c->mitigate)
+		mitigate_apply(c->mitigate, w, &v, details, &m);
+	else if (w->gate_action == BP_GATE_KILLED)
+		m = (struct mitigation){ .action = "quarantine", .backend = "signal" };
+	if (!strcmp(m.action, "quarantine"))
+		c->child_quarantined |= w->pid == (uint32_t)c->child;
+	trace_output_verdict(&c->out, w, &v, details, &m);
 	json_decref(details);
+}
+
+static void on_hook(void *ctx, const struct hook_event *e, const char *func)
+{
+	trace_output_hook(&((struct trace_ctx *)ctx)->out, e, func);
+}
+
+static void on_denial(void *ctx, const struct sandbox_event *e)
+{
+	trace_output_denial(&((struct trace_ctx *)ctx)->out, e);
 }
 
 /* The kernel stopped the process at the loader's executable mapping of a
@@ -277,6 +306,13 @@ int cmd_trace_main(int argc, char **argv)
 		{ "gate-timeout-ms", required_argument, NULL, 'T' },
 		{ "fail-closed", no_argument, NULL, 'F' },
 		{ "quarantine", required_argument, NULL, 'Q' },
+		{ "enforce", no_argument, NULL, 'e' },
+		{ "medium", required_argument, NULL, 'M' },
+		{ "high", required_argument, NULL, 'H' },
+		{ "net", required_argument, NULL, 'N' },
+		{ "block", required_argument, NULL, 'K' },
+		{ "alert-log", required_argument, NULL, 'A' },
+		{ "quarantine-dir", required_argument, NULL, 'D' },
 		{ "ringbuf-kb", required_argument, NULL, 'R' },
 		{ "wakeup-batch", required_argument, NULL, 'B' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -293,11 +329,15 @@ int cmd_trace_main(int argc, char **argv)
 	size_t nquarantine = 0;
 	unsigned int gate_timeout_ms = 2000;
 	enum gate_fail gate_fail = GATE_FAIL_OPEN;
+	struct verdict_policy policy;
+	struct mitigate_opts mopts = { .on_hook = on_hook, .on_denial = on_denial };
+	bool enforce = false;
 	pid_t child = 0;
 	bool child_done = false;
 
 	topts.emit_traced_calls = true;
-	while ((opt = getopt_long(argc, argv, "+p:jo:k:m:t:vh", longopts, NULL)) != -1) {
+	verdict_policy_default(&policy);
+	while ((opt = getopt_long(argc, argv, "+p:jo:k:m:t:evh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 			if (parse_uint(optarg, 4194304, &attach_pid) || !attach_pid)
@@ -328,6 +368,31 @@ int cmd_trace_main(int argc, char **argv)
 			gate_timeout_ms = v;
 			break;
 		case 'F': gate_fail = GATE_FAIL_CLOSED; break;
+		case 'e': enforce = true; break;
+		case 'M':
+		case 'H': {
+			char *end;
+			double r = strtod(optarg, &end);
+
+			if (end == optarg || *end || !(r >= 0 && r <= 1))
+				goto bad_value;
+			if (opt == 'M')
+				policy.medium = r;
+			else
+				policy.high = r;
+			break;
+		}
+		case 'N':
+			if (!strcmp(optarg, "none"))
+				mopts.net = SANDBOX_NET_NONE;
+			else if (!strcmp(optarg, "loopback"))
+				mopts.net = SANDBOX_NET_LOOPBACK;
+			else
+				goto bad_value;
+			break;
+		case 'K': mopts.block = optarg; break;
+		case 'A': mopts.alert_log = optarg; break;
+		case 'D': mopts.quarantine_dir = optarg; break;
 		case 'Q':
 			if (nquarantine == ARRAY_SIZE(quarantine)) {
 				fprintf(stderr, "bpf-profiler trace: at most %zu --quarantine files\n",
@@ -351,6 +416,10 @@ int cmd_trace_main(int argc, char **argv)
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
 		}
+	}
+	if (policy.medium > policy.high) {
+		fprintf(stderr, "bpf-profiler trace: --medium must not exceed --high\n");
+		return EXIT_USAGE;
 	}
 	if (!!attach_pid == (optind < argc)) {
 		fprintf(stderr, "bpf-profiler trace: give either -p PID or -- CMD ARGS...\n");
@@ -378,7 +447,7 @@ int cmd_trace_main(int argc, char **argv)
 	topts.on_event = on_record;
 	topts.ctx = &c;
 	c.windows = window_set_new(on_window_closed, &c);
-	ret = c.windows ? scorer_new(&c.scorer, err, sizeof(err)) : -ENOMEM;
+	ret = c.windows ? scorer_new(&policy, &c.scorer, err, sizeof(err)) : -ENOMEM;
 	if (ret) {
 		fprintf(stderr, "bpf-profiler trace: %s\n", err[0] ? err : strerror(-ret));
 		exit_code = EXIT_FAIL;
@@ -419,6 +488,16 @@ int cmd_trace_main(int argc, char **argv)
 		key.dev = (uint64_t)major(st.st_dev) << 20 | minor(st.st_dev);
 		key.ino = st.st_ino;
 		tracer_cache_verdict(c.tracer, &key, BP_VERDICT_DENY);
+	}
+	if (enforce) {
+		mopts.tracer = c.tracer;
+		mopts.ctx = &c;
+		ret = mitigate_open(&mopts, &c.mitigate, err, sizeof(err));
+		if (ret) {
+			fprintf(stderr, "bpf-profiler trace: %s\n", err);
+			exit_code = EXIT_FAIL;
+			goto out;
+		}
 	}
 	/* our own libc (the child's, until it execs) and the target's */
 	tracer_attach_libcs_of(c.tracer, getpid());
@@ -464,6 +543,8 @@ int cmd_trace_main(int argc, char **argv)
 		run_rescans(&c);
 		if (c.gate)
 			gate_expire(c.gate, util_now_mono_ns());
+		if (c.mitigate)
+			mitigate_poll(c.mitigate);
 		if (child && waitpid(child, &status, WNOHANG) == child)
 			child_done = true;
 		else if (attach_pid && process_exited(pidfd, (pid_t)attach_pid))
@@ -493,6 +574,7 @@ out:
 	if (pidfd >= 0)
 		close(pidfd);
 	gate_free(c.gate); /* resumes (or kills, fail-closed) anything still held */
+	mitigate_close(c.mitigate); /* confined processes go back where they were */
 	tracer_close(c.tracer);
 	window_set_free(c.windows);
 	scorer_free(c.scorer);

@@ -75,13 +75,22 @@ int objfile_open_mapped(pid_t pid, uint64_t dev, uint64_t ino, const char *name,
 
 static void adopt(struct window *w, int fd, const char *path)
 {
+	char link[64];
+	ssize_t n;
+
 	if (fd < 0)
 		return;
 	if (w->file_fd >= 0)
 		close(w->file_fd);
 	w->file_fd = fd;
-	if (path)
+	if (path && path[0] == '/') {
 		snprintf(w->file_path, sizeof(w->file_path), "%.*s", BP_PATH_LEN, path);
+		return;
+	}
+	/* a relative name means little later: where did it resolve to? */
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, w->file_path, sizeof(w->file_path) - 1);
+	w->file_path[n > 0 ? n : 0] = '\0';
 }
 
 /* The loader's fd for the file it is mapping right now. */

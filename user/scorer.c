@@ -17,13 +17,16 @@ struct scorer {
 	struct reputation_lists lists;
 };
 
-int scorer_new(struct scorer **out, char *err, size_t errlen)
+int scorer_new(const struct verdict_policy *policy, struct scorer **out, char *err, size_t errlen)
 {
 	struct scorer *s = calloc(1, sizeof(*s));
 
 	if (!s)
 		return -ENOMEM;
-	verdict_policy_default(&s->policy);
+	if (policy)
+		s->policy = *policy;
+	else
+		verdict_policy_default(&s->policy);
 	s->dcam = dcam_cache_new(4096);
 	if (!s->dcam) {
 		snprintf(err, errlen, "cannot allocate the analysis cache");

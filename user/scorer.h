@@ -11,7 +11,8 @@
 
 struct scorer;
 
-int scorer_new(struct scorer **out, char *err, size_t errlen);
+/* policy: weights and thresholds; NULL for the defaults */
+int scorer_new(const struct verdict_policy *policy, struct scorer **out, char *err, size_t errlen);
 void scorer_free(struct scorer *s);
 /* Fills v; *details (may stay NULL) gets the explanation: matched entries,
  * findings, reputation reasons, as JSON members to merge into a verdict. */

@@ -136,7 +136,7 @@ void trace_output_window(struct trace_output *o, const struct window *w)
 }
 
 void trace_output_verdict(struct trace_output *o, const struct window *w,
-			  const struct verdict *v, json_t *details)
+			  const struct verdict *v, json_t *details, const struct mitigation *m)
 {
 	static const char *const level_color[] = { "\033[32m", "\033[33m", "\033[31m" };
 
@@ -155,9 +155,12 @@ void trace_output_verdict(struct trace_output *o, const struct window *w,
 			      "window", (json_int_t)w->id, "path", w->path, "risk", v->risk,
 			      "level", verdict_level_name(v->level), "components", comp,
 			      "missing", missing, "uncertain", v->uncertain);
-		json_object_set_new(j, "action", json_string(w->gate_action == BP_GATE_KILLED ?
-							     "quarantine" : "allow"));
-		json_object_set_new(j, "backend", json_string(w->gate_action ? "signal" : "none"));
+		json_object_set_new(j, "action", json_string(m->action));
+		json_object_set_new(j, "backend", json_string(m->backend));
+		if (m->detail[0])
+			json_object_set_new(j, "mitigation_error", json_string(m->detail));
+		if (m->alerted)
+			json_object_set_new(j, "alerted", json_true());
 		if (details)
 			json_object_update(j, details);
 		emit_json(o, j);
@@ -173,8 +176,8 @@ void trace_output_verdict(struct trace_output *o, const struct window *w,
 		else
 			fprintf(o->out, "%s%s n/a", c ? ", " : "", verdict_component_name(c));
 	}
-	fprintf(o->out, "]%s%s\n", v->uncertain ? " uncertain" : "",
-		w->gate_action == BP_GATE_KILLED ? " -> QUARANTINED (killed at the gate)" : "");
+	fprintf(o->out, "]%s -> %s (%s)%s%s\n", v->uncertain ? " uncertain" : "", m->action,
+		m->backend, m->detail[0] ? ": " : "", m->detail);
 }
 
 void trace_output_summary(struct trace_output *o, const struct bp_stats *s,
@@ -195,4 +198,39 @@ void trace_output_summary(struct trace_output *o, const struct bp_stats *s,
 	fprintf(stderr, "bpf-profiler: %llu events, %llu lost, %lu windows (%lu uncertain), "
 		"%d libc(s) watched\n", (unsigned long long)s->events_sent,
 		(unsigned long long)s->events_lost, windows, uncertain, libcs);
+}
+
+void trace_output_hook(struct trace_output *o, const struct hook_event *e, const char *func)
+{
+	if (o->json) {
+		json_t *j = json_pack("{s:s, s:I, s:I, s:s, s:[I,I,I,I], s:s, s:b}", "type", "hook",
+				      "pid", (json_int_t)e->pid, "tid", (json_int_t)e->tid,
+				      "func", func, "args", (json_int_t)e->args[0],
+				      (json_int_t)e->args[1], (json_int_t)e->args[2],
+				      (json_int_t)e->args[3], "str", e->str, "blocked", e->blocked);
+
+		emit_json(o, j);
+		return;
+	}
+	fprintf(o->out, "%7u %shook%s   %s(%s%s0x%llx, 0x%llx, 0x%llx)%s\n", e->tid,
+		paint(o, "\033[35m"), paint(o, "\033[0m"), func, e->str, e->str[0] ? ", " : "",
+		(unsigned long long)e->args[0], (unsigned long long)e->args[1],
+		(unsigned long long)e->args[2], e->blocked ? " BLOCKED (process killed)" : "");
+}
+
+void trace_output_denial(struct trace_output *o, const struct sandbox_event *e)
+{
+	static const char *const kinds[] = { "", "connect", "sendmsg", "socket", "device" };
+	const char *kind = e->kind < 5 ? kinds[e->kind] : "unknown";
+
+	if (o->json) {
+		json_t *j = json_pack("{s:s, s:I, s:s, s:I, s:I}", "type", "denial",
+				      "pid", (json_int_t)e->pid, "denied", kind,
+				      "family", (json_int_t)e->family, "port", (json_int_t)e->port);
+
+		emit_json(o, j);
+		return;
+	}
+	fprintf(o->out, "%7u %sdenied%s %s (family/type %u, port/major %u)\n", e->pid,
+		paint(o, "\033[31m"), paint(o, "\033[0m"), kind, e->family, e->port);
 }

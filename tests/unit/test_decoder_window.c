@@ -275,3 +275,20 @@ Test(window, nested_dlopen_tokens_stay_in_the_outer_load_part)
 	cr_assert_str_eq(c.seq[2], "connect:inet");
 	window_set_free(ws);
 }
+
+Test(window, late_kernel_records_of_an_expired_window_are_ignored)
+{
+	struct closed c = { 0 };
+	struct window_set *ws = window_set_new(on_closed, &c);
+
+	FEED(ws, open_ev(6, 0), 0);
+	FEED(ws, ret_ev(6, 1, 100), 0);
+	window_set_expire(ws, 1000, 100, 0);
+	cr_assert_eq(c.n, 1);
+	/* the thread's next call: the kernel sees the timeout only now */
+	FEED(ws, call_ev(6, BP_PART_FOLLOW, rec(BP_CALL_SOCKET, AF_INET, 1, NULL)), 0);
+	FEED(ws, close_ev(6, BP_CLOSE_TIMEOUT, 0, 1, 0), 0);
+	cr_assert_eq(c.n, 1, "a closed window was rebuilt and judged twice");
+	cr_assert_eq(window_set_open_count(ws), 0);
+	window_set_free(ws);
+}
