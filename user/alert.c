@@ -40,15 +40,12 @@ json_t *alert_build(const struct window *w, const struct verdict *v, json_t *det
 	return a;
 }
 
-int alert_append(const char *log_path, const struct window *w, const struct verdict *v,
-		 json_t *details, const char *action, const char *backend)
+int alert_log_append(const char *log_path, json_t *alert)
 {
-	json_t *a = alert_build(w, v, details, action, backend);
-	char *line = a ? json_dumps(a, JSON_COMPACT) : NULL;
+	char *line = json_dumps(alert, JSON_COMPACT);
 	int fd, ret = 0;
 	size_t n;
 
-	json_decref(a);
 	if (!line)
 		return -ENOMEM;
 	n = strlen(line);

@@ -12,7 +12,6 @@
 json_t *alert_build(const struct window *w, const struct verdict *v, json_t *details,
 		    const char *action, const char *backend);
 /* Appends the alert as one line (O_APPEND, fsync'ed). Returns 0 or -errno. */
-int alert_append(const char *log_path, const struct window *w, const struct verdict *v,
-		 json_t *details, const char *action, const char *backend);
+int alert_log_append(const char *log_path, json_t *alert);
 
 #endif

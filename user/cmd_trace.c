@@ -84,6 +84,9 @@ static void usage(FILE *f)
 "                        kill the process instead of running\n"
 "      --alert-log FILE  append an alert (schemas/alert.schema.json) per high verdict\n"
 "      --quarantine-dir DIR  move high-risk objects there (with a .json note)\n"
+"      --webhook URL     POST each alert there (retried with backoff)\n"
+"      --outbox FILE     where undelivered alerts wait (default\n"
+"                        /var/lib/bpf-profiler/outbox.sqlite)\n"
 "      --ringbuf-kb N    ring buffer size in KiB (power of two, default 4096)\n"
 "      --wakeup-batch N  wake userspace every N events (default 64)\n"
 "  -v, --verbose         more diagnostics on stderr\n"
@@ -313,6 +316,8 @@ int cmd_trace_main(int argc, char **argv)
 		{ "block", required_argument, NULL, 'K' },
 		{ "alert-log", required_argument, NULL, 'A' },
 		{ "quarantine-dir", required_argument, NULL, 'D' },
+		{ "webhook", required_argument, NULL, 'U' },
+		{ "outbox", required_argument, NULL, 'O' },
 		{ "ringbuf-kb", required_argument, NULL, 'R' },
 		{ "wakeup-batch", required_argument, NULL, 'B' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -331,7 +336,7 @@ int cmd_trace_main(int argc, char **argv)
 	enum gate_fail gate_fail = GATE_FAIL_OPEN;
 	struct verdict_policy policy;
 	struct mitigate_opts mopts = { .on_hook = on_hook, .on_denial = on_denial };
-	bool enforce = false;
+	bool enforce = false, net_set = false;
 	pid_t child = 0;
 	bool child_done = false;
 
@@ -383,6 +388,7 @@ int cmd_trace_main(int argc, char **argv)
 			break;
 		}
 		case 'N':
+			net_set = true;
 			if (!strcmp(optarg, "none"))
 				mopts.net = SANDBOX_NET_NONE;
 			else if (!strcmp(optarg, "loopback"))
@@ -393,6 +399,8 @@ int cmd_trace_main(int argc, char **argv)
 		case 'K': mopts.block = optarg; break;
 		case 'A': mopts.alert_log = optarg; break;
 		case 'D': mopts.quarantine_dir = optarg; break;
+		case 'U': mopts.webhook_url = optarg; break;
+		case 'O': mopts.outbox = optarg; break;
 		case 'Q':
 			if (nquarantine == ARRAY_SIZE(quarantine)) {
 				fprintf(stderr, "bpf-profiler trace: at most %zu --quarantine files\n",
@@ -416,6 +424,12 @@ int cmd_trace_main(int argc, char **argv)
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
 		}
+	}
+	if (!enforce && (mopts.alert_log || mopts.webhook_url || mopts.block || mopts.quarantine_dir ||
+			 mopts.outbox || net_set)) {
+		fprintf(stderr, "bpf-profiler trace: --net, --block, --alert-log, --webhook, --outbox "
+			"and --quarantine-dir act on verdicts: add --enforce\n");
+		return EXIT_USAGE;
 	}
 	if (policy.medium > policy.high) {
 		fprintf(stderr, "bpf-profiler trace: --medium must not exceed --high\n");
@@ -490,6 +504,10 @@ int cmd_trace_main(int argc, char **argv)
 		tracer_cache_verdict(c.tracer, &key, BP_VERDICT_DENY);
 	}
 	if (enforce) {
+		if (mopts.webhook_url && !mopts.outbox) {
+			mkdir("/var/lib/bpf-profiler", 0700);
+			mopts.outbox = "/var/lib/bpf-profiler/outbox.sqlite";
+		}
 		mopts.tracer = c.tracer;
 		mopts.ctx = &c;
 		ret = mitigate_open(&mopts, &c.mitigate, err, sizeof(err));

@@ -15,23 +15,31 @@
 #include "log.h"
 #include "mitigate.h"
 #include "util.h"
+#include "webhook.h"
 
 struct mitigate {
 	struct mitigate_opts opts;
 	struct sandbox *sandbox;
 	struct hooks *hooks;
+	struct webhook *webhook;
 	bool sandbox_failed, hooks_failed;
 };
 
 int mitigate_open(const struct mitigate_opts *opts, struct mitigate **out, char *err, size_t errlen)
 {
 	struct mitigate *m = calloc(1, sizeof(*m));
+	int ret;
 
-	(void)err;
-	(void)errlen;
 	if (!m)
 		return -ENOMEM;
 	m->opts = *opts;
+	if (opts->webhook_url) {
+		ret = webhook_open(opts->webhook_url, opts->outbox, &m->webhook, err, errlen);
+		if (ret) {
+			free(m);
+			return ret;
+		}
+	}
 	*out = m;
 	return 0;
 }
@@ -41,6 +49,7 @@ void mitigate_close(struct mitigate *m)
 	if (!m)
 		return;
 	mitigate_poll(m);
+	webhook_close(m->webhook, 3000); /* the rest waits in the outbox */
 	hooks_close(m->hooks);
 	sandbox_close(m->sandbox);
 	free(m);
@@ -144,6 +153,23 @@ static void move_aside(struct mitigate *m, const struct window *w, json_t *detai
 	json_decref(note);
 }
 
+static void alert(struct mitigate *m, const struct window *w, const struct verdict *v,
+		  json_t *details, struct mitigation *out)
+{
+	json_t *a;
+
+	if (!m->opts.alert_log && !m->webhook)
+		return;
+	a = alert_build(w, v, details, out->action, out->backend);
+	if (!a)
+		return;
+	if (m->opts.alert_log && alert_log_append(m->opts.alert_log, a) == 0)
+		out->alerted = true;
+	if (m->webhook && webhook_enqueue(m->webhook, a) == 0)
+		out->alerted = true;
+	json_decref(a);
+}
+
 static void high(struct mitigate *m, const struct window *w, const struct verdict *v,
 		 json_t *details, struct mitigation *out)
 {
@@ -157,9 +183,7 @@ static void high(struct mitigate *m, const struct window *w, const struct verdic
 	if (key.ino && m->opts.tracer)
 		tracer_cache_verdict(m->opts.tracer, &key, BP_VERDICT_DENY);
 	move_aside(m, w, details, out);
-	if (m->opts.alert_log)
-		out->alerted = alert_append(m->opts.alert_log, w, v, details, out->action,
-					    out->backend) == 0;
+	alert(m, w, v, details, out);
 }
 
 void mitigate_apply(struct mitigate *m, const struct window *w, const struct verdict *v,

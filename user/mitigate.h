@@ -20,6 +20,8 @@ struct mitigate_opts {
 	enum sandbox_net net;        /* medium: what network the sandbox leaves */
 	const char *block;           /* medium: hooked calls that kill (see hooks.h) */
 	const char *alert_log;       /* high: JSON lines appended here (NULL: none) */
+	const char *webhook_url;     /* high: alerts POSTed there (NULL: none) */
+	const char *outbox;          /* where undelivered webhook alerts wait */
 	const char *quarantine_dir;  /* high: move the object here (NULL: leave it) */
 	/* reports from the backends: hooked calls, sandbox denials */
 	void (*on_hook)(void *ctx, const struct hook_event *e, const char *func);
@@ -31,7 +33,7 @@ struct mitigation {
 	const char *action;      /* "allow", "hook+confine", "quarantine" */
 	const char *backend;     /* "none", "uprobe+cgroup_bpf", "signal", ... */
 	char detail[256];        /* what went wrong, if a backend failed */
-	bool alerted;
+	bool alerted;            /* written to the alert log or queued for the webhook */
 };
 
 struct mitigate;

@@ -3,6 +3,7 @@
  * low allows, medium hooks and confines, high quarantines and alerts. */
 #include <sys/stat.h>
 #include "harness.h"
+#include "http_endpoint.h"
 
 TestSuite(enforce, .init = require_root, .timeout = 120);
 
@@ -74,10 +75,11 @@ Test(enforce, medium_keeps_the_process_running_confined_and_hooked)
 
 Test(enforce, high_risk_dropper_never_runs_its_constructor_and_alerts)
 {
-	char out[128], marker[160], marker_env[200], alerts[160], cmd[512];
+	char out[128], marker[160], marker_env[200], alerts[160], cmd[512], url[64], outbox[160];
+	struct endpoint ep = { 0 };
 	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--gate", "--enforce",
-			 "--alert-log", alerts, "--", FIXTURE_DIR "/dropper",
-			 FIXTURE_DIR "/libevil.so", NULL };
+			 "--alert-log", alerts, "--webhook", url, "--outbox", outbox, "--",
+			 FIXTURE_DIR "/dropper", FIXTURE_DIR "/libevil.so", NULL };
 	char *env[] = { marker_env, NULL };
 	json_t *events, *v, *gate;
 
@@ -85,9 +87,15 @@ Test(enforce, high_risk_dropper_never_runs_its_constructor_and_alerts)
 	snprintf(marker, sizeof(marker), "%s/high-marker-%d", FIXTURE_DIR, (int)getpid());
 	snprintf(marker_env, sizeof(marker_env), "BPFPROF_MARKER=%s", marker);
 	snprintf(alerts, sizeof(alerts), "/tmp/bpfprof-test-alerts-%d.jsonl", (int)getpid());
+	snprintf(outbox, sizeof(outbox), "/tmp/bpfprof-test-outbox-%d.sqlite", (int)getpid());
+	endpoint_start(&ep, 0);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/alerts", ep.port);
 	unlink(marker);
 	unlink(alerts);
 	cr_assert_eq(run(argv, env), 77, "quarantine is told apart by exit status 77");
+	cr_assert_geq(atomic_load(&ep.requests), 1, "the webhook received nothing");
+	cr_assert(strstr(ep.last_body, "\"quarantine\""), "webhook body: %s", ep.last_body);
+	endpoint_stop(&ep);
 	cr_assert_neq(access(marker, F_OK), 0, "the constructor ran: marker file exists");
 	events = read_events(out);
 	gate = find_event(events, "gate", "bpfprof-dropper");
@@ -102,4 +110,6 @@ Test(enforce, high_risk_dropper_never_runs_its_constructor_and_alerts)
 	json_decref(events);
 	unlink(out);
 	unlink(alerts);
+	snprintf(cmd, sizeof(cmd), "rm -f %s %s-wal %s-shm", outbox, outbox, outbox);
+	system(cmd);
 }
