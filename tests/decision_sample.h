@@ -18,7 +18,7 @@ static inline json_t *decision_sample(int64_t time_ns, const char *level, double
 		" s:{s:[s,s,s], s:[s], s:[s], s:b, s:i},"
 		" s:{s:f, s:f, s:n}, s:{s:f, s:f, s:f}, s:f, s:s,"
 		" s:[{s:i, s:[s,s,s], s:f, s:f, s:f, s:s}],"
-		" s:[{s:s, s:s, s:s, s:f}], s:[{s:s, s:s, s:f}], s:s, s:s}",
+		" s:[{s:s, s:s, s:{s:s, s:s}, s:f}], s:[{s:s, s:s, s:f}], s:s, s:s}",
 		"time", ts, "verdict_point", "return", "pid", 4242, "tid", 4243,
 		"comm", "dropper", "exe", "/usr/bin/dropper", "path", path, "sha256",
 		"window", "lookback", "connect:inet", "openat:write", "mprotect:exec",
@@ -28,7 +28,8 @@ static inline json_t *decision_sample(int64_t time_ns, const char *level, double
 		"risk", risk, "level", level,
 		"matches", "entry_id", 7, "ngram", "connect:inet", "openat:write", "mprotect:exec",
 		"similarity", 1.0, "risk_score", 0.9, "confidence", 0.8, "label", "malicious",
-		"findings", "category", "import", "what", "connect", "where", ".init_array[0]",
+		"findings", "category", "network", "what", "connect", "where", "entry", "evil_init",
+		"entry_kind", "init_array",
 		"weight", 0.3,
 		"reputation_reasons", "code", "tmp_dir", "detail", "loaded from /tmp", "weight", 0.5,
 		"action", "quarantine", "backend", "signal");

@@ -97,9 +97,13 @@ static void print_explanation(const json_t *d)
 		       json_number_value(json_object_get(v, "confidence")), str(v, "label"));
 		print_token_list(json_object_get(v, "ngram"));
 	}
-	json_array_foreach(json_object_get(d, "findings"), i, v)
-		printf("  finding      %s: %s at %s (weight %.2f)\n", str(v, "category"), str(v, "what"),
-		       str(v, "where"), json_number_value(json_object_get(v, "weight")));
+	json_array_foreach(json_object_get(d, "findings"), i, v) {
+		json_t *where = json_object_get(v, "where");
+
+		printf("  finding      %s: %s in %s %s (weight %.2f)\n", str(v, "category"),
+		       str(v, "what"), str(where, "entry_kind"), str(where, "entry"),
+		       json_number_value(json_object_get(v, "weight")));
+	}
 	json_array_foreach(json_object_get(d, "reputation_reasons"), i, v)
 		printf("  reputation   %s: %s (weight %.2f)\n", str(v, "code"), str(v, "detail"),
 		       json_number_value(json_object_get(v, "weight")));

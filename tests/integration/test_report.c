@@ -123,7 +123,7 @@ Test(report, id_prints_the_full_explanation)
 	cr_assert_eq(run(args, &out), 0, "%s", out);
 	cr_assert(strstr(out, "decision 2") && strstr(out, "/tmp/libhigh.so"), "%s", out);
 	cr_assert(strstr(out, "match        entry 7"), "%s", out);
-	cr_assert(strstr(out, "finding      import: connect"), "%s", out);
+	cr_assert(strstr(out, "finding      network: connect in init_array evil_init"), "%s", out);
 	cr_assert(strstr(out, "reputation   tmp_dir"), "%s", out);
 	cr_assert(strstr(out, "lookback     connect:inet > openat:write > mprotect:exec"), "%s", out);
 	free(out);
