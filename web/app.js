@@ -134,7 +134,11 @@ async function showDecision(id) {
     ]);
     fillTable('detail-matches', (d.matches || []).map((m) =>
       [m.entry_id, (m.ngram || []).join(' '), m.similarity, m.risk_score, m.confidence, m.label]));
-    fillTable('detail-findings', (d.findings || []).map((f) => [f.category, f.what, f.where, f.weight]));
+    fillTable('detail-findings', (d.findings || []).map((f) => {
+      const w = f.where || {};
+      const where = [w.entry_kind, w.entry, w.addr].filter((x) => x).join(' ');
+      return [f.category, f.what, where, f.weight];
+    }));
     fillTable('detail-reputation', (d.reputation_reasons || []).map((r) => [r.code, r.detail, r.weight]));
     document.getElementById('detail-json').textContent = JSON.stringify(d, null, 2);
     document.getElementById('detail').hidden = false;
