@@ -26,8 +26,6 @@
 #include "util.h"
 #include "window.h"
 
-#define RESCAN_MAX 64
-
 struct trace_ctx {
 	struct tracer *tracer;
 	struct window_set *windows;
@@ -39,9 +37,6 @@ struct trace_ctx {
 	bool child_quarantined;      /* we killed it: exit EXIT_QUARANTINED */
 	unsigned long nwindows, nuncertain;
 	uint64_t lost_total;
-	/* processes that exec'ed: their libcs are mapped a little later */
-	struct { pid_t pid; uint64_t due_ns; int tries; } rescan[RESCAN_MAX];
-	int nrescan;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -97,36 +92,6 @@ static void usage(FILE *f)
 "126 command not executable, 127 command not found (docs/cli.md).\n"
 "Ctrl-C detaches cleanly: the ring buffer is drained and a summary printed.\n",
 		BP_LOOKBACK_MAX);
-}
-
-static void schedule_rescan(struct trace_ctx *c, pid_t pid)
-{
-	if (c->nrescan == RESCAN_MAX)
-		return;
-	c->rescan[c->nrescan].pid = pid;
-	c->rescan[c->nrescan].due_ns = util_now_mono_ns() + 20 * 1000000ull;
-	c->rescan[c->nrescan].tries = 0;
-	c->nrescan++;
-}
-
-/* After exec the dynamic loader maps libc shortly: look at 20 ms, 200 ms, 2 s. */
-static void run_rescans(struct trace_ctx *c)
-{
-	uint64_t now = util_now_mono_ns();
-
-	for (int i = 0; i < c->nrescan;) {
-		if (now < c->rescan[i].due_ns) {
-			i++;
-			continue;
-		}
-		tracer_attach_libcs_of(c->tracer, c->rescan[i].pid);
-		if (++c->rescan[i].tries < 3) {
-			c->rescan[i].due_ns = now + (c->rescan[i].tries == 1 ? 200 : 2000) * 1000000ull;
-			i++;
-		} else {
-			c->rescan[i] = c->rescan[--c->nrescan];
-		}
-	}
 }
 
 static void on_window_closed(void *ctx, struct window *w)
@@ -203,7 +168,7 @@ static void on_record(void *ctx, const void *data, size_t size)
 
 	switch (h->type) {
 	case BP_EV_EXEC:
-		schedule_rescan(c, h->pid);
+		tracer_watch_exec(c->tracer, h->pid);
 		return;
 	case BP_EV_GATE:
 		on_gate(c, data);
@@ -508,6 +473,7 @@ int cmd_trace_main(int argc, char **argv)
 			mkdir("/var/lib/bpf-profiler", 0700);
 			mopts.outbox = "/var/lib/bpf-profiler/outbox.sqlite";
 		}
+		mopts.act = true;
 		mopts.tracer = c.tracer;
 		mopts.ctx = &c;
 		ret = mitigate_open(&mopts, &c.mitigate, err, sizeof(err));
@@ -525,7 +491,7 @@ int cmd_trace_main(int argc, char **argv)
 		/* its existing children are followed from their next fork on */
 	} else {
 		tracer_trace_pid(c.tracer, child);
-		schedule_rescan(&c, child);
+		tracer_watch_exec(c.tracer, child);
 		c.child = child;
 	}
 
@@ -558,7 +524,7 @@ int cmd_trace_main(int argc, char **argv)
 			c.lost_total = stats.events_lost;
 		window_set_expire(c.windows, util_now_mono_ns(), topts.follow_ms * 1000000ull,
 				  c.lost_total);
-		run_rescans(&c);
+		tracer_tick(c.tracer);
 		if (c.gate)
 			gate_expire(c.gate, util_now_mono_ns());
 		if (c.mitigate)

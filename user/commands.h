@@ -25,6 +25,7 @@ struct command {
 };
 
 int cmd_trace_main(int argc, char **argv);
+int cmd_agent_main(int argc, char **argv);
 int cmd_probe_main(int argc, char **argv);
 int cmd_analyze_main(int argc, char **argv);
 int cmd_report_main(int argc, char **argv);

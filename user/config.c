@@ -72,7 +72,7 @@ void config_defaults(struct config *c)
 	c->policy.gate = 0;
 	c->policy.gate_timeout_ms = 500;
 	c->policy.fail = CONFIG_FAIL_OPEN;
-	c->policy.enforce = CONFIG_ENFORCE_ON;
+	c->policy.enforce = CONFIG_ENFORCE_MONITOR; /* acting is a decision the operator makes */
 	c->policy.uncertain_escalate = 1;
 	strcpy(c->api.listen_unix, "/run/bpf-profiler/api.sock");
 	c->api.unix_mode = 0600;

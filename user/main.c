@@ -8,6 +8,7 @@
 static const struct command commands[] = {
 	/* keep in the order `bpf-profiler --help` should list them */
 	{ "trace", "trace a command or process and judge the code it loads", cmd_trace_main },
+	{ "agent", "the daemon: judge every process's loads, serve decisions and metrics", cmd_agent_main },
 	{ "probe", "report which kernel features and mitigation backends work here", cmd_probe_main },
 	{ "analyze", "static analysis and source reputation of ELF objects", cmd_analyze_main },
 	{ "report", "decisions stored by the agent (runs with or without it)", cmd_report_main },

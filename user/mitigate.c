@@ -17,6 +17,8 @@
 #include "util.h"
 #include "webhook.h"
 
+static const char process_gone[] = "the process exited before it could be confined";
+
 struct mitigate {
 	struct mitigate_opts opts;
 	struct sandbox *sandbox;
@@ -115,14 +117,18 @@ static void medium(struct mitigate *m, const struct window *w, json_t *details,
 	if (m->sandbox) {
 		ret = sandbox_confine(m->sandbox, w->pid);
 		confined = ret == 0;
-		if (ret)
+		if (ret == -ENOENT || ret == -ESRCH)
+			snprintf(err, sizeof(err), "%s", process_gone);
+		else if (ret)
 			snprintf(err, sizeof(err), "sandbox: %s", strerror(-ret));
 	}
 	out->action = hooked && confined ? "hook+confine" : hooked ? "hook" : confined ? "confine" : "allow";
 	out->backend = hooked && confined ? "uprobe+cgroup_bpf" : hooked ? "uprobe" :
 		       confined ? "cgroup_bpf" : "none";
-	if (err[0])
+	if (err[0]) {
 		snprintf(out->detail, sizeof(out->detail), "%s", err);
+		out->failed = strcmp(err, process_gone) != 0;
+	}
 }
 
 /* Moves the object aside with a note of what it was; the loader's mapping
@@ -142,6 +148,7 @@ static void move_aside(struct mitigate *m, const struct window *w, json_t *detai
 	if (rename(src, dst)) {
 		snprintf(out->detail, sizeof(out->detail), "cannot move %.100s to %.100s: %s", src, dst,
 			 strerror(errno));
+		out->failed = true;
 		return;
 	}
 	chmod(dst, 0400);
@@ -178,8 +185,10 @@ static void high(struct mitigate *m, const struct window *w, const struct verdic
 	out->action = "quarantine";
 	out->backend = "signal";
 	/* the gate already killed it before its code ran; else stop it now */
-	if (w->gate_action != BP_GATE_KILLED && kill(w->pid, SIGKILL) && errno != ESRCH)
+	if (w->gate_action != BP_GATE_KILLED && kill(w->pid, SIGKILL) && errno != ESRCH) {
 		snprintf(out->detail, sizeof(out->detail), "kill %u: %s", w->pid, strerror(errno));
+		out->failed = true;
+	}
 	if (key.ino && m->opts.tracer)
 		tracer_cache_verdict(m->opts.tracer, &key, BP_VERDICT_DENY);
 	move_aside(m, w, details, out);
@@ -193,10 +202,16 @@ void mitigate_apply(struct mitigate *m, const struct window *w, const struct ver
 	out->action = "allow";
 	out->backend = "none";
 	/* the gate's kill stands whatever a later look concludes */
-	if (v->level == VERDICT_HIGH || w->gate_action == BP_GATE_KILLED)
+	if (w->gate_action == BP_GATE_KILLED || (m->opts.act && v->level == VERDICT_HIGH)) {
 		high(m, w, v, details, out);
-	else if (v->level == VERDICT_MEDIUM)
+	} else if (m->opts.act && v->level == VERDICT_MEDIUM) {
 		medium(m, w, details, out);
-	if (out->detail[0])
+	} else if (v->level == VERDICT_HIGH) { /* monitoring: tell, do not touch */
+		out->action = "alert";
+		alert(m, w, v, details, out);
+		if (!out->alerted)
+			out->action = "allow";
+	}
+	if (out->failed)
 		log_warn("mitigation for pid %u (%s): %s", w->pid, w->path, out->detail);
 }

@@ -16,6 +16,7 @@
 #include "window.h"
 
 struct mitigate_opts {
+	bool act;                    /* false: monitor only, high verdicts just alert */
 	struct tracer *tracer;       /* kernel verdict cache and signals */
 	enum sandbox_net net;        /* medium: what network the sandbox leaves */
 	const char *block;           /* medium: hooked calls that kill (see hooks.h) */
@@ -30,9 +31,10 @@ struct mitigate_opts {
 };
 
 struct mitigation {
-	const char *action;      /* "allow", "hook+confine", "quarantine" */
+	const char *action;      /* "allow", "hook+confine", "quarantine", "alert" */
 	const char *backend;     /* "none", "uprobe+cgroup_bpf", "signal", ... */
-	char detail[256];        /* what went wrong, if a backend failed */
+	char detail[256];        /* why the action is less than the level asked for */
+	bool failed;             /* a backend failed (not merely: the process was gone) */
 	bool alerted;            /* written to the alert log or queued for the webhook */
 };
 

@@ -46,6 +46,11 @@ void scorer_free(struct scorer *s)
 	free(s);
 }
 
+void scorer_set_policy(struct scorer *s, const struct verdict_policy *policy)
+{
+	s->policy = *policy;
+}
+
 /* The object as the loader named it: the mapping's path when known. */
 static const char *object_path(const struct window *w)
 {
@@ -88,8 +93,9 @@ static void judge_source(struct scorer *s, const struct window *w, struct verdic
 	struct reputation_result r;
 	json_t *j;
 
-	/* a relative name (dlopen("libm.so.6")) says nothing without the fd */
-	if (w->file_fd < 0 && in.path[0] != '/')
+	/* a relative name (dlopen("libm.so.6")) says nothing without the fd,
+	 * and a load that failed without a file found loaded nothing */
+	if (w->file_fd < 0 && (in.path[0] != '/' || w->ok == 0))
 		return;
 	if (reputation_score(&in, &r))
 		return;

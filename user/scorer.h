@@ -14,6 +14,8 @@ struct scorer;
 /* policy: weights and thresholds; NULL for the defaults */
 int scorer_new(const struct verdict_policy *policy, struct scorer **out, char *err, size_t errlen);
 void scorer_free(struct scorer *s);
+/* New weights and thresholds (SIGHUP); judged windows keep theirs. */
+void scorer_set_policy(struct scorer *s, const struct verdict_policy *policy);
 /* Fills v; *details (may stay NULL) gets the explanation: matched entries,
  * findings, reputation reasons, as JSON members to merge into a verdict. */
 void scorer_judge(struct scorer *s, const struct window *w, struct verdict *v, json_t **details);

@@ -3,6 +3,7 @@
  * file offset (elfsym.c) with pid -1, once per distinct libc file. */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "util.h"
 
 #define MAX_LIBCS 64
+#define RESCAN_MAX 256
 
 struct libc_attach {
 	dev_t dev;
@@ -30,6 +32,9 @@ struct tracer {
 	struct tracer_opts opts;
 	struct libc_attach libcs[MAX_LIBCS];
 	int nlibcs;
+	/* processes that exec'ed: their libcs are mapped a little later */
+	struct { pid_t pid; uint64_t due_ns; int tries; } rescan[RESCAN_MAX];
+	int nrescan;
 };
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -216,6 +221,72 @@ int tracer_attach_libcs_of(struct tracer *t, pid_t pid)
 	int ret = procmaps_for_each_libc(pid, attach_one, &w);
 
 	return ret < 0 ? ret : w.added;
+}
+
+void tracer_watch_exec(struct tracer *t, pid_t pid)
+{
+	if (t->nrescan == RESCAN_MAX)
+		return; /* an exec storm: most share a libc we already watch */
+	t->rescan[t->nrescan].pid = pid;
+	t->rescan[t->nrescan].due_ns = util_now_mono_ns() + 20 * 1000000ull;
+	t->rescan[t->nrescan].tries = 0;
+	t->nrescan++;
+}
+
+void tracer_tick(struct tracer *t)
+{
+	uint64_t now = util_now_mono_ns();
+
+	for (int i = 0; i < t->nrescan;) {
+		if (now < t->rescan[i].due_ns) {
+			i++;
+			continue;
+		}
+		tracer_attach_libcs_of(t, t->rescan[i].pid);
+		if (++t->rescan[i].tries < 3) {
+			t->rescan[i].due_ns = now + (t->rescan[i].tries == 1 ? 200 : 2000) * 1000000ull;
+			i++;
+		} else {
+			t->rescan[i] = t->rescan[--t->nrescan];
+		}
+	}
+}
+
+int tracer_attach_all_libcs(struct tracer *t)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int added = 0;
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		int ret;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		ret = tracer_attach_libcs_of(t, atoi(e->d_name));
+		if (ret > 0)
+			added += ret;
+	}
+	closedir(d);
+	return added;
+}
+
+size_t tracer_programs(struct tracer *t, const char **names, int *fds, size_t max)
+{
+	struct bpf_program *prog;
+	size_t n = 0;
+
+	bpf_object__for_each_program(prog, t->skel->obj) {
+		if (n == max)
+			break;
+		if (bpf_program__fd(prog) < 0)
+			continue;
+		names[n] = bpf_program__name(prog);
+		fds[n++] = bpf_program__fd(prog);
+	}
+	return n;
 }
 
 int tracer_libc_count(const struct tracer *t)

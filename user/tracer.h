@@ -43,6 +43,15 @@ int tracer_attach_libc(struct tracer *t, const char *path);
  * through /proc/PID/root so containers' own libcs are found. Returns the
  * number of new attachments or -errno. */
 int tracer_attach_libcs_of(struct tracer *t, pid_t pid);
+/* A process exec'ed (BP_EV_EXEC): its loader maps libc shortly, so look
+ * at its maps at 20 ms, 200 ms and 2 s (from tracer_tick). */
+void tracer_watch_exec(struct tracer *t, pid_t pid);
+/* Runs what is due: the rescans above. Call it from the poll loop. */
+void tracer_tick(struct tracer *t);
+/* Attaches to the libcs of every process now running (the agent's start). */
+int tracer_attach_all_libcs(struct tracer *t);
+/* The loaded programs (name and fd), for run-time statistics. */
+size_t tracer_programs(struct tracer *t, const char **names, int *fds, size_t max);
 /* Number of distinct libc files attached. */
 int tracer_libc_count(const struct tracer *t);
 

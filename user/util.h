@@ -11,6 +11,9 @@
 /* Read a whole file (at most max bytes; -EFBIG past that) into a
  * NUL-terminated malloc'd buffer. Returns 0 or -errno. */
 int util_read_file(const char *path, size_t max, char **buf, size_t *len);
+/* Creates the directories above path (not path itself) with mode, like
+ * mkdir -p of its dirname. Returns 0 or -errno. */
+int util_mkdir_parents(const char *path, unsigned int mode);
 /* CLOCK_MONOTONIC / CLOCK_REALTIME in nanoseconds. */
 uint64_t util_now_mono_ns(void);
 uint64_t util_now_real_ns(void);

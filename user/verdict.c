@@ -25,17 +25,12 @@ void verdict_set(struct verdict *v, enum verdict_component c, double value)
 
 void verdict_decide(struct verdict *v, const struct verdict_policy *p)
 {
-	double sum = 0, wsum = 0;
+	double sum = 0;
 
-	for (int c = 0; c < VERDICT_NCOMPONENTS; c++) {
-		if (!v->have[c])
-			continue;
-		sum += p->weight[c] * v->component[c];
-		wsum += p->weight[c];
-	}
-	/* renormalise over the components present, so one missing component
-	 * neither hides a risk nor invents one */
-	v->risk = wsum > 0 ? clamp01(sum / wsum) : 0;
+	for (int c = 0; c < VERDICT_NCOMPONENTS; c++)
+		if (v->have[c])
+			sum += p->weight[c] * v->component[c];
+	v->risk = clamp01(sum);
 	v->level = v->risk >= p->high ? VERDICT_HIGH :
 		   v->risk >= p->medium ? VERDICT_MEDIUM : VERDICT_LOW;
 	if (v->uncertain && p->uncertain_escalates && v->level == VERDICT_LOW)

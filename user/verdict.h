@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
 /* risk = w_seq*sequence + w_src*source + w_dcam*dcam, and its level.
- * A component may be unavailable (no database, file unreadable): the risk
- * is then computed over the components present and the verdict says which
- * are missing, rather than pretending a missing component is zero. */
+ * A component may be unavailable (no database, file unreadable): it then
+ * adds nothing, so the risk is a lower bound and the verdict names what is
+ * missing. Renormalising over the rest would let one weak signal (a file
+ * in an odd place) decide alone, and the ladder kills on high. */
 #ifndef BPFPROF_VERDICT_H
 #define BPFPROF_VERDICT_H
 

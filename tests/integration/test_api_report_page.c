@@ -68,7 +68,7 @@ Test(report_page, a_decision_link_opens_its_explanation)
 	cr_assert(strstr(detail, "<dd>/tmp/libexplained.so</dd>"), "%.4000s", detail);
 	cr_assert(strstr(detail, "<td>connect:inet openat:write mprotect:exec</td>"), "matches: %.4000s",
 		  detail);
-	cr_assert(strstr(detail, "<td>.init_array[0]</td>"), "findings: %.4000s", detail);
+	cr_assert(strstr(detail, "<td>init_array evil_init</td>"), "findings: %.4000s", detail);
 	cr_assert(strstr(detail, "<td>loaded from /tmp</td>"), "reputation: %.4000s", detail);
 	free(dom);
 }
