@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include "harness.h"
 
 TestSuite(agent, .init = require_root, .timeout = 120);
@@ -13,6 +14,7 @@ TestSuite(agent, .init = require_root, .timeout = 120);
 struct agent_run {
 	pid_t pid;
 	char dir[64], sock[96], db[96], conf[96], log[96];
+	char notify[96]; /* NOTIFY_SOCKET to give it, or "" */
 };
 
 static void write_config(struct agent_run *a, const char *extra)
@@ -69,6 +71,8 @@ static void agent_start(struct agent_run *a, const char *extra_config)
 		int fd = open(a->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
 		dup2(fd, STDERR_FILENO);
+		if (a->notify[0])
+			setenv("NOTIFY_SOCKET", a->notify, 1);
 		execl(BPFPROF_BIN, BPFPROF_BIN, "agent", "--config", a->conf, "--db", a->db,
 		      "--listen-unix", a->sock, NULL);
 		_exit(126);
@@ -110,7 +114,7 @@ static json_t *wait_decision(struct agent_run *a, const char *needle)
 		json_t *doc, *d, *found = NULL;
 		size_t k;
 
-		if (http_get(a, "/v1/decisions?limit=100", &body) == 200 &&
+		if (http_get(a, "/v1/decisions?limit=1000", &body) == 200 &&
 		    (doc = json_loads(body, 0, NULL))) {
 			json_array_foreach(json_object_get(doc, "decisions"), k, d) {
 				const char *p = json_string_value(json_object_get(d, "path"));
@@ -137,7 +141,7 @@ static int run_loader(const char *lib)
 
 Test(agent, a_load_anywhere_becomes_a_stored_and_served_decision)
 {
-	struct agent_run a;
+	struct agent_run a = { 0 };
 	json_t *d;
 	char *metrics = NULL, cmd[256];
 	int status;
@@ -165,7 +169,7 @@ Test(agent, a_load_anywhere_becomes_a_stored_and_served_decision)
 
 Test(agent, sighup_reloads_a_valid_config_and_keeps_running_on_a_bad_one)
 {
-	struct agent_run a;
+	struct agent_run a = { 0 };
 	char cmd[256];
 	json_t *d;
 
@@ -191,7 +195,7 @@ Test(agent, sighup_reloads_a_valid_config_and_keeps_running_on_a_bad_one)
 
 Test(agent, kill_9_loses_no_stored_decision)
 {
-	struct agent_run a;
+	struct agent_run a = { 0 };
 	char cmd[256];
 	json_t *d;
 
@@ -203,5 +207,30 @@ Test(agent, kill_9_loses_no_stored_decision)
 	snprintf(cmd, sizeof(cmd), "%s report --json --db %s | grep -q libbenign.so", BPFPROF_BIN, a.db);
 	cr_assert_eq(system(cmd), 0, "a served decision is missing after kill -9");
 	json_decref(d);
+	agent_cleanup(&a);
+}
+
+Test(agent, tells_systemd_it_is_ready)
+{
+	struct agent_run a = { 0 };
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char buf[256] = "";
+	struct timeval tv = { .tv_sec = 20 };
+	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	ssize_t n;
+
+	snprintf(a.notify, sizeof(a.notify), "/tmp/bpfprof-notify-%d", (int)getpid());
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", a.notify);
+	unlink(a.notify);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	agent_start(&a, NULL);
+	n = recv(fd, buf, sizeof(buf) - 1, 0);
+	cr_assert_gt(n, 0, "no sd_notify message");
+	buf[n] = '\0';
+	cr_assert(strstr(buf, "READY=1"), "%s", buf);
+	agent_stop(&a, SIGTERM);
+	close(fd);
+	unlink(a.notify);
 	agent_cleanup(&a);
 }
