@@ -25,5 +25,8 @@ struct command {
 
 int cmd_trace_main(int argc, char **argv);
 int cmd_probe_main(int argc, char **argv);
+int cmd_db_main(int argc, char **argv);
+int cmd_score_main(int argc, char **argv);
+int cmd_eval_main(int argc, char **argv);
 
 #endif

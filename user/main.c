@@ -7,6 +7,7 @@
 
 static const struct command commands[] = {
 	/* keep in the order `bpf-profiler --help` should list them */
+	{ "eval", "learn from labelled dataset traces and measure detection", cmd_eval_main },
 	{ NULL, NULL, NULL },
 };
 

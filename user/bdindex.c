@@ -1,0 +1,699 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* Fuzzy n-gram index. A 32-bit slot packs entry index, a 4-bit hash tag and
+ * which position was deleted (15 = exact key); keys are never stored, they
+ * are re-derived from the entry, which keeps an entry near 60 bytes. Readers
+ * never lock: slots change by atomic store, entry memory is never freed
+ * before bdindex_free, and a grown table is freed after a grace period. */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include "bdindex.h"
+#include "util.h"
+
+#define ENT_CHUNK_SHIFT 16
+#define ENT_CHUNK (1u << ENT_CHUNK_SHIFT)
+#define ENT_NCHUNKS ((BDINDEX_MAX_ENTRIES + ENT_CHUNK) / ENT_CHUNK + 1)
+#define TOK_CHUNK_SHIFT 20
+#define TOK_CHUNK (1u << TOK_CHUNK_SHIFT)
+#define TOK_NCHUNKS 4096
+
+#define SLOT_EMPTY 0u
+#define SLOT_TOMB 0xffffffffu
+#define POS_EXACT 15u
+#define MAX_LOAD 0.80  /* rebuild above this (tombstones count) */
+#define GROW_LOAD 0.50 /* load right after a growth */
+
+/* An entry is one 64-bit word, written once with release and afterwards
+ * only losing its LIVE bit: tokoff (chunk << TOK_CHUNK_SHIFT | offset) in
+ * bits 0-31, risk and confidence as 12-bit fixed point, length, flags. */
+#define ENT_RISK_SHIFT 32
+#define ENT_CONF_SHIFT 44
+#define ENT_LEN_SHIFT 56
+#define ENT_LIVE (1ull << 60)
+#define ENT_MAL (1ull << 61)
+#define FIXED_MAX 4095u
+
+typedef _Atomic uint64_t ent_t;
+
+static inline uint32_t ent_tokoff(uint64_t w) { return (uint32_t)w; }
+static inline uint32_t ent_len(uint64_t w) { return (w >> ENT_LEN_SHIFT) & 0xf; }
+
+struct table {
+	size_t nslots;
+	_Atomic uint32_t slots[];
+};
+
+struct idmap { /* writer-only: id -> entry index + 1 */
+	uint32_t *slots;
+	size_t nslots, used;
+};
+
+struct bdindex {
+	const struct tokens *tok;
+	struct table *_Atomic table;
+	ent_t *_Atomic ents[ENT_NCHUNKS];
+	int64_t *_Atomic ids[ENT_NCHUNKS];
+	token_id *_Atomic toks[TOK_NCHUNKS];
+	atomic_uint epoch;
+	atomic_long readers[2];
+	pthread_mutex_t wlock;
+	/* writer state */
+	uint32_t nents;     /* entry slots ever used */
+	uint32_t tok_chunk; /* current token chunk */
+	uint32_t tok_used;  /* tokens used in it */
+	size_t used;        /* table slots not empty (incl. tombstones) */
+	size_t keys;        /* keys of live entries */
+	struct idmap idmap;
+	atomic_size_t live;
+	atomic_uint lengths;
+	struct bdindex_params params;
+};
+
+static inline uint64_t mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return h;
+}
+
+/* Hash of seq with position skip left out (skip >= n: nothing left out). */
+static inline uint64_t key_hash(const token_id *seq, size_t n, size_t skip)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ (n - (skip < n));
+
+	for (size_t i = 0; i < n; i++)
+		if (i != skip)
+			h = (h ^ seq[i]) * 0x100000001b3ull;
+	return mix64(h);
+}
+
+static inline size_t slot_of(uint64_t h, size_t nslots)
+{
+	return (size_t)(((h >> 32) * (uint64_t)nslots) >> 32);
+}
+
+static inline uint32_t tag_of(uint64_t h)
+{
+	return (uint32_t)(h >> 4) & 0xf;
+}
+
+static inline uint32_t slot_pack(uint32_t ent, uint32_t tag, uint32_t pos)
+{
+	return ((ent + 1) << 8) | (tag << 4) | pos;
+}
+
+static inline ent_t *ent_at(const struct bdindex *idx, uint32_t e)
+{
+	return &idx->ents[e >> ENT_CHUNK_SHIFT][e & (ENT_CHUNK - 1)];
+}
+
+static inline uint64_t ent_word(const struct bdindex *idx, uint32_t e)
+{
+	return atomic_load_explicit(ent_at(idx, e), memory_order_acquire);
+}
+
+static inline const token_id *ent_toks(const struct bdindex *idx, uint64_t w)
+{
+	uint32_t off = ent_tokoff(w);
+
+	return &idx->toks[off >> TOK_CHUNK_SHIFT][off & (TOK_CHUNK - 1)];
+}
+
+static inline int64_t ent_id(const struct bdindex *idx, uint32_t e)
+{
+	return idx->ids[e >> ENT_CHUNK_SHIFT][e & (ENT_CHUNK - 1)];
+}
+
+/* --- read side grace periods ------------------------------------------- */
+
+static unsigned read_enter(const struct bdindex *cidx)
+{
+	struct bdindex *idx = (struct bdindex *)cidx;
+
+	for (;;) {
+		unsigned e = atomic_load(&idx->epoch) & 1;
+
+		atomic_fetch_add(&idx->readers[e], 1);
+		if ((atomic_load(&idx->epoch) & 1) == e)
+			return e;
+		atomic_fetch_sub(&idx->readers[e], 1);
+	}
+}
+
+static void read_exit(const struct bdindex *cidx, unsigned e)
+{
+	atomic_fetch_sub(&((struct bdindex *)cidx)->readers[e], 1);
+}
+
+/* Writer: after this, no reader still holds a pointer loaded before it. */
+static void wait_readers(struct bdindex *idx)
+{
+	for (int flip = 0; flip < 2; flip++) {
+		unsigned old = atomic_fetch_add(&idx->epoch, 1) & 1;
+
+		while (atomic_load(&idx->readers[old]))
+			sched_yield();
+	}
+}
+
+/* --- table --------------------------------------------------------------- */
+
+static struct table *table_new(size_t nslots)
+{
+	struct table *t = calloc(1, sizeof(*t) + nslots * sizeof(t->slots[0]));
+
+	if (t)
+		t->nslots = nslots;
+	return t;
+}
+
+/* Writer: put one key of entry e into t (no growth check). */
+static void table_put(struct table *t, uint64_t h, uint32_t e, uint32_t pos)
+{
+	size_t i = slot_of(h, t->nslots);
+
+	for (;;) {
+		uint32_t s = atomic_load_explicit(&t->slots[i], memory_order_relaxed);
+
+		if (s == SLOT_EMPTY || s == SLOT_TOMB)
+			break;
+		if (++i == t->nslots)
+			i = 0;
+	}
+	atomic_store_explicit(&t->slots[i], slot_pack(e, tag_of(h), pos), memory_order_release);
+}
+
+static void ent_put_keys(struct bdindex *idx, struct table *t, uint32_t e)
+{
+	uint64_t w = ent_word(idx, e);
+	const token_id *s = ent_toks(idx, w);
+	uint32_t len = ent_len(w);
+
+	table_put(t, key_hash(s, len, SIZE_MAX), e, POS_EXACT);
+	for (uint32_t p = 0; p < len; p++)
+		table_put(t, key_hash(s, len, p), e, p);
+}
+
+/* Writer: replace the table by one of n slots, without tombstones. */
+static int table_rebuild(struct bdindex *idx, size_t n)
+{
+	struct table *old = atomic_load(&idx->table);
+	struct table *t = table_new(n);
+
+	if (!t)
+		return -ENOMEM;
+	idx->used = 0;
+	for (uint32_t e = 0; e < idx->nents; e++) {
+		uint64_t w = ent_word(idx, e);
+
+		if (w & ENT_LIVE) {
+			ent_put_keys(idx, t, e);
+			idx->used += ent_len(w) + 1u;
+		}
+	}
+	atomic_store_explicit(&idx->table, t, memory_order_release);
+	if (old) {
+		wait_readers(idx);
+		free(old);
+	}
+	return 0;
+}
+
+/* --- id map (writer only) --------------------------------------------- */
+
+static size_t idmap_find(const struct bdindex *idx, int64_t id)
+{
+	const struct idmap *m = &idx->idmap;
+	size_t i;
+
+	if (!m->nslots)
+		return SIZE_MAX;
+	i = slot_of(mix64((uint64_t)id), m->nslots);
+	for (; m->slots[i]; i = i + 1 == m->nslots ? 0 : i + 1)
+		if (m->slots[i] != SLOT_TOMB && ent_id(idx, m->slots[i] - 1) == id)
+			return i;
+	return SIZE_MAX;
+}
+
+static int idmap_resize(struct bdindex *idx, size_t n)
+{
+	struct idmap *m = &idx->idmap;
+	uint32_t *s = calloc(n, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	m->used = 0;
+	for (size_t j = 0; j < m->nslots; j++) {
+		uint32_t v = m->slots[j];
+		size_t i;
+
+		if (!v || v == SLOT_TOMB)
+			continue;
+		i = slot_of(mix64((uint64_t)ent_id(idx, v - 1)), n);
+		while (s[i])
+			i = i + 1 == n ? 0 : i + 1;
+		s[i] = v;
+		m->used++;
+	}
+	free(m->slots);
+	m->slots = s;
+	m->nslots = n;
+	return 0;
+}
+
+static int idmap_put(struct bdindex *idx, int64_t id, uint32_t e)
+{
+	struct idmap *m = &idx->idmap;
+	size_t i;
+
+	if ((m->used + 1) > m->nslots * MAX_LOAD) {
+		int ret = idmap_resize(idx, (size_t)((atomic_load(&idx->live) + 1) / GROW_LOAD) + 1024);
+
+		if (ret)
+			return ret;
+	}
+	i = slot_of(mix64((uint64_t)id), m->nslots);
+	while (m->slots[i] && m->slots[i] != SLOT_TOMB)
+		i = i + 1 == m->nslots ? 0 : i + 1;
+	if (!m->slots[i])
+		m->used++;
+	m->slots[i] = e + 1;
+	return 0;
+}
+
+/* --- public ---------------------------------------------------------------- */
+
+int bdindex_create(const struct tokens *tok, struct bdindex **out)
+{
+	struct bdindex *idx = calloc(1, sizeof(*idx));
+
+	if (!idx)
+		return -ENOMEM;
+	idx->tok = tok;
+	idx->params.prior_weight = BDINDEX_PRIOR_WEIGHT;
+	pthread_mutex_init(&idx->wlock, NULL);
+	atomic_store(&idx->table, table_new(1024));
+	if (!atomic_load(&idx->table)) {
+		free(idx);
+		return -ENOMEM;
+	}
+	*out = idx;
+	return 0;
+}
+
+void bdindex_free(struct bdindex *idx)
+{
+	if (!idx)
+		return;
+	free(atomic_load(&idx->table));
+	for (size_t c = 0; c < ENT_NCHUNKS; c++) {
+		free(idx->ents[c]);
+		free(idx->ids[c]);
+	}
+	for (size_t c = 0; c < TOK_NCHUNKS; c++)
+		free(idx->toks[c]);
+	free(idx->idmap.slots);
+	pthread_mutex_destroy(&idx->wlock);
+	free(idx);
+}
+
+/* Writer: tombstone every key of entry e in the current table. */
+static void ent_unlink(struct bdindex *idx, uint32_t e)
+{
+	struct table *t = atomic_load(&idx->table);
+	uint64_t w = ent_word(idx, e);
+	const token_id *s = ent_toks(idx, w);
+	uint32_t len = ent_len(w);
+
+	for (uint32_t p = 0; p <= len; p++) {
+		uint64_t h = key_hash(s, len, p == len ? SIZE_MAX : p);
+		uint32_t want = slot_pack(e, tag_of(h), p == len ? POS_EXACT : p);
+		size_t i = slot_of(h, t->nslots);
+		uint32_t v;
+
+		while ((v = atomic_load_explicit(&t->slots[i], memory_order_relaxed)) != SLOT_EMPTY) {
+			if (v == want) {
+				atomic_store_explicit(&t->slots[i], SLOT_TOMB, memory_order_release);
+				break;
+			}
+			if (++i == t->nslots)
+				i = 0;
+		}
+	}
+	atomic_fetch_and(ent_at(idx, e), ~ENT_LIVE);
+	atomic_fetch_sub(&idx->live, 1);
+	idx->keys -= len + 1;
+}
+
+static int remove_locked(struct bdindex *idx, int64_t id)
+{
+	size_t i = idmap_find(idx, id);
+
+	if (i == SIZE_MAX)
+		return -ENOENT;
+	ent_unlink(idx, idx->idmap.slots[i] - 1);
+	idx->idmap.slots[i] = SLOT_TOMB;
+	return 0;
+}
+
+static uint64_t fixed12(double v)
+{
+	if (!(v > 0)) /* also NaN */
+		return 0;
+	if (v >= 1)
+		return FIXED_MAX;
+	return (uint64_t)(v * FIXED_MAX + 0.5);
+}
+
+/* Writer: room for one more entry and its len tokens. */
+static int reserve(struct bdindex *idx, size_t len)
+{
+	uint32_t e = idx->nents;
+
+	if (e >= BDINDEX_MAX_ENTRIES)
+		return -ENOSPC;
+	if (!idx->ents[e >> ENT_CHUNK_SHIFT]) {
+		ent_t *c = calloc(ENT_CHUNK, sizeof(*c));
+		int64_t *ic = calloc(ENT_CHUNK, sizeof(*ic));
+
+		if (!c || !ic) {
+			free(c);
+			free(ic);
+			return -ENOMEM;
+		}
+		atomic_store(&idx->ids[e >> ENT_CHUNK_SHIFT], ic);
+		atomic_store(&idx->ents[e >> ENT_CHUNK_SHIFT], c);
+	}
+	if (!idx->toks[idx->tok_chunk] || idx->tok_used + len > TOK_CHUNK) {
+		uint32_t c = idx->toks[idx->tok_chunk] ? idx->tok_chunk + 1 : idx->tok_chunk;
+		token_id *tc;
+
+		if (c >= TOK_NCHUNKS)
+			return -ENOSPC;
+		tc = malloc(TOK_CHUNK * sizeof(*tc));
+		if (!tc)
+			return -ENOMEM;
+		atomic_store(&idx->toks[c], tc);
+		idx->tok_chunk = c;
+		idx->tok_used = 0;
+	}
+	return 0;
+}
+
+int bdindex_add(struct bdindex *idx, int64_t id, const token_id *seq, size_t len,
+		double risk, double confidence, enum bd_label label)
+{
+	struct table *t;
+	uint32_t off, e;
+	int ret;
+
+	if (len < BDINDEX_MIN_LEN || len > BDINDEX_MAX_LEN || !seq)
+		return -EINVAL;
+	pthread_mutex_lock(&idx->wlock);
+	ret = reserve(idx, len);
+	if (ret)
+		goto out;
+	t = atomic_load(&idx->table);
+	if ((idx->used + len + 1) > t->nslots * MAX_LOAD) {
+		ret = table_rebuild(idx, (size_t)((idx->keys + len + 1) / GROW_LOAD) + 1024);
+		if (ret)
+			goto out;
+	}
+	e = idx->nents;
+	off = (idx->tok_chunk << TOK_CHUNK_SHIFT) | idx->tok_used;
+	memcpy(&idx->toks[idx->tok_chunk][idx->tok_used], seq, len * sizeof(*seq));
+	idx->tok_used += len;
+	idx->ids[e >> ENT_CHUNK_SHIFT][e & (ENT_CHUNK - 1)] = id;
+	atomic_store_explicit(ent_at(idx, e),
+			      off | fixed12(risk) << ENT_RISK_SHIFT |
+			      fixed12(confidence) << ENT_CONF_SHIFT |
+			      (uint64_t)len << ENT_LEN_SHIFT | ENT_LIVE |
+			      (label == BD_LABEL_MALICIOUS ? ENT_MAL : 0),
+			      memory_order_release);
+	idx->nents++;
+	/* the replaced entry disappears only once its successor is findable */
+	{
+		size_t old = idmap_find(idx, id);
+
+		ret = idmap_put(idx, id, e);
+		if (ret)
+			goto out;
+		ent_put_keys(idx, atomic_load(&idx->table), e);
+		idx->used += len + 1;
+		idx->keys += len + 1;
+		atomic_fetch_add(&idx->live, 1);
+		atomic_fetch_or(&idx->lengths, 1u << len);
+		if (old != SIZE_MAX) {
+			uint32_t oe = idx->idmap.slots[old] - 1;
+
+			if (oe != e) {
+				ent_unlink(idx, oe);
+				idx->idmap.slots[old] = SLOT_TOMB;
+			}
+		}
+	}
+out:
+	pthread_mutex_unlock(&idx->wlock);
+	return ret;
+}
+
+int bdindex_reserve(struct bdindex *idx, size_t nentries, size_t ntokens)
+{
+	size_t keys, ids;
+	int ret = 0;
+
+	pthread_mutex_lock(&idx->wlock);
+	keys = (size_t)((idx->keys + ntokens + nentries) / MAX_LOAD) + 64;
+	ids = (size_t)((atomic_load(&idx->live) + nentries) / MAX_LOAD) + 64;
+	if (keys > atomic_load(&idx->table)->nslots)
+		ret = table_rebuild(idx, keys);
+	if (!ret && ids > idx->idmap.nslots)
+		ret = idmap_resize(idx, ids);
+	pthread_mutex_unlock(&idx->wlock);
+	return ret;
+}
+
+int bdindex_remove(struct bdindex *idx, int64_t id)
+{
+	int ret;
+
+	pthread_mutex_lock(&idx->wlock);
+	ret = remove_locked(idx, id);
+	pthread_mutex_unlock(&idx->wlock);
+	return ret;
+}
+
+size_t bdindex_count(const struct bdindex *idx)
+{
+	return atomic_load(&((struct bdindex *)idx)->live);
+}
+
+uint32_t bdindex_lengths(const struct bdindex *idx)
+{
+	return atomic_load(&((struct bdindex *)idx)->lengths);
+}
+
+size_t bdindex_memory(const struct bdindex *idx)
+{
+	const struct table *t = atomic_load(&((struct bdindex *)idx)->table);
+	size_t m = sizeof(*idx) + sizeof(*t) + t->nslots * sizeof(t->slots[0]);
+
+	for (size_t c = 0; c < ENT_NCHUNKS; c++)
+		if (idx->ents[c])
+			m += ENT_CHUNK * (sizeof(ent_t) + sizeof(int64_t));
+	for (size_t c = 0; c < TOK_NCHUNKS; c++)
+		if (idx->toks[c])
+			m += TOK_CHUNK * sizeof(token_id);
+	return m + idx->idmap.nslots * sizeof(uint32_t);
+}
+
+/* --- lookups ------------------------------------------------------------- */
+
+static void fill_match(const struct bdindex *idx, uint32_t e, uint64_t w,
+		       struct bdindex_match *m)
+{
+	m->id = ent_id(idx, e);
+	m->len = (uint8_t)ent_len(w);
+	memcpy(m->seq, ent_toks(idx, w), m->len * sizeof(token_id));
+	m->label = (w & ENT_MAL) ? BD_LABEL_MALICIOUS : BD_LABEL_GOOD;
+	m->risk = (double)((w >> ENT_RISK_SHIFT) & FIXED_MAX) / FIXED_MAX;
+	m->confidence = (double)((w >> ENT_CONF_SHIFT) & FIXED_MAX) / FIXED_MAX;
+}
+
+/* Does key (q with qskip left out) equal entry tokens with eskip left out? */
+static inline bool key_eq(const token_id *q, size_t qn, size_t qskip,
+			  const token_id *s, size_t sn, size_t eskip)
+{
+	size_t i = 0, j = 0;
+
+	if (qn - (qskip < qn) != sn - (eskip < sn))
+		return false;
+	for (;;) {
+		if (i == qskip)
+			i++;
+		if (j == eskip)
+			j++;
+		if (i >= qn || j >= sn)
+			return true;
+		if (q[i++] != s[j++])
+			return false;
+	}
+}
+
+struct collect {
+	struct bdindex_match *out;
+	size_t max, found;
+	uint32_t seen[64]; /* entry indexes already reported (dedupe) */
+	size_t nseen;
+};
+
+static bool collect_seen(struct collect *c, uint32_t e)
+{
+	for (size_t i = 0; i < c->nseen; i++)
+		if (c->seen[i] == e)
+			return true;
+	if (c->nseen < ARRAY_SIZE(c->seen))
+		c->seen[c->nseen++] = e;
+	return false;
+}
+
+static int lookup(const struct bdindex *idx, const token_id *q, size_t n,
+		  struct bdindex_match *out, size_t max, bool exact_only)
+{
+	uint64_t h[BDINDEX_MAX_LEN + 2];
+	size_t nprobe = exact_only ? 1 : n + 1;
+	struct collect c = { .out = out, .max = max };
+	const struct table *t;
+	unsigned ep;
+
+	if (!q || n == 0 || n > BDINDEX_MAX_LEN + 1)
+		return -EINVAL;
+	ep = read_enter(idx);
+	t = atomic_load_explicit(&((struct bdindex *)idx)->table, memory_order_acquire);
+	/* probe 0: q itself; probe k: q without position k-1 */
+	for (size_t k = 0; k < nprobe; k++) {
+		h[k] = key_hash(q, n, k == 0 ? SIZE_MAX : k - 1);
+		__builtin_prefetch(&t->slots[slot_of(h[k], t->nslots)]);
+	}
+	for (size_t k = 0; k < nprobe; k++) {
+		size_t qskip = k == 0 ? SIZE_MAX : k - 1;
+		size_t i = slot_of(h[k], t->nslots);
+		uint32_t tag = tag_of(h[k]), v;
+
+		if (k > 0 && n < 2)
+			break;
+		while ((v = atomic_load_explicit(&t->slots[i], memory_order_acquire)) != SLOT_EMPTY) {
+			uint32_t e, pos, len;
+			const token_id *s;
+			uint64_t w;
+			struct bdindex_match m;
+
+			if (++i == t->nslots)
+				i = 0;
+			if (v == SLOT_TOMB || ((v >> 4) & 0xf) != tag)
+				continue;
+			e = (v >> 8) - 1;
+			pos = v & 0xf;
+			w = ent_word(idx, e);
+			if (!(w & ENT_LIVE))
+				continue;
+			s = ent_toks(idx, w);
+			len = ent_len(w);
+			if (!key_eq(q, n, qskip, s, len, pos == POS_EXACT ? SIZE_MAX : pos))
+				continue;
+			memset(&m, 0, sizeof(m));
+			if (k == 0 && pos == POS_EXACT) {
+				m.edit = BDINDEX_EXACT;
+				m.cost = 0;
+			} else if (k == 0) {
+				m.edit = BDINDEX_MISSING;
+				m.edit_pos = (uint8_t)pos;
+				m.cost = BDINDEX_COST_INDEL;
+			} else if (pos == POS_EXACT) {
+				m.edit = BDINDEX_EXTRA;
+				m.edit_pos = (uint8_t)qskip;
+				m.cost = BDINDEX_COST_INDEL;
+			} else {
+				/* same length, one position differs: only when it is
+				 * the same position and the tokens really differ */
+				if (pos != qskip || q[qskip] == s[pos])
+					continue;
+				m.edit = BDINDEX_SUBST;
+				m.edit_pos = (uint8_t)pos;
+				m.cost = tokens_group(idx->tok, q[qskip]) == tokens_group(idx->tok, s[pos]) ?
+					 BDINDEX_COST_SUB_GROUP : BDINDEX_COST_SUB;
+			}
+			if (collect_seen(&c, e))
+				continue;
+			m.similarity = 1.0 - m.cost / (double)(n > len ? n : len);
+			if (exact_only && m.edit != BDINDEX_EXACT)
+				continue;
+			if (c.found < c.max) {
+				fill_match(idx, e, w, &m);
+				c.out[c.found] = m;
+			}
+			c.found++;
+		}
+	}
+	read_exit(idx, ep);
+	return (int)(c.found > INT32_MAX ? INT32_MAX : c.found);
+}
+
+int bdindex_lookup_fuzzy(const struct bdindex *idx, const token_id *q, size_t n,
+			 struct bdindex_match *out, size_t max)
+{
+	return lookup(idx, q, n, out, max, false);
+}
+
+int bdindex_lookup_exact(const struct bdindex *idx, const token_id *q, size_t n,
+			 struct bdindex_match *out)
+{
+	if (n < BDINDEX_MIN_LEN || n > BDINDEX_MAX_LEN)
+		return 0;
+	return lookup(idx, q, n, out, 1, true) > 0;
+}
+
+int bdindex_foreach(const struct bdindex *idx,
+		    int (*fn)(const struct bdindex_match *e, void *arg), void *arg)
+{
+	for (uint32_t e = 0; e < idx->nents; e++) {
+		uint64_t w = ent_word(idx, e);
+		struct bdindex_match m;
+		int ret;
+
+		if (!(w & ENT_LIVE))
+			continue;
+		memset(&m, 0, sizeof(m));
+		fill_match(idx, e, w, &m);
+		m.similarity = 1;
+		ret = fn(&m, arg);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+const struct tokens *bdindex_tokens(const struct bdindex *idx)
+{
+	return idx->tok;
+}
+
+void bdindex_params_get(const struct bdindex *idx, struct bdindex_params *p)
+{
+	pthread_mutex_lock(&((struct bdindex *)idx)->wlock);
+	*p = idx->params;
+	pthread_mutex_unlock(&((struct bdindex *)idx)->wlock);
+}
+
+void bdindex_params_set(struct bdindex *idx, const struct bdindex_params *p)
+{
+	pthread_mutex_lock(&idx->wlock);
+	idx->params = *p;
+	pthread_mutex_unlock(&idx->wlock);
+}

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* n-gram statistics of labelled traces and the entries they make. Counts are
+ * per trace (document frequency) and per class, so one long trace cannot
+ * outvote many short ones and the two classes weigh the same whatever their
+ * sizes. How often a trace brings an n-gram no other trace has (novelty)
+ * becomes the evidence of an unknown n-gram at scoring time. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "bdlearn.h"
+
+struct gram {
+	token_id seq[BDINDEX_MAX_LEN];
+	uint32_t used;       /* 0: empty slot */
+	uint32_t last_trace; /* trace that counted it last (df once per trace) */
+	uint32_t df[2];      /* traces containing it, per label */
+	uint32_t cnt[2];     /* occurrences, per label */
+	double tf[2];        /* sum over traces of its share of the trace */
+};
+
+struct bdlearn {
+	struct bdlearn_opts o;
+	struct gram *g;
+	size_t nslots, ngrams;
+	uint32_t traces[2];
+	uint64_t positions[2];
+};
+
+static uint64_t gram_hash(const token_id *s, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ s[i]) * 0x100000001b3ull;
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ull;
+	return h ^ (h >> 32);
+}
+
+int bdlearn_create(const struct bdlearn_opts *o, struct bdlearn **out)
+{
+	struct bdlearn *l;
+
+	if (o->n < BDINDEX_MIN_LEN || o->n > BDINDEX_MAX_LEN || !(o->alpha > 0) ||
+	    !(o->conf_k > 0))
+		return -EINVAL;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->o = *o;
+	l->nslots = 1 << 12;
+	l->g = calloc(l->nslots, sizeof(*l->g));
+	if (!l->g) {
+		free(l);
+		return -ENOMEM;
+	}
+	*out = l;
+	return 0;
+}
+
+void bdlearn_free(struct bdlearn *l)
+{
+	if (!l)
+		return;
+	free(l->g);
+	free(l);
+}
+
+static struct gram *slot(struct gram *g, size_t nslots, const token_id *s, size_t n)
+{
+	size_t i = gram_hash(s, n) & (nslots - 1);
+
+	while (g[i].used && memcmp(g[i].seq, s, n * sizeof(*s)))
+		i = (i + 1) & (nslots - 1);
+	return &g[i];
+}
+
+static int grow(struct bdlearn *l)
+{
+	size_t n = l->nslots * 2;
+	struct gram *g = calloc(n, sizeof(*g));
+
+	if (!g)
+		return -ENOMEM;
+	for (size_t i = 0; i < l->nslots; i++)
+		if (l->g[i].used)
+			*slot(g, n, l->g[i].seq, l->o.n) = l->g[i];
+	free(l->g);
+	l->g = g;
+	l->nslots = n;
+	return 0;
+}
+
+int bdlearn_add_trace(struct bdlearn *l, const token_id *seq, size_t n, enum bd_label label)
+{
+	size_t grams = n >= l->o.n ? n - l->o.n + 1 : 0;
+	int c = label == BD_LABEL_MALICIOUS;
+	uint32_t trace = l->traces[0] + l->traces[1] + 1;
+
+	if (label != BD_LABEL_GOOD && label != BD_LABEL_MALICIOUS)
+		return -EINVAL;
+	l->traces[c]++;
+	l->positions[c] += grams;
+	for (size_t i = 0; i < grams; i++) {
+		struct gram *g;
+
+		if ((l->ngrams + 1) * 2 > l->nslots) {
+			int ret = grow(l);
+
+			if (ret)
+				return ret;
+		}
+		g = slot(l->g, l->nslots, seq + i, l->o.n);
+		if (!g->used) {
+			memcpy(g->seq, seq + i, l->o.n * sizeof(*seq));
+			g->used = 1;
+			l->ngrams++;
+		}
+		if (g->last_trace != trace) {
+			g->last_trace = trace;
+			g->df[c]++;
+		}
+		g->cnt[c]++;
+		g->tf[c] += 1.0 / (double)grams;
+	}
+	return 0;
+}
+
+size_t bdlearn_traces(const struct bdlearn *l, enum bd_label label)
+{
+	return l->traces[label == BD_LABEL_MALICIOUS];
+}
+
+/* risk: smoothed, class-balanced share of the n-gram's trace frequency that
+ * is malicious; confidence: support / (support + k). */
+static void gram_entry(const struct bdlearn *l, const struct gram *g, struct bdlearn_entry *e)
+{
+	double fn = l->traces[0] ? (double)g->df[0] / l->traces[0] : 0;
+	double fm = l->traces[1] ? (double)g->df[1] / l->traces[1] : 0;
+	double support = (double)g->df[0] + g->df[1];
+
+	e->seq = g->seq;
+	e->len = l->o.n;
+	e->risk = (fm + l->o.alpha) / (fm + fn + 2 * l->o.alpha);
+	e->confidence = support / (support + l->o.conf_k);
+	e->label = e->risk > 0.5 ? BD_LABEL_MALICIOUS : BD_LABEL_GOOD;
+}
+
+int bdlearn_foreach(struct bdlearn *l, int (*fn)(const struct bdlearn_entry *e, void *arg),
+		    void *arg)
+{
+	for (size_t i = 0; i < l->nslots; i++) {
+		const struct gram *g = &l->g[i];
+		struct bdlearn_entry e;
+		int ret;
+
+		if (!g->used || (double)g->df[0] + g->df[1] < l->o.min_support)
+			continue;
+		gram_entry(l, g, &e);
+		ret = fn(&e, arg);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+void bdlearn_params(const struct bdlearn *l, struct bdindex_params *p)
+{
+	/* novelty: share of a class's positions whose n-gram no other trace
+	 * has, i.e. that would be unknown had the trace not been learnt */
+	double novel[2] = { 0, 0 }, rate[2];
+
+	for (size_t i = 0; i < l->nslots; i++) {
+		const struct gram *g = &l->g[i];
+
+		if (g->used && g->df[0] + g->df[1] == 1)
+			novel[g->df[1] ? 1 : 0] += g->cnt[0] + g->cnt[1];
+	}
+	for (int c = 0; c < 2; c++)
+		rate[c] = (novel[c] + 1) / ((double)l->positions[c] + 2);
+	p->unknown_logit = log(rate[1] / rate[0]);
+	p->unknown_weight = 1;
+	p->prior_weight = BDINDEX_PRIOR_WEIGHT;
+}
+
+struct to_index {
+	struct bdindex *idx;
+	int64_t id;
+};
+
+static int add_one(const struct bdlearn_entry *e, void *arg)
+{
+	struct to_index *t = arg;
+
+	return bdindex_add(t->idx, t->id++, e->seq, e->len, e->risk, e->confidence, e->label);
+}
+
+int bdlearn_to_index(struct bdlearn *l, struct bdindex *idx, int64_t first_id)
+{
+	struct to_index t = { idx, first_id };
+	struct bdindex_params p;
+	int ret = bdindex_reserve(idx, l->ngrams, l->ngrams * l->o.n);
+
+	if (ret)
+		return ret;
+	ret = bdlearn_foreach(l, add_one, &t);
+	if (ret)
+		return ret;
+	bdlearn_params(l, &p);
+	bdindex_params_set(idx, &p);
+	return 0;
+}

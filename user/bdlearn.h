@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* db learn: database entries from labelled traces. Every n-gram's risk is
+ * the smoothed share of its per-trace frequency that falls in malicious
+ * traces (classes balanced), its confidence grows with its support; see
+ * docs/scoring.md for the formulas and the measured results. */
+#ifndef BPFPROF_BDLEARN_H
+#define BPFPROF_BDLEARN_H
+
+#include <stddef.h>
+#include "bdindex.h"
+
+struct bdlearn_opts {
+	size_t n;          /* n-gram length, 2..BDINDEX_MAX_LEN */
+	double alpha;      /* additive smoothing of the per-class frequencies */
+	double conf_k;     /* confidence = support / (support + conf_k) */
+	double min_support; /* n-grams with less support (traces) are dropped */
+};
+#define BDLEARN_OPTS_DEFAULT { .n = 4, .alpha = 0.05, .conf_k = 2.0, .min_support = 1 }
+
+struct bdlearn;
+
+int bdlearn_create(const struct bdlearn_opts *o, struct bdlearn **out);
+void bdlearn_free(struct bdlearn *l);
+/* Count the n-grams of one labelled trace. */
+int bdlearn_add_trace(struct bdlearn *l, const token_id *seq, size_t n, enum bd_label label);
+size_t bdlearn_traces(const struct bdlearn *l, enum bd_label label);
+
+struct bdlearn_entry {
+	const token_id *seq;
+	size_t len;
+	double risk, confidence;
+	enum bd_label label;
+};
+/* Compute the entries; fn is called once per entry (stop on nonzero). */
+int bdlearn_foreach(struct bdlearn *l, int (*fn)(const struct bdlearn_entry *e, void *arg),
+		    void *arg);
+/* The scoring parameters a learnt database carries (unknown n-grams). */
+void bdlearn_params(const struct bdlearn *l, struct bdindex_params *p);
+/* Learn straight into an index, ids first_id, first_id+1, ... */
+int bdlearn_to_index(struct bdlearn *l, struct bdindex *idx, int64_t first_id);
+
+#endif

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* sequence_match_score (docs/scoring.md): every window position takes its
+ * best fuzzy match; matches add confidence- and similarity-weighted log-odds
+ * of their risk, so benign entries (risk < 0.5) pull the mean down; the mean
+ * is squashed to 0..1. Runtime, `score` and `eval` all call this. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "seqscore.h"
+#include "util.h"
+
+#define TRACK_MAX 64 /* distinct entries remembered for the explanation */
+#define LOOKUP_MAX 32
+
+double seqscore_logit(double risk)
+{
+	double l;
+
+	if (risk <= 0)
+		return -SEQSCORE_LOGIT_MAX;
+	if (risk >= 1)
+		return SEQSCORE_LOGIT_MAX;
+	l = log(risk / (1 - risk));
+	return fmax(-SEQSCORE_LOGIT_MAX, fmin(SEQSCORE_LOGIT_MAX, l));
+}
+
+double seqscore_squash(double logodds)
+{
+	return logodds > 0 ? tanh(logodds / 2) : 0;
+}
+
+struct tracker {
+	struct seqscore_match m[TRACK_MAX];
+	size_t n;
+};
+
+static void track(struct tracker *t, const struct bdindex_match *m, uint32_t pos, double ev)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->m[i].m.id == m->id) {
+			t->m[i].count++;
+			t->m[i].evidence += ev;
+			return;
+		}
+	if (t->n == TRACK_MAX)
+		return;
+	t->m[t->n] = (struct seqscore_match){ .m = *m, .pos = pos, .count = 1, .evidence = ev };
+	t->n++;
+}
+
+/* Query lengths: entries of length L match queries of L-1, L and L+1. */
+static uint32_t query_lengths(uint32_t lengths)
+{
+	uint32_t q = lengths | lengths << 1 | lengths >> 1;
+
+	q &= ((1u << (BDINDEX_MAX_LEN + 2)) - 1) & ~3u; /* 2 .. MAX+1 */
+	return q;
+}
+
+int seqscore_window(const struct bdindex *idx, const token_id *seq, size_t n,
+		    struct seqscore_result *res)
+{
+	struct bdindex_match buf[LOOKUP_MAX];
+	struct bdindex_params p;
+	uint32_t ql = query_lengths(bdindex_lengths(idx));
+	double num = 0, den;
+	struct tracker *tr;
+
+	memset(res, 0, sizeof(*res));
+	if (n && !seq)
+		return -EINVAL;
+	tr = calloc(1, sizeof(*tr));
+	if (!tr)
+		return -ENOMEM;
+	bdindex_params_get(idx, &p);
+	den = p.prior_weight;
+	for (size_t i = 0; i < n; i++) {
+		struct bdindex_match best = { 0 };
+		double bw = -1;
+
+		for (uint32_t L = 2; L <= BDINDEX_MAX_LEN + 1; L++) {
+			int k;
+
+			if (!(ql & (1u << L)) || i + L > n)
+				continue;
+			k = bdindex_lookup_fuzzy(idx, seq + i, L, buf, LOOKUP_MAX);
+			if (k < 0) {
+				free(tr);
+				return k;
+			}
+			for (int j = 0; j < k && j < LOOKUP_MAX; j++) {
+				double w = buf[j].similarity * buf[j].confidence;
+
+				if (w > bw) {
+					bw = w;
+					best = buf[j];
+				}
+			}
+		}
+		res->positions++;
+		if (bw >= 0) {
+			double ev = bw * seqscore_logit(best.risk);
+
+			res->matched++;
+			num += ev;
+			den += bw;
+			track(tr, &best, (uint32_t)i, ev);
+		} else {
+			num += p.unknown_weight * p.unknown_logit;
+			den += p.unknown_weight;
+		}
+	}
+	res->logodds = den > 0 ? num / den : 0;
+	res->score = seqscore_squash(res->logodds);
+	/* explanation: the entries with the largest |evidence| */
+	for (size_t k = 0; k < SEQSCORE_TOP && k < tr->n; k++) {
+		size_t b = k;
+
+		for (size_t i = k + 1; i < tr->n; i++)
+			if (fabs(tr->m[i].evidence) > fabs(tr->m[b].evidence))
+				b = i;
+		res->top[k] = tr->m[b];
+		tr->m[b] = tr->m[k];
+		res->ntop++;
+	}
+	free(tr);
+	return 0;
+}
+
+static const char *edit_name(enum bdindex_edit e)
+{
+	static const char *names[] = { "exact", "substitution", "extra", "missing" };
+
+	return (unsigned)e < ARRAY_SIZE(names) ? names[e] : "?";
+}
+
+json_t *seqscore_result_to_json(const struct seqscore_result *res, const struct tokens *tok)
+{
+	json_t *o = json_pack("{s:f, s:f, s:I, s:I}", "score", res->score,
+			      "logodds", res->logodds, "positions", (json_int_t)res->positions,
+			      "matched", (json_int_t)res->matched);
+	json_t *arr = json_array();
+
+	if (!o || !arr) {
+		json_decref(o);
+		json_decref(arr);
+		return NULL;
+	}
+	for (size_t i = 0; i < res->ntop; i++) {
+		const struct seqscore_match *sm = &res->top[i];
+		json_t *seq = json_array();
+
+		for (size_t j = 0; j < sm->m.len; j++) {
+			const char *name = tokens_name(tok, sm->m.seq[j]);
+
+			json_array_append_new(seq, json_string(name ? name : "?"));
+		}
+		json_array_append_new(arr, json_pack("{s:I, s:o, s:f, s:f, s:f, s:s, s:s, s:I, s:I, s:f}",
+			"id", (json_int_t)sm->m.id, "sequence", seq,
+			"similarity", sm->m.similarity, "risk", sm->m.risk,
+			"confidence", sm->m.confidence,
+			"label", sm->m.label == BD_LABEL_MALICIOUS ? "malicious" : "good",
+			"edit", edit_name(sm->m.edit), "position", (json_int_t)sm->pos,
+			"count", (json_int_t)sm->count, "evidence", sm->evidence));
+	}
+	json_object_set_new(o, "matches", arr);
+	return o;
+}
