@@ -15,7 +15,7 @@ struct bdlearn_opts {
 	double conf_k;     /* confidence = support / (support + conf_k) */
 	double min_support; /* n-grams with less support (traces) are dropped */
 };
-#define BDLEARN_OPTS_DEFAULT { .n = 4, .alpha = 0.05, .conf_k = 2.0, .min_support = 1 }
+#define BDLEARN_OPTS_DEFAULT { .n = 6, .alpha = 0.0005, .conf_k = 0.5, .min_support = 1 }
 
 struct bdlearn;
 

@@ -43,9 +43,9 @@ static void usage(FILE *out)
 		"  --malicious-test DIR  malicious traces to score (positives)\n"
 		"  --scores FILE         write path<TAB>score per test trace\n"
 		"  --json                print the metrics as one JSON object\n"
-		"  -n, --ngram N         n-gram length learnt (default 4)\n"
-		"  --alpha A             risk smoothing (default 0.05)\n"
-		"  --conf-k K            confidence = support / (support + K) (default 2)\n"
+		"  -n, --ngram N         n-gram length learnt (default 6)\n"
+		"  --alpha A             risk smoothing (default 0.0005)\n"
+		"  --conf-k K            confidence = support / (support + K) (default 0.5)\n"
 		"  -h, --help            this help\n");
 }
 

@@ -11,7 +11,7 @@
 #include "util.h"
 
 #define TRACK_MAX 64 /* distinct entries remembered for the explanation */
-#define LOOKUP_MAX 32
+#define CAND_MAX 64   /* matches kept per window position */
 
 double seqscore_logit(double risk)
 {
@@ -58,58 +58,103 @@ static uint32_t query_lengths(uint32_t lengths)
 	return q;
 }
 
+/* All matches of any query starting at position i. */
+static int candidates(const struct bdindex *idx, const token_id *seq, size_t n, size_t i,
+		      uint32_t ql, struct bdindex_match *out, size_t *nout)
+{
+	*nout = 0;
+	if (i >= n)
+		return 0;
+	for (uint32_t L = 2; L <= BDINDEX_MAX_LEN + 1; L++) {
+		int k;
+
+		if (!(ql & (1u << L)) || i + L > n)
+			continue;
+		k = bdindex_lookup_fuzzy(idx, seq + i, L, out + *nout, CAND_MAX - *nout);
+		if (k < 0)
+			return k;
+		*nout += (size_t)k < CAND_MAX - *nout ? (size_t)k : CAND_MAX - *nout;
+	}
+	return 0;
+}
+
+static bool beaten(const struct bdindex_match *c, size_t n, int64_t id, double s, bool or_equal)
+{
+	for (size_t j = 0; j < n; j++)
+		if (c[j].id == id && (c[j].similarity > s || (or_equal && c[j].similarity == s)))
+			return true;
+	return false;
+}
+
 int seqscore_window(const struct bdindex *idx, const token_id *seq, size_t n,
 		    struct seqscore_result *res)
 {
-	struct bdindex_match buf[LOOKUP_MAX];
 	struct bdindex_params p;
 	uint32_t ql = query_lengths(bdindex_lengths(idx));
 	double num = 0, den;
 	struct tracker *tr;
+	struct bdindex_match (*cand)[CAND_MAX];
+	size_t nc[3] = { 0, 0, 0 };
+	int ret = 0;
 
 	memset(res, 0, sizeof(*res));
 	if (n && !seq)
 		return -EINVAL;
 	tr = calloc(1, sizeof(*tr));
-	if (!tr)
+	cand = calloc(3, sizeof(*cand));
+	if (!tr || !cand) {
+		free(tr);
+		free(cand);
 		return -ENOMEM;
+	}
 	bdindex_params_get(idx, &p);
 	den = p.prior_weight;
-	for (size_t i = 0; i < n; i++) {
-		struct bdindex_match best = { 0 };
+	/* cand[i % 3] holds position i's matches; i-1 and i+1 are its
+	 * neighbours: one occurrence of an entry also matches its neighbour
+	 * positions with an edit, and must count once */
+	if (n)
+		ret = candidates(idx, seq, n, 0, ql, cand[0], &nc[0]);
+	for (size_t i = 0; i < n && !ret; i++) {
+		const struct bdindex_match *cur = cand[i % 3], *prev = cand[(i + 2) % 3];
+		const struct bdindex_match *best = NULL;
+		size_t ncur, nprev = i ? nc[(i + 2) % 3] : 0;
 		double bw = -1;
 
-		for (uint32_t L = 2; L <= BDINDEX_MAX_LEN + 1; L++) {
-			int k;
+		ret = candidates(idx, seq, n, i + 1, ql, cand[(i + 1) % 3], &nc[(i + 1) % 3]);
+		if (ret)
+			break;
+		ncur = nc[i % 3];
+		for (size_t j = 0; j < ncur; j++) {
+			const struct bdindex_match *m = &cur[j];
+			double w = m->similarity * m->confidence;
 
-			if (!(ql & (1u << L)) || i + L > n)
+			if (m->edit != BDINDEX_EXACT &&
+			    (beaten(prev, nprev, m->id, m->similarity, true) ||
+			     beaten(cand[(i + 1) % 3], nc[(i + 1) % 3], m->id, m->similarity, false)))
 				continue;
-			k = bdindex_lookup_fuzzy(idx, seq + i, L, buf, LOOKUP_MAX);
-			if (k < 0) {
-				free(tr);
-				return k;
-			}
-			for (int j = 0; j < k && j < LOOKUP_MAX; j++) {
-				double w = buf[j].similarity * buf[j].confidence;
-
-				if (w > bw) {
-					bw = w;
-					best = buf[j];
-				}
+			if (w > bw) {
+				bw = w;
+				best = m;
 			}
 		}
 		res->positions++;
-		if (bw >= 0) {
-			double ev = bw * seqscore_logit(best.risk);
+		if (best) {
+			double ev = bw * seqscore_logit(best->risk);
+			double novel = 1 - best->similarity;
 
 			res->matched++;
-			num += ev;
-			den += bw;
-			track(tr, &best, (uint32_t)i, ev);
+			num += ev + novel * p.unknown_weight * p.unknown_logit;
+			den += bw + novel * p.unknown_weight;
+			track(tr, best, (uint32_t)i, ev);
 		} else {
 			num += p.unknown_weight * p.unknown_logit;
 			den += p.unknown_weight;
 		}
+	}
+	free(cand);
+	if (ret) {
+		free(tr);
+		return ret;
 	}
 	res->logodds = den > 0 ? num / den : 0;
 	res->score = seqscore_squash(res->logodds);

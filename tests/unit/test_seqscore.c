@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* sequence_match_score against values computed by hand from the formula in
+ * docs/scoring.md (risk and confidence are stored with 12-bit precision,
+ * hence the 5e-3 tolerance). */
+#include <criterion/criterion.h>
+#include <math.h>
+#include "seqscore.h"
+
+static struct tokens *tok;
+static struct bdindex *idx;
+
+static void setup(void)
+{
+	cr_assert_eq(tokens_load_default(&tok), 0);
+	cr_assert_eq(bdindex_create(tok, &idx), 0);
+}
+
+static void teardown(void)
+{
+	bdindex_free(idx);
+	tokens_free(tok);
+}
+
+TestSuite(seqscore, .init = setup, .fini = teardown);
+
+static size_t seq_of(token_id *out, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = (token_id)tokens_intern(tok, names[i]);
+	return n;
+}
+
+#define SEQ(arr, ...) \
+	token_id arr[32]; \
+	size_t arr##_n = seq_of(arr, (const char *const[]){ __VA_ARGS__ }, \
+				sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(char *))
+
+static void add(int64_t id, const token_id *s, size_t n, double r, double c)
+{
+	cr_assert_eq(bdindex_add(idx, id, s, n, r, c,
+				 r > 0.5 ? BD_LABEL_MALICIOUS : BD_LABEL_GOOD), 0);
+}
+
+Test(seqscore, one_exact_malicious_match_scores_by_hand)
+{
+	SEQ(e, "socket:inet", "connect:inet", "dup2", "execve");
+	SEQ(w, "openat:read", "socket:inet", "connect:inet", "dup2", "execve", "exit_group");
+	struct seqscore_result r;
+	/* one position matches exactly: a = 1 * 0.8, ev = 0.8 * ln(0.9/0.1);
+	 * L = ev / (a + prior 0.25); score = tanh(L / 2) */
+	double ev = 0.8 * log(9.0), L = ev / (0.8 + 0.25);
+
+	add(1, e, e_n, 0.9, 0.8);
+	cr_assert_eq(seqscore_window(idx, w, w_n, &r), 0);
+	cr_assert_eq(r.positions, 6);
+	cr_assert_eq(r.matched, 1);
+	cr_assert_float_eq(r.logodds, L, 5e-3);
+	cr_assert_float_eq(r.score, tanh(L / 2), 5e-3);
+	cr_assert_eq(r.ntop, 1);
+	cr_assert_eq(r.top[0].m.id, 1);
+	cr_assert_eq(r.top[0].pos, 1);
+	cr_assert_eq(r.top[0].count, 1);
+}
+
+Test(seqscore, a_benign_match_pulls_the_score_down)
+{
+	SEQ(bad, "socket:inet", "connect:inet", "dup2", "execve");
+	SEQ(good, "openat:read", "mmap:exec_file", "dlopen");
+	SEQ(w, "openat:read", "mmap:exec_file", "dlopen", "socket:inet", "connect:inet",
+	    "dup2", "execve");
+	struct seqscore_result r, r0;
+	/* positions 0 (good, exact) and 3 (bad, exact); good a = 0.6,
+	 * ev = 0.6 * ln(0.1/0.9) */
+	double evb = 0.8 * log(9.0), evg = 0.6 * log(1.0 / 9.0);
+	double L = (evb + evg) / (0.8 + 0.6 + 0.25);
+
+	add(1, bad, bad_n, 0.9, 0.8);
+	cr_assert_eq(seqscore_window(idx, w, w_n, &r0), 0);
+	add(2, good, good_n, 0.1, 0.6);
+	cr_assert_eq(seqscore_window(idx, w, w_n, &r), 0);
+	cr_assert_float_eq(r.logodds, L, 5e-3);
+	cr_assert_float_eq(r.score, tanh(L / 2), 5e-3);
+	cr_assert_lt(r.score, r0.score);
+	cr_assert_eq(r.ntop, 2);
+	cr_assert_eq(r.top[0].m.id, 1, "largest |evidence| first");
+}
+
+Test(seqscore, only_benign_matches_score_zero)
+{
+	SEQ(good, "openat:read", "mmap:exec_file", "dlopen");
+	struct seqscore_result r;
+
+	add(2, good, good_n, 0.1, 0.6);
+	cr_assert_eq(seqscore_window(idx, good, good_n, &r), 0);
+	cr_assert_lt(r.logodds, 0);
+	cr_assert_float_eq(r.score, 0, 1e-12);
+}
+
+Test(seqscore, a_fuzzy_match_counts_by_its_similarity)
+{
+	SEQ(e, "socket:inet", "connect:inet", "dup2", "execve");
+	SEQ(w, "socket:inet", "connect:inet", "dup3", "execve"); /* dup3: same group */
+	struct seqscore_result r;
+	double s = 1 - 0.5 / 4, a = s * 0.8, L = a * log(9.0) / (a + 0.25);
+
+	add(1, e, e_n, 0.9, 0.8);
+	cr_assert_eq(seqscore_window(idx, w, w_n, &r), 0);
+	cr_assert_float_eq(r.logodds, L, 5e-3);
+	cr_assert_eq(r.top[0].m.edit, BDINDEX_SUBST);
+}
+
+Test(seqscore, unknown_positions_count_when_the_database_says_so)
+{
+	SEQ(e, "socket:inet", "connect:inet", "dup2");
+	SEQ(w, "socket:inet", "connect:inet", "dup2", "kill", "kill", "kill", "kill");
+	struct bdindex_params p = { .unknown_logit = 2, .unknown_weight = 0.5, .prior_weight = 0.25 };
+	struct seqscore_result r;
+	/* position 0 exact (a = 1, ev = ln 9); positions 1..6 have no match
+	 * within one edit (the 2- and 4-length queries find nothing either) */
+	double L = (log(9.0) + 6 * 0.5 * 2) / (1 + 6 * 0.5 + 0.25);
+
+	add(1, e, e_n, 0.9, 1.0);
+	bdindex_params_set(idx, &p);
+	cr_assert_eq(seqscore_window(idx, w, w_n, &r), 0);
+	cr_assert_eq(r.matched, 1);
+	cr_assert_float_eq(r.logodds, L, 5e-3);
+}
+
+Test(seqscore, empty_window_scores_zero_and_json_explains)
+{
+	SEQ(e, "socket:inet", "connect:inet", "dup2", "execve");
+	struct seqscore_result r;
+	json_t *j;
+
+	cr_assert_eq(seqscore_window(idx, e, 0, &r), 0);
+	cr_assert_float_eq(r.score, 0, 1e-12);
+	add(1, e, e_n, 0.9, 0.8);
+	cr_assert_eq(seqscore_window(idx, e, e_n, &r), 0);
+	j = seqscore_result_to_json(&r, tok);
+	cr_assert_not_null(j);
+	cr_assert_str_eq(json_string_value(json_array_get(json_object_get(
+		json_array_get(json_object_get(j, "matches"), 0), "sequence"), 1)), "connect:inet");
+	cr_assert_str_eq(json_string_value(json_object_get(
+		json_array_get(json_object_get(j, "matches"), 0), "label")), "malicious");
+	json_decref(j);
+}
