@@ -7,6 +7,8 @@
 
 static const struct command commands[] = {
 	/* keep in the order `bpf-profiler --help` should list them */
+	{ "db", "manage the behavioral database (stats, add, rm, import, export, learn)", cmd_db_main },
+	{ "score", "score a recorded trace against the behavioral database", cmd_score_main },
 	{ "eval", "learn from labelled dataset traces and measure detection", cmd_eval_main },
 	{ NULL, NULL, NULL },
 };
