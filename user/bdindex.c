@@ -296,7 +296,7 @@ int bdindex_create(const struct tokens *tok, struct bdindex **out)
 	if (!idx)
 		return -ENOMEM;
 	idx->tok = tok;
-	idx->params.prior_weight = BDINDEX_PRIOR_WEIGHT;
+	idx->params.length_norm = BDINDEX_LENGTH_NORM;
 	pthread_mutex_init(&idx->wlock, NULL);
 	atomic_store(&idx->table, table_new(1024));
 	if (!atomic_load(&idx->table)) {

@@ -50,9 +50,9 @@ struct bdindex_match {
 struct bdindex_params {
 	double unknown_logit;  /* evidence of a window position nothing matches */
 	double unknown_weight; /* its weight; 0: unmatched positions are ignored */
-	double prior_weight;   /* pseudo-weight of neutral evidence */
+	double length_norm;    /* 0: evidence adds up; 1: it is averaged over the window */
 };
-#define BDINDEX_PRIOR_WEIGHT 0.25
+#define BDINDEX_LENGTH_NORM 0.0
 
 struct bdindex;
 

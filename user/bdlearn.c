@@ -181,7 +181,7 @@ void bdlearn_params(const struct bdlearn *l, struct bdindex_params *p)
 		rate[c] = (novel[c] + 1) / ((double)l->positions[c] + 2);
 	p->unknown_logit = log(rate[1] / rate[0]);
 	p->unknown_weight = 1;
-	p->prior_weight = BDINDEX_PRIOR_WEIGHT;
+	p->length_norm = 1; /* a trace-long window: average, length must not decide */
 }
 
 struct to_index {

@@ -221,7 +221,7 @@ int bdsnapshot_export(struct bdstore *st, const char *path, char *err, size_t er
 	/* payload: params, token names, entries */
 	put_f64(&payload, p.unknown_logit);
 	put_f64(&payload, p.unknown_weight);
-	put_f64(&payload, p.prior_weight);
+	put_f64(&payload, p.length_norm);
 	put_u32(&payload, (uint32_t)tokens_count(x.tok));
 	for (size_t i = 0; i < tokens_count(x.tok); i++)
 		put_str(&payload, tokens_name(x.tok, (token_id)i));
@@ -355,7 +355,7 @@ static int snap_read(const char *path, struct snap *s, char *err, size_t errlen)
 	s->r = (struct rd){ s->payload, plen, 0, 0 };
 	s->params.unknown_logit = get_f64(&s->r);
 	s->params.unknown_weight = get_f64(&s->r);
-	s->params.prior_weight = get_f64(&s->r);
+	s->params.length_norm = get_f64(&s->r);
 	s->nnames = get_u32(&s->r);
 	if (s->r.bad || s->nnames > TOKENS_MAX || !(s->names = calloc(s->nnames + 1, sizeof(char *)))) {
 		snprintf(err, errlen, "%s: corrupt snapshot (token table)", path);

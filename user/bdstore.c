@@ -358,7 +358,7 @@ int bdstore_params_get(struct bdstore *st, struct bdindex_params *p)
 
 	p->unknown_logit = meta_get(st, "unknown_logit", v, sizeof(v)) ? 0 : strtod(v, NULL);
 	p->unknown_weight = meta_get(st, "unknown_weight", v, sizeof(v)) ? 0 : strtod(v, NULL);
-	p->prior_weight = meta_get(st, "prior_weight", v, sizeof(v)) ? BDINDEX_PRIOR_WEIGHT :
+	p->length_norm = meta_get(st, "length_norm", v, sizeof(v)) ? BDINDEX_LENGTH_NORM :
 			  strtod(v, NULL);
 	return 0;
 }
@@ -372,8 +372,8 @@ int bdstore_params_set(struct bdstore *st, const struct bdindex_params *p)
 	ret = meta_set(st, "unknown_logit", v);
 	snprintf(v, sizeof(v), "%.17g", p->unknown_weight);
 	ret = ret ? ret : meta_set(st, "unknown_weight", v);
-	snprintf(v, sizeof(v), "%.17g", p->prior_weight);
-	return ret ? ret : meta_set(st, "prior_weight", v);
+	snprintf(v, sizeof(v), "%.17g", p->length_norm);
+	return ret ? ret : meta_set(st, "length_norm", v);
 }
 
 int bdstore_begin(struct bdstore *st)

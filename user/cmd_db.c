@@ -113,7 +113,7 @@ static int do_stats(const char *path, int argc, char **argv)
 			      "sources", (json_int_t)s.sources, "mean_risk", s.mean_risk,
 			      "mean_confidence", s.mean_confidence, "by_length", len, "params",
 			      "unknown_logit", p.unknown_logit, "unknown_weight", p.unknown_weight,
-			      "prior_weight", p.prior_weight);
+			      "length_norm", p.length_norm);
 		json_dumpf(o, stdout, JSON_COMPACT);
 		putchar('\n');
 		json_decref(o);
@@ -127,7 +127,7 @@ static int do_stats(const char *path, int argc, char **argv)
 				printf(" %d:%zu", i, s.by_length[i]);
 		printf("\nmean        risk %.3f, confidence %.3f\n", s.mean_risk, s.mean_confidence);
 		printf("params      unknown n-gram logit %.3f weight %.3f, prior weight %.3f\n",
-		       p.unknown_logit, p.unknown_weight, p.prior_weight);
+		       p.unknown_logit, p.unknown_weight, p.length_norm);
 	}
 	bdstore_close(st);
 	return EXIT_OK;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
 /* sequence_match_score (docs/scoring.md): every window position takes its
  * best fuzzy match; matches add confidence- and similarity-weighted log-odds
- * of their risk, so benign entries (risk < 0.5) pull the mean down; the mean
+ * of their risk, so benign entries (risk < 0.5) pull the sum down; the
+ * database decides whether the sum is averaged over the window; the result
  * is squashed to 0..1. Runtime, `score` and `eval` all call this. */
 #include <errno.h>
 #include <math.h>
@@ -108,7 +109,7 @@ int seqscore_window(const struct bdindex *idx, const token_id *seq, size_t n,
 		return -ENOMEM;
 	}
 	bdindex_params_get(idx, &p);
-	den = p.prior_weight;
+	den = 0;
 	/* cand[i % 3] holds position i's matches; i-1 and i+1 are its
 	 * neighbours: one occurrence of an entry also matches its neighbour
 	 * positions with an edit, and must count once */
@@ -156,7 +157,7 @@ int seqscore_window(const struct bdindex *idx, const token_id *seq, size_t n,
 		free(tr);
 		return ret;
 	}
-	res->logodds = den > 0 ? num / den : 0;
+	res->logodds = num / (1 + p.length_norm * den);
 	res->score = seqscore_squash(res->logodds);
 	/* explanation: the entries with the largest |evidence| */
 	for (size_t k = 0; k < SEQSCORE_TOP && k < tr->n; k++) {

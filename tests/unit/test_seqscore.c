@@ -47,8 +47,8 @@ Test(seqscore, one_exact_malicious_match_scores_by_hand)
 	SEQ(w, "openat:read", "socket:inet", "connect:inet", "dup2", "execve", "exit_group");
 	struct seqscore_result r;
 	/* one position matches exactly: a = 1 * 0.8, ev = 0.8 * ln(0.9/0.1);
-	 * L = ev / (a + prior 0.25); score = tanh(L / 2) */
-	double ev = 0.8 * log(9.0), L = ev / (0.8 + 0.25);
+	 * L = ev / (1 + length_norm 0 * a); score = tanh(L / 2) */
+	double ev = 0.8 * log(9.0), L = ev;
 
 	add(1, e, e_n, 0.9, 0.8);
 	cr_assert_eq(seqscore_window(idx, w, w_n, &r), 0);
@@ -72,7 +72,7 @@ Test(seqscore, a_benign_match_pulls_the_score_down)
 	/* positions 0 (good, exact) and 3 (bad, exact); good a = 0.6,
 	 * ev = 0.6 * ln(0.1/0.9) */
 	double evb = 0.8 * log(9.0), evg = 0.6 * log(1.0 / 9.0);
-	double L = (evb + evg) / (0.8 + 0.6 + 0.25);
+	double L = evb + evg;
 
 	add(1, bad, bad_n, 0.9, 0.8);
 	cr_assert_eq(seqscore_window(idx, w, w_n, &r0), 0);
@@ -101,7 +101,7 @@ Test(seqscore, a_fuzzy_match_counts_by_its_similarity)
 	SEQ(e, "socket:inet", "connect:inet", "dup2", "execve");
 	SEQ(w, "socket:inet", "connect:inet", "dup3", "execve"); /* dup3: same group */
 	struct seqscore_result r;
-	double s = 1 - 0.5 / 4, a = s * 0.8, L = a * log(9.0) / (a + 0.25);
+	double s = 1 - 0.5 / 4, a = s * 0.8, L = a * log(9.0);
 
 	add(1, e, e_n, 0.9, 0.8);
 	cr_assert_eq(seqscore_window(idx, w, w_n, &r), 0);
@@ -113,11 +113,11 @@ Test(seqscore, unknown_positions_count_when_the_database_says_so)
 {
 	SEQ(e, "socket:inet", "connect:inet", "dup2");
 	SEQ(w, "socket:inet", "connect:inet", "dup2", "kill", "kill", "kill", "kill");
-	struct bdindex_params p = { .unknown_logit = 2, .unknown_weight = 0.5, .prior_weight = 0.25 };
+	struct bdindex_params p = { .unknown_logit = 2, .unknown_weight = 0.5, .length_norm = 1 };
 	struct seqscore_result r;
 	/* position 0 exact (a = 1, ev = ln 9); positions 1..6 have no match
 	 * within one edit (the 2- and 4-length queries find nothing either) */
-	double L = (log(9.0) + 6 * 0.5 * 2) / (1 + 6 * 0.5 + 0.25);
+	double L = (log(9.0) + 6 * 0.5 * 2) / (1 + 1 * (1 + 6 * 0.5));
 
 	add(1, e, e_n, 0.9, 1.0);
 	bdindex_params_set(idx, &p);
