@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only)
 # Checks the behavior-entry and submission schemas (JSON Schema 2020-12) are
 # valid, accept the curated default database and refuse known-bad batches.
+import json,sys
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 d=sys.argv[1]
