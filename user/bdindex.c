@@ -43,6 +43,7 @@ static inline uint32_t ent_len(uint64_t w) { return (w >> ENT_LEN_SHIFT) & 0xf; 
 
 struct table {
 	size_t nslots;
+	uint32_t ebits; /* slot bits for the entry index; the rest of 28 is tag */
 	_Atomic uint32_t slots[];
 };
 
@@ -98,14 +99,37 @@ static inline size_t slot_of(uint64_t h, size_t nslots)
 	return (size_t)(((h >> 32) * (uint64_t)nslots) >> 32);
 }
 
-static inline uint32_t tag_of(uint64_t h)
+/* Slot layout: entry index + 1 in the top ebits, a hash tag in the next
+ * 28 - ebits, the deleted position in the low 4. A small database gets a
+ * long tag: fewer false candidates, fewer cache misses per lookup. */
+static inline uint32_t tag_of(const struct table *t, uint64_t h)
 {
-	return (uint32_t)(h >> 4) & 0xf;
+	return (uint32_t)(h >> 8) & ((1u << (28 - t->ebits)) - 1);
 }
 
-static inline uint32_t slot_pack(uint32_t ent, uint32_t tag, uint32_t pos)
+static inline uint32_t slot_pack(const struct table *t, uint32_t ent, uint32_t tag, uint32_t pos)
 {
-	return ((ent + 1) << 8) | (tag << 4) | pos;
+	return ((ent + 1) << (32 - t->ebits)) | (tag << 4) | pos;
+}
+
+static inline uint32_t slot_ent(const struct table *t, uint32_t v)
+{
+	return (v >> (32 - t->ebits)) - 1;
+}
+
+static inline uint32_t slot_tag(const struct table *t, uint32_t v)
+{
+	return (v >> 4) & ((1u << (28 - t->ebits)) - 1);
+}
+
+/* Entry-index bits for a table that must address n entries. */
+static uint32_t ebits_for(size_t n)
+{
+	uint32_t b = 16;
+
+	while (b < 24 && ((size_t)1 << b) < n + 2)
+		b++;
+	return b;
 }
 
 static inline ent_t *ent_at(const struct bdindex *idx, uint32_t e)
@@ -164,12 +188,14 @@ static void wait_readers(struct bdindex *idx)
 
 /* --- table --------------------------------------------------------------- */
 
-static struct table *table_new(size_t nslots)
+static struct table *table_new(size_t nslots, uint32_t ebits)
 {
 	struct table *t = calloc(1, sizeof(*t) + nslots * sizeof(t->slots[0]));
 
-	if (t)
+	if (t) {
 		t->nslots = nslots;
+		t->ebits = ebits;
+	}
 	return t;
 }
 
@@ -186,7 +212,7 @@ static void table_put(struct table *t, uint64_t h, uint32_t e, uint32_t pos)
 		if (++i == t->nslots)
 			i = 0;
 	}
-	atomic_store_explicit(&t->slots[i], slot_pack(e, tag_of(h), pos), memory_order_release);
+	atomic_store_explicit(&t->slots[i], slot_pack(t, e, tag_of(t, h), pos), memory_order_release);
 }
 
 static void ent_put_keys(struct bdindex *idx, struct table *t, uint32_t e)
@@ -200,11 +226,12 @@ static void ent_put_keys(struct bdindex *idx, struct table *t, uint32_t e)
 		table_put(t, key_hash(s, len, p), e, p);
 }
 
-/* Writer: replace the table by one of n slots, without tombstones. */
-static int table_rebuild(struct bdindex *idx, size_t n)
+/* Writer: replace the table by one of n slots addressing at least nents
+ * entries, without tombstones. */
+static int table_rebuild(struct bdindex *idx, size_t n, size_t nents)
 {
 	struct table *old = atomic_load(&idx->table);
-	struct table *t = table_new(n);
+	struct table *t = table_new(n, ebits_for(nents > idx->nents ? nents : idx->nents));
 
 	if (!t)
 		return -ENOMEM;
@@ -298,7 +325,7 @@ int bdindex_create(const struct tokens *tok, struct bdindex **out)
 	idx->tok = tok;
 	idx->params.length_norm = BDINDEX_LENGTH_NORM;
 	pthread_mutex_init(&idx->wlock, NULL);
-	atomic_store(&idx->table, table_new(1024));
+	atomic_store(&idx->table, table_new(1024, ebits_for(0)));
 	if (!atomic_load(&idx->table)) {
 		free(idx);
 		return -ENOMEM;
@@ -333,7 +360,7 @@ static void ent_unlink(struct bdindex *idx, uint32_t e)
 
 	for (uint32_t p = 0; p <= len; p++) {
 		uint64_t h = key_hash(s, len, p == len ? SIZE_MAX : p);
-		uint32_t want = slot_pack(e, tag_of(h), p == len ? POS_EXACT : p);
+		uint32_t want = slot_pack(t, e, tag_of(t, h), p == len ? POS_EXACT : p);
 		size_t i = slot_of(h, t->nslots);
 		uint32_t v;
 
@@ -420,8 +447,11 @@ int bdindex_add(struct bdindex *idx, int64_t id, const token_id *seq, size_t len
 	if (ret)
 		goto out;
 	t = atomic_load(&idx->table);
-	if ((idx->used + len + 1) > t->nslots * MAX_LOAD) {
-		ret = table_rebuild(idx, (size_t)((idx->keys + len + 1) / GROW_LOAD) + 1024);
+	if ((idx->used + len + 1) > t->nslots * MAX_LOAD ||
+	    (size_t)idx->nents + 2 >= (size_t)1 << t->ebits) {
+		size_t n = (size_t)((idx->keys + len + 1) / GROW_LOAD) + 1024;
+
+		ret = table_rebuild(idx, n > t->nslots ? n : t->nslots, 2 * (size_t)idx->nents + 2);
 		if (ret)
 			goto out;
 	}
@@ -471,8 +501,9 @@ int bdindex_reserve(struct bdindex *idx, size_t nentries, size_t ntokens)
 	pthread_mutex_lock(&idx->wlock);
 	keys = (size_t)((idx->keys + ntokens + nentries) / MAX_LOAD) + 64;
 	ids = (size_t)((atomic_load(&idx->live) + nentries) / MAX_LOAD) + 64;
-	if (keys > atomic_load(&idx->table)->nslots)
-		ret = table_rebuild(idx, keys);
+	if (keys > atomic_load(&idx->table)->nslots ||
+	    ebits_for(idx->nents + nentries) > atomic_load(&idx->table)->ebits)
+		ret = table_rebuild(idx, keys, idx->nents + nentries);
 	if (!ret && ids > idx->idmap.nslots)
 		ret = idmap_resize(idx, ids);
 	pthread_mutex_unlock(&idx->wlock);
@@ -563,12 +594,24 @@ static bool collect_seen(struct collect *c, uint32_t e)
 	return false;
 }
 
+#define CAND_MAX 128
+
+struct cand {
+	uint32_t e, pos;
+	uint8_t k;
+	uint64_t w;
+};
+
+/* Phases, so the cache misses of one stage overlap: all probe slots are
+ * prefetched, then all tag-matching candidates' entry words, then their
+ * tokens; only then is anything compared. */
 static int lookup(const struct bdindex *idx, const token_id *q, size_t n,
 		  struct bdindex_match *out, size_t max, bool exact_only)
 {
 	uint64_t h[BDINDEX_MAX_LEN + 2];
-	size_t nprobe = exact_only ? 1 : n + 1;
+	size_t nprobe = exact_only || n < 2 ? 1 : n + 1, nc = 0;
 	struct collect c = { .out = out, .max = max };
+	struct cand cd[CAND_MAX];
 	const struct table *t;
 	unsigned ep;
 
@@ -582,64 +625,73 @@ static int lookup(const struct bdindex *idx, const token_id *q, size_t n,
 		__builtin_prefetch(&t->slots[slot_of(h[k], t->nslots)]);
 	}
 	for (size_t k = 0; k < nprobe; k++) {
-		size_t qskip = k == 0 ? SIZE_MAX : k - 1;
 		size_t i = slot_of(h[k], t->nslots);
-		uint32_t tag = tag_of(h[k]), v;
+		uint32_t tag = tag_of(t, h[k]), v;
 
-		if (k > 0 && n < 2)
-			break;
 		while ((v = atomic_load_explicit(&t->slots[i], memory_order_acquire)) != SLOT_EMPTY) {
-			uint32_t e, pos, len;
-			const token_id *s;
-			uint64_t w;
-			struct bdindex_match m;
+			uint32_t pos = v & 0xf;
 
 			if (++i == t->nslots)
 				i = 0;
-			if (v == SLOT_TOMB || ((v >> 4) & 0xf) != tag)
+			if (v == SLOT_TOMB || slot_tag(t, v) != tag)
 				continue;
-			e = (v >> 8) - 1;
-			pos = v & 0xf;
-			w = ent_word(idx, e);
-			if (!(w & ENT_LIVE))
+			/* same-length keys match only as a substitution at the
+			 * deleted position itself */
+			if (k > 0 && pos != POS_EXACT && pos != k - 1)
 				continue;
-			s = ent_toks(idx, w);
-			len = ent_len(w);
-			if (!key_eq(q, n, qskip, s, len, pos == POS_EXACT ? SIZE_MAX : pos))
-				continue;
-			memset(&m, 0, sizeof(m));
-			if (k == 0 && pos == POS_EXACT) {
-				m.edit = BDINDEX_EXACT;
-				m.cost = 0;
-			} else if (k == 0) {
-				m.edit = BDINDEX_MISSING;
-				m.edit_pos = (uint8_t)pos;
-				m.cost = BDINDEX_COST_INDEL;
-			} else if (pos == POS_EXACT) {
-				m.edit = BDINDEX_EXTRA;
-				m.edit_pos = (uint8_t)qskip;
-				m.cost = BDINDEX_COST_INDEL;
-			} else {
-				/* same length, one position differs: only when it is
-				 * the same position and the tokens really differ */
-				if (pos != qskip || q[qskip] == s[pos])
-					continue;
-				m.edit = BDINDEX_SUBST;
-				m.edit_pos = (uint8_t)pos;
-				m.cost = tokens_group(idx->tok, q[qskip]) == tokens_group(idx->tok, s[pos]) ?
-					 BDINDEX_COST_SUB_GROUP : BDINDEX_COST_SUB;
-			}
-			if (collect_seen(&c, e))
-				continue;
-			m.similarity = 1.0 - m.cost / (double)(n > len ? n : len);
-			if (exact_only && m.edit != BDINDEX_EXACT)
-				continue;
-			if (c.found < c.max) {
-				fill_match(idx, e, w, &m);
-				c.out[c.found] = m;
-			}
-			c.found++;
+			if (nc == CAND_MAX)
+				break;
+			cd[nc] = (struct cand){ .e = slot_ent(t, v), .pos = pos, .k = (uint8_t)k };
+			__builtin_prefetch(ent_at(idx, cd[nc].e));
+			nc++;
 		}
+	}
+	for (size_t j = 0; j < nc; j++) {
+		cd[j].w = ent_word(idx, cd[j].e);
+		__builtin_prefetch(ent_toks(idx, cd[j].w));
+	}
+	for (size_t j = 0; j < nc; j++) {
+		size_t qskip = cd[j].k == 0 ? SIZE_MAX : cd[j].k - 1u;
+		uint32_t e = cd[j].e, pos = cd[j].pos, len;
+		uint64_t w = cd[j].w;
+		const token_id *s;
+		struct bdindex_match m;
+
+		if (!(w & ENT_LIVE))
+			continue;
+		s = ent_toks(idx, w);
+		len = ent_len(w);
+		if (!key_eq(q, n, qskip, s, len, pos == POS_EXACT ? SIZE_MAX : pos))
+			continue;
+		memset(&m, 0, sizeof(m));
+		if (cd[j].k == 0 && pos == POS_EXACT) {
+			m.edit = BDINDEX_EXACT;
+		} else if (cd[j].k == 0) {
+			m.edit = BDINDEX_MISSING;
+			m.edit_pos = (uint8_t)pos;
+			m.cost = BDINDEX_COST_INDEL;
+		} else if (pos == POS_EXACT) {
+			m.edit = BDINDEX_EXTRA;
+			m.edit_pos = (uint8_t)qskip;
+			m.cost = BDINDEX_COST_INDEL;
+		} else {
+			if (q[qskip] == s[pos]) /* the exact match, found at probe 0 */
+				continue;
+			m.edit = BDINDEX_SUBST;
+			m.edit_pos = (uint8_t)pos;
+			m.cost = tokens_group(idx->tok, q[qskip]) == tokens_group(idx->tok, s[pos]) ?
+				 BDINDEX_COST_SUB_GROUP : BDINDEX_COST_SUB;
+		}
+		if (exact_only && m.edit != BDINDEX_EXACT)
+			continue;
+		if (collect_seen(&c, e))
+			continue;
+		m.similarity = 1.0 - m.cost / (double)(n > len ? n : len);
+		if (c.found < c.max) {
+			fill_match(idx, e, w, &m);
+			c.out[c.found] = m;
+		}
+		c.found++;
 	}
 	read_exit(idx, ep);
 	return (int)(c.found > INT32_MAX ? INT32_MAX : c.found);
