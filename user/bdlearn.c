@@ -12,11 +12,17 @@
 
 struct gram {
 	token_id seq[BDINDEX_MAX_LEN];
-	uint32_t used;       /* 0: empty slot */
+	uint32_t used;       /* 0: empty slot, else gram id + 1 */
 	uint32_t last_trace; /* trace that counted it last (df once per trace) */
 	uint32_t df[2];      /* traces containing it, per label */
 	uint32_t cnt[2];     /* occurrences, per label */
 	double tf[2];        /* sum over traces of its share of the trace */
+};
+
+/* A trace as (gram id, count) pairs, kept for the discriminative fit. */
+struct tvec {
+	uint32_t off, n; /* into bdlearn.pairs */
+	uint8_t label;
 };
 
 struct bdlearn {
@@ -25,7 +31,14 @@ struct bdlearn {
 	size_t nslots, ngrams;
 	uint32_t traces[2];
 	uint64_t positions[2];
+	struct tvec *tv;
+	size_t ntv, captv;
+	uint32_t (*pairs)[2];
+	size_t npairs, cappairs;
+	double *logit; /* fitted evidence per gram id (NULL: not fitted) */
 };
+
+static int add_grams(struct bdlearn *l, const token_id *seq, size_t n, enum bd_label label);
 
 static uint64_t gram_hash(const token_id *s, size_t n)
 {
@@ -64,6 +77,9 @@ void bdlearn_free(struct bdlearn *l)
 	if (!l)
 		return;
 	free(l->g);
+	free(l->tv);
+	free(l->pairs);
+	free(l->logit);
 	free(l);
 }
 
@@ -92,7 +108,69 @@ static int grow(struct bdlearn *l)
 	return 0;
 }
 
+static int push_gid(struct bdlearn *l, uint32_t gid)
+{
+	if (l->npairs == l->cappairs) {
+		size_t c = l->cappairs ? l->cappairs * 2 : 1 << 16;
+		uint32_t (*p)[2] = realloc(l->pairs, c * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		l->pairs = p;
+		l->cappairs = c;
+	}
+	l->pairs[l->npairs][0] = gid;
+	l->pairs[l->npairs][1] = 1;
+	l->npairs++;
+	return 0;
+}
+
+static int cmp_pair(const void *a, const void *b)
+{
+	uint32_t x = ((const uint32_t *)a)[0], y = ((const uint32_t *)b)[0];
+
+	return (x > y) - (x < y);
+}
+
+/* Sort the trace's gram ids and fold repeats into counts. */
+static int close_trace(struct bdlearn *l, size_t start, int label)
+{
+	size_t w = start;
+
+	qsort(l->pairs + start, l->npairs - start, sizeof(*l->pairs), cmp_pair);
+	for (size_t r = start; r < l->npairs; r++) {
+		if (w > start && l->pairs[w - 1][0] == l->pairs[r][0])
+			l->pairs[w - 1][1]++;
+		else
+			memcpy(l->pairs[w++], l->pairs[r], sizeof(*l->pairs));
+	}
+	l->npairs = w;
+	if (l->ntv == l->captv) {
+		size_t c = l->captv ? l->captv * 2 : 1024;
+		struct tvec *t = realloc(l->tv, c * sizeof(*t));
+
+		if (!t)
+			return -ENOMEM;
+		l->tv = t;
+		l->captv = c;
+	}
+	l->tv[l->ntv++] = (struct tvec){ (uint32_t)start, (uint32_t)(w - start), (uint8_t)label };
+	return 0;
+}
+
 int bdlearn_add_trace(struct bdlearn *l, const token_id *seq, size_t n, enum bd_label label)
+{
+	size_t start = l->npairs;
+	int ret = add_grams(l, seq, n, label);
+
+	if (!ret && l->o.fit_iters)
+		ret = close_trace(l, start, label == BD_LABEL_MALICIOUS);
+	free(l->logit);
+	l->logit = NULL;
+	return ret;
+}
+
+static int add_grams(struct bdlearn *l, const token_id *seq, size_t n, enum bd_label label)
 {
 	size_t grams = n >= l->o.n ? n - l->o.n + 1 : 0;
 	int c = label == BD_LABEL_MALICIOUS;
@@ -114,9 +192,10 @@ int bdlearn_add_trace(struct bdlearn *l, const token_id *seq, size_t n, enum bd_
 		g = slot(l->g, l->nslots, seq + i, l->o.n);
 		if (!g->used) {
 			memcpy(g->seq, seq + i, l->o.n * sizeof(*seq));
-			g->used = 1;
-			l->ngrams++;
+			g->used = (uint32_t)++l->ngrams;
 		}
+		if (l->o.fit_iters && push_gid(l, g->used - 1))
+			return -ENOMEM;
 		if (g->last_trace != trace) {
 			g->last_trace = trace;
 			g->df[c]++;
@@ -144,12 +223,99 @@ static void gram_entry(const struct bdlearn *l, const struct gram *g, struct bdl
 	e->len = l->o.n;
 	e->risk = (fm + l->o.alpha) / (fm + fn + 2 * l->o.alpha);
 	e->confidence = support / (support + l->o.conf_k);
+	if (l->logit)
+		e->risk = 1 / (1 + exp(-l->logit[g->used - 1]));
 	e->label = e->risk > 0.5 ? BD_LABEL_MALICIOUS : BD_LABEL_GOOD;
+}
+
+/* Discriminative refinement: the evidence c*logit(risk) of every n-gram is
+ * fitted so that the scorer's own window mean (exact matches, length_norm 1)
+ * separates the labelled traces under a logistic loss, starting from the
+ * smoothed counts and pulled back towards them (L2). Adam, full batch. */
+static int fit(struct bdlearn *l)
+{
+	size_t ng = l->ngrams;
+	double *lg = calloc(ng, sizeof(double)), *l0 = calloc(ng, sizeof(double));
+	double *conf = calloc(ng, sizeof(double)), *grad = calloc(ng, sizeof(double));
+	double *m1 = calloc(ng, sizeof(double)), *m2 = calloc(ng, sizeof(double));
+	double b = 0, bm1 = 0, bm2 = 0, cw[2];
+	int ret = -ENOMEM;
+
+	if (!lg || !l0 || !conf || !grad || !m1 || !m2)
+		goto out;
+	for (size_t i = 0; i < l->nslots; i++) {
+		struct bdlearn_entry e;
+
+		if (!l->g[i].used)
+			continue;
+		gram_entry(l, &l->g[i], &e);
+		lg[l->g[i].used - 1] = l0[l->g[i].used - 1] =
+			log(e.risk / (1 - e.risk));
+		conf[l->g[i].used - 1] = e.confidence;
+	}
+	for (int c = 0; c < 2; c++)
+		cw[c] = l->traces[c] ? 0.5 * (double)l->ntv / l->traces[c] : 0;
+	for (size_t it = 1; it <= l->o.fit_iters; it++) {
+		double gb = 0, lr = l->o.fit_rate;
+
+		memset(grad, 0, ng * sizeof(double));
+		for (size_t t = 0; t < l->ntv; t++) {
+			const struct tvec *tv = &l->tv[t];
+			double den = 1, z = b, p;
+
+			for (uint32_t k = 0; k < tv->n; k++)
+				den += l->pairs[tv->off + k][1] * conf[l->pairs[tv->off + k][0]];
+			for (uint32_t k = 0; k < tv->n; k++) {
+				uint32_t gid = l->pairs[tv->off + k][0];
+
+				z += l->pairs[tv->off + k][1] * conf[gid] * lg[gid] / den;
+			}
+			p = 1 / (1 + exp(-z));
+			p = (p - tv->label) * cw[tv->label] / (double)l->ntv;
+			gb += p;
+			for (uint32_t k = 0; k < tv->n; k++) {
+				uint32_t gid = l->pairs[tv->off + k][0];
+
+				grad[gid] += p * l->pairs[tv->off + k][1] * conf[gid] / den;
+			}
+		}
+		for (size_t g = 0; g < ng; g++) {
+			double gr = grad[g] + l->o.fit_l2 * (lg[g] - l0[g]);
+
+			m1[g] = 0.9 * m1[g] + 0.1 * gr;
+			m2[g] = 0.999 * m2[g] + 0.001 * gr * gr;
+			lg[g] -= lr * (m1[g] / (1 - pow(0.9, (double)it))) /
+				 (sqrt(m2[g] / (1 - pow(0.999, (double)it))) + 1e-8);
+			lg[g] = fmax(-6.9, fmin(6.9, lg[g]));
+		}
+		bm1 = 0.9 * bm1 + 0.1 * gb;
+		bm2 = 0.999 * bm2 + 0.001 * gb * gb;
+		b -= lr * (bm1 / (1 - pow(0.9, (double)it))) /
+		     (sqrt(bm2 / (1 - pow(0.999, (double)it))) + 1e-8);
+	}
+	free(l->logit);
+	l->logit = lg;
+	lg = NULL;
+	ret = 0;
+out:
+	free(lg);
+	free(l0);
+	free(conf);
+	free(grad);
+	free(m1);
+	free(m2);
+	return ret;
 }
 
 int bdlearn_foreach(struct bdlearn *l, int (*fn)(const struct bdlearn_entry *e, void *arg),
 		    void *arg)
 {
+	if (l->o.fit_iters && !l->logit && l->ntv) {
+		int ret = fit(l);
+
+		if (ret)
+			return ret;
+	}
 	for (size_t i = 0; i < l->nslots; i++) {
 		const struct gram *g = &l->g[i];
 		struct bdlearn_entry e;

@@ -14,8 +14,12 @@ struct bdlearn_opts {
 	double alpha;      /* additive smoothing of the per-class frequencies */
 	double conf_k;     /* confidence = support / (support + conf_k) */
 	double min_support; /* n-grams with less support (traces) are dropped */
+	size_t fit_iters;  /* discriminative refinement steps (0: counts only) */
+	double fit_rate;   /* its step size */
+	double fit_l2;     /* its pull back towards the counted log-odds */
 };
-#define BDLEARN_OPTS_DEFAULT { .n = 6, .alpha = 0.0005, .conf_k = 0.5, .min_support = 1 }
+#define BDLEARN_OPTS_DEFAULT { .n = 6, .alpha = 0.0005, .conf_k = 0.5, .min_support = 1, \
+			       .fit_iters = 300, .fit_rate = 0.1, .fit_l2 = 1e-4 }
 
 struct bdlearn;
 

@@ -46,6 +46,9 @@ static void usage(FILE *out)
 		"  -n, --ngram N         n-gram length learnt (default 6)\n"
 		"  --alpha A             risk smoothing (default 0.0005)\n"
 		"  --conf-k K            confidence = support / (support + K) (default 0.5)\n"
+		"  --fit STEPS           discriminative refinement steps (default 300; 0: counts only)\n"
+		"  --fit-rate R          its step size (default 0.1)\n"
+		"  --fit-l2 L            its pull towards the counted log-odds (default 1e-4)\n"
 		"  -h, --help            this help\n");
 }
 
@@ -141,6 +144,9 @@ int cmd_eval_main(int argc, char **argv)
 		{ "ngram", required_argument, NULL, 'n' },
 		{ "alpha", required_argument, NULL, 'a' },
 		{ "conf-k", required_argument, NULL, 'k' },
+		{ "fit", required_argument, NULL, 'f' },
+		{ "fit-rate", required_argument, NULL, 'r' },
+		{ "fit-l2", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -193,6 +199,16 @@ int cmd_eval_main(int argc, char **argv)
 			*(c == 'a' ? &lo.alpha : &lo.conf_k) = v;
 			break;
 		}
+		case 'f':
+			lo.fit_iters = strtoul(optarg, &end, 10);
+			if (*end) {
+				fprintf(stderr, "bpf-profiler eval: --fit must be a number of steps\n");
+				ret = EXIT_USAGE;
+				goto out;
+			}
+			break;
+		case 'r': lo.fit_rate = strtod(optarg, NULL); break;
+		case 'l': lo.fit_l2 = strtod(optarg, NULL); break;
 		case 'h': usage(stdout); ret = EXIT_OK; goto out;
 		default:
 			fprintf(stderr, "Try 'bpf-profiler eval --help'.\n");
