@@ -6,6 +6,7 @@
  * becomes the evidence of an unknown n-gram at scoring time. */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bdlearn.h"
@@ -49,6 +50,43 @@ static uint64_t gram_hash(const token_id *s, size_t n)
 	h ^= h >> 29;
 	h *= 0xbf58476d1ce4e5b9ull;
 	return h ^ (h >> 32);
+}
+
+int bdlearn_opt(struct bdlearn_opts *o, int opt, const char *arg, char *err, size_t errlen)
+{
+	static const char *const names[] = { "alpha", "conf-k", "fit", "fit-rate", "fit-l2" };
+	double *dst[] = { &o->alpha, &o->conf_k, NULL, &o->fit_rate, &o->fit_l2 };
+	char *end;
+	int k = opt - BDLEARN_OPT_BASE;
+
+	if (opt == 'n') {
+		unsigned long n = strtoul(arg, &end, 10);
+
+		if (*end || n < BDINDEX_MIN_LEN || n > BDINDEX_MAX_LEN) {
+			snprintf(err, errlen, "--ngram must be %d..%d", BDINDEX_MIN_LEN, BDINDEX_MAX_LEN);
+			return -EINVAL;
+		}
+		o->n = n;
+		return 0;
+	}
+	if (k < 0 || k > 4)
+		return 1;
+	if (!dst[k]) {
+		unsigned long v = strtoul(arg, &end, 10);
+
+		if (*end || !*arg) {
+			snprintf(err, errlen, "--fit must be a number of steps");
+			return -EINVAL;
+		}
+		o->fit_iters = v;
+		return 0;
+	}
+	*dst[k] = strtod(arg, &end);
+	if (*end || !*arg || !(*dst[k] >= 0) || (k < 2 && !(*dst[k] > 0))) {
+		snprintf(err, errlen, "--%s must be a %s number", names[k], k < 2 ? "positive" : "non-negative");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 int bdlearn_create(const struct bdlearn_opts *o, struct bdlearn **out)

@@ -6,6 +6,7 @@
 #ifndef BPFPROF_BDLEARN_H
 #define BPFPROF_BDLEARN_H
 
+#include <getopt.h>
 #include <stddef.h>
 #include "bdindex.h"
 
@@ -20,6 +21,28 @@ struct bdlearn_opts {
 };
 #define BDLEARN_OPTS_DEFAULT { .n = 6, .alpha = 0.0005, .conf_k = 0.5, .min_support = 1, \
 			       .fit_iters = 300, .fit_rate = 0.1, .fit_l2 = 1e-4 }
+
+/* The learning options shared by `db learn` and `eval`: put
+ * BDLEARN_LONG_OPTIONS in the getopt_long table ("n:" in the short ones)
+ * and pass every option to bdlearn_opt first. */
+#define BDLEARN_OPT_BASE 0x400
+#define BDLEARN_LONG_OPTIONS \
+	{ "ngram", required_argument, NULL, 'n' }, \
+	{ "alpha", required_argument, NULL, BDLEARN_OPT_BASE + 0 }, \
+	{ "conf-k", required_argument, NULL, BDLEARN_OPT_BASE + 1 }, \
+	{ "fit", required_argument, NULL, BDLEARN_OPT_BASE + 2 }, \
+	{ "fit-rate", required_argument, NULL, BDLEARN_OPT_BASE + 3 }, \
+	{ "fit-l2", required_argument, NULL, BDLEARN_OPT_BASE + 4 }
+#define BDLEARN_OPTS_HELP \
+	"  -n, --ngram N         n-gram length learnt (default 6)\n" \
+	"  --alpha A             risk smoothing (default 0.0005)\n" \
+	"  --conf-k K            confidence = support / (support + K) (default 0.5)\n" \
+	"  --fit STEPS           discriminative refinement steps (default 300; 0: counts only)\n" \
+	"  --fit-rate R          its step size (default 0.1)\n" \
+	"  --fit-l2 L            its pull towards the counted log-odds (default 1e-4)\n"
+/* 0: opt was a learning option and arg is valid; -EINVAL: it was, and err
+ * says what is wrong with arg; 1: not a learning option. */
+int bdlearn_opt(struct bdlearn_opts *o, int opt, const char *arg, char *err, size_t errlen);
 
 struct bdlearn;
 

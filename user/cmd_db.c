@@ -37,7 +37,7 @@ static void usage(FILE *out)
 		"  rm ID...                   remove entries by id\n"
 		"  export FILE                write a checksummed, zstd-compressed snapshot\n"
 		"  import FILE                replace the database by a snapshot (verified first)\n"
-		"  learn --normal DIR --malicious DIR [--syscall-table FILE] [-n N] [--alpha A] [--conf-k K]\n"
+		"  learn --normal DIR --malicious DIR [--syscall-table FILE] [learning options]\n"
 		"                             learn n-gram entries from labelled traces (*.txt;\n"
 		"                             token names, or syscall numbers with --syscall-table)\n\n"
 		"Run 'bpf-profiler db COMMAND --help' for one command.\n");
@@ -126,7 +126,7 @@ static int do_stats(const char *path, int argc, char **argv)
 			if (s.by_length[i])
 				printf(" %d:%zu", i, s.by_length[i]);
 		printf("\nmean        risk %.3f, confidence %.3f\n", s.mean_risk, s.mean_confidence);
-		printf("params      unknown n-gram logit %.3f weight %.3f, prior weight %.3f\n",
+		printf("params      unknown n-gram logit %.3f weight %.3f, length norm %.3f\n",
 		       p.unknown_logit, p.unknown_weight, p.length_norm);
 	}
 	bdstore_close(st);
@@ -316,9 +316,7 @@ static int do_learn(const char *path, int argc, char **argv)
 		{ "normal", required_argument, NULL, 'N' },
 		{ "malicious", required_argument, NULL, 'M' },
 		{ "syscall-table", required_argument, NULL, 't' },
-		{ "ngram", required_argument, NULL, 'n' },
-		{ "alpha", required_argument, NULL, 'a' },
-		{ "conf-k", required_argument, NULL, 'k' },
+		BDLEARN_LONG_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -336,8 +334,15 @@ static int do_learn(const char *path, int argc, char **argv)
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "hn:", opts, NULL)) != -1) {
-		char *end;
+		int r = bdlearn_opt(&lo, c, optarg, err, sizeof(err));
 
+		if (r <= 0) {
+			if (!r)
+				continue;
+			fprintf(stderr, "bpf-profiler db learn: %s\n", err);
+			ret = EXIT_USAGE;
+			goto out;
+		}
 		switch (c) {
 		case 'N':
 		case 'M':
@@ -355,24 +360,6 @@ static int do_learn(const char *path, int argc, char **argv)
 				return EXIT_FAIL;
 			}
 			break;
-		case 'n':
-			lo.n = strtoul(optarg, &end, 10);
-			if (*end || lo.n < BDINDEX_MIN_LEN || lo.n > BDINDEX_MAX_LEN) {
-				fprintf(stderr, "bpf-profiler db learn: --ngram must be 2..8\n");
-				ret = EXIT_USAGE;
-				goto out;
-			}
-			break;
-		case 'a':
-		case 'k':
-			*(c == 'a' ? &lo.alpha : &lo.conf_k) = strtod(optarg, &end);
-			if (*end || !(*(c == 'a' ? &lo.alpha : &lo.conf_k) > 0)) {
-				fprintf(stderr, "bpf-profiler db learn: --%s must be a positive number\n",
-					c == 'a' ? "alpha" : "conf-k");
-				ret = EXIT_USAGE;
-				goto out;
-			}
-			break;
 		case 'h':
 			printf("Usage: bpf-profiler db learn --normal DIR --malicious DIR [--syscall-table FILE]\n"
 			       "                             [-n N] [--alpha A] [--conf-k K]\n\n"
@@ -381,9 +368,7 @@ static int do_learn(const char *path, int argc, char **argv)
 			       "Traces are *.txt files found recursively: token names separated by\n"
 			       "whitespace, or syscall numbers mapped by --syscall-table (ADFA-LD).\n"
 			       "Each of --normal/--malicious may be repeated. Formulas: docs/scoring.md.\n\n"
-			       "  -n, --ngram N   n-gram length (default 6)\n"
-			       "  --alpha A       risk smoothing (default 0.0005)\n"
-			       "  --conf-k K      confidence = support / (support + K) (default 0.5)\n");
+			       BDLEARN_OPTS_HELP);
 			ret = EXIT_OK;
 			goto out;
 		default:

@@ -43,12 +43,7 @@ static void usage(FILE *out)
 		"  --malicious-test DIR  malicious traces to score (positives)\n"
 		"  --scores FILE         write path<TAB>score per test trace\n"
 		"  --json                print the metrics as one JSON object\n"
-		"  -n, --ngram N         n-gram length learnt (default 6)\n"
-		"  --alpha A             risk smoothing (default 0.0005)\n"
-		"  --conf-k K            confidence = support / (support + K) (default 0.5)\n"
-		"  --fit STEPS           discriminative refinement steps (default 300; 0: counts only)\n"
-		"  --fit-rate R          its step size (default 0.1)\n"
-		"  --fit-l2 L            its pull towards the counted log-odds (default 1e-4)\n"
+		BDLEARN_OPTS_HELP
 		"  -h, --help            this help\n");
 }
 
@@ -141,12 +136,7 @@ int cmd_eval_main(int argc, char **argv)
 		{ "malicious-test", required_argument, NULL, 3 + 256 },
 		{ "scores", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
-		{ "ngram", required_argument, NULL, 'n' },
-		{ "alpha", required_argument, NULL, 'a' },
-		{ "conf-k", required_argument, NULL, 'k' },
-		{ "fit", required_argument, NULL, 'f' },
-		{ "fit-rate", required_argument, NULL, 'r' },
-		{ "fit-l2", required_argument, NULL, 'l' },
+		BDLEARN_LONG_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -167,8 +157,15 @@ int cmd_eval_main(int argc, char **argv)
 	size_t done = 0;
 
 	while ((c = getopt_long(argc, argv, "hn:", opts, NULL)) != -1) {
-		char *end;
+		int r = bdlearn_opt(&lo, c, optarg, err, sizeof(err));
 
+		if (r <= 0) {
+			if (!r)
+				continue;
+			fprintf(stderr, "bpf-profiler eval: %s\n", err);
+			ret = EXIT_USAGE;
+			goto out;
+		}
 		switch (c) {
 		case 't': table_path = optarg; break;
 		case 256: case 257: case 258: case 259:
@@ -177,38 +174,6 @@ int cmd_eval_main(int argc, char **argv)
 			break;
 		case 's': scores_path = optarg; break;
 		case 'j': json = true; break;
-		case 'n':
-			lo.n = strtoul(optarg, &end, 10);
-			if (*end || lo.n < BDINDEX_MIN_LEN || lo.n > BDINDEX_MAX_LEN) {
-				fprintf(stderr, "bpf-profiler eval: --ngram must be %d..%d\n",
-					BDINDEX_MIN_LEN, BDINDEX_MAX_LEN);
-				ret = EXIT_USAGE;
-				goto out;
-			}
-			break;
-		case 'a':
-		case 'k': {
-			double v = strtod(optarg, &end);
-
-			if (*end || !(v > 0)) {
-				fprintf(stderr, "bpf-profiler eval: --%s must be a positive number\n",
-					c == 'a' ? "alpha" : "conf-k");
-				ret = EXIT_USAGE;
-				goto out;
-			}
-			*(c == 'a' ? &lo.alpha : &lo.conf_k) = v;
-			break;
-		}
-		case 'f':
-			lo.fit_iters = strtoul(optarg, &end, 10);
-			if (*end) {
-				fprintf(stderr, "bpf-profiler eval: --fit must be a number of steps\n");
-				ret = EXIT_USAGE;
-				goto out;
-			}
-			break;
-		case 'r': lo.fit_rate = strtod(optarg, NULL); break;
-		case 'l': lo.fit_l2 = strtod(optarg, NULL); break;
 		case 'h': usage(stdout); ret = EXIT_OK; goto out;
 		default:
 			fprintf(stderr, "Try 'bpf-profiler eval --help'.\n");
