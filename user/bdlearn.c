@@ -13,6 +13,7 @@
 
 struct gram {
 	token_id seq[BDINDEX_MAX_LEN];
+	uint8_t len;
 	uint32_t used;       /* 0: empty slot, else gram id + 1 */
 	uint32_t last_trace; /* trace that counted it last (df once per trace) */
 	uint32_t df[2];      /* traces containing it, per label */
@@ -59,14 +60,18 @@ int bdlearn_opt(struct bdlearn_opts *o, int opt, const char *arg, char *err, siz
 	char *end;
 	int k = opt - BDLEARN_OPT_BASE;
 
-	if (opt == 'n') {
-		unsigned long n = strtoul(arg, &end, 10);
+	if (opt == 'n') { /* N or MIN-MAX */
+		unsigned long lo = strtoul(arg, &end, 10), hi = lo;
 
-		if (*end || n < BDINDEX_MIN_LEN || n > BDINDEX_MAX_LEN) {
-			snprintf(err, errlen, "--ngram must be %d..%d", BDINDEX_MIN_LEN, BDINDEX_MAX_LEN);
+		if (*end == '-')
+			hi = strtoul(end + 1, &end, 10);
+		if (*end || lo < BDINDEX_MIN_LEN || hi > BDINDEX_MAX_LEN || lo > hi) {
+			snprintf(err, errlen, "--ngram must be N or MIN-MAX within %d..%d",
+				 BDINDEX_MIN_LEN, BDINDEX_MAX_LEN);
 			return -EINVAL;
 		}
-		o->n = n;
+		o->n_min = lo;
+		o->n = hi;
 		return 0;
 	}
 	if (k < 0 || k > 4)
@@ -93,7 +98,8 @@ int bdlearn_create(const struct bdlearn_opts *o, struct bdlearn **out)
 {
 	struct bdlearn *l;
 
-	if (o->n < BDINDEX_MIN_LEN || o->n > BDINDEX_MAX_LEN || !(o->alpha > 0) ||
+	if (o->n < BDINDEX_MIN_LEN || o->n > BDINDEX_MAX_LEN || o->n_min > o->n ||
+	    (o->n_min && o->n_min < BDINDEX_MIN_LEN) || !(o->alpha > 0) ||
 	    !(o->conf_k > 0))
 		return -EINVAL;
 	l = calloc(1, sizeof(*l));
@@ -125,7 +131,7 @@ static struct gram *slot(struct gram *g, size_t nslots, const token_id *s, size_
 {
 	size_t i = gram_hash(s, n) & (nslots - 1);
 
-	while (g[i].used && memcmp(g[i].seq, s, n * sizeof(*s)))
+	while (g[i].used && (g[i].len != n || memcmp(g[i].seq, s, n * sizeof(*s))))
 		i = (i + 1) & (nslots - 1);
 	return &g[i];
 }
@@ -139,7 +145,7 @@ static int grow(struct bdlearn *l)
 		return -ENOMEM;
 	for (size_t i = 0; i < l->nslots; i++)
 		if (l->g[i].used)
-			*slot(g, n, l->g[i].seq, l->o.n) = l->g[i];
+			*slot(g, n, l->g[i].seq, l->g[i].len) = l->g[i];
 	free(l->g);
 	l->g = g;
 	l->nslots = n;
@@ -210,36 +216,40 @@ int bdlearn_add_trace(struct bdlearn *l, const token_id *seq, size_t n, enum bd_
 
 static int add_grams(struct bdlearn *l, const token_id *seq, size_t n, enum bd_label label)
 {
-	size_t grams = n >= l->o.n ? n - l->o.n + 1 : 0;
 	int c = label == BD_LABEL_MALICIOUS;
 	uint32_t trace = l->traces[0] + l->traces[1] + 1;
 
 	if (label != BD_LABEL_GOOD && label != BD_LABEL_MALICIOUS)
 		return -EINVAL;
 	l->traces[c]++;
-	l->positions[c] += grams;
-	for (size_t i = 0; i < grams; i++) {
-		struct gram *g;
+	for (size_t len = l->o.n_min ? l->o.n_min : l->o.n; len <= l->o.n; len++) {
+		size_t grams = n >= len ? n - len + 1 : 0;
 
-		if ((l->ngrams + 1) * 2 > l->nslots) {
-			int ret = grow(l);
+		l->positions[c] += grams;
+		for (size_t i = 0; i < grams; i++) {
+			struct gram *g;
 
-			if (ret)
-				return ret;
+			if ((l->ngrams + 1) * 2 > l->nslots) {
+				int ret = grow(l);
+
+				if (ret)
+					return ret;
+			}
+			g = slot(l->g, l->nslots, seq + i, len);
+			if (!g->used) {
+				memcpy(g->seq, seq + i, len * sizeof(*seq));
+				g->len = (uint8_t)len;
+				g->used = (uint32_t)++l->ngrams;
+			}
+			if (l->o.fit_iters && push_gid(l, g->used - 1))
+				return -ENOMEM;
+			if (g->last_trace != trace) {
+				g->last_trace = trace;
+				g->df[c]++;
+			}
+			g->cnt[c]++;
+			g->tf[c] += 1.0 / (double)grams;
 		}
-		g = slot(l->g, l->nslots, seq + i, l->o.n);
-		if (!g->used) {
-			memcpy(g->seq, seq + i, l->o.n * sizeof(*seq));
-			g->used = (uint32_t)++l->ngrams;
-		}
-		if (l->o.fit_iters && push_gid(l, g->used - 1))
-			return -ENOMEM;
-		if (g->last_trace != trace) {
-			g->last_trace = trace;
-			g->df[c]++;
-		}
-		g->cnt[c]++;
-		g->tf[c] += 1.0 / (double)grams;
 	}
 	return 0;
 }
@@ -258,7 +268,7 @@ static void gram_entry(const struct bdlearn *l, const struct gram *g, struct bdl
 	double support = (double)g->df[0] + g->df[1];
 
 	e->seq = g->seq;
-	e->len = l->o.n;
+	e->len = g->len;
 	e->risk = (fm + l->o.alpha) / (fm + fn + 2 * l->o.alpha);
 	e->confidence = support / (support + l->o.conf_k);
 	if (l->logit)

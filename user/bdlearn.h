@@ -11,7 +11,8 @@
 #include "bdindex.h"
 
 struct bdlearn_opts {
-	size_t n;          /* n-gram length, 2..BDINDEX_MAX_LEN */
+	size_t n;          /* n-gram length, 2..BDINDEX_MAX_LEN (the longest) */
+	size_t n_min;      /* shortest length learnt (0: only n) */
 	double alpha;      /* additive smoothing of the per-class frequencies */
 	double conf_k;     /* confidence = support / (support + conf_k) */
 	double min_support; /* n-grams with less support (traces) are dropped */
@@ -34,7 +35,7 @@ struct bdlearn_opts {
 	{ "fit-rate", required_argument, NULL, BDLEARN_OPT_BASE + 3 }, \
 	{ "fit-l2", required_argument, NULL, BDLEARN_OPT_BASE + 4 }
 #define BDLEARN_OPTS_HELP \
-	"  -n, --ngram N         n-gram length learnt (default 6)\n" \
+	"  -n, --ngram N|MIN-MAX n-gram length(s) learnt (default 6)\n" \
 	"  --alpha A             risk smoothing (default 0.0005)\n" \
 	"  --conf-k K            confidence = support / (support + K) (default 0.5)\n" \
 	"  --fit STEPS           discriminative refinement steps (default 300; 0: counts only)\n" \

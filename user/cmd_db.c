@@ -396,7 +396,8 @@ static int do_learn(const char *path, int argc, char **argv)
 		goto out;
 	ls.tok = tok;
 	bdentry_now(ls.now, sizeof(ls.now));
-	snprintf(ls.source, sizeof(ls.source), "learned:%zu-gram", lo.n);
+	snprintf(ls.source, sizeof(ls.source), "learned:%zu..%zu-gram", lo.n_min ? lo.n_min : lo.n,
+		 lo.n);
 	bdlearn_params(l, &p);
 	progress_begin(&ls.pr, "storing entries", 0);
 	c = bdstore_begin(ls.st);

@@ -258,7 +258,8 @@ int cmd_eval_main(int argc, char **argv)
 		} else {
 			printf("traces      train %zu normal + %zu malicious, test %zu normal + %zu malicious\n",
 			       sets[NORMAL_TRAIN].n, sets[MALICIOUS_TRAIN].n, nn, nm);
-			printf("entries     %zu (%zu-grams)\n", bdindex_count(idx), lo.n);
+			printf("entries     %zu (%zu..%zu-grams)\n", bdindex_count(idx),
+			       lo.n_min ? lo.n_min : lo.n, lo.n);
 			printf("ROC AUC     %.4f\n", auc);
 			printf("detection   %.1f %% at 1 %% FP, %.1f %% at 5 %% FP, %.1f %% at 10 %% FP\n",
 			       100 * d1, 100 * d5, 100 * d10);

@@ -91,7 +91,7 @@ int seqscore_window(const struct bdindex *idx, const token_id *seq, size_t n,
 		    struct seqscore_result *res)
 {
 	struct bdindex_params p;
-	uint32_t ql = query_lengths(bdindex_lengths(idx));
+	uint32_t el = bdindex_lengths(idx), ql = query_lengths(el);
 	double num = 0, den;
 	struct tracker *tr;
 	struct bdindex_match (*cand)[CAND_MAX];
@@ -116,10 +116,11 @@ int seqscore_window(const struct bdindex *idx, const token_id *seq, size_t n,
 	if (n)
 		ret = candidates(idx, seq, n, 0, ql, cand[0], &nc[0]);
 	for (size_t i = 0; i < n && !ret; i++) {
+		bool matched = false;
 		const struct bdindex_match *cur = cand[i % 3], *prev = cand[(i + 2) % 3];
-		const struct bdindex_match *best = NULL;
+		const struct bdindex_match *best[BDINDEX_MAX_LEN + 1] = { NULL };
 		size_t ncur, nprev = i ? nc[(i + 2) % 3] : 0;
-		double bw = -1;
+		double bw[BDINDEX_MAX_LEN + 1];
 
 		ret = candidates(idx, seq, n, i + 1, ql, cand[(i + 1) % 3], &nc[(i + 1) % 3]);
 		if (ret)
@@ -133,24 +134,31 @@ int seqscore_window(const struct bdindex *idx, const token_id *seq, size_t n,
 			    (beaten(prev, nprev, m->id, m->similarity, true) ||
 			     beaten(cand[(i + 1) % 3], nc[(i + 1) % 3], m->id, m->similarity, false)))
 				continue;
-			if (w > bw) {
-				bw = w;
-				best = m;
+			if (!best[m->len] || w > bw[m->len]) {
+				bw[m->len] = w;
+				best[m->len] = m;
 			}
 		}
 		res->positions++;
-		if (best) {
-			double ev = bw * seqscore_logit(best->risk);
-			double novel = 1 - best->similarity;
+		/* one best match per entry length: n-grams of several lengths
+		 * are several views of the position (back-off is learnt) */
+		for (uint32_t L = BDINDEX_MIN_LEN; L <= BDINDEX_MAX_LEN; L++) {
+			if (!(el & (1u << L)))
+				continue;
+			if (best[L]) {
+				double ev = bw[L] * seqscore_logit(best[L]->risk);
+				double novel = 1 - best[L]->similarity;
 
-			res->matched++;
-			num += ev + novel * p.unknown_weight * p.unknown_logit;
-			den += bw + novel * p.unknown_weight;
-			track(tr, best, (uint32_t)i, ev);
-		} else {
-			num += p.unknown_weight * p.unknown_logit;
-			den += p.unknown_weight;
+				matched = true;
+				num += ev + novel * p.unknown_weight * p.unknown_logit;
+				den += bw[L] + novel * p.unknown_weight;
+				track(tr, best[L], (uint32_t)i, ev);
+			} else if (i + L <= n) {
+				num += p.unknown_weight * p.unknown_logit;
+				den += p.unknown_weight;
+			}
 		}
+		res->matched += matched;
 	}
 	free(cand);
 	if (ret) {

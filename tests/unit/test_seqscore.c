@@ -115,15 +115,32 @@ Test(seqscore, unknown_positions_count_when_the_database_says_so)
 	SEQ(w, "socket:inet", "connect:inet", "dup2", "kill", "kill", "kill", "kill");
 	struct bdindex_params p = { .unknown_logit = 2, .unknown_weight = 0.5, .length_norm = 1 };
 	struct seqscore_result r;
-	/* position 0 exact (a = 1, ev = ln 9); positions 1..6 have no match
-	 * within one edit (the 2- and 4-length queries find nothing either) */
-	double L = (log(9.0) + 6 * 0.5 * 2) / (1 + 1 * (1 + 6 * 0.5));
+	/* position 0 exact (a = 1, ev = ln 9); positions 1..4 (where a 3-gram
+	 * fits) have no match within one edit; 5 and 6 are too close to the end */
+	double L = (log(9.0) + 4 * 0.5 * 2) / (1 + 1 * (1 + 4 * 0.5));
 
 	add(1, e, e_n, 0.9, 1.0);
 	bdindex_params_set(idx, &p);
 	cr_assert_eq(seqscore_window(idx, w, w_n, &r), 0);
 	cr_assert_eq(r.matched, 1);
 	cr_assert_float_eq(r.logodds, L, 5e-3);
+}
+
+Test(seqscore, each_entry_length_gives_its_own_best_match)
+{
+	SEQ(e3, "socket:inet", "connect:inet", "dup2");
+	SEQ(e2, "socket:inet", "connect:inet");
+	SEQ(w, "socket:inet", "connect:inet", "dup2");
+	struct seqscore_result r;
+	/* position 0: the 3-gram (a = 0.8) and the 2-gram (a = 0.5, risk 0.2)
+	 * both count; position 1 has no 2-gram "connect dup2" */
+	double L = 0.8 * log(9.0) + 0.5 * log(0.25);
+
+	add(1, e3, e3_n, 0.9, 0.8);
+	add(2, e2, e2_n, 0.2, 0.5);
+	cr_assert_eq(seqscore_window(idx, w, w_n, &r), 0);
+	cr_assert_float_eq(r.logodds, L, 5e-3);
+	cr_assert_eq(r.ntop, 2);
 }
 
 Test(seqscore, empty_window_scores_zero_and_json_explains)
