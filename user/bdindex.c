@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "bdindex.h"
 #include "util.h"
 
@@ -20,6 +21,7 @@
 #define TOK_CHUNK (1u << TOK_CHUNK_SHIFT)
 #define TOK_NCHUNKS 4096
 
+#define HUGE_PAGE ((size_t)2 << 20)
 #define SLOT_EMPTY 0u
 #define SLOT_TOMB 0xffffffffu
 #define POS_EXACT 15u
@@ -188,9 +190,26 @@ static void wait_readers(struct bdindex *idx)
 
 /* --- table --------------------------------------------------------------- */
 
+/* A large table asks for transparent huge pages: every probe is a random
+ * access, and a TLB miss would add a page walk to each. */
+static void *huge_calloc(size_t bytes)
+{
+	void *p;
+
+	if (bytes < HUGE_PAGE)
+		return calloc(1, bytes);
+	bytes = (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	p = aligned_alloc(HUGE_PAGE, bytes);
+	if (p) {
+		madvise(p, bytes, MADV_HUGEPAGE);
+		memset(p, 0, bytes);
+	}
+	return p;
+}
+
 static struct table *table_new(size_t nslots, uint32_t ebits)
 {
-	struct table *t = calloc(1, sizeof(*t) + nslots * sizeof(t->slots[0]));
+	struct table *t = huge_calloc(sizeof(struct table) + nslots * sizeof(uint32_t));
 
 	if (t) {
 		t->nslots = nslots;
