@@ -613,7 +613,7 @@ static bool collect_seen(struct collect *c, uint32_t e)
 	return false;
 }
 
-#define CAND_MAX 128
+#define CAND_MAX 64
 
 struct cand {
 	uint32_t e, pos;
@@ -621,31 +621,30 @@ struct cand {
 	uint64_t w;
 };
 
-/* Phases, so the cache misses of one stage overlap: all probe slots are
- * prefetched, then all tag-matching candidates' entry words, then their
- * tokens; only then is anything compared. */
-static int lookup(const struct bdindex *idx, const token_id *q, size_t n,
-		  struct bdindex_match *out, size_t max, bool exact_only)
-{
+/* One query's state through the phases of a (batched) lookup. */
+struct lstate {
+	const token_id *q;
+	size_t n, nprobe, nc;
 	uint64_t h[BDINDEX_MAX_LEN + 2];
-	size_t nprobe = exact_only || n < 2 ? 1 : n + 1, nc = 0;
-	struct collect c = { .out = out, .max = max };
 	struct cand cd[CAND_MAX];
-	const struct table *t;
-	unsigned ep;
+};
 
-	if (!q || n == 0 || n > BDINDEX_MAX_LEN + 1)
-		return -EINVAL;
-	ep = read_enter(idx);
-	t = atomic_load_explicit(&((struct bdindex *)idx)->table, memory_order_acquire);
+static void phase_hash(const struct table *t, struct lstate *s, bool exact_only)
+{
+	s->nprobe = exact_only || s->n < 2 ? 1 : s->n + 1;
+	s->nc = 0;
 	/* probe 0: q itself; probe k: q without position k-1 */
-	for (size_t k = 0; k < nprobe; k++) {
-		h[k] = key_hash(q, n, k == 0 ? SIZE_MAX : k - 1);
-		__builtin_prefetch(&t->slots[slot_of(h[k], t->nslots)]);
+	for (size_t k = 0; k < s->nprobe; k++) {
+		s->h[k] = key_hash(s->q, s->n, k == 0 ? SIZE_MAX : k - 1);
+		__builtin_prefetch(&t->slots[slot_of(s->h[k], t->nslots)]);
 	}
-	for (size_t k = 0; k < nprobe; k++) {
-		size_t i = slot_of(h[k], t->nslots);
-		uint32_t tag = tag_of(t, h[k]), v;
+}
+
+static void phase_slots(const struct bdindex *idx, const struct table *t, struct lstate *s)
+{
+	for (size_t k = 0; k < s->nprobe; k++) {
+		size_t i = slot_of(s->h[k], t->nslots);
+		uint32_t tag = tag_of(t, s->h[k]), v;
 
 		while ((v = atomic_load_explicit(&t->slots[i], memory_order_acquire)) != SLOT_EMPTY) {
 			uint32_t pos = v & 0xf;
@@ -658,34 +657,47 @@ static int lookup(const struct bdindex *idx, const token_id *q, size_t n,
 			 * deleted position itself */
 			if (k > 0 && pos != POS_EXACT && pos != k - 1)
 				continue;
-			if (nc == CAND_MAX)
+			if (s->nc == CAND_MAX)
 				break;
-			cd[nc] = (struct cand){ .e = slot_ent(t, v), .pos = pos, .k = (uint8_t)k };
-			__builtin_prefetch(ent_at(idx, cd[nc].e));
-			nc++;
+			s->cd[s->nc] = (struct cand){ .e = slot_ent(t, v), .pos = pos, .k = (uint8_t)k };
+			__builtin_prefetch(ent_at(idx, s->cd[s->nc].e));
+			s->nc++;
 		}
 	}
-	for (size_t j = 0; j < nc; j++) {
-		cd[j].w = ent_word(idx, cd[j].e);
-		__builtin_prefetch(ent_toks(idx, cd[j].w));
+}
+
+static void phase_words(const struct bdindex *idx, struct lstate *s)
+{
+	for (size_t j = 0; j < s->nc; j++) {
+		s->cd[j].w = ent_word(idx, s->cd[j].e);
+		__builtin_prefetch(ent_toks(idx, s->cd[j].w));
 	}
-	for (size_t j = 0; j < nc; j++) {
-		size_t qskip = cd[j].k == 0 ? SIZE_MAX : cd[j].k - 1u;
-		uint32_t e = cd[j].e, pos = cd[j].pos, len;
-		uint64_t w = cd[j].w;
-		const token_id *s;
+}
+
+static int phase_verify(const struct bdindex *idx, const struct lstate *s,
+			struct bdindex_match *out, size_t max, bool exact_only)
+{
+	struct collect c = { .out = out, .max = max };
+	const token_id *q = s->q;
+	size_t n = s->n;
+
+	for (size_t j = 0; j < s->nc; j++) {
+		size_t qskip = s->cd[j].k == 0 ? SIZE_MAX : s->cd[j].k - 1u;
+		uint32_t e = s->cd[j].e, pos = s->cd[j].pos, len;
+		uint64_t w = s->cd[j].w;
+		const token_id *es;
 		struct bdindex_match m;
 
 		if (!(w & ENT_LIVE))
 			continue;
-		s = ent_toks(idx, w);
+		es = ent_toks(idx, w);
 		len = ent_len(w);
-		if (!key_eq(q, n, qskip, s, len, pos == POS_EXACT ? SIZE_MAX : pos))
+		if (!key_eq(q, n, qskip, es, len, pos == POS_EXACT ? SIZE_MAX : pos))
 			continue;
 		memset(&m, 0, sizeof(m));
-		if (cd[j].k == 0 && pos == POS_EXACT) {
+		if (s->cd[j].k == 0 && pos == POS_EXACT) {
 			m.edit = BDINDEX_EXACT;
-		} else if (cd[j].k == 0) {
+		} else if (s->cd[j].k == 0) {
 			m.edit = BDINDEX_MISSING;
 			m.edit_pos = (uint8_t)pos;
 			m.cost = BDINDEX_COST_INDEL;
@@ -694,11 +706,11 @@ static int lookup(const struct bdindex *idx, const token_id *q, size_t n,
 			m.edit_pos = (uint8_t)qskip;
 			m.cost = BDINDEX_COST_INDEL;
 		} else {
-			if (q[qskip] == s[pos]) /* the exact match, found at probe 0 */
+			if (q[qskip] == es[pos]) /* the exact match, found at probe 0 */
 				continue;
 			m.edit = BDINDEX_SUBST;
 			m.edit_pos = (uint8_t)pos;
-			m.cost = tokens_group(idx->tok, q[qskip]) == tokens_group(idx->tok, s[pos]) ?
+			m.cost = tokens_group(idx->tok, q[qskip]) == tokens_group(idx->tok, es[pos]) ?
 				 BDINDEX_COST_SUB_GROUP : BDINDEX_COST_SUB;
 		}
 		if (exact_only && m.edit != BDINDEX_EXACT)
@@ -712,8 +724,55 @@ static int lookup(const struct bdindex *idx, const token_id *q, size_t n,
 		}
 		c.found++;
 	}
-	read_exit(idx, ep);
 	return (int)(c.found > INT32_MAX ? INT32_MAX : c.found);
+}
+
+/* Lookups run in phases over the whole batch so the cache misses of one
+ * stage overlap: every probe slot is prefetched, then every tag-matching
+ * candidate's entry word, then its tokens; only then is anything compared. */
+static int lookup_batch(const struct bdindex *idx, const token_id *const *qs, const size_t *ns,
+			size_t nq, struct bdindex_match *out, size_t max, int *counts,
+			bool exact_only)
+{
+	struct lstate st[BDINDEX_BATCH_MAX];
+	const struct table *t;
+	unsigned ep;
+
+	if (nq > BDINDEX_BATCH_MAX)
+		return -EINVAL;
+	for (size_t b = 0; b < nq; b++)
+		if (!qs[b] || ns[b] == 0 || ns[b] > BDINDEX_MAX_LEN + 1)
+			return -EINVAL;
+	ep = read_enter(idx);
+	t = atomic_load_explicit(&((struct bdindex *)idx)->table, memory_order_acquire);
+	for (size_t b = 0; b < nq; b++) {
+		st[b].q = qs[b];
+		st[b].n = ns[b];
+		phase_hash(t, &st[b], exact_only);
+	}
+	for (size_t b = 0; b < nq; b++)
+		phase_slots(idx, t, &st[b]);
+	for (size_t b = 0; b < nq; b++)
+		phase_words(idx, &st[b]);
+	for (size_t b = 0; b < nq; b++)
+		counts[b] = phase_verify(idx, &st[b], out + b * max, max, exact_only);
+	read_exit(idx, ep);
+	return 0;
+}
+
+int bdindex_lookup_fuzzy_batch(const struct bdindex *idx, const token_id *const *qs,
+			       const size_t *ns, size_t nq, struct bdindex_match *out,
+			       size_t max, int *counts)
+{
+	return lookup_batch(idx, qs, ns, nq, out, max, counts, false);
+}
+
+static int lookup(const struct bdindex *idx, const token_id *q, size_t n,
+		  struct bdindex_match *out, size_t max, bool exact_only)
+{
+	int count, ret = lookup_batch(idx, &q, &n, 1, out, max, &count, exact_only);
+
+	return ret ? ret : count;
 }
 
 int bdindex_lookup_fuzzy(const struct bdindex *idx, const token_id *q, size_t n,

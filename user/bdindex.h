@@ -81,6 +81,12 @@ size_t bdindex_memory(const struct bdindex *idx);
  * the number of matches found (may exceed max) or a negative errno. */
 int bdindex_lookup_fuzzy(const struct bdindex *idx, const token_id *q, size_t n,
 			 struct bdindex_match *out, size_t max);
+/* nq <= BDINDEX_BATCH_MAX lookups at once (their memory accesses overlap):
+ * query b's matches go to out[b * max ...], their number to counts[b]. */
+#define BDINDEX_BATCH_MAX 16
+int bdindex_lookup_fuzzy_batch(const struct bdindex *idx, const token_id *const *qs,
+			       const size_t *ns, size_t nq, struct bdindex_match *out,
+			       size_t max, int *counts);
 /* Only the exact entry for q: 1 and *out filled, or 0. */
 int bdindex_lookup_exact(const struct bdindex *idx, const token_id *q, size_t n,
 			 struct bdindex_match *out);

@@ -17,6 +17,7 @@
 #define VOCAB 300
 #define LEN 5
 #define QUERIES 4000000
+#define BATCH 8
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
@@ -104,6 +105,27 @@ int main(int argc, char **argv)
 	printf("entries %zu: build %.3f s, %.2f M fuzzy lookups/s/core (%.0f%% hit), %.1f bytes/entry\n",
 	       n, build, QUERIES / look / 1e6, 100.0 * found / QUERIES,
 	       (double)bdindex_memory(idx) / (double)n);
+	{
+		static struct bdindex_match bm[BATCH * 8];
+		const token_id *bq[BATCH];
+		size_t bn[BATCH];
+		int cnt[BATCH];
+		size_t bfound = 0;
+
+		t0 = util_now_mono_ns();
+		for (size_t q = 0; q < QUERIES; q += BATCH) {
+			for (size_t b = 0; b < BATCH; b++) {
+				bq[b] = qs + (q + b) * (LEN + 1);
+				bn[b] = ((q + b) & 3) == 2 ? LEN + 1 : LEN;
+			}
+			bdindex_lookup_fuzzy_batch(idx, bq, bn, BATCH, bm, 8, cnt);
+			for (size_t b = 0; b < BATCH; b++)
+				bfound += cnt[b] > 0;
+		}
+		look = secs(t0);
+		printf("  batches of %d: %.2f M fuzzy lookups/s/core (%s results)\n", BATCH,
+		       QUERIES / look / 1e6, bfound == found ? "same" : "DIFFERENT");
+	}
 	bdindex_free(idx);
 
 	if (store) {
