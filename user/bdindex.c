@@ -25,7 +25,8 @@
 #define SLOT_EMPTY 0u
 #define SLOT_TOMB 0xffffffffu
 #define POS_EXACT 15u
-#define MAX_LOAD 0.80  /* rebuild above this (tombstones count) */
+#define MAX_LOAD 0.70  /* rebuild above this (tombstones count): linear
+			* probe runs grow fast past it */
 #define GROW_LOAD 0.50 /* load right after a growth */
 
 /* An entry is one 64-bit word, written once with release and afterwards
@@ -58,7 +59,7 @@ struct bdindex {
 	const struct tokens *tok;
 	struct table *_Atomic table;
 	ent_t *_Atomic ents[ENT_NCHUNKS];
-	int64_t *_Atomic ids[ENT_NCHUNKS];
+	uint32_t *_Atomic ids[ENT_NCHUNKS]; /* 32 bits: 4 bytes an entry saved */
 	token_id *_Atomic toks[TOK_NCHUNKS];
 	atomic_uint epoch;
 	atomic_long readers[2];
@@ -426,7 +427,7 @@ static int reserve(struct bdindex *idx, size_t len)
 		return -ENOSPC;
 	if (!idx->ents[e >> ENT_CHUNK_SHIFT]) {
 		ent_t *c = calloc(ENT_CHUNK, sizeof(*c));
-		int64_t *ic = calloc(ENT_CHUNK, sizeof(*ic));
+		uint32_t *ic = calloc(ENT_CHUNK, sizeof(*ic));
 
 		if (!c || !ic) {
 			free(c);
@@ -461,6 +462,8 @@ int bdindex_add(struct bdindex *idx, int64_t id, const token_id *seq, size_t len
 
 	if (len < BDINDEX_MIN_LEN || len > BDINDEX_MAX_LEN || !seq)
 		return -EINVAL;
+	if (id < 1 || id > BDINDEX_MAX_ID)
+		return -ERANGE;
 	pthread_mutex_lock(&idx->wlock);
 	ret = reserve(idx, len);
 	if (ret)
@@ -478,7 +481,7 @@ int bdindex_add(struct bdindex *idx, int64_t id, const token_id *seq, size_t len
 	off = (idx->tok_chunk << TOK_CHUNK_SHIFT) | idx->tok_used;
 	memcpy(&idx->toks[idx->tok_chunk][idx->tok_used], seq, len * sizeof(*seq));
 	idx->tok_used += len;
-	idx->ids[e >> ENT_CHUNK_SHIFT][e & (ENT_CHUNK - 1)] = id;
+	idx->ids[e >> ENT_CHUNK_SHIFT][e & (ENT_CHUNK - 1)] = (uint32_t)id;
 	atomic_store_explicit(ent_at(idx, e),
 			      off | fixed12(risk) << ENT_RISK_SHIFT |
 			      fixed12(confidence) << ENT_CONF_SHIFT |
@@ -556,7 +559,7 @@ size_t bdindex_memory(const struct bdindex *idx)
 
 	for (size_t c = 0; c < ENT_NCHUNKS; c++)
 		if (idx->ents[c])
-			m += ENT_CHUNK * (sizeof(ent_t) + sizeof(int64_t));
+			m += ENT_CHUNK * (sizeof(ent_t) + sizeof(uint32_t));
 	for (size_t c = 0; c < TOK_NCHUNKS; c++)
 		if (idx->toks[c])
 			m += TOK_CHUNK * sizeof(token_id);

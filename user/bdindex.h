@@ -15,8 +15,9 @@
 
 #define BDINDEX_MIN_LEN 2
 #define BDINDEX_MAX_LEN 8
-/* A slot stores a 24-bit entry index. */
+/* A slot stores a 24-bit entry index; ids are stored in 32 bits. */
 #define BDINDEX_MAX_ENTRIES ((1u << 24) - 2)
+#define BDINDEX_MAX_ID 0xffffffffll
 
 /* Edit costs: substituting a token by one of its group is cheaper. */
 #define BDINDEX_COST_SUB_GROUP 0.5
@@ -62,7 +63,8 @@ void bdindex_free(struct bdindex *idx);
 
 /* Add an entry, or replace the one with the same id. risk and confidence
  * are clamped to 0..1 and stored with 12-bit precision. -EINVAL for a length
- * outside BDINDEX_MIN_LEN..BDINDEX_MAX_LEN, -ENOSPC when full. */
+ * outside BDINDEX_MIN_LEN..BDINDEX_MAX_LEN, -ERANGE for an id outside
+ * 1..BDINDEX_MAX_ID, -ENOSPC when full. */
 int bdindex_add(struct bdindex *idx, int64_t id, const token_id *seq, size_t len,
 		double risk, double confidence, enum bd_label label);
 /* Size the tables for nentries more entries of ntokens tokens in all, so a

@@ -177,12 +177,14 @@ Test(bdindex, remove_and_replace_take_effect)
 	cr_assert_eq(bdindex_lookup_fuzzy(idx, q, q_n, m, 8), 0);
 }
 
-Test(bdindex, bad_lengths_are_refused)
+Test(bdindex, bad_lengths_and_ids_are_refused)
 {
 	token_id s[BDINDEX_MAX_LEN + 1] = { 0 };
 
 	cr_assert_eq(bdindex_add(idx, 1, s, 1, 0.5, 0.5, BD_LABEL_GOOD), -EINVAL);
 	cr_assert_eq(bdindex_add(idx, 1, s, BDINDEX_MAX_LEN + 1, 0.5, 0.5, BD_LABEL_GOOD), -EINVAL);
+	cr_assert_eq(bdindex_add(idx, 0, s, 3, 0.5, 0.5, BD_LABEL_GOOD), -ERANGE);
+	cr_assert_eq(bdindex_add(idx, BDINDEX_MAX_ID + 1, s, 3, 0.5, 0.5, BD_LABEL_GOOD), -ERANGE);
 }
 
 Test(bdindex, many_entries_survive_growth)
@@ -192,14 +194,14 @@ Test(bdindex, many_entries_survive_growth)
 	for (int i = 0; i < 20000; i++) {
 		token_id s[5] = { (token_id)(i % 300), (token_id)(i / 300), 1, 2, (token_id)(i % 7) };
 
-		cr_assert_eq(bdindex_add(idx, i, s, 5, 0.5, 0.5, BD_LABEL_GOOD), 0);
+		cr_assert_eq(bdindex_add(idx, i + 1, s, 5, 0.5, 0.5, BD_LABEL_GOOD), 0);
 	}
 	cr_assert_eq(bdindex_count(idx), 20000);
 	for (int i = 0; i < 20000; i += 97) {
 		token_id s[5] = { (token_id)(i % 300), (token_id)(i / 300), 1, 2, (token_id)(i % 7) };
 
 		cr_assert_eq(bdindex_lookup_exact(idx, s, 5, m), 1);
-		cr_assert_eq(m[0].id, i);
+		cr_assert_eq(m[0].id, i + 1);
 	}
 }
 
@@ -238,13 +240,40 @@ Test(bdindex, lookups_run_while_entries_are_added_and_removed)
 	for (int i = 0; i < 60000; i++) {
 		token_id s[4] = { (token_id)(100 + i % 200), (token_id)(i / 200), 3, 4 };
 
-		cr_assert_eq(bdindex_add(idx, i, s, 4, 0.5, 0.5, BD_LABEL_GOOD), 0);
+		cr_assert_eq(bdindex_add(idx, i + 1, s, 4, 0.5, 0.5, BD_LABEL_GOOD), 0);
 		if (i % 3 == 0)
-			cr_assert_eq(bdindex_remove(idx, i), 0);
+			cr_assert_eq(bdindex_remove(idx, i + 1), 0);
 	}
 	atomic_store(&stop, true);
 	for (int i = 0; i < 3; i++)
 		pthread_join(th[i], NULL);
 	cr_assert_eq(atomic_load(&reader_errors), 0);
 	cr_assert_eq(bdindex_count(idx), 1 + 40000);
+}
+
+Test(bdindex, a_batch_finds_what_single_lookups_find)
+{
+	SEQ(q0, "connect:inet", "recvfrom", "openat:write_tmp", "fchmodat:exec");
+	SEQ(q1, "connect:inet", "recvfrom", "openat:write", "fchmodat:exec");
+	SEQ(q2, "kill", "kill", "kill");
+	SEQ(q3, "connect:inet", "openat:write_tmp", "fchmodat:exec");
+	const token_id *qs[4] = { q0, q1, q2, q3 };
+	size_t ns[4] = { q0_n, q1_n, q2_n, q3_n };
+	struct bdindex_match out[4 * 4], one[4];
+	int counts[4];
+
+	add_dropper();
+	cr_assert_eq(bdindex_lookup_fuzzy_batch(idx, qs, ns, 4, out, 4, counts), 0);
+	for (int b = 0; b < 4; b++) {
+		int n = bdindex_lookup_fuzzy(idx, qs[b], ns[b], one, 4);
+
+		cr_assert_eq(counts[b], n, "query %d", b);
+		for (int k = 0; k < n; k++) {
+			cr_assert_eq(out[b * 4 + k].id, one[k].id);
+			cr_assert_eq(out[b * 4 + k].edit, one[k].edit);
+		}
+	}
+	cr_assert_eq(counts[2], 0);
+	cr_assert_eq(bdindex_lookup_fuzzy_batch(idx, qs, ns, BDINDEX_BATCH_MAX + 1, out, 4, counts),
+		     -EINVAL);
 }
