@@ -12,7 +12,8 @@
 #include "util.h"
 
 #define TRACK_MAX 64 /* distinct entries remembered for the explanation */
-#define CAND_MAX 64   /* matches kept per window position */
+#define PER_QUERY 64  /* matches kept per query */
+#define CAND_MAX 192  /* matches kept per window position */
 
 double seqscore_logit(double risk)
 {
@@ -60,22 +61,31 @@ static uint32_t query_lengths(uint32_t lengths)
 }
 
 /* All matches of any query starting at position i. */
+/* All matches of any query starting at position i, in one batched lookup. */
 static int candidates(const struct bdindex *idx, const token_id *seq, size_t n, size_t i,
 		      uint32_t ql, struct bdindex_match *out, size_t *nout)
 {
+	struct bdindex_match buf[BDINDEX_MAX_LEN * PER_QUERY];
+	const token_id *qs[BDINDEX_MAX_LEN];
+	size_t ns[BDINDEX_MAX_LEN], nq = 0;
+	int counts[BDINDEX_MAX_LEN], ret;
+
 	*nout = 0;
 	if (i >= n)
 		return 0;
-	for (uint32_t L = 2; L <= BDINDEX_MAX_LEN + 1; L++) {
-		int k;
-
-		if (!(ql & (1u << L)) || i + L > n)
-			continue;
-		k = bdindex_lookup_fuzzy(idx, seq + i, L, out + *nout, CAND_MAX - *nout);
-		if (k < 0)
-			return k;
-		*nout += (size_t)k < CAND_MAX - *nout ? (size_t)k : CAND_MAX - *nout;
-	}
+	for (uint32_t L = 2; L <= BDINDEX_MAX_LEN + 1; L++)
+		if ((ql & (1u << L)) && i + L <= n) {
+			qs[nq] = seq + i;
+			ns[nq++] = L;
+		}
+	if (!nq)
+		return 0;
+	ret = bdindex_lookup_fuzzy_batch(idx, qs, ns, nq, buf, PER_QUERY, counts);
+	if (ret)
+		return ret;
+	for (size_t q = 0; q < nq; q++)
+		for (int k = 0; k < counts[q] && k < PER_QUERY && *nout < CAND_MAX; k++)
+			out[(*nout)++] = buf[q * PER_QUERY + (size_t)k];
 	return 0;
 }
 
