@@ -6,39 +6,9 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include "bdindex.h"
-
-static struct tokens *tok;
-static struct bdindex *idx;
-
-static void setup(void)
-{
-	cr_assert_eq(tokens_load_default(&tok), 0);
-	cr_assert_eq(bdindex_create(tok, &idx), 0);
-}
-
-static void teardown(void)
-{
-	bdindex_free(idx);
-	tokens_free(tok);
-}
+#include "bd_fixture.h"
 
 TestSuite(bdindex, .init = setup, .fini = teardown);
-
-static size_t seq_of(token_id *out, const char *const *names, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		int id = tokens_intern(tok, names[i]);
-
-		cr_assert_geq(id, 0, "%s", names[i]);
-		out[i] = (token_id)id;
-	}
-	return n;
-}
-
-#define SEQ(arr, ...) \
-	token_id arr[BDINDEX_MAX_LEN + 1]; \
-	size_t arr##_n = seq_of(arr, (const char *const[]){ __VA_ARGS__ }, \
-				sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(char *))
 
 static const struct bdindex_match *find_id(const struct bdindex_match *m, int n, int64_t id)
 {

@@ -5,35 +5,9 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include "seqscore.h"
-
-static struct tokens *tok;
-static struct bdindex *idx;
-
-static void setup(void)
-{
-	cr_assert_eq(tokens_load_default(&tok), 0);
-	cr_assert_eq(bdindex_create(tok, &idx), 0);
-}
-
-static void teardown(void)
-{
-	bdindex_free(idx);
-	tokens_free(tok);
-}
+#include "bd_fixture.h"
 
 TestSuite(seqscore, .init = setup, .fini = teardown);
-
-static size_t seq_of(token_id *out, const char *const *names, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		out[i] = (token_id)tokens_intern(tok, names[i]);
-	return n;
-}
-
-#define SEQ(arr, ...) \
-	token_id arr[32]; \
-	size_t arr##_n = seq_of(arr, (const char *const[]){ __VA_ARGS__ }, \
-				sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(char *))
 
 static void add(int64_t id, const token_id *s, size_t n, double r, double c)
 {
