@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bd.h"
+#include "bddefault.h"
+#include "bdsnapshot.h"
 
 int bd_submit(struct bdstore *st, struct bdindex *idx, struct tokens *tok, const json_t *sub,
 	      json_t **result, char *err, size_t errlen)
@@ -95,5 +97,38 @@ out:
 	for (i = 0; i < json_array_size(entries) && e; i++)
 		bdentry_clear(&e[i]);
 	free(e);
+	return ret;
+}
+
+int bd_index_load(const char *source, struct tokens *tok, struct bdindex **out,
+		  char *err, size_t errlen)
+{
+	struct bdstore *st = NULL;
+	size_t len = source ? strlen(source) : 0;
+	int ret;
+
+	*out = NULL;
+	if (!source) {
+		ret = bdindex_load_default(tok, out);
+		if (ret)
+			snprintf(err, errlen, "the built-in database: %s", strerror(-ret));
+		return ret;
+	}
+	ret = bdindex_create(tok, out);
+	if (ret) {
+		snprintf(err, errlen, "%s", strerror(-ret));
+		return ret;
+	}
+	if (len > 7 && !strcmp(source + len - 7, ".bdsnap"))
+		ret = bdsnapshot_load_index(source, tok, *out, NULL, err, errlen);
+	else if (!(ret = bdstore_open(source, 0, &st, err, errlen)) &&
+		 (ret = bdstore_load_index(st, tok, *out)))
+		snprintf(err, errlen, "%s: %s", source,
+			 ret == -EIO ? bdstore_errmsg(st) : strerror(-ret));
+	bdstore_close(st);
+	if (ret) {
+		bdindex_free(*out);
+		*out = NULL;
+	}
 	return ret;
 }

@@ -11,6 +11,13 @@
 
 #define BD_SUBMIT_MAX_ENTRIES 10000
 
+/* The index the agent scores with: source NULL = the curated default
+ * database compiled in; a path ending in ".bdsnap" = a snapshot (db export);
+ * any other path = the SQLite database there (created and seeded if new).
+ * On error err says what failed. */
+int bd_index_load(const char *source, struct tokens *tok, struct bdindex **out,
+		  char *err, size_t errlen);
+
 /* sub: {"submitter": "...", "entries": [entry, ...]}
  * (schemas/submission.schema.json). On success *result (if given) is
  * {"accepted": n, "ids": [...]}. -EINVAL with err naming the field

@@ -7,9 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "bddefault.h"
+#include "bd.h"
 #include "bdsnapshot.h"
-#include "bdstore.h"
 #include "commands.h"
 #include "seqscore.h"
 #include "tracefile.h"
@@ -30,31 +29,6 @@ static void usage(FILE *out)
 		"  --syscall-table FILE traces are syscall numbers; number<TAB>name per line\n"
 		"  --json               one JSON object per trace\n"
 		"  -h, --help           this help\n");
-}
-
-static int load_index(const char *db, const char *snap, struct tokens *tok, struct bdindex **idx)
-{
-	char err[512] = "";
-	struct bdstore *st = NULL;
-	int ret;
-
-	if (!db && !snap)
-		return bdindex_load_default(tok, idx);
-	ret = bdindex_create(tok, idx);
-	if (ret)
-		return ret;
-	if (snap)
-		ret = bdsnapshot_load_index(snap, tok, *idx, NULL, err, sizeof(err));
-	else if (!(ret = bdstore_open(db, 0, &st, err, sizeof(err))) &&
-		 (ret = bdstore_load_index(st, tok, *idx)))
-		snprintf(err, sizeof(err), "%s: %s", db, bdstore_errmsg(st));
-	bdstore_close(st);
-	if (ret) {
-		fprintf(stderr, "bpf-profiler score: %s\n", *err ? err : strerror(-ret));
-		bdindex_free(*idx);
-		*idx = NULL;
-	}
-	return ret;
 }
 
 int cmd_score_main(int argc, char **argv)
@@ -96,8 +70,16 @@ int cmd_score_main(int argc, char **argv)
 		fprintf(stderr, "bpf-profiler score: %s\n", err);
 		return EXIT_FAIL;
 	}
-	if (tokens_load_default(&tok) || load_index(db, snap, tok, &idx))
+	if (tokens_load_default(&tok))
 		goto out;
+	/* --snapshot takes any file name; bd_index_load knows snapshots by
+	 * their .bdsnap suffix */
+	if (snap ? bdindex_create(tok, &idx) ||
+		   bdsnapshot_load_index(snap, tok, idx, NULL, err, sizeof(err)) :
+		   bd_index_load(db, tok, &idx, err, sizeof(err))) {
+		fprintf(stderr, "bpf-profiler score: %s\n", idx || !snap ? err : "out of memory");
+		goto out;
+	}
 	for (int i = optind; i < argc; i++) {
 		const char *path = strcmp(argv[i], "-") ? argv[i] : "/dev/stdin";
 		struct seqscore_result res;

@@ -303,3 +303,29 @@ Test(bdstore, corrupt_and_truncated_snapshots_are_refused_and_change_nothing)
 	copy_modified(bad, -1, 2); /* the magic */
 	refused_unchanged(bad, "not a bpf-profiler database snapshot");
 }
+
+Test(bdstore, bd_index_load_reads_the_default_a_snapshot_or_a_database)
+{
+	struct bdindex *idx;
+	struct bdstore *a;
+	char err[512], path[700];
+
+	cr_assert_eq(bd_index_load(NULL, tok, &idx, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(bdindex_count(idx), 43);
+	bdindex_free(idx);
+	fill_a();
+	a = open_or_die(path_a, 0);
+	snprintf(path, sizeof(path), "%s/x.bdsnap", dir);
+	cr_assert_eq(bdsnapshot_export(a, path, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(bd_index_load(path, tok, &idx, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(bdindex_count(idx), bdstore_count(a));
+	bdindex_free(idx);
+	cr_assert_eq(bd_index_load(path_a, tok, &idx, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(bdindex_count(idx), bdstore_count(a));
+	bdindex_free(idx);
+	bdstore_close(a);
+	snprintf(path, sizeof(path), "%s/missing.bdsnap", dir);
+	cr_assert_neq(bd_index_load(path, tok, &idx, err, sizeof(err)), 0);
+	cr_assert_null(idx);
+	cr_assert(strstr(err, "missing.bdsnap"), "%s", err);
+}
