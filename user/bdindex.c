@@ -457,7 +457,7 @@ int bdindex_add(struct bdindex *idx, int64_t id, const token_id *seq, size_t len
 		double risk, double confidence, enum bd_label label)
 {
 	struct table *t;
-	uint32_t off, e;
+	uint32_t off, e, oe = UINT32_MAX;
 	int ret;
 
 	if (len < BDINDEX_MIN_LEN || len > BDINDEX_MAX_LEN || !seq)
@@ -478,10 +478,20 @@ int bdindex_add(struct bdindex *idx, int64_t id, const token_id *seq, size_t len
 			goto out;
 	}
 	e = idx->nents;
+	idx->ids[e >> ENT_CHUNK_SHIFT][e & (ENT_CHUNK - 1)] = (uint32_t)id;
+	{
+		size_t slot = idmap_find(idx, id);
+
+		if (slot != SIZE_MAX) { /* a replacement: the id now names e */
+			oe = idx->idmap.slots[slot] - 1;
+			idx->idmap.slots[slot] = e + 1;
+		} else if ((ret = idmap_put(idx, id, e))) {
+			goto out;
+		}
+	}
 	off = (idx->tok_chunk << TOK_CHUNK_SHIFT) | idx->tok_used;
 	memcpy(&idx->toks[idx->tok_chunk][idx->tok_used], seq, len * sizeof(*seq));
 	idx->tok_used += len;
-	idx->ids[e >> ENT_CHUNK_SHIFT][e & (ENT_CHUNK - 1)] = (uint32_t)id;
 	atomic_store_explicit(ent_at(idx, e),
 			      off | fixed12(risk) << ENT_RISK_SHIFT |
 			      fixed12(confidence) << ENT_CONF_SHIFT |
@@ -489,27 +499,14 @@ int bdindex_add(struct bdindex *idx, int64_t id, const token_id *seq, size_t len
 			      (label == BD_LABEL_MALICIOUS ? ENT_MAL : 0),
 			      memory_order_release);
 	idx->nents++;
+	ent_put_keys(idx, atomic_load(&idx->table), e);
+	idx->used += len + 1;
+	idx->keys += len + 1;
+	atomic_fetch_add(&idx->live, 1);
+	atomic_fetch_or(&idx->lengths, 1u << len);
 	/* the replaced entry disappears only once its successor is findable */
-	{
-		size_t old = idmap_find(idx, id);
-
-		ret = idmap_put(idx, id, e);
-		if (ret)
-			goto out;
-		ent_put_keys(idx, atomic_load(&idx->table), e);
-		idx->used += len + 1;
-		idx->keys += len + 1;
-		atomic_fetch_add(&idx->live, 1);
-		atomic_fetch_or(&idx->lengths, 1u << len);
-		if (old != SIZE_MAX) {
-			uint32_t oe = idx->idmap.slots[old] - 1;
-
-			if (oe != e) {
-				ent_unlink(idx, oe);
-				idx->idmap.slots[old] = SLOT_TOMB;
-			}
-		}
-	}
+	if (oe != UINT32_MAX)
+		ent_unlink(idx, oe);
 out:
 	pthread_mutex_unlock(&idx->wlock);
 	return ret;

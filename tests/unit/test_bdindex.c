@@ -247,3 +247,28 @@ Test(bdindex, a_batch_finds_what_single_lookups_find)
 	cr_assert_eq(bdindex_lookup_fuzzy_batch(idx, qs, ns, BDINDEX_BATCH_MAX + 1, out, 4, counts),
 		     -EINVAL);
 }
+
+Test(bdindex, replacing_entries_while_the_index_grows_keeps_one_per_id)
+{
+	struct bdindex_match m[8];
+
+	for (int round = 0; round < 2; round++)
+		for (int i = 0; i < 5000; i++) {
+			token_id s[4] = { (token_id)(i % 70), (token_id)(i / 70), 9, (token_id)round };
+
+			cr_assert_eq(bdindex_add(idx, i + 1, s, 4, round ? 0.9 : 0.1, 0.5,
+						 round ? BD_LABEL_MALICIOUS : BD_LABEL_GOOD), 0);
+		}
+	cr_assert_eq(bdindex_count(idx), 5000);
+	for (int i = 0; i < 5000; i += 7) {
+		token_id old[4] = { (token_id)(i % 70), (token_id)(i / 70), 9, 0 };
+		token_id cur[4] = { (token_id)(i % 70), (token_id)(i / 70), 9, 1 };
+
+		cr_assert_eq(bdindex_lookup_exact(idx, old, 4, m), 0, "id %d kept its old entry", i + 1);
+		cr_assert_eq(bdindex_lookup_exact(idx, cur, 4, m), 1);
+		cr_assert_eq(m[0].id, i + 1);
+		cr_assert_float_eq(m[0].risk, 0.9, 1e-3);
+	}
+	cr_assert_eq(bdindex_remove(idx, 77), 0);
+	cr_assert_eq(bdindex_count(idx), 4999);
+}
