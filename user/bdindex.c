@@ -73,7 +73,10 @@ struct bdindex {
 	struct idmap idmap;
 	atomic_size_t live;
 	atomic_uint lengths;
-	struct bdindex_params params;
+	/* scoring parameters behind a seqlock: readers never wait for the
+	 * writer mutex (held through rebuilds and bulk loads) */
+	atomic_uint pseq;
+	_Atomic uint64_t pbits[3];
 };
 
 static inline uint64_t mix64(uint64_t h)
@@ -343,8 +346,8 @@ int bdindex_create(const struct tokens *tok, struct bdindex **out)
 	if (!idx)
 		return -ENOMEM;
 	idx->tok = tok;
-	idx->params.length_norm = BDINDEX_LENGTH_NORM;
 	pthread_mutex_init(&idx->wlock, NULL);
+	bdindex_params_set(idx, &(struct bdindex_params){ .length_norm = BDINDEX_LENGTH_NORM });
 	atomic_store(&idx->table, table_new(1024, ebits_for(0)));
 	if (!atomic_load(&idx->table)) {
 		free(idx);
@@ -814,16 +817,35 @@ const struct tokens *bdindex_tokens(const struct bdindex *idx)
 	return idx->tok;
 }
 
-void bdindex_params_get(const struct bdindex *idx, struct bdindex_params *p)
+void bdindex_params_get(const struct bdindex *cidx, struct bdindex_params *p)
 {
-	pthread_mutex_lock(&((struct bdindex *)idx)->wlock);
-	*p = idx->params;
-	pthread_mutex_unlock(&((struct bdindex *)idx)->wlock);
+	struct bdindex *idx = (struct bdindex *)cidx;
+	double *f[3] = { &p->unknown_logit, &p->unknown_weight, &p->length_norm };
+	unsigned seq;
+
+	do {
+		while ((seq = atomic_load(&idx->pseq)) & 1)
+			sched_yield();
+		for (int i = 0; i < 3; i++) {
+			uint64_t b = atomic_load(&idx->pbits[i]);
+
+			memcpy(f[i], &b, sizeof(b));
+		}
+	} while (atomic_load(&idx->pseq) != seq);
 }
 
 void bdindex_params_set(struct bdindex *idx, const struct bdindex_params *p)
 {
+	const double f[3] = { p->unknown_logit, p->unknown_weight, p->length_norm };
+
 	pthread_mutex_lock(&idx->wlock);
-	idx->params = *p;
+	atomic_fetch_add(&idx->pseq, 1);
+	for (int i = 0; i < 3; i++) {
+		uint64_t b;
+
+		memcpy(&b, &f[i], sizeof(b));
+		atomic_store(&idx->pbits[i], b);
+	}
+	atomic_fetch_add(&idx->pseq, 1);
 	pthread_mutex_unlock(&idx->wlock);
 }
