@@ -14,14 +14,13 @@ struct bdlearn_opts {
 	size_t n;          /* n-gram length, 2..BDINDEX_MAX_LEN (the longest) */
 	size_t n_min;      /* shortest length learnt (0: only n) */
 	double alpha;      /* additive smoothing of the per-class frequencies */
-	double conf_k;     /* confidence = support / (support + conf_k) */
 	double min_support; /* n-grams with less support (traces) are dropped */
 	size_t fit_iters;  /* discriminative refinement steps (0: counts only) */
 	double fit_rate;   /* its step size */
 	double fit_l2;     /* its pull back towards the counted log-odds */
 };
-#define BDLEARN_OPTS_DEFAULT { .n = 6, .alpha = 0.0005, .conf_k = 0.5, .min_support = 1, \
-			       .fit_iters = 300, .fit_rate = 0.1, .fit_l2 = 1e-4 }
+#define BDLEARN_OPTS_DEFAULT { .n = 3, .n_min = 2, .alpha = 0.0005, .min_support = 1, \
+			       .fit_iters = 300, .fit_rate = 0.05, .fit_l2 = 1e-4 }
 
 /* The learning options shared by `db learn` and `eval`: put
  * BDLEARN_LONG_OPTIONS in the getopt_long table ("n:" in the short ones)
@@ -30,17 +29,15 @@ struct bdlearn_opts {
 #define BDLEARN_LONG_OPTIONS \
 	{ "ngram", required_argument, NULL, 'n' }, \
 	{ "alpha", required_argument, NULL, BDLEARN_OPT_BASE + 0 }, \
-	{ "conf-k", required_argument, NULL, BDLEARN_OPT_BASE + 1 }, \
-	{ "fit", required_argument, NULL, BDLEARN_OPT_BASE + 2 }, \
-	{ "fit-rate", required_argument, NULL, BDLEARN_OPT_BASE + 3 }, \
-	{ "fit-l2", required_argument, NULL, BDLEARN_OPT_BASE + 4 }
+	{ "fit", required_argument, NULL, BDLEARN_OPT_BASE + 1 }, \
+	{ "fit-rate", required_argument, NULL, BDLEARN_OPT_BASE + 2 }, \
+	{ "fit-l2", required_argument, NULL, BDLEARN_OPT_BASE + 3 }
 #define BDLEARN_OPTS_HELP \
-	"  -n, --ngram N|MIN-MAX n-gram length(s) learnt (default 6)\n" \
-	"  --alpha A             risk smoothing (default 0.0005)\n" \
-	"  --conf-k K            confidence = support / (support + K) (default 0.5)\n" \
-	"  --fit STEPS           discriminative refinement steps (default 300; 0: counts only)\n" \
-	"  --fit-rate R          its step size (default 0.1)\n" \
-	"  --fit-l2 L            its pull towards the counted log-odds (default 1e-4)\n"
+	"  -n, --ngram N|MIN-MAX n-gram length(s) learnt (default 2-3)\n" \
+	"  --alpha A             risk smoothing of the counted risk (default 0.0005)\n" \
+	"  --fit STEPS           logistic fit of the risks (default 300; 0: counted risks)\n" \
+	"  --fit-rate R          its step size (default 0.05)\n" \
+	"  --fit-l2 L            its L2 penalty (default 1e-4)\n"
 /* 0: opt was a learning option and arg is valid; -EINVAL: it was, and err
  * says what is wrong with arg; 1: not a learning option. */
 int bdlearn_opt(struct bdlearn_opts *o, int opt, const char *arg, char *err, size_t errlen);

@@ -362,7 +362,7 @@ static int do_learn(const char *path, int argc, char **argv)
 			break;
 		case 'h':
 			printf("Usage: bpf-profiler db learn --normal DIR --malicious DIR [--syscall-table FILE]\n"
-			       "                             [-n N] [--alpha A] [--conf-k K]\n\n"
+			       "                             [learning options]\n\n"
 			       "Learn n-gram entries from labelled traces and add them (source \"learned\")\n"
 			       "with the scoring parameters for unknown n-grams, in one transaction.\n"
 			       "Traces are *.txt files found recursively: token names separated by\n"

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
 /* sequence_match_score (docs/scoring.md): every window position takes its
- * best fuzzy match; matches add confidence- and similarity-weighted log-odds
- * of their risk, so benign entries (risk < 0.5) pull the sum down; the
- * database decides whether the sum is averaged over the window; the result
- * is squashed to 0..1. Runtime, `score` and `eval` all call this. */
+ * best fuzzy match per entry length; each matched entry adds its log-odds,
+ * weighted by confidence and a sublinear count of its similarity-weighted
+ * occurrences, so benign entries (risk < 0.5) pull the sum down; the
+ * database decides whether the sum is normalised (L2) over the window; the
+ * result is squashed to 0..1. Runtime, `score` and `eval` all call this. */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -11,7 +12,6 @@
 #include "seqscore.h"
 #include "util.h"
 
-#define TRACK_MAX 64 /* distinct entries remembered for the explanation */
 #define PER_QUERY 64  /* matches kept per query */
 #define CAND_MAX 192  /* matches kept per window position */
 
@@ -32,23 +32,38 @@ double seqscore_squash(double logodds)
 	return logodds > 0 ? tanh(logodds / 2) : 0;
 }
 
-struct tracker {
-	struct seqscore_match m[TRACK_MAX];
-	size_t n;
+/* Every distinct entry matched in the window, by id (open addressing). */
+struct acc {
+	struct seqscore_match sm; /* sm.count: positions; sm.m: first match */
+	double S;                 /* summed similarity of its occurrences */
+	bool used;
 };
 
-static void track(struct tracker *t, const struct bdindex_match *m, uint32_t pos, double ev)
+struct accmap {
+	struct acc *a;
+	size_t cap, n;
+};
+
+static void acc_add(struct accmap *m, const struct bdindex_match *bm, uint32_t pos)
 {
-	for (size_t i = 0; i < t->n; i++)
-		if (t->m[i].m.id == m->id) {
-			t->m[i].count++;
-			t->m[i].evidence += ev;
-			return;
-		}
-	if (t->n == TRACK_MAX)
-		return;
-	t->m[t->n] = (struct seqscore_match){ .m = *m, .pos = pos, .count = 1, .evidence = ev };
-	t->n++;
+	size_t i = (size_t)(((uint64_t)bm->id * 0x9e3779b97f4a7c15ull) >> 32) & (m->cap - 1);
+
+	while (m->a[i].used && m->a[i].sm.m.id != bm->id)
+		i = (i + 1) & (m->cap - 1);
+	if (!m->a[i].used) {
+		m->a[i].used = true;
+		m->a[i].sm.m = *bm;
+		m->a[i].sm.pos = pos;
+		m->n++;
+	}
+	m->a[i].sm.count++;
+	m->a[i].S += bm->similarity;
+}
+
+/* Sublinear count: one occurrence counts 1, many grow like a logarithm. */
+double seqscore_count_weight(double S)
+{
+	return S <= 1 ? S : 1 + log(S);
 }
 
 /* Query lengths: entries of length L match queries of L-1, L and L+1. */
@@ -102,8 +117,8 @@ int seqscore_window(const struct bdindex *idx, const token_id *seq, size_t n,
 {
 	struct bdindex_params p;
 	uint32_t el = bdindex_lengths(idx), ql = query_lengths(el);
-	double num = 0, den;
-	struct tracker *tr;
+	double num = 0, den = 0, U = 0, w;
+	struct accmap am = { .cap = 64 };
 	struct bdindex_match (*cand)[CAND_MAX];
 	size_t nc[3] = { 0, 0, 0 };
 	int ret = 0;
@@ -111,15 +126,16 @@ int seqscore_window(const struct bdindex *idx, const token_id *seq, size_t n,
 	memset(res, 0, sizeof(*res));
 	if (n && !seq)
 		return -EINVAL;
-	tr = calloc(1, sizeof(*tr));
+	while (am.cap < 2 * n * (size_t)__builtin_popcount(el) + 64)
+		am.cap *= 2;
+	am.a = calloc(am.cap, sizeof(*am.a));
 	cand = calloc(3, sizeof(*cand));
-	if (!tr || !cand) {
-		free(tr);
+	if (!am.a || !cand) {
+		free(am.a);
 		free(cand);
 		return -ENOMEM;
 	}
 	bdindex_params_get(idx, &p);
-	den = 0;
 	/* cand[i % 3] holds position i's matches; i-1 and i+1 are its
 	 * neighbours: one occurrence of an entry also matches its neighbour
 	 * positions with an edit, and must count once */
@@ -140,6 +156,8 @@ int seqscore_window(const struct bdindex *idx, const token_id *seq, size_t n,
 			const struct bdindex_match *m = &cur[j];
 			double w = m->similarity * m->confidence;
 
+			if (m->similarity < SEQSCORE_MIN_SIMILARITY - 1e-9)
+				continue;
 			if (m->edit != BDINDEX_EXACT &&
 			    (beaten(prev, nprev, m->id, m->similarity, true) ||
 			     beaten(cand[(i + 1) % 3], nc[(i + 1) % 3], m->id, m->similarity, false)))
@@ -156,39 +174,49 @@ int seqscore_window(const struct bdindex *idx, const token_id *seq, size_t n,
 			if (!(el & (1u << L)))
 				continue;
 			if (best[L]) {
-				double ev = bw[L] * seqscore_logit(best[L]->risk);
-				double novel = 1 - best[L]->similarity;
-
 				matched = true;
-				num += ev + novel * p.unknown_weight * p.unknown_logit;
-				den += bw[L] + novel * p.unknown_weight;
-				track(tr, best[L], (uint32_t)i, ev);
+				acc_add(&am, best[L], (uint32_t)i);
+				U += 1 - best[L]->similarity;
 			} else if (i + L <= n) {
-				num += p.unknown_weight * p.unknown_logit;
-				den += p.unknown_weight;
+				U += 1;
 			}
 		}
 		res->matched += matched;
 	}
 	free(cand);
 	if (ret) {
-		free(tr);
+		free(am.a);
 		return ret;
 	}
-	res->logodds = num / (1 + p.length_norm * den);
+	/* L = (sum_e w_e l_e + w_u u_l) / (1 + gamma * ||w||_2) */
+	for (size_t k = 0; k < am.cap; k++) {
+		struct acc *a = &am.a[k];
+
+		if (!a->used)
+			continue;
+		w = a->sm.m.confidence * seqscore_count_weight(a->S);
+		a->sm.evidence = w * seqscore_logit(a->sm.m.risk);
+		num += a->sm.evidence;
+		den += w * w;
+	}
+	w = p.unknown_weight * seqscore_count_weight(U);
+	num += w * p.unknown_logit;
+	den += w * w;
+	res->logodds = num / (1 + p.length_norm * sqrt(den));
 	res->score = seqscore_squash(res->logodds);
 	/* explanation: the entries with the largest |evidence| */
-	for (size_t k = 0; k < SEQSCORE_TOP && k < tr->n; k++) {
-		size_t b = k;
+	for (size_t k = 0; k < SEQSCORE_TOP; k++) {
+		struct acc *b = NULL;
 
-		for (size_t i = k + 1; i < tr->n; i++)
-			if (fabs(tr->m[i].evidence) > fabs(tr->m[b].evidence))
-				b = i;
-		res->top[k] = tr->m[b];
-		tr->m[b] = tr->m[k];
-		res->ntop++;
+		for (size_t i = 0; i < am.cap; i++)
+			if (am.a[i].used && (!b || fabs(am.a[i].sm.evidence) > fabs(b->sm.evidence)))
+				b = &am.a[i];
+		if (!b)
+			break;
+		res->top[res->ntop++] = b->sm;
+		b->used = false;
 	}
-	free(tr);
+	free(am.a);
 	return 0;
 }
 

@@ -89,9 +89,11 @@ Test(seqscore, unknown_positions_count_when_the_database_says_so)
 	SEQ(w, "socket:inet", "connect:inet", "dup2", "kill", "kill", "kill", "kill");
 	struct bdindex_params p = { .unknown_logit = 2, .unknown_weight = 0.5, .length_norm = 1 };
 	struct seqscore_result r;
-	/* position 0 exact (a = 1, ev = ln 9); positions 1..4 (where a 3-gram
-	 * fits) have no match within one edit; 5 and 6 are too close to the end */
-	double L = (log(9.0) + 4 * 0.5 * 2) / (1 + 1 * (1 + 4 * 0.5));
+	/* position 0 exact (w = 1, ev = ln 9); positions 1..4 (where a 3-gram
+	 * fits) have no match within one edit, 5 and 6 are too close to the
+	 * end: U = 4, w_u = 0.5 * (1 + ln 4); L2 normalisation (gamma 1) */
+	double wu = 0.5 * (1 + log(4.0));
+	double L = (log(9.0) + wu * 2) / (1 + sqrt(1 + wu * wu));
 
 	add(1, e, e_n, 0.9, 1.0);
 	bdindex_params_set(idx, &p);
@@ -115,6 +117,36 @@ Test(seqscore, each_entry_length_gives_its_own_best_match)
 	cr_assert_eq(seqscore_window(idx, w, w_n, &r), 0);
 	cr_assert_float_eq(r.logodds, L, 5e-3);
 	cr_assert_eq(r.ntop, 2);
+}
+
+Test(seqscore, repeats_of_an_entry_count_sublinearly)
+{
+	SEQ(e, "socket:inet", "connect:inet", "dup2");
+	SEQ(w, "socket:inet", "connect:inet", "dup2", "socket:inet", "connect:inet", "dup2",
+	    "socket:inet", "connect:inet", "dup2");
+	struct seqscore_result r;
+	/* three exact occurrences: w = 0.8 * (1 + ln 3) */
+	double L = 0.8 * (1 + log(3.0)) * log(9.0);
+
+	add(1, e, e_n, 0.9, 0.8);
+	cr_assert_eq(seqscore_window(idx, w, w_n, &r), 0);
+	cr_assert_float_eq(r.logodds, L, 5e-3);
+	cr_assert_eq(r.top[0].count, 3);
+}
+
+Test(seqscore, short_entries_match_fuzzily_only_within_a_group)
+{
+	SEQ(e, "sendto", "exit_group");
+	SEQ(w1, "sendmsg", "exit_group"); /* same group: similarity 0.75 */
+	SEQ(w2, "execve", "exit_group");  /* across groups: 0.5, ignored */
+	struct seqscore_result r;
+
+	add(1, e, e_n, 0.9, 1.0);
+	cr_assert_eq(seqscore_window(idx, w1, w1_n, &r), 0);
+	cr_assert_float_eq(r.logodds, 0.75 * log(9.0), 5e-3);
+	cr_assert_eq(seqscore_window(idx, w2, w2_n, &r), 0);
+	cr_assert_eq(r.matched, 0);
+	cr_assert_float_eq(r.score, 0, 1e-12);
 }
 
 Test(seqscore, empty_window_scores_zero_and_json_explains)
