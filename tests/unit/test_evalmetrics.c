@@ -119,7 +119,7 @@ Test(evalmetrics, eval_on_an_adfa_slice_separates_attacks, .timeout = 60)
 	cr_assert_not_null(p);
 	cr_assert_not_null(fgets(line, sizeof(line), p));
 	cr_assert_eq(pclose(p), 0);
-	cr_assert_gt(strtod(strstr(line, "\"auc\":") + 6, NULL), 0.7, "%s", line); /* measured 0.83 */
+	cr_assert_gt(strtod(strstr(line, "\"auc\":") + 6, NULL), 0.7, "%s", line); /* measured 0.85 */
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
 	cr_assert_eq(system(cmd), 0);
 }
