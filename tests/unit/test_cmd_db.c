@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -55,6 +56,14 @@ static void write_file(const char *name, const char *body)
 	cr_assert_not_null(f);
 	fputs(body, f);
 	fclose(f);
+}
+
+static int mkdir_p(const char *name)
+{
+	char path[600];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return mkdir(path, 0700);
 }
 
 Test(cmd_db, every_subcommand_has_help_and_usage_errors_exit_2)
@@ -114,4 +123,20 @@ Test(cmd_db, score_explains_a_reverse_shell_window)
 		  "%s", out);
 	cr_assert_eq(run(out, sizeof(out), "score w.txt"), 0);
 	cr_assert(strstr(out, "w.txt: score 0.9") || strstr(out, "w.txt: score 1.0"), "%s", out);
+}
+
+Test(cmd_db, learn_adds_entries_and_the_learnt_parameters)
+{
+	char out[8192];
+
+	cr_assert_eq(mkdir_p("n"), 0);
+	cr_assert_eq(mkdir_p("m"), 0);
+	write_file("n/a.txt", "openat:read mmap:exec_file dlopen exit_group\n");
+	write_file("n/b.txt", "openat:read openat:read mmap:exec_file dlopen\n");
+	write_file("m/x.txt", "[\"connect:inet\", \"recvfrom\", {\"call\": \"openat:write_tmp\"}, \"dlopen\"]");
+	cr_assert_eq(run(out, sizeof(out), "db --db l.sqlite learn --normal n --malicious m"), 0);
+	cr_assert(strstr(out, "from 2 normal and 1 malicious traces"), "%s", out);
+	cr_assert_eq(run(out, sizeof(out), "db --db l.sqlite stats --json"), 0);
+	cr_assert(strstr(out, "\"length_norm\":1.0"), "%s", out);
+	cr_assert_eq(run(out, sizeof(out), "db --db l.sqlite learn --normal n --malicious empty"), 1);
 }
