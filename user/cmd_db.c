@@ -363,8 +363,9 @@ static int do_learn(const char *path, int argc, char **argv)
 		case 'h':
 			printf("Usage: bpf-profiler db learn --normal DIR --malicious DIR [--syscall-table FILE]\n"
 			       "                             [learning options]\n\n"
-			       "Learn n-gram entries from labelled traces and add them (source \"learned\")\n"
-			       "with the scoring parameters for unknown n-grams, in one transaction.\n"
+			       "Learn n-gram entries from labelled traces and add them (source\n"
+			       "\"learned:MIN..MAX-gram\") with the learnt scoring parameters (L2-normalised\n"
+			       "windows), in one transaction: learn into a database of its own.\n"
 			       "Traces are *.txt files found recursively: token names separated by\n"
 			       "whitespace, or syscall numbers mapped by --syscall-table (ADFA-LD).\n"
 			       "Each of --normal/--malicious may be repeated. Formulas: docs/scoring.md.\n\n"
