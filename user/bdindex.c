@@ -617,6 +617,7 @@ static bool collect_seen(struct collect *c, uint32_t e)
 }
 
 #define CAND_MAX 64
+#define BATCH_GROUP 4
 
 struct cand {
 	uint32_t e, pos;
@@ -748,17 +749,23 @@ static int lookup_batch(const struct bdindex *idx, const token_id *const *qs, co
 			return -EINVAL;
 	ep = read_enter(idx);
 	t = atomic_load_explicit(&((struct bdindex *)idx)->table, memory_order_acquire);
-	for (size_t b = 0; b < nq; b++) {
-		st[b].q = qs[b];
-		st[b].n = ns[b];
-		phase_hash(t, &st[b], exact_only);
+	/* groups of BATCH_GROUP: more prefetches in flight than the core has
+	 * miss buffers for only evict each other (measured: 4 beats 8 and 16) */
+	for (size_t g = 0; g < nq; g += BATCH_GROUP) {
+		size_t end = g + BATCH_GROUP < nq ? g + BATCH_GROUP : nq;
+
+		for (size_t b = g; b < end; b++) {
+			st[b].q = qs[b];
+			st[b].n = ns[b];
+			phase_hash(t, &st[b], exact_only);
+		}
+		for (size_t b = g; b < end; b++)
+			phase_slots(idx, t, &st[b]);
+		for (size_t b = g; b < end; b++)
+			phase_words(idx, &st[b]);
+		for (size_t b = g; b < end; b++)
+			counts[b] = phase_verify(idx, &st[b], out + b * max, max, exact_only);
 	}
-	for (size_t b = 0; b < nq; b++)
-		phase_slots(idx, t, &st[b]);
-	for (size_t b = 0; b < nq; b++)
-		phase_words(idx, &st[b]);
-	for (size_t b = 0; b < nq; b++)
-		counts[b] = phase_verify(idx, &st[b], out + b * max, max, exact_only);
 	read_exit(idx, ep);
 	return 0;
 }
