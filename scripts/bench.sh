@@ -1,26 +1,129 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only)
-# Benchmarks; results are recorded in docs/performance.md. One section per
-# module: run all, or name sections (e.g. scripts/bench.sh bd).
+# Benchmarks (not tests): `scripts/bench.sh [SECTION...]`, all sections by
+# default. Each reports ratios measured within one run, because these
+# machines are noisy. Results go to docs/performance.md by hand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)" >/dev/null
-sections=("$@")
-[ ${#sections[@]} -eq 0 ] && sections=(bd)
+BUILD=${BUILD:-build}
+ROUNDS=${ROUNDS:-3}
 
-bench_bd() {
-	echo "== behavioral database: random 5-grams over 300 tokens, one core"
-	for n in 10000 100000 1000000; do
-		build/tests/bench_bd "$n" --store
-	done
-	# 10 M: index only (filling SQLite with 10 M rows takes minutes)
-	build/tests/bench_bd 10000000
+build() {
+  bash scripts/deps.sh
+  cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build "$BUILD" -j"$(nproc)" >/dev/null
 }
 
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# --- pipeline: cost of the kernel programs on a syscall-heavy loop -----------
+bench_pipeline() {
+  [ "$(id -u)" -eq 0 ] || { echo "pipeline: needs root" >&2; return 1; }
+  local wl=$BUILD/tests/bench/bench_workload load=$BUILD/tests/bench/bench_pipeline_load
+  local n=${PIPELINE_ITERS:-1000000} nb=${BPFTRACE_ITERS:-100000}
+  local base=() filt=() all=() traced=() bt=() btbase=() lost=0 tmp
+  tmp=$(mktemp -d)
+  cat >"$tmp/bt.bt" <<'BT'
+tracepoint:syscalls:sys_enter_openat,tracepoint:syscalls:sys_enter_close,
+tracepoint:syscalls:sys_enter_mmap,tracepoint:syscalls:sys_enter_mprotect,
+tracepoint:syscalls:sys_enter_munmap /comm == "bench_workload"/ { printf("%s %d\n", probe, pid); }
+BT
+  with_loader() { # mode
+    "$load" "$1" >"$tmp/ready" 2>"$tmp/load.err" & local lp=$!
+    for _ in $(seq 100); do grep -q ready "$tmp/ready" 2>/dev/null && break; sleep 0.1; done
+    "$wl" "$n"; kill "$lp"; wait "$lp" || true
+  }
+  for r in $(seq "$ROUNDS"); do
+    echo "pipeline: round $r/$ROUNDS" >&2
+    base+=("$("$wl" "$n")")
+    filt+=("$(with_loader filtered)")
+    all+=("$(with_loader all)")
+    traced+=("$("$BUILD/bpf-profiler" trace --json -o "$tmp/trace.jsonl" -- "$wl" "$n")")
+    lost=$((lost + $(grep '"type":"summary"' "$tmp/trace.jsonl" | sed 's/.*"lost":\([0-9]*\).*/\1/')))
+    btbase+=("$("$wl" "$nb")")
+    bpftrace "$tmp/bt.bt" >/dev/null 2>"$tmp/bt.err" & local bp=$!
+    sleep 3 # bpftrace compiles and attaches
+    bt+=("$("$wl" "$nb")")
+    kill -INT "$bp"; wait "$bp" || true
+  done
+  local b f a t bb bx
+  b=$(printf '%s\n' "${base[@]}" | median); f=$(printf '%s\n' "${filt[@]}" | median)
+  a=$(printf '%s\n' "${all[@]}" | median); t=$(printf '%s\n' "${traced[@]}" | median)
+  bb=$(printf '%s\n' "${btbase[@]}" | median); bx=$(printf '%s\n' "${bt[@]}" | median)
+  echo "pipeline: ns/iteration (median of $ROUNDS), ratio to no tracing in the same run"
+  printf '  %-52s %8.1f  1.00x\n' "no tracing" "$b"
+  printf '  %-52s %8.1f  %.2fx\n' "(a) programs loaded, process untracked (trace filter)" "$f" "$(echo "$f/$b" | bc -l)"
+  printf '  %-52s %8.1f  %.2fx\n' "(a') programs loaded, every process recorded (agent)" "$a" "$(echo "$a/$b" | bc -l)"
+  printf '  %-52s %8.1f  %.2fx  lost events: %d\n' "(b) traced by bpf-profiler trace, every event sent" "$t" "$(echo "$t/$b" | bc -l)" "$lost"
+  printf '  %-52s %8.1f  %.2fx  (baseline %.1f at %d iterations)\n' "(c) bpftrace, printf per event" "$bx" "$(echo "$bx/$bb" | bc -l)" "$bb" "$nb"
+  rm -rf "$tmp"
+}
+
+# --- dcam: static analysis of every shared object in the system library dir
+bench_dcam() {
+  local dir=${DCAM_DIR:-/usr/lib/x86_64-linux-gnu} target=${DCAM_TARGET_MBS:-200}
+  local list out t0 t1 rc files bytes errors mode
+  list=$(mktemp) out=$(mktemp)
+  find "$dir" -name '*.so*' -type f -print0 >"$list"
+  files=$(tr -cd '\0' <"$list" | wc -c)
+  bytes=$(xargs -0 stat -c %s <"$list" | awk '{s += $1} END {print s}')
+  xargs -0 cat <"$list" >/dev/null # warm page cache
+  for mode in dcam full; do
+    local flags=(--json)
+    [ "$mode" = dcam ] && flags+=(--no-reputation)
+    t0=$(date +%s.%N)
+    rc=0
+    xargs -0 "$BUILD/bpf-profiler" analyze "${flags[@]}" <"$list" >"$out" 2>/dev/null || rc=$?
+    t1=$(date +%s.%N)
+    # xargs: 123 = an invocation exited 1-125 (files it could not analyse);
+    # anything else non-zero is a crash or a kill
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne 123 ]; then
+      echo "dcam: analyze crashed or was killed (xargs status $rc)" >&2
+      rm -f "$list" "$out"
+      return 1
+    fi
+    errors=$(grep -c '"error"' "$out" || true)
+    awk -v f="$files" -v b="$bytes" -v t0="$t0" -v t1="$t1" -v e="$errors" -v m="$mode" \
+      'BEGIN { s = t1 - t0; printf "dcam[%s]: %d files (%d not analysable), %.1f MB in %.2f s: %.0f files/s, %.0f MB/s\n", m, f, e, b / 1e6, s, f / s, b / 1e6 / s }'
+    if [ "$mode" = dcam ] && ! awk -v b="$bytes" -v t0="$t0" -v t1="$t1" -v target="$target" \
+        'BEGIN { exit !(b / 1e6 / (t1 - t0) >= target) }'; then
+      echo "dcam: below the $target MB/s target" >&2
+      rm -f "$list" "$out"
+      return 1
+    fi
+  done
+  rm -f "$list" "$out"
+}
+
+# --- api: decision store and HTTP API latency with many stored decisions ----
+bench_api() {
+  # absolute latencies (µs percentiles), no root needed; BENCH_DECISIONS
+  # decisions are stored first (default 100000)
+  echo "api: decision store and API, $((${BENCH_DECISIONS:-100000})) stored decisions"
+  "$BUILD/tests/bench/bench_api" "${BENCH_DECISIONS:-100000}"
+}
+
+# --- bd: behavioral database index, lookups and snapshot import ------------
+bench_bd() {
+  # absolute numbers (the targets are absolute), no root needed: synthetic
+  # databases of random 5-grams over 300 tokens, one core
+  echo "bd: fuzzy n-gram index, bytes per entry, snapshot import"
+  for n in 10000 100000 1000000; do
+    "$BUILD/tests/bench/bench_bd" "$n" --store
+  done
+  # 10 M: index only (filling SQLite with 10 M rows takes minutes)
+  "$BUILD/tests/bench/bench_bd" 10000000
+}
+
+sections=("$@")
+[ ${#sections[@]} -gt 0 ] || sections=(pipeline dcam api bd)
+build
 for s in "${sections[@]}"; do
-	case "$s" in
-	bd) bench_bd ;;
-	*) echo "bench.sh: unknown section '$s'" >&2; exit 2 ;;
-	esac
+  case "$s" in
+    pipeline) bench_pipeline ;;
+    dcam) bench_dcam ;;
+    api) bench_api ;;
+    bd) bench_bd ;;
+    *) echo "bench.sh: unknown section '$s' (known: pipeline dcam api bd)" >&2; exit 2 ;;
+  esac
 done

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only)
 # Installs every Debian package bpf-profiler needs to build, run and test.
-# Idempotent: skips apt when everything is already present.
+# Idempotent: skips apt when everything is already present. prometheus
+# (promtool and the server) and chromium (headless) are test tools: the
+# API tests check /metrics and the report page with them.
 set -euo pipefail
 
 PKGS=(
@@ -9,7 +11,8 @@ PKGS=(
   zlib1g-dev libzstd-dev libssl-dev libcapstone-dev libsqlite3-dev
   libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev libseccomp-dev
   libsystemd-dev libinih-dev libcriterion-dev python3 python3-jsonschema
-  bpftrace
+  bpftrace bc
+  prometheus chromium
 )
 
 missing=()

@@ -2,7 +2,6 @@
 /* Entry validation by hand, following the JSON schema field by field: the
  * agent must refuse a bad submission with a message naming the field, and
  * no 2020-12 validator library is packaged for C. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -13,6 +13,7 @@ enum exit_code {
 	EXIT_PRIVILEGE = 3,  /* not root / missing CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN */
 	EXIT_KERNEL = 4,     /* a kernel feature the command needs is missing (BTF, ...) */
 	EXIT_NO_PROCESS = 5, /* -p PID names no process */
+	EXIT_QUARANTINED = 77, /* trace: the command was killed by quarantine */
 	EXIT_NOEXEC = 126,   /* command found but not executable */
 	EXIT_NOTFOUND = 127, /* command not found */
 };
@@ -25,6 +26,8 @@ struct command {
 
 int cmd_trace_main(int argc, char **argv);
 int cmd_probe_main(int argc, char **argv);
+int cmd_analyze_main(int argc, char **argv);
+int cmd_report_main(int argc, char **argv);
 int cmd_db_main(int argc, char **argv);
 int cmd_score_main(int argc, char **argv);
 int cmd_eval_main(int argc, char **argv);

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
 /* Readers for recorded and dataset traces; the files are small (ADFA-LD's
  * largest is tens of KB) and read whole. */
-#define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
 #include <ftw.h>

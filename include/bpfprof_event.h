@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* The kernel/user contract: what bpf/profiler.bpf.c sends through the ring
+ * buffer. Fixed-width types only, no logic; both sides include this file. */
+#ifndef BPFPROF_EVENT_H
+#define BPFPROF_EVENT_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define BP_STR_LEN 96        /* path / address bytes kept per call */
+#define BP_PATH_LEN 256      /* the dlopen'ed path */
+#define BP_LOOKBACK_MAX 32   /* ring slots per thread (K <= this) */
+#define BP_COMM_LEN 16
+
+/* Traced calls. The decoder turns (call, args) into a token name. */
+enum bp_call {
+	BP_CALL_NONE,
+	BP_CALL_OPENAT, BP_CALL_UNLINKAT, BP_CALL_RENAMEAT2, BP_CALL_FCHMODAT, BP_CALL_FCHMOD,
+	BP_CALL_MMAP, BP_CALL_MPROTECT, BP_CALL_MREMAP, BP_CALL_MEMFD_CREATE,
+	BP_CALL_PROCESS_VM_WRITEV, BP_CALL_PTRACE,
+	BP_CALL_SOCKET, BP_CALL_CONNECT, BP_CALL_BIND, BP_CALL_LISTEN, BP_CALL_ACCEPT4,
+	BP_CALL_SENDTO, BP_CALL_SENDMSG, BP_CALL_RECVFROM,
+	BP_CALL_DUP2, BP_CALL_DUP3, BP_CALL_PIPE2, BP_CALL_SHMGET, BP_CALL_SHMAT,
+	BP_CALL_MSGSND, BP_CALL_KILL,
+	BP_CALL_EXECVE, BP_CALL_EXECVEAT, BP_CALL_CLONE, BP_CALL_CLONE3, BP_CALL_EXIT_GROUP,
+	BP_CALL_DLOPEN,
+	BP_CALL__MAX,
+};
+
+/* bp_call_rec.flags */
+#define BP_REC_FILE_MEMFD   0x1  /* mmap'ed fd is a memfd */
+#define BP_REC_FILE_DELETED 0x2  /* mmap'ed fd's file is unlinked */
+#define BP_REC_FILE         0x4  /* arg[2]/arg[3] carry the fd's dev/ino */
+#define BP_REC_STR_TRUNC    0x8  /* str was cut to BP_STR_LEN */
+
+/* One traced call, as kept in the per-thread lookback ring and as sent.
+ * arg[] meaning per call (decoder.c reads them):
+ *   openat: flags, mode        fchmodat/fchmod: mode, fd
+ *   mmap: prot, flags | fd << 32, dev, ino      mprotect: prot, len, anon
+ *   socket: family, type
+ *   connect/bind: family, port (network order), ipv4 addr; str: unix path
+ *   ptrace: request, pid       process_vm_writev/kill: pid, sig
+ *   execveat: dirfd, flags     clone/clone3: flags
+ *   dup2/dup3: oldfd, newfd    sendto/sendmsg/recvfrom: fd, len
+ *   dlopen: flags              str: the path argument where there is one */
+struct bp_call_rec {
+	__u64 ts_ns;
+	__u64 arg[4];
+	__u16 call;
+	__u16 flags;
+	__u32 tid;
+	char str[BP_STR_LEN];
+};
+
+enum bp_event_type {
+	BP_EV_CALL = 1,      /* a call of a thread in a window or a traced process */
+	BP_EV_WINDOW_OPEN,   /* pivot reached: dlopen entry or code loading outside it */
+	BP_EV_DLOPEN_RET,    /* dlopen returned: load part ends, follow part begins */
+	BP_EV_WINDOW_CLOSE,  /* follow part complete, timed out or thread exited */
+	BP_EV_EXEC,          /* a (traced) process exec'ed: userspace looks for new libcs */
+	BP_EV_GATE,          /* first executable mapping of a file inside dlopen */
+};
+
+/* Which part of a window a call belongs to. */
+enum bp_part { BP_PART_NONE, BP_PART_LOOKBACK, BP_PART_LOAD, BP_PART_FOLLOW };
+
+/* What opened the window. */
+enum bp_pivot {
+	BP_PIVOT_DLOPEN = 1,   /* dlopen/dlmopen uprobe */
+	BP_PIVOT_EXEC_ANON,    /* mmap/mprotect PROT_EXEC of anonymous memory */
+	BP_PIVOT_EXEC_MEMFD,   /* mmap PROT_EXEC of a memfd or deleted file */
+	BP_PIVOT_EXECVEAT_FD,  /* execveat(fd, "", AT_EMPTY_PATH): fileless exec */
+};
+
+enum bp_close_reason {
+	BP_CLOSE_FOLLOW_DONE = 1, /* M calls seen after return */
+	BP_CLOSE_TIMEOUT,         /* T ms passed after return (seen at the next call) */
+	BP_CLOSE_EXIT,            /* thread or process exited inside the window */
+	BP_CLOSE_EXEC,            /* the process exec'ed inside the window */
+	BP_CLOSE_NEXT_DLOPEN,     /* another dlopen began during the follow part */
+};
+
+struct bp_event_hdr {
+	__u16 type;
+	__u8 part;   /* enum bp_part, for BP_EV_CALL */
+	__u8 pivot;  /* enum bp_pivot, for window events */
+	__u32 pid;   /* tgid */
+	__u32 tid;
+	__u32 lost;  /* window events: reservations that failed in this window so far */
+	__u64 window_id; /* 0 when outside a window */
+	__u64 ts_ns;
+};
+
+struct bp_ev_call {
+	struct bp_event_hdr hdr;
+	struct bp_call_rec rec;
+};
+
+struct bp_ev_window_open {
+	struct bp_event_hdr hdr;
+	__u32 nlookback;   /* valid entries in lookback[], oldest first */
+	__u32 uid;         /* the loading thread's uid */
+	__u64 flags;       /* dlopen flags */
+	char comm[BP_COMM_LEN];
+	char path[BP_PATH_LEN];
+	struct bp_call_rec pivot_rec;  /* the call that opened a non-dlopen window */
+	struct bp_call_rec lookback[BP_LOOKBACK_MAX];
+};
+
+struct bp_ev_dlopen_ret {
+	struct bp_event_hdr hdr;
+	__u64 handle;  /* 0: the load failed */
+};
+
+struct bp_ev_window_close {
+	struct bp_event_hdr hdr;
+	__u32 reason;  /* enum bp_close_reason */
+	__u32 nload;
+	__u32 nfollow;
+	__u32 pad;
+};
+
+struct bp_ev_proc {
+	struct bp_event_hdr hdr;
+	__u32 ppid;
+	__u32 exit_code;
+	char comm[BP_COMM_LEN];
+};
+
+/* What the gate did with a file (the verdict cache's values). */
+enum bp_gate_action {
+	BP_GATE_STOPPED = 1,  /* cache miss: the process was sent SIGSTOP */
+	BP_GATE_ALLOWED,      /* cache hit, allowed: not stopped */
+	BP_GATE_KILLED,       /* cache hit, quarantined: SIGKILL */
+};
+
+/* Kernel-side verdict cache, keyed by the mapped file. */
+struct bp_file_key {
+	__u64 dev;
+	__u64 ino;
+};
+
+#define BP_VERDICT_ALLOW 1
+#define BP_VERDICT_DENY 2
+
+struct bp_ev_gate {
+	struct bp_event_hdr hdr;
+	__s32 fd;      /* the loader's fd: /proc/PID/fd/FD is the file being mapped */
+	__u32 action;  /* enum bp_gate_action */
+	struct bp_file_key file;
+	__u32 file_flags; /* BP_REC_FILE_* */
+	__u32 pad;
+};
+
+/* Per-CPU counters (the `stats` map), summed by userspace. */
+struct bp_stats {
+	__u64 calls_seen;      /* calls recorded in lookback rings */
+	__u64 events_sent;
+	__u64 events_lost;     /* failed ring buffer reservations */
+	__u64 windows_opened;
+	__u64 windows_closed;
+	__u64 windows_lossy;   /* windows that lost at least one event */
+	__u64 wakeups;
+	__u64 gate_stops;
+	__u64 gate_cache_hits;
+};
+
+#endif

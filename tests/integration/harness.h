@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* Shared by the integration tests that drive `bpf-profiler trace`: running
+ * it, reading its JSON lines, finding events, local listeners. */
+#ifndef BPFPROF_TEST_HARNESS_H
+#define BPFPROF_TEST_HARNESS_H
+
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static inline void require_root(void)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root to load BPF programs (run scripts/test.sh as root)");
+}
+
+/* Runs argv with extra environment, waits, returns the exit status. */
+static inline int run(char *const argv[], char *const env[])
+{
+	pid_t pid = fork();
+	int status;
+
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		for (int i = 0; env && env[i]; i++)
+			putenv(env[i]);
+		execv(argv[0], argv);
+		_exit(126);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* All JSON lines of path, as one array. */
+static inline json_t *read_events(const char *path)
+{
+	json_t *all = json_array();
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+
+	cr_assert_not_null(f, "%s", path);
+	while (getline(&line, &cap, f) > 0) {
+		json_error_t err;
+		json_t *j = json_loads(line, 0, &err);
+
+		cr_assert_not_null(j, "not JSON: %s", line);
+		json_array_append_new(all, j);
+	}
+	free(line);
+	fclose(f);
+	return all;
+}
+
+/* First event of type whose "path" contains needle. */
+static inline json_t *find_event(json_t *events, const char *type, const char *needle)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(events, i, e) {
+		const char *t = json_string_value(json_object_get(e, "type"));
+		const char *p = json_string_value(json_object_get(e, "path"));
+
+		if (t && !strcmp(t, type) && (!needle || (p && strstr(p, needle))))
+			return e;
+	}
+	return NULL;
+}
+
+/* True when want[] appears in the token array in this order (gaps allowed). */
+static inline bool has_subsequence(json_t *tokens, const char *const *want, size_t n)
+{
+	size_t i, k = 0;
+	json_t *t;
+
+	json_array_foreach(tokens, i, t)
+		if (k < n && !strcmp(json_string_value(t), want[k]))
+			k++;
+	return k == n;
+}
+
+static inline char *tokens_text(json_t *tokens)
+{
+	return json_dumps(tokens, JSON_COMPACT);
+}
+
+#define assert_part(win, part, ...) do {                                           \
+	const char *const want_[] = { __VA_ARGS__ };                                \
+	json_t *toks_ = json_object_get(win, part);                                 \
+	char *txt_ = tokens_text(toks_);                                            \
+	cr_assert(has_subsequence(toks_, want_, sizeof(want_) / sizeof(*want_)),    \
+		  "%s part lacks the expected tokens in order: %s", part, txt_);    \
+	free(txt_);                                                                 \
+} while (0)
+
+static inline int listen_local(int *port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(listen(fd, 8), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+/* Programs of ours loaded right now (by anyone). */
+static inline int our_programs_loaded(void)
+{
+	FILE *p = popen("bpftool prog show 2>/dev/null | grep -c 'name uprobe_dlopen'", "r");
+	int n = -1;
+
+	cr_assert_not_null(p);
+	cr_assert_eq(fscanf(p, "%d", &n), 1);
+	pclose(p);
+	return n;
+}
+
+static inline void tmp_output(char *path, size_t len, const char *name)
+{
+	snprintf(path, len, "/tmp/bpfprof-test-%s-%d.jsonl", name, (int)getpid());
+}
+
+
+#endif

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* `trace --enforce`: the mitigation ladder end to end on the real kernel —
+ * low allows, medium hooks and confines, high quarantines and alerts. */
+#include <sys/stat.h>
+#include "harness.h"
+
+TestSuite(enforce, .init = require_root, .timeout = 120);
+
+static size_t count_events(json_t *events, const char *type, const char *key, const char *value)
+{
+	size_t i, n = 0;
+	json_t *e;
+
+	json_array_foreach(events, i, e) {
+		const char *t = json_string_value(json_object_get(e, "type"));
+		const char *v = key ? json_string_value(json_object_get(e, key)) : NULL;
+
+		if (t && !strcmp(t, type) && (!key || (v && !strcmp(v, value))))
+			n++;
+	}
+	return n;
+}
+
+Test(enforce, benign_load_is_low_and_allowed)
+{
+	char out[128];
+	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--enforce", "--",
+			 FIXTURE_DIR "/dlopen_loop", "libm.so.6", "1", NULL };
+	json_t *events, *v;
+
+	tmp_output(out, sizeof(out), "enforce-low");
+	cr_assert_eq(run(argv, NULL), 0);
+	events = read_events(out);
+	v = find_event(events, "verdict", "libm.so.6");
+	cr_assert_not_null(v);
+	cr_assert_str_eq(json_string_value(json_object_get(v, "level")), "low");
+	cr_assert_str_eq(json_string_value(json_object_get(v, "action")), "allow");
+	cr_assert_eq(count_events(events, "denial", NULL, NULL), 0, "nothing restricted");
+	cr_assert_eq(count_events(events, "hook", NULL, NULL), 0, "nothing hooked");
+	json_decref(events);
+	unlink(out);
+}
+
+Test(enforce, medium_keeps_the_process_running_confined_and_hooked)
+{
+	char out[128], portstr[16];
+	int port, lfd = listen_local(&port);
+	/* thresholds put any risk at medium: the library is unpackaged, so its
+	 * source alone makes it risky */
+	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--enforce", "--medium", "0.01",
+			 "--high", "0.99", "--", FIXTURE_DIR "/net_after_load",
+			 FIXTURE_DIR "/libbenign.so", portstr, NULL };
+	json_t *events, *v;
+	int denied;
+
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	tmp_output(out, sizeof(out), "enforce-medium");
+	denied = run(argv, NULL);
+	close(lfd);
+	cr_assert(denied > 0 && denied < 20,
+		  "connects before the verdict work, later ones are denied: %d denied", denied);
+	events = read_events(out);
+	v = find_event(events, "verdict", "libbenign.so");
+	cr_assert_not_null(v);
+	cr_assert_str_eq(json_string_value(json_object_get(v, "level")), "medium");
+	cr_assert_str_eq(json_string_value(json_object_get(v, "action")), "hook+confine");
+	cr_assert_geq(count_events(events, "hook", "func", "connect"), 1, "connect calls not logged");
+	cr_assert_geq(count_events(events, "denial", NULL, NULL), 1, "denials not reported");
+	cr_assert_neq(system("ls -d /sys/fs/cgroup/*/bpf-profiler-restricted-* >/dev/null 2>&1"), 0,
+		      "restricted cgroup left behind");
+	json_decref(events);
+	unlink(out);
+}
+
+Test(enforce, high_risk_dropper_never_runs_its_constructor_and_alerts)
+{
+	char out[128], marker[160], marker_env[200], alerts[160], cmd[512];
+	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--gate", "--enforce",
+			 "--alert-log", alerts, "--", FIXTURE_DIR "/dropper",
+			 FIXTURE_DIR "/libevil.so", NULL };
+	char *env[] = { marker_env, NULL };
+	json_t *events, *v, *gate;
+
+	tmp_output(out, sizeof(out), "enforce-high");
+	snprintf(marker, sizeof(marker), "%s/high-marker-%d", FIXTURE_DIR, (int)getpid());
+	snprintf(marker_env, sizeof(marker_env), "BPFPROF_MARKER=%s", marker);
+	snprintf(alerts, sizeof(alerts), "/tmp/bpfprof-test-alerts-%d.jsonl", (int)getpid());
+	unlink(marker);
+	unlink(alerts);
+	cr_assert_eq(run(argv, env), 77, "quarantine is told apart by exit status 77");
+	cr_assert_neq(access(marker, F_OK), 0, "the constructor ran: marker file exists");
+	events = read_events(out);
+	gate = find_event(events, "gate", "bpfprof-dropper");
+	cr_assert_not_null(gate);
+	cr_assert_str_eq(json_string_value(json_object_get(gate, "action")), "kill");
+	v = find_event(events, "verdict", "bpfprof-dropper");
+	cr_assert_not_null(v);
+	cr_assert_str_eq(json_string_value(json_object_get(v, "action")), "quarantine");
+	snprintf(cmd, sizeof(cmd), "python3 %s/validate_jsonl.py %s/schemas/alert.schema.json %s",
+		 TOOLS_DIR, BPFPROF_SRCDIR, alerts);
+	cr_assert_eq(system(cmd), 0, "no valid alert in the alert log");
+	json_decref(events);
+	unlink(out);
+	unlink(alerts);
+}

@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* `bpf-profiler trace` on the real kernel: real BPF programs, real
+ * processes loading real libraries. Needs root. */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "harness.h"
+
+TestSuite(trace, .init = require_root, .timeout = 120);
+
+Test(trace, dropper_window_has_lookback_load_and_follow_in_order)
+{
+	char out[128], marker[160], port_env[64], marker_env[200];
+	int port, lfd = listen_local(&port);
+	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--",
+			 FIXTURE_DIR "/dropper", FIXTURE_DIR "/libevil.so", NULL };
+	char *env[] = { port_env, marker_env, NULL };
+	json_t *events, *win, *dl, *verdict;
+	char cmd[512];
+
+	tmp_output(out, sizeof(out), "dropper");
+	snprintf(marker, sizeof(marker), "%s/marker-%d", FIXTURE_DIR, (int)getpid());
+	snprintf(port_env, sizeof(port_env), "BPFPROF_CALLBACK_PORT=%d", port);
+	snprintf(marker_env, sizeof(marker_env), "BPFPROF_MARKER=%s", marker);
+
+	int loaded_before = our_programs_loaded();
+
+	cr_assert_eq(run(argv, env), 0, "the dropper's own exit status is passed through");
+	close(lfd);
+	events = read_events(out);
+
+	dl = find_event(events, "dlopen", "bpfprof-dropper");
+	cr_assert_not_null(dl, "no dlopen event for the dropped library");
+	cr_assert(json_is_true(json_object_get(dl, "ok")));
+
+	win = find_event(events, "window", "bpfprof-dropper");
+	cr_assert_not_null(win, "no window for the dropped library");
+	assert_part(win, "lookback", "connect:inet", "openat:write_tmp", "recvfrom", "fchmodat:exec");
+	assert_part(win, "load", "openat:read", "mmap:exec_file", "socket:inet", "connect:inet",
+		    "mprotect:exec", "openat:write");
+	assert_part(win, "follow", "openat:read", "unlinkat");
+	cr_assert(json_is_false(json_object_get(win, "uncertain")));
+
+	verdict = find_event(events, "verdict", "bpfprof-dropper");
+	cr_assert_not_null(verdict);
+	cr_assert_not_null(json_object_get(verdict, "level"));
+
+	snprintf(cmd, sizeof(cmd), "python3 %s/validate_jsonl.py %s/schemas/trace-event.schema.json %s",
+		 TOOLS_DIR, BPFPROF_SRCDIR, out);
+	cr_assert_eq(system(cmd), 0, "JSON lines do not match schemas/trace-event.schema.json");
+	/* nothing is left attached once trace has exited */
+	cr_assert_leq(our_programs_loaded(), loaded_before, "BPF programs left loaded after trace exited");
+	json_decref(events);
+	unlink(out);
+	unlink(marker);
+}
+
+Test(trace, python_ctypes_load_of_libm_is_reported)
+{
+	char out[128];
+	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--", "/usr/bin/python3", "-c",
+			 "import ctypes; ctypes.CDLL('libm.so.6')", NULL };
+	json_t *events, *dl;
+
+	tmp_output(out, sizeof(out), "python");
+	cr_assert_eq(run(argv, NULL), 0);
+	events = read_events(out);
+	dl = find_event(events, "dlopen", "libm.so.6");
+	cr_assert_not_null(dl, "no dlopen event for libm.so.6");
+	cr_assert(json_is_true(json_object_get(dl, "ok")));
+	cr_assert_not_null(find_event(events, "verdict", "libm.so.6"));
+	json_decref(events);
+	unlink(out);
+}
+
+Test(trace, attaches_to_a_running_process_by_pid)
+{
+	char out[128], pidstr[32], line[64];
+	int pipefd[2];
+	pid_t target;
+	json_t *events;
+	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "-p", pidstr, NULL };
+
+	tmp_output(out, sizeof(out), "pid");
+	cr_assert_eq(pipe(pipefd), 0);
+	target = fork();
+	if (target == 0) {
+		dup2(pipefd[1], STDOUT_FILENO);
+		execl(FIXTURE_DIR "/dlopen_loop", "dlopen_loop", "libm.so.6", "3", NULL);
+		_exit(126);
+	}
+	close(pipefd[1]);
+	cr_assert_gt(read(pipefd[0], line, sizeof(line)), 0, "dlopen_loop did not start");
+	snprintf(pidstr, sizeof(pidstr), "%d", (int)target);
+	/* trace returns when the process exits */
+	cr_assert_eq(run(argv, NULL), 0);
+	waitpid(target, NULL, 0);
+	events = read_events(out);
+	cr_assert_not_null(find_event(events, "dlopen", "libm.so.6"), "no dlopen seen with -p");
+	cr_assert_not_null(find_event(events, "summary", NULL));
+	json_decref(events);
+	unlink(out);
+}
+
+Test(trace, flood_counts_losses_and_marks_the_window_uncertain)
+{
+	char out[128];
+	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--ringbuf-kb", "8", "--wakeup-batch", "64",
+			 "--follow", "4", "--", FIXTURE_DIR "/loader", FIXTURE_DIR "/libflood.so", NULL };
+	char *env[] = { "BPFPROF_FLOOD=200000", NULL };
+	json_t *events, *win, *summary;
+
+	tmp_output(out, sizeof(out), "flood");
+	cr_assert_eq(run(argv, env), 0);
+	events = read_events(out);
+	summary = find_event(events, "summary", NULL);
+	cr_assert_not_null(summary);
+	cr_assert_gt(json_integer_value(json_object_get(summary, "lost")), 0,
+		     "200000 opens through an 8 KiB ring woken every 64 events lost nothing?");
+	win = find_event(events, "window", "libflood.so");
+	cr_assert_not_null(win);
+	cr_assert(json_is_true(json_object_get(win, "uncertain")), "lossy window not uncertain");
+	cr_assert(json_is_true(json_object_get(find_event(events, "verdict", "libflood.so"),
+					       "uncertain")));
+	json_decref(events);
+	unlink(out);
+}
+
+Test(trace, errors_have_documented_exit_codes)
+{
+	char *notfound[] = { BPFPROF_BIN, "trace", "--", "/nonexistent/cmd", NULL };
+	char *nopid[] = { BPFPROF_BIN, "trace", "-p", "4194000", NULL };
+	char *both[] = { BPFPROF_BIN, "trace", NULL };
+	pid_t pid;
+	int status;
+
+	cr_assert_eq(run(notfound, NULL), 127);
+	cr_assert_eq(run(nopid, NULL), 5);
+	cr_assert_eq(run(both, NULL), 2);
+	pid = fork();
+	if (pid == 0) { /* an unprivileged user */
+		if (setgid(65534) || setuid(65534))
+			_exit(99);
+		execl(BPFPROF_BIN, BPFPROF_BIN, "trace", "--", "/bin/true", NULL);
+		_exit(126);
+	}
+	waitpid(pid, &status, 0);
+	cr_assert_eq(WEXITSTATUS(status), 3, "not root must exit 3");
+}
+
+Test(trace, sigint_detaches_cleanly_and_prints_a_summary)
+{
+	char out[128];
+	pid_t tr;
+	int status;
+	json_t *events;
+
+	int loaded_before = our_programs_loaded();
+
+	tmp_output(out, sizeof(out), "sigint");
+	tr = fork();
+	if (tr == 0) {
+		setpgid(0, 0); /* our own group: the test runner must not see the signal */
+		execl(BPFPROF_BIN, BPFPROF_BIN, "trace", "--json", "-o", out, "--",
+		      FIXTURE_DIR "/dlopen_loop", "libm.so.6", "30", NULL);
+		_exit(126);
+	}
+	sleep(2);
+	cr_assert_eq(kill(tr, SIGINT), 0);
+	cr_assert_eq(waitpid(tr, &status, 0), tr);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+	events = read_events(out);
+	cr_assert_not_null(find_event(events, "summary", NULL), "no summary after SIGINT");
+	cr_assert_not_null(find_event(events, "dlopen", "libm.so.6"));
+	cr_assert_leq(our_programs_loaded(), loaded_before, "BPF programs left loaded after SIGINT");
+	/* detaching leaves the command running; end it ourselves */
+	system("pkill -f 'dlopen_loop libm.so.6 30'");
+	json_decref(events);
+	unlink(out);
+}
+
+Test(trace, quarantined_library_is_killed_before_its_constructor_runs)
+{
+	char out[128], marker[160], marker_env[200];
+	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--quarantine",
+			 FIXTURE_DIR "/libevil.so", "--", FIXTURE_DIR "/loader",
+			 FIXTURE_DIR "/libevil.so", NULL };
+	char *env[] = { marker_env, NULL };
+	json_t *events, *gate, *verdict;
+
+	tmp_output(out, sizeof(out), "quarantine");
+	snprintf(marker, sizeof(marker), "%s/quarantine-marker-%d", FIXTURE_DIR, (int)getpid());
+	snprintf(marker_env, sizeof(marker_env), "BPFPROF_MARKER=%s", marker);
+	unlink(marker);
+	cr_assert_eq(run(argv, env), 77, "quarantine must be told apart by exit status 77");
+	cr_assert_neq(access(marker, F_OK), 0, "the constructor ran: marker file exists");
+	events = read_events(out);
+	gate = find_event(events, "gate", "libevil.so");
+	cr_assert_not_null(gate);
+	cr_assert_str_eq(json_string_value(json_object_get(gate, "action")), "kill");
+	verdict = find_event(events, "verdict", "libevil.so");
+	cr_assert_str_eq(json_string_value(json_object_get(verdict, "action")), "quarantine");
+	json_decref(events);
+	unlink(out);
+}
+
+Test(trace, gate_resumes_an_allowed_load_and_caches_the_verdict)
+{
+	char out[128];
+	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--gate", "--",
+			 FIXTURE_DIR "/dlopen_loop", FIXTURE_DIR "/libbenign.so", "1", NULL };
+	json_t *events, *summary, *e;
+	size_t i, gates = 0, loads = 0;
+
+	tmp_output(out, sizeof(out), "gate");
+	cr_assert_eq(run(argv, NULL), 0);
+	events = read_events(out);
+	json_array_foreach(events, i, e) {
+		const char *type = json_string_value(json_object_get(e, "type"));
+
+		gates += !strcmp(type, "gate");
+		loads += !strcmp(type, "dlopen") && json_is_true(json_object_get(e, "ok"));
+	}
+	cr_assert_geq(loads, 5, "the loop loads the library ten times in a second");
+	cr_assert_eq(gates, 1, "only the first load stops; the others hit the kernel cache");
+	summary = find_event(events, "summary", NULL);
+	cr_assert_geq(json_integer_value(json_object_get(summary, "gate_cache_hits")), loads - 1);
+	json_decref(events);
+	unlink(out);
+}

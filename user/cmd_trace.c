@@ -1,0 +1,587 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* `bpf-profiler trace`: follow one command or process (and its children),
+ * print its calls and windows, and a verdict for every window. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "commands.h"
+#include "gate.h"
+#include "log.h"
+#include "mitigate.h"
+#include "objfile.h"
+#include "probe.h"
+#include "scorer.h"
+#include "trace_output.h"
+#include "tracer.h"
+#include "util.h"
+#include "window.h"
+
+#define RESCAN_MAX 64
+
+struct trace_ctx {
+	struct tracer *tracer;
+	struct window_set *windows;
+	struct trace_output out;
+	struct scorer *scorer;
+	struct gate *gate;           /* NULL unless --gate */
+	struct mitigate *mitigate;   /* NULL unless --enforce */
+	pid_t child;                 /* the command we started, 0 with -p */
+	bool child_quarantined;      /* we killed it: exit EXIT_QUARANTINED */
+	unsigned long nwindows, nuncertain;
+	uint64_t lost_total;
+	/* processes that exec'ed: their libcs are mapped a little later */
+	struct { pid_t pid; uint64_t due_ns; int tries; } rescan[RESCAN_MAX];
+	int nrescan;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: bpf-profiler trace [OPTIONS] -- CMD [ARGS...]\n"
+"       bpf-profiler trace [OPTIONS] -p PID\n\n"
+"Traces a command (or a running process) and its children: the calls around\n"
+"every dlopen and code loading outside dlopen, grouped into windows\n"
+"(lookback, load, follow), with a verdict per window.\n\n"
+"Options:\n"
+"  -p, --pid PID         attach to a running process (and its future children)\n"
+"  -j, --json            one JSON object per line (schemas/trace-event.schema.json)\n"
+"  -o, --output FILE     write events to FILE, not stdout (the command keeps stdout)\n"
+"  -k, --lookback K      calls kept before dlopen (1..%d, default 16)\n"
+"  -m, --follow M        calls watched after dlopen returns (default 32)\n"
+"  -t, --follow-ms T     ... or this many milliseconds (default 200)\n"
+"      --windows-only    do not print calls outside windows\n"
+"      --gate            stop each process at the loader's first executable mapping\n"
+"                        of a file inside dlopen (before any of its code runs),\n"
+"                        judge it, then resume it or kill it (high risk)\n"
+"      --gate-timeout-ms N  longest stop before the fail policy applies (default 2000)\n"
+"      --fail-closed     kill, rather than resume, a process whose gate times out\n"
+"      --quarantine FILE never let FILE run: a load of it is killed at the gate\n"
+"  -e, --enforce         apply the mitigation ladder: medium risk hooks the process's\n"
+"                        dangerous calls and confines it to a restricted cgroup,\n"
+"                        high risk kills it and never lets the file load again\n"
+"      --medium R        risk from which a window is medium (default 0.4)\n"
+"      --high R          risk from which a window is high (default 0.7)\n"
+"      --net none|loopback  network left to confined processes (default none)\n"
+"      --block FUNCS     hooked calls (comma-separated, e.g. connect,execve) that\n"
+"                        kill the process instead of running\n"
+"      --alert-log FILE  append an alert (schemas/alert.schema.json) per high verdict\n"
+"      --quarantine-dir DIR  move high-risk objects there (with a .json note)\n"
+"      --ringbuf-kb N    ring buffer size in KiB (power of two, default 4096)\n"
+"      --wakeup-batch N  wake userspace every N events (default 64)\n"
+"  -v, --verbose         more diagnostics on stderr\n"
+"  -h, --help            this help\n\n"
+"Exit status: the traced command's own (128+N if killed by signal N), 77 if it\n"
+"was killed by quarantine; with -p, 0.\n"
+"Errors: 2 usage, 3 privileges, 4 kernel feature missing, 5 no such process,\n"
+"126 command not executable, 127 command not found (docs/cli.md).\n"
+"Ctrl-C detaches cleanly: the ring buffer is drained and a summary printed.\n",
+		BP_LOOKBACK_MAX);
+}
+
+static void schedule_rescan(struct trace_ctx *c, pid_t pid)
+{
+	if (c->nrescan == RESCAN_MAX)
+		return;
+	c->rescan[c->nrescan].pid = pid;
+	c->rescan[c->nrescan].due_ns = util_now_mono_ns() + 20 * 1000000ull;
+	c->rescan[c->nrescan].tries = 0;
+	c->nrescan++;
+}
+
+/* After exec the dynamic loader maps libc shortly: look at 20 ms, 200 ms, 2 s. */
+static void run_rescans(struct trace_ctx *c)
+{
+	uint64_t now = util_now_mono_ns();
+
+	for (int i = 0; i < c->nrescan;) {
+		if (now < c->rescan[i].due_ns) {
+			i++;
+			continue;
+		}
+		tracer_attach_libcs_of(c->tracer, c->rescan[i].pid);
+		if (++c->rescan[i].tries < 3) {
+			c->rescan[i].due_ns = now + (c->rescan[i].tries == 1 ? 200 : 2000) * 1000000ull;
+			i++;
+		} else {
+			c->rescan[i] = c->rescan[--c->nrescan];
+		}
+	}
+}
+
+static void on_window_closed(void *ctx, struct window *w)
+{
+	struct trace_ctx *c = ctx;
+	struct verdict v = { 0 };
+	struct mitigation m = { .action = "allow", .backend = "none" };
+	json_t *details = NULL;
+
+	c->nwindows++;
+	c->nuncertain += w->uncertain;
+	trace_output_window(&c->out, w);
+	scorer_judge(c->scorer, w, &v, &details);
+	if (c->mitigate)
+		mitigate_apply(c->mitigate, w, &v, details, &m);
+	else if (w->gate_action == BP_GATE_KILLED)
+		m = (struct mitigation){ .action = "quarantine", .backend = "signal" };
+	if (!strcmp(m.action, "quarantine"))
+		c->child_quarantined |= w->pid == (uint32_t)c->child;
+	trace_output_verdict(&c->out, w, &v, details, &m);
+	json_decref(details);
+}
+
+static void on_hook(void *ctx, const struct hook_event *e, const char *func)
+{
+	trace_output_hook(&((struct trace_ctx *)ctx)->out, e, func);
+}
+
+static void on_denial(void *ctx, const struct sandbox_event *e)
+{
+	trace_output_denial(&((struct trace_ctx *)ctx)->out, e);
+}
+
+/* The kernel stopped the process at the loader's executable mapping of a
+ * file: judge what is known now (lookback, load so far, the file itself)
+ * and resume or kill. A file judged once is cached in the kernel. */
+static void on_gate(struct trace_ctx *c, const struct bp_ev_gate *e)
+{
+	struct window *w = window_set_get(c->windows, e->hdr.window_id);
+	struct verdict v = { 0 };
+	json_t *details = NULL;
+	bool kill_it;
+
+	window_set_on_record(c->windows, e, sizeof(*e), c->lost_total);
+	if (e->action == BP_GATE_KILLED) {
+		c->child_quarantined |= e->hdr.pid == (__u32)c->child;
+		trace_output_gate(&c->out, &e->hdr, w ? w->path : "", "kill", "quarantine list");
+		return;
+	}
+	if (!c->gate)
+		return;
+	gate_hold(c->gate, e->hdr.pid, e->hdr.window_id);
+	if (w) {
+		objfile_track(w, e, sizeof(*e));
+		scorer_judge(c->scorer, w, &v, &details);
+		json_decref(details);
+	}
+	kill_it = w && v.level == VERDICT_HIGH;
+	if (kill_it) {
+		w->gate_action = BP_GATE_KILLED;
+		c->child_quarantined |= e->hdr.pid == (__u32)c->child;
+	}
+	tracer_cache_verdict(c->tracer, &e->file, kill_it ? BP_VERDICT_DENY : BP_VERDICT_ALLOW);
+	gate_decide(c->gate, e->hdr.pid, kill_it ? GATE_KILL : GATE_RESUME);
+	trace_output_gate(&c->out, &e->hdr, w ? w->path : "", kill_it ? "kill" : "resume",
+			  w ? verdict_level_name(v.level) : "no window");
+}
+
+static void on_record(void *ctx, const void *data, size_t size)
+{
+	struct trace_ctx *c = ctx;
+	const struct bp_event_hdr *h = data;
+	struct window *w;
+
+	switch (h->type) {
+	case BP_EV_EXEC:
+		schedule_rescan(c, h->pid);
+		return;
+	case BP_EV_GATE:
+		on_gate(c, data);
+		return;
+	case BP_EV_CALL:
+		trace_output_call(&c->out, data);
+		break;
+	case BP_EV_WINDOW_OPEN:
+		trace_output_window_open(&c->out, data);
+		break;
+	default:
+		break;
+	}
+	window_set_on_record(c->windows, data, size, c->lost_total);
+	w = h->window_id ? window_set_get(c->windows, h->window_id) : NULL;
+	if (w)
+		objfile_track(w, data, size);
+	if (h->type == BP_EV_DLOPEN_RET)
+		trace_output_dlopen(&c->out, h, w ? w->path : "",
+				    ((const struct bp_ev_dlopen_ret *)data)->handle != 0);
+}
+
+/* Forks the command stopped on a pipe, so it is traced before it runs.
+ * The exec error, if any, comes back through a close-on-exec pipe. */
+static pid_t spawn_stopped(char **argv, int *go_fd, int *err_fd)
+{
+	int go[2], err[2];
+	pid_t pid;
+
+	if (pipe2(go, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		char c;
+		int e;
+
+		close(go[1]);
+		close(err[0]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(EXIT_FAIL);
+		signal(SIGINT, SIG_DFL);
+		execvp(argv[0], argv);
+		e = errno;
+		if (write(err[1], &e, sizeof(e)) < 0)
+			_exit(EXIT_FAIL);
+		_exit(e == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC);
+	}
+	close(go[0]);
+	close(err[1]);
+	*go_fd = go[1];
+	*err_fd = err[0];
+	return pid;
+}
+
+static int parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* A pidfd turns readable when the process exits, zombie or not; kill(pid, 0)
+ * would still succeed on a zombie whose parent has not reaped it. */
+static bool process_exited(int pidfd, pid_t pid)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	if (pidfd < 0)
+		return kill(pid, 0) && errno == ESRCH;
+	return poll(&p, 1, 0) > 0;
+}
+
+static void drain(struct trace_ctx *c)
+{
+	struct bp_stats s;
+
+	while (tracer_poll(c->tracer, 0) > 0)
+		;
+	if (!tracer_stats(c->tracer, &s))
+		c->lost_total = s.events_lost;
+	window_set_close_all(c->windows, c->lost_total);
+}
+
+int cmd_trace_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "lookback", required_argument, NULL, 'k' },
+		{ "follow", required_argument, NULL, 'm' },
+		{ "follow-ms", required_argument, NULL, 't' },
+		{ "windows-only", no_argument, NULL, 'W' },
+		{ "gate", no_argument, NULL, 'G' },
+		{ "gate-timeout-ms", required_argument, NULL, 'T' },
+		{ "fail-closed", no_argument, NULL, 'F' },
+		{ "quarantine", required_argument, NULL, 'Q' },
+		{ "enforce", no_argument, NULL, 'e' },
+		{ "medium", required_argument, NULL, 'M' },
+		{ "high", required_argument, NULL, 'H' },
+		{ "net", required_argument, NULL, 'N' },
+		{ "block", required_argument, NULL, 'K' },
+		{ "alert-log", required_argument, NULL, 'A' },
+		{ "quarantine-dir", required_argument, NULL, 'D' },
+		{ "ringbuf-kb", required_argument, NULL, 'R' },
+		{ "wakeup-batch", required_argument, NULL, 'B' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct tracer_opts topts = TRACER_OPTS_DEFAULT;
+	struct trace_ctx c = { 0 };
+	struct bp_stats stats = { 0 };
+	unsigned long v, attach_pid = 0;
+	char err[256] = "";
+	int opt, ret, status = 0, go_fd = -1, err_fd = -1, exit_code = EXIT_OK, pidfd = -1;
+	const char *output_path = NULL, *quarantine[16];
+	size_t nquarantine = 0;
+	unsigned int gate_timeout_ms = 2000;
+	enum gate_fail gate_fail = GATE_FAIL_OPEN;
+	struct verdict_policy policy;
+	struct mitigate_opts mopts = { .on_hook = on_hook, .on_denial = on_denial };
+	bool enforce = false;
+	pid_t child = 0;
+	bool child_done = false;
+
+	topts.emit_traced_calls = true;
+	verdict_policy_default(&policy);
+	while ((opt = getopt_long(argc, argv, "+p:jo:k:m:t:evh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			if (parse_uint(optarg, 4194304, &attach_pid) || !attach_pid)
+				goto bad_value;
+			break;
+		case 'j': c.out.json = true; break;
+		case 'o': output_path = optarg; break;
+		case 'k':
+			if (parse_uint(optarg, BP_LOOKBACK_MAX, &v) || !v)
+				goto bad_value;
+			topts.lookback_k = v;
+			break;
+		case 'm':
+			if (parse_uint(optarg, 1u << 20, &v))
+				goto bad_value;
+			topts.follow_m = v;
+			break;
+		case 't':
+			if (parse_uint(optarg, 3600 * 1000, &v))
+				goto bad_value;
+			topts.follow_ms = v;
+			break;
+		case 'W': topts.emit_traced_calls = false; break;
+		case 'G': topts.gate = true; break;
+		case 'T':
+			if (parse_uint(optarg, 600000, &v) || !v)
+				goto bad_value;
+			gate_timeout_ms = v;
+			break;
+		case 'F': gate_fail = GATE_FAIL_CLOSED; break;
+		case 'e': enforce = true; break;
+		case 'M':
+		case 'H': {
+			char *end;
+			double r = strtod(optarg, &end);
+
+			if (end == optarg || *end || !(r >= 0 && r <= 1))
+				goto bad_value;
+			if (opt == 'M')
+				policy.medium = r;
+			else
+				policy.high = r;
+			break;
+		}
+		case 'N':
+			if (!strcmp(optarg, "none"))
+				mopts.net = SANDBOX_NET_NONE;
+			else if (!strcmp(optarg, "loopback"))
+				mopts.net = SANDBOX_NET_LOOPBACK;
+			else
+				goto bad_value;
+			break;
+		case 'K': mopts.block = optarg; break;
+		case 'A': mopts.alert_log = optarg; break;
+		case 'D': mopts.quarantine_dir = optarg; break;
+		case 'Q':
+			if (nquarantine == ARRAY_SIZE(quarantine)) {
+				fprintf(stderr, "bpf-profiler trace: at most %zu --quarantine files\n",
+					ARRAY_SIZE(quarantine));
+				return EXIT_USAGE;
+			}
+			quarantine[nquarantine++] = optarg;
+			topts.gate = true;
+			break;
+		case 'R':
+			if (parse_uint(optarg, 1u << 20, &v) || v < 4 || (v & (v - 1)))
+				goto bad_value;
+			topts.ringbuf_bytes = v * 1024;
+			break;
+		case 'B':
+			if (parse_uint(optarg, 1u << 20, &v) || !v)
+				goto bad_value;
+			topts.wakeup_batch = v;
+			break;
+		case 'v': log_set_level(log_get_level() + 1); break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (policy.medium > policy.high) {
+		fprintf(stderr, "bpf-profiler trace: --medium must not exceed --high\n");
+		return EXIT_USAGE;
+	}
+	if (!!attach_pid == (optind < argc)) {
+		fprintf(stderr, "bpf-profiler trace: give either -p PID or -- CMD ARGS...\n");
+		return EXIT_USAGE;
+	}
+	if (attach_pid)
+		pidfd = syscall(SYS_pidfd_open, (pid_t)attach_pid, 0);
+	ret = probe_require_tracing(err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "bpf-profiler trace: %s\n", err);
+		return ret == -EPERM ? EXIT_PRIVILEGE : EXIT_KERNEL;
+	}
+	if (attach_pid && kill((pid_t)attach_pid, 0) && errno == ESRCH) {
+		fprintf(stderr, "bpf-profiler trace: no process with PID %lu\n", attach_pid);
+		return EXIT_NO_PROCESS;
+	}
+
+	c.out.out = output_path ? fopen(output_path, "we") : stdout;
+	if (!c.out.out) {
+		fprintf(stderr, "bpf-profiler trace: %s: %s\n", output_path, strerror(errno));
+		return EXIT_FAIL;
+	}
+	c.out.color = !c.out.json && isatty(fileno(c.out.out));
+	topts.filter_traced = true;
+	topts.on_event = on_record;
+	topts.ctx = &c;
+	c.windows = window_set_new(on_window_closed, &c);
+	ret = c.windows ? scorer_new(&policy, &c.scorer, err, sizeof(err)) : -ENOMEM;
+	if (ret) {
+		fprintf(stderr, "bpf-profiler trace: %s\n", err[0] ? err : strerror(-ret));
+		exit_code = EXIT_FAIL;
+		goto out;
+	}
+	/* the watchdog is forked before any BPF fd exists, so it holds none */
+	if (topts.gate && (ret = gate_new(gate_fail, gate_timeout_ms, &c.gate))) {
+		fprintf(stderr, "bpf-profiler trace: cannot start the gate watchdog: %s\n",
+			strerror(-ret));
+		exit_code = EXIT_FAIL;
+		goto out;
+	}
+	if (!attach_pid) {
+		child = spawn_stopped(argv + optind, &go_fd, &err_fd);
+		if (child < 0) {
+			fprintf(stderr, "bpf-profiler trace: cannot start %s: %s\n", argv[optind],
+				strerror(-child));
+			exit_code = EXIT_FAIL;
+			goto out;
+		}
+	}
+	ret = tracer_open(&topts, &c.tracer, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "bpf-profiler trace: %s\n", err);
+		exit_code = ret == -EPERM ? EXIT_PRIVILEGE : EXIT_KERNEL;
+		goto out;
+	}
+	for (size_t i = 0; i < nquarantine; i++) {
+		struct stat st;
+		struct bp_file_key key;
+
+		if (stat(quarantine[i], &st)) {
+			fprintf(stderr, "bpf-profiler trace: --quarantine %s: %s\n", quarantine[i],
+				strerror(errno));
+			exit_code = EXIT_USAGE;
+			goto out;
+		}
+		key.dev = (uint64_t)major(st.st_dev) << 20 | minor(st.st_dev);
+		key.ino = st.st_ino;
+		tracer_cache_verdict(c.tracer, &key, BP_VERDICT_DENY);
+	}
+	if (enforce) {
+		mopts.tracer = c.tracer;
+		mopts.ctx = &c;
+		ret = mitigate_open(&mopts, &c.mitigate, err, sizeof(err));
+		if (ret) {
+			fprintf(stderr, "bpf-profiler trace: %s\n", err);
+			exit_code = EXIT_FAIL;
+			goto out;
+		}
+	}
+	/* our own libc (the child's, until it execs) and the target's */
+	tracer_attach_libcs_of(c.tracer, getpid());
+	if (attach_pid) {
+		tracer_attach_libcs_of(c.tracer, (pid_t)attach_pid);
+		tracer_trace_pid(c.tracer, (pid_t)attach_pid);
+		/* its existing children are followed from their next fork on */
+	} else {
+		tracer_trace_pid(c.tracer, child);
+		schedule_rescan(&c, child);
+		c.child = child;
+	}
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (child) {
+		int e = 0;
+
+		if (write(go_fd, "g", 1) != 1)
+			log_warn("cannot release the child: %s", strerror(errno));
+		close(go_fd);
+		go_fd = -1;
+		if (read(err_fd, &e, sizeof(e)) == sizeof(e)) {
+			fprintf(stderr, "bpf-profiler trace: %s: %s\n", argv[optind], strerror(e));
+			waitpid(child, &status, 0);
+			child = 0;
+			exit_code = e == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC;
+			goto out;
+		}
+	}
+
+	while (!stop_requested && !child_done) {
+		ret = tracer_poll(c.tracer, 100);
+		if (ret < 0 && ret != -EINTR) {
+			fprintf(stderr, "bpf-profiler trace: reading the ring buffer: %s\n", strerror(-ret));
+			exit_code = EXIT_FAIL;
+			break;
+		}
+		if (!tracer_stats(c.tracer, &stats))
+			c.lost_total = stats.events_lost;
+		window_set_expire(c.windows, util_now_mono_ns(), topts.follow_ms * 1000000ull,
+				  c.lost_total);
+		run_rescans(&c);
+		if (c.gate)
+			gate_expire(c.gate, util_now_mono_ns());
+		if (c.mitigate)
+			mitigate_poll(c.mitigate);
+		if (child && waitpid(child, &status, WNOHANG) == child)
+			child_done = true;
+		else if (attach_pid && process_exited(pidfd, (pid_t)attach_pid))
+			child_done = true;
+	}
+	drain(&c);
+	tracer_stats(c.tracer, &stats);
+	if (stats.events_lost)
+		fprintf(stderr, "bpf-profiler trace: ring buffer full: %llu events lost; the windows "
+			"they belonged to are marked uncertain (a larger --ringbuf-kb helps)\n",
+			(unsigned long long)stats.events_lost);
+	trace_output_summary(&c.out, &stats, c.nwindows, c.nuncertain,
+			     tracer_libc_count(c.tracer));
+	if (child && child_done && c.child_quarantined)
+		exit_code = EXIT_QUARANTINED;
+	else if (child && child_done)
+		exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	else if (child) /* detached on Ctrl-C: the command goes on */
+		exit_code = EXIT_OK;
+out:
+	if (go_fd >= 0) { /* never started: do not leave it waiting */
+		close(go_fd);
+		waitpid(child, &status, 0);
+	}
+	if (err_fd >= 0)
+		close(err_fd);
+	if (pidfd >= 0)
+		close(pidfd);
+	gate_free(c.gate); /* resumes (or kills, fail-closed) anything still held */
+	mitigate_close(c.mitigate); /* confined processes go back where they were */
+	tracer_close(c.tracer);
+	window_set_free(c.windows);
+	scorer_free(c.scorer);
+	if (c.out.out && c.out.out != stdout)
+		fclose(c.out.out);
+	return exit_code;
+bad_value:
+	fprintf(stderr, "bpf-profiler trace: invalid value '%s' for -%c\n", optarg, opt);
+	return EXIT_USAGE;
+}

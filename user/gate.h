@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* The gate's userspace half: processes the kernel stopped at the first
+ * executable mapping inside dlopen wait here for a decision. No process is
+ * ever left stopped: a deadline applies the fail policy, and a watchdog
+ * process applies it too if this process dies (even by SIGKILL). */
+#ifndef BPFPROF_GATE_H
+#define BPFPROF_GATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "bpfprof_event.h"
+
+enum gate_fail { GATE_FAIL_OPEN, GATE_FAIL_CLOSED };
+enum gate_decision { GATE_RESUME, GATE_KILL };
+
+struct gate;
+
+/* timeout_ms: how long a process may stay stopped before fail applies. */
+int gate_new(enum gate_fail fail, unsigned int timeout_ms, struct gate **out);
+/* Applies the fail policy to every held process and stops the watchdog. */
+void gate_free(struct gate *g);
+
+/* Records a process the kernel stopped (BP_EV_GATE, action STOPPED). */
+int gate_hold(struct gate *g, pid_t pid, uint64_t window_id);
+/* Resumes or kills a held process. -ENOENT when it is not held. */
+int gate_decide(struct gate *g, pid_t pid, enum gate_decision d);
+/* Applies the fail policy to processes held past their deadline; returns
+ * how many. */
+int gate_expire(struct gate *g, uint64_t now_ns);
+int gate_held_count(const struct gate *g);
+/* The watchdog's pid (for tests). */
+pid_t gate_watchdog_pid(const struct gate *g);
+
+#endif

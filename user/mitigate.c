@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* The ladder. Backends are created on first use (a run that never sees a
+ * medium verdict never makes a cgroup). A backend that fails degrades the
+ * action and says so in the mitigation's detail; it never aborts the run. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include "alert.h"
+#include "log.h"
+#include "mitigate.h"
+#include "util.h"
+
+struct mitigate {
+	struct mitigate_opts opts;
+	struct sandbox *sandbox;
+	struct hooks *hooks;
+	bool sandbox_failed, hooks_failed;
+};
+
+int mitigate_open(const struct mitigate_opts *opts, struct mitigate **out, char *err, size_t errlen)
+{
+	struct mitigate *m = calloc(1, sizeof(*m));
+
+	(void)err;
+	(void)errlen;
+	if (!m)
+		return -ENOMEM;
+	m->opts = *opts;
+	*out = m;
+	return 0;
+}
+
+void mitigate_close(struct mitigate *m)
+{
+	if (!m)
+		return;
+	mitigate_poll(m);
+	hooks_close(m->hooks);
+	sandbox_close(m->sandbox);
+	free(m);
+}
+
+void mitigate_poll(struct mitigate *m)
+{
+	if (m->hooks)
+		hooks_poll(m->hooks);
+	if (m->sandbox)
+		sandbox_poll(m->sandbox);
+}
+
+/* Exported functions the static analysis flagged: worth a hook each. */
+static size_t flagged_exports(json_t *details, const char **out, size_t max)
+{
+	json_t *f, *findings = json_object_get(details, "findings");
+	size_t i, n = 0;
+
+	json_array_foreach(findings, i, f) {
+		json_t *where = json_object_get(f, "where");
+		const char *kind = json_string_value(json_object_get(where, "entry_kind"));
+		const char *name = json_string_value(json_object_get(where, "entry"));
+		bool seen = false;
+
+		if (!kind || strcmp(kind, "export") || !name || n == max)
+			continue;
+		for (size_t k = 0; k < n; k++)
+			seen |= !strcmp(out[k], name);
+		if (!seen)
+			out[n++] = name;
+	}
+	return n;
+}
+
+static void medium(struct mitigate *m, const struct window *w, json_t *details,
+		   struct mitigation *out)
+{
+	char err[256] = "";
+	const char *funcs[32];
+	size_t nfuncs = flagged_exports(details, funcs, 32);
+	bool hooked = false, confined = false;
+	int ret;
+
+	if (!m->hooks && !m->hooks_failed) {
+		struct hooks_opts ho = { .block = m->opts.block, .on_call = m->opts.on_hook,
+					 .ctx = m->opts.ctx };
+
+		m->hooks_failed = hooks_open(&ho, &m->hooks, err, sizeof(err)) != 0;
+	}
+	if (m->hooks) {
+		ret = hooks_watch(m->hooks, w->pid, w->file_path[0] ? w->file_path : NULL, funcs, nfuncs);
+		hooked = ret > 0;
+		if (ret < 0)
+			snprintf(err, sizeof(err), "hooks: %s", strerror(-ret));
+	}
+	if (!m->sandbox && !m->sandbox_failed) {
+		struct sandbox_opts so = { .net = m->opts.net, .on_denial = m->opts.on_denial,
+					   .ctx = m->opts.ctx };
+
+		m->sandbox_failed = sandbox_open(&so, &m->sandbox, err, sizeof(err)) != 0;
+	}
+	if (m->sandbox) {
+		ret = sandbox_confine(m->sandbox, w->pid);
+		confined = ret == 0;
+		if (ret)
+			snprintf(err, sizeof(err), "sandbox: %s", strerror(-ret));
+	}
+	out->action = hooked && confined ? "hook+confine" : hooked ? "hook" : confined ? "confine" : "allow";
+	out->backend = hooked && confined ? "uprobe+cgroup_bpf" : hooked ? "uprobe" :
+		       confined ? "cgroup_bpf" : "none";
+	if (err[0])
+		snprintf(out->detail, sizeof(out->detail), "%s", err);
+}
+
+/* Moves the object aside with a note of what it was; the loader's mapping
+ * (if any) keeps working, later loads find nothing. */
+static void move_aside(struct mitigate *m, const struct window *w, json_t *details,
+		       struct mitigation *out)
+{
+	const char *sha = json_string_value(json_object_get(details, "sha256"));
+	const char *src = w->file_path[0] == '/' ? w->file_path : w->path[0] == '/' ? w->path : NULL;
+	char dst[512], meta[520];
+	json_t *note;
+
+	if (!m->opts.quarantine_dir || !src)
+		return;
+	mkdir(m->opts.quarantine_dir, 0700);
+	snprintf(dst, sizeof(dst), "%s/%s", m->opts.quarantine_dir, sha ? sha : "unknown");
+	if (rename(src, dst)) {
+		snprintf(out->detail, sizeof(out->detail), "cannot move %.100s to %.100s: %s", src, dst,
+			 strerror(errno));
+		return;
+	}
+	chmod(dst, 0400);
+	snprintf(meta, sizeof(meta), "%s.json", dst);
+	note = json_pack("{s:s, s:I, s:s, s:s*}", "original_path", src, "pid", (json_int_t)w->pid,
+			 "comm", w->comm, "sha256", sha);
+	if (!note || json_dump_file(note, meta, JSON_COMPACT))
+		log_warn("cannot write %s", meta);
+	json_decref(note);
+}
+
+static void high(struct mitigate *m, const struct window *w, const struct verdict *v,
+		 json_t *details, struct mitigation *out)
+{
+	struct bp_file_key key = { .dev = w->file_dev, .ino = w->file_ino };
+
+	out->action = "quarantine";
+	out->backend = "signal";
+	/* the gate already killed it before its code ran; else stop it now */
+	if (w->gate_action != BP_GATE_KILLED && kill(w->pid, SIGKILL) && errno != ESRCH)
+		snprintf(out->detail, sizeof(out->detail), "kill %u: %s", w->pid, strerror(errno));
+	if (key.ino && m->opts.tracer)
+		tracer_cache_verdict(m->opts.tracer, &key, BP_VERDICT_DENY);
+	move_aside(m, w, details, out);
+	if (m->opts.alert_log)
+		out->alerted = alert_append(m->opts.alert_log, w, v, details, out->action,
+					    out->backend) == 0;
+}
+
+void mitigate_apply(struct mitigate *m, const struct window *w, const struct verdict *v,
+		    json_t *details, struct mitigation *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->action = "allow";
+	out->backend = "none";
+	/* the gate's kill stands whatever a later look concludes */
+	if (v->level == VERDICT_HIGH || w->gate_action == BP_GATE_KILLED)
+		high(m, w, v, details, out);
+	else if (v->level == VERDICT_MEDIUM)
+		medium(m, w, details, out);
+	if (out->detail[0])
+		log_warn("mitigation for pid %u (%s): %s", w->pid, w->path, out->detail);
+}

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* Which package owns a file: an index of dpkg's /var/lib/dpkg/info/ *.list
+ * built once, lazily, with directories canonicalised (usrmerge: /lib ->
+ * /usr/lib), so lookups take a realpath'd path and cost one hash probe. */
+#ifndef BPFPROF_PKGINDEX_H
+#define BPFPROF_PKGINDEX_H
+
+#include <stdbool.h>
+
+/* The package owning canonical_path (e.g. "libc6:amd64"), or NULL. The
+ * first call builds the index (thread-safe); strings live until exit. */
+const char *pkgindex_owner(const char *canonical_path);
+/* True when a package database was found (dpkg). */
+bool pkgindex_available(void);
+/* Number of paths indexed (for diagnostics and tests). */
+unsigned long pkgindex_size(void);
+
+#endif

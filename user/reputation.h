@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* Source reputation: how far to trust where a loaded object comes from, as a
+ * risk 0 (trusted origin) .. 1 (untrusted), explained by reasons with short
+ * machine-readable codes. Formula: docs/scoring.md. */
+#ifndef BPFPROF_REPUTATION_H
+#define BPFPROF_REPUTATION_H
+
+#include <stddef.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <jansson.h>
+
+/* Allow and deny lists: SHA-256 hex digests and fnmatch(3) path patterns
+ * (from the behavioral database or the API). Deny beats allow. */
+struct reputation_lists {
+	char **allow_sha256, **deny_sha256, **allow_path, **deny_path;
+	size_t n_allow_sha256, n_deny_sha256, n_allow_path, n_deny_path;
+};
+
+/* kind: "allow-hash", "deny-hash", "allow-path" or "deny-path".
+ * -EINVAL for an unknown kind or a malformed hash. */
+int reputation_lists_add(struct reputation_lists *l, const char *kind, const char *value);
+void reputation_lists_clear(struct reputation_lists *l);
+
+struct reputation_input {
+	const char *path;      /* as the loader saw it; may be "/memfd:x (deleted)" */
+	int fd;                /* the object's fd, or -1 */
+	const struct stat *st; /* its fstat; NULL: taken from fd, else path */
+	pid_t pid;             /* loading process; paths resolve in its root (0: ours) */
+	uid_t uid;             /* its uid */
+	const char *sha256_hex;                /* NULL when unknown */
+	const struct reputation_lists *lists;  /* NULL: none */
+	time_t now;            /* 0: time(NULL) */
+};
+
+#define REPUTATION_MAX_REASONS 16
+
+struct reputation_reason {
+	const char *code;  /* "package_owned", "path_tmp", ... (docs/scoring.md) */
+	char detail[160];  /* for a person: package name, directory, age */
+	double weight;     /* added to the prior; +-1 for list matches */
+};
+
+struct reputation_result {
+	double score;
+	size_t n_reasons;
+	struct reputation_reason reasons[REPUTATION_MAX_REASONS];
+};
+
+/* Returns 0 (always fills out) or -EINVAL without a path. */
+int reputation_score(const struct reputation_input *in, struct reputation_result *out);
+/* {"score": ..., "reasons": [{"code", "detail", "weight"}, ...]} */
+json_t *reputation_result_to_json(const struct reputation_result *r);
+
+#endif

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* Judges windows. Each component is computed where its input exists: the
+ * static analysis and reputation need the loaded object (an fd userspace
+ * opened while the process had it mapped, else its path); a component that
+ * cannot be computed is left out and named as missing. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dcam.h"
+#include "log.h"
+#include "reputation.h"
+#include "scorer.h"
+
+struct scorer {
+	struct verdict_policy policy;
+	struct dcam_cache *dcam;
+	struct reputation_lists lists;
+};
+
+int scorer_new(const struct verdict_policy *policy, struct scorer **out, char *err, size_t errlen)
+{
+	struct scorer *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	if (policy)
+		s->policy = *policy;
+	else
+		verdict_policy_default(&s->policy);
+	s->dcam = dcam_cache_new(4096);
+	if (!s->dcam) {
+		snprintf(err, errlen, "cannot allocate the analysis cache");
+		free(s);
+		return -ENOMEM;
+	}
+	*out = s;
+	return 0;
+}
+
+void scorer_free(struct scorer *s)
+{
+	if (!s)
+		return;
+	dcam_cache_free(s->dcam);
+	reputation_lists_clear(&s->lists);
+	free(s);
+}
+
+/* The object as the loader named it: the mapping's path when known. */
+static const char *object_path(const struct window *w)
+{
+	return w->file_path[0] ? w->file_path : w->path;
+}
+
+static void judge_static(struct scorer *s, const struct window *w, struct verdict *v,
+			 json_t *details, char *sha_hex, size_t sha_len)
+{
+	struct dcam_result *r = NULL;
+	char err[256];
+	json_t *j;
+
+	if (w->file_fd < 0) {
+		log_debug("window %llu: %s was not opened: no static analysis",
+			  (unsigned long long)w->id, object_path(w));
+		return;
+	}
+	if (dcam_analyze_fd(s->dcam, w->file_fd, object_path(w), &r, err, sizeof(err))) {
+		log_debug("window %llu: no static analysis of %s: %s", (unsigned long long)w->id,
+			  object_path(w), err);
+		return;
+	}
+	verdict_set(v, VERDICT_DCAM, r->score);
+	snprintf(sha_hex, sha_len, "%s", r->sha256_hex);
+	j = dcam_result_to_json(r);
+	json_object_set(details, "findings", json_object_get(j, "findings"));
+	json_object_set_new(details, "sha256", json_string(r->sha256_hex));
+	json_decref(j);
+	dcam_result_free(r);
+}
+
+static void judge_source(struct scorer *s, const struct window *w, struct verdict *v,
+			 json_t *details, const char *sha_hex)
+{
+	struct reputation_input in = {
+		.path = object_path(w), .fd = w->file_fd, .pid = w->pid, .uid = w->uid,
+		.sha256_hex = sha_hex[0] ? sha_hex : NULL, .lists = &s->lists,
+	};
+	struct reputation_result r;
+	json_t *j;
+
+	/* a relative name (dlopen("libm.so.6")) says nothing without the fd */
+	if (w->file_fd < 0 && in.path[0] != '/')
+		return;
+	if (reputation_score(&in, &r))
+		return;
+	verdict_set(v, VERDICT_SOURCE, r.score);
+	j = reputation_result_to_json(&r);
+	json_object_set(details, "reputation_reasons", json_object_get(j, "reasons"));
+	json_decref(j);
+}
+
+void scorer_judge(struct scorer *s, const struct window *w, struct verdict *v, json_t **details)
+{
+	char sha_hex[FILEHASH_HEX_LEN] = "";
+
+	*details = json_object();
+	v->uncertain = w->uncertain;
+	judge_static(s, w, v, *details, sha_hex, sizeof(sha_hex));
+	judge_source(s, w, v, *details, sha_hex);
+	verdict_decide(v, &s->policy);
+}

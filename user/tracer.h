@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* The BPF side's lifecycle: load bpf/profiler.bpf.c, attach its tracepoints
+ * and the dlopen uprobes of every libc met, and hand ring buffer records to
+ * one callback. Nothing is pinned: closing the tracer detaches everything. */
+#ifndef BPFPROF_TRACER_H
+#define BPFPROF_TRACER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include "bpfprof_event.h"
+
+/* Called for every ring buffer record (a struct bp_event_hdr first). */
+typedef void (*tracer_event_fn)(void *ctx, const void *data, size_t size);
+
+struct tracer_opts {
+	bool filter_traced;      /* only processes added with tracer_trace_pid (and children) */
+	bool emit_traced_calls;  /* traced processes send every call, not only windows */
+	bool pivot_codeload;     /* exec mappings of anonymous/memfd memory open windows */
+	bool gate;               /* stop at the first exec mapping of each file in dlopen */
+	unsigned int lookback_k; /* 1..BP_LOOKBACK_MAX */
+	unsigned int follow_m;
+	unsigned int follow_ms;
+	unsigned int wakeup_batch;
+	size_t ringbuf_bytes;    /* power of two */
+	tracer_event_fn on_event;
+	void *ctx;
+};
+
+#define TRACER_OPTS_DEFAULT { .pivot_codeload = true, .lookback_k = 16, .follow_m = 32, \
+			      .follow_ms = 200, .wakeup_batch = 64, .ringbuf_bytes = 4u << 20 }
+
+struct tracer;
+
+int tracer_open(const struct tracer_opts *opts, struct tracer **out, char *err, size_t errlen);
+void tracer_close(struct tracer *t);
+
+/* Attaches the dlopen/dlmopen uprobes to the libc at path (for all
+ * processes); a file already attached (same device and inode) is skipped.
+ * -ENOENT when the file defines no dlopen. */
+int tracer_attach_libc(struct tracer *t, const char *path);
+/* Attaches to every libc (libc.so*, libdl.so*, ld-musl*) mapped by pid, seen
+ * through /proc/PID/root so containers' own libcs are found. Returns the
+ * number of new attachments or -errno. */
+int tracer_attach_libcs_of(struct tracer *t, pid_t pid);
+/* Number of distinct libc files attached. */
+int tracer_libc_count(const struct tracer *t);
+
+int tracer_trace_pid(struct tracer *t, pid_t tgid);
+
+/* Waits up to timeout_ms for records and hands them to the callback.
+ * Returns the number of records or -errno (-EINTR when interrupted). */
+int tracer_poll(struct tracer *t, int timeout_ms);
+
+/* Sets the kernel verdict cache for a file: BP_VERDICT_ALLOW (the gate lets
+ * it through without a stop) or BP_VERDICT_DENY (killed at the gate). */
+int tracer_cache_verdict(struct tracer *t, const struct bp_file_key *file, unsigned int verdict);
+
+/* Sum of the per-CPU counters. */
+int tracer_stats(struct tracer *t, struct bp_stats *sum);
+
+#endif
