@@ -6,8 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "bdentry.h"
+#include "timefmt.h"
+#include "util.h"
 
 #define TOKEN_NAME_MAX 127
 
@@ -21,19 +22,9 @@ static int fail(char *err, size_t errlen, const char *where, const char *field,
 
 static bool valid_time(const char *s)
 {
-	struct tm tm;
-	const char *end;
+	int64_t ns;
 
-	memset(&tm, 0, sizeof(tm));
-	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!end)
-		return false;
-	if (*end == '.') /* fraction */
-		for (end++; *end >= '0' && *end <= '9'; end++)
-			;
-	if (*end == 'Z')
-		return end[1] == '\0';
-	return (end[0] == '+' || end[0] == '-') && strlen(end) == 6 && end[3] == ':';
+	return timefmt_parse_rfc3339(s, &ns) == 0;
 }
 
 static int opt_string(const json_t *j, const char *key, const char *where, char **out,
@@ -284,9 +275,5 @@ int bdentry_token_ids(const struct bd_entry *e, struct tokens *tok, token_id *se
 
 void bdentry_now(char *buf, size_t len)
 {
-	time_t now = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&now, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	timefmt_format_rfc3339((int64_t)util_now_real_ns(), buf, len);
 }

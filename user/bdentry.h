@@ -40,7 +40,8 @@ void bdentry_clear(struct bd_entry *e);
 int bdentry_copy(struct bd_entry *dst, const struct bd_entry *src);
 /* Intern the entry's tokens into ids (seq has BDINDEX_MAX_LEN room). */
 int bdentry_token_ids(const struct bd_entry *e, struct tokens *tok, token_id *seq);
-/* The current time as RFC 3339 UTC ("2026-11-27T08:00:00Z"). */
+/* The current time as RFC 3339 UTC (timefmt_format_rfc3339; buf of at
+ * least TIMEFMT_RFC3339_LEN bytes). */
 void bdentry_now(char *buf, size_t len);
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "bddefault.h"
 #include "bdstore.h"
+#include "timefmt.h"
 
 struct bdstore {
 	sqlite3 *db;
@@ -169,7 +170,7 @@ int bdstore_add(struct bdstore *st, struct bd_entry *e)
 {
 	sqlite3_stmt **sp = e->id ? &st->ins_id : &st->ins;
 	sqlite3_stmt *s;
-	char now[32];
+	char now[TIMEFMT_RFC3339_LEN];
 	int rc;
 
 	if (!e->sequence || e->len < BDINDEX_MIN_LEN)

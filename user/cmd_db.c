@@ -11,6 +11,7 @@
 #include "bdlearn.h"
 #include "bdsnapshot.h"
 #include "bdstore.h"
+#include "timefmt.h"
 #include "commands.h"
 #include "progress.h"
 #include "tracefile.h"
@@ -256,7 +257,7 @@ struct learn_store {
 	struct bdstore *st;
 	const struct tokens *tok;
 	char source[64];
-	char now[32];
+	char now[TIMEFMT_RFC3339_LEN];
 	size_t n;
 	struct progress pr;
 };

@@ -12,6 +12,7 @@
 #include "bd.h"
 #include "bdsnapshot.h"
 #include "bdstore.h"
+#include "timefmt.h"
 #include "util.h"
 
 #define VOCAB 300
@@ -132,7 +133,7 @@ int main(int argc, char **argv)
 		char db[400], snap[400], err[512];
 		struct bdstore *st;
 		size_t got;
-		char now[32];
+		char now[TIMEFMT_RFC3339_LEN];
 
 		snprintf(db, sizeof(db), "%s/bench-bd-%d.sqlite", dir, (int)getpid());
 		snprintf(snap, sizeof(snap), "%s/bench-bd-%d.bdsnap", dir, (int)getpid());
