@@ -4,13 +4,13 @@
  * and a million entries load without parsing JSON; token names are listed
  * once and entries refer to them by number. */
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <zstd.h>
 #include "bdsnapshot.h"
+#include "filehash.h"
 #include "progress.h"
 #include "util.h"
 
@@ -153,13 +153,6 @@ static char *get_str(struct rd *r)
 	return out;
 }
 
-static void sha256(const void *d, size_t n, unsigned char out[32])
-{
-	unsigned int len = 32;
-
-	EVP_Digest(d, n, out, &len, EVP_sha256(), NULL);
-}
-
 /* --- export -------------------------------------------------------------- */
 
 struct exp {
@@ -201,7 +194,7 @@ int bdsnapshot_export(struct bdstore *st, const char *path, char *err, size_t er
 	struct exp x = { 0 };
 	struct buf payload = { 0 }, file = { 0 };
 	struct bdindex_params p;
-	unsigned char digest[32];
+	uint8_t digest[FILEHASH_LEN];
 	char tmp[4096];
 	size_t clen;
 	FILE *f = NULL;
@@ -228,7 +221,9 @@ int bdsnapshot_export(struct bdstore *st, const char *path, char *err, size_t er
 	put(&payload, x.body.p, x.body.len);
 	if ((ret = payload.err))
 		goto out;
-	sha256(payload.p, payload.len, digest);
+	ret = filehash_sha256_mem(payload.p, payload.len, digest);
+	if (ret)
+		goto out;
 	put(&file, MAGIC, 8);
 	put_u32(&file, BDSNAPSHOT_VERSION);
 	put_u32(&file, 0);
@@ -303,7 +298,7 @@ static int snap_read(const char *path, struct snap *s, char *err, size_t errlen)
 {
 	char *file;
 	size_t flen, plen, clen, got;
-	unsigned char digest[32];
+	uint8_t digest[FILEHASH_LEN];
 	uint32_t version;
 	struct rd h;
 	int ret = util_read_file(path, SNAP_MAX, &file, &flen);
@@ -347,7 +342,11 @@ static int snap_read(const char *path, struct snap *s, char *err, size_t errlen)
 			 ZSTD_isError(got) ? ZSTD_getErrorName(got) : "payload length mismatch");
 		goto out;
 	}
-	sha256(s->payload, plen, digest);
+	if (filehash_sha256_mem(s->payload, plen, digest)) {
+		ret = -ENOMEM;
+		snprintf(err, errlen, "%s: cannot compute SHA-256", path);
+		goto out;
+	}
 	if (memcmp(digest, file + 40, 32)) {
 		snprintf(err, errlen, "%s: corrupt snapshot (SHA-256 mismatch)", path);
 		goto out;
