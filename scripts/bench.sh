@@ -103,14 +103,27 @@ bench_api() {
   "$BUILD/tests/bench/bench_api" "${BENCH_DECISIONS:-100000}"
 }
 
+# --- bd: behavioral database index, lookups and snapshot import ------------
+bench_bd() {
+  # absolute numbers (the targets are absolute), no root needed: synthetic
+  # databases of random 5-grams over 300 tokens, one core
+  echo "bd: fuzzy n-gram index, bytes per entry, snapshot import"
+  for n in 10000 100000 1000000; do
+    "$BUILD/tests/bench/bench_bd" "$n" --store
+  done
+  # 10 M: index only (filling SQLite with 10 M rows takes minutes)
+  "$BUILD/tests/bench/bench_bd" 10000000
+}
+
 sections=("$@")
-[ ${#sections[@]} -gt 0 ] || sections=(pipeline dcam api)
+[ ${#sections[@]} -gt 0 ] || sections=(pipeline dcam api bd)
 build
 for s in "${sections[@]}"; do
   case "$s" in
     pipeline) bench_pipeline ;;
     dcam) bench_dcam ;;
     api) bench_api ;;
-    *) echo "bench.sh: unknown section '$s' (known: pipeline dcam api)" >&2; exit 2 ;;
+    bd) bench_bd ;;
+    *) echo "bench.sh: unknown section '$s' (known: pipeline dcam api bd)" >&2; exit 2 ;;
   esac
 done

@@ -29,5 +29,8 @@ int cmd_agent_main(int argc, char **argv);
 int cmd_probe_main(int argc, char **argv);
 int cmd_analyze_main(int argc, char **argv);
 int cmd_report_main(int argc, char **argv);
+int cmd_db_main(int argc, char **argv);
+int cmd_score_main(int argc, char **argv);
+int cmd_eval_main(int argc, char **argv);
 
 #endif

@@ -12,6 +12,9 @@ static const struct command commands[] = {
 	{ "probe", "report which kernel features and mitigation backends work here", cmd_probe_main },
 	{ "analyze", "static analysis and source reputation of ELF objects", cmd_analyze_main },
 	{ "report", "decisions stored by the agent (runs with or without it)", cmd_report_main },
+	{ "db", "manage the behavioral database (stats, add, rm, import, export, learn)", cmd_db_main },
+	{ "score", "score a recorded trace against the behavioral database", cmd_score_main },
+	{ "eval", "learn from labelled dataset traces and measure detection", cmd_eval_main },
 	{ NULL, NULL, NULL },
 };
 

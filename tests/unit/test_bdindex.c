@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* The fuzzy n-gram index: exact hits, each kind of edit, group-weighted
+ * substitution, replace/remove, and lookups racing a writer. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include "bdindex.h"
+#include "bd_fixture.h"
+
+TestSuite(bdindex, .init = setup, .fini = teardown);
+
+static const struct bdindex_match *find_id(const struct bdindex_match *m, int n, int64_t id)
+{
+	for (int i = 0; i < n; i++)
+		if (m[i].id == id)
+			return &m[i];
+	return NULL;
+}
+
+static void add_dropper(void)
+{
+	SEQ(e, "connect:inet", "recvfrom", "openat:write_tmp", "fchmodat:exec");
+	cr_assert_eq(bdindex_add(idx, 7, e, e_n, 0.9, 0.8, BD_LABEL_MALICIOUS), 0);
+}
+
+Test(bdindex, exact_query_finds_the_entry_with_its_values)
+{
+	struct bdindex_match m[8];
+	SEQ(q, "connect:inet", "recvfrom", "openat:write_tmp", "fchmodat:exec");
+	int n;
+
+	add_dropper();
+	n = bdindex_lookup_fuzzy(idx, q, q_n, m, 8);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(m[0].id, 7);
+	cr_assert_eq(m[0].edit, BDINDEX_EXACT);
+	cr_assert_float_eq(m[0].similarity, 1.0, 1e-9);
+	cr_assert_float_eq(m[0].risk, 0.9, 1e-3);
+	cr_assert_float_eq(m[0].confidence, 0.8, 1e-3);
+	cr_assert_eq(m[0].label, BD_LABEL_MALICIOUS);
+	cr_assert_eq(m[0].len, 4);
+	cr_assert_eq(memcmp(m[0].seq, q, 4 * sizeof(token_id)), 0);
+	cr_assert_eq(bdindex_lookup_exact(idx, q, q_n, m), 1);
+}
+
+Test(bdindex, substitution_within_a_group_costs_half)
+{
+	struct bdindex_match m[8];
+	/* openat:write for openat:write_tmp: both group file_write */
+	SEQ(q, "connect:inet", "recvfrom", "openat:write", "fchmodat:exec");
+	int n;
+
+	add_dropper();
+	n = bdindex_lookup_fuzzy(idx, q, q_n, m, 8);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(m[0].edit, BDINDEX_SUBST);
+	cr_assert_eq(m[0].edit_pos, 2);
+	cr_assert_float_eq(m[0].cost, 0.5, 1e-9);
+	cr_assert_float_eq(m[0].similarity, 1 - 0.5 / 4, 1e-9);
+	cr_assert_eq(bdindex_lookup_exact(idx, q, q_n, m), 0);
+}
+
+Test(bdindex, substitution_across_groups_costs_one)
+{
+	struct bdindex_match m[8];
+	SEQ(q, "connect:inet", "recvfrom", "execve", "fchmodat:exec");
+
+	add_dropper();
+	cr_assert_eq(bdindex_lookup_fuzzy(idx, q, q_n, m, 8), 1);
+	cr_assert_eq(m[0].edit, BDINDEX_SUBST);
+	cr_assert_float_eq(m[0].cost, 1.0, 1e-9);
+	cr_assert_float_eq(m[0].similarity, 0.75, 1e-9);
+}
+
+Test(bdindex, query_with_an_extra_token_matches)
+{
+	struct bdindex_match m[8];
+	SEQ(q, "connect:inet", "recvfrom", "kill", "openat:write_tmp", "fchmodat:exec");
+
+	add_dropper();
+	cr_assert_eq(bdindex_lookup_fuzzy(idx, q, q_n, m, 8), 1);
+	cr_assert_eq(m[0].edit, BDINDEX_EXTRA);
+	cr_assert_eq(m[0].edit_pos, 2);
+	cr_assert_float_eq(m[0].similarity, 1 - 1.0 / 5, 1e-9);
+}
+
+Test(bdindex, query_missing_a_token_matches)
+{
+	struct bdindex_match m[8];
+	SEQ(q, "connect:inet", "openat:write_tmp", "fchmodat:exec");
+
+	add_dropper();
+	cr_assert_eq(bdindex_lookup_fuzzy(idx, q, q_n, m, 8), 1);
+	cr_assert_eq(m[0].edit, BDINDEX_MISSING);
+	cr_assert_eq(m[0].edit_pos, 1);
+	cr_assert_float_eq(m[0].similarity, 0.75, 1e-9);
+}
+
+Test(bdindex, two_edits_do_not_match)
+{
+	struct bdindex_match m[8];
+	SEQ(q1, "connect:inet", "execve", "execve", "fchmodat:exec");
+	SEQ(q2, "recvfrom", "connect:inet", "openat:write_tmp", "fchmodat:exec");
+	SEQ(q3, "connect:inet", "fchmodat:exec");
+
+	add_dropper();
+	cr_assert_eq(bdindex_lookup_fuzzy(idx, q1, q1_n, m, 8), 0);
+	cr_assert_eq(bdindex_lookup_fuzzy(idx, q2, q2_n, m, 8), 0, "a swap is two edits");
+	cr_assert_eq(bdindex_lookup_fuzzy(idx, q3, q3_n, m, 8), 0);
+}
+
+Test(bdindex, a_query_reports_every_entry_within_one_edit_once)
+{
+	struct bdindex_match m[8];
+	SEQ(a, "socket:inet", "connect:inet", "dup2", "dup2");
+	SEQ(b, "socket:inet", "connect:inet", "dup2", "execve");
+	SEQ(c, "socket:inet", "connect:inet", "dup2");
+	SEQ(q, "socket:inet", "connect:inet", "dup2", "dup2");
+	int n;
+
+	cr_assert_eq(bdindex_add(idx, 1, a, a_n, 0.9, 1, BD_LABEL_MALICIOUS), 0);
+	cr_assert_eq(bdindex_add(idx, 2, b, b_n, 0.9, 1, BD_LABEL_MALICIOUS), 0);
+	cr_assert_eq(bdindex_add(idx, 3, c, c_n, 0.9, 1, BD_LABEL_MALICIOUS), 0);
+	n = bdindex_lookup_fuzzy(idx, q, q_n, m, 8);
+	cr_assert_eq(n, 3);
+	cr_assert_eq(find_id(m, n, 1)->edit, BDINDEX_EXACT);
+	cr_assert_eq(find_id(m, n, 2)->edit, BDINDEX_SUBST);
+	cr_assert_eq(find_id(m, n, 3)->edit, BDINDEX_EXTRA);
+	cr_assert_eq(bdindex_lengths(idx), (1u << 3) | (1u << 4));
+}
+
+Test(bdindex, remove_and_replace_take_effect)
+{
+	struct bdindex_match m[8];
+	SEQ(q, "connect:inet", "recvfrom", "openat:write_tmp", "fchmodat:exec");
+
+	add_dropper();
+	cr_assert_eq(bdindex_add(idx, 7, q, q_n, 0.2, 0.5, BD_LABEL_GOOD), 0);
+	cr_assert_eq(bdindex_count(idx), 1);
+	cr_assert_eq(bdindex_lookup_fuzzy(idx, q, q_n, m, 8), 1);
+	cr_assert_float_eq(m[0].risk, 0.2, 1e-3);
+	cr_assert_eq(m[0].label, BD_LABEL_GOOD);
+	cr_assert_eq(bdindex_remove(idx, 7), 0);
+	cr_assert_eq(bdindex_remove(idx, 7), -ENOENT);
+	cr_assert_eq(bdindex_count(idx), 0);
+	cr_assert_eq(bdindex_lookup_fuzzy(idx, q, q_n, m, 8), 0);
+}
+
+Test(bdindex, bad_lengths_and_ids_are_refused)
+{
+	token_id s[BDINDEX_MAX_LEN + 1] = { 0 };
+
+	cr_assert_eq(bdindex_add(idx, 1, s, 1, 0.5, 0.5, BD_LABEL_GOOD), -EINVAL);
+	cr_assert_eq(bdindex_add(idx, 1, s, BDINDEX_MAX_LEN + 1, 0.5, 0.5, BD_LABEL_GOOD), -EINVAL);
+	cr_assert_eq(bdindex_add(idx, 0, s, 3, 0.5, 0.5, BD_LABEL_GOOD), -ERANGE);
+	cr_assert_eq(bdindex_add(idx, BDINDEX_MAX_ID + 1, s, 3, 0.5, 0.5, BD_LABEL_GOOD), -ERANGE);
+}
+
+Test(bdindex, many_entries_survive_growth)
+{
+	struct bdindex_match m[8];
+
+	for (int i = 0; i < 20000; i++) {
+		token_id s[5] = { (token_id)(i % 300), (token_id)(i / 300), 1, 2, (token_id)(i % 7) };
+
+		cr_assert_eq(bdindex_add(idx, i + 1, s, 5, 0.5, 0.5, BD_LABEL_GOOD), 0);
+	}
+	cr_assert_eq(bdindex_count(idx), 20000);
+	for (int i = 0; i < 20000; i += 97) {
+		token_id s[5] = { (token_id)(i % 300), (token_id)(i / 300), 1, 2, (token_id)(i % 7) };
+
+		cr_assert_eq(bdindex_lookup_exact(idx, s, 5, m), 1);
+		cr_assert_eq(m[0].id, i + 1);
+	}
+}
+
+/* Readers look up a fixed entry while the writer adds and removes others
+ * (forcing table growth): the fixed entry is always found, nothing else
+ * is ever reported wrongly. */
+static atomic_bool stop;
+static atomic_long reader_errors;
+
+static void *reader(void *arg)
+{
+	token_id q[4] = { 5, 6, 7, 8 };
+	struct bdindex_match m[16];
+
+	(void)arg;
+	while (!atomic_load(&stop)) {
+		int n = bdindex_lookup_fuzzy(idx, q, 4, m, 16);
+
+		if (n < 1 || !find_id(m, n < 16 ? n : 16, 424242))
+			atomic_fetch_add(&reader_errors, 1);
+		for (int i = 0; i < n && i < 16; i++)
+			if (m[i].id != 424242 && m[i].seq[0] != 5)
+				atomic_fetch_add(&reader_errors, 1);
+	}
+	return NULL;
+}
+
+Test(bdindex, lookups_run_while_entries_are_added_and_removed)
+{
+	token_id fixed[4] = { 5, 6, 7, 8 };
+	pthread_t th[3];
+
+	cr_assert_eq(bdindex_add(idx, 424242, fixed, 4, 0.9, 0.9, BD_LABEL_MALICIOUS), 0);
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(pthread_create(&th[i], NULL, reader, NULL), 0);
+	for (int i = 0; i < 60000; i++) {
+		token_id s[4] = { (token_id)(100 + i % 200), (token_id)(i / 200), 3, 4 };
+
+		cr_assert_eq(bdindex_add(idx, i + 1, s, 4, 0.5, 0.5, BD_LABEL_GOOD), 0);
+		if (i % 3 == 0)
+			cr_assert_eq(bdindex_remove(idx, i + 1), 0);
+	}
+	atomic_store(&stop, true);
+	for (int i = 0; i < 3; i++)
+		pthread_join(th[i], NULL);
+	cr_assert_eq(atomic_load(&reader_errors), 0);
+	cr_assert_eq(bdindex_count(idx), 1 + 40000);
+}
+
+Test(bdindex, a_batch_finds_what_single_lookups_find)
+{
+	SEQ(q0, "connect:inet", "recvfrom", "openat:write_tmp", "fchmodat:exec");
+	SEQ(q1, "connect:inet", "recvfrom", "openat:write", "fchmodat:exec");
+	SEQ(q2, "kill", "kill", "kill");
+	SEQ(q3, "connect:inet", "openat:write_tmp", "fchmodat:exec");
+	const token_id *qs[4] = { q0, q1, q2, q3 };
+	size_t ns[4] = { q0_n, q1_n, q2_n, q3_n };
+	struct bdindex_match out[4 * 4], one[4];
+	int counts[4];
+
+	add_dropper();
+	cr_assert_eq(bdindex_lookup_fuzzy_batch(idx, qs, ns, 4, out, 4, counts), 0);
+	for (int b = 0; b < 4; b++) {
+		int n = bdindex_lookup_fuzzy(idx, qs[b], ns[b], one, 4);
+
+		cr_assert_eq(counts[b], n, "query %d", b);
+		for (int k = 0; k < n; k++) {
+			cr_assert_eq(out[b * 4 + k].id, one[k].id);
+			cr_assert_eq(out[b * 4 + k].edit, one[k].edit);
+		}
+	}
+	cr_assert_eq(counts[2], 0);
+	cr_assert_eq(bdindex_lookup_fuzzy_batch(idx, qs, ns, BDINDEX_BATCH_MAX + 1, out, 4, counts),
+		     -EINVAL);
+}
+
+Test(bdindex, replacing_entries_while_the_index_grows_keeps_one_per_id)
+{
+	struct bdindex_match m[8];
+
+	for (int round = 0; round < 2; round++)
+		for (int i = 0; i < 5000; i++) {
+			token_id s[4] = { (token_id)(i % 70), (token_id)(i / 70), 9, (token_id)round };
+
+			cr_assert_eq(bdindex_add(idx, i + 1, s, 4, round ? 0.9 : 0.1, 0.5,
+						 round ? BD_LABEL_MALICIOUS : BD_LABEL_GOOD), 0);
+		}
+	cr_assert_eq(bdindex_count(idx), 5000);
+	for (int i = 0; i < 5000; i += 7) {
+		token_id old[4] = { (token_id)(i % 70), (token_id)(i / 70), 9, 0 };
+		token_id cur[4] = { (token_id)(i % 70), (token_id)(i / 70), 9, 1 };
+
+		cr_assert_eq(bdindex_lookup_exact(idx, old, 4, m), 0, "id %d kept its old entry", i + 1);
+		cr_assert_eq(bdindex_lookup_exact(idx, cur, 4, m), 1);
+		cr_assert_eq(m[0].id, i + 1);
+		cr_assert_float_eq(m[0].risk, 0.9, 1e-3);
+	}
+	cr_assert_eq(bdindex_remove(idx, 77), 0);
+	cr_assert_eq(bdindex_count(idx), 4999);
+}

@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* The on-disk database: entry validation naming the bad field, the curated
+ * defaults, submissions, and snapshots (exact round trip; corrupt and
+ * truncated snapshots refused with the database unchanged). */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "bd.h"
+#include "bddefault.h"
+#include "bdsnapshot.h"
+#include "bdstore.h"
+#include "seqscore.h"
+
+static char dir[] = "/tmp/bpfprof-bd-XXXXXX";
+static char path_a[600], path_b[600], snap[600];
+static struct tokens *tok;
+
+static void setup(void)
+{
+	strcpy(dir, "/tmp/bpfprof-bd-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path_a, sizeof(path_a), "%s/a.sqlite", dir);
+	snprintf(path_b, sizeof(path_b), "%s/b.sqlite", dir);
+	snprintf(snap, sizeof(snap), "%s/a.bdsnap", dir);
+	cr_assert_eq(tokens_load_default(&tok), 0);
+}
+
+static void teardown(void)
+{
+	char cmd[700];
+
+	tokens_free(tok);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(bdstore, .init = setup, .fini = teardown);
+
+static struct bdstore *open_or_die(const char *path, unsigned flags)
+{
+	struct bdstore *st;
+	char err[512];
+
+	cr_assert_eq(bdstore_open(path, flags, &st, err, sizeof(err)), 0, "%s", err);
+	return st;
+}
+
+static void expect_invalid(const char *json, const char *field)
+{
+	json_t *j = json_loads(json, 0, NULL);
+	struct bd_entry e;
+	char err[512] = "";
+
+	cr_assert_not_null(j, "%s", json);
+	cr_assert_eq(bdentry_from_json(j, BDENTRY_SUBMISSION, "entries[0]", &e, err, sizeof(err)),
+		     -EINVAL, "%s accepted", json);
+	cr_assert(strstr(err, field), "error '%s' does not name %s", err, field);
+	json_decref(j);
+}
+
+Test(bdstore, malformed_entries_are_refused_naming_the_field)
+{
+	expect_invalid("{\"risk_score\":0.9,\"confidence\":1,\"label\":\"malicious\"}",
+		       "entries[0].sequence: is required");
+	expect_invalid("{\"sequence\":[\"dlopen\"],\"risk_score\":0.9,\"confidence\":1,\"label\":\"malicious\"}",
+		       "entries[0].sequence:");
+	expect_invalid("{\"sequence\":[\"dlopen\",3],\"risk_score\":0.9,\"confidence\":1,\"label\":\"malicious\"}",
+		       "entries[0].sequence[1]:");
+	expect_invalid("{\"sequence\":[\"dlopen\",{\"call\":\"x\",\"arg\":1}],\"risk_score\":0.9,\"confidence\":1,\"label\":\"malicious\"}",
+		       "entries[0].sequence[1]: unknown field");
+	expect_invalid("{\"sequence\":[\"dlopen\",\"execve\"],\"risk_score\":1.5,\"confidence\":1,\"label\":\"malicious\"}",
+		       "entries[0].risk_score:");
+	expect_invalid("{\"sequence\":[\"dlopen\",\"execve\"],\"risk_score\":0.9,\"label\":\"malicious\"}",
+		       "entries[0].confidence: is required");
+	expect_invalid("{\"sequence\":[\"dlopen\",\"execve\"],\"risk_score\":0.9,\"confidence\":1,\"label\":\"evil\"}",
+		       "entries[0].label:");
+	expect_invalid("{\"sequence\":[\"dlopen\",\"execve\"],\"risk_score\":0.9,\"confidence\":1,\"label\":\"good\"}",
+		       "entries[0].risk_score: must be <= 0.5 for a good entry");
+	expect_invalid("{\"sequence\":[\"dlopen\",\"execve\"],\"risk_score\":0.9,\"confidence\":1,\"label\":\"malicious\",\"origin\":{\"hash\":\"ab\",\"size\":\"1\"}}",
+		       "entries[0].origin.size: unknown field");
+	expect_invalid("{\"sequence\":[\"dlopen\",\"execve\"],\"risk_score\":0.9,\"confidence\":1,\"label\":\"malicious\",\"added_at\":\"yesterday\"}",
+		       "entries[0].added_at:");
+	expect_invalid("{\"sequence\":[\"dlopen\",\"execve\"],\"risk_score\":0.9,\"confidence\":1,\"label\":\"malicious\",\"colour\":1}",
+		       "entries[0].colour: unknown field");
+}
+
+Test(bdstore, params_and_call_objects_are_accepted)
+{
+	json_t *j = json_loads("{\"sequence\":[{\"call\":\"connect:inet\",\"params\":{\"port\":4444}},\"dup2\"],"
+			       "\"risk_score\":0.9,\"confidence\":0.5,\"label\":\"malicious\","
+			       "\"origin\":{\"hash\":\"sha256:00\",\"path\":\"/tmp/*.so\",\"publisher\":\"unknown\"},"
+			       "\"source\":\"test\",\"added_at\":\"2026-11-27T08:00:00Z\"}", 0, NULL);
+	struct bd_entry e;
+	char err[256];
+
+	cr_assert_eq(bdentry_from_json(j, BDENTRY_FULL, "e", &e, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(e.len, 2);
+	cr_assert_str_eq(e.tokens[0], "connect:inet");
+	cr_assert(strstr(e.sequence, "4444"));
+	bdentry_clear(&e);
+	json_decref(j);
+}
+
+Test(bdstore, curated_default_database_is_valid_and_seeds_a_new_store)
+{
+	struct bd_entry *e;
+	struct bdstore *st;
+	size_t n;
+	char err[256];
+
+	cr_assert_eq(bddefault_entries(&e, &n, err, sizeof(err)), 0, "%s", err);
+	cr_assert_geq(n, 30);
+	st = open_or_die(path_a, 0);
+	cr_assert_eq(bdstore_count(st), n);
+	bdstore_close(st);
+	bddefault_free(e, n);
+	st = open_or_die(path_b, BDSTORE_NO_SEED);
+	cr_assert_eq(bdstore_count(st), 0);
+	bdstore_close(st);
+}
+
+Test(bdstore, default_index_flags_a_reverse_shell_and_passes_a_plain_load)
+{
+	struct bdindex *idx;
+	struct seqscore_result r;
+	const char *shell[] = { "openat:read", "socket:inet", "connect:inet", "dup2", "dup2", "dup2", "execve" };
+	const char *plain[] = { "openat:read", "dlopen", "openat:read", "mmap:exec_file", "mmap:exec_file" };
+	token_id s[8];
+
+	cr_assert_eq(bdindex_load_default(tok, &idx), 0);
+	for (size_t i = 0; i < 7; i++)
+		s[i] = (token_id)tokens_find(tok, shell[i]);
+	cr_assert_eq(seqscore_window(idx, s, 7, &r), 0);
+	cr_assert_gt(r.score, 0.8, "reverse shell scored %f", r.score);
+	for (size_t i = 0; i < 5; i++)
+		s[i] = (token_id)tokens_find(tok, plain[i]);
+	cr_assert_eq(seqscore_window(idx, s, 5, &r), 0);
+	cr_assert_lt(r.score, 0.1, "plain load scored %f", r.score);
+	bdindex_free(idx);
+}
+
+Test(bdstore, a_submission_is_stored_and_applied_to_the_live_index)
+{
+	struct bdstore *st = open_or_die(path_a, BDSTORE_NO_SEED);
+	struct bdindex *idx;
+	struct bdindex_match m[4];
+	json_t *sub = json_loads("{\"submitter\":\"market\",\"entries\":["
+				 "{\"sequence\":[\"shmget\",\"shmat\",\"kill\"],\"risk_score\":0.8,"
+				 "\"confidence\":0.7,\"label\":\"malicious\"}]}", 0, NULL);
+	json_t *bad = json_loads("{\"submitter\":\"market\",\"entries\":["
+				 "{\"sequence\":[\"shmget\",\"kill\"],\"risk_score\":0.8,\"confidence\":0.7,\"label\":\"malicious\"},"
+				 "{\"sequence\":[\"shmget\",\"kill\"],\"risk_score\":0.8,\"label\":\"malicious\"}]}", 0, NULL);
+	json_t *res;
+	token_id q[3];
+	char err[256];
+	struct bd_entry e;
+
+	cr_assert_eq(bdindex_create(tok, &idx), 0);
+	cr_assert_eq(bd_submit(st, idx, tok, sub, &res, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(json_integer_value(json_object_get(res, "accepted")), 1);
+	q[0] = (token_id)tokens_find(tok, "shmget");
+	q[1] = (token_id)tokens_find(tok, "shmat");
+	q[2] = (token_id)tokens_find(tok, "kill");
+	cr_assert_eq(bdindex_lookup_fuzzy(idx, q, 3, m, 4), 1);
+	cr_assert_eq(m[0].id, json_integer_value(json_array_get(json_object_get(res, "ids"), 0)));
+	cr_assert_eq(bdstore_get(st, m[0].id, &e), 0);
+	cr_assert_str_eq(e.submitter, "market");
+	bdentry_clear(&e);
+	/* a batch with one bad entry lands not at all */
+	cr_assert_eq(bd_submit(st, idx, tok, bad, NULL, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "entries[1].confidence"), "%s", err);
+	cr_assert_eq(bdstore_count(st), 1);
+	cr_assert_eq(bdindex_count(idx), 1);
+	json_decref(res);
+	json_decref(sub);
+	json_decref(bad);
+	bdindex_free(idx);
+	bdstore_close(st);
+}
+
+static int dump_one(const struct bd_entry *e, void *arg)
+{
+	json_t *arr = arg;
+
+	json_array_append_new(arr, bdentry_to_json(e));
+	return 0;
+}
+
+static char *dump(struct bdstore *st)
+{
+	json_t *arr = json_array();
+	struct bdindex_params p;
+	char *s;
+
+	cr_assert_eq(bdstore_foreach(st, dump_one, arr), 0);
+	cr_assert_eq(bdstore_params_get(st, &p), 0);
+	json_array_append_new(arr, json_pack("[f,f,f]", p.unknown_logit, p.unknown_weight, p.length_norm));
+	s = json_dumps(arr, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+	json_decref(arr);
+	return s;
+}
+
+static void fill_a(void)
+{
+	struct bdstore *st = open_or_die(path_a, 0);
+	struct bdindex_params p = { 1.0 / 3, 0.7, 1 };
+	json_t *sub = json_loads("{\"submitter\":\"x\",\"entries\":[{\"sequence\":[{\"call\":\"connect:inet\","
+				 "\"params\":{\"port\":4444}},\"dup2\"],\"risk_score\":0.123456789012345,"
+				 "\"confidence\":0.1,\"label\":\"good\",\"origin\":{\"hash\":\"h\",\"path\":\"/tmp/*\"}}]}",
+				 0, NULL);
+	char err[256];
+
+	cr_assert_eq(bd_submit(st, NULL, tok, sub, NULL, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(bdstore_remove(st, 3), 0); /* a gap in the ids */
+	cr_assert_eq(bdstore_params_set(st, &p), 0);
+	json_decref(sub);
+	bdstore_close(st);
+}
+
+Test(bdstore, snapshot_round_trip_is_exact)
+{
+	struct bdstore *a, *b;
+	char err[512], *da, *db;
+	size_t n;
+	struct bdindex *idx;
+
+	fill_a();
+	a = open_or_die(path_a, 0);
+	cr_assert_eq(bdsnapshot_export(a, snap, err, sizeof(err)), 0, "%s", err);
+	b = open_or_die(path_b, BDSTORE_NO_SEED);
+	cr_assert_eq(bdsnapshot_import(b, snap, &n, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(n, bdstore_count(a));
+	da = dump(a);
+	db = dump(b);
+	cr_assert_str_eq(da, db);
+	free(da);
+	free(db);
+	cr_assert_eq(bdindex_create(tok, &idx), 0);
+	cr_assert_eq(bdsnapshot_load_index(snap, tok, idx, &n, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(bdindex_count(idx), bdstore_count(a));
+	bdindex_free(idx);
+	bdstore_close(a);
+	bdstore_close(b);
+}
+
+static void refused_unchanged(const char *bad, const char *expect)
+{
+	struct bdstore *b = open_or_die(path_b, 0);
+	char err[512] = "", *before, *after;
+
+	before = dump(b);
+	cr_assert_neq(bdsnapshot_import(b, bad, NULL, err, sizeof(err)), 0);
+	cr_assert(strstr(err, expect), "error '%s' lacks '%s'", err, expect);
+	after = dump(b);
+	cr_assert_str_eq(before, after);
+	free(before);
+	free(after);
+	bdstore_close(b);
+}
+
+static void copy_modified(const char *to, long truncate_at, long flip_at)
+{
+	FILE *in = fopen(snap, "rb"), *out = fopen(to, "wb");
+	long i = 0;
+	int c;
+
+	cr_assert(in && out);
+	while ((c = fgetc(in)) != EOF && (truncate_at < 0 || i < truncate_at)) {
+		fputc(i == flip_at ? c ^ 0x20 : c, out);
+		i++;
+	}
+	fclose(in);
+	fclose(out);
+}
+
+Test(bdstore, corrupt_and_truncated_snapshots_are_refused_and_change_nothing)
+{
+	struct bdstore *a;
+	char err[512], bad[700];
+	long size;
+	FILE *f;
+
+	fill_a();
+	a = open_or_die(path_a, 0);
+	cr_assert_eq(bdsnapshot_export(a, snap, err, sizeof(err)), 0, "%s", err);
+	bdstore_close(a);
+	f = fopen(snap, "rb");
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	fclose(f);
+	snprintf(bad, sizeof(bad), "%s/bad.bdsnap", dir);
+	copy_modified(bad, size - 10, -1);
+	refused_unchanged(bad, "truncated");
+	copy_modified(bad, 30, -1);
+	refused_unchanged(bad, "not a bpf-profiler database snapshot (truncated header)");
+	copy_modified(bad, -1, size - 20);
+	refused_unchanged(bad, "corrupt snapshot");
+	copy_modified(bad, -1, 45); /* inside the stored SHA-256 */
+	refused_unchanged(bad, "SHA-256 mismatch");
+	copy_modified(bad, -1, 2); /* the magic */
+	refused_unchanged(bad, "not a bpf-profiler database snapshot");
+}
+
+Test(bdstore, bd_index_load_reads_the_default_a_snapshot_or_a_database)
+{
+	struct bdindex *idx;
+	struct bdstore *a;
+	char err[512], path[700];
+
+	cr_assert_eq(bd_index_load(NULL, tok, &idx, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(bdindex_count(idx), 43);
+	bdindex_free(idx);
+	fill_a();
+	a = open_or_die(path_a, 0);
+	snprintf(path, sizeof(path), "%s/x.bdsnap", dir);
+	cr_assert_eq(bdsnapshot_export(a, path, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(bd_index_load(path, tok, &idx, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(bdindex_count(idx), bdstore_count(a));
+	bdindex_free(idx);
+	cr_assert_eq(bd_index_load(path_a, tok, &idx, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(bdindex_count(idx), bdstore_count(a));
+	bdindex_free(idx);
+	bdstore_close(a);
+	snprintf(path, sizeof(path), "%s/missing.bdsnap", dir);
+	cr_assert_neq(bd_index_load(path, tok, &idx, err, sizeof(err)), 0);
+	cr_assert_null(idx);
+	cr_assert(strstr(err, "missing.bdsnap"), "%s", err);
+}

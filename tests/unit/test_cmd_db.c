@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* The db, score and eval commands through the built binary: help, usage
+ * errors, a round trip through add/rm/export/import, scoring a token file. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char dir[] = "/tmp/bpfprof-cmd-XXXXXX";
+
+static void setup(void)
+{
+	strcpy(dir, "/tmp/bpfprof-cmd-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(cmd_db, .init = setup, .fini = teardown);
+
+/* Run "bpf-profiler ARGS" (a shell fragment, run in dir); returns the exit
+ * status, output (stdout) in out. */
+static int run(char *out, size_t outlen, const char *args)
+{
+	char cmd[4096];
+	FILE *p;
+	size_t n;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "cd %s && BPFPROF_DB=%s/bd.sqlite %s %s 2>/dev/null", dir, dir,
+		 BPFPROF_BIN, args);
+	p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	n = fread(out, 1, outlen - 1, p);
+	out[n] = '\0';
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void write_file(const char *name, const char *body)
+{
+	char path[600];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(body, f);
+	fclose(f);
+}
+
+static int mkdir_p(const char *name)
+{
+	char path[600];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return mkdir(path, 0700);
+}
+
+Test(cmd_db, every_subcommand_has_help_and_usage_errors_exit_2)
+{
+	static const char *const help[] = { "db --help", "db stats --help", "db add --help",
+		"db rm --help", "db import --help", "db export --help", "db learn --help",
+		"score --help", "eval --help" };
+	char out[8192];
+
+	for (size_t i = 0; i < sizeof(help) / sizeof(*help); i++) {
+		cr_assert_eq(run(out, sizeof(out), help[i]), 0, "%s", help[i]);
+		cr_assert(strstr(out, "Usage: bpf-profiler"), "%s: %s", help[i], out);
+	}
+	cr_assert_eq(run(out, sizeof(out), "db"), 2);
+	cr_assert_eq(run(out, sizeof(out), "db frobnicate"), 2);
+	cr_assert_eq(run(out, sizeof(out), "db rm abc"), 2);
+	cr_assert_eq(run(out, sizeof(out), "db learn --normal x"), 2);
+	cr_assert_eq(run(out, sizeof(out), "score"), 2);
+	cr_assert_eq(run(out, sizeof(out), "eval --normal-train x"), 2);
+	cr_assert_eq(run(out, sizeof(out), "eval --syscall-table t --ngram 9"), 2);
+}
+
+Test(cmd_db, add_rm_export_import_round_trip)
+{
+	char out[8192];
+
+	cr_assert_eq(run(out, sizeof(out), "db stats --json"), 0);
+	cr_assert(strstr(out, "\"entries\":43"), "%s", out);
+	write_file("e.json", "{\"sequence\":[\"kill\",\"execve\"],\"risk_score\":0.7,"
+		   "\"confidence\":0.5,\"label\":\"malicious\"}");
+	cr_assert_eq(run(out, sizeof(out), "db add e.json"), 0);
+	cr_assert(strstr(out, "\"ids\":[44]"), "%s", out);
+	write_file("bad.json", "[{\"sequence\":[\"kill\",\"execve\"],\"risk_score\":0.7,"
+		   "\"confidence\":0.5,\"label\":\"bad\"}]");
+	cr_assert_eq(run(out, sizeof(out), "db add bad.json"), 1);
+	cr_assert_eq(run(out, sizeof(out), "db rm 1 2"), 0);
+	cr_assert_eq(run(out, sizeof(out), "db rm 1"), 1, "already removed");
+	cr_assert_eq(run(out, sizeof(out), "db export s.bdsnap"), 0);
+	cr_assert_eq(run(out, sizeof(out), "db --db other.sqlite import s.bdsnap"), 0);
+	cr_assert(strstr(out, "imported 42 entries"), "%s", out);
+	cr_assert_eq(run(out, sizeof(out), "db --db other.sqlite stats --json"), 0);
+	cr_assert(strstr(out, "\"entries\":42"), "%s", out);
+	write_file("junk.bdsnap", "BPFPBDS\nnot really");
+	cr_assert_eq(run(out, sizeof(out), "db --db other.sqlite import junk.bdsnap"), 1);
+	cr_assert_eq(run(out, sizeof(out), "db --db other.sqlite stats --json"), 0);
+	cr_assert(strstr(out, "\"entries\":42"), "refused import changed the database: %s", out);
+}
+
+Test(cmd_db, score_explains_a_reverse_shell_window)
+{
+	char out[8192];
+
+	write_file("w.txt", "openat:read socket:inet connect:inet dup2 dup2 dup2 execve\n");
+	cr_assert_eq(run(out, sizeof(out), "score --json w.txt"), 0);
+	cr_assert(strstr(out, "\"label\":\"malicious\""), "%s", out);
+	cr_assert(strstr(out, "\"sequence\":[\"socket:inet\",\"connect:inet\",\"dup2\",\"dup2\",\"dup2\",\"execve\"]"),
+		  "%s", out);
+	cr_assert_eq(run(out, sizeof(out), "score w.txt"), 0);
+	cr_assert(strstr(out, "w.txt: score 0.9") || strstr(out, "w.txt: score 1.0"), "%s", out);
+}
+
+Test(cmd_db, learn_adds_entries_and_the_learnt_parameters)
+{
+	char out[8192];
+
+	cr_assert_eq(mkdir_p("n"), 0);
+	cr_assert_eq(mkdir_p("m"), 0);
+	write_file("n/a.txt", "openat:read mmap:exec_file dlopen exit_group\n");
+	write_file("n/b.txt", "openat:read openat:read mmap:exec_file dlopen\n");
+	write_file("m/x.txt", "[\"connect:inet\", \"recvfrom\", {\"call\": \"openat:write_tmp\"}, \"dlopen\"]");
+	cr_assert_eq(run(out, sizeof(out), "db --db l.sqlite learn --normal n --malicious m"), 0);
+	cr_assert(strstr(out, "from 2 normal and 1 malicious traces"), "%s", out);
+	cr_assert_eq(run(out, sizeof(out), "db --db l.sqlite stats --json"), 0);
+	cr_assert(strstr(out, "\"length_norm\":1.0"), "%s", out);
+	cr_assert_eq(run(out, sizeof(out), "db --db l.sqlite learn --normal n --malicious empty"), 1);
+}

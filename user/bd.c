@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* Submission handling: validate everything before the first write, one
+ * transaction for the store, then the index (which cannot half-apply an
+ * entry). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "bd.h"
+#include "bddefault.h"
+#include "bdsnapshot.h"
+
+int bd_submit(struct bdstore *st, struct bdindex *idx, struct tokens *tok, const json_t *sub,
+	      json_t **result, char *err, size_t errlen)
+{
+	const json_t *entries = json_object_get(sub, "entries"), *it, *submitter;
+	struct bd_entry *e = NULL;
+	size_t i, n = 0;
+	const char *k;
+	json_t *v, *ids;
+	int ret = 0;
+
+	if (result)
+		*result = NULL;
+	if (!json_is_object(sub)) {
+		snprintf(err, errlen, "submission: must be an object {submitter, entries}");
+		return -EINVAL;
+	}
+	json_object_foreach((json_t *)sub, k, v)
+		if (strcmp(k, "submitter") && strcmp(k, "entries")) {
+			snprintf(err, errlen, "%.60s: unknown field (allowed: submitter, entries)", k);
+			return -EINVAL;
+		}
+	submitter = json_object_get(sub, "submitter");
+	if (!json_is_string(submitter) || !json_string_length(submitter) ||
+	    json_string_length(submitter) > BDENTRY_STR_MAX) {
+		snprintf(err, errlen, "submitter: must be a non-empty string");
+		return -EINVAL;
+	}
+	if (!json_is_array(entries) || !json_array_size(entries) ||
+	    json_array_size(entries) > BD_SUBMIT_MAX_ENTRIES) {
+		snprintf(err, errlen, "entries: must be an array of 1..%d entries",
+			 BD_SUBMIT_MAX_ENTRIES);
+		return -EINVAL;
+	}
+	e = calloc(json_array_size(entries), sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	json_array_foreach(entries, i, it) {
+		char where[32];
+
+		snprintf(where, sizeof(where), "entries[%zu]", i);
+		if (json_object_get(it, "id") || json_object_get(it, "submitter")) {
+			snprintf(err, errlen, "%s.%s: not allowed in a submission (set by the store)",
+				 where, json_object_get(it, "id") ? "id" : "submitter");
+			ret = -EINVAL;
+			goto out;
+		}
+		ret = bdentry_from_json(it, BDENTRY_SUBMISSION, where, &e[i], err, errlen);
+		if (ret)
+			goto out;
+		n = i + 1;
+		e[i].submitter = strdup(json_string_value(submitter));
+		if (!e[i].submitter) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	ret = bdstore_begin(st);
+	for (i = 0; !ret && i < n; i++)
+		ret = bdstore_add(st, &e[i]);
+	if (!ret)
+		ret = bdstore_commit(st);
+	if (ret) {
+		snprintf(err, errlen, "storing the submission: %s", bdstore_errmsg(st));
+		bdstore_rollback(st);
+		goto out;
+	}
+	for (i = 0; idx && !ret && i < n; i++) {
+		token_id seq[BDINDEX_MAX_LEN];
+
+		ret = bdentry_token_ids(&e[i], tok, seq);
+		if (!ret)
+			ret = bdindex_add(idx, e[i].id, seq, e[i].len, e[i].risk, e[i].confidence,
+					  e[i].label);
+		if (ret)
+			snprintf(err, errlen, "stored, but the live index refused entries[%zu]: %s",
+				 i, strerror(-ret));
+	}
+	if (!ret && result) {
+		ids = json_array();
+		for (i = 0; i < n; i++)
+			json_array_append_new(ids, json_integer(e[i].id));
+		*result = json_pack("{s:I, s:o}", "accepted", (json_int_t)n, "ids", ids);
+	}
+out:
+	for (i = 0; i < json_array_size(entries) && e; i++)
+		bdentry_clear(&e[i]);
+	free(e);
+	return ret;
+}
+
+int bd_index_load(const char *source, struct tokens *tok, struct bdindex **out,
+		  char *err, size_t errlen)
+{
+	struct bdstore *st = NULL;
+	size_t len = source ? strlen(source) : 0;
+	int ret;
+
+	*out = NULL;
+	if (!source) {
+		ret = bdindex_load_default(tok, out);
+		if (ret)
+			snprintf(err, errlen, "the built-in database: %s", strerror(-ret));
+		return ret;
+	}
+	ret = bdindex_create(tok, out);
+	if (ret) {
+		snprintf(err, errlen, "%s", strerror(-ret));
+		return ret;
+	}
+	if (len > 7 && !strcmp(source + len - 7, ".bdsnap"))
+		ret = bdsnapshot_load_index(source, tok, *out, NULL, err, errlen);
+	else if (!(ret = bdstore_open(source, 0, &st, err, errlen)) &&
+		 (ret = bdstore_load_index(st, tok, *out)))
+		snprintf(err, errlen, "%s: %s", source,
+			 ret == -EIO ? bdstore_errmsg(st) : strerror(-ret));
+	bdstore_close(st);
+	if (ret) {
+		bdindex_free(*out);
+		*out = NULL;
+	}
+	return ret;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* Behavioral database submissions: the one call the HTTP API makes. A batch
+ * is validated whole, stored in one transaction and then applied to the
+ * live index, so it lands entirely or not at all. */
+#ifndef BPFPROF_BD_H
+#define BPFPROF_BD_H
+
+#include <jansson.h>
+#include "bdindex.h"
+#include "bdstore.h"
+
+#define BD_SUBMIT_MAX_ENTRIES 10000
+
+/* The index the agent scores with: source NULL = the curated default
+ * database compiled in; a path ending in ".bdsnap" = a snapshot (db export);
+ * any other path = the SQLite database there (created and seeded if new).
+ * On error err says what failed. */
+int bd_index_load(const char *source, struct tokens *tok, struct bdindex **out,
+		  char *err, size_t errlen);
+
+/* sub: {"submitter": "...", "entries": [entry, ...]}
+ * (schemas/submission.schema.json). On success *result (if given) is
+ * {"accepted": n, "ids": [...]}. -EINVAL with err naming the field
+ * ("entries[2].label: ...") for a bad submission; idx may be NULL. */
+int bd_submit(struct bdstore *st, struct bdindex *idx, struct tokens *tok, const json_t *sub,
+	      json_t **result, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* One behavioral database entry as stored and exchanged, and its JSON form
+ * (schemas/behavior-entry.schema.json). Validation names the offending
+ * field, e.g. "entries[3].risk_score: must be a number in 0..1". */
+#ifndef BPFPROF_BDENTRY_H
+#define BPFPROF_BDENTRY_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "bdindex.h"
+
+#define BDENTRY_STR_MAX 4096
+
+struct bd_entry {
+	int64_t id;            /* 0: not stored yet */
+	char *tokens[BDINDEX_MAX_LEN]; /* token names (a {call, params} item: its call) */
+	size_t len;
+	char *sequence;        /* the sequence as given (compact JSON) */
+	double risk, confidence;
+	enum bd_label label;
+	char *origin;          /* compact JSON object or NULL */
+	char *source;          /* NULL when unknown */
+	char *added_at;        /* RFC 3339 UTC or NULL (set when stored) */
+	char *submitter;       /* NULL unless it came in a submission */
+};
+
+enum bdentry_mode {
+	BDENTRY_FULL,       /* behavior-entry: sequence, risk, confidence, label, source, added_at */
+	BDENTRY_SUBMISSION, /* submission item: only sequence, risk, confidence, label */
+};
+
+/* Parse and validate; on -EINVAL err says "<where>.<field>: <problem>". */
+int bdentry_from_json(const json_t *j, enum bdentry_mode mode, const char *where,
+		      struct bd_entry *e, char *err, size_t errlen);
+json_t *bdentry_to_json(const struct bd_entry *e);
+void bdentry_clear(struct bd_entry *e);
+/* Deep copy. */
+int bdentry_copy(struct bd_entry *dst, const struct bd_entry *src);
+/* Intern the entry's tokens into ids (seq has BDINDEX_MAX_LEN room). */
+int bdentry_token_ids(const struct bd_entry *e, struct tokens *tok, token_id *seq);
+/* The current time as RFC 3339 UTC (timefmt_format_rfc3339; buf of at
+ * least TIMEFMT_RFC3339_LEN bytes). */
+void bdentry_now(char *buf, size_t len);
+
+#endif

@@ -1,0 +1,576 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* Snapshot writer and reader. The payload is binary (little-endian, doubles
+ * as their IEEE bits, strings length-prefixed) so the round trip is exact
+ * and a million entries load without parsing JSON; token names are listed
+ * once and entries refer to them by number. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zstd.h>
+#include "bdsnapshot.h"
+#include "filehash.h"
+#include "progress.h"
+#include "util.h"
+
+static const char MAGIC[8] = { 'B', 'P', 'F', 'P', 'B', 'D', 'S', '\n' };
+#define HDR_LEN 72
+#define NULL_STR 0xffffffffu
+#define SNAP_MAX (4ull << 30)
+
+struct buf {
+	unsigned char *p;
+	size_t len, cap;
+	int err;
+};
+
+static void put(struct buf *b, const void *d, size_t n)
+{
+	if (b->err)
+		return;
+	if (b->len + n > b->cap) {
+		size_t c = b->cap ? b->cap * 2 : 1 << 16;
+		unsigned char *p;
+
+		while (c < b->len + n)
+			c *= 2;
+		p = realloc(b->p, c);
+		if (!p) {
+			b->err = -ENOMEM;
+			return;
+		}
+		b->p = p;
+		b->cap = c;
+	}
+	memcpy(b->p + b->len, d, n);
+	b->len += n;
+}
+
+static void put_u64(struct buf *b, uint64_t v)
+{
+	unsigned char x[8];
+
+	for (int i = 0; i < 8; i++)
+		x[i] = (unsigned char)(v >> (8 * i));
+	put(b, x, 8);
+}
+
+static void put_u32(struct buf *b, uint32_t v)
+{
+	unsigned char x[4];
+
+	for (int i = 0; i < 4; i++)
+		x[i] = (unsigned char)(v >> (8 * i));
+	put(b, x, 4);
+}
+
+static void put_f64(struct buf *b, double d)
+{
+	uint64_t v;
+
+	memcpy(&v, &d, 8);
+	put_u64(b, v);
+}
+
+static void put_str(struct buf *b, const char *s)
+{
+	if (!s) {
+		put_u32(b, NULL_STR);
+		return;
+	}
+	put_u32(b, (uint32_t)strlen(s));
+	put(b, s, strlen(s));
+}
+
+struct rd {
+	const unsigned char *p;
+	size_t len, off;
+	int bad;
+};
+
+static const unsigned char *take(struct rd *r, size_t n)
+{
+	const unsigned char *p = r->p + r->off;
+
+	if (r->bad || r->len - r->off < n) {
+		r->bad = 1;
+		return NULL;
+	}
+	r->off += n;
+	return p;
+}
+
+static uint64_t get_u64(struct rd *r)
+{
+	const unsigned char *x = take(r, 8);
+	uint64_t v = 0;
+
+	for (int i = 0; x && i < 8; i++)
+		v |= (uint64_t)x[i] << (8 * i);
+	return v;
+}
+
+static uint32_t get_u32(struct rd *r)
+{
+	const unsigned char *x = take(r, 4);
+	uint32_t v = 0;
+
+	for (int i = 0; x && i < 4; i++)
+		v |= (uint32_t)x[i] << (8 * i);
+	return v;
+}
+
+static double get_f64(struct rd *r)
+{
+	uint64_t v = get_u64(r);
+	double d;
+
+	memcpy(&d, &v, 8);
+	return d;
+}
+
+/* A malloc'd copy, or NULL for a NULL string (check r->bad for errors). */
+static char *get_str(struct rd *r)
+{
+	uint32_t n = get_u32(r);
+	const unsigned char *s;
+	char *out;
+
+	if (n == NULL_STR || r->bad)
+		return NULL;
+	if (n > BDENTRY_STR_MAX * 4 || !(s = take(r, n))) {
+		r->bad = 1;
+		return NULL;
+	}
+	out = malloc(n + 1);
+	if (!out) {
+		r->bad = 1;
+		return NULL;
+	}
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return out;
+}
+
+/* --- export -------------------------------------------------------------- */
+
+struct exp {
+	struct buf body; /* entries, token numbers refer to tok */
+	struct tokens *tok;
+	uint64_t n;
+};
+
+static int export_one(const struct bd_entry *e, void *arg)
+{
+	struct exp *x = arg;
+	unsigned char u8[2] = { e->label == BD_LABEL_MALICIOUS, (unsigned char)e->len };
+
+	put_u64(&x->body, (uint64_t)e->id);
+	put_f64(&x->body, e->risk);
+	put_f64(&x->body, e->confidence);
+	put(&x->body, u8, 2);
+	for (size_t i = 0; i < e->len; i++) {
+		int id = tokens_intern(x->tok, e->tokens[i]);
+		unsigned char t[2];
+
+		if (id < 0)
+			return id;
+		t[0] = (unsigned char)id;
+		t[1] = (unsigned char)(id >> 8);
+		put(&x->body, t, 2);
+	}
+	put_str(&x->body, e->sequence);
+	put_str(&x->body, e->origin);
+	put_str(&x->body, e->source);
+	put_str(&x->body, e->added_at);
+	put_str(&x->body, e->submitter);
+	x->n++;
+	return x->body.err;
+}
+
+int bdsnapshot_export(struct bdstore *st, const char *path, char *err, size_t errlen)
+{
+	struct exp x = { 0 };
+	struct buf payload = { 0 }, file = { 0 };
+	struct bdindex_params p;
+	uint8_t digest[FILEHASH_LEN];
+	char tmp[4096];
+	size_t clen;
+	FILE *f = NULL;
+	int ret;
+
+	ret = tokens_load_default(&x.tok);
+	if (ret)
+		return ret;
+	ret = bdstore_params_get(st, &p);
+	if (!ret)
+		ret = bdstore_foreach(st, export_one, &x);
+	if (ret) {
+		snprintf(err, errlen, "reading the database: %s",
+			 ret == -EIO ? bdstore_errmsg(st) : strerror(-ret));
+		goto out;
+	}
+	/* payload: params, token names, entries */
+	put_f64(&payload, p.unknown_logit);
+	put_f64(&payload, p.unknown_weight);
+	put_f64(&payload, p.length_norm);
+	put_u32(&payload, (uint32_t)tokens_count(x.tok));
+	for (size_t i = 0; i < tokens_count(x.tok); i++)
+		put_str(&payload, tokens_name(x.tok, (token_id)i));
+	put(&payload, x.body.p, x.body.len);
+	if ((ret = payload.err))
+		goto out;
+	ret = filehash_sha256_mem(payload.p, payload.len, digest);
+	if (ret)
+		goto out;
+	put(&file, MAGIC, 8);
+	put_u32(&file, BDSNAPSHOT_VERSION);
+	put_u32(&file, 0);
+	put_u64(&file, x.n);
+	put_u64(&file, payload.len);
+	put_u64(&file, 0); /* compressed length, patched below */
+	put(&file, digest, 32);
+	if ((ret = file.err))
+		goto out;
+	{
+		size_t bound = ZSTD_compressBound(payload.len);
+		unsigned char *z = realloc(file.p, HDR_LEN + bound);
+
+		if (!z) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		file.p = z;
+		clen = ZSTD_compress(z + HDR_LEN, bound, payload.p, payload.len, 3);
+		if (ZSTD_isError(clen)) {
+			snprintf(err, errlen, "compressing: %s", ZSTD_getErrorName(clen));
+			ret = -EIO;
+			goto out;
+		}
+		for (int i = 0; i < 8; i++)
+			z[32 + i] = (unsigned char)((uint64_t)clen >> (8 * i));
+		file.len = HDR_LEN + clen;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	f = fopen(tmp, "wb");
+	if (!f || fwrite(file.p, 1, file.len, f) != file.len || fflush(f) || fsync(fileno(f))) {
+		ret = -errno ? -errno : -EIO;
+		snprintf(err, errlen, "%s: %s", f ? tmp : path, strerror(-ret));
+		if (f)
+			fclose(f);
+		unlink(tmp);
+		goto out;
+	}
+	if (fclose(f) || rename(tmp, path)) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+	}
+out:
+	tokens_free(x.tok);
+	free(x.body.p);
+	free(payload.p);
+	free(file.p);
+	return ret;
+}
+
+/* --- read ------------------------------------------------------------------ */
+
+struct snap {
+	struct bdindex_params params;
+	char **names;
+	uint32_t nnames;
+	uint64_t n;
+	unsigned char *payload;
+	struct rd r; /* positioned at the first entry */
+};
+
+static void snap_free(struct snap *s)
+{
+	for (uint32_t i = 0; s->names && i < s->nnames; i++)
+		free(s->names[i]);
+	free(s->names);
+	free(s->payload);
+}
+
+static int snap_read(const char *path, struct snap *s, char *err, size_t errlen)
+{
+	char *file;
+	size_t flen, plen, clen, got;
+	uint8_t digest[FILEHASH_LEN];
+	uint32_t version;
+	struct rd h;
+	int ret = util_read_file(path, SNAP_MAX, &file, &flen);
+
+	memset(s, 0, sizeof(*s));
+	if (ret) {
+		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+		return ret;
+	}
+	h = (struct rd){ (unsigned char *)file, flen, 0, 0 };
+	ret = -EBADMSG;
+	if (flen < HDR_LEN || memcmp(file, MAGIC, 8)) {
+		snprintf(err, errlen, "%s: not a bpf-profiler database snapshot%s", path,
+			 flen < HDR_LEN && flen >= 8 && !memcmp(file, MAGIC, 8) ? " (truncated header)" : "");
+		goto out;
+	}
+	take(&h, 8);
+	version = get_u32(&h);
+	if (version != BDSNAPSHOT_VERSION) {
+		snprintf(err, errlen, "%s: snapshot format version %u, this build reads %d", path,
+			 version, BDSNAPSHOT_VERSION);
+		ret = -EPROTO;
+		goto out;
+	}
+	get_u32(&h);
+	s->n = get_u64(&h);
+	plen = get_u64(&h);
+	clen = get_u64(&h);
+	if (clen != flen - HDR_LEN) {
+		snprintf(err, errlen, "%s: %s snapshot (%zu bytes of data, header says %zu)", path,
+			 clen > flen - HDR_LEN ? "truncated" : "corrupt", flen - HDR_LEN, clen);
+		goto out;
+	}
+	if (plen > SNAP_MAX * 8 || !(s->payload = malloc(plen ? plen : 1))) {
+		snprintf(err, errlen, "%s: corrupt snapshot (payload length %zu)", path, plen);
+		goto out;
+	}
+	got = ZSTD_decompress(s->payload, plen, file + HDR_LEN, clen);
+	if (ZSTD_isError(got) || got != plen) {
+		snprintf(err, errlen, "%s: corrupt snapshot (%s)", path,
+			 ZSTD_isError(got) ? ZSTD_getErrorName(got) : "payload length mismatch");
+		goto out;
+	}
+	if (filehash_sha256_mem(s->payload, plen, digest)) {
+		ret = -ENOMEM;
+		snprintf(err, errlen, "%s: cannot compute SHA-256", path);
+		goto out;
+	}
+	if (memcmp(digest, file + 40, 32)) {
+		snprintf(err, errlen, "%s: corrupt snapshot (SHA-256 mismatch)", path);
+		goto out;
+	}
+	s->r = (struct rd){ s->payload, plen, 0, 0 };
+	s->params.unknown_logit = get_f64(&s->r);
+	s->params.unknown_weight = get_f64(&s->r);
+	s->params.length_norm = get_f64(&s->r);
+	s->nnames = get_u32(&s->r);
+	if (s->r.bad || s->nnames > TOKENS_MAX || !(s->names = calloc(s->nnames + 1, sizeof(char *)))) {
+		snprintf(err, errlen, "%s: corrupt snapshot (token table)", path);
+		goto out;
+	}
+	for (uint32_t i = 0; i < s->nnames; i++)
+		if (!(s->names[i] = get_str(&s->r)) || !*s->names[i]) {
+			snprintf(err, errlen, "%s: corrupt snapshot (token %u)", path, i);
+			goto out;
+		}
+	ret = 0;
+out:
+	free(file);
+	if (ret)
+		snap_free(s);
+	return ret;
+}
+
+/* Next entry; its strings are malloc'd (bdentry_clear). */
+static int snap_next(struct snap *s, struct bd_entry *e, uint64_t i, const char *path,
+		     char *err, size_t errlen)
+{
+	struct rd *r = &s->r;
+	const unsigned char *u8;
+
+	memset(e, 0, sizeof(*e));
+	e->id = (int64_t)get_u64(r);
+	e->risk = get_f64(r);
+	e->confidence = get_f64(r);
+	u8 = take(r, 2);
+	if (!u8 || u8[0] > 1 || u8[1] < BDINDEX_MIN_LEN || u8[1] > BDINDEX_MAX_LEN ||
+	    !(e->risk >= 0 && e->risk <= 1) || !(e->confidence >= 0 && e->confidence <= 1) ||
+	    e->id <= 0)
+		goto bad;
+	e->label = u8[0] ? BD_LABEL_MALICIOUS : BD_LABEL_GOOD;
+	e->len = u8[1];
+	for (size_t k = 0; k < e->len; k++) {
+		u8 = take(r, 2);
+		if (!u8 || (uint32_t)(u8[0] | u8[1] << 8) >= s->nnames)
+			goto bad;
+		e->tokens[k] = strdup(s->names[u8[0] | u8[1] << 8]);
+		if (!e->tokens[k])
+			goto bad;
+	}
+	e->sequence = get_str(r);
+	e->origin = get_str(r);
+	e->source = get_str(r);
+	e->added_at = get_str(r);
+	e->submitter = get_str(r);
+	if (r->bad || !e->sequence || !e->added_at)
+		goto bad;
+	return 0;
+bad:
+	bdentry_clear(e);
+	snprintf(err, errlen, "%s: corrupt snapshot (entry %llu)", path, (unsigned long long)i);
+	return -EBADMSG;
+}
+
+/* Check an entry as the store would take it (the snapshot may come from
+ * another host: the checksum proves integrity, not validity). */
+static int snap_validate(const struct bd_entry *e, uint64_t i, const char *path, char *err,
+			 size_t errlen)
+{
+	json_t *seq = json_loads(e->sequence, 0, NULL);
+	struct bd_entry chk;
+	char where[64], msg[256];
+	int ret;
+	json_t *o = json_pack("{s:o?, s:f, s:f, s:s}", "sequence", seq, "risk_score", e->risk,
+			      "confidence", e->confidence,
+			      "label", e->label == BD_LABEL_MALICIOUS ? "malicious" : "good");
+
+	if (!o)
+		return -ENOMEM;
+	snprintf(where, sizeof(where), "entry %llu (id %lld)", (unsigned long long)i,
+		 (long long)e->id);
+	ret = bdentry_from_json(o, BDENTRY_SUBMISSION, where, &chk, msg, sizeof(msg));
+	json_decref(o);
+	if (ret) {
+		snprintf(err, errlen, "%s: invalid snapshot: %s", path, msg);
+		return ret;
+	}
+	for (size_t k = 0; !ret && k < e->len; k++)
+		if (k >= chk.len || strcmp(chk.tokens[k], e->tokens[k]))
+			ret = -EINVAL;
+	if (chk.len != e->len)
+		ret = -EINVAL;
+	bdentry_clear(&chk);
+	if (ret)
+		snprintf(err, errlen, "%s: invalid snapshot: %s: tokens do not match the sequence",
+			 path, where);
+	return ret;
+}
+
+int bdsnapshot_import(struct bdstore *st, const char *path, size_t *nentries,
+		      char *err, size_t errlen)
+{
+	struct bd_entry *e = NULL;
+	struct progress pr;
+	struct snap s;
+	uint64_t i;
+	int ret = snap_read(path, &s, err, errlen);
+
+	if (ret)
+		return ret;
+	ret = -ENOMEM;
+	if (s.n > s.r.len / 20 + 1 || !(e = calloc(s.n + 1, sizeof(*e)))) {
+		snprintf(err, errlen, "%s: corrupt snapshot (entry count %llu)", path,
+			 (unsigned long long)s.n);
+		ret = -EBADMSG;
+		goto out;
+	}
+	progress_begin(&pr, "verifying", s.n);
+	for (i = 0; i < s.n; i++) {
+		ret = snap_next(&s, &e[i], i, path, err, errlen);
+		if (!ret)
+			ret = snap_validate(&e[i], i, path, err, errlen);
+		if (ret)
+			goto out;
+		progress_update(&pr, i + 1);
+	}
+	progress_end(&pr);
+	if (s.r.off != s.r.len) {
+		snprintf(err, errlen, "%s: corrupt snapshot (trailing data)", path);
+		ret = -EBADMSG;
+		goto out;
+	}
+	/* everything checked: now one transaction replaces the contents */
+	ret = bdstore_begin(st);
+	if (!ret)
+		ret = bdstore_clear(st);
+	progress_begin(&pr, "importing", s.n);
+	for (i = 0; !ret && i < s.n; i++) {
+		ret = bdstore_add(st, &e[i]);
+		progress_update(&pr, i + 1);
+	}
+	progress_end(&pr);
+	if (!ret)
+		ret = bdstore_params_set(st, &s.params);
+	if (!ret)
+		ret = bdstore_commit(st);
+	if (ret) {
+		snprintf(err, errlen, "writing the database: %s", bdstore_errmsg(st));
+		bdstore_rollback(st);
+		goto out;
+	}
+	if (nentries)
+		*nentries = s.n;
+out:
+	for (i = 0; e && i < s.n; i++)
+		bdentry_clear(&e[i]);
+	free(e);
+	snap_free(&s);
+	return ret;
+}
+
+int bdsnapshot_load_index(const char *path, struct tokens *tok, struct bdindex *idx,
+			  size_t *nentries, char *err, size_t errlen)
+{
+	token_id *map = NULL;
+	struct snap s;
+	int ret = snap_read(path, &s, err, errlen);
+
+	if (ret)
+		return ret;
+	map = calloc(s.nnames + 1, sizeof(*map));
+	ret = map ? bdindex_reserve(idx, s.n, s.n * 5) : -ENOMEM;
+	for (uint32_t i = 0; !ret && i < s.nnames; i++) {
+		int id = tokens_intern(tok, s.names[i]);
+
+		if (id < 0)
+			ret = id;
+		else
+			map[i] = (token_id)id;
+	}
+	/* the fast path: fixed fields and token numbers only, strings skipped */
+	for (uint64_t i = 0; !ret && i < s.n; i++) {
+		struct rd *r = &s.r;
+		token_id seq[BDINDEX_MAX_LEN];
+		int64_t id = (int64_t)get_u64(r);
+		double risk = get_f64(r), conf = get_f64(r);
+		const unsigned char *u8 = take(r, 2);
+
+		if (!u8 || u8[0] > 1 || u8[1] < BDINDEX_MIN_LEN || u8[1] > BDINDEX_MAX_LEN) {
+			ret = -EBADMSG;
+			break;
+		}
+		for (size_t k = 0; k < u8[1]; k++) {
+			const unsigned char *t = take(r, 2);
+
+			if (!t || (uint32_t)(t[0] | t[1] << 8) >= s.nnames) {
+				ret = -EBADMSG;
+				break;
+			}
+			seq[k] = map[t[0] | t[1] << 8];
+		}
+		for (int k = 0; !ret && k < 5; k++) {
+			uint32_t n = get_u32(r);
+
+			if (n != NULL_STR && !take(r, n))
+				ret = -EBADMSG;
+		}
+		if (!ret && r->bad)
+			ret = -EBADMSG;
+		if (!ret)
+			ret = bdindex_add(idx, id, seq, u8[1], risk, conf,
+					  u8[0] ? BD_LABEL_MALICIOUS : BD_LABEL_GOOD);
+	}
+	if (ret == -EBADMSG)
+		snprintf(err, errlen, "%s: corrupt snapshot (entries)", path);
+	else if (ret)
+		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+	else
+		bdindex_params_set(idx, &s.params);
+	if (!ret && nentries)
+		*nentries = s.n;
+	free(map);
+	snap_free(&s);
+	return ret;
+}

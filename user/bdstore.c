@@ -1,0 +1,437 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* SQLite store of behavior entries. Sequences, origins and the rest are kept
+ * as given (JSON text) so export/import round trips are exact; the token
+ * names are rebuilt from the sequence when the index is loaded. */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "bddefault.h"
+#include "bdstore.h"
+#include "timefmt.h"
+
+struct bdstore {
+	sqlite3 *db;
+	sqlite3_stmt *ins, *ins_id;
+};
+
+static const char schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS entries("
+	" id INTEGER PRIMARY KEY,"
+	" sequence TEXT NOT NULL,"
+	" risk REAL NOT NULL CHECK(risk BETWEEN 0 AND 1),"
+	" confidence REAL NOT NULL CHECK(confidence BETWEEN 0 AND 1),"
+	" label TEXT NOT NULL CHECK(label IN ('good','malicious')),"
+	" origin TEXT, source TEXT, added_at TEXT NOT NULL, submitter TEXT);";
+
+static int sqlerr(struct bdstore *st)
+{
+	int rc = sqlite3_errcode(st->db);
+
+	return rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? -EBUSY :
+	       rc == SQLITE_NOMEM ? -ENOMEM :
+	       rc == SQLITE_FULL ? -ENOSPC :
+	       rc == SQLITE_CONSTRAINT ? -EINVAL : -EIO;
+}
+
+const char *bdstore_errmsg(struct bdstore *st)
+{
+	return sqlite3_errmsg(st->db);
+}
+
+static int exec(struct bdstore *st, const char *sql)
+{
+	return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : sqlerr(st);
+}
+
+static int meta_get(struct bdstore *st, const char *key, char *buf, size_t len)
+{
+	sqlite3_stmt *s;
+	int ret = -ENOENT;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = ?", -1, &s, NULL))
+		return sqlerr(st);
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		snprintf(buf, len, "%s", (const char *)sqlite3_column_text(s, 0));
+		ret = 0;
+	}
+	sqlite3_finalize(s);
+	return ret;
+}
+
+static int meta_set(struct bdstore *st, const char *key, const char *value)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)",
+			       -1, &s, NULL))
+		return sqlerr(st);
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : sqlerr(st);
+}
+
+static int seed(struct bdstore *st)
+{
+	struct bd_entry *e;
+	size_t n;
+	char err[256];
+	int ret = bddefault_entries(&e, &n, err, sizeof(err));
+
+	if (ret)
+		return ret;
+	for (size_t i = 0; !ret && i < n; i++)
+		ret = bdstore_add(st, &e[i]);
+	bddefault_free(e, n);
+	return ret;
+}
+
+int bdstore_open(const char *path, unsigned flags, struct bdstore **out, char *err, size_t errlen)
+{
+	struct bdstore *st = calloc(1, sizeof(*st));
+	char v[32];
+	int ret;
+
+	if (!st)
+		return -ENOMEM;
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			    SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		ret = -EIO;
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, 5000);
+	ret = exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+	if (!ret)
+		ret = exec(st, "BEGIN IMMEDIATE");
+	if (!ret)
+		ret = exec(st, schema_sql);
+	if (ret) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	if (meta_get(st, "schema_version", v, sizeof(v)) == 0) {
+		if (atoi(v) != BDSTORE_SCHEMA_VERSION) {
+			snprintf(err, errlen, "%s: database schema version %s, this build reads %d",
+				 path, v, BDSTORE_SCHEMA_VERSION);
+			exec(st, "ROLLBACK");
+			ret = -EPROTO;
+			goto fail;
+		}
+	} else {
+		snprintf(v, sizeof(v), "%d", BDSTORE_SCHEMA_VERSION);
+		ret = meta_set(st, "schema_version", v);
+		if (!ret && !(flags & BDSTORE_NO_SEED))
+			ret = seed(st);
+		if (ret) {
+			snprintf(err, errlen, "%s: creating the database: %s", path,
+				 ret == -EIO ? sqlite3_errmsg(st->db) : strerror(-ret));
+			exec(st, "ROLLBACK");
+			goto fail;
+		}
+	}
+	ret = exec(st, "COMMIT");
+	if (ret) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	*out = st;
+	return 0;
+fail:
+	bdstore_close(st);
+	return ret;
+}
+
+void bdstore_close(struct bdstore *st)
+{
+	if (!st)
+		return;
+	sqlite3_finalize(st->ins);
+	sqlite3_finalize(st->ins_id);
+	sqlite3_close(st->db);
+	free(st);
+}
+
+static void bind_opt(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+int bdstore_add(struct bdstore *st, struct bd_entry *e)
+{
+	sqlite3_stmt **sp = e->id ? &st->ins_id : &st->ins;
+	sqlite3_stmt *s;
+	char now[TIMEFMT_RFC3339_LEN];
+	int rc;
+
+	if (!e->sequence || e->len < BDINDEX_MIN_LEN)
+		return -EINVAL;
+	if (!*sp && sqlite3_prepare_v2(st->db, e->id ?
+		"INSERT OR REPLACE INTO entries(sequence, risk, confidence, label, origin, source,"
+		" added_at, submitter, id) VALUES(?,?,?,?,?,?,?,?,?)" :
+		"INSERT INTO entries(sequence, risk, confidence, label, origin, source,"
+		" added_at, submitter) VALUES(?,?,?,?,?,?,?,?)", -1, sp, NULL))
+		return sqlerr(st);
+	s = *sp;
+	if (!e->added_at) {
+		bdentry_now(now, sizeof(now));
+		e->added_at = strdup(now);
+		if (!e->added_at)
+			return -ENOMEM;
+	}
+	sqlite3_bind_text(s, 1, e->sequence, -1, SQLITE_STATIC);
+	sqlite3_bind_double(s, 2, e->risk);
+	sqlite3_bind_double(s, 3, e->confidence);
+	sqlite3_bind_text(s, 4, e->label == BD_LABEL_MALICIOUS ? "malicious" : "good", -1,
+			  SQLITE_STATIC);
+	bind_opt(s, 5, e->origin);
+	bind_opt(s, 6, e->source);
+	bind_opt(s, 7, e->added_at);
+	bind_opt(s, 8, e->submitter);
+	if (e->id)
+		sqlite3_bind_int64(s, 9, e->id);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE)
+		return sqlerr(st);
+	if (!e->id)
+		e->id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int bdstore_remove(struct bdstore *st, int64_t id)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "DELETE FROM entries WHERE id = ?", -1, &s, NULL))
+		return sqlerr(st);
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return sqlerr(st);
+	return sqlite3_changes(st->db) ? 0 : -ENOENT;
+}
+
+static char *col_dup(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return t ? strdup((const char *)t) : NULL;
+}
+
+/* Row -> entry; the sequence is re-validated so a hand-edited database
+ * cannot feed the index garbage. */
+static int row_entry(sqlite3_stmt *s, struct bd_entry *e)
+{
+	json_t *seq = json_loads((const char *)sqlite3_column_text(s, 1), 0, NULL);
+	json_t *o = json_pack("{s:o?, s:f, s:f, s:s}", "sequence", seq,
+			      "risk_score", sqlite3_column_double(s, 2),
+			      "confidence", sqlite3_column_double(s, 3),
+			      "label", (const char *)sqlite3_column_text(s, 4));
+	char err[256];
+	int ret;
+
+	if (!o)
+		return -ENOMEM;
+	ret = bdentry_from_json(o, BDENTRY_SUBMISSION, "", e, err, sizeof(err));
+	json_decref(o);
+	if (ret)
+		return ret;
+	/* keep the stored text exactly (no re-serialisation) */
+	free(e->sequence);
+	e->sequence = col_dup(s, 1);
+	e->id = sqlite3_column_int64(s, 0);
+	e->risk = sqlite3_column_double(s, 2);
+	e->confidence = sqlite3_column_double(s, 3);
+	e->origin = col_dup(s, 5);
+	e->source = col_dup(s, 6);
+	e->added_at = col_dup(s, 7);
+	e->submitter = col_dup(s, 8);
+	return 0;
+}
+
+#define SELECT_COLS "SELECT id, sequence, risk, confidence, label, origin, source, added_at, submitter FROM entries"
+
+int bdstore_get(struct bdstore *st, int64_t id, struct bd_entry *e)
+{
+	sqlite3_stmt *s;
+	int ret = -ENOENT;
+
+	if (sqlite3_prepare_v2(st->db, SELECT_COLS " WHERE id = ?", -1, &s, NULL))
+		return sqlerr(st);
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		ret = row_entry(s, e);
+	sqlite3_finalize(s);
+	return ret;
+}
+
+int bdstore_foreach(struct bdstore *st, int (*fn)(const struct bd_entry *e, void *arg), void *arg)
+{
+	sqlite3_stmt *s;
+	int rc, ret = 0;
+
+	if (sqlite3_prepare_v2(st->db, SELECT_COLS " ORDER BY id", -1, &s, NULL))
+		return sqlerr(st);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct bd_entry e;
+
+		ret = row_entry(s, &e);
+		if (ret) {
+			ret = -EBADMSG; /* a row that is not a valid entry */
+			break;
+		}
+		ret = fn(&e, arg);
+		bdentry_clear(&e);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = sqlerr(st);
+	sqlite3_finalize(s);
+	return ret;
+}
+
+size_t bdstore_count(struct bdstore *st)
+{
+	sqlite3_stmt *s;
+	size_t n = 0;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM entries", -1, &s, NULL))
+		return 0;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = (size_t)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+static int stats_one(const struct bd_entry *e, void *arg)
+{
+	struct bdstore_stats *s = arg;
+
+	s->entries++;
+	if (e->label == BD_LABEL_MALICIOUS)
+		s->malicious++;
+	else
+		s->good++;
+	s->by_length[e->len]++;
+	s->mean_risk += e->risk;
+	s->mean_confidence += e->confidence;
+	return 0;
+}
+
+int bdstore_stats(struct bdstore *st, struct bdstore_stats *s)
+{
+	sqlite3_stmt *q;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	ret = bdstore_foreach(st, stats_one, s);
+	if (ret)
+		return ret;
+	if (s->entries) {
+		s->mean_risk /= (double)s->entries;
+		s->mean_confidence /= (double)s->entries;
+	}
+	if (sqlite3_prepare_v2(st->db, "SELECT count(DISTINCT source) FROM entries", -1, &q, NULL))
+		return sqlerr(st);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		s->sources = (size_t)sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return 0;
+}
+
+int bdstore_params_get(struct bdstore *st, struct bdindex_params *p)
+{
+	char v[64];
+
+	p->unknown_logit = meta_get(st, "unknown_logit", v, sizeof(v)) ? 0 : strtod(v, NULL);
+	p->unknown_weight = meta_get(st, "unknown_weight", v, sizeof(v)) ? 0 : strtod(v, NULL);
+	p->length_norm = meta_get(st, "length_norm", v, sizeof(v)) ? BDINDEX_LENGTH_NORM :
+			  strtod(v, NULL);
+	return 0;
+}
+
+int bdstore_params_set(struct bdstore *st, const struct bdindex_params *p)
+{
+	char v[64];
+	int ret;
+
+	snprintf(v, sizeof(v), "%.17g", p->unknown_logit);
+	ret = meta_set(st, "unknown_logit", v);
+	snprintf(v, sizeof(v), "%.17g", p->unknown_weight);
+	ret = ret ? ret : meta_set(st, "unknown_weight", v);
+	snprintf(v, sizeof(v), "%.17g", p->length_norm);
+	return ret ? ret : meta_set(st, "length_norm", v);
+}
+
+int bdstore_begin(struct bdstore *st)
+{
+	return exec(st, "BEGIN IMMEDIATE");
+}
+
+int bdstore_commit(struct bdstore *st)
+{
+	return exec(st, "COMMIT");
+}
+
+void bdstore_rollback(struct bdstore *st)
+{
+	exec(st, "ROLLBACK");
+}
+
+int bdstore_clear(struct bdstore *st)
+{
+	return exec(st, "DELETE FROM entries");
+}
+
+struct load {
+	struct tokens *tok;
+	struct bdindex *idx;
+};
+
+static int load_one(const struct bd_entry *e, void *arg)
+{
+	struct load *l = arg;
+	token_id seq[BDINDEX_MAX_LEN];
+	int ret = bdentry_token_ids(e, l->tok, seq);
+
+	return ret ? ret : bdindex_add(l->idx, e->id, seq, e->len, e->risk, e->confidence, e->label);
+}
+
+int bdstore_load_index(struct bdstore *st, struct tokens *tok, struct bdindex *idx)
+{
+	struct load l = { tok, idx };
+	struct bdindex_params p;
+	size_t n = bdstore_count(st), ntok = n * 5;
+	sqlite3_stmt *s;
+	int ret;
+
+	if (!sqlite3_prepare_v2(st->db, "SELECT sum(json_array_length(sequence)) FROM entries",
+				-1, &s, NULL)) {
+		if (sqlite3_step(s) == SQLITE_ROW)
+			ntok = (size_t)sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+	}
+	ret = bdindex_reserve(idx, n, ntok);
+
+	if (!ret)
+		ret = bdstore_foreach(st, load_one, &l);
+	if (!ret)
+		ret = bdstore_params_get(st, &p);
+	if (!ret)
+		bdindex_params_set(idx, &p);
+	return ret;
+}

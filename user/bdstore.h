@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* The behavioral database on disk: SQLite in WAL mode (readers never block
+ * the writer). A new store is seeded with the curated default entries. The
+ * in-memory index is built from it (bdstore_load_index). */
+#ifndef BPFPROF_BDSTORE_H
+#define BPFPROF_BDSTORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "bdentry.h"
+#include "bdindex.h"
+
+#define BDSTORE_SCHEMA_VERSION 1
+
+struct bdstore;
+
+struct bdstore_stats {
+	size_t entries, good, malicious;
+	size_t by_length[BDINDEX_MAX_LEN + 1];
+	size_t sources;        /* distinct sources */
+	double mean_risk, mean_confidence;
+};
+
+enum bdstore_flags {
+	BDSTORE_NO_SEED = 1, /* do not seed a new store with the default entries */
+};
+
+int bdstore_open(const char *path, unsigned flags, struct bdstore **out, char *err, size_t errlen);
+void bdstore_close(struct bdstore *st);
+
+/* Insert e (e->id 0: a new id is assigned; else that id is replaced).
+ * Sets e->id, and e->added_at when it was NULL. */
+int bdstore_add(struct bdstore *st, struct bd_entry *e);
+/* -ENOENT when no entry has that id. */
+int bdstore_remove(struct bdstore *st, int64_t id);
+int bdstore_get(struct bdstore *st, int64_t id, struct bd_entry *e);
+/* Entries in id order; stop (and return it) when fn returns nonzero. */
+int bdstore_foreach(struct bdstore *st, int (*fn)(const struct bd_entry *e, void *arg), void *arg);
+int bdstore_stats(struct bdstore *st, struct bdstore_stats *s);
+size_t bdstore_count(struct bdstore *st);
+
+/* The scoring parameters kept with the entries (docs/scoring.md). */
+int bdstore_params_get(struct bdstore *st, struct bdindex_params *p);
+int bdstore_params_set(struct bdstore *st, const struct bdindex_params *p);
+
+/* Batches: everything between begin and commit lands or nothing does. */
+int bdstore_begin(struct bdstore *st);
+int bdstore_commit(struct bdstore *st);
+void bdstore_rollback(struct bdstore *st);
+/* Within a batch: drop every entry. */
+int bdstore_clear(struct bdstore *st);
+
+/* Add every stored entry (ids = store ids) and the parameters to idx. */
+int bdstore_load_index(struct bdstore *st, struct tokens *tok, struct bdindex *idx);
+
+/* The message of the last SQLite error on this store. */
+const char *bdstore_errmsg(struct bdstore *st);
+
+#endif
