@@ -14,6 +14,8 @@
 #include <unistd.h>
 #include "agent_metrics.h"
 #include "api.h"
+#include "api_behaviors.h"
+#include "bdstore.h"
 #include "commands.h"
 #include "config.h"
 #include "decision.h"
@@ -39,6 +41,11 @@ struct agent {
 	struct gate *gate;
 	struct mitigate *mitigate;
 	struct decision_store *store;
+	struct tokens *tokens;
+	struct bdstore *bd;
+	struct bdindex *bdidx;
+	struct api_behaviors behaviors;
+	bool behaviors_ready;
 	struct agent_metrics *metrics;
 	struct api *api;
 	int stats_fd;
@@ -228,6 +235,28 @@ static int start_mitigation(struct agent *a, char *err, size_t errlen)
 	return mitigate_open(&mo, &a->mitigate, err, errlen);
 }
 
+/* The vocabulary, the behavioral database and its live index. */
+static int open_behaviors(struct agent *a, char *err, size_t errlen)
+{
+	int ret;
+
+	if (a->cfg.tokens.file[0])
+		ret = tokens_load_file(a->cfg.tokens.file, &a->tokens, err, errlen);
+	else
+		ret = tokens_load_default(&a->tokens);
+	if (ret)
+		return ret;
+	ret = bdstore_open(a->cfg.store.bd_path, 0, &a->bd, err, errlen);
+	if (!ret)
+		ret = bdindex_create(a->tokens, &a->bdidx);
+	if (!ret && (ret = bdstore_load_index(a->bd, a->tokens, a->bdidx)))
+		snprintf(err, errlen, "%.200s: cannot load the behavioral database: %s",
+			 a->cfg.store.bd_path, strerror(-ret));
+	if (!ret && !(ret = api_behaviors_init(&a->behaviors, a->bd, a->bdidx, a->tokens, a->metrics)))
+		a->behaviors_ready = true;
+	return ret;
+}
+
 /* SIGHUP: a new config replaces the old one only if it is valid whole. */
 static void reload(struct agent *a, const char *const *overrides)
 {
@@ -254,8 +283,8 @@ static void reload(struct agent *a, const char *const *overrides)
  * StateDirectory/LogsDirectory make them too; a hand start should work). */
 static void make_state_dirs(const struct config *cfg)
 {
-	const char *paths[] = { cfg->store.db_path, cfg->store.decision_log, cfg->alerts.alert_log,
-				cfg->api.listen_unix };
+	const char *paths[] = { cfg->store.db_path, cfg->store.bd_path, cfg->store.decision_log,
+				cfg->alerts.alert_log, cfg->api.listen_unix };
 
 	for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
 		int ret = paths[i][0] ? util_mkdir_parents(paths[i], 0750) : 0;
@@ -292,6 +321,7 @@ int cmd_agent_main(int argc, char **argv)
 	struct tracer_opts topts = TRACER_OPTS_DEFAULT;
 	struct decision_store_opts so = { .sz = sizeof(so) };
 	struct api_opts ao = { .sz = sizeof(ao) };
+	struct api_route routes[API_BEHAVIORS_NROUTES];
 	char err[512];
 	int opt, ret, exit_code = EXIT_OK;
 
@@ -340,7 +370,9 @@ int cmd_agent_main(int argc, char **argv)
 	if (!ret && (!a.metrics || !a.windows))
 		ret = -ENOMEM;
 	if (!ret)
-		ret = scorer_new(&a.policy, &a.scorer, err, sizeof(err));
+		ret = open_behaviors(&a, err, sizeof(err));
+	if (!ret)
+		ret = scorer_new(&a.policy, a.tokens, a.bdidx, &a.scorer, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "bpf-profiler agent: %s\n", err[0] ? err : strerror(-ret));
 		exit_code = EXIT_FAIL;
@@ -375,6 +407,10 @@ int cmd_agent_main(int argc, char **argv)
 	ao.max_body = a.cfg.api.max_body;
 	ao.store = a.store;
 	ao.metrics = a.metrics;
+	api_behaviors_routes(&a.behaviors, routes);
+	api_behaviors_count(&a.behaviors);
+	ao.routes = routes;
+	ao.nroutes = API_BEHAVIORS_NROUTES;
 	ret = api_start(&ao, &a.api, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "bpf-profiler agent: %s\n", err);
@@ -426,6 +462,11 @@ out:
 	tracer_close(a.tracer);
 	window_set_free(a.windows);
 	scorer_free(a.scorer);
+	if (a.behaviors_ready)
+		api_behaviors_destroy(&a.behaviors);
+	bdindex_free(a.bdidx);
+	bdstore_close(a.bd);
+	tokens_free(a.tokens);
 	if (a.stats_fd >= 0)
 		close(a.stats_fd);
 	agent_metrics_free(a.metrics);

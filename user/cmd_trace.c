@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "commands.h"
+#include "bd.h"
 #include "gate.h"
 #include "log.h"
 #include "mitigate.h"
@@ -31,6 +32,8 @@ struct trace_ctx {
 	struct window_set *windows;
 	struct trace_output out;
 	struct scorer *scorer;
+	struct tokens *tokens;
+	struct bdindex *bd;
 	struct gate *gate;           /* NULL unless --gate */
 	struct mitigate *mitigate;   /* NULL unless --enforce */
 	pid_t child;                 /* the command we started, 0 with -p */
@@ -72,6 +75,8 @@ static void usage(FILE *f)
 "  -e, --enforce         apply the mitigation ladder: medium risk hooks the process's\n"
 "                        dangerous calls and confines it to a restricted cgroup,\n"
 "                        high risk kills it and never lets the file load again\n"
+"      --bd PATH         behavioral database: SQLite (db add/learn/import) or a\n"
+"                        .bdsnap snapshot (default: the curated one built in)\n"
 "      --medium R        risk from which a window is medium (default 0.4)\n"
 "      --high R          risk from which a window is high (default 0.7)\n"
 "      --net none|loopback  network left to confined processes (default none)\n"
@@ -275,6 +280,7 @@ int cmd_trace_main(int argc, char **argv)
 		{ "fail-closed", no_argument, NULL, 'F' },
 		{ "quarantine", required_argument, NULL, 'Q' },
 		{ "enforce", no_argument, NULL, 'e' },
+		{ "bd", required_argument, NULL, 'b' },
 		{ "medium", required_argument, NULL, 'M' },
 		{ "high", required_argument, NULL, 'H' },
 		{ "net", required_argument, NULL, 'N' },
@@ -295,7 +301,7 @@ int cmd_trace_main(int argc, char **argv)
 	unsigned long v, attach_pid = 0;
 	char err[256] = "";
 	int opt, ret, status = 0, go_fd = -1, err_fd = -1, exit_code = EXIT_OK, pidfd = -1;
-	const char *output_path = NULL, *quarantine[16];
+	const char *output_path = NULL, *bd_path = NULL, *quarantine[16];
 	size_t nquarantine = 0;
 	unsigned int gate_timeout_ms = 2000;
 	enum gate_fail gate_fail = GATE_FAIL_OPEN;
@@ -339,6 +345,7 @@ int cmd_trace_main(int argc, char **argv)
 			break;
 		case 'F': gate_fail = GATE_FAIL_CLOSED; break;
 		case 'e': enforce = true; break;
+		case 'b': bd_path = optarg; break;
 		case 'M':
 		case 'H': {
 			char *end;
@@ -426,7 +433,11 @@ int cmd_trace_main(int argc, char **argv)
 	topts.on_event = on_record;
 	topts.ctx = &c;
 	c.windows = window_set_new(on_window_closed, &c);
-	ret = c.windows ? scorer_new(&policy, &c.scorer, err, sizeof(err)) : -ENOMEM;
+	ret = c.windows ? tokens_load_default(&c.tokens) : -ENOMEM;
+	if (!ret)
+		ret = bd_index_load(bd_path, c.tokens, &c.bd, err, sizeof(err));
+	if (!ret)
+		ret = scorer_new(&policy, c.tokens, c.bd, &c.scorer, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "bpf-profiler trace: %s\n", err[0] ? err : strerror(-ret));
 		exit_code = EXIT_FAIL;
@@ -562,6 +573,8 @@ out:
 	tracer_close(c.tracer);
 	window_set_free(c.windows);
 	scorer_free(c.scorer);
+	bdindex_free(c.bd);
+	tokens_free(c.tokens);
 	if (c.out.out && c.out.out != stdout)
 		fclose(c.out.out);
 	return exit_code;

@@ -35,8 +35,7 @@ static const struct key keys[] = {
 	{ "scoring", "weight_dcam", K_DOUBLE, F(scoring.w_dcam), 0, 1, NULL },
 	{ "scoring", "threshold_medium", K_DOUBLE, F(scoring.medium), 0, 1, NULL },
 	{ "scoring", "threshold_high", K_DOUBLE, F(scoring.high), 0, 1, NULL },
-	{ "scoring", "ngram", K_INT, F(scoring.ngram), 3, 5, NULL },
-	{ "window", "lookback", K_INT, F(window.lookback), 1, 256, NULL },
+	{ "window", "lookback", K_INT, F(window.lookback), 1, 32, NULL }, /* BP_LOOKBACK_MAX */
 	{ "window", "follow", K_INT, F(window.follow), 0, 1024, NULL },
 	{ "window", "follow_ms", K_INT, F(window.follow_ms), 0, 60000, NULL },
 	{ "policy", "gate", K_BOOL, F(policy.gate), 0, 0, NULL },
@@ -50,6 +49,7 @@ static const struct key keys[] = {
 	{ "api", "token_file", K_STR, F(api.token_file), 0, 0, NULL },
 	{ "api", "max_body", K_SIZE, F(api.max_body), 1024, 64 << 20, NULL },
 	{ "store", "db_path", K_STR, F(store.db_path), 0, 0, NULL },
+	{ "store", "bd_path", K_STR, F(store.bd_path), 0, 0, NULL },
 	{ "store", "decision_log", K_STR, F(store.decision_log), 0, 0, NULL },
 	{ "store", "sync", K_ENUM, F(store.sync_full), 0, 0, sync_choices },
 	{ "alerts", "webhook_url", K_STR, F(alerts.webhook_url), 0, 0, NULL },
@@ -65,7 +65,6 @@ void config_defaults(struct config *c)
 	c->scoring.w_dcam = 0.25;
 	c->scoring.medium = 0.4;
 	c->scoring.high = 0.7;
-	c->scoring.ngram = 3;
 	c->window.lookback = 16;
 	c->window.follow = 32;
 	c->window.follow_ms = 200;
@@ -78,6 +77,7 @@ void config_defaults(struct config *c)
 	c->api.unix_mode = 0600;
 	c->api.max_body = 1 << 20;
 	strcpy(c->store.db_path, "/var/lib/bpf-profiler/bpf-profiler.db");
+	strcpy(c->store.bd_path, "/var/lib/bpf-profiler/bd.sqlite");
 	strcpy(c->store.decision_log, "/var/log/bpf-profiler/decisions.jsonl");
 	strcpy(c->alerts.alert_log, "/var/log/bpf-profiler/alerts.jsonl");
 }

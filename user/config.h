@@ -18,7 +18,6 @@ struct config {
 	struct {
 		double w_sequence, w_source, w_dcam; /* sum to 1 */
 		double medium, high;                 /* risk thresholds, medium < high */
-		int ngram;                           /* 3..5 */
 	} scoring;
 	struct {
 		int lookback;  /* calls before dlopen */
@@ -41,6 +40,7 @@ struct config {
 	} api;
 	struct {
 		char db_path[PATH_MAX];
+		char bd_path[PATH_MAX];      /* the behavioral database (SQLite) */
 		char decision_log[PATH_MAX]; /* "" : none */
 		int sync_full;
 	} store;

@@ -10,19 +10,27 @@
 #include "log.h"
 #include "reputation.h"
 #include "scorer.h"
+#include "seqscore.h"
+#include "tokens.h"
+#include "util.h"
 
 struct scorer {
 	struct verdict_policy policy;
+	struct tokens *tok;
+	const struct bdindex *idx;
 	struct dcam_cache *dcam;
 	struct reputation_lists lists;
 };
 
-int scorer_new(const struct verdict_policy *policy, struct scorer **out, char *err, size_t errlen)
+int scorer_new(const struct verdict_policy *policy, struct tokens *tok, const struct bdindex *idx,
+	       struct scorer **out, char *err, size_t errlen)
 {
 	struct scorer *s = calloc(1, sizeof(*s));
 
 	if (!s)
 		return -ENOMEM;
+	s->tok = tok;
+	s->idx = idx;
 	if (policy)
 		s->policy = *policy;
 	else
@@ -105,12 +113,52 @@ static void judge_source(struct scorer *s, const struct window *w, struct verdic
 	json_decref(j);
 }
 
+/* The window's matches in the decision's shape (schemas/decision.schema.json). */
+static json_t *matches_json(const struct seqscore_result *r, const struct tokens *tok)
+{
+	json_t *out = json_array(), *m, *src = seqscore_result_to_json(r, tok);
+	size_t i;
+
+	json_array_foreach(json_object_get(src, "matches"), i, m)
+		json_array_append_new(out, json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:O}",
+			"entry_id", json_object_get(m, "id"), "ngram", json_object_get(m, "sequence"),
+			"similarity", json_object_get(m, "similarity"),
+			"risk_score", json_object_get(m, "risk"),
+			"confidence", json_object_get(m, "confidence"),
+			"label", json_object_get(m, "label"), "evidence", json_object_get(m, "evidence")));
+	json_decref(src);
+	return out;
+}
+
+static void judge_sequence(struct scorer *s, const struct window *w, struct verdict *v,
+			   json_t *details)
+{
+	const char *names[3 * WINDOW_PART_MAX + BP_LOOKBACK_MAX + 1];
+	token_id ids[3 * WINDOW_PART_MAX + BP_LOOKBACK_MAX + 1];
+	struct seqscore_result r;
+	size_t n = window_sequence(w, names, ARRAY_SIZE(names)), k = 0;
+
+	if (!s->idx)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		int id = tokens_intern(s->tok, names[i]);
+
+		if (id >= 0)
+			ids[k++] = (token_id)id;
+	}
+	if (seqscore_window(s->idx, ids, k, &r))
+		return;
+	verdict_set(v, VERDICT_SEQUENCE, r.score);
+	json_object_set_new(details, "matches", matches_json(&r, s->tok));
+}
+
 void scorer_judge(struct scorer *s, const struct window *w, struct verdict *v, json_t **details)
 {
 	char sha_hex[FILEHASH_HEX_LEN] = "";
 
 	*details = json_object();
 	v->uncertain = w->uncertain;
+	judge_sequence(s, w, v, *details);
 	judge_static(s, w, v, *details, sha_hex, sizeof(sha_hex));
 	judge_source(s, w, v, *details, sha_hex);
 	verdict_decide(v, &s->policy);

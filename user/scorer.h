@@ -11,8 +11,14 @@
 
 struct scorer;
 
-/* policy: weights and thresholds; NULL for the defaults */
-int scorer_new(const struct verdict_policy *policy, struct scorer **out, char *err, size_t errlen);
+struct bdindex;
+struct tokens;
+
+/* policy: weights and thresholds (NULL: the defaults). tok and idx: the
+ * behavioral database the sequence component matches against; borrowed,
+ * and may be NULL (then that component is missing). */
+int scorer_new(const struct verdict_policy *policy, struct tokens *tok, const struct bdindex *idx,
+	       struct scorer **out, char *err, size_t errlen);
 void scorer_free(struct scorer *s);
 /* New weights and thresholds (SIGHUP); judged windows keep theirs. */
 void scorer_set_policy(struct scorer *s, const struct verdict_policy *policy);

@@ -116,16 +116,28 @@ static inline int listen_local(int *port)
 	return fd;
 }
 
-/* Programs of ours loaded right now (by anyone). */
-static inline int our_programs_loaded(void)
+/* The highest id of a loaded program of ours (0: none). Program ids only
+ * grow, so a program still loaded after a run with an id above what was
+ * there before the run was leaked by it (pinned, or an attachment that
+ * outlived its owner). A concurrent run on the same machine would also
+ * count: CI runs alone. */
+static inline long our_newest_program(void)
 {
-	FILE *p = popen("bpftool prog show 2>/dev/null | grep -c 'name uprobe_dlopen'", "r");
-	int n = -1;
+	FILE *p = popen("bpftool -j prog show name uprobe_dlopen 2>/dev/null", "r");
+	json_t *all, *prog;
+	long newest = 0;
+	size_t i;
 
 	cr_assert_not_null(p);
-	cr_assert_eq(fscanf(p, "%d", &n), 1);
+	all = json_loadf(p, JSON_DISABLE_EOF_CHECK, NULL);
 	pclose(p);
-	return n;
+	if (json_is_object(all)) /* one program prints an object, several an array */
+		newest = json_integer_value(json_object_get(all, "id"));
+	json_array_foreach(all, i, prog)
+		if (json_integer_value(json_object_get(prog, "id")) > newest)
+			newest = json_integer_value(json_object_get(prog, "id"));
+	json_decref(all);
+	return newest;
 }
 
 static inline void tmp_output(char *path, size_t len, const char *name)

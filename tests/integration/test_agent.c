@@ -5,6 +5,7 @@
 #include <curl/curl.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include "harness.h"
@@ -71,6 +72,8 @@ static void agent_start(struct agent_run *a, const char *extra_config)
 		int fd = open(a->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
 		dup2(fd, STDERR_FILENO);
+		/* a failed assertion ends the test process: the agent goes too */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (a->notify[0])
 			setenv("NOTIFY_SOCKET", a->notify, 1);
 		execl(BPFPROF_BIN, BPFPROF_BIN, "agent", "--config", a->conf, "--db", a->db,

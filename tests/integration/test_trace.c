@@ -31,7 +31,7 @@ Test(trace, dropper_window_has_lookback_load_and_follow_in_order)
 	snprintf(port_env, sizeof(port_env), "BPFPROF_CALLBACK_PORT=%d", port);
 	snprintf(marker_env, sizeof(marker_env), "BPFPROF_MARKER=%s", marker);
 
-	int loaded_before = our_programs_loaded();
+	long newest_before = our_newest_program();
 
 	cr_assert_eq(run(argv, env), 0, "the dropper's own exit status is passed through");
 	close(lfd);
@@ -57,7 +57,7 @@ Test(trace, dropper_window_has_lookback_load_and_follow_in_order)
 		 TOOLS_DIR, BPFPROF_SRCDIR, out);
 	cr_assert_eq(system(cmd), 0, "JSON lines do not match schemas/trace-event.schema.json");
 	/* nothing is left attached once trace has exited */
-	cr_assert_leq(our_programs_loaded(), loaded_before, "BPF programs left loaded after trace exited");
+	cr_assert_leq(our_newest_program(), newest_before, "BPF programs left loaded after trace exited");
 	json_decref(events);
 	unlink(out);
 	unlink(marker);
@@ -163,7 +163,7 @@ Test(trace, sigint_detaches_cleanly_and_prints_a_summary)
 	int status;
 	json_t *events;
 
-	int loaded_before = our_programs_loaded();
+	long newest_before = our_newest_program();
 
 	tmp_output(out, sizeof(out), "sigint");
 	tr = fork();
@@ -180,7 +180,7 @@ Test(trace, sigint_detaches_cleanly_and_prints_a_summary)
 	events = read_events(out);
 	cr_assert_not_null(find_event(events, "summary", NULL), "no summary after SIGINT");
 	cr_assert_not_null(find_event(events, "dlopen", "libm.so.6"));
-	cr_assert_leq(our_programs_loaded(), loaded_before, "BPF programs left loaded after SIGINT");
+	cr_assert_leq(our_newest_program(), newest_before, "BPF programs left loaded after SIGINT");
 	/* detaching leaves the command running; end it ourselves */
 	system("pkill -f 'dlopen_loop libm.so.6 30'");
 	json_decref(events);

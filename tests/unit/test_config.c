@@ -92,10 +92,10 @@ Test(config, errors_name_the_line_and_the_key)
 	cr_assert(strstr(err, "test.conf:3:") && strstr(err, "open or closed"), "%s", err);
 	cr_assert_eq(load("[scoring]\nweigth_dcam = 0.2\n"), -EINVAL);
 	cr_assert(strstr(err, ":2:") && strstr(err, "scoring.weigth_dcam: unknown key"), "%s", err);
-	cr_assert_eq(load("[scorng]\nngram = 3\n"), -EINVAL);
+	cr_assert_eq(load("[scorng]\nthreshold_high = 0.8\n"), -EINVAL);
 	cr_assert(strstr(err, ":2:") && strstr(err, "[scorng]: unknown section"), "%s", err);
-	cr_assert_eq(load("[scoring]\nngram = 7\n"), -EINVAL);
-	cr_assert(strstr(err, "scoring.ngram") && strstr(err, "3..5"), "%s", err);
+	cr_assert_eq(load("[window]\nlookback = 33\n"), -EINVAL);
+	cr_assert(strstr(err, "window.lookback") && strstr(err, "1..32"), "%s", err);
 	cr_assert_eq(load("[window\n"), -EINVAL);
 	cr_assert(strstr(err, "test.conf:1: syntax error"), "%s", err);
 }
