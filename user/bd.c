@@ -67,8 +67,12 @@ int bd_submit(struct bdstore *st, struct bdindex *idx, struct tokens *tok, const
 		}
 	}
 	ret = bdstore_begin(st);
-	for (i = 0; !ret && i < n; i++)
-		ret = bdstore_add(st, &e[i]);
+	for (i = 0; !ret && i < n; i++) {
+		/* submitting the same entry again is idempotent: it keeps its id */
+		ret = bdstore_find_same(st, &e[i], &e[i].id);
+		if (ret == -ENOENT)
+			ret = bdstore_add(st, &e[i]);
+	}
 	if (!ret)
 		ret = bdstore_commit(st);
 	if (ret) {

@@ -24,7 +24,9 @@ static const char schema_sql[] =
 	" risk REAL NOT NULL CHECK(risk BETWEEN 0 AND 1),"
 	" confidence REAL NOT NULL CHECK(confidence BETWEEN 0 AND 1),"
 	" label TEXT NOT NULL CHECK(label IN ('good','malicious')),"
-	" origin TEXT, source TEXT, added_at TEXT NOT NULL, submitter TEXT);";
+	" origin TEXT, source TEXT, added_at TEXT NOT NULL, submitter TEXT);"
+	/* resubmissions look their entry up by sequence */
+	"CREATE INDEX IF NOT EXISTS entries_sequence ON entries(sequence);";
 
 static int sqlerr(struct bdstore *st)
 {
@@ -164,6 +166,30 @@ static void bind_opt(sqlite3_stmt *s, int i, const char *v)
 		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(s, i);
+}
+
+int bdstore_find_same(struct bdstore *st, const struct bd_entry *e, int64_t *id)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT id FROM entries WHERE sequence = ? AND risk = ?"
+			       " AND confidence = ? AND label = ? AND origin IS ? AND source IS ?"
+			       " AND submitter IS ? ORDER BY id LIMIT 1", -1, &s, NULL))
+		return sqlerr(st);
+	sqlite3_bind_text(s, 1, e->sequence, -1, SQLITE_STATIC);
+	sqlite3_bind_double(s, 2, e->risk);
+	sqlite3_bind_double(s, 3, e->confidence);
+	sqlite3_bind_text(s, 4, e->label == BD_LABEL_MALICIOUS ? "malicious" : "good", -1,
+			  SQLITE_STATIC);
+	bind_opt(s, 5, e->origin);
+	bind_opt(s, 6, e->source);
+	bind_opt(s, 7, e->submitter);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : sqlerr(st);
 }
 
 int bdstore_add(struct bdstore *st, struct bd_entry *e)

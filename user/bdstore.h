@@ -31,6 +31,9 @@ void bdstore_close(struct bdstore *st);
 /* Insert e (e->id 0: a new id is assigned; else that id is replaced).
  * Sets e->id, and e->added_at when it was NULL. */
 int bdstore_add(struct bdstore *st, struct bd_entry *e);
+/* The id of a stored entry equal to e in everything but id and added_at
+ * (a resubmission), or -ENOENT. */
+int bdstore_find_same(struct bdstore *st, const struct bd_entry *e, int64_t *id);
 /* -ENOENT when no entry has that id. */
 int bdstore_remove(struct bdstore *st, int64_t id);
 int bdstore_get(struct bdstore *st, int64_t id, struct bd_entry *e);

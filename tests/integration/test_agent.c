@@ -3,6 +3,7 @@
  * did not start, stores and serves the decision, reloads on SIGHUP, stops
  * cleanly on SIGTERM and loses nothing to kill -9. */
 #include <curl/curl.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -14,7 +15,7 @@ TestSuite(agent, .init = require_root, .timeout = 120);
 
 struct agent_run {
 	pid_t pid;
-	char dir[64], sock[96], db[96], conf[96], log[96];
+	char dir[64], sock[96], db[96], conf[96], log[96], bd[96];
 	char notify[96]; /* NOTIFY_SOCKET to give it, or "" */
 };
 
@@ -23,8 +24,8 @@ static void write_config(struct agent_run *a, const char *extra)
 	FILE *f = fopen(a->conf, "w");
 
 	cr_assert_not_null(f);
-	fprintf(f, "[store]\ndecision_log = %s/decisions.jsonl\n[alerts]\nalert_log = %s/alerts.jsonl\n%s",
-		a->dir, a->dir, extra ? extra : "");
+	fprintf(f, "[store]\ndecision_log = %s/decisions.jsonl\nbd_path = %s/bd.sqlite\n"
+		"[alerts]\nalert_log = %s/alerts.jsonl\n%s", a->dir, a->dir, a->dir, extra ? extra : "");
 	fclose(f);
 }
 
@@ -57,6 +58,56 @@ static long http_get(struct agent_run *a, const char *path, char **body)
 	return code;
 }
 
+/* A request with a body over the agent's unix socket; returns the status. */
+static long http_send(struct agent_run *a, const char *method, const char *path,
+		      const char *body, size_t len, char **reply)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+	char url[256];
+	size_t rlen;
+	FILE *f = open_memstream(reply, &rlen);
+	long code = 0;
+
+	snprintf(url, sizeof(url), "http://agent%s", path);
+	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, a->sock);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	if (body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	}
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, f);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	fclose(f);
+	return code;
+}
+
+static long post_json(struct agent_run *a, const char *body, char **reply)
+{
+	return http_send(a, "POST", "/v1/behaviors", body, strlen(body), reply);
+}
+
+static long behaviors_count(struct agent_run *a)
+{
+	char *body = NULL;
+	json_t *j;
+	long n = -1;
+
+	if (http_get(a, "/v1/behaviors/stats", &body) == 200 && (j = json_loads(body, 0, NULL))) {
+		n = json_integer_value(json_object_get(j, "entries"));
+		json_decref(j);
+	}
+	free(body);
+	return n;
+}
+
 static void agent_start(struct agent_run *a, const char *extra_config)
 {
 	snprintf(a->dir, sizeof(a->dir), "/tmp/bpfprof-agent-%d", (int)getpid());
@@ -64,6 +115,7 @@ static void agent_start(struct agent_run *a, const char *extra_config)
 	snprintf(a->db, sizeof(a->db), "%s/agent.db", a->dir);
 	snprintf(a->conf, sizeof(a->conf), "%s/agent.conf", a->dir);
 	snprintf(a->log, sizeof(a->log), "%s/agent.log", a->dir);
+	snprintf(a->bd, sizeof(a->bd), "%s/bd.sqlite", a->dir);
 	mkdir(a->dir, 0700);
 	write_config(a, extra_config);
 	a->pid = fork();
@@ -235,5 +287,138 @@ Test(agent, tells_systemd_it_is_ready)
 	agent_stop(&a, SIGTERM);
 	close(fd);
 	unlink(a.notify);
+	agent_cleanup(&a);
+}
+
+static double sequence_of(json_t *d)
+{
+	return json_number_value(json_object_get(json_object_get(d, "components"), "sequence"));
+}
+
+Test(agent, a_submission_changes_the_next_verdict)
+{
+	struct agent_run a = { 0 };
+	/* the loader's window ends: map the object, exit */
+	const char *sub = "{\"submitter\":\"acme-store\",\"entries\":[{\"sequence\":"
+			  "[\"mmap:exec_file\",\"exit_group\"],\"risk_score\":0.99,"
+			  "\"confidence\":0.99,\"label\":\"malicious\"}]}";
+	char *reply = NULL;
+	json_t *before, *after, *r;
+	long n;
+
+	agent_start(&a, NULL);
+	cr_assert_eq(run_loader(FIXTURE_DIR "/libbenign.so"), 0);
+	before = wait_decision(&a, "libbenign.so");
+	cr_assert_not_null(before);
+	n = behaviors_count(&a);
+	cr_assert_eq(post_json(&a, sub, &reply), 201, "%s", reply);
+	r = json_loads(reply, 0, NULL);
+	cr_assert_eq(json_array_size(json_object_get(r, "ids")), 1, "%s", reply);
+	json_decref(r);
+	free(reply);
+	cr_assert_eq(behaviors_count(&a), n + 1);
+	/* the same entry again changes nothing */
+	cr_assert_eq(post_json(&a, sub, &reply), 201, "%s", reply);
+	free(reply);
+	cr_assert_eq(behaviors_count(&a), n + 1, "a resubmission stored a duplicate");
+	/* the next load of the same library: a fresh window, judged with it */
+	http_send(&a, "GET", "/healthz", NULL, 0, &reply);
+	free(reply);
+	cr_assert_eq(run_loader(FIXTURE_DIR "/libbenign.so"), 0);
+	for (int i = 0; i < 100; i++) {
+		after = wait_decision(&a, "libbenign.so");
+		if (after && json_integer_value(json_object_get(after, "id")) !=
+			     json_integer_value(json_object_get(before, "id")))
+			break;
+		json_decref(after);
+		after = NULL;
+		usleep(100 * 1000);
+	}
+	cr_assert_not_null(after, "no decision for the second load");
+	cr_assert_gt(sequence_of(after), sequence_of(before) + 0.3,
+		     "the submission did not raise the sequence score: %.3f -> %.3f",
+		     sequence_of(before), sequence_of(after));
+	json_decref(before);
+	json_decref(after);
+	agent_stop(&a, SIGTERM);
+	agent_cleanup(&a);
+}
+
+Test(agent, bad_submissions_are_refused_and_store_nothing)
+{
+	struct agent_run a = { 0 };
+	char *reply = NULL, *big;
+	const size_t big_len = 10 << 20;
+	long n;
+
+	agent_start(&a, NULL);
+	n = behaviors_count(&a);
+	cr_assert_eq(post_json(&a, "{\"entries\": [", &reply), 400, "%s", reply);
+	cr_assert(strstr(reply, "\"error\""), "%s", reply);
+	free(reply);
+	cr_assert_eq(post_json(&a, "{\"submitter\":\"x\",\"entries\":[{\"sequence\":[\"kill\",\"execve\"],"
+			       "\"risk_score\":7,\"confidence\":0.5,\"label\":\"malicious\"}]}", &reply),
+		     422, "%s", reply);
+	cr_assert(strstr(reply, "risk_score"), "the error must name the field: %s", reply);
+	free(reply);
+	/* a good entry beside a bad one: nothing of the batch is stored */
+	cr_assert_eq(post_json(&a, "{\"submitter\":\"x\",\"entries\":[{\"sequence\":[\"kill\",\"execve\"],"
+			       "\"risk_score\":0.9,\"confidence\":0.5,\"label\":\"malicious\"},"
+			       "{\"sequence\":[\"kill\"],\"risk_score\":0.9,\"confidence\":0.5}]}", &reply),
+		     422, "%s", reply);
+	free(reply);
+	big = malloc(big_len);
+	memset(big, ' ', big_len);
+	big[0] = '{';
+	big[big_len - 1] = '}';
+	cr_assert_eq(http_send(&a, "POST", "/v1/behaviors", big, big_len, &reply), 413, "%s", reply);
+	free(reply);
+	free(big);
+	cr_assert_eq(behaviors_count(&a), n, "a refused submission changed the database");
+	agent_stop(&a, SIGTERM);
+	agent_cleanup(&a);
+}
+
+struct submitter {
+	struct agent_run *a;
+	int k, ok;
+};
+
+static void *submit_many(void *arg)
+{
+	struct submitter *s = arg;
+
+	for (int i = 0; i < 10; i++) {
+		char body[512], *reply = NULL;
+
+		/* distinct entries: the risk differs per thread and round */
+		snprintf(body, sizeof(body), "{\"submitter\":\"t%d\",\"entries\":[{\"sequence\":"
+			 "[\"kill\",\"ptrace:attach\",\"execve\"],\"risk_score\":0.%d%d1,"
+			 "\"confidence\":0.5,\"label\":\"malicious\"}]}", s->k, 5 + s->k, i);
+		s->ok += post_json(s->a, body, &reply) == 201;
+		free(reply);
+	}
+	return NULL;
+}
+
+Test(agent, concurrent_submissions_all_land)
+{
+	struct agent_run a = { 0 };
+	struct submitter s[4];
+	pthread_t t[4];
+	long n;
+
+	agent_start(&a, NULL);
+	n = behaviors_count(&a);
+	for (int k = 0; k < 4; k++) {
+		s[k] = (struct submitter){ .a = &a, .k = k };
+		pthread_create(&t[k], NULL, submit_many, &s[k]);
+	}
+	for (int k = 0; k < 4; k++) {
+		pthread_join(t[k], NULL);
+		cr_assert_eq(s[k].ok, 10, "thread %d: %d of 10 accepted", k, s[k].ok);
+	}
+	cr_assert_eq(behaviors_count(&a), n + 40);
+	agent_stop(&a, SIGTERM);
 	agent_cleanup(&a);
 }
