@@ -101,6 +101,8 @@ bench_api() {
   # decisions are stored first (default 100000)
   echo "api: decision store and API, $((${BENCH_DECISIONS:-100000})) stored decisions"
   "$BUILD/tests/bench/bench_api" "${BENCH_DECISIONS:-100000}"
+  "$BUILD/tests/bench/bench_submit" "${BENCH_SUBMISSIONS:-100000}" 100
+  "$BUILD/tests/bench/bench_submit" 20000 1
 }
 
 # --- bd: behavioral database index, lookups and snapshot import ------------
