@@ -168,6 +168,18 @@ static void bind_opt(sqlite3_stmt *s, int i, const char *v)
 		sqlite3_bind_null(s, i);
 }
 
+/* Binds what makes two entries the same (parameters 1..6). */
+static void bind_content(sqlite3_stmt *s, const struct bd_entry *e)
+{
+	sqlite3_bind_text(s, 1, e->sequence, -1, SQLITE_STATIC);
+	sqlite3_bind_double(s, 2, e->risk);
+	sqlite3_bind_double(s, 3, e->confidence);
+	sqlite3_bind_text(s, 4, e->label == BD_LABEL_MALICIOUS ? "malicious" : "good", -1,
+			  SQLITE_STATIC);
+	bind_opt(s, 5, e->origin);
+	bind_opt(s, 6, e->source);
+}
+
 int bdstore_find_same(struct bdstore *st, const struct bd_entry *e, int64_t *id)
 {
 	sqlite3_stmt *s;
@@ -177,13 +189,7 @@ int bdstore_find_same(struct bdstore *st, const struct bd_entry *e, int64_t *id)
 			       " AND confidence = ? AND label = ? AND origin IS ? AND source IS ?"
 			       " AND submitter IS ? ORDER BY id LIMIT 1", -1, &s, NULL))
 		return sqlerr(st);
-	sqlite3_bind_text(s, 1, e->sequence, -1, SQLITE_STATIC);
-	sqlite3_bind_double(s, 2, e->risk);
-	sqlite3_bind_double(s, 3, e->confidence);
-	sqlite3_bind_text(s, 4, e->label == BD_LABEL_MALICIOUS ? "malicious" : "good", -1,
-			  SQLITE_STATIC);
-	bind_opt(s, 5, e->origin);
-	bind_opt(s, 6, e->source);
+	bind_content(s, e);
 	bind_opt(s, 7, e->submitter);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
@@ -214,13 +220,7 @@ int bdstore_add(struct bdstore *st, struct bd_entry *e)
 		if (!e->added_at)
 			return -ENOMEM;
 	}
-	sqlite3_bind_text(s, 1, e->sequence, -1, SQLITE_STATIC);
-	sqlite3_bind_double(s, 2, e->risk);
-	sqlite3_bind_double(s, 3, e->confidence);
-	sqlite3_bind_text(s, 4, e->label == BD_LABEL_MALICIOUS ? "malicious" : "good", -1,
-			  SQLITE_STATIC);
-	bind_opt(s, 5, e->origin);
-	bind_opt(s, 6, e->source);
+	bind_content(s, e);
 	bind_opt(s, 7, e->added_at);
 	bind_opt(s, 8, e->submitter);
 	if (e->id)

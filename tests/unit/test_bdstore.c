@@ -13,6 +13,7 @@
 #include "bdsnapshot.h"
 #include "bdstore.h"
 #include "seqscore.h"
+#include "curated.h"
 
 static char dir[] = "/tmp/bpfprof-bd-XXXXXX";
 static char path_a[600], path_b[600], snap[600];
@@ -302,18 +303,6 @@ Test(bdstore, corrupt_and_truncated_snapshots_are_refused_and_change_nothing)
 	refused_unchanged(bad, "SHA-256 mismatch");
 	copy_modified(bad, -1, 2); /* the magic */
 	refused_unchanged(bad, "not a bpf-profiler database snapshot");
-}
-
-/* Entries in the curated data file, counted independently of the loader. */
-static size_t curated_entries(void)
-{
-	json_t *d = json_load_file(BPFPROF_SRCDIR "/data/bd-default.json", 0, NULL);
-	size_t n;
-
-	cr_assert_not_null(d);
-	n = json_array_size(json_object_get(d, "entries"));
-	json_decref(d);
-	return n;
 }
 
 Test(bdstore, bd_index_load_reads_the_default_a_snapshot_or_a_database)

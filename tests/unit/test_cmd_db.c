@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "curated.h"
 
 static char dir[] = "/tmp/bpfprof-cmd-XXXXXX";
 
@@ -85,18 +86,6 @@ Test(cmd_db, every_subcommand_has_help_and_usage_errors_exit_2)
 	cr_assert_eq(run(out, sizeof(out), "score"), 2);
 	cr_assert_eq(run(out, sizeof(out), "eval --normal-train x"), 2);
 	cr_assert_eq(run(out, sizeof(out), "eval --syscall-table t --ngram 9"), 2);
-}
-
-/* Entries in the curated data file, counted independently of the tool. */
-static size_t curated_entries(void)
-{
-	json_t *d = json_load_file(BPFPROF_SRCDIR "/data/bd-default.json", 0, NULL);
-	size_t n;
-
-	cr_assert_not_null(d);
-	n = json_array_size(json_object_get(d, "entries"));
-	json_decref(d);
-	return n;
 }
 
 Test(cmd_db, add_rm_export_import_round_trip)
