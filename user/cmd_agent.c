@@ -97,10 +97,14 @@ static void count_mitigation(struct agent *a, const struct mitigation *m)
 static void record(struct agent *a, const struct window *w, const struct verdict *v,
 		   json_t *details, const struct mitigation *m, const char *point)
 {
+	const char *sha = json_string_value(json_object_get(details, "sha256"));
 	json_t *d = decision_build(w, v, &a->policy, details, m, point);
 	char err[256];
 	int64_t id;
 
+	/* a quarantined object stays quarantined under any name */
+	if (sha && !strcmp(m->action, "quarantine"))
+		scorer_quarantine_hash(a->scorer, sha);
 	if (!d)
 		return;
 	if (decision_store_put(a->store, d, &id, err, sizeof(err)))

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include "commands.h"
 #include "bd.h"
+#include "filehash.h"
 #include "gate.h"
 #include "log.h"
 #include "mitigate.h"
@@ -99,6 +100,16 @@ static void usage(FILE *f)
 		BP_LOOKBACK_MAX);
 }
 
+/* A quarantined object stays quarantined under any name. */
+static void remember_quarantine(struct trace_ctx *c, const struct window *w, json_t *details)
+{
+	const char *sha = json_string_value(json_object_get(details, "sha256"));
+
+	c->child_quarantined |= w->pid == (uint32_t)c->child;
+	if (sha)
+		scorer_quarantine_hash(c->scorer, sha);
+}
+
 static void on_window_closed(void *ctx, struct window *w)
 {
 	struct trace_ctx *c = ctx;
@@ -115,7 +126,7 @@ static void on_window_closed(void *ctx, struct window *w)
 	else if (w->gate_action == BP_GATE_KILLED)
 		m = (struct mitigation){ .action = "quarantine", .backend = "signal" };
 	if (!strcmp(m.action, "quarantine"))
-		c->child_quarantined |= w->pid == (uint32_t)c->child;
+		remember_quarantine(c, w, details);
 	trace_output_verdict(&c->out, w, &v, details, &m);
 	json_decref(details);
 }
@@ -135,12 +146,13 @@ static void on_denial(void *ctx, const struct sandbox_event *e)
  * and resume or kill. A file judged once is cached in the kernel. */
 static void on_gate(struct trace_ctx *c, const struct bp_ev_gate *e)
 {
-	struct window *w = window_set_get(c->windows, e->hdr.window_id);
+	struct window *w;
 	struct verdict v = { 0 };
 	json_t *details = NULL;
 	bool kill_it;
 
 	window_set_on_record(c->windows, e, sizeof(*e), c->lost_total);
+	w = window_set_get(c->windows, e->hdr.window_id);
 	if (e->action == BP_GATE_KILLED) {
 		c->child_quarantined |= e->hdr.pid == (__u32)c->child;
 		trace_output_gate(&c->out, &e->hdr, w ? w->path : "", "kill", "quarantine list");
@@ -152,13 +164,13 @@ static void on_gate(struct trace_ctx *c, const struct bp_ev_gate *e)
 	if (w) {
 		objfile_track(w, e, sizeof(*e));
 		scorer_judge(c->scorer, w, &v, &details);
-		json_decref(details);
 	}
 	kill_it = w && v.level == VERDICT_HIGH;
 	if (kill_it) {
 		w->gate_action = BP_GATE_KILLED;
-		c->child_quarantined |= e->hdr.pid == (__u32)c->child;
+		remember_quarantine(c, w, details);
 	}
+	json_decref(details);
 	tracer_cache_verdict(c->tracer, &e->file, kill_it ? BP_VERDICT_DENY : BP_VERDICT_ALLOW);
 	gate_decide(c->gate, e->hdr.pid, kill_it ? GATE_KILL : GATE_RESUME);
 	trace_output_gate(&c->out, &e->hdr, w ? w->path : "", kill_it ? "kill" : "resume",
@@ -466,6 +478,8 @@ int cmd_trace_main(int argc, char **argv)
 		goto out;
 	}
 	for (size_t i = 0; i < nquarantine; i++) {
+		uint8_t digest[FILEHASH_LEN];
+		char hex[FILEHASH_HEX_LEN];
 		struct stat st;
 		struct bp_file_key key;
 
@@ -478,6 +492,11 @@ int cmd_trace_main(int argc, char **argv)
 		key.dev = (uint64_t)major(st.st_dev) << 20 | minor(st.st_dev);
 		key.ino = st.st_ino;
 		tracer_cache_verdict(c.tracer, &key, BP_VERDICT_DENY);
+		/* the same bytes under another name are the same object */
+		if (!filehash_sha256_path(quarantine[i], digest)) {
+			filehash_hex(digest, hex);
+			scorer_quarantine_hash(c.scorer, hex);
+		}
 	}
 	if (enforce) {
 		if (mopts.webhook_url && !mopts.outbox) {

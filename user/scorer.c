@@ -18,6 +18,8 @@ struct scorer {
 	struct verdict_policy policy;
 	struct tokens *tok;
 	const struct bdindex *idx;
+	char (*quarantined)[FILEHASH_HEX_LEN];
+	size_t nquarantined;
 	struct dcam_cache *dcam;
 	struct reputation_lists lists;
 };
@@ -50,6 +52,7 @@ void scorer_free(struct scorer *s)
 	if (!s)
 		return;
 	dcam_cache_free(s->dcam);
+	free(s->quarantined);
 	reputation_lists_clear(&s->lists);
 	free(s);
 }
@@ -57,6 +60,31 @@ void scorer_free(struct scorer *s)
 void scorer_set_policy(struct scorer *s, const struct verdict_policy *policy)
 {
 	s->policy = *policy;
+}
+
+int scorer_quarantine_hash(struct scorer *s, const char *sha256_hex)
+{
+	char (*n)[FILEHASH_HEX_LEN];
+
+	if (strlen(sha256_hex) != FILEHASH_HEX_LEN - 1)
+		return -EINVAL;
+	for (size_t i = 0; i < s->nquarantined; i++)
+		if (!strcmp(s->quarantined[i], sha256_hex))
+			return 0;
+	n = realloc(s->quarantined, (s->nquarantined + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	s->quarantined = n;
+	snprintf(n[s->nquarantined++], FILEHASH_HEX_LEN, "%s", sha256_hex);
+	return 0;
+}
+
+static bool is_quarantined(const struct scorer *s, const char *sha256_hex)
+{
+	for (size_t i = 0; sha256_hex[0] && i < s->nquarantined; i++)
+		if (!strcmp(s->quarantined[i], sha256_hex))
+			return true;
+	return false;
 }
 
 /* The object as the loader named it: the mapping's path when known. */
@@ -161,5 +189,9 @@ void scorer_judge(struct scorer *s, const struct window *w, struct verdict *v, j
 	judge_sequence(s, w, v, *details);
 	judge_static(s, w, v, *details, sha_hex, sizeof(sha_hex));
 	judge_source(s, w, v, *details, sha_hex);
+	if (is_quarantined(s, sha_hex)) {
+		v->quarantined = true;
+		json_object_set_new(*details, "quarantined_hash", json_true());
+	}
 	verdict_decide(v, &s->policy);
 }

@@ -22,6 +22,9 @@ int scorer_new(const struct verdict_policy *policy, struct tokens *tok, const st
 void scorer_free(struct scorer *s);
 /* New weights and thresholds (SIGHUP); judged windows keep theirs. */
 void scorer_set_policy(struct scorer *s, const struct verdict_policy *policy);
+/* Marks the object with this SHA-256 (hex) quarantined: any later window
+ * loading the same bytes, under any name, is high. */
+int scorer_quarantine_hash(struct scorer *s, const char *sha256_hex);
 /* Fills v; *details (may stay NULL) gets the explanation: matched entries,
  * findings, reputation reasons, as JSON members to merge into a verdict. */
 void scorer_judge(struct scorer *s, const struct window *w, struct verdict *v, json_t **details);

@@ -31,6 +31,8 @@ void verdict_decide(struct verdict *v, const struct verdict_policy *p)
 		if (v->have[c])
 			sum += p->weight[c] * v->component[c];
 	v->risk = clamp01(sum);
+	if (v->quarantined && v->risk < p->high)
+		v->risk = p->high;
 	v->level = v->risk >= p->high ? VERDICT_HIGH :
 		   v->risk >= p->medium ? VERDICT_MEDIUM : VERDICT_LOW;
 	if (v->uncertain && p->uncertain_escalates && v->level == VERDICT_LOW)

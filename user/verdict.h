@@ -25,6 +25,7 @@ struct verdict {
 	double risk;
 	enum verdict_level level;
 	bool uncertain;
+	bool quarantined;    /* the object is known bad (quarantined before): high */
 };
 
 void verdict_policy_default(struct verdict_policy *p);

@@ -113,3 +113,30 @@ Test(enforce, high_risk_dropper_never_runs_its_constructor_and_alerts)
 	snprintf(cmd, sizeof(cmd), "rm -f %s %s-wal %s-shm", outbox, outbox, outbox);
 	system(cmd);
 }
+
+Test(enforce, a_quarantined_object_is_stopped_under_another_name)
+{
+	char out[128], copy[160], marker[160], marker_env[200], cmd[512];
+	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--quarantine",
+			 FIXTURE_DIR "/libevil.so", "--", FIXTURE_DIR "/loader", copy, NULL };
+	char *env[] = { marker_env, NULL };
+	json_t *events, *gate;
+
+	tmp_output(out, sizeof(out), "enforce-copy");
+	/* same bytes, another file (another inode): only the hash can tell */
+	snprintf(copy, sizeof(copy), "%s/libevil-copy-%d.so", FIXTURE_DIR, (int)getpid());
+	snprintf(cmd, sizeof(cmd), "cp %s/libevil.so %s", FIXTURE_DIR, copy);
+	cr_assert_eq(system(cmd), 0);
+	snprintf(marker, sizeof(marker), "%s/copy-marker-%d", FIXTURE_DIR, (int)getpid());
+	snprintf(marker_env, sizeof(marker_env), "BPFPROF_MARKER=%s", marker);
+	unlink(marker);
+	cr_assert_eq(run(argv, env), 77);
+	cr_assert_neq(access(marker, F_OK), 0, "the copy's constructor ran");
+	events = read_events(out);
+	gate = find_event(events, "gate", "libevil-copy");
+	cr_assert_not_null(gate, "the copy was not stopped at the gate");
+	cr_assert_str_eq(json_string_value(json_object_get(gate, "action")), "kill");
+	json_decref(events);
+	unlink(copy);
+	unlink(out);
+}

@@ -82,3 +82,13 @@ Test(verdict, custom_weights_and_thresholds)
 	cr_assert_float_eq(v.risk, 0.54, 1e-9);
 	cr_assert_eq(v.level, VERDICT_HIGH);
 }
+
+Test(verdict, a_quarantined_object_is_high_whatever_its_components)
+{
+	struct verdict v = { .quarantined = true };
+
+	verdict_set(&v, VERDICT_SEQUENCE, 0.0);
+	verdict_decide(&v, &p);
+	cr_assert_eq(v.level, VERDICT_HIGH);
+	cr_assert_float_eq(v.risk, p.high, 1e-12);
+}
