@@ -248,19 +248,29 @@ Test(agent, sighup_reloads_a_valid_config_and_keeps_running_on_a_bad_one)
 	agent_cleanup(&a);
 }
 
-Test(agent, kill_9_loses_no_stored_decision)
+Test(agent, kill_9_loses_no_stored_decision_or_acknowledged_submission)
 {
 	struct agent_run a = { 0 };
-	char cmd[256];
+	char cmd[256], *reply = NULL;
 	json_t *d;
 
 	agent_start(&a, NULL);
 	cr_assert_eq(run_loader(FIXTURE_DIR "/libbenign.so"), 0);
 	d = wait_decision(&a, "libbenign.so");
 	cr_assert_not_null(d);
+	cr_assert_eq(post_json(&a, "{\"submitter\":\"durable\",\"entries\":[{\"sequence\":"
+			       "[\"kill\",\"ptrace:attach\"],\"risk_score\":0.8,\"confidence\":0.6,"
+			       "\"label\":\"malicious\"}]}", &reply), 201, "%s", reply);
+	free(reply);
 	agent_stop(&a, SIGKILL);
 	snprintf(cmd, sizeof(cmd), "%s report --json --db %s | grep -q libbenign.so", BPFPROF_BIN, a.db);
 	cr_assert_eq(system(cmd), 0, "a served decision is missing after kill -9");
+	/* restart on the same files: the submission is there */
+	agent_start(&a, NULL);
+	cr_assert_eq(http_get(&a, "/v1/behaviors?submitter=durable", &reply), 200);
+	cr_assert(strstr(reply, "ptrace:attach"), "an acknowledged submission is missing: %s", reply);
+	free(reply);
+	agent_stop(&a, SIGTERM);
 	json_decref(d);
 	agent_cleanup(&a);
 }
@@ -420,5 +430,114 @@ Test(agent, concurrent_submissions_all_land)
 	}
 	cr_assert_eq(behaviors_count(&a), n + 40);
 	agent_stop(&a, SIGTERM);
+	agent_cleanup(&a);
+}
+
+Test(agent, analysts_list_filter_page_and_delete_behaviors)
+{
+	struct agent_run a = { 0 };
+	char *reply = NULL, path[64];
+	json_t *page, *created, *ids;
+	long n;
+
+	agent_start(&a, NULL);
+	n = behaviors_count(&a);
+	cr_assert_eq(post_json(&a, "{\"submitter\":\"analyst\",\"entries\":["
+			       "{\"sequence\":[\"kill\",\"execve\"],\"risk_score\":0.7,\"confidence\":0.5,\"label\":\"malicious\"},"
+			       "{\"sequence\":[\"kill\",\"dup2\"],\"risk_score\":0.7,\"confidence\":0.5,\"label\":\"malicious\"},"
+			       "{\"sequence\":[\"pipe2\",\"kill\"],\"risk_score\":0.2,\"confidence\":0.5,\"label\":\"good\"}]}",
+			       &reply), 201, "%s", reply);
+	created = json_loads(reply, 0, NULL);
+	ids = json_object_get(created, "ids");
+	free(reply);
+	/* filter by submitter and label, one per page */
+	cr_assert_eq(http_get(&a, "/v1/behaviors?submitter=analyst&label=malicious&limit=1", &reply), 200);
+	page = json_loads(reply, 0, NULL);
+	cr_assert_eq(json_array_size(json_object_get(page, "behaviors")), 1, "%s", reply);
+	cr_assert(json_is_integer(json_object_get(page, "next_after")), "no next page: %s", reply);
+	snprintf(path, sizeof(path), "/v1/behaviors?submitter=analyst&label=malicious&after=%lld",
+		 (long long)json_integer_value(json_object_get(page, "next_after")));
+	json_decref(page);
+	free(reply);
+	cr_assert_eq(http_get(&a, path, &reply), 200);
+	page = json_loads(reply, 0, NULL);
+	cr_assert_eq(json_array_size(json_object_get(page, "behaviors")), 1, "%s", reply);
+	cr_assert_null(json_object_get(page, "next_after"));
+	json_decref(page);
+	free(reply);
+	cr_assert_eq(http_get(&a, "/v1/behaviors?label=maybe", &reply), 400);
+	free(reply);
+	/* delete one: gone from the list and the count */
+	snprintf(path, sizeof(path), "/v1/behaviors/%lld",
+		 (long long)json_integer_value(json_array_get(ids, 0)));
+	cr_assert_eq(http_send(&a, "DELETE", path, NULL, 0, &reply), 200, "%s", reply);
+	free(reply);
+	cr_assert_eq(http_send(&a, "DELETE", path, NULL, 0, &reply), 404, "%s", reply);
+	free(reply);
+	cr_assert_eq(http_send(&a, "DELETE", "/v1/behaviors/abc", NULL, 0, &reply), 400, "%s", reply);
+	free(reply);
+	cr_assert_eq(behaviors_count(&a), n + 2);
+	json_decref(created);
+	agent_stop(&a, SIGTERM);
+	agent_cleanup(&a);
+}
+
+Test(agent, tcp_needs_the_token_for_submissions)
+{
+	struct agent_run a = { 0 };
+	char extra[256], token[128], url[128];
+	const char *tok = "0123456789abcdef0123456789abcdef";
+	CURL *c;
+	long code;
+	struct curl_slist *h = NULL;
+	FILE *f, *devnull = fopen("/dev/null", "w");
+	int port = 0;
+
+	snprintf(token, sizeof(token), "/tmp/bpfprof-agent-token-%d", (int)getpid());
+	f = fopen(token, "w");
+	fprintf(f, "%s\n", tok);
+	fclose(f);
+	chmod(token, 0600);
+	snprintf(extra, sizeof(extra), "[api]\nlisten_tcp = 127.0.0.1:0\ntoken_file = %s\n", token);
+	agent_start(&a, extra);
+	for (int i = 0; i < 50 && !port; i++) {
+		char cmd[256];
+		FILE *p;
+
+		snprintf(cmd, sizeof(cmd), "sed -n 's/.*(port \\([0-9]*\\)).*/\\1/p' %s", a.log);
+		p = popen(cmd, "r");
+		if (fscanf(p, "%d", &port) != 1)
+			port = 0;
+		pclose(p);
+		if (!port)
+			usleep(100 * 1000);
+	}
+	cr_assert_gt(port, 0, "the agent did not log its TCP port");
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/v1/behaviors", port);
+	for (int attempt = 0; attempt < 3; attempt++) {
+		char auth[128];
+
+		c = curl_easy_init();
+		curl_easy_setopt(c, CURLOPT_URL, url);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, "{\"submitter\":\"tcp\",\"entries\":[{\"sequence\":"
+				 "[\"kill\",\"shmat\"],\"risk_score\":0.7,\"confidence\":0.5,\"label\":\"malicious\"}]}");
+		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+		curl_easy_setopt(c, CURLOPT_WRITEDATA, devnull);
+		h = NULL;
+		if (attempt > 0) {
+			snprintf(auth, sizeof(auth), "Authorization: Bearer %s", attempt == 1 ? "wrong-token-wrong-token" : tok);
+			h = curl_slist_append(h, auth);
+			curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+		}
+		code = 0;
+		cr_assert_eq(curl_easy_perform(c), CURLE_OK);
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+		cr_assert_eq(code, attempt < 2 ? 401 : 201, "attempt %d: HTTP %ld", attempt, code);
+		curl_slist_free_all(h);
+		curl_easy_cleanup(c);
+	}
+	agent_stop(&a, SIGTERM);
+	fclose(devnull);
+	unlink(token);
 	agent_cleanup(&a);
 }
