@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "commands.h"
+#include "confine.h"
 #include "bd.h"
 #include "filehash.h"
 #include "gate.h"
@@ -85,6 +86,10 @@ static void usage(FILE *f)
 "                        kill the process instead of running\n"
 "      --alert-log FILE  append an alert (schemas/alert.schema.json) per high verdict\n"
 "      --quarantine-dir DIR  move high-risk objects there (with a .json note)\n"
+"      --confine-writes DIR  Landlock: the command may write only below DIR\n"
+"                        (repeatable; applies to everything it runs)\n"
+"      --deny-syscalls CLASSES  seccomp: these fail with EPERM in the command;\n"
+"                        classes: ptrace, exec, net, modules, bpf (comma-separated)\n"
 "      --webhook URL     POST each alert there (retried with backoff)\n"
 "      --outbox FILE     where undelivered alerts wait (default\n"
 "                        /var/lib/bpf-profiler/outbox.sqlite)\n"
@@ -210,7 +215,7 @@ static void on_record(void *ctx, const void *data, size_t size)
 
 /* Forks the command stopped on a pipe, so it is traced before it runs.
  * The exec error, if any, comes back through a close-on-exec pipe. */
-static pid_t spawn_stopped(char **argv, int *go_fd, int *err_fd)
+static pid_t spawn_stopped(char **argv, const struct confine_opts *co, int *go_fd, int *err_fd)
 {
 	int go[2], err[2];
 	pid_t pid;
@@ -229,6 +234,14 @@ static pid_t spawn_stopped(char **argv, int *go_fd, int *err_fd)
 		if (read(go[0], &c, 1) != 1)
 			_exit(EXIT_FAIL);
 		signal(SIGINT, SIG_DFL);
+		if (confine_wanted(co)) {
+			char why[256];
+
+			if (confine_apply(co, why, sizeof(why))) {
+				fprintf(stderr, "bpf-profiler trace: cannot confine %s: %s\n", argv[0], why);
+				_exit(EXIT_FAIL);
+			}
+		}
 		execvp(argv[0], argv);
 		e = errno;
 		if (write(err[1], &e, sizeof(e)) < 0)
@@ -300,6 +313,8 @@ int cmd_trace_main(int argc, char **argv)
 		{ "alert-log", required_argument, NULL, 'A' },
 		{ "quarantine-dir", required_argument, NULL, 'D' },
 		{ "webhook", required_argument, NULL, 'U' },
+		{ "confine-writes", required_argument, NULL, 'L' },
+		{ "deny-syscalls", required_argument, NULL, 'S' },
 		{ "outbox", required_argument, NULL, 'O' },
 		{ "ringbuf-kb", required_argument, NULL, 'R' },
 		{ "wakeup-batch", required_argument, NULL, 'B' },
@@ -320,6 +335,7 @@ int cmd_trace_main(int argc, char **argv)
 	struct verdict_policy policy;
 	struct mitigate_opts mopts = { .on_hook = on_hook, .on_denial = on_denial };
 	bool enforce = false, net_set = false;
+	struct confine_opts confine = { 0 };
 	pid_t child = 0;
 	bool child_done = false;
 
@@ -384,6 +400,16 @@ int cmd_trace_main(int argc, char **argv)
 		case 'A': mopts.alert_log = optarg; break;
 		case 'D': mopts.quarantine_dir = optarg; break;
 		case 'U': mopts.webhook_url = optarg; break;
+		case 'L':
+			if (confine.nwrite_dirs == CONFINE_MAX_DIRS) {
+				fprintf(stderr, "bpf-profiler trace: at most %d --confine-writes\n",
+					CONFINE_MAX_DIRS);
+				return EXIT_USAGE;
+			}
+			confine.write_dirs[confine.nwrite_dirs++] = optarg;
+			confine.writes = true;
+			break;
+		case 'S': confine.deny = optarg; break;
 		case 'O': mopts.outbox = optarg; break;
 		case 'Q':
 			if (nquarantine == ARRAY_SIZE(quarantine)) {
@@ -413,6 +439,15 @@ int cmd_trace_main(int argc, char **argv)
 			 mopts.outbox || net_set)) {
 		fprintf(stderr, "bpf-profiler trace: --net, --block, --alert-log, --webhook, --outbox "
 			"and --quarantine-dir act on verdicts: add --enforce\n");
+		return EXIT_USAGE;
+	}
+	if (confine_wanted(&confine) && attach_pid) {
+		fprintf(stderr, "bpf-profiler trace: --confine-writes and --deny-syscalls apply to a "
+			"command trace starts, not to -p\n");
+		return EXIT_USAGE;
+	}
+	if (confine_check(&confine, err, sizeof(err))) {
+		fprintf(stderr, "bpf-profiler trace: %s\n", err);
 		return EXIT_USAGE;
 	}
 	if (policy.medium > policy.high) {
@@ -463,7 +498,7 @@ int cmd_trace_main(int argc, char **argv)
 		goto out;
 	}
 	if (!attach_pid) {
-		child = spawn_stopped(argv + optind, &go_fd, &err_fd);
+		child = spawn_stopped(argv + optind, &confine, &go_fd, &err_fd);
 		if (child < 0) {
 			fprintf(stderr, "bpf-profiler trace: cannot start %s: %s\n", argv[optind],
 				strerror(-child));
