@@ -206,8 +206,10 @@ Test(agent, a_load_anywhere_becomes_a_stored_and_served_decision)
 	d = wait_decision(&a, "libevil.so");
 	cr_assert_not_null(d, "no decision for a load by an unrelated process");
 	cr_assert_str_eq(json_string_value(json_object_get(d, "comm")), "loader");
-	cr_assert_str_eq(json_string_value(json_object_get(d, "action")), "allow",
-			 "monitor mode (the default) never acts");
+	/* monitor mode (the default) never acts: at most it alerts */
+	cr_assert(!strcmp(json_string_value(json_object_get(d, "action")), "allow") ||
+		  !strcmp(json_string_value(json_object_get(d, "action")), "alert"),
+		  "monitor mode acted: %s", json_string_value(json_object_get(d, "action")));
 	cr_assert(json_is_array(json_object_get(d, "findings")), "the static analysis is explained");
 	cr_assert_eq(http_get(&a, "/metrics", &metrics), 200);
 	cr_assert(strstr(metrics, "bpf_profiler_decisions_total"), "%s", metrics);
