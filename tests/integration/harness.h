@@ -140,6 +140,18 @@ static inline long our_newest_program(void)
 	return newest;
 }
 
+/* True when no program of ours newer than `before` is loaded; the kernel
+ * frees a released program asynchronously, so give it up to 3 s. */
+static inline bool no_program_left_since(long before)
+{
+	for (int i = 0; i < 30; i++) {
+		if (our_newest_program() <= before)
+			return true;
+		usleep(100 * 1000);
+	}
+	return false;
+}
+
 static inline void tmp_output(char *path, size_t len, const char *name)
 {
 	snprintf(path, len, "/tmp/bpfprof-test-%s-%d.jsonl", name, (int)getpid());
