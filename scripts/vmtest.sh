@@ -95,10 +95,12 @@ timeout -k 10 "$limit" qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 2 \
 rc=$?
 set -e
 elapsed=$((SECONDS - start))
-tr -d '\r' < "$log" | grep -E '^(info|PASS|FAIL|vmtest):|^[0-9]+ passed, [0-9]+ failed$' || true
+# the serial console as plain lines (no CRs, no terminal escapes of the BIOS)
+console() { tr -d '\r' < "$log" | sed -e 's/\x1b\[[0-9;?]*[a-zA-Z]//g' -e 's/\x1bc//g'; }
+console | grep -E '^(info|PASS|FAIL|vmtest):|^[0-9]+ passed, [0-9]+ failed$' || true
 [ $rc -eq 124 ] && die "QEMU did not finish within ${limit}s (console in $log)"
 [ $rc -ne 0 ] && die "QEMU exited with $rc (console in $log)"
-result=$(tr -d '\r' < "$log" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)
+result=$(console | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)
 [ -n "$result" ] || die "the selftest did not run to its result line (console in $log)"
 read -r npass _ nfail _ <<< "$result"
 [ "$nfail" -eq 0 ] && [ "$npass" -gt 0 ] || die "$result (console in $log)"

@@ -285,6 +285,8 @@ static void check_files(struct lsm *lsm, const char *dir)
 	check(pid > 0 && lived && a.err == 0 && !a.msg[0],
 	      "exec of a file not quarantined works (control)", "%s %s", strerror(a.err), a.msg);
 
+	ret = lsm_quarantine_path(lsm, "/nonexistent/lib.so");
+	check(ret == -ENOENT, "quarantining a path that does not exist fails (ENOENT)", "%d", ret);
 	ret = lsm_quarantine_path(lsm, evil);
 	check(ret == 0 && file_key(evil, &dev, &ino), "quarantine libevil.so by path",
 	      "%s", strerror(-ret));
@@ -337,6 +339,8 @@ static void check_network(struct lsm *lsm)
 	int lfd, ret = lo_up();
 
 	lfd = ret ? ret : listen_loopback();
+	ret = lsm_restrict_pid(lsm, 0x3fffffff);
+	check(ret == -ESRCH, "restricting a pid that does not exist fails (ESRCH)", "%d", ret);
 	check(lfd >= 0, "a listener on 127.0.0.1 (lo up)", "%s", strerror(-lfd));
 	if (lfd < 0)
 		return;
