@@ -132,6 +132,14 @@ int lsm_restrict_pid(struct lsm *lsm, pid_t pid)
 	return 0;
 }
 
+bool lsm_restricts(const struct lsm *lsm, pid_t pid)
+{
+	__u32 tgid = pid, how;
+
+	return !bpf_map__lookup_elem(lsm->skel->maps.restricted, &tgid, sizeof(tgid), &how,
+				     sizeof(how), 0);
+}
+
 int lsm_poll(struct lsm *lsm)
 {
 	return ring_buffer__consume(lsm->rb);

@@ -8,6 +8,7 @@
 #ifndef BPFPROF_LSM_H
 #define BPFPROF_LSM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -35,6 +36,8 @@ int lsm_quarantine_path(struct lsm *lsm, const char *path);
 int lsm_release_file(struct lsm *lsm, uint64_t dev, uint64_t ino);
 /* The whole process and the children it forks from now on lose connect. */
 int lsm_restrict_pid(struct lsm *lsm, pid_t pid);
+/* Whether pid is in the restricted set now (restricted or born of one). */
+bool lsm_restricts(const struct lsm *lsm, pid_t pid);
 /* Hands pending denial records to on_denial; returns how many. */
 int lsm_poll(struct lsm *lsm);
 /* Denials the kernel could not report (ring buffer full). */

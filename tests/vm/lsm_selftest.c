@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -93,8 +94,8 @@ static pid_t in_child(child_fn fn, const void *arg, int (*gate)(void *, pid_t), 
 
 		close(go[1]);
 		close(back[0]);
-		if (read(go[0], &c, 1) != 1)
-			_exit(2);
+		if (read(go[0], &c, 1) != 1 || c != 'g')
+			_exit(2); /* the gate failed: not lived, the check fails */
 		fn(arg, &mine);
 		if (write(back[1], &mine, sizeof(mine)) != sizeof(mine))
 			_exit(2);
@@ -118,7 +119,6 @@ static void do_dlopen(const void *arg, struct answer *a)
 	void *h;
 
 	setenv("BPFPROF_MARKER", MARKER, 1);
-	errno = 0;
 	h = dlopen(arg, RTLD_NOW);
 	if (h) {
 		a->err = 0;
@@ -126,7 +126,7 @@ static void do_dlopen(const void *arg, struct answer *a)
 		return;
 	}
 	/* glibc 2.36 says "failed to map segment from shared object" and
-	 * drops the mmap's EPERM (errno is 0 too): do_mmap shows the errno */
+	 * drops the mmap's EPERM (errno is left 0): do_mmap shows the errno */
 	a->err = -1;
 	snprintf(a->msg, sizeof(a->msg), "%s", dlerror());
 }
@@ -187,21 +187,50 @@ static void do_exec(const void *arg, struct answer *a)
 
 static struct sockaddr_in listener_addr;
 
-static int connect_listener(void)
+/* Not routable in the guest (only lo): ENETUNREACH unless denied before. */
+static const struct sockaddr_in far_addr = {
+	.sin_family = AF_INET, .sin_port = 0x0900, .sin_addr.s_addr = 0x0100000a, /* 10.0.0.1:9 */
+};
+
+static int connect_to(const struct sockaddr_in *to)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), err = 0;
 
 	if (fd < 0)
 		return errno;
-	if (connect(fd, (struct sockaddr *)&listener_addr, sizeof(listener_addr)))
+	if (connect(fd, (const struct sockaddr *)to, sizeof(*to)))
 		err = errno;
 	close(fd);
 	return err;
 }
 
+static int connect_listener(void)
+{
+	return connect_to(&listener_addr);
+}
+
+/* arg: where to (NULL: the listener) */
 static void do_connect(const void *arg, struct answer *a)
 {
+	a->err = connect_to(arg ? arg : &listener_addr);
+}
+
+static void *thread_exits(void *arg)
+{
+	return arg;
+}
+
+/* A thread of the restricted process exits first: the process stays
+ * restricted (only the whole group's exit ends it). */
+static void do_connect_after_thread_exit(const void *arg, struct answer *a)
+{
+	pthread_t t;
+
 	(void)arg;
+	if (pthread_create(&t, NULL, thread_exits, NULL) || pthread_join(t, NULL)) {
+		a->err = -1;
+		return;
+	}
 	a->err = connect_listener();
 }
 
@@ -220,9 +249,14 @@ static void do_connect_in_grandchild(const void *arg, struct answer *a)
 		a->err = WEXITSTATUS(status);
 }
 
+static bool restricted_at_start;
+
 static int restrict_gate(void *ctx, pid_t pid)
 {
-	return lsm_restrict_pid(ctx, pid);
+	int ret = lsm_restrict_pid(ctx, pid);
+
+	restricted_at_start = !ret && lsm_restricts(ctx, pid);
+	return ret;
 }
 
 static int lo_up(void)
@@ -331,6 +365,34 @@ static void check_files(struct lsm *lsm, const char *dir)
 	unlink(MARKER);
 }
 
+/* A second instance, loopback allowed: restricts only what it holds. */
+static void check_loopback_only(void)
+{
+	struct lsm_opts opts = { .net = SANDBOX_NET_LOOPBACK, .on_denial = on_denial };
+	struct answer a, far;
+	struct lsm *lsm;
+	char err[256];
+	bool lived;
+	pid_t pid;
+	int ret = lsm_open(&opts, &lsm, err, sizeof(err));
+
+	check(ret == 0, "a second LSM instance, loopback allowed, loads", "%s", err);
+	if (ret)
+		return;
+	in_child(do_connect, &far_addr, NULL, NULL, &far, &lived);
+	pid = in_child(do_connect, NULL, restrict_gate, lsm, &a, &lived);
+	check(pid > 0 && a.err == 0 && lived,
+	      "restricted with loopback allowed: connect to 127.0.0.1 works", "errno %d (%s)",
+	      a.err, a.err > 0 ? strerror(a.err) : "");
+	pid = in_child(do_connect, &far_addr, restrict_gate, lsm, &a, &lived);
+	check(pid > 0 && a.err == EPERM && far.err != EPERM && lived &&
+	      reported(lsm, BP_LSM_DENY_CONNECT, pid),
+	      "restricted with loopback allowed: connect to 10.0.0.1 is denied (EPERM, "
+	      "unrestricted gets another error)", "errno %d, unrestricted %d (%s)", a.err,
+	      far.err, far.err > 0 ? strerror(far.err) : "");
+	lsm_close(lsm);
+}
+
 static void check_network(struct lsm *lsm)
 {
 	struct answer a;
@@ -351,10 +413,19 @@ static void check_network(struct lsm *lsm)
 	check(pid > 0 && a.err == EPERM && lived && reported(lsm, BP_LSM_DENY_CONNECT, pid),
 	      "a restricted process cannot connect (EPERM, reported)", "errno %d (%s)", a.err,
 	      a.err > 0 ? strerror(a.err) : "");
+	check(restricted_at_start && !lsm_restricts(lsm, pid),
+	      "a restricted process leaves the restricted set when it exits",
+	      "restricted at start %d, after exit %d", restricted_at_start,
+	      lsm_restricts(lsm, pid));
+	pid = in_child(do_connect_after_thread_exit, NULL, restrict_gate, lsm, &a, &lived);
+	check(pid > 0 && a.err == EPERM && lived,
+	      "a restricted process stays restricted after one of its threads exits",
+	      "errno %d (%s)", a.err, a.err > 0 ? strerror(a.err) : "");
 	pid = in_child(do_connect_in_grandchild, NULL, restrict_gate, lsm, &a, &lived);
 	check(pid > 0 && a.err == EPERM && lived,
 	      "a child forked by a restricted process cannot connect either", "errno %d (%s)",
 	      a.err, a.err > 0 ? strerror(a.err) : "");
+	check_loopback_only();
 	close(lfd);
 }
 
