@@ -3,7 +3,8 @@
 # Installs every Debian package bpf-profiler needs to build, run and test.
 # Idempotent: skips apt when everything is already present. prometheus
 # (promtool and the server) and chromium (headless) are test tools: the
-# API tests check /metrics and the report page with them.
+# API tests check /metrics and the report page with them. qemu-system-x86
+# and busybox-static boot the guest of scripts/vmtest.sh (BPF LSM test).
 set -euo pipefail
 
 PKGS=(
@@ -13,6 +14,7 @@ PKGS=(
   libsystemd-dev libinih-dev libcriterion-dev python3 python3-jsonschema
   bpftrace bc
   prometheus chromium
+  qemu-system-x86 busybox-static
 )
 
 missing=()

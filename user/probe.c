@@ -153,6 +153,18 @@ static bool lsm_listed(char *detail, size_t len)
 	return listed;
 }
 
+bool probe_bpf_lsm(char *detail, size_t len)
+{
+	char listed[160];
+
+	probe_mount_kernel_fs();
+	if (!lsm_listed(listed, sizeof(listed))) {
+		snprintf(detail, len, "bpf is not in the active LSM list");
+		return false;
+	}
+	return try_trampoline(BPF_PROG_TYPE_LSM, BPF_LSM_MAC, "bpf_lsm_file_open", detail, len);
+}
+
 static bool find_cgroup2(char *path, size_t len)
 {
 	FILE *f = fopen("/proc/self/mounts", "re");
@@ -252,11 +264,7 @@ void probe_run(struct probe_result *r)
 	SET(PROBE_SEND_SIGNAL,
 	    libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_send_signal, NULL) > 0, "helper");
 	r->ok[PROBE_BPF_LSM_LISTED] = lsm_listed(r->detail[PROBE_BPF_LSM_LISTED], 160);
-	r->ok[PROBE_BPF_LSM] = r->ok[PROBE_BPF_LSM_LISTED] &&
-		try_trampoline(BPF_PROG_TYPE_LSM, BPF_LSM_MAC, "bpf_lsm_file_open",
-			       r->detail[PROBE_BPF_LSM], 160);
-	if (!r->ok[PROBE_BPF_LSM_LISTED])
-		SET(PROBE_BPF_LSM, false, "bpf is not in the active LSM list");
+	r->ok[PROBE_BPF_LSM] = probe_bpf_lsm(r->detail[PROBE_BPF_LSM], 160);
 	r->ok[PROBE_TRAMPOLINES] = try_trampoline(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY,
 						  "vfs_read", r->detail[PROBE_TRAMPOLINES], 160);
 	r->ok[PROBE_CGROUP_V2_BPF] = try_cgroup_bpf(r->detail[PROBE_CGROUP_V2_BPF], 160);

@@ -24,6 +24,8 @@ struct probe_result {
 /* Needs root for the BPF checks (they report "no" otherwise). */
 void probe_run(struct probe_result *r);
 const char *probe_feature_name(enum probe_feature f);
+/* Whether BPF LSM programs load and attach here; detail says why not. */
+bool probe_bpf_lsm(char *detail, size_t len);
 /* The backend each mitigation would use, as a JSON object. */
 json_t *probe_backends_json(const struct probe_result *r);
 
