@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "alert.h"
 #include "log.h"
+#include "lsm.h"
 #include "mitigate.h"
 #include "util.h"
 #include "webhook.h"
@@ -24,6 +25,7 @@ struct mitigate {
 	struct sandbox *sandbox;
 	struct hooks *hooks;
 	struct webhook *webhook;
+	struct lsm *lsm;             /* where BPF LSM is usable: files denied for good */
 	bool sandbox_failed, hooks_failed;
 };
 
@@ -35,6 +37,14 @@ int mitigate_open(const struct mitigate_opts *opts, struct mitigate **out, char 
 	if (!m)
 		return -ENOMEM;
 	m->opts = *opts;
+	if (opts->act) {
+		char why[256];
+		struct lsm_opts lo = { .net = opts->net };
+
+		/* the strongest backend where the kernel has it (probe), else signals */
+		if (lsm_open(&lo, &m->lsm, why, sizeof(why)))
+			log_info("quarantine without BPF LSM: %s", why);
+	}
 	if (opts->webhook_url) {
 		ret = webhook_open(opts->webhook_url, opts->outbox, &m->webhook, err, errlen);
 		if (ret) {
@@ -52,6 +62,7 @@ void mitigate_close(struct mitigate *m)
 		return;
 	mitigate_poll(m);
 	webhook_close(m->webhook, 3000); /* the rest waits in the outbox */
+	lsm_close(m->lsm);
 	hooks_close(m->hooks);
 	sandbox_close(m->sandbox);
 	free(m);
@@ -63,6 +74,8 @@ void mitigate_poll(struct mitigate *m)
 		hooks_poll(m->hooks);
 	if (m->sandbox)
 		sandbox_poll(m->sandbox);
+	if (m->lsm)
+		lsm_poll(m->lsm);
 }
 
 /* Exported functions the static analysis flagged: worth a hook each. */
@@ -191,6 +204,9 @@ static void high(struct mitigate *m, const struct window *w, const struct verdic
 	}
 	if (key.ino && m->opts.tracer)
 		tracer_cache_verdict(m->opts.tracer, &key, BP_VERDICT_DENY);
+	/* BPF LSM: no process maps or execs the file again, and survives trying */
+	if (key.ino && m->lsm && !lsm_quarantine_file(m->lsm, key.dev, key.ino))
+		out->backend = "signal+bpf_lsm";
 	move_aside(m, w, details, out);
 	alert(m, w, v, details, out);
 }
