@@ -36,28 +36,6 @@ static size_t collect(void *p, size_t size, size_t n, void *ctx)
 	return fwrite(p, size, n, f);
 }
 
-/* GET path over the agent's unix socket; returns the HTTP status. */
-static long http_get(struct agent_run *a, const char *path, char **body)
-{
-	CURL *c = curl_easy_init();
-	char url[256];
-	size_t len;
-	FILE *f = open_memstream(body, &len);
-	long code = 0;
-
-	snprintf(url, sizeof(url), "http://agent%s", path);
-	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, a->sock);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, f);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
-	if (curl_easy_perform(c) == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_cleanup(c);
-	fclose(f);
-	return code;
-}
-
 /* A request with a body over the agent's unix socket; returns the status. */
 static long http_send(struct agent_run *a, const char *method, const char *path,
 		      const char *body, size_t len, char **reply)
@@ -87,6 +65,12 @@ static long http_send(struct agent_run *a, const char *method, const char *path,
 	curl_easy_cleanup(c);
 	fclose(f);
 	return code;
+}
+
+/* GET path over the agent's unix socket; returns the HTTP status. */
+static long http_get(struct agent_run *a, const char *path, char **body)
+{
+	return http_send(a, "GET", path, NULL, 0, body);
 }
 
 static long post_json(struct agent_run *a, const char *body, char **reply)
