@@ -24,7 +24,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "mitigate.h"
-#include "objfile.h"
+#include "pipeline.h"
 #include "probe.h"
 #include "scorer.h"
 #include "tracer.h"
@@ -36,7 +36,7 @@ struct agent {
 	const char *config_path;
 	struct verdict_policy policy;
 	struct tracer *tracer;
-	struct window_set *windows;
+	struct pipeline *pipeline;
 	struct scorer *scorer;
 	struct gate *gate;
 	struct mitigate *mitigate;
@@ -49,7 +49,6 @@ struct agent {
 	struct agent_metrics *metrics;
 	struct api *api;
 	int stats_fd;
-	uint64_t lost_total;
 	unsigned long decisions;
 };
 
@@ -116,80 +115,48 @@ static void record(struct agent *a, const struct window *w, const struct verdict
 	json_decref(d);
 }
 
-static void on_window_closed(void *ctx, struct window *w)
+static void on_verdict(void *ctx, const struct window *w, const struct verdict *v,
+		       json_t *details, const struct mitigation *m)
 {
 	struct agent *a = ctx;
-	struct verdict v = { 0 };
-	struct mitigation m = { .action = "allow", .backend = "none" };
-	json_t *details = NULL;
 
 	metric_inc(a->metrics->windows_closed);
 	if (w->uncertain)
 		metric_inc(a->metrics->windows_uncertain);
-	scorer_judge(a->scorer, w, &v, &details);
-	if (a->mitigate)
-		mitigate_apply(a->mitigate, w, &v, details, &m);
-	record(a, w, &v, details, &m, w->pivot == BP_PIVOT_DLOPEN ? "return" : "window");
-	json_decref(details);
+	record(a, w, v, details, m, w->pivot == BP_PIVOT_DLOPEN ? "return" : "window");
 }
 
-/* The gate: judge what is known while the process is stopped. */
-static void on_gate(struct agent *a, const struct bp_ev_gate *e)
+/* A judged gate is a decision of its own (verdict point "gate"). */
+static void on_gate(void *ctx, const struct bp_event_hdr *h, const struct window *w,
+		    const struct verdict *v, json_t *details, const char *action, const char *reason)
 {
-	struct window *w;
-	struct verdict v = { 0 };
-	json_t *details = NULL;
-	bool kill_it;
+	struct agent *a = ctx;
+	bool killed = !strcmp(action, "kill");
 
-	window_set_on_record(a->windows, e, sizeof(*e), a->lost_total);
-	w = window_set_get(a->windows, e->hdr.window_id);
-	if (e->action == BP_GATE_KILLED || !a->gate)
-		return;
-	gate_hold(a->gate, e->hdr.pid, e->hdr.window_id);
-	if (!w) {
-		gate_decide(a->gate, e->hdr.pid, a->cfg.policy.fail == CONFIG_FAIL_CLOSED ?
-			    GATE_KILL : GATE_RESUME);
+	if (!w || !v) {
+		log_info("gate: %s pid %u (%s)", action, h->pid, reason);
 		return;
 	}
-	objfile_track(w, e, sizeof(*e));
-	scorer_judge(a->scorer, w, &v, &details);
-	kill_it = v.level == VERDICT_HIGH && a->cfg.policy.enforce == CONFIG_ENFORCE_ON;
-	if (kill_it)
-		w->gate_action = BP_GATE_KILLED;
-	tracer_cache_verdict(a->tracer, &e->file, kill_it ? BP_VERDICT_DENY : BP_VERDICT_ALLOW);
-	gate_decide(a->gate, e->hdr.pid, kill_it ? GATE_KILL : GATE_RESUME);
-	record(a, w, &v, details,
-	       &(struct mitigation){ .action = kill_it ? "quarantine" : "allow",
-				     .backend = kill_it ? "signal" : "none" }, "gate");
-	json_decref(details);
+	record(a, w, v, details, &(struct mitigation){ .action = killed ? "quarantine" : "allow",
+						       .backend = killed ? "signal" : "none" }, "gate");
 }
 
-static void on_record(void *ctx, const void *data, size_t size)
+static void on_event(void *ctx, const void *data, size_t size, const struct window *w)
 {
 	struct agent *a = ctx;
 	const struct bp_event_hdr *h = data;
-	struct window *w;
+	static const char *const names[] = {
+		[BP_EV_CALL] = "call", [BP_EV_WINDOW_OPEN] = "window_open",
+		[BP_EV_DLOPEN_RET] = "dlopen_return", [BP_EV_WINDOW_CLOSE] = "window_close",
+		[BP_EV_GATE] = "gate",
+	};
 
-	switch (h->type) {
-	case BP_EV_EXEC:
-		tracer_watch_exec(a->tracer, h->pid);
-		return;
-	case BP_EV_GATE:
-		on_gate(a, data);
-		return;
-	case BP_EV_WINDOW_OPEN:
+	(void)size;
+	(void)w;
+	if (h->type < ARRAY_SIZE(names) && names[h->type])
+		metric_inc(metric_get(a->metrics->events, names[h->type]));
+	if (h->type == BP_EV_WINDOW_OPEN)
 		metric_inc(a->metrics->windows_opened);
-		break;
-	default:
-		break;
-	}
-	metric_inc(metric_get(a->metrics->events, h->type == BP_EV_CALL ? "call" :
-			      h->type == BP_EV_WINDOW_OPEN ? "window_open" :
-			      h->type == BP_EV_DLOPEN_RET ? "dlopen_return" : "window_close"));
-	window_set_on_record(a->windows, data, size, a->lost_total);
-	w = h->window_id ? window_set_get(a->windows, h->window_id) : NULL;
-	if (w)
-		objfile_track(w, data, size);
 }
 
 static size_t list_programs(void *ctx, struct agent_metrics_prog *out, size_t max)
@@ -278,6 +245,8 @@ static void reload(struct agent *a, const char *const *overrides)
 	a->mitigate = NULL;
 	if (start_mitigation(a, err, sizeof(err)))
 		log_error("reload: enforcement off: %s", err);
+	pipeline_attach(a->pipeline, a->tracer, a->mitigate);
+	pipeline_set_gate_kills(a->pipeline, a->cfg.policy.enforce == CONFIG_ENFORCE_ON);
 	decision_store_reopen_log(a->store);
 	log_warn("config reloaded%s%s", a->config_path ? " from " : "",
 		 a->config_path ? a->config_path : "");
@@ -300,12 +269,7 @@ static void make_state_dirs(const struct config *cfg)
 
 static void update_gauges(struct agent *a)
 {
-	struct bp_stats s;
-
-	if (tracer_stats(a->tracer, &s))
-		return;
-	a->lost_total = s.events_lost;
-	metric_set(a->metrics->ringbuf_lost, (double)s.events_lost);
+	metric_set(a->metrics->ringbuf_lost, (double)pipeline_stats(a->pipeline)->events_lost);
 }
 
 int cmd_agent_main(int argc, char **argv)
@@ -370,8 +334,7 @@ int cmd_agent_main(int argc, char **argv)
 	so.sync_full = a.cfg.store.sync_full;
 	ret = decision_store_open(a.cfg.store.db_path, &so, &a.store, err, sizeof(err));
 	a.metrics = agent_metrics_new();
-	a.windows = window_set_new(on_window_closed, &a);
-	if (!ret && (!a.metrics || !a.windows))
+	if (!ret && !a.metrics)
 		ret = -ENOMEM;
 	if (!ret)
 		ret = open_behaviors(&a, err, sizeof(err));
@@ -387,8 +350,18 @@ int cmd_agent_main(int argc, char **argv)
 	topts.follow_m = a.cfg.window.follow;
 	topts.follow_ms = a.cfg.window.follow_ms;
 	topts.gate = a.cfg.policy.gate;
-	topts.on_event = on_record;
-	topts.ctx = &a;
+	ret = pipeline_new(&(struct pipeline_opts){
+		.scorer = a.scorer, .gate = a.gate,
+		.gate_kills_high = a.cfg.policy.enforce == CONFIG_ENFORCE_ON,
+		.follow_ms = a.cfg.window.follow_ms,
+		.hooks = { .on_event = on_event, .on_gate = on_gate, .on_verdict = on_verdict,
+			   .ctx = &a } }, &a.pipeline);
+	if (ret) {
+		exit_code = EXIT_FAIL;
+		goto out;
+	}
+	topts.on_event = pipeline_on_record;
+	topts.ctx = a.pipeline;
 	ret = tracer_open(&topts, &a.tracer, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "bpf-profiler agent: %s\n", err);
@@ -403,6 +376,7 @@ int cmd_agent_main(int argc, char **argv)
 		exit_code = EXIT_FAIL;
 		goto out;
 	}
+	pipeline_attach(a.pipeline, a.tracer, a.mitigate);
 
 	ao.listen_unix = a.cfg.api.listen_unix[0] ? a.cfg.api.listen_unix : NULL;
 	ao.unix_mode = a.cfg.api.unix_mode;
@@ -438,14 +412,8 @@ int cmd_agent_main(int argc, char **argv)
 			exit_code = EXIT_FAIL;
 			break;
 		}
+		pipeline_tick(a.pipeline);
 		update_gauges(&a);
-		window_set_expire(a.windows, util_now_mono_ns(), a.cfg.window.follow_ms * 1000000ull,
-				  a.lost_total);
-		tracer_tick(a.tracer);
-		if (a.gate)
-			gate_expire(a.gate, util_now_mono_ns());
-		if (a.mitigate)
-			mitigate_poll(a.mitigate);
 		if (reload_requested) {
 			reload_requested = 0;
 			sd_notify(0, "RELOADING=1");
@@ -454,17 +422,15 @@ int cmd_agent_main(int argc, char **argv)
 		}
 	}
 	sd_notify(0, "STOPPING=1");
-	while (tracer_poll(a.tracer, 0) > 0)
-		;
+	pipeline_drain(a.pipeline);
 	update_gauges(&a);
-	window_set_close_all(a.windows, a.lost_total);
 	log_warn("agent stopped: %lu decisions stored", a.decisions);
 out:
 	api_stop(a.api);
 	gate_free(a.gate);
 	mitigate_close(a.mitigate);
 	tracer_close(a.tracer);
-	window_set_free(a.windows);
+	pipeline_free(a.pipeline);
 	scorer_free(a.scorer);
 	if (a.behaviors_ready)
 		api_behaviors_destroy(&a.behaviors);

@@ -21,7 +21,7 @@
 #include "gate.h"
 #include "log.h"
 #include "mitigate.h"
-#include "objfile.h"
+#include "pipeline.h"
 #include "probe.h"
 #include "scorer.h"
 #include "trace_output.h"
@@ -30,18 +30,11 @@
 #include "window.h"
 
 struct trace_ctx {
-	struct tracer *tracer;
-	struct window_set *windows;
+	struct pipeline *pipeline;
 	struct trace_output out;
-	struct scorer *scorer;
-	struct tokens *tokens;
-	struct bdindex *bd;
-	struct gate *gate;           /* NULL unless --gate */
-	struct mitigate *mitigate;   /* NULL unless --enforce */
+	unsigned long nwindows, nuncertain;
 	pid_t child;                 /* the command we started, 0 with -p */
 	bool child_quarantined;      /* we killed it: exit EXIT_QUARANTINED */
-	unsigned long nwindows, nuncertain;
-	uint64_t lost_total;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -105,35 +98,51 @@ static void usage(FILE *f)
 		BP_LOOKBACK_MAX);
 }
 
-/* A quarantined object stays quarantined under any name. */
-static void remember_quarantine(struct trace_ctx *c, const struct window *w, json_t *details)
-{
-	const char *sha = json_string_value(json_object_get(details, "sha256"));
-
-	c->child_quarantined |= w->pid == (uint32_t)c->child;
-	if (sha)
-		scorer_quarantine_hash(c->scorer, sha);
-}
-
-static void on_window_closed(void *ctx, struct window *w)
+static void on_verdict(void *ctx, const struct window *w, const struct verdict *v,
+		       json_t *details, const struct mitigation *m)
 {
 	struct trace_ctx *c = ctx;
-	struct verdict v = { 0 };
-	struct mitigation m = { .action = "allow", .backend = "none" };
-	json_t *details = NULL;
 
 	c->nwindows++;
 	c->nuncertain += w->uncertain;
+	if (!strcmp(m->action, "quarantine"))
+		c->child_quarantined |= w->pid == (uint32_t)c->child;
 	trace_output_window(&c->out, w);
-	scorer_judge(c->scorer, w, &v, &details);
-	if (c->mitigate)
-		mitigate_apply(c->mitigate, w, &v, details, &m);
-	else if (w->gate_action == BP_GATE_KILLED)
-		m = (struct mitigation){ .action = "quarantine", .backend = "signal" };
-	if (!strcmp(m.action, "quarantine"))
-		remember_quarantine(c, w, details);
-	trace_output_verdict(&c->out, w, &v, details, &m);
-	json_decref(details);
+	trace_output_verdict(&c->out, w, v, details, m);
+}
+
+static void on_gate(void *ctx, const struct bp_event_hdr *h, const struct window *w,
+		    const struct verdict *v, json_t *details, const char *action, const char *reason)
+{
+	struct trace_ctx *c = ctx;
+
+	(void)v;
+	(void)details;
+	if (!strcmp(action, "kill"))
+		c->child_quarantined |= h->pid == (uint32_t)c->child;
+	trace_output_gate(&c->out, h, w ? w->path : "", action, reason);
+}
+
+static void on_event(void *ctx, const void *data, size_t size, const struct window *w)
+{
+	struct trace_ctx *c = ctx;
+	const struct bp_event_hdr *h = data;
+
+	(void)size;
+	switch (h->type) {
+	case BP_EV_CALL:
+		trace_output_call(&c->out, data);
+		break;
+	case BP_EV_WINDOW_OPEN:
+		trace_output_window_open(&c->out, data);
+		break;
+	case BP_EV_DLOPEN_RET:
+		trace_output_dlopen(&c->out, h, w ? w->path : "",
+				    ((const struct bp_ev_dlopen_ret *)data)->handle != 0);
+		break;
+	default:
+		break;
+	}
 }
 
 static void on_hook(void *ctx, const struct hook_event *e, const char *func)
@@ -144,73 +153,6 @@ static void on_hook(void *ctx, const struct hook_event *e, const char *func)
 static void on_denial(void *ctx, const struct sandbox_event *e)
 {
 	trace_output_denial(&((struct trace_ctx *)ctx)->out, e);
-}
-
-/* The kernel stopped the process at the loader's executable mapping of a
- * file: judge what is known now (lookback, load so far, the file itself)
- * and resume or kill. A file judged once is cached in the kernel. */
-static void on_gate(struct trace_ctx *c, const struct bp_ev_gate *e)
-{
-	struct window *w;
-	struct verdict v = { 0 };
-	json_t *details = NULL;
-	bool kill_it;
-
-	window_set_on_record(c->windows, e, sizeof(*e), c->lost_total);
-	w = window_set_get(c->windows, e->hdr.window_id);
-	if (e->action == BP_GATE_KILLED) {
-		c->child_quarantined |= e->hdr.pid == (__u32)c->child;
-		trace_output_gate(&c->out, &e->hdr, w ? w->path : "", "kill", "quarantine list");
-		return;
-	}
-	if (!c->gate)
-		return;
-	gate_hold(c->gate, e->hdr.pid, e->hdr.window_id);
-	if (w) {
-		objfile_track(w, e, sizeof(*e));
-		scorer_judge(c->scorer, w, &v, &details);
-	}
-	kill_it = w && v.level == VERDICT_HIGH;
-	if (kill_it) {
-		w->gate_action = BP_GATE_KILLED;
-		remember_quarantine(c, w, details);
-	}
-	json_decref(details);
-	tracer_cache_verdict(c->tracer, &e->file, kill_it ? BP_VERDICT_DENY : BP_VERDICT_ALLOW);
-	gate_decide(c->gate, e->hdr.pid, kill_it ? GATE_KILL : GATE_RESUME);
-	trace_output_gate(&c->out, &e->hdr, w ? w->path : "", kill_it ? "kill" : "resume",
-			  w ? verdict_level_name(v.level) : "no window");
-}
-
-static void on_record(void *ctx, const void *data, size_t size)
-{
-	struct trace_ctx *c = ctx;
-	const struct bp_event_hdr *h = data;
-	struct window *w;
-
-	switch (h->type) {
-	case BP_EV_EXEC:
-		tracer_watch_exec(c->tracer, h->pid);
-		return;
-	case BP_EV_GATE:
-		on_gate(c, data);
-		return;
-	case BP_EV_CALL:
-		trace_output_call(&c->out, data);
-		break;
-	case BP_EV_WINDOW_OPEN:
-		trace_output_window_open(&c->out, data);
-		break;
-	default:
-		break;
-	}
-	window_set_on_record(c->windows, data, size, c->lost_total);
-	w = h->window_id ? window_set_get(c->windows, h->window_id) : NULL;
-	if (w)
-		objfile_track(w, data, size);
-	if (h->type == BP_EV_DLOPEN_RET)
-		trace_output_dlopen(&c->out, h, w ? w->path : "",
-				    ((const struct bp_ev_dlopen_ret *)data)->handle != 0);
 }
 
 /* Forks the command stopped on a pipe, so it is traced before it runs.
@@ -279,15 +221,31 @@ static bool process_exited(int pidfd, pid_t pid)
 	return poll(&p, 1, 0) > 0;
 }
 
-static void drain(struct trace_ctx *c)
+/* --quarantine: the kernel kills a load of the file at the gate (device and
+ * inode), and the scorer knows its bytes under any other name (SHA-256). */
+static int quarantine_files(struct tracer *tracer, struct scorer *scorer,
+			    const char *const *files, size_t n)
 {
-	struct bp_stats s;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t digest[FILEHASH_LEN];
+		char hex[FILEHASH_HEX_LEN];
+		struct bp_file_key key;
+		struct stat st;
 
-	while (tracer_poll(c->tracer, 0) > 0)
-		;
-	if (!tracer_stats(c->tracer, &s))
-		c->lost_total = s.events_lost;
-	window_set_close_all(c->windows, c->lost_total);
+		if (stat(files[i], &st)) {
+			fprintf(stderr, "bpf-profiler trace: --quarantine %s: %s\n", files[i],
+				strerror(errno));
+			return -errno;
+		}
+		key.dev = (uint64_t)major(st.st_dev) << 20 | minor(st.st_dev);
+		key.ino = st.st_ino;
+		tracer_cache_verdict(tracer, &key, BP_VERDICT_DENY);
+		if (!filehash_sha256_path(files[i], digest)) {
+			filehash_hex(digest, hex);
+			scorer_quarantine_hash(scorer, hex);
+		}
+	}
+	return 0;
 }
 
 int cmd_trace_main(int argc, char **argv)
@@ -324,7 +282,13 @@ int cmd_trace_main(int argc, char **argv)
 	};
 	struct tracer_opts topts = TRACER_OPTS_DEFAULT;
 	struct trace_ctx c = { 0 };
-	struct bp_stats stats = { 0 };
+	const struct bp_stats *stats;
+	struct tracer *tracer = NULL;
+	struct scorer *scorer = NULL;
+	struct gate *gate = NULL;
+	struct mitigate *mitigate = NULL;
+	struct tokens *tokens = NULL;
+	struct bdindex *bd = NULL;
 	unsigned long v, attach_pid = 0;
 	char err[256] = "";
 	int opt, ret, status = 0, go_fd = -1, err_fd = -1, exit_code = EXIT_OK, pidfd = -1;
@@ -477,23 +441,28 @@ int cmd_trace_main(int argc, char **argv)
 	}
 	c.out.color = !c.out.json && isatty(fileno(c.out.out));
 	topts.filter_traced = true;
-	topts.on_event = on_record;
-	topts.ctx = &c;
-	c.windows = window_set_new(on_window_closed, &c);
-	ret = c.windows ? tokens_load_default(&c.tokens) : -ENOMEM;
+	ret = tokens_load_default(&tokens);
 	if (!ret)
-		ret = bd_index_load(bd_path, c.tokens, &c.bd, err, sizeof(err));
+		ret = bd_index_load(bd_path, tokens, &bd, err, sizeof(err));
 	if (!ret)
-		ret = scorer_new(&policy, c.tokens, c.bd, &c.scorer, err, sizeof(err));
+		ret = scorer_new(&policy, tokens, bd, &scorer, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "bpf-profiler trace: %s\n", err[0] ? err : strerror(-ret));
 		exit_code = EXIT_FAIL;
 		goto out;
 	}
 	/* the watchdog is forked before any BPF fd exists, so it holds none */
-	if (topts.gate && (ret = gate_new(gate_fail, gate_timeout_ms, &c.gate))) {
+	if (topts.gate && (ret = gate_new(gate_fail, gate_timeout_ms, &gate))) {
 		fprintf(stderr, "bpf-profiler trace: cannot start the gate watchdog: %s\n",
 			strerror(-ret));
+		exit_code = EXIT_FAIL;
+		goto out;
+	}
+	ret = pipeline_new(&(struct pipeline_opts){
+		.scorer = scorer, .gate = gate, .gate_kills_high = true, .follow_ms = topts.follow_ms,
+		.hooks = { .on_event = on_event, .on_gate = on_gate, .on_verdict = on_verdict,
+			   .ctx = &c } }, &c.pipeline);
+	if (ret) {
 		exit_code = EXIT_FAIL;
 		goto out;
 	}
@@ -506,32 +475,17 @@ int cmd_trace_main(int argc, char **argv)
 			goto out;
 		}
 	}
-	ret = tracer_open(&topts, &c.tracer, err, sizeof(err));
+	topts.on_event = pipeline_on_record;
+	topts.ctx = c.pipeline;
+	ret = tracer_open(&topts, &tracer, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "bpf-profiler trace: %s\n", err);
 		exit_code = ret == -EPERM ? EXIT_PRIVILEGE : EXIT_KERNEL;
 		goto out;
 	}
-	for (size_t i = 0; i < nquarantine; i++) {
-		uint8_t digest[FILEHASH_LEN];
-		char hex[FILEHASH_HEX_LEN];
-		struct stat st;
-		struct bp_file_key key;
-
-		if (stat(quarantine[i], &st)) {
-			fprintf(stderr, "bpf-profiler trace: --quarantine %s: %s\n", quarantine[i],
-				strerror(errno));
-			exit_code = EXIT_USAGE;
-			goto out;
-		}
-		key.dev = (uint64_t)major(st.st_dev) << 20 | minor(st.st_dev);
-		key.ino = st.st_ino;
-		tracer_cache_verdict(c.tracer, &key, BP_VERDICT_DENY);
-		/* the same bytes under another name are the same object */
-		if (!filehash_sha256_path(quarantine[i], digest)) {
-			filehash_hex(digest, hex);
-			scorer_quarantine_hash(c.scorer, hex);
-		}
+	if (quarantine_files(tracer, scorer, quarantine, nquarantine)) {
+		exit_code = EXIT_USAGE;
+		goto out;
 	}
 	if (enforce) {
 		if (mopts.webhook_url && !mopts.outbox) {
@@ -539,24 +493,25 @@ int cmd_trace_main(int argc, char **argv)
 			mopts.outbox = "/var/lib/bpf-profiler/outbox.sqlite";
 		}
 		mopts.act = true;
-		mopts.tracer = c.tracer;
+		mopts.tracer = tracer;
 		mopts.ctx = &c;
-		ret = mitigate_open(&mopts, &c.mitigate, err, sizeof(err));
+		ret = mitigate_open(&mopts, &mitigate, err, sizeof(err));
 		if (ret) {
 			fprintf(stderr, "bpf-profiler trace: %s\n", err);
 			exit_code = EXIT_FAIL;
 			goto out;
 		}
 	}
+	pipeline_attach(c.pipeline, tracer, mitigate);
 	/* our own libc (the child's, until it execs) and the target's */
-	tracer_attach_libcs_of(c.tracer, getpid());
+	tracer_attach_libcs_of(tracer, getpid());
 	if (attach_pid) {
-		tracer_attach_libcs_of(c.tracer, (pid_t)attach_pid);
-		tracer_trace_pid(c.tracer, (pid_t)attach_pid);
+		tracer_attach_libcs_of(tracer, (pid_t)attach_pid);
+		tracer_trace_pid(tracer, (pid_t)attach_pid);
 		/* its existing children are followed from their next fork on */
 	} else {
-		tracer_trace_pid(c.tracer, child);
-		tracer_watch_exec(c.tracer, child);
+		tracer_trace_pid(tracer, child);
+		tracer_watch_exec(tracer, child);
 		c.child = child;
 	}
 
@@ -579,34 +534,25 @@ int cmd_trace_main(int argc, char **argv)
 	}
 
 	while (!stop_requested && !child_done) {
-		ret = tracer_poll(c.tracer, 100);
+		ret = tracer_poll(tracer, 100);
 		if (ret < 0 && ret != -EINTR) {
 			fprintf(stderr, "bpf-profiler trace: reading the ring buffer: %s\n", strerror(-ret));
 			exit_code = EXIT_FAIL;
 			break;
 		}
-		if (!tracer_stats(c.tracer, &stats))
-			c.lost_total = stats.events_lost;
-		window_set_expire(c.windows, util_now_mono_ns(), topts.follow_ms * 1000000ull,
-				  c.lost_total);
-		tracer_tick(c.tracer);
-		if (c.gate)
-			gate_expire(c.gate, util_now_mono_ns());
-		if (c.mitigate)
-			mitigate_poll(c.mitigate);
+		pipeline_tick(c.pipeline);
 		if (child && waitpid(child, &status, WNOHANG) == child)
 			child_done = true;
 		else if (attach_pid && process_exited(pidfd, (pid_t)attach_pid))
 			child_done = true;
 	}
-	drain(&c);
-	tracer_stats(c.tracer, &stats);
-	if (stats.events_lost)
+	pipeline_drain(c.pipeline);
+	stats = pipeline_stats(c.pipeline);
+	if (stats->events_lost)
 		fprintf(stderr, "bpf-profiler trace: ring buffer full: %llu events lost; the windows "
 			"they belonged to are marked uncertain (a larger --ringbuf-kb helps)\n",
-			(unsigned long long)stats.events_lost);
-	trace_output_summary(&c.out, &stats, c.nwindows, c.nuncertain,
-			     tracer_libc_count(c.tracer));
+			(unsigned long long)stats->events_lost);
+	trace_output_summary(&c.out, stats, c.nwindows, c.nuncertain, tracer_libc_count(tracer));
 	if (child && child_done && c.child_quarantined)
 		exit_code = EXIT_QUARANTINED;
 	else if (child && child_done)
@@ -622,13 +568,13 @@ out:
 		close(err_fd);
 	if (pidfd >= 0)
 		close(pidfd);
-	gate_free(c.gate); /* resumes (or kills, fail-closed) anything still held */
-	mitigate_close(c.mitigate); /* confined processes go back where they were */
-	tracer_close(c.tracer);
-	window_set_free(c.windows);
-	scorer_free(c.scorer);
-	bdindex_free(c.bd);
-	tokens_free(c.tokens);
+	gate_free(gate); /* resumes (or kills, fail-closed) anything still held */
+	mitigate_close(mitigate); /* confined processes go back where they were */
+	tracer_close(tracer);
+	pipeline_free(c.pipeline);
+	scorer_free(scorer);
+	bdindex_free(bd);
+	tokens_free(tokens);
 	if (c.out.out && c.out.out != stdout)
 		fclose(c.out.out);
 	return exit_code;
