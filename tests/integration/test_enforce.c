@@ -44,7 +44,7 @@ Test(enforce, benign_load_is_low_and_allowed)
 
 Test(enforce, medium_keeps_the_process_running_confined_and_hooked)
 {
-	char out[128], portstr[16];
+	char out[128], portstr[16], cmd[512];
 	int port, lfd = listen_local(&port);
 	/* thresholds put any risk at medium: the library is unpackaged, so its
 	 * source alone makes it risky */
@@ -67,6 +67,9 @@ Test(enforce, medium_keeps_the_process_running_confined_and_hooked)
 	cr_assert_str_eq(json_string_value(json_object_get(v, "action")), "hook+confine");
 	cr_assert_geq(count_events(events, "hook", "func", "connect"), 1, "connect calls not logged");
 	cr_assert_geq(count_events(events, "denial", NULL, NULL), 1, "denials not reported");
+	snprintf(cmd, sizeof(cmd), "python3 %s/validate_jsonl.py %s/schemas/trace-event.schema.json %s",
+		 TOOLS_DIR, BPFPROF_SRCDIR, out);
+	cr_assert_eq(system(cmd), 0, "hook, denial and verdict lines do not match the schema");
 	cr_assert_neq(system("ls -d /sys/fs/cgroup/*/bpf-profiler-restricted-* >/dev/null 2>&1"), 0,
 		      "restricted cgroup left behind");
 	json_decref(events);

@@ -241,3 +241,24 @@ Test(trace, gate_resumes_an_allowed_load_and_caches_the_verdict)
 	json_decref(events);
 	unlink(out);
 }
+
+Test(trace, a_failed_load_is_reported_with_ok_false)
+{
+	char out[128];
+	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--", FIXTURE_DIR "/loader",
+			 "/nonexistent/libnothing.so", NULL };
+	json_t *events, *dl, *win;
+
+	tmp_output(out, sizeof(out), "failed");
+	cr_assert_eq(run(argv, NULL), 3, "the loader's own status for a failed dlopen");
+	events = read_events(out);
+	dl = find_event(events, "dlopen", "libnothing.so");
+	cr_assert_not_null(dl);
+	cr_assert(json_is_false(json_object_get(dl, "ok")));
+	win = find_event(events, "window", "libnothing.so");
+	cr_assert_not_null(win);
+	cr_assert(json_is_false(json_object_get(win, "ok")));
+	cr_assert_not_null(find_event(events, "verdict", "libnothing.so"));
+	json_decref(events);
+	unlink(out);
+}
