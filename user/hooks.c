@@ -32,6 +32,8 @@ struct hooks {
 	struct bpf_link *links[HOOKS_MAX];
 	char *names[HOOKS_MAX];  /* cookie index -> function name */
 	int n;
+	pid_t watched[HOOKS_MAX]; /* a process is hooked once, whatever its verdicts */
+	int nwatched;
 };
 
 static int on_ring(void *ctx, void *data, size_t size)
@@ -148,10 +150,15 @@ int hooks_watch(struct hooks *h, pid_t pid, const char *object_path,
 		const char *const *funcs, size_t nfuncs)
 {
 	struct libc_walk w = { .h = h, .pid = pid };
-	int ret = procmaps_for_each_libc(pid, hook_libc, &w);
+	int ret;
 
+	if (hooks_watching(h, pid))
+		return 0;
+	ret = procmaps_for_each_libc(pid, hook_libc, &w);
 	if (ret)
 		return ret;
+	if (h->nwatched < HOOKS_MAX)
+		h->watched[h->nwatched++] = pid;
 	for (size_t i = 0; object_path && i < nfuncs; i++) {
 		ret = hook_one(h, pid, object_path, funcs[i], false);
 		if (ret > 0)
@@ -162,6 +169,14 @@ int hooks_watch(struct hooks *h, pid_t pid, const char *object_path,
 	if (!w.attached && w.err)
 		return w.err;
 	return w.attached;
+}
+
+bool hooks_watching(const struct hooks *h, pid_t pid)
+{
+	for (int i = 0; i < h->nwatched; i++)
+		if (h->watched[i] == pid)
+			return true;
+	return false;
 }
 
 int hooks_poll(struct hooks *h)

@@ -25,9 +25,12 @@ int hooks_open(const struct hooks_opts *opts, struct hooks **out, char *err, siz
 void hooks_close(struct hooks *h);
 /* Hooks libc's connect, sendto, sendmsg, execve, fork, mprotect, ptrace
  * and dlopen in pid, plus funcs[] of the object at object_path (may be
- * NULL/0). Returns the number of hooks attached or -errno. */
+ * NULL/0). Returns the number of hooks attached (0 when pid is hooked
+ * already) or -errno. */
 int hooks_watch(struct hooks *h, pid_t pid, const char *object_path,
 		const char *const *funcs, size_t nfuncs);
+/* Whether pid's calls are hooked already. */
+bool hooks_watching(const struct hooks *h, pid_t pid);
 /* Reports pending calls; returns how many. */
 int hooks_poll(struct hooks *h);
 

@@ -117,7 +117,7 @@ static void medium(struct mitigate *m, const struct window *w, json_t *details,
 	}
 	if (m->hooks) {
 		ret = hooks_watch(m->hooks, w->pid, w->file_path[0] ? w->file_path : NULL, funcs, nfuncs);
-		hooked = ret > 0;
+		hooked = ret > 0 || hooks_watching(m->hooks, w->pid);
 		if (ret < 0)
 			snprintf(err, sizeof(err), "hooks: %s", strerror(-ret));
 	}
