@@ -527,3 +527,27 @@ Test(agent, tcp_needs_the_token_for_submissions)
 	unlink(token);
 	agent_cleanup(&a);
 }
+
+Test(agent, with_the_gate_and_enforcement_a_dropper_never_runs_its_code)
+{
+	struct agent_run a = { 0 };
+	char marker[160], marker_env[200];
+	char *argv[] = { FIXTURE_DIR "/dropper", FIXTURE_DIR "/libevil.so", NULL };
+	char *env[] = { marker_env, NULL };
+	json_t *d;
+	int status;
+
+	agent_start(&a, "[policy]\ngate = on\nenforce = on\n");
+	snprintf(marker, sizeof(marker), "%s/agent-marker-%d", FIXTURE_DIR, (int)getpid());
+	snprintf(marker_env, sizeof(marker_env), "BPFPROF_MARKER=%s", marker);
+	unlink(marker);
+	status = run(argv, env);
+	cr_assert_eq(status, 128 + SIGKILL, "the dropper was not killed: %d", status);
+	cr_assert_neq(access(marker, F_OK), 0, "the constructor ran: marker file exists");
+	d = wait_decision(&a, "bpfprof-dropper");
+	cr_assert_not_null(d);
+	cr_assert_str_eq(json_string_value(json_object_get(d, "action")), "quarantine");
+	json_decref(d);
+	agent_stop(&a, SIGTERM);
+	agent_cleanup(&a);
+}
