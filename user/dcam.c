@@ -1459,19 +1459,29 @@ int dcam_analyze_fd(struct dcam_cache *cache, int fd, const char *display_path,
 	uint8_t sha[FILEHASH_LEN], *buf = NULL;
 	char why[256] = "";
 	size_t len = 0;
+	struct stat st;
+	bool known = cache && !fstat(fd, &st) && S_ISREG(st.st_mode);
+	/* an unchanged file seen before is not hashed again */
+	bool have_sha = known && !dcam_cache_file_sha(cache, &st, sha);
 	int ret;
 
+	if (have_sha && (*out = dcam_cache_get(cache, sha)))
+		return 0; /* nor read */
 	ret = read_fd(fd, &buf, &len, err, errlen);
 	if (ret)
 		return ret;
-	ret = filehash_sha256_mem(buf, len, sha);
-	if (ret) {
-		free(buf);
-		return fail(err, errlen, ret, "sha256 failed");
-	}
-	if (cache && (*out = dcam_cache_get(cache, sha))) {
-		free(buf);
-		return 0;
+	if (!have_sha) {
+		ret = filehash_sha256_mem(buf, len, sha);
+		if (ret) {
+			free(buf);
+			return fail(err, errlen, ret, "sha256 failed");
+		}
+		if (known)
+			dcam_cache_note_file(cache, &st, sha);
+		if (cache && (*out = dcam_cache_get(cache, sha))) {
+			free(buf);
+			return 0;
+		}
 	}
 	ret = analyze_image(buf, len, sha, out, why, sizeof(why));
 	free(buf);

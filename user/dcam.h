@@ -72,6 +72,13 @@ void dcam_cache_stats(struct dcam_cache *cache, uint64_t *hits, uint64_t *misses
 struct dcam_result *dcam_cache_get(struct dcam_cache *cache, const uint8_t sha[FILEHASH_LEN]);
 /* Cache r under its sha256; the cache takes its own reference. */
 void dcam_cache_put(struct dcam_cache *cache, struct dcam_result *r);
+struct stat;
+/* The digest last computed for this very file (same device, inode, size,
+ * mtime and ctime), or -ENOENT. */
+int dcam_cache_file_sha(struct dcam_cache *cache, const struct stat *st,
+			uint8_t sha[FILEHASH_LEN]);
+void dcam_cache_note_file(struct dcam_cache *cache, const struct stat *st,
+			  const uint8_t sha[FILEHASH_LEN]);
 
 /* Analyse the object behind fd (read through pread/mmap of the fd, never a
  * path: works on memfds and deleted files). display_path names the file in

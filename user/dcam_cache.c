@@ -2,11 +2,18 @@
 /* The DCAM result cache: SHA-256 -> result, so an object loaded by a thousand
  * processes is analysed once. A ring of at most max entries (the oldest goes
  * first) searched through an open-addressed index; one mutex, held only for
- * lookups and inserts, never during an analysis. */
+ * lookups and inserts, never during an analysis. Beside it, a small
+ * direct-mapped table remembers which file (device, inode, size, mtime,
+ * ctime) had which digest, so a load of an unchanged file is not read and
+ * hashed again: any write moves mtime and ctime. */
+#include <errno.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include "dcam.h"
+
+#define FILE_IDS 1024
 
 struct dcam_cache {
 	pthread_mutex_t lock;
@@ -15,7 +22,57 @@ struct dcam_cache {
 	size_t idx_cap;             /* index: ring positions + 1, 0 = empty */
 	size_t *idx;
 	uint64_t hits, misses;
+	struct file_id {
+		dev_t dev;
+		ino_t ino;
+		off_t size;
+		struct timespec mtime, ctime;
+		uint8_t sha[FILEHASH_LEN];
+		int used;
+	} files[FILE_IDS];
 };
+
+static struct file_id *file_slot(struct dcam_cache *c, const struct stat *st)
+{
+	uint64_t h = ((uint64_t)st->st_dev * 0x9e3779b97f4a7c15ull) ^ (uint64_t)st->st_ino;
+
+	return &c->files[(h ^ (h >> 29)) % FILE_IDS];
+}
+
+static int same_file(const struct file_id *f, const struct stat *st)
+{
+	return f->used && f->dev == st->st_dev && f->ino == st->st_ino && f->size == st->st_size &&
+	       f->mtime.tv_sec == st->st_mtim.tv_sec && f->mtime.tv_nsec == st->st_mtim.tv_nsec &&
+	       f->ctime.tv_sec == st->st_ctim.tv_sec && f->ctime.tv_nsec == st->st_ctim.tv_nsec;
+}
+
+int dcam_cache_file_sha(struct dcam_cache *c, const struct stat *st, uint8_t sha[FILEHASH_LEN])
+{
+	struct file_id *f;
+	int ret = -ENOENT;
+
+	pthread_mutex_lock(&c->lock);
+	f = file_slot(c, st);
+	if (same_file(f, st)) {
+		memcpy(sha, f->sha, FILEHASH_LEN);
+		ret = 0;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return ret;
+}
+
+void dcam_cache_note_file(struct dcam_cache *c, const struct stat *st,
+			  const uint8_t sha[FILEHASH_LEN])
+{
+	struct file_id *f;
+
+	pthread_mutex_lock(&c->lock);
+	f = file_slot(c, st);
+	*f = (struct file_id){ .dev = st->st_dev, .ino = st->st_ino, .size = st->st_size,
+			       .mtime = st->st_mtim, .ctime = st->st_ctim, .used = 1 };
+	memcpy(f->sha, sha, FILEHASH_LEN);
+	pthread_mutex_unlock(&c->lock);
+}
 
 struct dcam_cache *dcam_cache_new(size_t max_entries)
 {

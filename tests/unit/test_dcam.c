@@ -211,6 +211,39 @@ Test(dcam, cache_analyses_identical_bytes_once)
 	close(fd4);
 }
 
+/* An unchanged file is not read again; a file rewritten in place (same
+ * inode) is: its digest, and so its result, must follow the new bytes. */
+Test(dcam, a_file_rewritten_in_place_is_analysed_anew)
+{
+	struct dcam_cache *c = dcam_cache_new(8);
+	struct dcam_result *a, *b, *x;
+	char *net, *benign, err[256], tmpl[] = "/tmp/bpfprof-dcam-rw-XXXXXX";
+	size_t nlen, blen;
+	int fd;
+
+	read_fixture("dcam_net_ctor", &net, &nlen);
+	read_fixture("dcam_benign", &benign, &blen);
+	fd = mkstemp(tmpl);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, net, nlen), (ssize_t)nlen);
+	cr_assert_eq(dcam_analyze_fd(c, fd, tmpl, &a, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(dcam_analyze_fd(c, fd, tmpl, &b, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(a, b, "an unchanged file shares its result");
+	cr_assert_eq(ftruncate(fd, 0), 0);
+	cr_assert_eq(pwrite(fd, benign, blen, 0), (ssize_t)blen);
+	cr_assert_eq(dcam_analyze_fd(c, fd, tmpl, &x, err, sizeof(err)), 0, "%s", err);
+	cr_expect_neq(memcmp(x->sha256, a->sha256, FILEHASH_LEN), 0, "stale digest after a rewrite");
+	cr_expect_eq(categories(x), 0, "the new bytes are benign");
+	dcam_result_free(a);
+	dcam_result_free(b);
+	dcam_result_free(x);
+	dcam_cache_free(c);
+	close(fd);
+	unlink(tmpl);
+	free(net);
+	free(benign);
+}
+
 static int analyze_buf(const void *buf, size_t len, char *err, size_t errlen)
 {
 	struct dcam_result *r = NULL;
