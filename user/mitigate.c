@@ -100,48 +100,62 @@ static size_t flagged_exports(json_t *details, const char **out, size_t max)
 	return n;
 }
 
+/* Keeps the first failure: it is usually the cause of the later ones. */
+static void first_failure(char *err, size_t len, const char *what, const char *why)
+{
+	if (!err[0])
+		snprintf(err, len, "%s: %s", what, why);
+}
+
+static bool is_gone(int ret)
+{
+	return ret == -ENOENT || ret == -ESRCH;
+}
+
 static void medium(struct mitigate *m, const struct window *w, json_t *details,
 		   struct mitigation *out)
 {
-	char err[256] = "";
+	char err[256] = "", why[200];
 	const char *funcs[32];
 	size_t nfuncs = flagged_exports(details, funcs, 32);
-	bool hooked = false, confined = false;
+	bool hooked = false, confined = false, gone = false;
 	int ret;
 
 	if (!m->hooks && !m->hooks_failed) {
 		struct hooks_opts ho = { .block = m->opts.block, .on_call = m->opts.on_hook,
 					 .ctx = m->opts.ctx };
 
-		m->hooks_failed = hooks_open(&ho, &m->hooks, err, sizeof(err)) != 0;
+		m->hooks_failed = hooks_open(&ho, &m->hooks, why, sizeof(why)) != 0;
+		if (m->hooks_failed)
+			first_failure(err, sizeof(err), "hooks", why);
 	}
 	if (m->hooks) {
 		ret = hooks_watch(m->hooks, w->pid, w->file_path[0] ? w->file_path : NULL, funcs, nfuncs);
 		hooked = ret > 0 || hooks_watching(m->hooks, w->pid);
-		if (ret < 0)
-			snprintf(err, sizeof(err), "hooks: %s", strerror(-ret));
+		gone |= is_gone(ret);
+		if (ret < 0 && !is_gone(ret))
+			first_failure(err, sizeof(err), "hooks", strerror(-ret));
 	}
 	if (!m->sandbox && !m->sandbox_failed) {
 		struct sandbox_opts so = { .net = m->opts.net, .on_denial = m->opts.on_denial,
 					   .ctx = m->opts.ctx };
 
-		m->sandbox_failed = sandbox_open(&so, &m->sandbox, err, sizeof(err)) != 0;
+		m->sandbox_failed = sandbox_open(&so, &m->sandbox, why, sizeof(why)) != 0;
+		if (m->sandbox_failed)
+			first_failure(err, sizeof(err), "sandbox", why);
 	}
 	if (m->sandbox) {
 		ret = sandbox_confine(m->sandbox, w->pid);
 		confined = ret == 0;
-		if (ret == -ENOENT || ret == -ESRCH)
-			snprintf(err, sizeof(err), "%s", process_gone);
-		else if (ret)
-			snprintf(err, sizeof(err), "sandbox: %s", strerror(-ret));
+		gone |= is_gone(ret);
+		if (ret && !is_gone(ret))
+			first_failure(err, sizeof(err), "sandbox", strerror(-ret));
 	}
 	out->action = hooked && confined ? "hook+confine" : hooked ? "hook" : confined ? "confine" : "allow";
 	out->backend = hooked && confined ? "uprobe+cgroup_bpf" : hooked ? "uprobe" :
 		       confined ? "cgroup_bpf" : "none";
-	if (err[0]) {
-		snprintf(out->detail, sizeof(out->detail), "%s", err);
-		out->failed = strcmp(err, process_gone) != 0;
-	}
+	out->failed = err[0] != '\0';
+	snprintf(out->detail, sizeof(out->detail), "%s", err[0] ? err : gone ? process_gone : "");
 }
 
 /* Moves the object aside with a note of what it was; the loader's mapping
