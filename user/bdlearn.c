@@ -281,10 +281,11 @@ static void gram_entry(const struct bdlearn *l, const struct gram *g, struct bdl
 	e->label = e->risk > 0.5 ? BD_LABEL_MALICIOUS : BD_LABEL_GOOD;
 }
 
-/* Discriminative refinement: the evidence c*logit(risk) of every n-gram is
- * fitted so that the scorer's own window mean (exact matches, length_norm 1)
- * separates the labelled traces under a logistic loss, starting from the
- * smoothed counts and pulled back towards them (L2). Adam, full batch. */
+/* Discriminative fit: the log-odds of every n-gram's risk is fitted so that
+ * the scorer's own L (exact matches, length_norm 1) separates the labelled
+ * traces under a class-balanced logistic loss, from zero with a light L2
+ * penalty towards zero. Adam, full batch; the default 1000 steps reach what
+ * a converged solver (L-BFGS) reaches on ADFA-LD (docs/scoring.md). */
 static int fit(struct bdlearn *l)
 {
 	size_t ng = l->ngrams;

@@ -17,10 +17,10 @@ struct bdlearn_opts {
 	double min_support; /* n-grams with less support (traces) are dropped */
 	size_t fit_iters;  /* discriminative refinement steps (0: counts only) */
 	double fit_rate;   /* its step size */
-	double fit_l2;     /* its pull back towards the counted log-odds */
+	double fit_l2;     /* its L2 penalty (towards zero evidence) */
 };
 #define BDLEARN_OPTS_DEFAULT { .n = 3, .n_min = 2, .alpha = 0.0005, .min_support = 1, \
-			       .fit_iters = 300, .fit_rate = 0.05, .fit_l2 = 1e-4 }
+			       .fit_iters = 1000, .fit_rate = 0.1, .fit_l2 = 5e-6 }
 
 /* The learning options shared by `db learn` and `eval`: put
  * BDLEARN_LONG_OPTIONS in the getopt_long table ("n:" in the short ones)
@@ -35,9 +35,9 @@ struct bdlearn_opts {
 #define BDLEARN_OPTS_HELP \
 	"  -n, --ngram N|MIN-MAX n-gram length(s) learnt (default 2-3)\n" \
 	"  --alpha A             risk smoothing of the counted risk (default 0.0005)\n" \
-	"  --fit STEPS           logistic fit of the risks (default 300; 0: counted risks)\n" \
-	"  --fit-rate R          its step size (default 0.05)\n" \
-	"  --fit-l2 L            its L2 penalty (default 1e-4)\n"
+	"  --fit STEPS           logistic fit of the risks (default 1000; 0: counted risks)\n" \
+	"  --fit-rate R          its step size (default 0.1)\n" \
+	"  --fit-l2 L            its L2 penalty (default 5e-6)\n"
 /* 0: opt was a learning option and arg is valid; -EINVAL: it was, and err
  * says what is wrong with arg; 1: not a learning option. */
 int bdlearn_opt(struct bdlearn_opts *o, int opt, const char *arg, char *err, size_t errlen);

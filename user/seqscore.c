@@ -162,7 +162,11 @@ int seqscore_window(const struct bdindex *idx, const token_id *seq, size_t n,
 			    (beaten(prev, nprev, m->id, m->similarity, true) ||
 			     beaten(cand[(i + 1) % 3], nc[(i + 1) % 3], m->id, m->similarity, false)))
 				continue;
-			if (!best[m->len] || w > bw[m->len]) {
+			/* an exact match always wins: the n-gram itself is known */
+			if (!best[m->len] ||
+			    (m->edit == BDINDEX_EXACT) > (best[m->len]->edit == BDINDEX_EXACT) ||
+			    ((m->edit == BDINDEX_EXACT) == (best[m->len]->edit == BDINDEX_EXACT) &&
+			     w > bw[m->len])) {
 				bw[m->len] = w;
 				best[m->len] = m;
 			}

@@ -83,6 +83,25 @@ Test(seqscore, a_fuzzy_match_counts_by_its_similarity)
 	cr_assert_eq(r.top[0].m.edit, BDINDEX_SUBST);
 }
 
+Test(seqscore, an_exact_match_wins_over_a_fuzzy_one_with_more_weight)
+{
+	SEQ(known, "socket:inet", "connect:inet", "dup3", "execve");
+	SEQ(near, "socket:inet", "connect:inet", "dup2", "execve");
+	struct seqscore_result r;
+	/* the fuzzy neighbour weighs s * c = 0.875 * 1.0, more than the exact
+	 * entry's 1 * 0.5; the window is the known n-gram itself, so its own
+	 * (benign) entry decides: L = 0.5 * ln(0.2 / 0.8) */
+	double L = 0.5 * log(0.25);
+
+	add(1, near, near_n, 0.9, 1.0);
+	add(2, known, known_n, 0.2, 0.5);
+	cr_assert_eq(seqscore_window(idx, known, known_n, &r), 0);
+	cr_assert_float_eq(r.logodds, L, 5e-3);
+	cr_assert_eq(r.ntop, 1);
+	cr_assert_eq(r.top[0].m.id, 2);
+	cr_assert_eq(r.top[0].m.edit, BDINDEX_EXACT);
+}
+
 Test(seqscore, unknown_positions_count_when_the_database_says_so)
 {
 	SEQ(e, "socket:inet", "connect:inet", "dup2");
