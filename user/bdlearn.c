@@ -286,7 +286,7 @@ static void gram_entry(const struct bdlearn *l, const struct gram *g, struct bdl
  * traces under a class-balanced logistic loss, from zero with a light L2
  * penalty towards zero. Adam, full batch; the default 1000 steps reach what
  * a converged solver (L-BFGS) reaches on ADFA-LD (docs/scoring.md). */
-static int fit(struct bdlearn *l)
+static int fit(struct bdlearn *l, void (*step)(size_t done, void *arg), void *arg)
 {
 	size_t ng = l->ngrams;
 	double *lg = calloc(ng, sizeof(double));
@@ -352,6 +352,8 @@ static int fit(struct bdlearn *l)
 		bm2 = 0.999 * bm2 + 0.001 * gb * gb;
 		b -= lr * (bm1 / (1 - pow(0.9, (double)it))) /
 		     (sqrt(bm2 / (1 - pow(0.999, (double)it))) + 1e-8);
+		if (step)
+			step(it, arg);
 	}
 	free(l->logit);
 	l->logit = lg;
@@ -366,19 +368,23 @@ out:
 	return ret;
 }
 
+int bdlearn_fit(struct bdlearn *l, void (*step)(size_t done, void *arg), void *arg)
+{
+	if (!l->o.fit_iters || l->logit || !l->ntv)
+		return 0;
+	return fit(l, step, arg);
+}
+
 int bdlearn_foreach(struct bdlearn *l, int (*fn)(const struct bdlearn_entry *e, void *arg),
 		    void *arg)
 {
-	if (l->o.fit_iters && !l->logit && l->ntv) {
-		int ret = fit(l);
+	int ret = bdlearn_fit(l, NULL, NULL);
 
-		if (ret)
-			return ret;
-	}
+	if (ret)
+		return ret;
 	for (size_t i = 0; i < l->nslots; i++) {
 		const struct gram *g = &l->g[i];
 		struct bdlearn_entry e;
-		int ret;
 
 		if (!g->used || (double)g->df[0] + g->df[1] < l->o.min_support)
 			continue;

@@ -56,6 +56,11 @@ struct bdlearn_entry {
 	double risk, confidence;
 	enum bd_label label;
 };
+/* Fit the risks to the traces added so far (the --fit steps; a no-op with
+ * fit 0 or when already fitted). step, if set, is called after each step
+ * with the number done, for progress. bdlearn_foreach fits first if this
+ * was not called. */
+int bdlearn_fit(struct bdlearn *l, void (*step)(size_t done, void *arg), void *arg);
 /* Compute the entries; fn is called once per entry (stop on nonzero). */
 int bdlearn_foreach(struct bdlearn *l, int (*fn)(const struct bdlearn_entry *e, void *arg),
 		    void *arg);

@@ -394,6 +394,13 @@ static int do_learn(const char *path, int argc, char **argv)
 				      tab.names ? &tab : NULL, tok, &pr, &done))
 				goto out;
 	progress_end(&pr);
+	progress_begin(&pr, "fitting", lo.fit_iters);
+	c = bdlearn_fit(l, progress_step, &pr);
+	progress_end(&pr);
+	if (c) {
+		fprintf(stderr, "bpf-profiler db learn: %s\n", strerror(-c));
+		goto out;
+	}
 	if (open_store(path, &ls.st))
 		goto out;
 	ls.tok = tok;

@@ -218,7 +218,10 @@ int cmd_eval_main(int argc, char **argv)
 	    learn_set(learn, &sets[MALICIOUS_TRAIN], BD_LABEL_MALICIOUS, &tab, tok, &pr, &done))
 		goto out;
 	progress_end(&pr);
-	if ((c = bdlearn_to_index(learn, idx, 1))) {
+	progress_begin(&pr, "fitting", lo.fit_iters);
+	c = bdlearn_fit(learn, progress_step, &pr);
+	progress_end(&pr);
+	if (c || (c = bdlearn_to_index(learn, idx, 1))) {
 		fprintf(stderr, "bpf-profiler eval: building the index: %s\n", strerror(-c));
 		goto out;
 	}

@@ -36,3 +36,8 @@ void progress_end(struct progress *p)
 	if (p->tty)
 		fprintf(stderr, "\r\033[K");
 }
+
+void progress_step(size_t done, void *arg)
+{
+	progress_update(arg, done);
+}

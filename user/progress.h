@@ -18,5 +18,7 @@ struct progress {
 void progress_begin(struct progress *p, const char *what, size_t total);
 void progress_update(struct progress *p, size_t done);
 void progress_end(struct progress *p);
+/* progress_update as a callback: arg is the struct progress. */
+void progress_step(size_t done, void *arg);
 
 #endif
