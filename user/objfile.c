@@ -11,6 +11,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include "objfile.h"
+#include "procmaps.h"
 
 static bool fd_is(int fd, uint64_t dev, uint64_t ino)
 {
@@ -21,56 +22,55 @@ static bool fd_is(int fd, uint64_t dev, uint64_t ino)
 }
 
 /* The mapping matches by device and inode, or with ino 0 by file name. */
-static bool mapping_matches(const char *line, int name_at, unsigned int major, unsigned int minor,
-			    unsigned long long inode, uint64_t dev, uint64_t ino, const char *name)
+static bool mapping_matches(const struct procmaps_entry *e, uint64_t dev, uint64_t ino,
+			    const char *name)
 {
 	const char *base;
-	size_t n;
 
 	if (ino)
-		return inode == ino && ((uint64_t)major << 20 | minor) == dev;
-	if (!name || line[name_at] != '/')
+		return e->inode == ino && ((uint64_t)e->major << 20 | e->minor) == dev;
+	if (!name || e->path[0] != '/')
 		return false;
-	base = strrchr(line + name_at, '/') + 1;
-	n = strcspn(base, "\n");
-	return n == strlen(name) && !strncmp(base, name, n);
+	base = strrchr(e->path, '/') + 1;
+	return !strcmp(base, name);
+}
+
+struct mapped_find {
+	pid_t pid;
+	uint64_t dev, ino;
+	const char *name;
+	char *path;
+	size_t len;
+	int fd;
+};
+
+static int mapped_one(void *ctx, const struct procmaps_entry *e)
+{
+	struct mapped_find *m = ctx;
+	char mf[128];
+	int fd;
+
+	if (!mapping_matches(e, m->dev, m->ino, m->name))
+		return 0;
+	snprintf(mf, sizeof(mf), "/proc/%d/map_files/%llx-%llx", (int)m->pid, e->start, e->end);
+	fd = open(mf, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		m->fd = -errno;
+		return 0;
+	}
+	m->fd = fd;
+	if (m->path && m->len)
+		snprintf(m->path, m->len, "%s", e->path);
+	return 1;
 }
 
 int objfile_open_mapped(pid_t pid, uint64_t dev, uint64_t ino, const char *name,
 			char *path, size_t len)
 {
-	char maps[64], line[4096 + 128], mf[128];
-	int fd = -ENOENT;
-	FILE *f;
+	struct mapped_find m = { pid, dev, ino, name, path, len, -ENOENT };
+	int ret = procmaps_foreach(pid, mapped_one, &m);
 
-	snprintf(maps, sizeof(maps), "/proc/%d/maps", (int)pid);
-	f = fopen(maps, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long long start, end, off, inode;
-		unsigned int major, minor;
-		int n = 0;
-
-		if (sscanf(line, "%llx-%llx %*4s %llx %x:%x %llu %n", &start, &end, &off, &major,
-			   &minor, &inode, &n) < 6 ||
-		    !mapping_matches(line, n, major, minor, inode, dev, ino, name))
-			continue;
-		snprintf(mf, sizeof(mf), "/proc/%d/map_files/%llx-%llx", (int)pid, start, end);
-		fd = open(mf, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			fd = -errno;
-			continue;
-		}
-		if (path && len) {
-			size_t l = strcspn(line + n, "\n");
-
-			snprintf(path, len, "%.*s", (int)l, line + n);
-		}
-		break;
-	}
-	fclose(f);
-	return fd;
+	return ret < 0 ? ret : m.fd;
 }
 
 static void adopt(struct window *w, int fd, const char *path)
