@@ -15,7 +15,7 @@
 #include "bdindex.h"
 #include "util.h"
 
-#define ENT_CHUNK_SHIFT 16
+#define ENT_CHUNK_SHIFT 17 /* 2 MiB of records: one huge page */
 #define ENT_CHUNK (1u << ENT_CHUNK_SHIFT)
 #define ENT_NCHUNKS ((BDINDEX_MAX_ENTRIES + ENT_CHUNK) / ENT_CHUNK + 1)
 #define TOK_CHUNK_SHIFT 20
@@ -628,6 +628,7 @@ static void fill_match(const struct bdindex *idx, uint32_t e, uint64_t w,
 		       struct bdindex_match *m)
 {
 	m->id = (uint32_t)w;
+	memset(m->seq, 0, sizeof(m->seq));
 	m->len = (uint8_t)ent_tokens(idx, e, w, m->seq);
 	m->label = (w & ENT_MAL) ? BD_LABEL_MALICIOUS : BD_LABEL_GOOD;
 	m->risk = (double)((w >> ENT_RISK_SHIFT) & FIXED_MAX) / FIXED_MAX;
@@ -641,18 +642,24 @@ struct collect {
 	size_t nseen;
 };
 
-static bool collect_seen(struct collect *c, uint32_t e)
+static bool collect_reported(const struct collect *c, uint32_t e)
 {
 	for (size_t i = 0; i < c->nseen; i++)
 		if (c->seen[i] == e)
 			return true;
-	if (c->nseen < ARRAY_SIZE(c->seen))
-		c->seen[c->nseen++] = e;
 	return false;
 }
 
+static void collect_add(struct collect *c, uint32_t e)
+{
+	if (c->nseen < ARRAY_SIZE(c->seen))
+		c->seen[c->nseen++] = e;
+}
+
 #define CAND_MAX 64
-#define PIPE_DIST 2 /* queries between the stages of the lookup pipeline */
+#ifndef PIPE_DIST
+#define PIPE_DIST 2
+#endif /* queries between the stages of the lookup pipeline */
 
 struct cand {
 	uint32_t e;
@@ -775,26 +782,31 @@ static bool classify(const struct bdindex *idx, const token_id *q, size_t n, uin
 static int stage_verify(const struct bdindex *idx, const struct lstate *s,
 			struct bdindex_match *out, size_t max, bool exact_only)
 {
-	struct collect c = { .out = out, .max = max };
+	struct collect c; /* not zeroed whole: seen[] is 256 bytes */
 	size_t n = s->n;
 
+	c.out = out;
+	c.max = max;
+	c.found = c.nseen = 0;
 	for (size_t j = 0; j < s->nc; j++) {
 		uint32_t e = s->cd[j].e, len;
 		uint64_t w = ent_word(idx, e);
+		token_id es[BDINDEX_MAX_LEN];
 		struct bdindex_match m;
 
-		if (!(w & ENT_LIVE))
+		/* an exact query meets its entry again at every deletion probe */
+		if (!(w & ENT_LIVE) || collect_reported(&c, e))
 			continue;
-		memset(&m, 0, sizeof(m));
-		len = ent_tokens(idx, e, w, m.seq);
-		if (!classify(idx, s->q, n, s->cd[j].k, m.seq, len, &m))
+		len = ent_tokens(idx, e, w, es);
+		m.edit_pos = 0;
+		m.cost = 0;
+		if (!classify(idx, s->q, n, s->cd[j].k, es, len, &m))
 			continue;
 		if (exact_only && m.edit != BDINDEX_EXACT)
 			continue;
-		if (collect_seen(&c, e))
-			continue;
-		m.similarity = 1.0 - m.cost / (double)(n > len ? n : len);
+		collect_add(&c, e);
 		if (c.found < c.max) {
+			m.similarity = 1.0 - m.cost / (double)(n > len ? n : len);
 			fill_match(idx, e, w, &m);
 			c.out[c.found] = m;
 		}

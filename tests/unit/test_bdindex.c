@@ -272,3 +272,93 @@ Test(bdindex, replacing_entries_while_the_index_grows_keeps_one_per_id)
 	cr_assert_eq(bdindex_remove(idx, 77), 0);
 	cr_assert_eq(bdindex_count(idx), 4999);
 }
+
+/* Entries keep their tokens inline when every token fits the width its
+ * length allows (16 bits up to 4 tokens, 12 for 5, ... 8 for 8) and in the
+ * token arena otherwise: both kinds are found, by every kind of edit, with
+ * their tokens intact. */
+Test(bdindex, entries_with_wide_tokens_are_found_like_narrow_ones)
+{
+	token_id narrow[8] = { 1, 2, 3, 4, 5, 6, 7, 200 };
+	token_id wide[8] = { 1, 2, 3, 4, 5, 6, 7, 60000 }; /* 60000 fits no width below 16 */
+	struct bdindex_match m[8];
+
+	for (size_t len = BDINDEX_MIN_LEN; len <= BDINDEX_MAX_LEN; len++) {
+		cr_assert_eq(bdindex_add(idx, (int64_t)len, narrow + 8 - len, len, 0.5, 0.5,
+					 BD_LABEL_GOOD), 0);
+		cr_assert_eq(bdindex_add(idx, 100 + (int64_t)len, wide + 8 - len, len, 0.5, 0.5,
+					 BD_LABEL_MALICIOUS), 0);
+	}
+	for (size_t len = BDINDEX_MIN_LEN; len <= BDINDEX_MAX_LEN; len++) {
+		const token_id *src[2] = { narrow + 8 - len, wide + 8 - len };
+
+		for (int w = 0; w < 2; w++) {
+			token_id q[BDINDEX_MAX_LEN + 1];
+			const struct bdindex_match *f;
+			int64_t id = w ? 100 + (int64_t)len : (int64_t)len;
+			int n;
+
+			cr_assert_eq(bdindex_lookup_exact(idx, src[w], len, m), 1);
+			cr_assert_eq(m[0].id, id);
+			cr_assert_eq(m[0].len, len);
+			cr_assert_arr_eq(m[0].seq, src[w], len * sizeof(token_id));
+			/* one substitution at the last position */
+			memcpy(q, src[w], len * sizeof(token_id));
+			q[len - 1] = 999;
+			n = bdindex_lookup_fuzzy(idx, q, len, m, 8);
+			f = find_id(m, n < 8 ? n : 8, id);
+			cr_assert_not_null(f, "len %zu wide %d: substitution", len, w);
+			cr_assert_eq(f->edit, BDINDEX_SUBST);
+			cr_assert_eq(f->edit_pos, len - 1);
+			cr_assert_arr_eq(f->seq, src[w], len * sizeof(token_id));
+			/* one extra token in front */
+			q[0] = 999;
+			memcpy(q + 1, src[w], len * sizeof(token_id));
+			n = bdindex_lookup_fuzzy(idx, q, len + 1, m, 8);
+			f = find_id(m, n < 8 ? n : 8, id);
+			cr_assert_not_null(f, "len %zu wide %d: extra token", len, w);
+			cr_assert_eq(f->edit, BDINDEX_EXTRA);
+			cr_assert_eq(f->edit_pos, 0);
+		}
+	}
+	cr_assert_eq(bdindex_remove(idx, 105), 0);
+	cr_assert_eq(bdindex_lookup_exact(idx, wide + 3, 5, m), 0);
+	cr_assert_eq(bdindex_lookup_exact(idx, narrow + 3, 5, m), 1);
+}
+
+Test(bdindex, a_full_batch_finds_what_single_lookups_find)
+{
+	static struct bdindex_match out[BDINDEX_BATCH_MAX * 4];
+	token_id q[BDINDEX_BATCH_MAX][5];
+	const token_id *qs[BDINDEX_BATCH_MAX];
+	size_t ns[BDINDEX_BATCH_MAX];
+	int counts[BDINDEX_BATCH_MAX];
+	struct bdindex_match one[4];
+
+	for (int i = 0; i < 1000; i++) {
+		token_id s[5] = { (token_id)(i % 10), (token_id)(i / 10), 3, 4, 5 };
+
+		cr_assert_eq(bdindex_add(idx, i + 1, s, 5, 0.5, 0.5, BD_LABEL_GOOD), 0);
+	}
+	for (int b = 0; b < BDINDEX_BATCH_MAX; b++) {
+		/* exact, substituted, shortened (missing a token) and unknown */
+		token_id s[5] = { (token_id)(b % 10), (token_id)(b * 3), 3, (token_id)(b % 4 == 1 ? 9 : 4), 5 };
+
+		memcpy(q[b], s, sizeof(s));
+		qs[b] = q[b];
+		ns[b] = b % 4 == 2 ? 4 : 5;
+		if (b % 4 == 3)
+			q[b][2] = q[b][3] = 77;
+	}
+	cr_assert_eq(bdindex_lookup_fuzzy_batch(idx, qs, ns, BDINDEX_BATCH_MAX, out, 4, counts), 0);
+	for (int b = 0; b < BDINDEX_BATCH_MAX; b++) {
+		int n = bdindex_lookup_fuzzy(idx, qs[b], ns[b], one, 4);
+
+		cr_assert_eq(counts[b], n, "query %d", b);
+		cr_assert_eq(n > 0, b % 4 != 3, "query %d", b);
+		for (int k = 0; k < n && k < 4; k++) {
+			cr_assert_eq(out[b * 4 + k].id, one[k].id);
+			cr_assert_eq(out[b * 4 + k].edit, one[k].edit);
+		}
+	}
+}
