@@ -450,12 +450,11 @@ static int snap_validate(const struct snap *s, const bool *plain, const struct b
 	int ret;
 	json_t *o;
 
-	snprintf(where, sizeof(where), "entry %llu (id %lld)", (unsigned long long)i,
-		 (long long)row->id);
 	if ((row->label == BD_LABEL_GOOD && row->risk > 0.5) ||
 	    (row->label == BD_LABEL_MALICIOUS && row->risk < 0.5)) {
-		snprintf(err, errlen, "%s: invalid snapshot: %s.risk_score: must be <= 0.5 for a good"
-			 " entry and >= 0.5 for a malicious one", path, where);
+		snprintf(err, errlen, "%s: invalid snapshot: entry %llu (id %lld).risk_score: must"
+			 " be <= 0.5 for a good entry and >= 0.5 for a malicious one", path,
+			 (unsigned long long)i, (long long)row->id);
 		return -EINVAL;
 	}
 	for (size_t k = 0; k < len && plain[toks[k]]; k++) {
@@ -471,6 +470,8 @@ static int snap_validate(const struct snap *s, const bool *plain, const struct b
 			return 0;
 	}
 	/* the full check, through the same validation as a submission */
+	snprintf(where, sizeof(where), "entry %llu (id %lld)", (unsigned long long)i,
+		 (long long)row->id);
 	text = strndup(seq, (size_t)row->len[BDSTORE_SEQUENCE]);
 	if (!text)
 		return -ENOMEM;
