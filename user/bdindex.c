@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include "bdindex.h"
 #include "util.h"
 
@@ -670,6 +673,7 @@ struct cand {
 struct lstate {
 	const token_id *q;
 	size_t n, nc;
+	bool overflow;   /* more than CAND_MAX candidates: verified in place */
 	uint32_t probes; /* bit k: probe k is made */
 	uint64_t h[BDINDEX_MAX_LEN + 2];
 	struct cand cd[CAND_MAX];
@@ -697,27 +701,88 @@ static void stage_hash(const struct table *t, uint32_t lengths, struct lstate *s
 	}
 }
 
+/* Bit j of *hit: slot j of bucket sl holds a key with this tag; of *empty:
+ * slot j is empty. With SSE2 the line is compared four slots at a time: a
+ * 16-byte aligned load reads each 32-bit slot whole (x86 splits it at most
+ * into 8-byte aligned parts), as the atomic loads of the portable loop do. */
+static inline void bucket_masks(const _Atomic uint32_t *sl, uint32_t tmask, uint32_t tag,
+				uint32_t *hit, uint32_t *empty)
+{
+#ifdef __SSE2__
+	const __m128i m = _mm_set1_epi32((int)tmask), tg = _mm_set1_epi32((int)tag);
+	const __m128i zero = _mm_setzero_si128(), tomb = _mm_set1_epi32(-1);
+	uint32_t h = 0, e = 0;
+
+	for (int j = 0; j < BUCKET / 4; j++) {
+		__m128i v = _mm_load_si128((const __m128i *)(const void *)(sl + 4 * j));
+		__m128i em = _mm_cmpeq_epi32(v, zero);
+		__m128i eq = _mm_cmpeq_epi32(_mm_and_si128(v, m), tg);
+
+		eq = _mm_andnot_si128(_mm_or_si128(em, _mm_cmpeq_epi32(v, tomb)), eq);
+		h |= (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(eq)) << (4 * j);
+		e |= (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(em)) << (4 * j);
+	}
+	*hit = h;
+	*empty = e;
+#else
+	uint32_t h = 0, e = 0;
+
+	for (int j = 0; j < BUCKET; j++) {
+		uint32_t v = atomic_load_explicit(&sl[j], memory_order_relaxed);
+
+		h |= (uint32_t)((v & tmask) == tag && v != SLOT_EMPTY && v != SLOT_TOMB) << j;
+		e |= (uint32_t)(v == SLOT_EMPTY) << j;
+	}
+	*hit = h;
+	*empty = e;
+#endif
+	/* the entries the slots name are read after the slots */
+	atomic_thread_fence(memory_order_acquire);
+}
+
+static void verify_one(const struct bdindex *idx, const struct lstate *s, uint32_t e,
+		       uint32_t k, struct collect *c, bool exact_only);
+
+/* Candidates of probe k: the slots of its bucket whose tag matches; the
+ * next bucket only when this one has no empty slot. They are kept (and
+ * their records prefetched) for stage_verify, or with direct verified at
+ * once: the slow path of a query with more than CAND_MAX candidates. */
+static void scan_probe(const struct bdindex *idx, const struct table *t, struct lstate *s,
+		       uint32_t k, struct collect *direct, bool exact_only)
+{
+	size_t nb = t->nbuckets, b = slot_of(s->h[k], nb);
+	uint32_t tmask = (1u << (32 - t->ebits)) - 1, tag = tag_of(t, s->h[k]);
+
+	for (size_t hop = 0; hop < nb; hop++) {
+		const _Atomic uint32_t *sl = &t->slots[b * BUCKET];
+		uint32_t hit, empty;
+
+		bucket_masks(sl, tmask, tag, &hit, &empty);
+		for (; hit; hit &= hit - 1) {
+			uint32_t v = atomic_load_explicit(&sl[__builtin_ctz(hit)], memory_order_relaxed);
+			uint32_t e = slot_ent(t, v);
+
+			if (direct) {
+				verify_one(idx, s, e, k, direct, exact_only);
+			} else if (s->nc < CAND_MAX) {
+				s->cd[s->nc++] = (struct cand){ .e = e, .k = (uint8_t)k };
+				__builtin_prefetch(ent_at(idx, e));
+			} else {
+				s->overflow = true;
+			}
+		}
+		if (empty)
+			break;
+		if (++b == nb)
+			b = 0;
+	}
+}
+
 static void stage_scan(const struct bdindex *idx, const struct table *t, struct lstate *s)
 {
-	size_t nslots = table_slots(t);
-	uint32_t tmask = (1u << (32 - t->ebits)) - 1;
-
-	for (uint32_t pr = s->probes; pr; pr &= pr - 1) {
-		uint32_t k = (uint32_t)__builtin_ctz(pr), tag = tag_of(t, s->h[k]), v;
-		size_t i = slot_of(s->h[k], t->nbuckets) * BUCKET;
-
-		while ((v = atomic_load_explicit(&t->slots[i], memory_order_acquire)) != SLOT_EMPTY) {
-			if (++i == nslots)
-				i = 0;
-			if ((v & tmask) != tag || v == SLOT_TOMB)
-				continue;
-			if (s->nc == CAND_MAX)
-				break;
-			s->cd[s->nc] = (struct cand){ .e = slot_ent(t, v), .k = (uint8_t)k };
-			__builtin_prefetch(ent_at(idx, s->cd[s->nc].e));
-			s->nc++;
-		}
-	}
+	s->overflow = false;
+	for (uint32_t pr = s->probes; pr && !s->overflow; pr &= pr - 1)
+		scan_probe(idx, t, s, (uint32_t)__builtin_ctz(pr), NULL, false);
 }
 
 /* Does a (an) equal b (bn) with position skip of a left out? */
@@ -779,38 +844,49 @@ static bool classify(const struct bdindex *idx, const token_id *q, size_t n, uin
 	return false;
 }
 
-static int stage_verify(const struct bdindex *idx, const struct lstate *s,
+/* Report entry e, a candidate of probe k, if it is within one edit. */
+static void verify_one(const struct bdindex *idx, const struct lstate *s, uint32_t e,
+		       uint32_t k, struct collect *c, bool exact_only)
+{
+	uint64_t w = ent_word(idx, e);
+	token_id es[BDINDEX_MAX_LEN];
+	struct bdindex_match m;
+	size_t n = s->n;
+	uint32_t len;
+
+	/* an exact query meets its entry again at every deletion probe */
+	if (!(w & ENT_LIVE) || collect_reported(c, e))
+		return;
+	len = ent_tokens(idx, e, w, es);
+	m.edit_pos = 0;
+	m.cost = 0;
+	if (!classify(idx, s->q, n, k, es, len, &m))
+		return;
+	if (exact_only && m.edit != BDINDEX_EXACT)
+		return;
+	collect_add(c, e);
+	if (c->found < c->max) {
+		m.similarity = 1.0 - m.cost / (double)(n > len ? n : len);
+		fill_match(idx, e, w, &m);
+		c->out[c->found] = m;
+	}
+	c->found++;
+}
+
+static int stage_verify(const struct bdindex *idx, const struct table *t, struct lstate *s,
 			struct bdindex_match *out, size_t max, bool exact_only)
 {
 	struct collect c; /* not zeroed whole: seen[] is 256 bytes */
-	size_t n = s->n;
 
 	c.out = out;
 	c.max = max;
 	c.found = c.nseen = 0;
-	for (size_t j = 0; j < s->nc; j++) {
-		uint32_t e = s->cd[j].e, len;
-		uint64_t w = ent_word(idx, e);
-		token_id es[BDINDEX_MAX_LEN];
-		struct bdindex_match m;
-
-		/* an exact query meets its entry again at every deletion probe */
-		if (!(w & ENT_LIVE) || collect_reported(&c, e))
-			continue;
-		len = ent_tokens(idx, e, w, es);
-		m.edit_pos = 0;
-		m.cost = 0;
-		if (!classify(idx, s->q, n, s->cd[j].k, es, len, &m))
-			continue;
-		if (exact_only && m.edit != BDINDEX_EXACT)
-			continue;
-		collect_add(&c, e);
-		if (c.found < c.max) {
-			m.similarity = 1.0 - m.cost / (double)(n > len ? n : len);
-			fill_match(idx, e, w, &m);
-			c.out[c.found] = m;
-		}
-		c.found++;
+	if (s->overflow) {
+		for (uint32_t pr = s->probes; pr; pr &= pr - 1)
+			scan_probe(idx, t, s, (uint32_t)__builtin_ctz(pr), &c, exact_only);
+	} else {
+		for (size_t j = 0; j < s->nc; j++)
+			verify_one(idx, s, s->cd[j].e, s->cd[j].k, &c, exact_only);
 	}
 	return (int)(c.found > INT32_MAX ? INT32_MAX : c.found);
 }
@@ -847,7 +923,7 @@ static int lookup_batch(const struct bdindex *idx, const token_id *const *qs, co
 		if (i >= 2 * PIPE_DIST && i - 2 * PIPE_DIST < nq) {
 			size_t b = i - 2 * PIPE_DIST;
 
-			counts[b] = stage_verify(idx, &st[b], out + b * max, max, exact_only);
+			counts[b] = stage_verify(idx, t, &st[b], out + b * max, max, exact_only);
 		}
 	}
 	read_exit(idx, ep);

@@ -362,3 +362,129 @@ Test(bdindex, a_full_batch_finds_what_single_lookups_find)
 		}
 	}
 }
+
+static size_t rnd(uint64_t *r, size_t n)
+{
+	*r ^= *r << 13;
+	*r ^= *r >> 7;
+	*r ^= *r << 17;
+	return (size_t)((*r >> 11) % n);
+}
+
+/* Is e within one edit of q? Sets the kind of edit (brute force). */
+static bool one_edit(const token_id *q, size_t n, const token_id *e, size_t len,
+		     enum bdindex_edit *edit)
+{
+	size_t i = 0;
+
+	if (len == n) {
+		size_t diff = 0;
+
+		for (size_t k = 0; k < n; k++)
+			diff += q[k] != e[k];
+		*edit = diff ? BDINDEX_SUBST : BDINDEX_EXACT;
+		return diff <= 1;
+	}
+	if (len + 1 == n || n + 1 == len) { /* the longer minus one token */
+		const token_id *lo = len < n ? e : q, *hi = len < n ? q : e;
+		size_t ln = len < n ? len : n;
+
+		while (i < ln && lo[i] == hi[i])
+			i++;
+		for (; i < ln; i++)
+			if (lo[i] != hi[i + 1])
+				return false;
+		*edit = len < n ? BDINDEX_EXTRA : BDINDEX_MISSING;
+		return true;
+	}
+	return false;
+}
+
+/* A random database (24 tokens, lengths 2..8, some entries replaced or
+ * removed; dense enough that a query has many candidates, not so dense
+ * that one exceeds the lookup's candidate bound): every lookup, single and batched, reports exactly the
+ * entries a brute-force comparison finds within one edit, with the same
+ * kind of edit. */
+Test(bdindex, lookups_find_exactly_what_brute_force_finds)
+{
+	enum { N = 3000, V = 24, Q = 640 };
+	static token_id ent[N + 1][BDINDEX_MAX_LEN];
+	static size_t elen[N + 1];
+	static bool gone[N + 1];
+	static struct bdindex_match out[BDINDEX_BATCH_MAX * 64];
+	uint64_t r = 0x1234567887654321ull;
+
+	for (int i = 1; i <= N; i++) {
+		elen[i] = 2 + rnd(&r, BDINDEX_MAX_LEN - 1);
+		for (size_t k = 0; k < elen[i]; k++)
+			ent[i][k] = (token_id)(1 + rnd(&r, V) * 7); /* some tokens > 12 bits apart */
+		if (i % 97 == 0)
+			ent[i][0] = 60000; /* a few in the token arena */
+		cr_assert_eq(bdindex_add(idx, i, ent[i], elen[i], 0.5, 0.5, BD_LABEL_GOOD), 0);
+	}
+	for (int i = 1; i <= N; i += 13) { /* replace: same id, new tokens */
+		ent[i][elen[i] - 1] = (token_id)(1 + rnd(&r, V) * 7);
+		cr_assert_eq(bdindex_add(idx, i, ent[i], elen[i], 0.5, 0.5, BD_LABEL_GOOD), 0);
+	}
+	for (int i = 5; i <= N; i += 17) {
+		cr_assert_eq(bdindex_remove(idx, i), 0);
+		gone[i] = true;
+	}
+	for (int b0 = 0; b0 < Q; b0 += BDINDEX_BATCH_MAX) {
+		token_id q[BDINDEX_BATCH_MAX][BDINDEX_MAX_LEN + 1];
+		const token_id *qs[BDINDEX_BATCH_MAX];
+		size_t ns[BDINDEX_BATCH_MAX];
+		int counts[BDINDEX_BATCH_MAX];
+
+		for (int b = 0; b < BDINDEX_BATCH_MAX; b++) {
+			const int src = 1 + (int)rnd(&r, N);
+
+			ns[b] = elen[src] + (b % 3 == 1) - (b % 3 == 2 && elen[src] > 2);
+			for (size_t k = 0; k < ns[b]; k++)
+				q[b][k] = k < elen[src] ? ent[src][k] : (token_id)(1 + rnd(&r, V) * 7);
+			if (b % 4 == 0)
+				q[b][rnd(&r, ns[b])] = (token_id)(1 + rnd(&r, V) * 7);
+			qs[b] = q[b];
+		}
+		cr_assert_eq(bdindex_lookup_fuzzy_batch(idx, qs, ns, BDINDEX_BATCH_MAX, out, 64,
+							counts), 0);
+		for (int b = 0; b < BDINDEX_BATCH_MAX; b++) {
+			struct bdindex_match one[64];
+			int want = 0, n = bdindex_lookup_fuzzy(idx, qs[b], ns[b], one, 64);
+
+			cr_assert_eq(n, counts[b]);
+			cr_assert_leq(n, 64);
+			for (int i = 1; i <= N; i++) {
+				enum bdindex_edit edit;
+				const struct bdindex_match *f;
+
+				if (gone[i] || !one_edit(qs[b], ns[b], ent[i], elen[i], &edit))
+					continue;
+				want++;
+				f = find_id(one, n, i);
+				cr_assert_not_null(f, "query %d misses entry %d", b0 + b, i);
+				cr_assert_eq(f->edit, edit, "query %d entry %d", b0 + b, i);
+				cr_assert_not_null(find_id(out + b * 64, counts[b], i));
+			}
+			cr_assert_eq(n, want, "query %d: %d matches, brute force %d", b0 + b, n, want);
+		}
+	}
+}
+
+/* A short query can share its deletion key with very many entries (here
+ * the key "7" of 100 2-grams "7 x"): past the lookup's candidate bound they
+ * are verified in place instead of being dropped. */
+Test(bdindex, a_query_with_very_many_candidates_finds_every_match)
+{
+	static struct bdindex_match m[32];
+	token_id q[2] = { 7, 999 };
+
+	for (int i = 0; i < 100; i++) {
+		token_id s[2] = { 7, (token_id)(1000 + i) };
+
+		cr_assert_eq(bdindex_add(idx, i + 1, s, 2, 0.5, 0.5, BD_LABEL_GOOD), 0);
+	}
+	cr_assert_eq(bdindex_lookup_fuzzy(idx, q, 2, m, 32), 100);
+	for (int k = 0; k < 32; k++)
+		cr_assert_eq(m[k].edit, BDINDEX_SUBST);
+}
