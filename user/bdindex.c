@@ -277,13 +277,22 @@ static inline uint64_t ent_key_hash(const token_id *s, uint32_t len, uint32_t p)
 	return key_hash(s, len, p == len ? SIZE_MAX : p);
 }
 
+/* The len + 1 key hashes of s (ent_key_hash order). */
+static void key_hashes(const token_id *s, uint32_t len, uint64_t *h)
+{
+	for (uint32_t p = 0; p <= len; p++)
+		h[p] = ent_key_hash(s, len, p);
+}
+
 static void ent_put_keys(struct bdindex *idx, struct table *t, uint32_t e)
 {
 	token_id s[BDINDEX_MAX_LEN];
 	uint32_t len = ent_tokens(idx, e, ent_word(idx, e), s);
+	uint64_t h[BDINDEX_MAX_LEN + 1];
 
+	key_hashes(s, len, h);
 	for (uint32_t p = 0; p <= len; p++)
-		table_put(t, ent_key_hash(s, len, p), e);
+		table_put(t, h[p], e);
 }
 
 /* Writer: replace the table by one of n slots addressing at least nents
@@ -504,9 +513,9 @@ static bool pack_inline(const token_id *seq, size_t len, uint64_t *t)
 int bdindex_add(struct bdindex *idx, int64_t id, const token_id *seq, size_t len,
 		double risk, double confidence, enum bd_label label)
 {
-	struct table *t;
+	uint64_t h[BDINDEX_MAX_LEN + 1], tw;
 	uint32_t e, oe = UINT32_MAX;
-	uint64_t tw;
+	struct table *t;
 	bool inl;
 	int ret;
 
@@ -528,7 +537,15 @@ int bdindex_add(struct bdindex *idx, int64_t id, const token_id *seq, size_t len
 				    2 * (size_t)idx->nents + 2);
 		if (ret)
 			goto out;
+		t = atomic_load(&idx->table);
 	}
+	/* the key buckets and the id map slot are fetched together, not one
+	 * miss after the other (a bulk load is bound by these misses) */
+	key_hashes(seq, (uint32_t)len, h);
+	for (size_t p = 0; p <= len; p++)
+		__builtin_prefetch(&t->slots[slot_of(h[p], t->nbuckets) * BUCKET], 1);
+	if (idx->idmap.nslots)
+		__builtin_prefetch(&idx->idmap.slots[slot_of(mix64((uint64_t)id), idx->idmap.nslots)]);
 	e = idx->nents;
 	if (!inl) {
 		tw = (idx->tok_chunk << TOK_CHUNK_SHIFT) | idx->tok_used;
@@ -559,7 +576,8 @@ int bdindex_add(struct bdindex *idx, int64_t id, const token_id *seq, size_t len
 	/* the length is known before its keys are findable: lookups skip
 	 * probes for lengths no entry has */
 	atomic_fetch_or(&idx->lengths, 1u << len);
-	ent_put_keys(idx, atomic_load(&idx->table), e);
+	for (size_t p = 0; p <= len; p++)
+		table_put(t, h[p], e);
 	idx->used += len + 1;
 	idx->keys += len + 1;
 	atomic_fetch_add(&idx->live, 1);
