@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
-/* Fuzzy n-gram index. A 32-bit slot packs entry index, a 4-bit hash tag and
- * which position was deleted (15 = exact key); keys are never stored, they
- * are re-derived from the entry, which keeps an entry near 60 bytes. Readers
- * never lock: slots change by atomic store, entry memory is never freed
- * before bdindex_free, and a grown table is freed after a grace period. */
+/* Fuzzy n-gram index. The table is cut into 64-byte buckets of 16 32-bit
+ * slots (entry index + hash tag), so one probe is one cache line; an entry
+ * is one 16-byte record (id, values and, when they fit, its tokens), so a
+ * candidate costs one more line. Readers never lock: slots change by atomic
+ * store, entry memory is never freed before bdindex_free, and a grown table
+ * is freed after a grace period. */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -11,10 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include "bdindex.h"
 #include "util.h"
 
-#define ENT_CHUNK_SHIFT 16
+#define ENT_CHUNK_SHIFT 17 /* 2 MiB of records: one huge page */
 #define ENT_CHUNK (1u << ENT_CHUNK_SHIFT)
 #define ENT_NCHUNKS ((BDINDEX_MAX_ENTRIES + ENT_CHUNK) / ENT_CHUNK + 1)
 #define TOK_CHUNK_SHIFT 20
@@ -22,32 +26,43 @@
 #define TOK_NCHUNKS 4096
 
 #define HUGE_PAGE ((size_t)2 << 20)
+#define LINE 64
+#define BUCKET 16 /* slots in a bucket: one cache line */
 #define SLOT_EMPTY 0u
 #define SLOT_TOMB 0xffffffffu
-#define POS_EXACT 15u
-#define MAX_LOAD 0.70  /* rebuild above this (tombstones count): linear
-			* probe runs grow fast past it */
-#define GROW_LOAD 0.50 /* load right after a growth */
+#define MAX_LOAD 0.75     /* rebuild above this (tombstones count) */
+#define GROW_LOAD 0.50    /* load right after a growth */
+#define RESERVE_LOAD 0.60 /* load a reserved bulk load ends at: a bucket of
+			   * 16 then overflows into the next line ~1 % of
+			   * the time, and 64 bytes an entry still hold */
 
-/* An entry is one 64-bit word, written once with release and afterwards
- * only losing its LIVE bit: tokoff (chunk << TOK_CHUNK_SHIFT | offset) in
- * bits 0-31, risk and confidence as 12-bit fixed point, length, flags. */
+/* An entry record: word w (atomic; written once with release, afterwards
+ * only losing its LIVE bit) has the id in bits 0-31, risk and confidence
+ * as 12-bit fixed point, the length, flags; word t holds the tokens packed
+ * at ent_width(len) bits each when they all fit (ENT_INLINE), else their
+ * offset in the token arena (chunk << TOK_CHUNK_SHIFT | offset). */
 #define ENT_RISK_SHIFT 32
 #define ENT_CONF_SHIFT 44
 #define ENT_LEN_SHIFT 56
 #define ENT_LIVE (1ull << 60)
 #define ENT_MAL (1ull << 61)
+#define ENT_INLINE (1ull << 62)
 #define FIXED_MAX 4095u
 
-typedef _Atomic uint64_t ent_t;
+struct ent {
+	_Atomic uint64_t w;
+	uint64_t t;
+};
 
-static inline uint32_t ent_tokoff(uint64_t w) { return (uint32_t)w; }
 static inline uint32_t ent_len(uint64_t w) { return (w >> ENT_LEN_SHIFT) & 0xf; }
 
+/* Bits a token gets inline: 4 tokens of 16 bits, 5 of 12, ... 8 of 8. */
+static inline uint32_t ent_width(uint32_t len) { return len <= 4 ? 16 : 64 / len; }
+
 struct table {
-	size_t nslots;
-	uint32_t ebits; /* slot bits for the entry index; the rest of 28 is tag */
-	_Atomic uint32_t slots[];
+	size_t nbuckets;
+	uint32_t ebits; /* slot bits for the entry index; the rest is tag */
+	_Alignas(LINE) _Atomic uint32_t slots[];
 };
 
 struct idmap { /* writer-only: id -> entry index + 1 */
@@ -58,9 +73,8 @@ struct idmap { /* writer-only: id -> entry index + 1 */
 struct bdindex {
 	const struct tokens *tok;
 	struct table *_Atomic table;
-	ent_t *_Atomic ents[ENT_NCHUNKS];
-	uint32_t *_Atomic ids[ENT_NCHUNKS]; /* 32 bits: 4 bytes an entry saved */
-	token_id *_Atomic toks[TOK_NCHUNKS];
+	struct ent *_Atomic ents[ENT_NCHUNKS];
+	token_id *_Atomic toks[TOK_NCHUNKS]; /* only tokens that do not fit inline */
 	atomic_uint epoch;
 	atomic_long readers[2];
 	pthread_mutex_t wlock;
@@ -105,17 +119,17 @@ static inline size_t slot_of(uint64_t h, size_t nslots)
 	return (size_t)(((h >> 32) * (uint64_t)nslots) >> 32);
 }
 
-/* Slot layout: entry index + 1 in the top ebits, a hash tag in the next
- * 28 - ebits, the deleted position in the low 4. A small database gets a
- * long tag: fewer false candidates, fewer cache misses per lookup. */
+/* Slot layout: entry index + 1 in the top ebits, a hash tag (bits of the
+ * hash the bucket number does not use) in the rest: 12 bits at 1 M
+ * entries, 8 at 10 M. A false tag match costs one entry line. */
 static inline uint32_t tag_of(const struct table *t, uint64_t h)
 {
-	return (uint32_t)(h >> 8) & ((1u << (28 - t->ebits)) - 1);
+	return (uint32_t)h & ((1u << (32 - t->ebits)) - 1);
 }
 
-static inline uint32_t slot_pack(const struct table *t, uint32_t ent, uint32_t tag, uint32_t pos)
+static inline uint32_t slot_pack(const struct table *t, uint32_t ent, uint32_t tag)
 {
-	return ((ent + 1) << (32 - t->ebits)) | (tag << 4) | pos;
+	return ((ent + 1) << (32 - t->ebits)) | tag;
 }
 
 static inline uint32_t slot_ent(const struct table *t, uint32_t v)
@@ -123,12 +137,8 @@ static inline uint32_t slot_ent(const struct table *t, uint32_t v)
 	return (v >> (32 - t->ebits)) - 1;
 }
 
-static inline uint32_t slot_tag(const struct table *t, uint32_t v)
-{
-	return (v >> 4) & ((1u << (28 - t->ebits)) - 1);
-}
-
-/* Entry-index bits for a table that must address n entries. */
+/* Entry-index bits for a table that must address n entries (the top index
+ * stays below the tombstone's all-ones). */
 static uint32_t ebits_for(size_t n)
 {
 	uint32_t b = 16;
@@ -138,26 +148,40 @@ static uint32_t ebits_for(size_t n)
 	return b;
 }
 
-static inline ent_t *ent_at(const struct bdindex *idx, uint32_t e)
+static inline struct ent *ent_at(const struct bdindex *idx, uint32_t e)
 {
 	return &idx->ents[e >> ENT_CHUNK_SHIFT][e & (ENT_CHUNK - 1)];
 }
 
 static inline uint64_t ent_word(const struct bdindex *idx, uint32_t e)
 {
-	return atomic_load_explicit(ent_at(idx, e), memory_order_acquire);
-}
-
-static inline const token_id *ent_toks(const struct bdindex *idx, uint64_t w)
-{
-	uint32_t off = ent_tokoff(w);
-
-	return &idx->toks[off >> TOK_CHUNK_SHIFT][off & (TOK_CHUNK - 1)];
+	return atomic_load_explicit(&ent_at(idx, e)->w, memory_order_acquire);
 }
 
 static inline int64_t ent_id(const struct bdindex *idx, uint32_t e)
 {
-	return idx->ids[e >> ENT_CHUNK_SHIFT][e & (ENT_CHUNK - 1)];
+	return (uint32_t)ent_word(idx, e);
+}
+
+/* The tokens of entry e (word w) into s; returns the length. */
+static inline uint32_t ent_tokens(const struct bdindex *idx, uint32_t e, uint64_t w,
+				  token_id *s)
+{
+	uint32_t len = ent_len(w);
+	uint64_t t = ent_at(idx, e)->t;
+
+	if (w & ENT_INLINE) {
+		uint32_t b = ent_width(len);
+
+		for (uint32_t i = 0; i < len; i++)
+			s[i] = (token_id)((t >> (b * i)) & ((1u << b) - 1));
+	} else {
+		uint32_t off = (uint32_t)t;
+
+		memcpy(s, &idx->toks[off >> TOK_CHUNK_SHIFT][off & (TOK_CHUNK - 1)],
+		       len * sizeof(*s));
+	}
+	return len;
 }
 
 /* --- read side grace periods ------------------------------------------- */
@@ -195,17 +219,18 @@ static void wait_readers(struct bdindex *idx)
 /* --- table --------------------------------------------------------------- */
 
 /* A large table asks for transparent huge pages: every probe is a random
- * access, and a TLB miss would add a page walk to each. */
+ * access, and a TLB miss would add a page walk to each. Buckets are aligned
+ * to cache lines at any size. */
 static void *huge_calloc(size_t bytes)
 {
+	size_t align = bytes < HUGE_PAGE ? LINE : HUGE_PAGE;
 	void *p;
 
-	if (bytes < HUGE_PAGE)
-		return calloc(1, bytes);
-	bytes = (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
-	p = aligned_alloc(HUGE_PAGE, bytes);
+	bytes = (bytes + align - 1) & ~(align - 1);
+	p = aligned_alloc(align, bytes);
 	if (p) {
-		madvise(p, bytes, MADV_HUGEPAGE);
+		if (align == HUGE_PAGE)
+			madvise(p, bytes, MADV_HUGEPAGE);
 		memset(p, 0, bytes);
 	}
 	return p;
@@ -213,40 +238,61 @@ static void *huge_calloc(size_t bytes)
 
 static struct table *table_new(size_t nslots, uint32_t ebits)
 {
-	struct table *t = huge_calloc(sizeof(struct table) + nslots * sizeof(uint32_t));
+	size_t nb = (nslots + BUCKET - 1) / BUCKET;
+	struct table *t = huge_calloc(sizeof(struct table) + nb * BUCKET * sizeof(uint32_t));
 
 	if (t) {
-		t->nslots = nslots;
+		t->nbuckets = nb;
 		t->ebits = ebits;
 	}
 	return t;
 }
 
-/* Writer: put one key of entry e into t (no growth check). */
-static void table_put(struct table *t, uint64_t h, uint32_t e, uint32_t pos)
+static inline size_t table_slots(const struct table *t)
 {
-	size_t i = slot_of(h, t->nslots);
+	return t->nbuckets * BUCKET;
+}
+
+/* Writer: put one key of entry e into t (no growth check): the first free
+ * slot of its bucket, else of the next. Slots of a bucket fill in order and
+ * only a rebuild empties one, so a reader may stop at the first empty slot. */
+static void table_put(struct table *t, uint64_t h, uint32_t e)
+{
+	size_t i = slot_of(h, t->nbuckets) * BUCKET, n = table_slots(t);
 
 	for (;;) {
 		uint32_t s = atomic_load_explicit(&t->slots[i], memory_order_relaxed);
 
 		if (s == SLOT_EMPTY || s == SLOT_TOMB)
 			break;
-		if (++i == t->nslots)
+		if (++i == n)
 			i = 0;
 	}
-	atomic_store_explicit(&t->slots[i], slot_pack(t, e, tag_of(t, h), pos), memory_order_release);
+	atomic_store_explicit(&t->slots[i], slot_pack(t, e, tag_of(t, h)), memory_order_release);
+}
+
+/* Hash of key p of s (p == len: the whole sequence, else s without p). */
+static inline uint64_t ent_key_hash(const token_id *s, uint32_t len, uint32_t p)
+{
+	return key_hash(s, len, p == len ? SIZE_MAX : p);
+}
+
+/* The len + 1 key hashes of s (ent_key_hash order). */
+static void key_hashes(const token_id *s, uint32_t len, uint64_t *h)
+{
+	for (uint32_t p = 0; p <= len; p++)
+		h[p] = ent_key_hash(s, len, p);
 }
 
 static void ent_put_keys(struct bdindex *idx, struct table *t, uint32_t e)
 {
-	uint64_t w = ent_word(idx, e);
-	const token_id *s = ent_toks(idx, w);
-	uint32_t len = ent_len(w);
+	token_id s[BDINDEX_MAX_LEN];
+	uint32_t len = ent_tokens(idx, e, ent_word(idx, e), s);
+	uint64_t h[BDINDEX_MAX_LEN + 1];
 
-	table_put(t, key_hash(s, len, SIZE_MAX), e, POS_EXACT);
-	for (uint32_t p = 0; p < len; p++)
-		table_put(t, key_hash(s, len, p), e, p);
+	key_hashes(s, len, h);
+	for (uint32_t p = 0; p <= len; p++)
+		table_put(t, h[p], e);
 }
 
 /* Writer: replace the table by one of n slots addressing at least nents
@@ -362,10 +408,8 @@ void bdindex_free(struct bdindex *idx)
 	if (!idx)
 		return;
 	free(atomic_load(&idx->table));
-	for (size_t c = 0; c < ENT_NCHUNKS; c++) {
+	for (size_t c = 0; c < ENT_NCHUNKS; c++)
 		free(idx->ents[c]);
-		free(idx->ids[c]);
-	}
 	for (size_t c = 0; c < TOK_NCHUNKS; c++)
 		free(idx->toks[c]);
 	free(idx->idmap.slots);
@@ -373,30 +417,30 @@ void bdindex_free(struct bdindex *idx)
 	free(idx);
 }
 
-/* Writer: tombstone every key of entry e in the current table. */
+/* Writer: tombstone every key of entry e in the current table. Two keys
+ * of one entry may be equal (a repeated token): each tombstones one slot. */
 static void ent_unlink(struct bdindex *idx, uint32_t e)
 {
 	struct table *t = atomic_load(&idx->table);
-	uint64_t w = ent_word(idx, e);
-	const token_id *s = ent_toks(idx, w);
-	uint32_t len = ent_len(w);
+	token_id s[BDINDEX_MAX_LEN];
+	uint32_t len = ent_tokens(idx, e, ent_word(idx, e), s);
+	size_t n = table_slots(t);
 
 	for (uint32_t p = 0; p <= len; p++) {
-		uint64_t h = key_hash(s, len, p == len ? SIZE_MAX : p);
-		uint32_t want = slot_pack(t, e, tag_of(t, h), p == len ? POS_EXACT : p);
-		size_t i = slot_of(h, t->nslots);
-		uint32_t v;
+		uint64_t h = ent_key_hash(s, len, p);
+		uint32_t want = slot_pack(t, e, tag_of(t, h)), v;
+		size_t i = slot_of(h, t->nbuckets) * BUCKET;
 
 		while ((v = atomic_load_explicit(&t->slots[i], memory_order_relaxed)) != SLOT_EMPTY) {
 			if (v == want) {
 				atomic_store_explicit(&t->slots[i], SLOT_TOMB, memory_order_release);
 				break;
 			}
-			if (++i == t->nslots)
+			if (++i == n)
 				i = 0;
 		}
 	}
-	atomic_fetch_and(ent_at(idx, e), ~ENT_LIVE);
+	atomic_fetch_and(&ent_at(idx, e)->w, ~ENT_LIVE);
 	atomic_fetch_sub(&idx->live, 1);
 	idx->keys -= len + 1;
 }
@@ -421,26 +465,22 @@ static uint64_t fixed12(double v)
 	return (uint64_t)(v * FIXED_MAX + 0.5);
 }
 
-/* Writer: room for one more entry and its len tokens. */
-static int reserve(struct bdindex *idx, size_t len)
+/* Writer: room for one more entry and, if they do not fit inline, its len
+ * tokens. */
+static int reserve(struct bdindex *idx, size_t len, bool arena)
 {
 	uint32_t e = idx->nents;
 
 	if (e >= BDINDEX_MAX_ENTRIES)
 		return -ENOSPC;
 	if (!idx->ents[e >> ENT_CHUNK_SHIFT]) {
-		ent_t *c = calloc(ENT_CHUNK, sizeof(*c));
-		uint32_t *ic = calloc(ENT_CHUNK, sizeof(*ic));
+		struct ent *c = huge_calloc(ENT_CHUNK * sizeof(*c));
 
-		if (!c || !ic) {
-			free(c);
-			free(ic);
+		if (!c)
 			return -ENOMEM;
-		}
-		atomic_store(&idx->ids[e >> ENT_CHUNK_SHIFT], ic);
 		atomic_store(&idx->ents[e >> ENT_CHUNK_SHIFT], c);
 	}
-	if (!idx->toks[idx->tok_chunk] || idx->tok_used + len > TOK_CHUNK) {
+	if (arena && (!idx->toks[idx->tok_chunk] || idx->tok_used + len > TOK_CHUNK)) {
 		uint32_t c = idx->toks[idx->tok_chunk] ? idx->tok_chunk + 1 : idx->tok_chunk;
 		token_id *tc;
 
@@ -456,32 +496,72 @@ static int reserve(struct bdindex *idx, size_t len)
 	return 0;
 }
 
+/* The inline form of seq (*t) if every token fits ent_width(len) bits. */
+static bool pack_inline(const token_id *seq, size_t len, uint64_t *t)
+{
+	uint32_t b = ent_width((uint32_t)len);
+
+	*t = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (seq[i] >> b)
+			return false;
+		*t |= (uint64_t)seq[i] << (b * i);
+	}
+	return true;
+}
+
 int bdindex_add(struct bdindex *idx, int64_t id, const token_id *seq, size_t len,
 		double risk, double confidence, enum bd_label label)
 {
+	uint64_t h[BDINDEX_MAX_LEN + 1], tw;
+	uint32_t e, oe = UINT32_MAX;
 	struct table *t;
-	uint32_t off, e, oe = UINT32_MAX;
+	bool inl;
 	int ret;
 
 	if (len < BDINDEX_MIN_LEN || len > BDINDEX_MAX_LEN || !seq)
 		return -EINVAL;
 	if (id < 1 || id > BDINDEX_MAX_ID)
 		return -ERANGE;
+	inl = pack_inline(seq, len, &tw);
 	pthread_mutex_lock(&idx->wlock);
-	ret = reserve(idx, len);
+	ret = reserve(idx, len, !inl);
 	if (ret)
 		goto out;
 	t = atomic_load(&idx->table);
-	if ((idx->used + len + 1) > t->nslots * MAX_LOAD ||
+	if ((idx->used + len + 1) > table_slots(t) * MAX_LOAD ||
 	    (size_t)idx->nents + 2 >= (size_t)1 << t->ebits) {
 		size_t n = (size_t)((idx->keys + len + 1) / GROW_LOAD) + 1024;
 
-		ret = table_rebuild(idx, n > t->nslots ? n : t->nslots, 2 * (size_t)idx->nents + 2);
+		ret = table_rebuild(idx, n > table_slots(t) ? n : table_slots(t),
+				    2 * (size_t)idx->nents + 2);
 		if (ret)
 			goto out;
+		t = atomic_load(&idx->table);
 	}
+	/* the key buckets and the id map slot are fetched together, not one
+	 * miss after the other (a bulk load is bound by these misses) */
+	key_hashes(seq, (uint32_t)len, h);
+	for (size_t p = 0; p <= len; p++)
+		__builtin_prefetch(&t->slots[slot_of(h[p], t->nbuckets) * BUCKET], 1);
+	if (idx->idmap.nslots)
+		__builtin_prefetch(&idx->idmap.slots[slot_of(mix64((uint64_t)id), idx->idmap.nslots)]);
 	e = idx->nents;
-	idx->ids[e >> ENT_CHUNK_SHIFT][e & (ENT_CHUNK - 1)] = (uint32_t)id;
+	if (!inl) {
+		tw = (idx->tok_chunk << TOK_CHUNK_SHIFT) | idx->tok_used;
+		memcpy(&idx->toks[idx->tok_chunk][idx->tok_used], seq, len * sizeof(*seq));
+		idx->tok_used += len;
+	}
+	/* the record is complete before the id map or the table name it;
+	 * readers reach it only through a slot stored with release */
+	ent_at(idx, e)->t = tw;
+	atomic_store_explicit(&ent_at(idx, e)->w,
+			      (uint64_t)(uint32_t)id | fixed12(risk) << ENT_RISK_SHIFT |
+			      fixed12(confidence) << ENT_CONF_SHIFT |
+			      (uint64_t)len << ENT_LEN_SHIFT | ENT_LIVE |
+			      (inl ? ENT_INLINE : 0) |
+			      (label == BD_LABEL_MALICIOUS ? ENT_MAL : 0),
+			      memory_order_release);
 	{
 		size_t slot = idmap_find(idx, id);
 
@@ -492,21 +572,15 @@ int bdindex_add(struct bdindex *idx, int64_t id, const token_id *seq, size_t len
 			goto out;
 		}
 	}
-	off = (idx->tok_chunk << TOK_CHUNK_SHIFT) | idx->tok_used;
-	memcpy(&idx->toks[idx->tok_chunk][idx->tok_used], seq, len * sizeof(*seq));
-	idx->tok_used += len;
-	atomic_store_explicit(ent_at(idx, e),
-			      off | fixed12(risk) << ENT_RISK_SHIFT |
-			      fixed12(confidence) << ENT_CONF_SHIFT |
-			      (uint64_t)len << ENT_LEN_SHIFT | ENT_LIVE |
-			      (label == BD_LABEL_MALICIOUS ? ENT_MAL : 0),
-			      memory_order_release);
 	idx->nents++;
-	ent_put_keys(idx, atomic_load(&idx->table), e);
+	/* the length is known before its keys are findable: lookups skip
+	 * probes for lengths no entry has */
+	atomic_fetch_or(&idx->lengths, 1u << len);
+	for (size_t p = 0; p <= len; p++)
+		table_put(t, h[p], e);
 	idx->used += len + 1;
 	idx->keys += len + 1;
 	atomic_fetch_add(&idx->live, 1);
-	atomic_fetch_or(&idx->lengths, 1u << len);
 	/* the replaced entry disappears only once its successor is findable */
 	if (oe != UINT32_MAX)
 		ent_unlink(idx, oe);
@@ -518,14 +592,17 @@ out:
 int bdindex_reserve(struct bdindex *idx, size_t nentries, size_t ntokens)
 {
 	size_t keys, ids;
+	struct table *t;
 	int ret = 0;
 
 	pthread_mutex_lock(&idx->wlock);
-	keys = (size_t)((idx->keys + ntokens + nentries) / MAX_LOAD) + 64;
+	t = atomic_load(&idx->table);
+	keys = (size_t)((idx->keys + ntokens + nentries) / RESERVE_LOAD) + 64;
 	ids = (size_t)((atomic_load(&idx->live) + nentries) / MAX_LOAD) + 64;
-	if (keys > atomic_load(&idx->table)->nslots ||
-	    ebits_for(idx->nents + nentries) > atomic_load(&idx->table)->ebits)
-		ret = table_rebuild(idx, keys, idx->nents + nentries);
+	if ((idx->used + ntokens + nentries) > table_slots(t) * MAX_LOAD ||
+	    ebits_for(idx->nents + nentries) > t->ebits)
+		ret = table_rebuild(idx, keys > table_slots(t) ? keys : table_slots(t),
+				    idx->nents + nentries);
 	if (!ret && ids > idx->idmap.nslots)
 		ret = idmap_resize(idx, ids);
 	pthread_mutex_unlock(&idx->wlock);
@@ -555,11 +632,11 @@ uint32_t bdindex_lengths(const struct bdindex *idx)
 size_t bdindex_memory(const struct bdindex *idx)
 {
 	const struct table *t = atomic_load(&((struct bdindex *)idx)->table);
-	size_t m = sizeof(*idx) + sizeof(*t) + t->nslots * sizeof(t->slots[0]);
+	size_t m = sizeof(*idx) + sizeof(*t) + table_slots(t) * sizeof(t->slots[0]);
 
 	for (size_t c = 0; c < ENT_NCHUNKS; c++)
 		if (idx->ents[c])
-			m += ENT_CHUNK * (sizeof(ent_t) + sizeof(uint32_t));
+			m += ENT_CHUNK * sizeof(struct ent);
 	for (size_t c = 0; c < TOK_NCHUNKS; c++)
 		if (idx->toks[c])
 			m += TOK_CHUNK * sizeof(token_id);
@@ -571,32 +648,12 @@ size_t bdindex_memory(const struct bdindex *idx)
 static void fill_match(const struct bdindex *idx, uint32_t e, uint64_t w,
 		       struct bdindex_match *m)
 {
-	m->id = ent_id(idx, e);
-	m->len = (uint8_t)ent_len(w);
-	memcpy(m->seq, ent_toks(idx, w), m->len * sizeof(token_id));
+	m->id = (uint32_t)w;
+	memset(m->seq, 0, sizeof(m->seq));
+	m->len = (uint8_t)ent_tokens(idx, e, w, m->seq);
 	m->label = (w & ENT_MAL) ? BD_LABEL_MALICIOUS : BD_LABEL_GOOD;
 	m->risk = (double)((w >> ENT_RISK_SHIFT) & FIXED_MAX) / FIXED_MAX;
 	m->confidence = (double)((w >> ENT_CONF_SHIFT) & FIXED_MAX) / FIXED_MAX;
-}
-
-/* Does key (q with qskip left out) equal entry tokens with eskip left out? */
-static inline bool key_eq(const token_id *q, size_t qn, size_t qskip,
-			  const token_id *s, size_t sn, size_t eskip)
-{
-	size_t i = 0, j = 0;
-
-	if (qn - (qskip < qn) != sn - (eskip < sn))
-		return false;
-	for (;;) {
-		if (i == qskip)
-			i++;
-		if (j == eskip)
-			j++;
-		if (i >= qn || j >= sn)
-			return true;
-		if (q[i++] != s[j++])
-			return false;
-	}
 }
 
 struct collect {
@@ -606,140 +663,263 @@ struct collect {
 	size_t nseen;
 };
 
-static bool collect_seen(struct collect *c, uint32_t e)
+static bool collect_reported(const struct collect *c, uint32_t e)
 {
 	for (size_t i = 0; i < c->nseen; i++)
 		if (c->seen[i] == e)
 			return true;
-	if (c->nseen < ARRAY_SIZE(c->seen))
-		c->seen[c->nseen++] = e;
 	return false;
 }
 
+static void collect_add(struct collect *c, uint32_t e)
+{
+	if (c->nseen < ARRAY_SIZE(c->seen))
+		c->seen[c->nseen++] = e;
+}
+
 #define CAND_MAX 64
-#define BATCH_GROUP 4
+/* queries between the stages of the lookup pipeline (1..8 measured the
+ * same within noise) */
+#define PIPE_DIST 2
 
 struct cand {
-	uint32_t e, pos;
-	uint8_t k;
-	uint64_t w;
+	uint32_t e;
+	uint8_t k; /* probe: 0 the query, k > 0 the query without k - 1 */
 };
 
-/* One query's state through the phases of a (batched) lookup. */
+/* One query's state through the stages of a (batched) lookup. */
 struct lstate {
 	const token_id *q;
-	size_t n, nprobe, nc;
+	size_t n, nc;
+	bool overflow;   /* more than CAND_MAX candidates: verified in place */
+	uint32_t probes; /* bit k: probe k is made */
 	uint64_t h[BDINDEX_MAX_LEN + 2];
 	struct cand cd[CAND_MAX];
 };
 
-static void phase_hash(const struct table *t, struct lstate *s, bool exact_only)
+/* Probe 0 (the query, length n) finds entries of length n (exact) and n+1
+ * (a token missing); probe k > 0 (length n-1) entries of length n-1 (an
+ * extra token) and n (substitution at k-1). A probe no entry length can
+ * answer is not made. */
+static void stage_hash(const struct table *t, uint32_t lengths, struct lstate *s,
+		       bool exact_only)
 {
-	s->nprobe = exact_only || s->n < 2 ? 1 : s->n + 1;
+	size_t n = s->n, nprobe = exact_only || n < 2 ? 1 : n + 1;
+
 	s->nc = 0;
-	/* probe 0: q itself; probe k: q without position k-1 */
-	for (size_t k = 0; k < s->nprobe; k++) {
-		s->h[k] = key_hash(s->q, s->n, k == 0 ? SIZE_MAX : k - 1);
-		__builtin_prefetch(&t->slots[slot_of(s->h[k], t->nslots)]);
+	s->probes = 0;
+	for (size_t k = 0; k < nprobe; k++) {
+		uint32_t want = k == 0 ? (exact_only ? 1u << n : 3u << n) : 3u << (n - 1);
+
+		if (!(lengths & want))
+			continue;
+		s->probes |= 1u << k;
+		s->h[k] = key_hash(s->q, n, k == 0 ? SIZE_MAX : k - 1);
+		__builtin_prefetch(&t->slots[slot_of(s->h[k], t->nbuckets) * BUCKET]);
 	}
 }
 
-static void phase_slots(const struct bdindex *idx, const struct table *t, struct lstate *s)
+/* Bit j of *hit: slot j of bucket sl holds a key with this tag; of *empty:
+ * slot j is empty. With SSE2 the line is compared four slots at a time: a
+ * 16-byte aligned load reads each 32-bit slot whole (x86 splits it at most
+ * into 8-byte aligned parts), as the atomic loads of the portable loop do. */
+static inline void bucket_masks(const _Atomic uint32_t *sl, uint32_t tmask, uint32_t tag,
+				uint32_t *hit, uint32_t *empty)
 {
-	for (size_t k = 0; k < s->nprobe; k++) {
-		size_t i = slot_of(s->h[k], t->nslots);
-		uint32_t tag = tag_of(t, s->h[k]), v;
+#ifdef __SSE2__
+	const __m128i m = _mm_set1_epi32((int)tmask), tg = _mm_set1_epi32((int)tag);
+	const __m128i zero = _mm_setzero_si128(), tomb = _mm_set1_epi32(-1);
+	uint32_t h = 0, e = 0;
 
-		while ((v = atomic_load_explicit(&t->slots[i], memory_order_acquire)) != SLOT_EMPTY) {
-			uint32_t pos = v & 0xf;
+	for (int j = 0; j < BUCKET / 4; j++) {
+		__m128i v = _mm_load_si128((const __m128i *)(const void *)(sl + 4 * j));
+		__m128i em = _mm_cmpeq_epi32(v, zero);
+		__m128i eq = _mm_cmpeq_epi32(_mm_and_si128(v, m), tg);
 
-			if (++i == t->nslots)
-				i = 0;
-			if (v == SLOT_TOMB || slot_tag(t, v) != tag)
-				continue;
-			/* same-length keys match only as a substitution at the
-			 * deleted position itself */
-			if (k > 0 && pos != POS_EXACT && pos != k - 1)
-				continue;
-			if (s->nc == CAND_MAX)
-				break;
-			s->cd[s->nc] = (struct cand){ .e = slot_ent(t, v), .pos = pos, .k = (uint8_t)k };
-			__builtin_prefetch(ent_at(idx, s->cd[s->nc].e));
-			s->nc++;
+		eq = _mm_andnot_si128(_mm_or_si128(em, _mm_cmpeq_epi32(v, tomb)), eq);
+		h |= (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(eq)) << (4 * j);
+		e |= (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(em)) << (4 * j);
+	}
+	*hit = h;
+	*empty = e;
+#else
+	uint32_t h = 0, e = 0;
+
+	for (int j = 0; j < BUCKET; j++) {
+		uint32_t v = atomic_load_explicit(&sl[j], memory_order_relaxed);
+
+		h |= (uint32_t)((v & tmask) == tag && v != SLOT_EMPTY && v != SLOT_TOMB) << j;
+		e |= (uint32_t)(v == SLOT_EMPTY) << j;
+	}
+	*hit = h;
+	*empty = e;
+#endif
+	/* the entries the slots name are read after the slots */
+	atomic_thread_fence(memory_order_acquire);
+}
+
+static void verify_one(const struct bdindex *idx, const struct lstate *s, uint32_t e,
+		       uint32_t k, struct collect *c, bool exact_only);
+
+/* Candidates of probe k: the slots of its bucket whose tag matches; the
+ * next bucket only when this one has no empty slot. They are kept (and
+ * their records prefetched) for stage_verify, or with direct verified at
+ * once: the slow path of a query with more than CAND_MAX candidates. */
+static void scan_probe(const struct bdindex *idx, const struct table *t, struct lstate *s,
+		       uint32_t k, struct collect *direct, bool exact_only)
+{
+	size_t nb = t->nbuckets, b = slot_of(s->h[k], nb);
+	uint32_t tmask = (1u << (32 - t->ebits)) - 1, tag = tag_of(t, s->h[k]);
+
+	for (size_t hop = 0; hop < nb; hop++) {
+		const _Atomic uint32_t *sl = &t->slots[b * BUCKET];
+		uint32_t hit, empty;
+
+		bucket_masks(sl, tmask, tag, &hit, &empty);
+		for (; hit; hit &= hit - 1) {
+			uint32_t v = atomic_load_explicit(&sl[__builtin_ctz(hit)], memory_order_relaxed);
+			uint32_t e = slot_ent(t, v);
+
+			if (direct) {
+				verify_one(idx, s, e, k, direct, exact_only);
+			} else if (s->nc < CAND_MAX) {
+				s->cd[s->nc++] = (struct cand){ .e = e, .k = (uint8_t)k };
+				__builtin_prefetch(ent_at(idx, e));
+			} else {
+				s->overflow = true;
+			}
 		}
+		if (empty)
+			break;
+		if (++b == nb)
+			b = 0;
 	}
 }
 
-static void phase_words(const struct bdindex *idx, struct lstate *s)
+static void stage_scan(const struct bdindex *idx, const struct table *t, struct lstate *s)
 {
-	for (size_t j = 0; j < s->nc; j++) {
-		s->cd[j].w = ent_word(idx, s->cd[j].e);
-		__builtin_prefetch(ent_toks(idx, s->cd[j].w));
-	}
+	s->overflow = false;
+	for (uint32_t pr = s->probes; pr && !s->overflow; pr &= pr - 1)
+		scan_probe(idx, t, s, (uint32_t)__builtin_ctz(pr), NULL, false);
 }
 
-static int phase_verify(const struct bdindex *idx, const struct lstate *s,
+/* Does a (an) equal b (bn) with position skip of a left out? */
+static inline bool seq_eq_skip(const token_id *a, size_t an, size_t skip, const token_id *b,
+			       size_t bn)
+{
+	if (an - (skip < an) != bn)
+		return false;
+	for (size_t i = 0, j = 0; i < an; i++)
+		if (i != skip && a[i] != b[j++])
+			return false;
+	return true;
+}
+
+/* How the candidate entry es (len) relates to the query through probe k;
+ * false when it does not (a false tag match, or an edit of cost 2). */
+static bool classify(const struct bdindex *idx, const token_id *q, size_t n, uint32_t k,
+		     const token_id *es, uint32_t len, struct bdindex_match *m)
+{
+	if (k == 0 && len == n) {
+		if (memcmp(q, es, n * sizeof(*q)))
+			return false;
+		m->edit = BDINDEX_EXACT;
+		return true;
+	}
+	if (k == 0 && len == n + 1) { /* q is es with one token left out */
+		size_t p = 0;
+
+		while (p < n && q[p] == es[p])
+			p++;
+		if (!seq_eq_skip(es, len, p, q, n))
+			return false;
+		m->edit = BDINDEX_MISSING;
+		m->edit_pos = (uint8_t)p;
+		m->cost = BDINDEX_COST_INDEL;
+		return true;
+	}
+	if (k > 0 && len + 1 == n) {
+		if (!seq_eq_skip(q, n, k - 1, es, len))
+			return false;
+		m->edit = BDINDEX_EXTRA;
+		m->edit_pos = (uint8_t)(k - 1);
+		m->cost = BDINDEX_COST_INDEL;
+		return true;
+	}
+	if (k > 0 && len == n) {
+		size_t p = k - 1;
+
+		/* equal at p too: the exact match, reported by probe 0 */
+		if (q[p] == es[p] || memcmp(q, es, p * sizeof(*q)) ||
+		    memcmp(q + p + 1, es + p + 1, (n - p - 1) * sizeof(*q)))
+			return false;
+		m->edit = BDINDEX_SUBST;
+		m->edit_pos = (uint8_t)p;
+		m->cost = tokens_group(idx->tok, q[p]) == tokens_group(idx->tok, es[p]) ?
+			  BDINDEX_COST_SUB_GROUP : BDINDEX_COST_SUB;
+		return true;
+	}
+	return false;
+}
+
+/* Report entry e, a candidate of probe k, if it is within one edit. */
+static void verify_one(const struct bdindex *idx, const struct lstate *s, uint32_t e,
+		       uint32_t k, struct collect *c, bool exact_only)
+{
+	uint64_t w = ent_word(idx, e);
+	token_id es[BDINDEX_MAX_LEN];
+	struct bdindex_match m;
+	size_t n = s->n;
+	uint32_t len;
+
+	/* an exact query meets its entry again at every deletion probe */
+	if (!(w & ENT_LIVE) || collect_reported(c, e))
+		return;
+	len = ent_tokens(idx, e, w, es);
+	m.edit_pos = 0;
+	m.cost = 0;
+	if (!classify(idx, s->q, n, k, es, len, &m))
+		return;
+	if (exact_only && m.edit != BDINDEX_EXACT)
+		return;
+	collect_add(c, e);
+	if (c->found < c->max) {
+		m.similarity = 1.0 - m.cost / (double)(n > len ? n : len);
+		fill_match(idx, e, w, &m);
+		c->out[c->found] = m;
+	}
+	c->found++;
+}
+
+static int stage_verify(const struct bdindex *idx, const struct table *t, struct lstate *s,
 			struct bdindex_match *out, size_t max, bool exact_only)
 {
-	struct collect c = { .out = out, .max = max };
-	const token_id *q = s->q;
-	size_t n = s->n;
+	struct collect c; /* not zeroed whole: seen[] is 256 bytes */
 
-	for (size_t j = 0; j < s->nc; j++) {
-		size_t qskip = s->cd[j].k == 0 ? SIZE_MAX : s->cd[j].k - 1u;
-		uint32_t e = s->cd[j].e, pos = s->cd[j].pos, len;
-		uint64_t w = s->cd[j].w;
-		const token_id *es;
-		struct bdindex_match m;
-
-		if (!(w & ENT_LIVE))
-			continue;
-		es = ent_toks(idx, w);
-		len = ent_len(w);
-		if (!key_eq(q, n, qskip, es, len, pos == POS_EXACT ? SIZE_MAX : pos))
-			continue;
-		memset(&m, 0, sizeof(m));
-		if (s->cd[j].k == 0 && pos == POS_EXACT) {
-			m.edit = BDINDEX_EXACT;
-		} else if (s->cd[j].k == 0) {
-			m.edit = BDINDEX_MISSING;
-			m.edit_pos = (uint8_t)pos;
-			m.cost = BDINDEX_COST_INDEL;
-		} else if (pos == POS_EXACT) {
-			m.edit = BDINDEX_EXTRA;
-			m.edit_pos = (uint8_t)qskip;
-			m.cost = BDINDEX_COST_INDEL;
-		} else {
-			if (q[qskip] == es[pos]) /* the exact match, found at probe 0 */
-				continue;
-			m.edit = BDINDEX_SUBST;
-			m.edit_pos = (uint8_t)pos;
-			m.cost = tokens_group(idx->tok, q[qskip]) == tokens_group(idx->tok, es[pos]) ?
-				 BDINDEX_COST_SUB_GROUP : BDINDEX_COST_SUB;
-		}
-		if (exact_only && m.edit != BDINDEX_EXACT)
-			continue;
-		if (collect_seen(&c, e))
-			continue;
-		m.similarity = 1.0 - m.cost / (double)(n > len ? n : len);
-		if (c.found < c.max) {
-			fill_match(idx, e, w, &m);
-			c.out[c.found] = m;
-		}
-		c.found++;
+	c.out = out;
+	c.max = max;
+	c.found = c.nseen = 0;
+	if (s->overflow) {
+		for (uint32_t pr = s->probes; pr; pr &= pr - 1)
+			scan_probe(idx, t, s, (uint32_t)__builtin_ctz(pr), &c, exact_only);
+	} else {
+		for (size_t j = 0; j < s->nc; j++)
+			verify_one(idx, s, s->cd[j].e, s->cd[j].k, &c, exact_only);
 	}
 	return (int)(c.found > INT32_MAX ? INT32_MAX : c.found);
 }
 
-/* Lookups run in phases over the whole batch so the cache misses of one
- * stage overlap: every probe slot is prefetched, then every tag-matching
- * candidate's entry word, then its tokens; only then is anything compared. */
+/* Lookups run as a software pipeline over the batch so the cache misses of
+ * several queries overlap: query b's probe lines are prefetched while query
+ * b - PIPE_DIST scans its buckets (prefetching candidate entries) and query
+ * b - 2 PIPE_DIST, whose lines have arrived, is verified. */
 static int lookup_batch(const struct bdindex *idx, const token_id *const *qs, const size_t *ns,
 			size_t nq, struct bdindex_match *out, size_t max, int *counts,
 			bool exact_only)
 {
 	struct lstate st[BDINDEX_BATCH_MAX];
 	const struct table *t;
+	uint32_t lengths;
 	unsigned ep;
 
 	if (nq > BDINDEX_BATCH_MAX)
@@ -749,22 +929,20 @@ static int lookup_batch(const struct bdindex *idx, const token_id *const *qs, co
 			return -EINVAL;
 	ep = read_enter(idx);
 	t = atomic_load_explicit(&((struct bdindex *)idx)->table, memory_order_acquire);
-	/* groups of BATCH_GROUP: more prefetches in flight than the core has
-	 * miss buffers for only evict each other (measured: 4 beats 8 and 16) */
-	for (size_t g = 0; g < nq; g += BATCH_GROUP) {
-		size_t end = g + BATCH_GROUP < nq ? g + BATCH_GROUP : nq;
-
-		for (size_t b = g; b < end; b++) {
-			st[b].q = qs[b];
-			st[b].n = ns[b];
-			phase_hash(t, &st[b], exact_only);
+	lengths = bdindex_lengths(idx);
+	for (size_t i = 0; i < nq + 2 * PIPE_DIST; i++) {
+		if (i < nq) {
+			st[i].q = qs[i];
+			st[i].n = ns[i];
+			stage_hash(t, lengths, &st[i], exact_only);
 		}
-		for (size_t b = g; b < end; b++)
-			phase_slots(idx, t, &st[b]);
-		for (size_t b = g; b < end; b++)
-			phase_words(idx, &st[b]);
-		for (size_t b = g; b < end; b++)
-			counts[b] = phase_verify(idx, &st[b], out + b * max, max, exact_only);
+		if (i >= PIPE_DIST && i - PIPE_DIST < nq)
+			stage_scan(idx, t, &st[i - PIPE_DIST]);
+		if (i >= 2 * PIPE_DIST && i - 2 * PIPE_DIST < nq) {
+			size_t b = i - 2 * PIPE_DIST;
+
+			counts[b] = stage_verify(idx, t, &st[b], out + b * max, max, exact_only);
+		}
 	}
 	read_exit(idx, ep);
 	return 0;

@@ -85,7 +85,7 @@ int bdindex_lookup_fuzzy(const struct bdindex *idx, const token_id *q, size_t n,
 			 struct bdindex_match *out, size_t max);
 /* nq <= BDINDEX_BATCH_MAX lookups at once (their memory accesses overlap):
  * query b's matches go to out[b * max ...], their number to counts[b]. */
-#define BDINDEX_BATCH_MAX 16
+#define BDINDEX_BATCH_MAX 32
 int bdindex_lookup_fuzzy_batch(const struct bdindex *idx, const token_id *const *qs,
 			       const size_t *ns, size_t nq, struct bdindex_match *out,
 			       size_t max, int *counts);

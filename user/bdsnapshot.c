@@ -373,73 +373,124 @@ out:
 	return ret;
 }
 
-/* Next entry; its strings are malloc'd (bdentry_clear). */
-static int snap_next(struct snap *s, struct bd_entry *e, uint64_t i, const char *path,
-		     char *err, size_t errlen)
+/* A string field as it lies in the payload (not NUL-terminated); s NULL for
+ * a NULL string (check r->bad for errors). */
+static void get_view(struct rd *r, const char **s, int *len)
+{
+	uint32_t n = get_u32(r);
+
+	*s = NULL;
+	*len = 0;
+	if (n == NULL_STR || r->bad)
+		return;
+	if (n > BDENTRY_STR_MAX * 4 || !take(r, n)) {
+		r->bad = 1;
+		return;
+	}
+	*s = (const char *)r->p + r->off - n;
+	*len = (int)n;
+}
+
+/* Next entry as a store row pointing into the payload, and its token
+ * numbers; only the structure is checked here. */
+static int snap_next(struct snap *s, struct bdstore_row *row, uint16_t *toks, size_t *len)
 {
 	struct rd *r = &s->r;
 	const unsigned char *u8;
 
-	memset(e, 0, sizeof(*e));
-	e->id = (int64_t)get_u64(r);
-	e->risk = get_f64(r);
-	e->confidence = get_f64(r);
+	row->id = (int64_t)get_u64(r);
+	row->risk = get_f64(r);
+	row->confidence = get_f64(r);
 	u8 = take(r, 2);
 	if (!u8 || u8[0] > 1 || u8[1] < BDINDEX_MIN_LEN || u8[1] > BDINDEX_MAX_LEN ||
-	    !(e->risk >= 0 && e->risk <= 1) || !(e->confidence >= 0 && e->confidence <= 1) ||
-	    e->id <= 0)
-		goto bad;
-	e->label = u8[0] ? BD_LABEL_MALICIOUS : BD_LABEL_GOOD;
-	e->len = u8[1];
-	for (size_t k = 0; k < e->len; k++) {
+	    !(row->risk >= 0 && row->risk <= 1) ||
+	    !(row->confidence >= 0 && row->confidence <= 1) || row->id <= 0)
+		return -EBADMSG;
+	row->label = u8[0] ? BD_LABEL_MALICIOUS : BD_LABEL_GOOD;
+	*len = u8[1];
+	for (size_t k = 0; k < *len; k++) {
 		u8 = take(r, 2);
 		if (!u8 || (uint32_t)(u8[0] | u8[1] << 8) >= s->nnames)
-			goto bad;
-		e->tokens[k] = strdup(s->names[u8[0] | u8[1] << 8]);
-		if (!e->tokens[k])
-			goto bad;
+			return -EBADMSG;
+		toks[k] = (uint16_t)(u8[0] | u8[1] << 8);
 	}
-	e->sequence = get_str(r);
-	e->origin = get_str(r);
-	e->source = get_str(r);
-	e->added_at = get_str(r);
-	e->submitter = get_str(r);
-	if (r->bad || !e->sequence || !e->added_at)
-		goto bad;
+	for (int i = 0; i < BDSTORE_NSTR; i++)
+		get_view(r, &row->str[i], &row->len[i]);
+	if (r->bad || !row->str[BDSTORE_SEQUENCE] || !row->str[BDSTORE_ADDED_AT])
+		return -EBADMSG;
 	return 0;
-bad:
-	bdentry_clear(e);
-	snprintf(err, errlen, "%s: corrupt snapshot (entry %llu)", path, (unsigned long long)i);
-	return -EBADMSG;
+}
+
+/* A token name the store's canonical sequence text (compact JSON) holds
+ * verbatim: a valid token name with nothing JSON escapes. */
+static bool plain_name(const char *n)
+{
+	size_t l = strlen(n);
+
+	if (l == 0 || l > 127)
+		return false;
+	for (const unsigned char *c = (const unsigned char *)n; *c; c++)
+		if (*c <= ' ' || *c == '"' || *c == '\\' || *c == 0x7f)
+			return false;
+	return true;
 }
 
 /* Check an entry as the store would take it (the snapshot may come from
- * another host: the checksum proves integrity, not validity). */
-static int snap_validate(const struct bd_entry *e, uint64_t i, const char *path, char *err,
-			 size_t errlen)
+ * another host: the checksum proves integrity, not validity). The common
+ * case is cheap: a sequence that is exactly the canonical text of its plain
+ * tokens is valid; anything else goes through the full entry validation. */
+static int snap_validate(const struct snap *s, const bool *plain, const struct bdstore_row *row,
+			 const uint16_t *toks, size_t len, uint64_t i, const char *path,
+			 char *err, size_t errlen)
 {
-	json_t *seq = json_loads(e->sequence, 0, NULL);
+	const char *seq = row->str[BDSTORE_SEQUENCE];
 	struct bd_entry chk;
-	char where[64], msg[256];
+	char where[64], msg[256], *text;
+	size_t off = 0;
 	int ret;
-	json_t *o = json_pack("{s:o?, s:f, s:f, s:s}", "sequence", seq, "risk_score", e->risk,
-			      "confidence", e->confidence,
-			      "label", e->label == BD_LABEL_MALICIOUS ? "malicious" : "good");
+	json_t *o;
 
+	if ((row->label == BD_LABEL_GOOD && row->risk > 0.5) ||
+	    (row->label == BD_LABEL_MALICIOUS && row->risk < 0.5)) {
+		snprintf(err, errlen, "%s: invalid snapshot: entry %llu (id %lld).risk_score: must"
+			 " be <= 0.5 for a good entry and >= 0.5 for a malicious one", path,
+			 (unsigned long long)i, (long long)row->id);
+		return -EINVAL;
+	}
+	for (size_t k = 0; k < len && plain[toks[k]]; k++) {
+		const char *n = s->names[toks[k]];
+		size_t l = strlen(n);
+
+		if (off + l + 3 > (size_t)row->len[BDSTORE_SEQUENCE] ||
+		    seq[off] != (k ? ',' : '[') || seq[off + 1] != '"' ||
+		    memcmp(seq + off + 2, n, l) || seq[off + 2 + l] != '"')
+			break;
+		off += l + 3;
+		if (k + 1 == len && off + 1 == (size_t)row->len[BDSTORE_SEQUENCE] && seq[off] == ']')
+			return 0;
+	}
+	/* the full check, through the same validation as a submission */
+	snprintf(where, sizeof(where), "entry %llu (id %lld)", (unsigned long long)i,
+		 (long long)row->id);
+	text = strndup(seq, (size_t)row->len[BDSTORE_SEQUENCE]);
+	if (!text)
+		return -ENOMEM;
+	o = json_pack("{s:o?, s:f, s:f, s:s}", "sequence", json_loads(text, 0, NULL),
+		      "risk_score", row->risk, "confidence", row->confidence,
+		      "label", row->label == BD_LABEL_MALICIOUS ? "malicious" : "good");
+	free(text);
 	if (!o)
 		return -ENOMEM;
-	snprintf(where, sizeof(where), "entry %llu (id %lld)", (unsigned long long)i,
-		 (long long)e->id);
 	ret = bdentry_from_json(o, BDENTRY_SUBMISSION, where, &chk, msg, sizeof(msg));
 	json_decref(o);
 	if (ret) {
 		snprintf(err, errlen, "%s: invalid snapshot: %s", path, msg);
 		return ret;
 	}
-	for (size_t k = 0; !ret && k < e->len; k++)
-		if (k >= chk.len || strcmp(chk.tokens[k], e->tokens[k]))
+	for (size_t k = 0; !ret && k < len; k++)
+		if (k >= chk.len || strcmp(chk.tokens[k], s->names[toks[k]]))
 			ret = -EINVAL;
-	if (chk.len != e->len)
+	if (chk.len != len)
 		ret = -EINVAL;
 	bdentry_clear(&chk);
 	if (ret)
@@ -448,64 +499,69 @@ static int snap_validate(const struct bd_entry *e, uint64_t i, const char *path,
 	return ret;
 }
 
+/* One pass: every entry is checked as it goes into the store's transaction;
+ * the first bad one rolls the transaction back, leaving the database as it
+ * was. */
 int bdsnapshot_import(struct bdstore *st, const char *path, size_t *nentries,
 		      char *err, size_t errlen)
 {
-	struct bd_entry *e = NULL;
 	struct progress pr;
+	bool *plain = NULL;
 	struct snap s;
 	uint64_t i;
 	int ret = snap_read(path, &s, err, errlen);
 
 	if (ret)
 		return ret;
-	ret = -ENOMEM;
-	if (s.n > s.r.len / 20 + 1 || !(e = calloc(s.n + 1, sizeof(*e)))) {
+	if (s.n > s.r.len / 20 + 1) {
 		snprintf(err, errlen, "%s: corrupt snapshot (entry count %llu)", path,
 			 (unsigned long long)s.n);
 		ret = -EBADMSG;
 		goto out;
 	}
-	progress_begin(&pr, "verifying", s.n);
-	for (i = 0; i < s.n; i++) {
-		ret = snap_next(&s, &e[i], i, path, err, errlen);
-		if (!ret)
-			ret = snap_validate(&e[i], i, path, err, errlen);
-		if (ret)
-			goto out;
-		progress_update(&pr, i + 1);
-	}
-	progress_end(&pr);
-	if (s.r.off != s.r.len) {
-		snprintf(err, errlen, "%s: corrupt snapshot (trailing data)", path);
-		ret = -EBADMSG;
+	plain = calloc(s.nnames + 1, sizeof(*plain));
+	if (!plain) {
+		ret = -ENOMEM;
+		snprintf(err, errlen, "%s", strerror(ENOMEM));
 		goto out;
 	}
-	/* everything checked: now one transaction replaces the contents */
-	ret = bdstore_begin(st);
-	if (!ret)
-		ret = bdstore_clear(st);
-	progress_begin(&pr, "importing", s.n);
-	for (i = 0; !ret && i < s.n; i++) {
-		ret = bdstore_add(st, &e[i]);
-		progress_update(&pr, i + 1);
-	}
-	progress_end(&pr);
-	if (!ret)
-		ret = bdstore_params_set(st, &s.params);
-	if (!ret)
-		ret = bdstore_commit(st);
+	for (uint32_t k = 0; k < s.nnames; k++)
+		plain[k] = plain_name(s.names[k]);
+	ret = bdstore_bulk_begin(st);
 	if (ret) {
 		snprintf(err, errlen, "writing the database: %s", bdstore_errmsg(st));
-		bdstore_rollback(st);
 		goto out;
 	}
-	if (nentries)
+	progress_begin(&pr, "importing", s.n);
+	for (i = 0; !ret && i < s.n; i++) {
+		struct bdstore_row row;
+		uint16_t toks[BDINDEX_MAX_LEN];
+		size_t len;
+
+		ret = snap_next(&s, &row, toks, &len);
+		if (ret) {
+			snprintf(err, errlen, "%s: corrupt snapshot (entry %llu)", path,
+				 (unsigned long long)i);
+			break;
+		}
+		ret = snap_validate(&s, plain, &row, toks, len, i, path, err, errlen);
+		if (!ret && (ret = bdstore_bulk_add(st, &row)))
+			snprintf(err, errlen, "writing the database: %s", bdstore_errmsg(st));
+		progress_update(&pr, i + 1);
+	}
+	progress_end(&pr);
+	if (!ret && s.r.off != s.r.len) {
+		snprintf(err, errlen, "%s: corrupt snapshot (trailing data)", path);
+		ret = -EBADMSG;
+	}
+	if (ret)
+		bdstore_bulk_end(st, NULL, false, NULL, 0);
+	else
+		ret = bdstore_bulk_end(st, &s.params, true, err, errlen);
+	if (!ret && nentries)
 		*nentries = s.n;
 out:
-	for (i = 0; e && i < s.n; i++)
-		bdentry_clear(&e[i]);
-	free(e);
+	free(plain);
 	snap_free(&s);
 	return ret;
 }

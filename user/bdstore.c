@@ -13,8 +13,10 @@
 
 struct bdstore {
 	sqlite3 *db;
-	sqlite3_stmt *ins, *ins_id;
+	sqlite3_stmt *ins, *ins_id, *bulk;
 };
+
+#define SEQUENCE_INDEX_SQL "CREATE INDEX IF NOT EXISTS entries_sequence ON entries(sequence);"
 
 static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -26,7 +28,7 @@ static const char schema_sql[] =
 	" label TEXT NOT NULL CHECK(label IN ('good','malicious')),"
 	" origin TEXT, source TEXT, added_at TEXT NOT NULL, submitter TEXT);"
 	/* resubmissions look their entry up by sequence */
-	"CREATE INDEX IF NOT EXISTS entries_sequence ON entries(sequence);";
+	SEQUENCE_INDEX_SQL;
 
 static int sqlerr(struct bdstore *st)
 {
@@ -156,6 +158,7 @@ void bdstore_close(struct bdstore *st)
 		return;
 	sqlite3_finalize(st->ins);
 	sqlite3_finalize(st->ins_id);
+	sqlite3_finalize(st->bulk);
 	sqlite3_close(st->db);
 	free(st);
 }
@@ -421,6 +424,66 @@ void bdstore_rollback(struct bdstore *st)
 int bdstore_clear(struct bdstore *st)
 {
 	return exec(st, "DELETE FROM entries");
+}
+
+/* A bulk load is one transaction, rows go in through one statement bound
+ * with lengths (no copies), and the sequence index is built once at the end
+ * from sorted keys instead of row by row (measured: a bigger page cache
+ * made the index build slower, so it is left alone). */
+int bdstore_bulk_begin(struct bdstore *st)
+{
+	int ret = exec(st, "BEGIN IMMEDIATE");
+
+	if (ret)
+		return ret;
+	ret = exec(st, "DROP INDEX IF EXISTS entries_sequence; DELETE FROM entries;");
+	if (!ret && !st->bulk &&
+	    sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO entries(id, risk, confidence, label,"
+			       " sequence, origin, source, added_at, submitter)"
+			       " VALUES(?,?,?,?,?,?,?,?,?)", -1, &st->bulk, NULL))
+		ret = sqlerr(st);
+	if (ret)
+		exec(st, "ROLLBACK");
+	return ret;
+}
+
+int bdstore_bulk_add(struct bdstore *st, const struct bdstore_row *r)
+{
+	sqlite3_stmt *s = st->bulk;
+	int rc;
+
+	sqlite3_bind_int64(s, 1, r->id);
+	sqlite3_bind_double(s, 2, r->risk);
+	sqlite3_bind_double(s, 3, r->confidence);
+	sqlite3_bind_text(s, 4, r->label == BD_LABEL_MALICIOUS ? "malicious" : "good", -1,
+			  SQLITE_STATIC);
+	for (int i = 0; i < BDSTORE_NSTR; i++)
+		if (r->str[i])
+			sqlite3_bind_text(s, 5 + i, r->str[i], r->len[i], SQLITE_STATIC);
+		else
+			sqlite3_bind_null(s, 5 + i);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : sqlerr(st);
+}
+
+int bdstore_bulk_end(struct bdstore *st, const struct bdindex_params *p, bool commit,
+		     char *err, size_t errlen)
+{
+	int ret = 0;
+
+	if (commit) {
+		ret = exec(st, SEQUENCE_INDEX_SQL);
+		if (!ret)
+			ret = bdstore_params_set(st, p);
+		if (!ret)
+			ret = bdstore_commit(st);
+		if (ret)
+			snprintf(err, errlen, "writing the database: %s", sqlite3_errmsg(st->db));
+	}
+	if (!commit || ret)
+		bdstore_rollback(st);
+	return ret;
 }
 
 struct load {

@@ -53,6 +53,24 @@ void bdstore_rollback(struct bdstore *st);
 /* Within a batch: drop every entry. */
 int bdstore_clear(struct bdstore *st);
 
+/* Bulk replacement of every entry (snapshot import): bulk_begin opens the
+ * transaction, drops the entries and the sequence index; bulk_add inserts
+ * one row as given (strings with their lengths, not NUL-terminated; NULL
+ * for SQL NULL); bulk_end rebuilds the index, stores p and commits, or with
+ * commit false rolls everything back (err: why a commit failed). Until then readers see the old rows. */
+enum bdstore_col { BDSTORE_SEQUENCE, BDSTORE_ORIGIN, BDSTORE_SOURCE, BDSTORE_ADDED_AT,
+		   BDSTORE_SUBMITTER, BDSTORE_NSTR };
+struct bdstore_row {
+	int64_t id;
+	double risk, confidence;
+	enum bd_label label;
+	const char *str[BDSTORE_NSTR];
+	int len[BDSTORE_NSTR];
+};
+int bdstore_bulk_begin(struct bdstore *st);
+int bdstore_bulk_add(struct bdstore *st, const struct bdstore_row *r);
+int bdstore_bulk_end(struct bdstore *st, const struct bdindex_params *p, bool commit,
+		     char *err, size_t errlen);
 /* Add every stored entry (ids = store ids) and the parameters to idx. */
 int bdstore_load_index(struct bdstore *st, struct tokens *tok, struct bdindex *idx);
 

@@ -272,3 +272,219 @@ Test(bdindex, replacing_entries_while_the_index_grows_keeps_one_per_id)
 	cr_assert_eq(bdindex_remove(idx, 77), 0);
 	cr_assert_eq(bdindex_count(idx), 4999);
 }
+
+/* Entries keep their tokens inline when every token fits the width its
+ * length allows (16 bits up to 4 tokens, 12 for 5, ... 8 for 8) and in the
+ * token arena otherwise: both kinds are found, by every kind of edit, with
+ * their tokens intact. */
+Test(bdindex, entries_with_wide_tokens_are_found_like_narrow_ones)
+{
+	token_id narrow[8] = { 1, 2, 3, 4, 5, 6, 7, 200 };
+	token_id wide[8] = { 1, 2, 3, 4, 5, 6, 7, 60000 }; /* 60000 fits no width below 16 */
+	struct bdindex_match m[8];
+
+	for (size_t len = BDINDEX_MIN_LEN; len <= BDINDEX_MAX_LEN; len++) {
+		cr_assert_eq(bdindex_add(idx, (int64_t)len, narrow + 8 - len, len, 0.5, 0.5,
+					 BD_LABEL_GOOD), 0);
+		cr_assert_eq(bdindex_add(idx, 100 + (int64_t)len, wide + 8 - len, len, 0.5, 0.5,
+					 BD_LABEL_MALICIOUS), 0);
+	}
+	for (size_t len = BDINDEX_MIN_LEN; len <= BDINDEX_MAX_LEN; len++) {
+		const token_id *src[2] = { narrow + 8 - len, wide + 8 - len };
+
+		for (int w = 0; w < 2; w++) {
+			token_id q[BDINDEX_MAX_LEN + 1];
+			const struct bdindex_match *f;
+			int64_t id = w ? 100 + (int64_t)len : (int64_t)len;
+			int n;
+
+			cr_assert_eq(bdindex_lookup_exact(idx, src[w], len, m), 1);
+			cr_assert_eq(m[0].id, id);
+			cr_assert_eq(m[0].len, len);
+			cr_assert_arr_eq(m[0].seq, src[w], len * sizeof(token_id));
+			/* one substitution at the last position */
+			memcpy(q, src[w], len * sizeof(token_id));
+			q[len - 1] = 999;
+			n = bdindex_lookup_fuzzy(idx, q, len, m, 8);
+			f = find_id(m, n < 8 ? n : 8, id);
+			cr_assert_not_null(f, "len %zu wide %d: substitution", len, w);
+			cr_assert_eq(f->edit, BDINDEX_SUBST);
+			cr_assert_eq(f->edit_pos, len - 1);
+			cr_assert_arr_eq(f->seq, src[w], len * sizeof(token_id));
+			/* one extra token in front */
+			q[0] = 999;
+			memcpy(q + 1, src[w], len * sizeof(token_id));
+			n = bdindex_lookup_fuzzy(idx, q, len + 1, m, 8);
+			f = find_id(m, n < 8 ? n : 8, id);
+			cr_assert_not_null(f, "len %zu wide %d: extra token", len, w);
+			cr_assert_eq(f->edit, BDINDEX_EXTRA);
+			cr_assert_eq(f->edit_pos, 0);
+		}
+	}
+	cr_assert_eq(bdindex_remove(idx, 105), 0);
+	cr_assert_eq(bdindex_lookup_exact(idx, wide + 3, 5, m), 0);
+	cr_assert_eq(bdindex_lookup_exact(idx, narrow + 3, 5, m), 1);
+}
+
+Test(bdindex, a_full_batch_finds_what_single_lookups_find)
+{
+	static struct bdindex_match out[BDINDEX_BATCH_MAX * 4];
+	token_id q[BDINDEX_BATCH_MAX][5];
+	const token_id *qs[BDINDEX_BATCH_MAX];
+	size_t ns[BDINDEX_BATCH_MAX];
+	int counts[BDINDEX_BATCH_MAX];
+	struct bdindex_match one[4];
+
+	for (int i = 0; i < 1000; i++) {
+		token_id s[5] = { (token_id)(i % 10), (token_id)(i / 10), 3, 4, 5 };
+
+		cr_assert_eq(bdindex_add(idx, i + 1, s, 5, 0.5, 0.5, BD_LABEL_GOOD), 0);
+	}
+	for (int b = 0; b < BDINDEX_BATCH_MAX; b++) {
+		/* exact, substituted, shortened (missing a token) and unknown */
+		token_id s[5] = { (token_id)(b % 10), (token_id)(b * 3), 3, (token_id)(b % 4 == 1 ? 9 : 4), 5 };
+
+		memcpy(q[b], s, sizeof(s));
+		qs[b] = q[b];
+		ns[b] = b % 4 == 2 ? 4 : 5;
+		if (b % 4 == 3)
+			q[b][2] = q[b][3] = 77;
+	}
+	cr_assert_eq(bdindex_lookup_fuzzy_batch(idx, qs, ns, BDINDEX_BATCH_MAX, out, 4, counts), 0);
+	for (int b = 0; b < BDINDEX_BATCH_MAX; b++) {
+		int n = bdindex_lookup_fuzzy(idx, qs[b], ns[b], one, 4);
+
+		cr_assert_eq(counts[b], n, "query %d", b);
+		cr_assert_eq(n > 0, b % 4 != 3, "query %d", b);
+		for (int k = 0; k < n && k < 4; k++) {
+			cr_assert_eq(out[b * 4 + k].id, one[k].id);
+			cr_assert_eq(out[b * 4 + k].edit, one[k].edit);
+		}
+	}
+}
+
+static size_t rnd(uint64_t *r, size_t n)
+{
+	*r ^= *r << 13;
+	*r ^= *r >> 7;
+	*r ^= *r << 17;
+	return (size_t)((*r >> 11) % n);
+}
+
+/* Is e within one edit of q? Sets the kind of edit (brute force). */
+static bool one_edit(const token_id *q, size_t n, const token_id *e, size_t len,
+		     enum bdindex_edit *edit)
+{
+	size_t i = 0;
+
+	if (len == n) {
+		size_t diff = 0;
+
+		for (size_t k = 0; k < n; k++)
+			diff += q[k] != e[k];
+		*edit = diff ? BDINDEX_SUBST : BDINDEX_EXACT;
+		return diff <= 1;
+	}
+	if (len + 1 == n || n + 1 == len) { /* the longer minus one token */
+		const token_id *lo = len < n ? e : q, *hi = len < n ? q : e;
+		size_t ln = len < n ? len : n;
+
+		while (i < ln && lo[i] == hi[i])
+			i++;
+		for (; i < ln; i++)
+			if (lo[i] != hi[i + 1])
+				return false;
+		*edit = len < n ? BDINDEX_EXTRA : BDINDEX_MISSING;
+		return true;
+	}
+	return false;
+}
+
+/* A random database (24 tokens, lengths 2..8, some entries replaced or
+ * removed; dense enough that a query has many candidates, not so dense
+ * that one exceeds the lookup's candidate bound): every lookup, single and batched, reports exactly the
+ * entries a brute-force comparison finds within one edit, with the same
+ * kind of edit. */
+Test(bdindex, lookups_find_exactly_what_brute_force_finds)
+{
+	enum { N = 3000, V = 24, Q = 640 };
+	static token_id ent[N + 1][BDINDEX_MAX_LEN];
+	static size_t elen[N + 1];
+	static bool gone[N + 1];
+	static struct bdindex_match out[BDINDEX_BATCH_MAX * 64];
+	uint64_t r = 0x1234567887654321ull;
+
+	for (int i = 1; i <= N; i++) {
+		elen[i] = 2 + rnd(&r, BDINDEX_MAX_LEN - 1);
+		for (size_t k = 0; k < elen[i]; k++)
+			ent[i][k] = (token_id)(1 + rnd(&r, V) * 7); /* some tokens > 12 bits apart */
+		if (i % 97 == 0)
+			ent[i][0] = 60000; /* a few in the token arena */
+		cr_assert_eq(bdindex_add(idx, i, ent[i], elen[i], 0.5, 0.5, BD_LABEL_GOOD), 0);
+	}
+	for (int i = 1; i <= N; i += 13) { /* replace: same id, new tokens */
+		ent[i][elen[i] - 1] = (token_id)(1 + rnd(&r, V) * 7);
+		cr_assert_eq(bdindex_add(idx, i, ent[i], elen[i], 0.5, 0.5, BD_LABEL_GOOD), 0);
+	}
+	for (int i = 5; i <= N; i += 17) {
+		cr_assert_eq(bdindex_remove(idx, i), 0);
+		gone[i] = true;
+	}
+	for (int b0 = 0; b0 < Q; b0 += BDINDEX_BATCH_MAX) {
+		token_id q[BDINDEX_BATCH_MAX][BDINDEX_MAX_LEN + 1];
+		const token_id *qs[BDINDEX_BATCH_MAX];
+		size_t ns[BDINDEX_BATCH_MAX];
+		int counts[BDINDEX_BATCH_MAX];
+
+		for (int b = 0; b < BDINDEX_BATCH_MAX; b++) {
+			const int src = 1 + (int)rnd(&r, N);
+
+			ns[b] = elen[src] + (b % 3 == 1) - (b % 3 == 2 && elen[src] > 2);
+			for (size_t k = 0; k < ns[b]; k++)
+				q[b][k] = k < elen[src] ? ent[src][k] : (token_id)(1 + rnd(&r, V) * 7);
+			if (b % 4 == 0)
+				q[b][rnd(&r, ns[b])] = (token_id)(1 + rnd(&r, V) * 7);
+			qs[b] = q[b];
+		}
+		cr_assert_eq(bdindex_lookup_fuzzy_batch(idx, qs, ns, BDINDEX_BATCH_MAX, out, 64,
+							counts), 0);
+		for (int b = 0; b < BDINDEX_BATCH_MAX; b++) {
+			struct bdindex_match one[64];
+			int want = 0, n = bdindex_lookup_fuzzy(idx, qs[b], ns[b], one, 64);
+
+			cr_assert_eq(n, counts[b]);
+			cr_assert_leq(n, 64);
+			for (int i = 1; i <= N; i++) {
+				enum bdindex_edit edit;
+				const struct bdindex_match *f;
+
+				if (gone[i] || !one_edit(qs[b], ns[b], ent[i], elen[i], &edit))
+					continue;
+				want++;
+				f = find_id(one, n, i);
+				cr_assert_not_null(f, "query %d misses entry %d", b0 + b, i);
+				cr_assert_eq(f->edit, edit, "query %d entry %d", b0 + b, i);
+				cr_assert_not_null(find_id(out + b * 64, counts[b], i));
+			}
+			cr_assert_eq(n, want, "query %d: %d matches, brute force %d", b0 + b, n, want);
+		}
+	}
+}
+
+/* A short query can share its deletion key with very many entries (here
+ * the key "7" of 100 2-grams "7 x"): past the lookup's candidate bound they
+ * are verified in place instead of being dropped. */
+Test(bdindex, a_query_with_very_many_candidates_finds_every_match)
+{
+	static struct bdindex_match m[32];
+	token_id q[2] = { 7, 999 };
+
+	for (int i = 0; i < 100; i++) {
+		token_id s[2] = { 7, (token_id)(1000 + i) };
+
+		cr_assert_eq(bdindex_add(idx, i + 1, s, 2, 0.5, 0.5, BD_LABEL_GOOD), 0);
+	}
+	cr_assert_eq(bdindex_lookup_fuzzy(idx, q, 2, m, 32), 100);
+	for (int k = 0; k < 32; k++)
+		cr_assert_eq(m[k].edit, BDINDEX_SUBST);
+}

@@ -14,6 +14,8 @@
 #include "bdstore.h"
 #include "seqscore.h"
 #include "curated.h"
+#include "filehash.h"
+#include <zstd.h>
 
 static char dir[] = "/tmp/bpfprof-bd-XXXXXX";
 static char path_a[600], path_b[600], snap[600];
@@ -303,6 +305,111 @@ Test(bdstore, corrupt_and_truncated_snapshots_are_refused_and_change_nothing)
 	refused_unchanged(bad, "SHA-256 mismatch");
 	copy_modified(bad, -1, 2); /* the magic */
 	refused_unchanged(bad, "not a bpf-profiler database snapshot");
+}
+
+/* Rewrites snap's payload into to with a valid checksum: mutate gets the
+ * payload (room for 64 more bytes) and the offset of its first entry. */
+static void resnap(const char *to, void (*mutate)(unsigned char *p, size_t *len, size_t first))
+{
+	FILE *f = fopen(snap, "rb");
+	unsigned char hdr[72], *z, *p;
+	size_t clen, plen, off = 28;
+	uint32_t nnames;
+
+	cr_assert_not_null(f);
+	cr_assert_eq(fread(hdr, 1, 72, f), 72);
+	fseek(f, 0, SEEK_END);
+	clen = (size_t)ftell(f) - 72;
+	fseek(f, 72, SEEK_SET);
+	z = malloc(clen);
+	cr_assert_eq(fread(z, 1, clen, f), clen);
+	fclose(f);
+	memcpy(&plen, hdr + 24, 8); /* little-endian host */
+	p = malloc(plen + 64);
+	cr_assert_eq(ZSTD_decompress(p, plen, z, clen), plen);
+	memcpy(&nnames, p + 24, 4);
+	for (uint32_t i = 0; i < nnames; i++) {
+		uint32_t l;
+
+		memcpy(&l, p + off, 4);
+		off += 4 + l;
+	}
+	mutate(p, &plen, off);
+	z = realloc(z, ZSTD_compressBound(plen));
+	clen = ZSTD_compress(z, ZSTD_compressBound(plen), p, plen, 1);
+	cr_assert(!ZSTD_isError(clen));
+	memcpy(hdr + 24, &plen, 8);
+	memcpy(hdr + 32, &clen, 8);
+	cr_assert_eq(filehash_sha256_mem(p, plen, hdr + 40), 0);
+	f = fopen(to, "wb");
+	cr_assert(f && fwrite(hdr, 1, 72, f) == 72 && fwrite(z, 1, clen, f) == clen);
+	fclose(f);
+	free(z);
+	free(p);
+}
+
+/* Offset of the first entry's sequence text (after its length prefix). */
+static size_t first_sequence(const unsigned char *p, size_t first)
+{
+	return first + 26 + 2 * (size_t)p[first + 25] + 4;
+}
+
+static void token_renamed(unsigned char *p, size_t *len, size_t first)
+{
+	(void)len;
+	p[first_sequence(p, first) + 2] ^= 0x20; /* ["connect... -> ["Connect... */
+}
+
+static void label_flipped(unsigned char *p, size_t *len, size_t first)
+{
+	double risk;
+
+	(void)len;
+	memcpy(&risk, p + first + 8, 8);
+	cr_assert_neq(risk, 0.5);
+	p[first + 24] ^= 1;
+}
+
+static void sequence_spaced(unsigned char *p, size_t *len, size_t first)
+{
+	size_t s = first_sequence(p, first);
+	uint32_t l;
+
+	memcpy(&l, p + s - 4, 4);
+	memmove(p + s + 2, p + s + 1, *len - s - 1);
+	p[s + 1] = ' '; /* [ "a",... : valid JSON, not the canonical text */
+	l++;
+	memcpy(p + s - 4, &l, 4);
+	(*len)++;
+}
+
+/* The checksum proves a snapshot intact, not valid: an entry whose tokens
+ * disagree with its sequence text, or whose label its risk, is refused with
+ * the database unchanged; a valid sequence in another spelling is taken as
+ * it is written. */
+Test(bdstore, checksummed_but_invalid_entries_are_refused_and_change_nothing)
+{
+	struct bdstore *a, *b;
+	char err[512], bad[700];
+	struct bd_entry e;
+	size_t n;
+
+	fill_a();
+	a = open_or_die(path_a, 0);
+	cr_assert_eq(bdsnapshot_export(a, snap, err, sizeof(err)), 0, "%s", err);
+	bdstore_close(a);
+	snprintf(bad, sizeof(bad), "%s/bad.bdsnap", dir);
+	resnap(bad, token_renamed);
+	refused_unchanged(bad, "tokens do not match the sequence");
+	resnap(bad, label_flipped);
+	refused_unchanged(bad, "risk_score");
+	resnap(bad, sequence_spaced);
+	b = open_or_die(path_b, BDSTORE_NO_SEED);
+	cr_assert_eq(bdsnapshot_import(b, bad, &n, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(bdstore_get(b, 1, &e), 0);
+	cr_assert_eq(strncmp(e.sequence, "[ \"", 3), 0, "%s", e.sequence);
+	bdentry_clear(&e);
+	bdstore_close(b);
 }
 
 Test(bdstore, bd_index_load_reads_the_default_a_snapshot_or_a_database)
