@@ -164,12 +164,12 @@ int seqscore_window(const struct bdindex *idx, const token_id *seq, size_t n,
 		size_t ncur, nprev = i ? nc[(i + nring - 1) % nring] : 0, nnext;
 		double bw[BDINDEX_MAX_LEN + 1];
 
-		if (fetched <= i + 1) { /* positions up to i + 1 are needed */
+		while (!ret && fetched <= i + 1) { /* positions up to i + 1 are needed */
 			ret = candidates(idx, seq, n, fetched, npos, ql, cand, nc, nring, buf);
 			fetched += npos;
-			if (ret)
-				break;
 		}
+		if (ret)
+			break;
 		nnext = nc[(i + 1) % nring];
 		ncur = nc[i % nring];
 		for (size_t j = 0; j < ncur; j++) {
