@@ -20,6 +20,8 @@ struct window_set {
 	void *ctx;
 	struct window **open;
 	size_t nopen, cap;
+	size_t last; /* where the previous find succeeded: a window's records
+		      * come in runs, so most finds are one comparison */
 	uint64_t closed[CLOSED_RING];
 	size_t nclosed;
 };
@@ -69,13 +71,17 @@ size_t window_set_open_count(const struct window_set *ws)
 
 static struct window *find(struct window_set *ws, uint64_t id, size_t *idx)
 {
-	for (size_t i = 0; i < ws->nopen; i++)
-		if (ws->open[i]->id == id) {
-			if (idx)
-				*idx = i;
-			return ws->open[i];
-		}
-	return NULL;
+	size_t i = ws->last;
+
+	if (i >= ws->nopen || ws->open[i]->id != id)
+		for (i = 0; i < ws->nopen && ws->open[i]->id != id; i++)
+			;
+	if (i == ws->nopen)
+		return NULL;
+	ws->last = i;
+	if (idx)
+		*idx = i;
+	return ws->open[i];
 }
 
 static struct window *add(struct window_set *ws, const struct bp_event_hdr *h,
