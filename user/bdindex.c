@@ -839,7 +839,9 @@ static bool classify(const struct bdindex *idx, const token_id *q, size_t n, uin
 		return true;
 	}
 	if (k > 0 && len + 1 == n) {
-		if (!seq_eq_skip(q, n, k - 1, es, len))
+		/* leaving out either of two equal neighbours gives the same
+		 * entry: only the first of a run reports it */
+		if ((k > 1 && q[k - 2] == q[k - 1]) || !seq_eq_skip(q, n, k - 1, es, len))
 			return false;
 		m->edit = BDINDEX_EXTRA;
 		m->edit_pos = (uint8_t)(k - 1);

@@ -488,3 +488,25 @@ Test(bdindex, a_query_with_very_many_candidates_finds_every_match)
 	for (int k = 0; k < 32; k++)
 		cr_assert_eq(m[k].edit, BDINDEX_SUBST);
 }
+
+/* Past the candidate bound, a query with two equal neighbouring tokens
+ * ("7 7 8") leaves the same sequence out at two positions: the entry "7 8"
+ * it holds one extra token of is still one match, not two. */
+Test(bdindex, a_repeated_token_reports_an_extra_token_match_once_past_the_bound)
+{
+	static struct bdindex_match m[128];
+	token_id q[3] = { 7, 7, 8 }, e2[2] = { 7, 8 };
+	int n, extra = 0;
+
+	for (int i = 0; i < 100; i++) { /* "x 7 8": a substitution of q at 0 */
+		token_id s[3] = { (token_id)(1000 + i), 7, 8 };
+
+		cr_assert_eq(bdindex_add(idx, i + 1, s, 3, 0.5, 0.5, BD_LABEL_GOOD), 0);
+	}
+	cr_assert_eq(bdindex_add(idx, 1000, e2, 2, 0.5, 0.5, BD_LABEL_GOOD), 0);
+	n = bdindex_lookup_fuzzy(idx, q, 3, m, 128);
+	cr_assert_eq(n, 101);
+	for (int k = 0; k < n; k++)
+		extra += m[k].id == 1000;
+	cr_assert_eq(extra, 1);
+}
