@@ -222,7 +222,7 @@ int cmd_eval_main(int argc, char **argv)
 	c = bdlearn_fit(learn, progress_step, &pr);
 	progress_end(&pr);
 	if (c || (c = bdlearn_to_index(learn, idx, 1))) {
-		fprintf(stderr, "bpf-profiler eval: building the index: %s\n", strerror(-c));
+		fprintf(stderr, "bpf-profiler eval: learning the database: %s\n", strerror(-c));
 		goto out;
 	}
 	if (scores_path && !(scores = fopen(scores_path, "w"))) {
