@@ -436,7 +436,9 @@ int bdstore_bulk_begin(struct bdstore *st)
 
 	if (ret)
 		return ret;
-	ret = exec(st, "DROP INDEX IF EXISTS entries_sequence; DELETE FROM entries;");
+	ret = exec(st, "DROP INDEX IF EXISTS entries_sequence");
+	if (!ret)
+		ret = bdstore_clear(st);
 	if (!ret && !st->bulk &&
 	    sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO entries(id, risk, confidence, label,"
 			       " sequence, origin, source, added_at, submitter)"
