@@ -29,6 +29,7 @@ struct webhook {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	bool stopping;
+	bool kicked;         /* an alert was enqueued since the worker last looked */
 	uint64_t linger_until_ms;
 	atomic_ulong delivered;
 };
@@ -175,11 +176,16 @@ static void *worker_main(void *arg)
 		struct timespec until;
 		uint64_t deadline;
 
+		wh->kicked = false;
 		pthread_mutex_unlock(&wh->lock);
 		wait = deliver_due(wh, db, curl);
 		pthread_mutex_lock(&wh->lock);
 		if (wh->stopping && (wait < 0 || now_ms() >= wh->linger_until_ms))
 			break;
+		/* An enqueue that committed after our SELECT signalled while we
+		 * were not waiting: look again instead of sleeping on it. */
+		if (wh->kicked)
+			continue;
 		deadline = now_ms() + (wait < 0 ? 60000 : (uint64_t)wait);
 		if (wh->stopping && deadline > wh->linger_until_ms)
 			deadline = wh->linger_until_ms;
@@ -275,6 +281,7 @@ int webhook_enqueue(struct webhook *wh, json_t *alert)
 	sqlite3_finalize(ins);
 	free(body);
 	pthread_mutex_lock(&wh->lock);
+	wh->kicked = true;
 	pthread_cond_signal(&wh->wake);
 	pthread_mutex_unlock(&wh->lock);
 	return ret;
