@@ -163,7 +163,7 @@ Test(trace, errors_have_documented_exit_codes)
 
 Test(trace, sigint_detaches_cleanly_and_prints_a_summary)
 {
-	char out[128];
+	char out[128], cmd[256];
 	pid_t tr;
 	int status;
 	json_t *events;
@@ -171,6 +171,7 @@ Test(trace, sigint_detaches_cleanly_and_prints_a_summary)
 	long newest_before = our_newest_program();
 
 	tmp_output(out, sizeof(out), "sigint");
+	unlink(out); /* the wait below must not see an old run's output */
 	tr = fork();
 	if (tr == 0) {
 		setpgid(0, 0); /* our own group: the test runner must not see the signal */
@@ -178,7 +179,10 @@ Test(trace, sigint_detaches_cleanly_and_prints_a_summary)
 		      FIXTURE_DIR "/dlopen_loop", "libm.so.6", "30", NULL);
 		_exit(126);
 	}
-	sleep(2);
+	/* interrupt once it traces (loading the programs takes a while on a busy machine) */
+	snprintf(cmd, sizeof(cmd), "grep -qF '\"type\":\"dlopen\"' %s 2>/dev/null", out);
+	for (int i = 0; i < 200 && system(cmd); i++)
+		usleep(100 * 1000);
 	cr_assert_eq(kill(tr, SIGINT), 0);
 	cr_assert_eq(waitpid(tr, &status, 0), tr);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
