@@ -14,6 +14,7 @@
 #include "timefmt.h"
 #include "commands.h"
 #include "progress.h"
+#include "tokens.h"
 #include "tracefile.h"
 
 #define DB_DEFAULT_PATH "/var/lib/bpf-profiler/bd.sqlite"
@@ -134,6 +135,59 @@ static int do_stats(const char *path, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* A token the vocabulary does not list is legal (learnt databases use raw
+ * syscall names) but is often a typo: the entry then matches only traces
+ * that record that very name, so say so once per name. */
+/* The listed tokens of call `name` ("socket" -> "socket:inet, socket:unix"). */
+static void listed_variants(const struct tokens *tok, const char *name, char *buf, size_t len)
+{
+	size_t n = strlen(name), used = 0;
+
+	*buf = '\0';
+	for (size_t id = 0; id < tokens_listed_count(tok) && used < len; id++) {
+		const char *t = tokens_name(tok, (token_id)id);
+
+		if (!strncmp(t, name, n) && t[n] == ':')
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "", t);
+	}
+}
+
+static void note_unlisted_tokens(const json_t *sub)
+{
+	struct tokens *tok;
+	json_t *seen = json_object(), *item;
+	size_t i;
+
+	if (!seen || tokens_load_default(&tok)) {
+		json_decref(seen);
+		return;
+	}
+	json_array_foreach(json_object_get(sub, "entries"), i, item) {
+		struct bd_entry e = { 0 };
+
+		if (bdentry_from_json(item, BDENTRY_SUBMISSION, "entry", &e, NULL, 0))
+			continue;
+		for (size_t k = 0; k < e.len; k++) {
+			int id = tokens_find(tok, e.tokens[k]);
+
+			if ((id < 0 || !tokens_listed(tok, (token_id)id)) &&
+			    !json_object_get(seen, e.tokens[k])) {
+				char alt[256];
+
+				json_object_set_new(seen, e.tokens[k], json_true());
+				listed_variants(tok, e.tokens[k], alt, sizeof(alt));
+				fprintf(stderr, "bpf-profiler db add: note: entries[%zu]: '%s' is not in "
+					"the token vocabulary (schemas/tokens.json); it matches only "
+					"traces that record this exact name%s%s\n", i, e.tokens[k],
+					*alt ? "; the vocabulary has " : "", alt);
+			}
+		}
+		bdentry_clear(&e);
+	}
+	tokens_free(tok);
+	json_decref(seen);
+}
+
 static int do_add(const char *path, int argc, char **argv)
 {
 	struct bdstore *st;
@@ -172,6 +226,7 @@ static int do_add(const char *path, int argc, char **argv)
 	if (r)
 		fprintf(stderr, "bpf-profiler db add: %s\n", err);
 	else {
+		note_unlisted_tokens(sub);
 		json_dumpf(res, stdout, JSON_COMPACT);
 		putchar('\n');
 	}

@@ -120,6 +120,20 @@ Test(cmd_db, add_rm_export_import_round_trip)
 	cr_assert(strstr(out, want), "refused import changed the database: %s", out);
 }
 
+Test(cmd_db, add_notes_a_token_the_vocabulary_does_not_list)
+{
+	char out[8192];
+
+	/* "socket" is a call, not a token: the tracer records socket:inet etc. */
+	write_file("s.json", "{\"sequence\":[\"socket\",\"connect:inet\",\"dup2\"],"
+		   "\"risk_score\":0.9,\"confidence\":0.5,\"label\":\"malicious\"}");
+	cr_assert_eq(run(out, sizeof(out), "db add s.json 2>&1 | cat"), 0);
+	cr_assert(strstr(out, "\"accepted\":1"), "the entry is still added: %s", out);
+	cr_assert(strstr(out, "'socket' is not in the token vocabulary"), "%s", out);
+	cr_assert(strstr(out, "socket:inet, socket:unix"), "no suggestion: %s", out);
+	cr_assert_null(strstr(out, "'connect:inet'"), "a listed token was noted: %s", out);
+}
+
 Test(cmd_db, score_explains_a_reverse_shell_window)
 {
 	char out[8192];
