@@ -159,6 +159,7 @@ struct exp {
 	struct buf body; /* entries, token numbers refer to tok */
 	struct tokens *tok;
 	uint64_t n;
+	struct progress pr;
 };
 
 static int export_one(const struct bd_entry *e, void *arg)
@@ -185,7 +186,7 @@ static int export_one(const struct bd_entry *e, void *arg)
 	put_str(&x->body, e->source);
 	put_str(&x->body, e->added_at);
 	put_str(&x->body, e->submitter);
-	x->n++;
+	progress_update(&x->pr, ++x->n);
 	return x->body.err;
 }
 
@@ -204,6 +205,7 @@ int bdsnapshot_export(struct bdstore *st, const char *path, char *err, size_t er
 	if (ret)
 		return ret;
 	ret = bdstore_params_get(st, &p);
+	progress_begin(&x.pr, "exporting", bdstore_count(st));
 	if (!ret)
 		ret = bdstore_foreach(st, export_one, &x);
 	if (ret) {
@@ -233,6 +235,7 @@ int bdsnapshot_export(struct bdstore *st, const char *path, char *err, size_t er
 	put(&file, digest, 32);
 	if ((ret = file.err))
 		goto out;
+	progress_label(&x.pr, "compressing");
 	{
 		size_t bound = ZSTD_compressBound(payload.len);
 		unsigned char *z = realloc(file.p, HDR_LEN + bound);
@@ -268,6 +271,7 @@ int bdsnapshot_export(struct bdstore *st, const char *path, char *err, size_t er
 		unlink(tmp);
 	}
 out:
+	progress_end(&x.pr);
 	tokens_free(x.tok);
 	free(x.body.p);
 	free(payload.p);
@@ -509,8 +513,11 @@ int bdsnapshot_import(struct bdstore *st, const char *path, size_t *nentries,
 	bool *plain = NULL;
 	struct snap s;
 	uint64_t i;
-	int ret = snap_read(path, &s, err, errlen);
+	int ret;
 
+	progress_label(&pr, "verifying the snapshot");
+	ret = snap_read(path, &s, err, errlen);
+	progress_end(&pr);
 	if (ret)
 		return ret;
 	if (s.n > s.r.len / 20 + 1) {
@@ -549,15 +556,17 @@ int bdsnapshot_import(struct bdstore *st, const char *path, size_t *nentries,
 			snprintf(err, errlen, "writing the database: %s", bdstore_errmsg(st));
 		progress_update(&pr, i + 1);
 	}
-	progress_end(&pr);
 	if (!ret && s.r.off != s.r.len) {
 		snprintf(err, errlen, "%s: corrupt snapshot (trailing data)", path);
 		ret = -EBADMSG;
 	}
-	if (ret)
+	if (ret) {
 		bdstore_bulk_end(st, NULL, false, NULL, 0);
-	else
+	} else {
+		progress_label(&pr, "building the sequence index");
 		ret = bdstore_bulk_end(st, &s.params, true, err, errlen);
+	}
+	progress_end(&pr);
 	if (!ret && nentries)
 		*nentries = s.n;
 out:

@@ -37,6 +37,15 @@ void progress_end(struct progress *p)
 		fprintf(stderr, "\r\033[K");
 }
 
+void progress_label(struct progress *p, const char *what)
+{
+	progress_begin(p, what, 0);
+	if (p->tty) {
+		fprintf(stderr, "\r\033[K%s...", what);
+		fflush(stderr);
+	}
+}
+
 void progress_step(size_t done, void *arg)
 {
 	progress_update(arg, done);

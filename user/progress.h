@@ -18,6 +18,9 @@ struct progress {
 void progress_begin(struct progress *p, const char *what, size_t total);
 void progress_update(struct progress *p, size_t done);
 void progress_end(struct progress *p);
+/* A step with nothing to count (a compression, an index build): its name
+ * stays on the line until the next begin, label or end. */
+void progress_label(struct progress *p, const char *what);
 /* progress_update as a callback: arg is the struct progress. */
 void progress_step(size_t done, void *arg);
 

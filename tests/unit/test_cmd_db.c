@@ -134,6 +134,30 @@ Test(cmd_db, add_notes_a_token_the_vocabulary_does_not_list)
 	cr_assert_null(strstr(out, "'connect:inet'"), "a listed token was noted: %s", out);
 }
 
+/* script(1) gives the command a pseudo-terminal: the progress line is drawn. */
+Test(cmd_db, export_and_import_show_their_progress_on_a_terminal)
+{
+	char cmd[2048], out[8192];
+	FILE *p;
+	size_t n;
+
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && script -qec 'BPFPROF_DB=%s/bd.sqlite %s db export s.bdsnap && "
+		 "%s db --db other.sqlite import s.bdsnap' /dev/null", dir, dir, BPFPROF_BIN,
+		 BPFPROF_BIN);
+	p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	cr_assert_eq(pclose(p), 0, "%s", out);
+	cr_assert(strstr(out, "exporting: "), "%s", out);
+	cr_assert(strstr(out, "compressing..."), "%s", out);
+	cr_assert(strstr(out, "verifying the snapshot..."), "%s", out);
+	cr_assert(strstr(out, "importing: "), "%s", out);
+	cr_assert(strstr(out, "building the sequence index..."), "%s", out);
+	cr_assert(strstr(out, "imported "), "%s", out);
+}
+
 Test(cmd_db, score_explains_a_reverse_shell_window)
 {
 	char out[8192];
