@@ -10,8 +10,6 @@
 #include "timefmt.h"
 #include "util.h"
 
-#define TOKEN_NAME_MAX 127
-
 static int fail(char *err, size_t errlen, const char *where, const char *field,
 		const char *msg)
 {
@@ -113,7 +111,7 @@ static int parse_sequence(const json_t *s, const char *where, struct bd_entry *e
 				return fail(err, errlen, where, f, "params must be an object");
 		}
 		if (!json_is_string(name) || json_string_length(name) == 0 ||
-		    json_string_length(name) > TOKEN_NAME_MAX ||
+		    json_string_length(name) > TOKENS_NAME_MAX ||
 		    strpbrk(json_string_value(name), " \t\r\n"))
 			return fail(err, errlen, where, f,
 				    "must be a token name (1..127 characters, no spaces) or {\"call\": name, \"params\": {...}}");
@@ -173,11 +171,8 @@ int bdentry_from_json(const json_t *j, enum bdentry_mode mode, const char *where
 		goto fail;
 	}
 	e->label = !strcmp(label, "malicious") ? BD_LABEL_MALICIOUS : BD_LABEL_GOOD;
-	/* the scorer reads risk as P(malicious): the label must agree */
-	if ((e->label == BD_LABEL_GOOD && e->risk > 0.5) ||
-	    (e->label == BD_LABEL_MALICIOUS && e->risk < 0.5)) {
-		ret = fail(err, errlen, where, "risk_score",
-			   "must be <= 0.5 for a good entry and >= 0.5 for a malicious one");
+	if (!bdentry_label_agrees(e->label, e->risk)) {
+		ret = fail(err, errlen, where, "risk_score", BDENTRY_LABEL_RULE);
 		goto fail;
 	}
 	ret = parse_origin(json_object_get(j, "origin"), where, e, err, errlen);
@@ -196,6 +191,52 @@ int bdentry_from_json(const json_t *j, enum bdentry_mode mode, const char *where
 fail:
 	bdentry_clear(e);
 	return ret;
+}
+
+bool bdentry_label_agrees(enum bd_label label, double risk)
+{
+	/* the scorer reads risk as P(malicious) */
+	return label == BD_LABEL_MALICIOUS ? risk >= 0.5 : risk <= 0.5;
+}
+
+/* Printable ASCII but for what JSON escapes: such a name stands verbatim
+ * between the quotes of the compact text. */
+static bool plain_name(const char *n, size_t len)
+{
+	if (len == 0 || len > TOKENS_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (n[i] <= ' ' || n[i] > '~' || n[i] == '"' || n[i] == '\\')
+			return false;
+	return true;
+}
+
+size_t bdentry_plain_sequence(const char *text, size_t len,
+			      struct bdentry_name names[BDINDEX_MAX_LEN])
+{
+	size_t n = 0, off = 1;
+
+	if (len < 2 || text[0] != '[')
+		return 0;
+	for (;;) {
+		size_t start;
+
+		if (n == BDINDEX_MAX_LEN || off >= len || text[off] != '"')
+			return 0;
+		start = ++off;
+		while (off < len && text[off] != '"')
+			off++;
+		if (off == len || !plain_name(text + start, off - start))
+			return 0;
+		names[n].p = text + start;
+		names[n++].len = off - start;
+		if (++off < len && text[off] == ',') {
+			off++;
+			continue;
+		}
+		break;
+	}
+	return off + 1 == len && text[off] == ']' && n >= BDINDEX_MIN_LEN ? n : 0;
 }
 
 json_t *bdentry_to_json(const struct bd_entry *e)

@@ -31,10 +31,27 @@ enum bdentry_mode {
 	BDENTRY_SUBMISSION, /* submission item: only sequence, risk, confidence, label */
 };
 
+/* A view of one token name inside a sequence's text. */
+struct bdentry_name {
+	const char *p;
+	size_t len;
+};
+
+#define BDENTRY_LABEL_RULE "must be <= 0.5 for a good entry and >= 0.5 for a malicious one"
+
 /* Parse and validate; on -EINVAL err says "<where>.<field>: <problem>". */
 int bdentry_from_json(const json_t *j, enum bdentry_mode mode, const char *where,
 		      struct bd_entry *e, char *err, size_t errlen);
 json_t *bdentry_to_json(const struct bd_entry *e);
+/* Whether label agrees with risk (BDENTRY_LABEL_RULE). */
+bool bdentry_label_agrees(enum bd_label label, double risk);
+/* The fast path for stored and exchanged sequences: when text (len bytes)
+ * is the canonical compact JSON of 2..8 plain token names (["a","b"]: what
+ * the store writes for such a sequence), fills names with views into text
+ * and returns their number. 0 for anything else (escapes, {call, params}
+ * items, spacing), which needs the full parser. */
+size_t bdentry_plain_sequence(const char *text, size_t len,
+			      struct bdentry_name names[BDINDEX_MAX_LEN]);
 void bdentry_clear(struct bd_entry *e);
 /* Deep copy. */
 int bdentry_copy(struct bd_entry *dst, const struct bd_entry *src);

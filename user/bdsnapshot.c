@@ -425,52 +425,33 @@ static int snap_next(struct snap *s, struct bdstore_row *row, uint16_t *toks, si
 	return 0;
 }
 
-/* A token name the store's canonical sequence text (compact JSON) holds
- * verbatim: a valid token name with nothing JSON escapes. */
-static bool plain_name(const char *n)
-{
-	size_t l = strlen(n);
-
-	if (l == 0 || l > 127)
-		return false;
-	for (const unsigned char *c = (const unsigned char *)n; *c; c++)
-		if (*c <= ' ' || *c == '"' || *c == '\\' || *c == 0x7f)
-			return false;
-	return true;
-}
-
 /* Check an entry as the store would take it (the snapshot may come from
  * another host: the checksum proves integrity, not validity). The common
  * case is cheap: a sequence that is exactly the canonical text of its plain
  * tokens is valid; anything else goes through the full entry validation. */
-static int snap_validate(const struct snap *s, const bool *plain, const struct bdstore_row *row,
+static int snap_validate(const struct snap *s, const struct bdstore_row *row,
 			 const uint16_t *toks, size_t len, uint64_t i, const char *path,
 			 char *err, size_t errlen)
 {
 	const char *seq = row->str[BDSTORE_SEQUENCE];
+	struct bdentry_name names[BDINDEX_MAX_LEN];
 	struct bd_entry chk;
 	char where[64], msg[256], *text;
-	size_t off = 0;
+	size_t k;
 	int ret;
 	json_t *o;
 
-	if ((row->label == BD_LABEL_GOOD && row->risk > 0.5) ||
-	    (row->label == BD_LABEL_MALICIOUS && row->risk < 0.5)) {
-		snprintf(err, errlen, "%s: invalid snapshot: entry %llu (id %lld).risk_score: must"
-			 " be <= 0.5 for a good entry and >= 0.5 for a malicious one", path,
-			 (unsigned long long)i, (long long)row->id);
+	if (!bdentry_label_agrees(row->label, row->risk)) {
+		snprintf(err, errlen, "%s: invalid snapshot: entry %llu (id %lld).risk_score: %s",
+			 path, (unsigned long long)i, (long long)row->id, BDENTRY_LABEL_RULE);
 		return -EINVAL;
 	}
-	for (size_t k = 0; k < len && plain[toks[k]]; k++) {
-		const char *n = s->names[toks[k]];
-		size_t l = strlen(n);
-
-		if (off + l + 3 > (size_t)row->len[BDSTORE_SEQUENCE] ||
-		    seq[off] != (k ? ',' : '[') || seq[off + 1] != '"' ||
-		    memcmp(seq + off + 2, n, l) || seq[off + 2 + l] != '"')
-			break;
-		off += l + 3;
-		if (k + 1 == len && off + 1 == (size_t)row->len[BDSTORE_SEQUENCE] && seq[off] == ']')
+	if (bdentry_plain_sequence(seq, (size_t)row->len[BDSTORE_SEQUENCE], names) == len) {
+		for (k = 0; k < len; k++)
+			if (strncmp(s->names[toks[k]], names[k].p, names[k].len) ||
+			    s->names[toks[k]][names[k].len])
+				break;
+		if (k == len)
 			return 0;
 	}
 	/* the full check, through the same validation as a submission */
@@ -510,7 +491,6 @@ int bdsnapshot_import(struct bdstore *st, const char *path, size_t *nentries,
 		      char *err, size_t errlen)
 {
 	struct progress pr;
-	bool *plain = NULL;
 	struct snap s;
 	uint64_t i;
 	int ret;
@@ -526,14 +506,6 @@ int bdsnapshot_import(struct bdstore *st, const char *path, size_t *nentries,
 		ret = -EBADMSG;
 		goto out;
 	}
-	plain = calloc(s.nnames + 1, sizeof(*plain));
-	if (!plain) {
-		ret = -ENOMEM;
-		snprintf(err, errlen, "%s", strerror(ENOMEM));
-		goto out;
-	}
-	for (uint32_t k = 0; k < s.nnames; k++)
-		plain[k] = plain_name(s.names[k]);
 	ret = bdstore_bulk_begin(st);
 	if (ret) {
 		snprintf(err, errlen, "writing the database: %s", bdstore_errmsg(st));
@@ -551,7 +523,7 @@ int bdsnapshot_import(struct bdstore *st, const char *path, size_t *nentries,
 				 (unsigned long long)i);
 			break;
 		}
-		ret = snap_validate(&s, plain, &row, toks, len, i, path, err, errlen);
+		ret = snap_validate(&s, &row, toks, len, i, path, err, errlen);
 		if (!ret && (ret = bdstore_bulk_add(st, &row)))
 			snprintf(err, errlen, "writing the database: %s", bdstore_errmsg(st));
 		progress_update(&pr, i + 1);
@@ -570,7 +542,6 @@ int bdsnapshot_import(struct bdstore *st, const char *path, size_t *nentries,
 	if (!ret && nentries)
 		*nentries = s.n;
 out:
-	free(plain);
 	snap_free(&s);
 	return ret;
 }

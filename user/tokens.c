@@ -15,7 +15,6 @@
 #define CHUNK_SHIFT 10
 #define CHUNK_SIZE (1u << CHUNK_SHIFT)
 #define NCHUNKS ((TOKENS_MAX + CHUNK_SIZE) / CHUNK_SIZE)
-#define TOKEN_NAME_MAX 128
 
 extern const char bpfprof_tokens_json[];
 extern const size_t bpfprof_tokens_json_len;
@@ -121,7 +120,7 @@ static int valid_name(const char *name)
 {
 	size_t n = name ? strlen(name) : 0;
 
-	return n > 0 && n < TOKEN_NAME_MAX;
+	return n > 0 && n <= TOKENS_NAME_MAX;
 }
 
 int tokens_find(const struct tokens *t, const char *name)

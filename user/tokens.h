@@ -11,6 +11,7 @@
 
 typedef uint16_t token_id;
 #define TOKENS_MAX 65535u
+#define TOKENS_NAME_MAX 127 /* bytes in a token name */
 #define TOKEN_NONE ((token_id)0xffff)
 
 struct tokens;

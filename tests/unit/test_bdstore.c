@@ -15,6 +15,7 @@
 #include "seqscore.h"
 #include "curated.h"
 #include "filehash.h"
+#include <sqlite3.h>
 #include <zstd.h>
 
 static char dir[] = "/tmp/bpfprof-bd-XXXXXX";
@@ -105,6 +106,103 @@ Test(bdstore, params_and_call_objects_are_accepted)
 	cr_assert(strstr(e.sequence, "4444"));
 	bdentry_clear(&e);
 	json_decref(j);
+}
+
+/* The fast path takes exactly what the store writes for a sequence of plain
+ * names; everything else must go to the full parser (0). */
+Test(bdstore, plain_sequence_fast_path_takes_only_canonical_text)
+{
+	static const struct {
+		const char *text;
+		size_t n;
+	} cases[] = {
+		{ "[\"socket:inet\",\"connect:inet\",\"dup2\"]", 3 },
+		{ "[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\"]", 8 },
+		{ "[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\",\"i\"]", 0 }, /* 9 tokens */
+		{ "[\"dlopen\"]", 0 },                                        /* 1 token */
+		{ "[\"a\", \"b\"]", 0 },                                      /* spaced */
+		{ "[\"a\",\"b\"] ", 0 },                                      /* trailing */
+		{ "[\"a\",\"b\",]", 0 },
+		{ "[\"a\",\"\"]", 0 },                                        /* empty name */
+		{ "[\"a\\\"b\",\"c\"]", 0 },                                  /* escape */
+		{ "[\"caf\xc3\xa9\",\"c\"]", 0 },                             /* non-ASCII */
+		{ "[{\"call\":\"a\"},\"b\"]", 0 },
+		{ "[\"a\",\"b\"", 0 },
+		{ "", 0 },
+	};
+	const char *two = "[\"socket:inet\",\"dup2\"]";
+	struct bdentry_name names[BDINDEX_MAX_LEN];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++)
+		cr_assert_eq(bdentry_plain_sequence(cases[i].text, strlen(cases[i].text), names),
+			     cases[i].n, "%s", cases[i].text);
+	cr_assert_eq(bdentry_plain_sequence(two, strlen(two), names), 2);
+	cr_assert_eq(names[0].len, 11);
+	cr_assert_eq(strncmp(names[0].p, "socket:inet", 11), 0);
+	cr_assert_eq(names[1].len, 4);
+	cr_assert_eq(strncmp(names[1].p, "dup2", 4), 0);
+}
+
+static void sql(const char *path, const char *stmt)
+{
+	sqlite3 *db;
+
+	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, stmt, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+}
+
+static int load_count(const char *path, size_t *n)
+{
+	struct bdstore *st = open_or_die(path, BDSTORE_NO_SEED);
+	struct bdindex *idx;
+	int ret;
+
+	cr_assert_eq(bdindex_create(tok, &idx), 0);
+	ret = bdstore_load_index(st, tok, idx);
+	*n = bdindex_count(idx);
+	bdindex_free(idx);
+	bdstore_close(st);
+	return ret;
+}
+
+/* Rows edited behind the store's back: what is not plain is parsed and
+ * validated in full, so valid odd text loads and garbage is refused. */
+Test(bdstore, rows_off_the_fast_path_are_validated_before_the_index_sees_them)
+{
+	struct bdstore *st = open_or_die(path_a, BDSTORE_NO_SEED);
+	json_t *j = json_loads("[{\"sequence\":[\"socket:inet\",\"connect:inet\",\"dup2\"],"
+			       "\"risk_score\":0.9,\"confidence\":0.5,\"label\":\"malicious\"},"
+			       "{\"sequence\":[\"dlopen\",\"openat:read\"],"
+			       "\"risk_score\":0.2,\"confidence\":0.5,\"label\":\"good\"}]", 0, NULL);
+	json_t *sub = json_pack("{s:s, s:o}", "submitter", "t", "entries", j);
+	struct bd_entry e;
+	json_t *res = NULL;
+	char err[512];
+	size_t n;
+
+	cr_assert_eq(bd_submit(st, NULL, NULL, sub, &res, err, sizeof(err)), 0, "%s", err);
+	json_decref(res);
+	json_decref(sub);
+	bdstore_close(st);
+	cr_assert_eq(load_count(path_a, &n), 0);
+	cr_assert_eq(n, 2);
+
+	sql(path_a, "UPDATE entries SET sequence = '[ \"socket:inet\" , {\"call\":\"connect:inet\"}, \"dup2\" ]' WHERE id = 1");
+	cr_assert_eq(load_count(path_a, &n), 0, "valid JSON that is not canonical must load");
+	cr_assert_eq(n, 2);
+	st = open_or_die(path_a, BDSTORE_NO_SEED);
+	cr_assert_eq(bdstore_get(st, 1, &e), 0);
+	cr_assert_eq(e.len, 3);
+	cr_assert_str_eq(e.tokens[1], "connect:inet");
+	cr_assert_eq(strncmp(e.sequence, "[ \"socket", 9), 0, "the stored text is kept: %s", e.sequence);
+	bdentry_clear(&e);
+	bdstore_close(st);
+
+	sql(path_a, "UPDATE entries SET sequence = '[\"socket inet\",\"dup2\"]' WHERE id = 1");
+	cr_assert_eq(load_count(path_a, &n), -EBADMSG, "a name with a space reached the index");
+	sql(path_a, "UPDATE entries SET sequence = '[\"socket:inet\",\"dup2\"]', risk = 0.9 WHERE id = 2");
+	cr_assert_eq(load_count(path_a, &n), -EBADMSG, "a good entry with risk 0.9 reached the index");
 }
 
 Test(bdstore, curated_default_database_is_valid_and_seeds_a_new_store)
