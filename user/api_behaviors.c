@@ -43,6 +43,18 @@ void api_behaviors_count(struct api_behaviors *b)
 	pthread_mutex_unlock(&b->lock);
 }
 
+int api_behaviors_sync(struct api_behaviors *b, struct bd_sync_stats *stats)
+{
+	int ret;
+
+	pthread_mutex_lock(&b->lock);
+	ret = bd_sync_index(b->store, b->tok, b->idx, stats);
+	pthread_mutex_unlock(&b->lock);
+	if (!ret)
+		api_behaviors_count(b);
+	return ret;
+}
+
 static void submit(void *ctx, const struct api_request *req, struct api_response *resp)
 {
 	struct api_behaviors *b = ctx;

@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include "api.h"
+#include "bd.h"
 #include "bdindex.h"
 #include "bdstore.h"
 #include "tokens.h"
@@ -29,5 +30,8 @@ void api_behaviors_destroy(struct api_behaviors *b);
 void api_behaviors_routes(struct api_behaviors *b, struct api_route *routes);
 /* Sets the db_entries gauges from the store. */
 void api_behaviors_count(struct api_behaviors *b);
+/* After another process changed the store: bd_sync_index as the writer,
+ * then the gauges. */
+int api_behaviors_sync(struct api_behaviors *b, struct bd_sync_stats *stats);
 
 #endif

@@ -3,6 +3,7 @@
  * transaction for the store, then the index (which cannot half-apply an
  * entry). */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,3 +137,122 @@ int bd_index_load(const char *source, struct tokens *tok, struct bdindex **out,
 	}
 	return ret;
 }
+
+/* --- resync --------------------------------------------------------------- */
+
+/* An index entry by id, with a fingerprint of everything the index keeps of
+ * it (tokens, label, quantized risk and confidence): equal fingerprints mean
+ * nothing to update (a 64-bit hash: a missed change is a 2^-64 event). */
+struct sync_slot {
+	int64_t id; /* 0: empty */
+	uint64_t fp;
+	bool seen;  /* the store still has this id */
+};
+
+struct sync {
+	struct sync_slot *slots;
+	size_t mask;
+	struct bdindex_match *changed; /* store entries to add or replace */
+	size_t nchanged, cap;
+	size_t replaced;
+};
+
+static uint64_t fingerprint(const struct bdindex_match *m)
+{
+	uint64_t h = 0xcbf29ce484222325ull, v[4] = {
+		(uint64_t)m->len << 1 | (uint64_t)m->label,
+		(uint64_t)(bdindex_quantize(m->risk) * 4096),
+		(uint64_t)(bdindex_quantize(m->confidence) * 4096),
+	};
+
+	for (size_t i = 0; i < m->len; i++)
+		v[3] = v[3] * 65537 + m->seq[i] + 1;
+	for (size_t i = 0; i < 4; i++) {
+		h ^= v[i];
+		h *= 0x100000001b3ull;
+		h ^= h >> 29;
+	}
+	return h;
+}
+
+static struct sync_slot *sync_slot(struct sync *s, int64_t id)
+{
+	size_t i = ((uint64_t)id * 0x9e3779b97f4a7c15ull >> 20) & s->mask;
+
+	while (s->slots[i].id && s->slots[i].id != id)
+		i = (i + 1) & s->mask;
+	return &s->slots[i];
+}
+
+static int sync_index_one(const struct bdindex_match *m, void *arg)
+{
+	struct sync_slot *slot = sync_slot(arg, m->id);
+
+	slot->id = m->id;
+	slot->fp = fingerprint(m);
+	return 0;
+}
+
+static int sync_store_one(const struct bdindex_match *m, void *arg)
+{
+	struct sync *s = arg;
+	struct sync_slot *slot = sync_slot(s, m->id);
+
+	if (slot->id) {
+		slot->seen = true;
+		if (slot->fp == fingerprint(m))
+			return 0;
+		s->replaced++;
+	}
+	if (s->nchanged == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 256;
+		struct bdindex_match *c = realloc(s->changed, cap * sizeof(*c));
+
+		if (!c)
+			return -ENOMEM;
+		s->changed = c;
+		s->cap = cap;
+	}
+	s->changed[s->nchanged++] = *m;
+	return 0;
+}
+
+int bd_sync_index(struct bdstore *st, struct tokens *tok, struct bdindex *idx,
+		  struct bd_sync_stats *stats)
+{
+	struct sync s = { 0 };
+	struct bdindex_params p;
+	size_t cap = 64;
+	int ret;
+
+	memset(stats, 0, sizeof(*stats));
+	while (cap < 2 * bdindex_count(idx))
+		cap *= 2;
+	s.slots = calloc(cap, sizeof(*s.slots));
+	if (!s.slots)
+		return -ENOMEM;
+	s.mask = cap - 1;
+	ret = bdindex_foreach(idx, sync_index_one, &s);
+	if (!ret)
+		ret = bdstore_foreach_indexed(st, tok, sync_store_one, &s);
+	if (!ret)
+		ret = bdstore_params_get(st, &p);
+	/* the store was read whole: now change the index */
+	for (size_t i = 0; !ret && i < s.nchanged; i++) {
+		const struct bdindex_match *m = &s.changed[i];
+
+		ret = bdindex_add(idx, m->id, m->seq, m->len, m->risk, m->confidence, m->label);
+	}
+	for (size_t i = 0; !ret && i <= s.mask; i++)
+		if (s.slots[i].id && !s.slots[i].seen && !(ret = bdindex_remove(idx, s.slots[i].id)))
+			stats->removed++;
+	if (!ret) {
+		bdindex_params_set(idx, &p);
+		stats->replaced = s.replaced;
+		stats->added = s.nchanged - s.replaced;
+	}
+	free(s.slots);
+	free(s.changed);
+	return ret;
+}
+

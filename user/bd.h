@@ -25,4 +25,20 @@ int bd_index_load(const char *source, struct tokens *tok, struct bdindex **out,
 int bd_submit(struct bdstore *st, struct bdindex *idx, struct tokens *tok, const json_t *sub,
 	      json_t **result, char *err, size_t errlen);
 
+/* What bd_sync_index changed in the index. */
+struct bd_sync_stats {
+	size_t added, replaced, removed;
+};
+
+/* Bring a live index in line with its store after another process changed
+ * the store (`db import`, `db add`, ...): entries new in the store are added,
+ * changed ones replaced, gone ones removed, the scoring parameters copied;
+ * unchanged entries are not touched (a removed or replaced entry's record
+ * stays allocated until the index is freed). The store is read whole before
+ * the index changes, so a store that cannot be read (a bad row) changes
+ * nothing. The caller is the index's one writer for the duration; lookups
+ * run on meanwhile. */
+int bd_sync_index(struct bdstore *st, struct tokens *tok, struct bdindex *idx,
+		  struct bd_sync_stats *stats);
+
 #endif

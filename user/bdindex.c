@@ -465,6 +465,11 @@ static uint64_t fixed12(double v)
 	return (uint64_t)(v * FIXED_MAX + 0.5);
 }
 
+double bdindex_quantize(double v)
+{
+	return (double)fixed12(v) / FIXED_MAX;
+}
+
 /* Writer: room for one more entry and, if they do not fit inline, its len
  * tokens. */
 static int reserve(struct bdindex *idx, size_t len, bool arena)

@@ -97,6 +97,10 @@ const struct tokens *bdindex_tokens(const struct bdindex *idx);
 void bdindex_params_get(const struct bdindex *idx, struct bdindex_params *p);
 void bdindex_params_set(struct bdindex *idx, const struct bdindex_params *p);
 
+/* v (a risk or confidence) as the index keeps it: 12-bit fixed point. Equal
+ * to what a lookup or bdindex_foreach reports for an entry added with v. */
+double bdindex_quantize(double v);
+
 /* Call fn for every live entry (writer side: not concurrent with add/remove). */
 int bdindex_foreach(const struct bdindex *idx,
 		    int (*fn)(const struct bdindex_match *e, void *arg), void *arg);

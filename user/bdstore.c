@@ -526,18 +526,22 @@ int bdstore_bulk_end(struct bdstore *st, const struct bdindex_params *p, bool co
 	return ret;
 }
 
-/* The agent's start-up path, so it skips what bdstore_foreach builds: a
- * plain row goes from its column text straight to token ids, and only other
- * rows pay for the JSON parser and the full validation. */
-static int load_row(sqlite3_stmt *s, struct tokens *tok, struct bdindex *idx)
+/* A row as the index takes it. A plain row goes from its column text
+ * straight to token ids; only other rows pay for the JSON parser and the
+ * full validation (row_entry). */
+static int row_indexed(sqlite3_stmt *s, struct tokens *tok, struct bdindex_match *m)
 {
 	struct bdentry_name names[BDINDEX_MAX_LEN];
-	token_id seq[BDINDEX_MAX_LEN];
 	size_t n = row_plain_tokens(s, names);
 	struct bd_entry e;
-	int ret = 0;
+	int ret;
 
-	for (size_t k = 0; k < n && !ret; k++) {
+	memset(m, 0, sizeof(*m));
+	m->id = sqlite3_column_int64(s, 0);
+	m->risk = sqlite3_column_double(s, 2);
+	m->confidence = sqlite3_column_double(s, 3);
+	m->label = col_label(s, 4);
+	for (size_t k = 0; k < n; k++) {
 		char name[TOKENS_NAME_MAX + 1];
 		int id;
 
@@ -545,21 +549,56 @@ static int load_row(sqlite3_stmt *s, struct tokens *tok, struct bdindex *idx)
 		name[names[k].len] = '\0';
 		id = tokens_intern(tok, name);
 		if (id < 0)
-			ret = id;
-		seq[k] = (token_id)id;
+			return id;
+		m->seq[m->len++] = (token_id)id;
 	}
 	if (n)
-		return ret ? ret : bdindex_add(idx, sqlite3_column_int64(s, 0), seq, n,
-					      sqlite3_column_double(s, 2),
-					      sqlite3_column_double(s, 3), col_label(s, 4));
+		return 0;
 	ret = row_entry(s, &e);
 	if (ret)
 		return ret == -ENOMEM ? ret : -EBADMSG;
-	ret = bdentry_token_ids(&e, tok, seq);
-	if (!ret)
-		ret = bdindex_add(idx, e.id, seq, e.len, e.risk, e.confidence, e.label);
+	ret = bdentry_token_ids(&e, tok, m->seq);
+	m->len = (uint8_t)e.len;
 	bdentry_clear(&e);
 	return ret;
+}
+
+int bdstore_foreach_indexed(struct bdstore *st, struct tokens *tok,
+			    int (*fn)(const struct bdindex_match *m, void *arg), void *arg)
+{
+	struct bdindex_match m;
+	sqlite3_stmt *s;
+	int rc, ret = 0;
+
+	if (sqlite3_prepare_v2(st->db, SELECT_COLS " ORDER BY id", -1, &s, NULL))
+		return sqlerr(st);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW &&
+	       !(ret = row_indexed(s, tok, &m)) && !(ret = fn(&m, arg)))
+		;
+	if (!ret && rc != SQLITE_DONE)
+		ret = sqlerr(st);
+	sqlite3_finalize(s);
+	return ret;
+}
+
+int bdstore_data_version(struct bdstore *st, uint64_t *version)
+{
+	sqlite3_stmt *s;
+	int ret = -EIO;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA data_version", -1, &s, NULL))
+		return sqlerr(st);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*version = (uint64_t)sqlite3_column_int64(s, 0);
+		ret = 0;
+	}
+	sqlite3_finalize(s);
+	return ret;
+}
+
+static int load_one(const struct bdindex_match *m, void *idx)
+{
+	return bdindex_add(idx, m->id, m->seq, m->len, m->risk, m->confidence, m->label);
 }
 
 int bdstore_load_index(struct bdstore *st, struct tokens *tok, struct bdindex *idx)
@@ -567,7 +606,7 @@ int bdstore_load_index(struct bdstore *st, struct tokens *tok, struct bdindex *i
 	struct bdindex_params p;
 	size_t n = bdstore_count(st), ntok = n * 5;
 	sqlite3_stmt *s;
-	int rc, ret;
+	int ret;
 
 	/* exact, so the index is sized once (0.2 s of a 1 s load at 1 M) */
 	if (!sqlite3_prepare_v2(st->db, "SELECT sum(json_array_length(sequence)) FROM entries",
@@ -577,15 +616,8 @@ int bdstore_load_index(struct bdstore *st, struct tokens *tok, struct bdindex *i
 		sqlite3_finalize(s);
 	}
 	ret = bdindex_reserve(idx, n, ntok);
-	if (ret)
-		return ret;
-	if (sqlite3_prepare_v2(st->db, SELECT_COLS " ORDER BY id", -1, &s, NULL))
-		return sqlerr(st);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && !(ret = load_row(s, tok, idx)))
-		;
-	if (!ret && rc != SQLITE_DONE)
-		ret = sqlerr(st);
-	sqlite3_finalize(s);
+	if (!ret)
+		ret = bdstore_foreach_indexed(st, tok, load_one, idx);
 	if (!ret)
 		ret = bdstore_params_get(st, &p);
 	if (!ret)

@@ -37,6 +37,15 @@ int bdstore_find_same(struct bdstore *st, const struct bd_entry *e, int64_t *id)
 /* -ENOENT when no entry has that id. */
 int bdstore_remove(struct bdstore *st, int64_t id);
 int bdstore_get(struct bdstore *st, int64_t id, struct bd_entry *e);
+/* Entries in id order as the index takes them (token ids interned into
+ * tok; similarity, edit and cost unset), without building a bd_entry: the
+ * index load and the agent's resync. -EBADMSG for a row that is not a
+ * valid entry; stops (and returns it) when fn returns nonzero. */
+int bdstore_foreach_indexed(struct bdstore *st, struct tokens *tok,
+			    int (*fn)(const struct bdindex_match *m, void *arg), void *arg);
+/* Changes whenever another connection (another process: `db import`,
+ * `db add`, ...) commits to the database; not for this one's own commits. */
+int bdstore_data_version(struct bdstore *st, uint64_t *version);
 /* Entries in id order; stop (and return it) when fn returns nonzero. */
 int bdstore_foreach(struct bdstore *st, int (*fn)(const struct bd_entry *e, void *arg), void *arg);
 int bdstore_stats(struct bdstore *st, struct bdstore_stats *s);

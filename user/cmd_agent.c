@@ -16,6 +16,7 @@
 #include "api.h"
 #include "api_behaviors.h"
 #include "bdstore.h"
+#include "bdwatch.h"
 #include "commands.h"
 #include "config.h"
 #include "decision.h"
@@ -46,11 +47,15 @@ struct agent {
 	struct bdindex *bdidx;
 	struct api_behaviors behaviors;
 	bool behaviors_ready;
+	struct bdwatch *bdwatch;        /* applies other processes' changes to bdidx */
 	struct agent_metrics *metrics;
 	struct api *api;
 	int stats_fd;
 	unsigned long decisions;
 };
+
+/* how soon a `db import` or `db add` by another process reaches the live index */
+#define BDWATCH_INTERVAL_MS 1000
 
 static volatile sig_atomic_t stop_requested, reload_requested;
 
@@ -206,9 +211,29 @@ static int start_mitigation(struct agent *a, char *err, size_t errlen)
 	return mitigate_open(&mo, &a->mitigate, err, errlen);
 }
 
+/* `db import`, `db add`, ... while the agent runs: the live index follows. */
+static void on_bd_changed(void *arg)
+{
+	struct agent *a = arg;
+	struct bd_sync_stats st;
+	uint64_t t0 = util_now_mono_ns();
+	int ret = api_behaviors_sync(&a->behaviors, &st);
+
+	if (ret)
+		log_error("behavioral database %s changed on disk, but its entries cannot be "
+			  "applied (%s): scoring goes on with the entries loaded before",
+			  a->cfg.store.bd_path, ret == -EIO ? bdstore_errmsg(a->bd) : strerror(-ret));
+	else
+		log_warn("behavioral database %s changed on disk: %zu added, %zu replaced, "
+			 "%zu removed, %zu entries (%.0f ms)", a->cfg.store.bd_path, st.added,
+			 st.replaced, st.removed, bdindex_count(a->bdidx),
+			 (double)(util_now_mono_ns() - t0) / 1e6);
+}
+
 /* The vocabulary, the behavioral database and its live index. */
 static int open_behaviors(struct agent *a, char *err, size_t errlen)
 {
+	uint64_t version = 0;
 	int ret;
 
 	if (a->cfg.tokens.file[0])
@@ -219,12 +244,17 @@ static int open_behaviors(struct agent *a, char *err, size_t errlen)
 		return ret;
 	ret = bdstore_open(a->cfg.store.bd_path, 0, &a->bd, err, errlen);
 	if (!ret)
+		ret = bdstore_data_version(a->bd, &version);
+	if (!ret)
 		ret = bdindex_create(a->tokens, &a->bdidx);
 	if (!ret && (ret = bdstore_load_index(a->bd, a->tokens, a->bdidx)))
 		snprintf(err, errlen, "%.200s: cannot load the behavioral database: %s",
 			 a->cfg.store.bd_path, strerror(-ret));
 	if (!ret && !(ret = api_behaviors_init(&a->behaviors, a->bd, a->bdidx, a->tokens, a->metrics)))
 		a->behaviors_ready = true;
+	if (!ret && (ret = bdwatch_start(a->bd, version, BDWATCH_INTERVAL_MS, on_bd_changed, a,
+					 &a->bdwatch)))
+		snprintf(err, errlen, "cannot watch %.200s: %s", a->cfg.store.bd_path, strerror(-ret));
 	return ret;
 }
 
@@ -427,6 +457,7 @@ int cmd_agent_main(int argc, char **argv)
 	log_warn("agent stopped: %lu decisions stored", a.decisions);
 out:
 	api_stop(a.api);
+	bdwatch_stop(a.bdwatch);
 	gate_free(a.gate);
 	mitigate_close(a.mitigate);
 	tracer_close(a.tracer);

@@ -189,6 +189,16 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		printf("  SQLite -> index %.3f s (agent start-up)\n", secs(t0));
+		{
+			struct bd_sync_stats ss;
+
+			t0 = util_now_mono_ns();
+			if (bd_sync_index(st, tok, idx, &ss)) {
+				fprintf(stderr, "resync failed\n");
+				return 1;
+			}
+			printf("  resync of the live index, nothing changed %.3f s\n", secs(t0));
+		}
 		bdindex_free(idx);
 		t0 = util_now_mono_ns();
 		if (bdsnapshot_import(st, snap, &got, err, sizeof(err))) {

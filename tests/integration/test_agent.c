@@ -78,18 +78,25 @@ static long post_json(struct agent_run *a, const char *body, char **reply)
 	return http_send(a, "POST", "/v1/behaviors", body, strlen(body), reply);
 }
 
-static long behaviors_count(struct agent_run *a)
+/* A number from /v1/behaviors/stats ("entries": the store, "index_entries":
+ * the live index the agent scores with). */
+static long behaviors_stat(struct agent_run *a, const char *field)
 {
 	char *body = NULL;
 	json_t *j;
 	long n = -1;
 
 	if (http_get(a, "/v1/behaviors/stats", &body) == 200 && (j = json_loads(body, 0, NULL))) {
-		n = json_integer_value(json_object_get(j, "entries"));
+		n = json_integer_value(json_object_get(j, field));
 		json_decref(j);
 	}
 	free(body);
 	return n;
+}
+
+static long behaviors_count(struct agent_run *a)
+{
+	return behaviors_stat(a, "entries");
 }
 
 static void agent_start(struct agent_run *a, const char *extra_config)
@@ -562,3 +569,50 @@ Test(agent, with_the_gate_and_enforcement_a_dropper_never_runs_its_code)
 	agent_stop(&a, SIGTERM);
 	agent_cleanup(&a);
 }
+
+/* Waits (bounded) for the live index to hold n entries. */
+static bool wait_index_entries(struct agent_run *a, long n)
+{
+	for (int i = 0; i < 100; i++) {
+		if (behaviors_stat(a, "index_entries") == n)
+			return true;
+		usleep(100 * 1000);
+	}
+	return false;
+}
+
+/* The operator changes the database with the CLI while the agent runs (a
+ * second SQLite connection, another process): the agent's live index
+ * follows without a restart. */
+Test(agent, db_commands_of_another_process_reach_the_live_index)
+{
+	struct agent_run a = { 0 };
+	char cmd[512], entry[96];
+	long n;
+	FILE *f;
+
+	agent_start(&a, NULL);
+	n = behaviors_stat(&a, "index_entries");
+	cr_assert_gt(n, 0);
+	snprintf(entry, sizeof(entry), "%s/entry.json", a.dir);
+	f = fopen(entry, "w");
+	cr_assert_not_null(f);
+	fputs("{\"sequence\":[\"socket:inet\",\"connect:inet\",\"dup3\",\"execve\"],"
+	      "\"risk_score\":0.97,\"confidence\":0.9,\"label\":\"malicious\"}", f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "%s db --db %s/bd.sqlite add %s >/dev/null", BPFPROF_BIN, a.dir, entry);
+	cr_assert_eq(system(cmd), 0);
+	cr_assert(wait_index_entries(&a, n + 1), "the live index has %ld entries, not %ld",
+		  behaviors_stat(&a, "index_entries"), n + 1);
+	cr_assert(wait_log(&a, "changed on disk: 1 added, 0 replaced, 0 removed"),
+		  "the change is not logged");
+	/* the curated entries are ids 1..n: remove two of them */
+	snprintf(cmd, sizeof(cmd), "%s db --db %s/bd.sqlite rm 1 2 >/dev/null", BPFPROF_BIN, a.dir);
+	cr_assert_eq(system(cmd), 0);
+	cr_assert(wait_index_entries(&a, n - 1), "the live index has %ld entries, not %ld",
+		  behaviors_stat(&a, "index_entries"), n - 1);
+	cr_assert_eq(behaviors_count(&a), n - 1);
+	cr_assert_eq(agent_stop(&a, SIGTERM), 0);
+	agent_cleanup(&a);
+}
+

@@ -205,6 +205,146 @@ Test(bdstore, rows_off_the_fast_path_are_validated_before_the_index_sees_them)
 	cr_assert_eq(load_count(path_a, &n), -EBADMSG, "a good entry with risk 0.9 reached the index");
 }
 
+static int index_dump_one(const struct bdindex_match *m, void *arg)
+{
+	char line[256];
+	int n = snprintf(line, sizeof(line), "%010lld %d %.6f %.6f", (long long)m->id, m->label,
+			 m->risk, m->confidence);
+
+	for (size_t i = 0; i < m->len; i++)
+		n += snprintf(line + n, sizeof(line) - (size_t)n, " %s", tokens_name(tok, m->seq[i]));
+	json_array_append_new(arg, json_string(line));
+	return 0;
+}
+
+static int by_string(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Everything the index holds, one sorted line per entry, plus its params. */
+static char *index_dump(struct bdindex *idx)
+{
+	json_t *arr = json_array();
+	struct bdindex_params p;
+	const char **lines;
+	size_t n, i, len = 1;
+	char *out;
+
+	bdindex_foreach(idx, index_dump_one, arr);
+	n = json_array_size(arr);
+	lines = calloc(n + 1, sizeof(*lines));
+	for (i = 0; i < n; i++) {
+		lines[i] = json_string_value(json_array_get(arr, i));
+		len += strlen(lines[i]) + 1;
+	}
+	qsort(lines, n, sizeof(*lines), by_string);
+	bdindex_params_get(idx, &p);
+	out = calloc(len + 128, 1);
+	len = (size_t)sprintf(out, "params %.6f %.6f %.6f\n", p.unknown_logit, p.unknown_weight,
+			      p.length_norm);
+	for (i = 0; i < n; i++)
+		len += (size_t)sprintf(out + len, "%s\n", lines[i]);
+	free(lines);
+	json_decref(arr);
+	return out;
+}
+
+static struct bdindex *loaded_index(const char *path)
+{
+	struct bdstore *st = open_or_die(path, BDSTORE_NO_SEED);
+	struct bdindex *idx;
+
+	cr_assert_eq(bdindex_create(tok, &idx), 0);
+	cr_assert_eq(bdstore_load_index(st, tok, idx), 0);
+	bdstore_close(st);
+	return idx;
+}
+
+static void submit_json(struct bdstore *st, const char *entries)
+{
+	json_t *sub = json_pack("{s:s, s:o}", "submitter", "t", "entries", json_loads(entries, 0, NULL));
+	json_t *res = NULL;
+	char err[512];
+
+	cr_assert_not_null(sub);
+	cr_assert_eq(bd_submit(st, NULL, NULL, sub, &res, err, sizeof(err)), 0, "%s", err);
+	json_decref(res);
+	json_decref(sub);
+}
+
+/* Another process changes the store under a running agent: the live index
+ * follows with the changes only, and ends up equal to a fresh load. */
+Test(bdstore, sync_brings_a_live_index_in_line_with_a_store_changed_elsewhere)
+{
+	struct bdstore *agent, *cli;
+	struct bdindex *live, *fresh;
+	struct bd_sync_stats st;
+	struct bdindex_params p = { -0.5, 0.25, 1 }, p0;
+	char *want, *got;
+	size_t mem;
+	uint64_t v0, v1;
+
+	cli = open_or_die(path_a, BDSTORE_NO_SEED);
+	submit_json(cli, "[{\"sequence\":[\"socket:inet\",\"connect:inet\",\"dup2\"],\"risk_score\":0.9,"
+			 "\"confidence\":0.5,\"label\":\"malicious\"},"
+			 "{\"sequence\":[\"dlopen\",\"openat:read\"],\"risk_score\":0.2,"
+			 "\"confidence\":0.5,\"label\":\"good\"},"
+			 "{\"sequence\":[\"memfd_create\",\"execveat\"],\"risk_score\":0.95,"
+			 "\"confidence\":0.8,\"label\":\"malicious\"}]");
+	agent = open_or_die(path_a, BDSTORE_NO_SEED);
+	live = loaded_index(path_a);
+	cr_assert_eq(bd_sync_index(agent, tok, live, &st), 0);
+	cr_assert(st.added == 0 && st.replaced == 0 && st.removed == 0, "+%zu ~%zu -%zu on no change",
+		  st.added, st.replaced, st.removed);
+	cr_assert_eq(bdstore_data_version(agent, &v0), 0);
+	cr_assert_eq(bdstore_remove(agent, 99), -ENOENT);
+	submit_json(agent, "[{\"sequence\":[\"dlopen\",\"openat:read\"],\"risk_score\":0.2,"
+			   "\"confidence\":0.5,\"label\":\"good\"}]"); /* a resubmission: no change */
+	cr_assert_eq(bdstore_params_get(agent, &p0), 0);
+	cr_assert_eq(bdstore_params_set(agent, &p0), 0);
+	cr_assert_eq(bdstore_data_version(agent, &v1), 0);
+	cr_assert_eq(v0, v1, "the agent's own commit counted as another's");
+
+	/* the CLI adds one, changes one's risk, removes one and sets params */
+	submit_json(cli, "[{\"sequence\":[\"ptrace\",\"process_vm_writev\"],\"risk_score\":0.8,"
+			 "\"confidence\":0.7,\"label\":\"malicious\"}]");
+	sql(path_a, "UPDATE entries SET risk = 0.35 WHERE id = 2");
+	cr_assert_eq(bdstore_remove(cli, 1), 0);
+	cr_assert_eq(bdstore_params_set(cli, &p), 0);
+	cr_assert_eq(bdstore_data_version(agent, &v1), 0);
+	cr_assert_neq(v0, v1, "the agent's connection does not see the other's commits");
+
+	cr_assert_eq(bd_sync_index(agent, tok, live, &st), 0);
+	cr_assert_eq(st.added, 1);
+	cr_assert_eq(st.replaced, 1);
+	cr_assert_eq(st.removed, 1);
+	fresh = loaded_index(path_a);
+	want = index_dump(fresh);
+	got = index_dump(live);
+	cr_assert_str_eq(got, want);
+	free(got);
+	mem = bdindex_memory(live);
+	cr_assert_eq(bd_sync_index(agent, tok, live, &st), 0);
+	cr_assert(st.added == 0 && st.replaced == 0 && st.removed == 0);
+	cr_assert_eq(bdindex_memory(live), mem, "a sync without changes allocated");
+
+	/* a row nobody can index: nothing changes */
+	sql(path_a, "UPDATE entries SET sequence = '[\"socket inet\",\"dup2\"]' WHERE id = 3;"
+		    "DELETE FROM entries WHERE id = 4");
+	mem = bdindex_memory(live);
+	cr_assert_eq(bd_sync_index(agent, tok, live, &st), -EBADMSG);
+	got = index_dump(live);
+	cr_assert_str_eq(got, want, "a failed sync changed the index");
+	cr_assert_eq(bdindex_memory(live), mem);
+	free(got);
+	free(want);
+	bdindex_free(fresh);
+	bdindex_free(live);
+	bdstore_close(agent);
+	bdstore_close(cli);
+}
+
 Test(bdstore, curated_default_database_is_valid_and_seeds_a_new_store)
 {
 	struct bd_entry *e;
