@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include "bdwatch.h"
+#include "util.h"
 
 struct bdwatch {
 	struct bdstore *st;
@@ -28,16 +29,10 @@ static void *watch_main(void *arg)
 
 	pthread_mutex_lock(&w->lock);
 	while (!w->stopping) {
-		struct timespec until;
+		struct timespec until = util_timespec(util_now_mono_ns() +
+						      w->interval_ms * 1000000ull);
 		uint64_t v;
 
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec += w->interval_ms / 1000;
-		until.tv_nsec += (long)(w->interval_ms % 1000) * 1000000;
-		if (until.tv_nsec >= 1000000000) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000;
-		}
 		pthread_cond_timedwait(&w->wake, &w->lock, &until);
 		if (w->stopping)
 			break;
@@ -57,7 +52,6 @@ int bdwatch_start(struct bdstore *st, uint64_t since, unsigned int interval_ms,
 		  void (*on_change)(void *arg), void *arg, struct bdwatch **out)
 {
 	struct bdwatch *w = calloc(1, sizeof(*w));
-	pthread_condattr_t ca;
 	int ret;
 
 	if (!w)
@@ -65,10 +59,7 @@ int bdwatch_start(struct bdstore *st, uint64_t since, unsigned int interval_ms,
 	*w = (struct bdwatch){ .st = st, .version = since, .interval_ms = interval_ms,
 			       .on_change = on_change, .arg = arg };
 	pthread_mutex_init(&w->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&w->wake, &ca);
-	pthread_condattr_destroy(&ca);
+	util_cond_init(&w->wake, CLOCK_MONOTONIC);
 	ret = pthread_create(&w->thread, NULL, watch_main, w);
 	if (ret) {
 		pthread_cond_destroy(&w->wake);

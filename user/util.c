@@ -91,3 +91,20 @@ static uint64_t now_ns(clockid_t clk)
 
 uint64_t util_now_mono_ns(void) { return now_ns(CLOCK_MONOTONIC); }
 uint64_t util_now_real_ns(void) { return now_ns(CLOCK_REALTIME); }
+
+struct timespec util_timespec(uint64_t ns)
+{
+	return (struct timespec){ .tv_sec = (time_t)(ns / 1000000000u),
+				  .tv_nsec = (long)(ns % 1000000000u) };
+}
+
+void util_cond_init(pthread_cond_t *cond, clockid_t clock)
+{
+	pthread_condattr_t ca;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, clock);
+	pthread_cond_init(cond, &ca);
+	pthread_condattr_destroy(&ca);
+}
+

@@ -3,8 +3,10 @@
 #ifndef BPFPROF_UTIL_H
 #define BPFPROF_UTIL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -17,5 +19,9 @@ int util_mkdir_parents(const char *path, unsigned int mode);
 /* CLOCK_MONOTONIC / CLOCK_REALTIME in nanoseconds. */
 uint64_t util_now_mono_ns(void);
 uint64_t util_now_real_ns(void);
+/* ns since the clock's epoch as a timespec (pthread_cond_timedwait). */
+struct timespec util_timespec(uint64_t ns);
+/* A condition variable whose timed waits use clock. */
+void util_cond_init(pthread_cond_t *cond, clockid_t clock);
 
 #endif

@@ -189,8 +189,7 @@ static void *worker_main(void *arg)
 		deadline = now_ms() + (wait < 0 ? 60000 : (uint64_t)wait);
 		if (wh->stopping && deadline > wh->linger_until_ms)
 			deadline = wh->linger_until_ms;
-		until.tv_sec = deadline / 1000;
-		until.tv_nsec = (deadline % 1000) * 1000000;
+		until = util_timespec(deadline * 1000000);
 		pthread_cond_timedwait(&wh->wake, &wh->lock, &until);
 	}
 	pthread_mutex_unlock(&wh->lock);
@@ -202,7 +201,6 @@ static void *worker_main(void *arg)
 int webhook_open(const char *url, const char *outbox, struct webhook **out, char *err, size_t errlen)
 {
 	struct webhook *wh;
-	pthread_condattr_t ca;
 	int ret;
 
 	if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8)) {
@@ -224,10 +222,7 @@ int webhook_open(const char *url, const char *outbox, struct webhook **out, char
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	pthread_mutex_init(&wh->lock, NULL);
 	/* deadlines are wall-clock ms (they persist in the outbox) */
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_REALTIME);
-	pthread_cond_init(&wh->wake, &ca);
-	pthread_condattr_destroy(&ca);
+	util_cond_init(&wh->wake, CLOCK_REALTIME);
 	ret = pthread_create(&wh->worker, NULL, worker_main, wh);
 	if (ret) {
 		snprintf(err, errlen, "cannot start the webhook worker: %s", strerror(ret));
