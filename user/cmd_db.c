@@ -38,10 +38,11 @@ static void usage(FILE *out)
 		"                             submission {\"submitter\", \"entries\"} (JSON)\n"
 		"  rm ID...                   remove entries by id\n"
 		"  export FILE                write a checksummed, zstd-compressed snapshot\n"
-		"  import FILE                replace the database by a snapshot (verified first)\n"
+		"  import FILE                replace the database by a snapshot (all or nothing)\n"
 		"  learn --normal DIR --malicious DIR [--syscall-table FILE] [learning options]\n"
 		"                             learn n-gram entries from labelled traces (*.txt;\n"
 		"                             token names, or syscall numbers with --syscall-table)\n\n"
+		"A running agent using the database applies changes made here within a second.\n"
 		"Run 'bpf-profiler db COMMAND --help' for one command.\n");
 }
 
@@ -281,9 +282,10 @@ static int do_snapshot(const char *path, int argc, char **argv, bool import)
 	size_t n = 0;
 	int r = simple_opts(argc, argv, import ?
 		"Usage: bpf-profiler db import FILE\n\n"
-		"Replace the database's entries and scoring parameters by a snapshot's. The\n"
-		"snapshot is verified whole first (version, SHA-256, every entry); a corrupt or\n"
-		"truncated snapshot is refused and the database is left untouched.\n" :
+		"Replace the database's entries and scoring parameters by a snapshot's, in one\n"
+		"transaction. The snapshot's version and SHA-256 are checked before anything is\n"
+		"written and every entry as it is written: a corrupt, truncated or invalid\n"
+		"snapshot is refused and the database is left untouched.\n" :
 		"Usage: bpf-profiler db export FILE\n\n"
 		"Write every entry and the scoring parameters as a versioned, SHA-256\n"
 		"checksummed, zstd-compressed snapshot (format: docs/database.md).\n");
