@@ -33,8 +33,7 @@ struct bd_sync_stats {
 /* Bring a live index in line with its store after another process changed
  * the store (`db import`, `db add`, ...): entries new in the store are added,
  * changed ones replaced, gone ones removed, the scoring parameters copied;
- * unchanged entries are not touched (a removed or replaced entry's record
- * stays allocated until the index is freed). The store is read whole before
+ * unchanged entries are not touched. The store is read whole before
  * the index changes, so a store that cannot be read (a bad row) changes
  * nothing. The caller is the index's one writer for the duration; lookups
  * run on meanwhile. */

@@ -85,6 +85,10 @@ struct bdindex {
 	size_t used;        /* table slots not empty (incl. tombstones) */
 	size_t keys;        /* keys of live entries */
 	struct idmap idmap;
+	/* records of unlinked entries: dead[0..nfree) may be reused, the rest
+	 * wait for a grace period (a reader may still hold their index) */
+	uint32_t *dead;
+	size_t ndead, nfree, dead_cap;
 	atomic_size_t live;
 	atomic_uint lengths;
 	/* scoring parameters behind a seqlock: readers never wait for the
@@ -413,6 +417,7 @@ void bdindex_free(struct bdindex *idx)
 	for (size_t c = 0; c < TOK_NCHUNKS; c++)
 		free(idx->toks[c]);
 	free(idx->idmap.slots);
+	free(idx->dead);
 	pthread_mutex_destroy(&idx->wlock);
 	free(idx);
 }
@@ -443,6 +448,48 @@ static void ent_unlink(struct bdindex *idx, uint32_t e)
 	atomic_fetch_and(&ent_at(idx, e)->w, ~ENT_LIVE);
 	atomic_fetch_sub(&idx->live, 1);
 	idx->keys -= len + 1;
+	/* without room to remember it the record is just not reused */
+	if (idx->ndead == idx->dead_cap) {
+		size_t cap = idx->dead_cap ? 2 * idx->dead_cap : 256;
+		uint32_t *d = realloc(idx->dead, cap * sizeof(*d));
+
+		if (!d)
+			return;
+		idx->dead = d;
+		idx->dead_cap = cap;
+	}
+	idx->dead[idx->ndead++] = e;
+}
+
+/* Writer: the record for a new entry. A dead one is reused once no reader
+ * can still hold its index: the waiting ones become free after a grace
+ * period, taken when enough have gathered that the wait is amortised. So
+ * replacing entries (a resync, resubmissions) does not grow the index. */
+static uint32_t ent_new(struct bdindex *idx)
+{
+	size_t waiting = idx->ndead - idx->nfree;
+	uint32_t e;
+
+	if (!idx->nfree && waiting && waiting >= 64 && waiting >= atomic_load(&idx->live) / 32) {
+		wait_readers(idx);
+		idx->nfree = idx->ndead;
+	}
+	if (!idx->nfree)
+		return idx->nents;
+	e = idx->dead[--idx->nfree];
+	idx->dead[idx->nfree] = idx->dead[--idx->ndead]; /* a waiting one fills the hole */
+	return e;
+}
+
+/* Writer: give back a record ent_new returned when the add failed (no
+ * slot names it, so it is free at once). */
+static void ent_unused(struct bdindex *idx, uint32_t e)
+{
+	if (e >= idx->nents)
+		return; /* a fresh one: nents was not advanced */
+	atomic_fetch_and(&ent_at(idx, e)->w, ~ENT_LIVE);
+	idx->dead[idx->ndead++] = idx->dead[idx->nfree]; /* room: ent_new took it */
+	idx->dead[idx->nfree++] = e;
 }
 
 static int remove_locked(struct bdindex *idx, int64_t id)
@@ -470,12 +517,9 @@ double bdindex_quantize(double v)
 	return (double)fixed12(v) / FIXED_MAX;
 }
 
-/* Writer: room for one more entry and, if they do not fit inline, its len
- * tokens. */
-static int reserve(struct bdindex *idx, size_t len, bool arena)
+/* Writer: room for record e and, if they do not fit inline, len tokens. */
+static int reserve(struct bdindex *idx, uint32_t e, size_t len, bool arena)
 {
-	uint32_t e = idx->nents;
-
 	if (e >= BDINDEX_MAX_ENTRIES)
 		return -ENOSPC;
 	if (!idx->ents[e >> ENT_CHUNK_SHIFT]) {
@@ -530,7 +574,8 @@ int bdindex_add(struct bdindex *idx, int64_t id, const token_id *seq, size_t len
 		return -ERANGE;
 	inl = pack_inline(seq, len, &tw);
 	pthread_mutex_lock(&idx->wlock);
-	ret = reserve(idx, len, !inl);
+	e = ent_new(idx);
+	ret = reserve(idx, e, len, !inl);
 	if (ret)
 		goto out;
 	t = atomic_load(&idx->table);
@@ -551,7 +596,6 @@ int bdindex_add(struct bdindex *idx, int64_t id, const token_id *seq, size_t len
 		__builtin_prefetch(&t->slots[slot_of(h[p], t->nbuckets) * BUCKET], 1);
 	if (idx->idmap.nslots)
 		__builtin_prefetch(&idx->idmap.slots[slot_of(mix64((uint64_t)id), idx->idmap.nslots)]);
-	e = idx->nents;
 	if (!inl) {
 		tw = (idx->tok_chunk << TOK_CHUNK_SHIFT) | idx->tok_used;
 		memcpy(&idx->toks[idx->tok_chunk][idx->tok_used], seq, len * sizeof(*seq));
@@ -577,7 +621,8 @@ int bdindex_add(struct bdindex *idx, int64_t id, const token_id *seq, size_t len
 			goto out;
 		}
 	}
-	idx->nents++;
+	if (e == idx->nents)
+		idx->nents++;
 	/* the length is known before its keys are findable: lookups skip
 	 * probes for lengths no entry has */
 	atomic_fetch_or(&idx->lengths, 1u << len);
@@ -590,6 +635,8 @@ int bdindex_add(struct bdindex *idx, int64_t id, const token_id *seq, size_t len
 	if (oe != UINT32_MAX)
 		ent_unlink(idx, oe);
 out:
+	if (ret)
+		ent_unused(idx, e);
 	pthread_mutex_unlock(&idx->wlock);
 	return ret;
 }

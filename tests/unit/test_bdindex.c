@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <string.h>
 #include "bdindex.h"
 #include "bd_fixture.h"
 
@@ -509,4 +510,107 @@ Test(bdindex, a_repeated_token_reports_an_extra_token_match_once_past_the_bound)
 	for (int k = 0; k < n; k++)
 		extra += m[k].id == 1000;
 	cr_assert_eq(extra, 1);
+}
+
+/* Version v of entry id: ids differ in their first two tokens, versions in
+ * the third. */
+static void versioned(int64_t id, int v, token_id s[4])
+{
+	s[0] = (token_id)(id % 50);
+	s[1] = (token_id)(50 + id / 50);
+	s[2] = (token_id)(100 + v);
+	s[3] = (token_id)(150 + id % 13);
+}
+
+/* A replaced entry's record is reused once no reader can hold it: replacing
+ * every entry again and again (a resync, resubmissions) does not grow the
+ * index, and each id keeps exactly its newest version. */
+Test(bdindex, replaced_entries_records_are_reused)
+{
+	enum { N = 150000 };
+	struct bdindex_match m[4];
+	size_t mem;
+
+	for (int v = 0; v < 6; v++) {
+		for (int64_t id = 1; id <= N; id++) {
+			token_id s[4];
+
+			versioned(id, v, s);
+			cr_assert_eq(bdindex_add(idx, id, s, 4, 0.5 + v / 20.0, 0.5, BD_LABEL_MALICIOUS), 0);
+		}
+		if (v == 1)
+			mem = bdindex_memory(idx);
+	}
+	/* without reuse: six rounds of 150 k records, 7 chunks of 131072 more */
+	cr_assert_leq(bdindex_memory(idx), mem, "the index grew from %zu to %zu bytes", mem,
+		      bdindex_memory(idx));
+	cr_assert_eq(bdindex_count(idx), N);
+	for (int64_t id = 1; id <= N; id += 101) {
+		token_id old[4], cur[4];
+
+		versioned(id, 4, old);
+		versioned(id, 5, cur);
+		cr_assert_eq(bdindex_lookup_exact(idx, old, 4, m), 0, "id %lld kept an old version",
+			     (long long)id);
+		cr_assert_eq(bdindex_lookup_exact(idx, cur, 4, m), 1);
+		cr_assert_eq(m[0].id, id);
+		cr_assert_float_eq(m[0].risk, 0.75, 1e-3);
+	}
+}
+
+/* Readers look up entries while the writer replaces them over and over, so
+ * records are unlinked and reused under them: every match a reader sees must
+ * be a version of the id it carries (a record reused too early would show
+ * one entry's id with another's tokens) and within one edit of the query. */
+enum { RACE_IDS = 3000 };
+
+static void *racing_reader(void *arg)
+{
+	uint64_t r = (uintptr_t)arg;
+	struct bdindex_match m[16];
+
+	while (!atomic_load(&stop)) {
+		int64_t id = 1 + (int64_t)rnd(&r, RACE_IDS);
+		token_id q[4];
+		int n;
+
+		versioned(id, (int)rnd(&r, 2), q);
+		n = bdindex_lookup_fuzzy(idx, q, 4, m, 16);
+		for (int i = 0; i < n && i < 16; i++) {
+			token_id a[4], b[4];
+			enum bdindex_edit edit;
+
+			versioned(m[i].id, 0, a);
+			versioned(m[i].id, 1, b);
+			if (m[i].len != 4 ||
+			    (memcmp(m[i].seq, a, sizeof(a)) && memcmp(m[i].seq, b, sizeof(b))) ||
+			    !one_edit(q, 4, m[i].seq, 4, &edit))
+				atomic_fetch_add(&reader_errors, 1);
+		}
+	}
+	return NULL;
+}
+
+Test(bdindex, readers_never_see_a_reused_record_of_another_entry)
+{
+	pthread_t th[2];
+
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(pthread_create(&th[i], NULL, racing_reader,
+					    (void *)(uintptr_t)(i * 7919 + 1)), 0);
+	for (int round = 0; round < 40; round++)
+		for (int64_t id = 1; id <= RACE_IDS; id++) {
+			token_id s[4];
+
+			versioned(id, round % 2, s);
+			if (round % 5 == 4 && id % 3 == 0)
+				cr_assert_eq(bdindex_remove(idx, id), 0);
+			else
+				cr_assert_eq(bdindex_add(idx, id, s, 4, 0.9, 0.5, BD_LABEL_MALICIOUS), 0);
+		}
+	atomic_store(&stop, true);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	cr_assert_eq(atomic_load(&reader_errors), 0, "%ld matches of a wrong record",
+		     atomic_load(&reader_errors));
 }
