@@ -31,14 +31,14 @@ void api_behaviors_destroy(struct api_behaviors *b)
 
 void api_behaviors_count(struct api_behaviors *b)
 {
-	struct bdstore_stats s;
+	size_t good, malicious;
 
 	if (!b->metrics)
 		return;
 	pthread_mutex_lock(&b->lock);
-	if (!bdstore_stats(b->store, &s)) {
-		metric_set(metric_get(b->metrics->db_entries, "good"), (double)s.good);
-		metric_set(metric_get(b->metrics->db_entries, "malicious"), (double)s.malicious);
+	if (!bdstore_count_labels(b->store, &good, &malicious)) {
+		metric_set(metric_get(b->metrics->db_entries, "good"), (double)good);
+		metric_set(metric_get(b->metrics->db_entries, "malicious"), (double)malicious);
 	}
 	pthread_mutex_unlock(&b->lock);
 }

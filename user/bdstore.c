@@ -384,6 +384,22 @@ size_t bdstore_count(struct bdstore *st)
 	return n;
 }
 
+int bdstore_count_labels(struct bdstore *st, size_t *good, size_t *malicious)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*good = *malicious = 0;
+	if (sqlite3_prepare_v2(st->db, "SELECT label, count(*) FROM entries GROUP BY label", -1,
+			       &s, NULL))
+		return sqlerr(st);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*(col_label(s, 0) == BD_LABEL_MALICIOUS ? malicious : good) =
+			(size_t)sqlite3_column_int64(s, 1);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : sqlerr(st);
+}
+
 static int stats_one(const struct bd_entry *e, void *arg)
 {
 	struct bdstore_stats *s = arg;

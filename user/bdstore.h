@@ -50,6 +50,8 @@ int bdstore_data_version(struct bdstore *st, uint64_t *version);
 int bdstore_foreach(struct bdstore *st, int (*fn)(const struct bd_entry *e, void *arg), void *arg);
 int bdstore_stats(struct bdstore *st, struct bdstore_stats *s);
 size_t bdstore_count(struct bdstore *st);
+/* Entries by label, from SQL alone (no row is parsed): the agent's gauges. */
+int bdstore_count_labels(struct bdstore *st, size_t *good, size_t *malicious);
 
 /* The scoring parameters kept with the entries (docs/scoring.md). */
 int bdstore_params_get(struct bdstore *st, struct bdindex_params *p);

@@ -179,7 +179,7 @@ Test(bdstore, rows_off_the_fast_path_are_validated_before_the_index_sees_them)
 	struct bd_entry e;
 	json_t *res = NULL;
 	char err[512];
-	size_t n;
+	size_t n, good, malicious;
 
 	cr_assert_eq(bd_submit(st, NULL, NULL, sub, &res, err, sizeof(err)), 0, "%s", err);
 	json_decref(res);
@@ -187,6 +187,10 @@ Test(bdstore, rows_off_the_fast_path_are_validated_before_the_index_sees_them)
 	bdstore_close(st);
 	cr_assert_eq(load_count(path_a, &n), 0);
 	cr_assert_eq(n, 2);
+	st = open_or_die(path_a, BDSTORE_NO_SEED);
+	cr_assert_eq(bdstore_count_labels(st, &good, &malicious), 0);
+	cr_assert(good == 1 && malicious == 1, "%zu good, %zu malicious", good, malicious);
+	bdstore_close(st);
 
 	sql(path_a, "UPDATE entries SET sequence = '[ \"socket:inet\" , {\"call\":\"connect:inet\"}, \"dup2\" ]' WHERE id = 1");
 	cr_assert_eq(load_count(path_a, &n), 0, "valid JSON that is not canonical must load");
