@@ -220,8 +220,8 @@ static void on_bd_changed(void *arg)
 	int ret = api_behaviors_sync(&a->behaviors, &st);
 
 	if (ret)
-		log_error("behavioral database %s changed on disk, but its entries cannot be "
-			  "applied (%s): scoring goes on with the entries loaded before",
+		log_error("behavioral database %s changed on disk, but the change cannot be "
+			  "applied (%s): the agent scores with the entries it has",
 			  a->cfg.store.bd_path, ret == -EIO ? bdstore_errmsg(a->bd) : strerror(-ret));
 	else
 		log_warn("behavioral database %s changed on disk: %zu added, %zu replaced, "
@@ -243,8 +243,8 @@ static int open_behaviors(struct agent *a, char *err, size_t errlen)
 	if (ret)
 		return ret;
 	ret = bdstore_open(a->cfg.store.bd_path, 0, &a->bd, err, errlen);
-	if (!ret)
-		ret = bdstore_data_version(a->bd, &version);
+	if (!ret && (ret = bdstore_data_version(a->bd, &version)))
+		snprintf(err, errlen, "%.200s: %s", a->cfg.store.bd_path, bdstore_errmsg(a->bd));
 	if (!ret)
 		ret = bdindex_create(a->tokens, &a->bdidx);
 	if (!ret && (ret = bdstore_load_index(a->bd, a->tokens, a->bdidx)))
