@@ -470,7 +470,7 @@ static uint32_t ent_new(struct bdindex *idx)
 	size_t waiting = idx->ndead - idx->nfree;
 	uint32_t e;
 
-	if (!idx->nfree && waiting && waiting >= 64 && waiting >= atomic_load(&idx->live) / 32) {
+	if (!idx->nfree && waiting >= 64 && waiting >= atomic_load(&idx->live) / 32) {
 		wait_readers(idx);
 		idx->nfree = idx->ndead;
 	}
