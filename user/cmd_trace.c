@@ -131,7 +131,7 @@ static void on_event(void *ctx, const void *data, size_t size, const struct wind
 	(void)size;
 	switch (h->type) {
 	case BP_EV_CALL:
-		trace_output_call(&c->out, data);
+		trace_output_call(&c->out, data, w && w->last_call ? w->last_call->arg : NULL);
 		break;
 	case BP_EV_WINDOW_OPEN:
 		trace_output_window_open(&c->out, data);

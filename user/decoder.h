@@ -9,6 +9,9 @@
 
 /* The token of a recorded call, e.g. "openat:write_tmp" (static string). */
 const char *decoder_token(const struct bp_call_rec *rec);
+/* Room for any decoder_describe() text with its NUL: the kernel keeps
+ * BP_STR_LEN bytes of a path or address, plus a flag or mode suffix. */
+#define DECODER_ARG_LEN 128
 /* The call's key argument as text ("/tmp/x.so", "127.0.0.1:8080", ...);
  * returns buf, empty when the call has none. */
 char *decoder_describe(const struct bp_call_rec *rec, char *buf, size_t len);

@@ -33,11 +33,11 @@ static const char *paint(const struct trace_output *o, const char *code)
 	return o->color ? code : "";
 }
 
-void trace_output_call(struct trace_output *o, const struct bp_ev_call *e)
+void trace_output_call(struct trace_output *o, const struct bp_ev_call *e, const char *described)
 {
-	char arg[160];
+	char buf[DECODER_ARG_LEN];
+	const char *arg = described ? described : decoder_describe(&e->rec, buf, sizeof(buf));
 
-	decoder_describe(&e->rec, arg, sizeof(arg));
 	if (o->json) {
 		json_t *j = event_base("call", &e->hdr);
 

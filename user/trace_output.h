@@ -18,7 +18,9 @@ struct trace_output {
 	bool color;
 };
 
-void trace_output_call(struct trace_output *o, const struct bp_ev_call *e);
+/* described: the call's decoder_describe() text when the window assembler
+ * has it already, else NULL. */
+void trace_output_call(struct trace_output *o, const struct bp_ev_call *e, const char *described);
 void trace_output_window_open(struct trace_output *o, const struct bp_ev_window_open *e);
 void trace_output_dlopen(struct trace_output *o, const struct bp_event_hdr *h,
 			 const char *path, bool ok);

@@ -158,6 +158,7 @@ static int append(struct window *w, enum window_part part, const struct bp_call_
 		w->calls[part] = n;
 		w->cap[part] = cap;
 	}
+	w->last_call = &w->calls[part][w->ncalls[part]];
 	fill_call(&w->calls[part][w->ncalls[part]++], rec);
 	return 0;
 }
@@ -225,6 +226,7 @@ int window_set_on_record(struct window_set *ws, const void *data, size_t size,
 		w = find_or_rebuild(ws, h, lost_total);
 		if (!w)
 			return 0;
+		w->last_call = NULL;
 		return append(w, h->part == BP_PART_LOAD ? WINDOW_LOAD : WINDOW_FOLLOW, &e->rec);
 	}
 	case BP_EV_DLOPEN_RET: {

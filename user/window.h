@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "bpfprof_event.h"
+#include "decoder.h"
 
 enum window_part { WINDOW_LOOKBACK, WINDOW_LOAD, WINDOW_FOLLOW, WINDOW_NPARTS };
 
@@ -17,7 +18,7 @@ enum window_part { WINDOW_LOOKBACK, WINDOW_LOAD, WINDOW_FOLLOW, WINDOW_NPARTS };
 
 struct window_call {
 	const char *token;    /* static string from decoder_token() */
-	char arg[128];        /* decoder_describe() */
+	char arg[DECODER_ARG_LEN]; /* decoder_describe() */
 	uint64_t ts_ns;
 	uint32_t tid;
 };
@@ -47,6 +48,10 @@ struct window {
 	int file_fd;               /* -1 until opened; closed with the window */
 	char file_path[BP_PATH_LEN + 1]; /* as mapped, when known */
 	unsigned int gate_action;  /* enum bp_gate_action the kernel took, 0 if none */
+	/* the call the latest record added to this window, NULL when it added
+	 * none (a full part): lets a printer reuse its description; valid until
+	 * the next record */
+	const struct window_call *last_call;
 };
 
 /* Called for each closed window; the set frees it after the call. */

@@ -292,3 +292,30 @@ Test(window, late_kernel_records_of_an_expired_window_are_ignored)
 	cr_assert_eq(window_set_open_count(ws), 0);
 	window_set_free(ws);
 }
+
+/* `trace` prints each call with the description the window already made:
+ * last_call is the call the latest record added, NULL when a full part
+ * dropped it. */
+Test(window, last_call_is_the_call_the_latest_record_added)
+{
+	struct closed c = { 0 };
+	struct window_set *ws = window_set_new(on_closed, &c);
+	struct bp_call_rec r = rec(BP_CALL_EXECVE, 0, 0, "/bin/sh");
+	char want[DECODER_ARG_LEN];
+	struct window *w;
+
+	FEED(ws, open_ev(3, 0), 0);
+	FEED(ws, call_ev(3, BP_PART_LOAD, r), 0);
+	w = window_set_get(ws, 3);
+	cr_assert_not_null(w);
+	cr_assert_not_null(w->last_call);
+	cr_assert_str_eq(w->last_call->arg, decoder_describe(&r, want, sizeof(want)));
+	cr_assert_str_eq(w->last_call->token, "execve");
+	for (int i = 1; i < WINDOW_PART_MAX; i++)
+		FEED(ws, call_ev(3, BP_PART_LOAD, rec(BP_CALL_CONNECT, AF_INET, 0, NULL)), 0);
+	cr_assert_not_null(w->last_call);
+	FEED(ws, call_ev(3, BP_PART_LOAD, r), 0);
+	cr_assert_null(w->last_call, "a dropped call still names the previous one");
+	cr_assert_eq(w->dropped, 1);
+	window_set_free(ws);
+}
