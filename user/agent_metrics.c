@@ -79,6 +79,10 @@ struct agent_metrics *agent_metrics_new(void)
 	am->db_entries = metrics_family(r, METRIC_GAUGE, "bpf_profiler_database_entries",
 					"Entries in the behavioral database, by label.", "label",
 					NULL, 0);
+	am->db_resyncs = metrics_family(r, METRIC_COUNTER, "bpf_profiler_database_resyncs_total",
+					"Changes another process made to the behavioral database, "
+					"applied to the live index or not, by result.", "result",
+					NULL, 0);
 	am->prog_run_time = metrics_family(r, METRIC_COUNTER,
 					   "bpf_profiler_bpf_program_run_time_seconds_total",
 					   "Time spent in each BPF program (kernel bpf_stats).",
@@ -90,11 +94,13 @@ struct agent_metrics *agent_metrics_new(void)
 					  "HTTP API requests, by status code.", "code", NULL, 0);
 	if (!am->events || !am->ringbuf_lost || !am->windows_opened || !am->windows_closed ||
 	    !am->windows_uncertain || !am->decisions || !am->mitigations || !am->risk ||
-	    !am->db_entries || !am->prog_run_time || !am->prog_runs || !am->api_requests ||
+	    !am->db_entries || !am->db_resyncs || !am->prog_run_time || !am->prog_runs || !am->api_requests ||
 	    metrics_add_collector(r, collect_progs, am))
 		goto fail;
 	for (const char *const *l = (const char *const[]){ "low", "medium", "high", NULL }; *l; l++)
 		metric_get(am->decisions, *l);
+	metric_get(am->db_resyncs, "applied");
+	metric_get(am->db_resyncs, "failed");
 	return am;
 fail:
 	agent_metrics_free(am);

@@ -26,6 +26,7 @@ struct agent_metrics {
 	struct metric_family *mitigations;  /* {action, backend} */
 	struct metric *risk;                /* histogram of decision risk */
 	struct metric_family *db_entries;   /* {label}: behavioral database size */
+	struct metric_family *db_resyncs;   /* {result}: another process's changes applied */
 	struct metric_family *prog_run_time, *prog_runs; /* {program} */
 	struct metric_family *api_requests; /* {code} */
 	agent_metrics_progs_fn progs;

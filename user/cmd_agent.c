@@ -219,6 +219,7 @@ static void on_bd_changed(void *arg)
 	uint64_t t0 = util_now_mono_ns();
 	int ret = api_behaviors_sync(&a->behaviors, &st);
 
+	metric_inc(metric_get(a->metrics->db_resyncs, ret ? "failed" : "applied"));
 	if (ret)
 		log_error("behavioral database %s changed on disk, but the change cannot be "
 			  "applied (%s): the agent scores with the entries it has",

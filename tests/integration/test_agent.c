@@ -587,7 +587,7 @@ static bool wait_index_entries(struct agent_run *a, long n)
 Test(agent, db_commands_of_another_process_reach_the_live_index)
 {
 	struct agent_run a = { 0 };
-	char cmd[512], entry[96];
+	char cmd[512], entry[96], *metrics = NULL;
 	long n;
 	FILE *f;
 
@@ -606,6 +606,10 @@ Test(agent, db_commands_of_another_process_reach_the_live_index)
 		  behaviors_stat(&a, "index_entries"), n + 1);
 	cr_assert(wait_log(&a, "changed on disk: 1 added, 0 replaced, 0 removed"),
 		  "the change is not logged");
+	cr_assert_eq(http_get(&a, "/metrics", &metrics), 200);
+	cr_assert(strstr(metrics, "bpf_profiler_database_resyncs_total{result=\"applied\"} 1\n"),
+		  "%s", metrics);
+	free(metrics);
 	/* the curated entries are ids 1..n: remove two of them */
 	snprintf(cmd, sizeof(cmd), "%s db --db %s/bd.sqlite rm 1 2 >/dev/null", BPFPROF_BIN, a.dir);
 	cr_assert_eq(system(cmd), 0);
