@@ -139,20 +139,6 @@ static int do_stats(const char *path, int argc, char **argv)
 /* A token the vocabulary does not list is legal (learnt databases use raw
  * syscall names) but is often a typo: the entry then matches only traces
  * that record that very name, so say so once per name. */
-/* The listed tokens of call `name` ("socket" -> "socket:inet, socket:unix"). */
-static void listed_variants(const struct tokens *tok, const char *name, char *buf, size_t len)
-{
-	size_t n = strlen(name), used = 0;
-
-	*buf = '\0';
-	for (size_t id = 0; id < tokens_listed_count(tok) && used < len; id++) {
-		const char *t = tokens_name(tok, (token_id)id);
-
-		if (!strncmp(t, name, n) && t[n] == ':')
-			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "", t);
-	}
-}
-
 static void note_unlisted_tokens(const json_t *sub)
 {
 	struct tokens *tok;
@@ -176,7 +162,7 @@ static void note_unlisted_tokens(const json_t *sub)
 				char alt[256];
 
 				json_object_set_new(seen, e.tokens[k], json_true());
-				listed_variants(tok, e.tokens[k], alt, sizeof(alt));
+				tokens_listed_variants(tok, e.tokens[k], alt, sizeof(alt));
 				fprintf(stderr, "bpf-profiler db add: note: entries[%zu]: '%s' is not in "
 					"the token vocabulary (schemas/tokens.json); it matches only "
 					"traces that record this exact name%s%s\n", i, e.tokens[k],

@@ -31,6 +31,40 @@ static void usage(FILE *out)
 		"  -h, --help           this help\n");
 }
 
+/* A name neither the vocabulary nor the database knows can match nothing
+ * (often a typo, or the wrong --syscall-table): say which, once per trace. */
+static void note_unknown_tokens(const struct tokens *tok, size_t known, const char *trace,
+				const token_id *seq, size_t n)
+{
+	size_t extra = tokens_count(tok) - known, used = 0, count = 0;
+	bool *seen = extra ? calloc(extra, sizeof(*seen)) : NULL;
+	char names[512] = "";
+
+	if (!seen)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (seq[i] >= known)
+			seen[seq[i] - known] = true;
+	for (size_t k = 0; k < extra; k++) {
+		if (!seen[k])
+			continue;
+		const char *name = tokens_name(tok, (token_id)(known + k));
+		char alt[160];
+
+		count++;
+		tokens_listed_variants(tok, name, alt, sizeof(alt));
+		if (used < sizeof(names) - 1)
+			used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s%s%s%s",
+						 used ? ", " : "", name, *alt ? " (the vocabulary has " : "",
+						 alt, *alt ? ")" : "");
+	}
+	free(seen);
+	if (count)
+		fprintf(stderr, "bpf-profiler score: note: %s: %zu name%s known to neither the "
+			"token vocabulary nor the database, matching nothing: %s%s\n", trace, count,
+			count == 1 ? "" : "s", names, used >= sizeof(names) - 1 ? "..." : "");
+}
+
 int cmd_score_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -47,6 +81,7 @@ int cmd_score_main(int argc, char **argv)
 	struct bdindex *idx = NULL;
 	bool json = false;
 	char err[512];
+	size_t known;
 	int c, ret = EXIT_FAIL;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -80,6 +115,8 @@ int cmd_score_main(int argc, char **argv)
 		fprintf(stderr, "bpf-profiler score: %s\n", idx || !snap ? err : "out of memory");
 		goto out;
 	}
+	/* every name the vocabulary or the database knows has an id by now */
+	known = tokens_count(tok);
 	for (int i = optind; i < argc; i++) {
 		const char *path = strcmp(argv[i], "-") ? argv[i] : "/dev/stdin";
 		struct seqscore_result res;
@@ -91,6 +128,8 @@ int cmd_score_main(int argc, char **argv)
 			    tracefile_read_tokens(path, tok, &seq, &n, err, sizeof(err));
 		if (!c)
 			c = seqscore_window(idx, seq, n, &res);
+		if (!c)
+			note_unknown_tokens(tok, known, argv[i], seq, n);
 		free(seq);
 		if (c) {
 			fprintf(stderr, "bpf-profiler score: %s\n", *err ? err : strerror(-c));

@@ -294,3 +294,16 @@ int tokens_load_file(const char *path, struct tokens **out, char *err, size_t er
 	free(buf);
 	return ret;
 }
+
+void tokens_listed_variants(const struct tokens *t, const char *name, char *buf, size_t len)
+{
+	size_t n = strlen(name), used = 0;
+
+	*buf = '\0';
+	for (size_t id = 0; id < tokens_listed_count(t) && used < len; id++) {
+		const char *v = tokens_name(t, (token_id)id);
+
+		if (!strncmp(v, name, n) && v[n] == ':')
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "", v);
+	}
+}

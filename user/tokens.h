@@ -39,5 +39,8 @@ bool tokens_listed(const struct tokens *t, token_id id);
 size_t tokens_count(const struct tokens *t);
 /* Number of tokens the vocabulary file lists (ids 0..n-1). */
 size_t tokens_listed_count(const struct tokens *t);
+/* The listed tokens of call `name`, comma separated in buf ("socket" ->
+ * "socket:inet, socket:unix, ..."); "" when none. */
+void tokens_listed_variants(const struct tokens *t, const char *name, char *buf, size_t len);
 
 #endif

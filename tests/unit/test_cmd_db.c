@@ -171,6 +171,21 @@ Test(cmd_db, score_explains_a_reverse_shell_window)
 	cr_assert(strstr(out, "w.txt: score 0.9") || strstr(out, "w.txt: score 1.0"), "%s", out);
 }
 
+Test(cmd_db, score_names_the_tokens_that_can_match_nothing)
+{
+	char out[8192];
+
+	/* "socket" is a call, not a token; "conect:inet" a typo; dup2 is known */
+	write_file("w.txt", "socket conect:inet dup2 socket\n");
+	write_file("v.txt", "socket:inet connect:inet dup2\n");
+	cr_assert_eq(run(out, sizeof(out), "score w.txt v.txt 2>&1 | cat"), 0);
+	cr_assert(strstr(out, "note: w.txt: 2 names known to neither the token vocabulary nor "
+			 "the database, matching nothing: socket (the vocabulary has socket:inet, "
+			 "socket:unix"), "%s", out);
+	cr_assert(strstr(out, "), conect:inet\n"), "%s", out);
+	cr_assert_null(strstr(out, "note: v.txt"), "a trace of known names was noted: %s", out);
+}
+
 Test(cmd_db, learn_adds_entries_and_the_learnt_parameters)
 {
 	char out[8192];
