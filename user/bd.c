@@ -129,7 +129,7 @@ int bd_index_load(const char *source, struct tokens *tok, struct bdindex **out,
 	else if (!(ret = bdstore_open(source, 0, &st, err, errlen)) &&
 		 (ret = bdstore_load_index(st, tok, *out)))
 		snprintf(err, errlen, "%s: %s", source,
-			 ret == -EIO ? bdstore_errmsg(st) : strerror(-ret));
+			 bdstore_strerror(st, ret));
 	bdstore_close(st);
 	if (ret) {
 		bdindex_free(*out);

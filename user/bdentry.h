@@ -52,6 +52,13 @@ bool bdentry_label_agrees(enum bd_label label, double risk);
  * items, spacing), which needs the full parser. */
 size_t bdentry_plain_sequence(const char *text, size_t len,
 			      struct bdentry_name names[BDINDEX_MAX_LEN]);
+/* A text field of an entry as stored or exchanged (len bytes, not
+ * NUL-terminated): "origin" the compact JSON of an origin object, "source",
+ * "added_at" (RFC 3339) or "submitter" a string. Checks what
+ * bdentry_from_json checks of that field, plus UTF-8 without NUL bytes, so
+ * a snapshot cannot store what the store would not read back. */
+int bdentry_check_text(const char *field, const char *text, size_t len, const char *where,
+		       char *err, size_t errlen);
 void bdentry_clear(struct bd_entry *e);
 /* Deep copy. */
 int bdentry_copy(struct bd_entry *dst, const struct bd_entry *src);

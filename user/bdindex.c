@@ -6,6 +6,7 @@
  * store, entry memory is never freed before bdindex_free, and a grown table
  * is freed after a grace period. */
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -1087,4 +1088,10 @@ void bdindex_params_set(struct bdindex *idx, const struct bdindex_params *p)
 	}
 	atomic_fetch_add(&idx->pseq, 1);
 	pthread_mutex_unlock(&idx->wlock);
+}
+
+bool bdindex_params_valid(const struct bdindex_params *p)
+{
+	return isfinite(p->unknown_logit) && isfinite(p->unknown_weight) &&
+	       isfinite(p->length_norm) && p->unknown_weight >= 0 && p->length_norm >= 0;
 }

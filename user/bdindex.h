@@ -96,6 +96,9 @@ int bdindex_lookup_exact(const struct bdindex *idx, const token_id *q, size_t n,
 const struct tokens *bdindex_tokens(const struct bdindex *idx);
 void bdindex_params_get(const struct bdindex *idx, struct bdindex_params *p);
 void bdindex_params_set(struct bdindex *idx, const struct bdindex_params *p);
+/* False for parameters the scorer cannot use (not finite, a negative weight
+ * or normalisation): what a snapshot or an edited store must not bring. */
+bool bdindex_params_valid(const struct bdindex_params *p);
 
 /* v (a risk or confidence) as the index keeps it: 12-bit fixed point. Equal
  * to what a lookup or bdindex_foreach reports for an entry added with v. */

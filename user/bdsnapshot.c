@@ -210,7 +210,7 @@ int bdsnapshot_export(struct bdstore *st, const char *path, char *err, size_t er
 		ret = bdstore_foreach(st, export_one, &x);
 	if (ret) {
 		snprintf(err, errlen, "reading the database: %s",
-			 ret == -EIO ? bdstore_errmsg(st) : strerror(-ret));
+			 bdstore_strerror(st, ret));
 		goto out;
 	}
 	/* payload: params, token names, entries */
@@ -288,6 +288,10 @@ struct snap {
 	uint64_t n;
 	unsigned char *payload;
 	struct rd r; /* positioned at the first entry */
+	/* the last text each field was found valid with: entries of one batch
+	 * share their source and time, and are checked once */
+	const char *valid[BDSTORE_NSTR];
+	int valid_len[BDSTORE_NSTR];
 };
 
 static void snap_free(struct snap *s)
@@ -355,10 +359,23 @@ static int snap_read(const char *path, struct snap *s, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: corrupt snapshot (SHA-256 mismatch)", path);
 		goto out;
 	}
+	/* an entry takes at least 20 bytes: a count past that would size
+	 * tables for entries that are not there */
+	if (s->n > plen / 20 + 1) {
+		snprintf(err, errlen, "%s: corrupt snapshot (entry count %llu)", path,
+			 (unsigned long long)s->n);
+		goto out;
+	}
 	s->r = (struct rd){ s->payload, plen, 0, 0 };
 	s->params.unknown_logit = get_f64(&s->r);
 	s->params.unknown_weight = get_f64(&s->r);
 	s->params.length_norm = get_f64(&s->r);
+	if (s->r.bad || !bdindex_params_valid(&s->params)) {
+		snprintf(err, errlen, "%s: invalid snapshot: scoring parameters not usable "
+			 "(unknown_logit %g, unknown_weight %g, length_norm %g)", path,
+			 s->params.unknown_logit, s->params.unknown_weight, s->params.length_norm);
+		goto out;
+	}
 	s->nnames = get_u32(&s->r);
 	if (s->r.bad || s->nnames > TOKENS_MAX || !(s->names = calloc(s->nnames + 1, sizeof(char *)))) {
 		snprintf(err, errlen, "%s: corrupt snapshot (token table)", path);
@@ -396,7 +413,8 @@ static void get_view(struct rd *r, const char **s, int *len)
 }
 
 /* Next entry as a store row pointing into the payload, and its token
- * numbers; only the structure is checked here. */
+ * numbers; only the structure is checked here (-EBADMSG), and that the id
+ * is one the index can hold (-ERANGE). */
 static int snap_next(struct snap *s, struct bdstore_row *row, uint16_t *toks, size_t *len)
 {
 	struct rd *r = &s->r;
@@ -408,8 +426,10 @@ static int snap_next(struct snap *s, struct bdstore_row *row, uint16_t *toks, si
 	u8 = take(r, 2);
 	if (!u8 || u8[0] > 1 || u8[1] < BDINDEX_MIN_LEN || u8[1] > BDINDEX_MAX_LEN ||
 	    !(row->risk >= 0 && row->risk <= 1) ||
-	    !(row->confidence >= 0 && row->confidence <= 1) || row->id <= 0)
+	    !(row->confidence >= 0 && row->confidence <= 1))
 		return -EBADMSG;
+	if (row->id <= 0 || row->id > BDINDEX_MAX_ID)
+		return -ERANGE;
 	row->label = u8[0] ? BD_LABEL_MALICIOUS : BD_LABEL_GOOD;
 	*len = u8[1];
 	for (size_t k = 0; k < *len; k++) {
@@ -425,11 +445,34 @@ static int snap_next(struct snap *s, struct bdstore_row *row, uint16_t *toks, si
 	return 0;
 }
 
+static void snap_entry_error(const struct bdstore_row *row, uint64_t i, int ret,
+			     const char *path, char *err, size_t errlen)
+{
+	if (ret == -ERANGE)
+		snprintf(err, errlen, "%s: invalid snapshot: entry %llu: id %lld outside 1..%lld",
+			 path, (unsigned long long)i, (long long)row->id, (long long)BDINDEX_MAX_ID);
+	else
+		snprintf(err, errlen, "%s: corrupt snapshot (entry %llu)", path,
+			 (unsigned long long)i);
+}
+
+/* Every other constraint of the table is checked before a row goes in: a
+ * refusal (-EINVAL) is the id's uniqueness. */
+static void snap_store_error(struct bdstore *st, const struct bdstore_row *row, uint64_t i,
+			     int ret, const char *path, char *err, size_t errlen)
+{
+	if (ret == -EINVAL)
+		snprintf(err, errlen, "%s: invalid snapshot: entry %llu: id %lld is used by an "
+			 "earlier entry", path, (unsigned long long)i, (long long)row->id);
+	else
+		snprintf(err, errlen, "writing the database: %s", bdstore_errmsg(st));
+}
+
 /* Check an entry as the store would take it (the snapshot may come from
  * another host: the checksum proves integrity, not validity). The common
  * case is cheap: a sequence that is exactly the canonical text of its plain
  * tokens is valid; anything else goes through the full entry validation. */
-static int snap_validate(const struct snap *s, const struct bdstore_row *row,
+static int snap_validate(struct snap *s, const struct bdstore_row *row,
 			 const uint16_t *toks, size_t len, uint64_t i, const char *path,
 			 char *err, size_t errlen)
 {
@@ -441,10 +484,29 @@ static int snap_validate(const struct snap *s, const struct bdstore_row *row,
 	int ret;
 	json_t *o;
 
+	static const char *const fields[BDSTORE_NSTR] = {
+		[BDSTORE_ORIGIN] = "origin", [BDSTORE_SOURCE] = "source",
+		[BDSTORE_ADDED_AT] = "added_at", [BDSTORE_SUBMITTER] = "submitter",
+	};
+
+	snprintf(where, sizeof(where), "entry %llu (id %lld)", (unsigned long long)i,
+		 (long long)row->id);
 	if (!bdentry_label_agrees(row->label, row->risk)) {
-		snprintf(err, errlen, "%s: invalid snapshot: entry %llu (id %lld).risk_score: %s",
-			 path, (unsigned long long)i, (long long)row->id, BDENTRY_LABEL_RULE);
+		snprintf(err, errlen, "%s: invalid snapshot: %s.risk_score: %s", path, where,
+			 BDENTRY_LABEL_RULE);
 		return -EINVAL;
+	}
+	for (int f = BDSTORE_ORIGIN; f < BDSTORE_NSTR; f++) {
+		if (!row->str[f] || (s->valid[f] && row->len[f] == s->valid_len[f] &&
+				     !memcmp(row->str[f], s->valid[f], (size_t)row->len[f])))
+			continue;
+		if (bdentry_check_text(fields[f], row->str[f], (size_t)row->len[f], where, msg,
+				       sizeof(msg))) {
+			snprintf(err, errlen, "%s: invalid snapshot: %s", path, msg);
+			return -EINVAL;
+		}
+		s->valid[f] = row->str[f];
+		s->valid_len[f] = row->len[f];
 	}
 	if (bdentry_plain_sequence(seq, (size_t)row->len[BDSTORE_SEQUENCE], names) == len) {
 		for (k = 0; k < len; k++)
@@ -455,8 +517,6 @@ static int snap_validate(const struct snap *s, const struct bdstore_row *row,
 			return 0;
 	}
 	/* the full check, through the same validation as a submission */
-	snprintf(where, sizeof(where), "entry %llu (id %lld)", (unsigned long long)i,
-		 (long long)row->id);
 	text = strndup(seq, (size_t)row->len[BDSTORE_SEQUENCE]);
 	if (!text)
 		return -ENOMEM;
@@ -500,12 +560,6 @@ int bdsnapshot_import(struct bdstore *st, const char *path, size_t *nentries,
 	progress_end(&pr);
 	if (ret)
 		return ret;
-	if (s.n > s.r.len / 20 + 1) {
-		snprintf(err, errlen, "%s: corrupt snapshot (entry count %llu)", path,
-			 (unsigned long long)s.n);
-		ret = -EBADMSG;
-		goto out;
-	}
 	ret = bdstore_bulk_begin(st);
 	if (ret) {
 		snprintf(err, errlen, "writing the database: %s", bdstore_errmsg(st));
@@ -519,13 +573,12 @@ int bdsnapshot_import(struct bdstore *st, const char *path, size_t *nentries,
 
 		ret = snap_next(&s, &row, toks, &len);
 		if (ret) {
-			snprintf(err, errlen, "%s: corrupt snapshot (entry %llu)", path,
-				 (unsigned long long)i);
+			snap_entry_error(&row, i, ret, path, err, errlen);
 			break;
 		}
 		ret = snap_validate(&s, &row, toks, len, i, path, err, errlen);
 		if (!ret && (ret = bdstore_bulk_add(st, &row)))
-			snprintf(err, errlen, "writing the database: %s", bdstore_errmsg(st));
+			snap_store_error(st, &row, i, ret, path, err, errlen);
 		progress_update(&pr, i + 1);
 	}
 	if (!ret && s.r.off != s.r.len) {
@@ -565,44 +618,43 @@ int bdsnapshot_load_index(const char *path, struct tokens *tok, struct bdindex *
 		else
 			map[i] = (token_id)id;
 	}
-	/* the fast path: fixed fields and token numbers only, strings skipped */
+	if (ret)
+		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+	/* the same checks as an import's, except the sequence text (the index
+	 * keeps the token numbers only) */
 	for (uint64_t i = 0; !ret && i < s.n; i++) {
-		struct rd *r = &s.r;
+		struct bdstore_row row;
+		uint16_t toks[BDINDEX_MAX_LEN];
 		token_id seq[BDINDEX_MAX_LEN];
-		int64_t id = (int64_t)get_u64(r);
-		double risk = get_f64(r), conf = get_f64(r);
-		const unsigned char *u8 = take(r, 2);
+		size_t len, before = bdindex_count(idx);
 
-		if (!u8 || u8[0] > 1 || u8[1] < BDINDEX_MIN_LEN || u8[1] > BDINDEX_MAX_LEN) {
-			ret = -EBADMSG;
+		ret = snap_next(&s, &row, toks, &len);
+		if (ret) {
+			snap_entry_error(&row, i, ret, path, err, errlen);
 			break;
 		}
-		for (size_t k = 0; k < u8[1]; k++) {
-			const unsigned char *t = take(r, 2);
-
-			if (!t || (uint32_t)(t[0] | t[1] << 8) >= s.nnames) {
-				ret = -EBADMSG;
-				break;
-			}
-			seq[k] = map[t[0] | t[1] << 8];
+		if (!bdentry_label_agrees(row.label, row.risk)) {
+			snprintf(err, errlen, "%s: invalid snapshot: entry %llu (id %lld).risk_score: %s",
+				 path, (unsigned long long)i, (long long)row.id, BDENTRY_LABEL_RULE);
+			ret = -EINVAL;
+			break;
 		}
-		for (int k = 0; !ret && k < 5; k++) {
-			uint32_t n = get_u32(r);
-
-			if (n != NULL_STR && !take(r, n))
-				ret = -EBADMSG;
+		for (size_t k = 0; k < len; k++)
+			seq[k] = map[toks[k]];
+		ret = bdindex_add(idx, row.id, seq, len, row.risk, row.confidence, row.label);
+		if (ret) {
+			snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+		} else if (bdindex_count(idx) == before) {
+			snprintf(err, errlen, "%s: invalid snapshot: entry %llu: id %lld is used by "
+				 "an earlier entry", path, (unsigned long long)i, (long long)row.id);
+			ret = -EINVAL;
 		}
-		if (!ret && r->bad)
-			ret = -EBADMSG;
-		if (!ret)
-			ret = bdindex_add(idx, id, seq, u8[1], risk, conf,
-					  u8[0] ? BD_LABEL_MALICIOUS : BD_LABEL_GOOD);
 	}
-	if (ret == -EBADMSG)
-		snprintf(err, errlen, "%s: corrupt snapshot (entries)", path);
-	else if (ret)
-		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
-	else
+	if (!ret && s.r.off != s.r.len) {
+		snprintf(err, errlen, "%s: corrupt snapshot (trailing data)", path);
+		ret = -EBADMSG;
+	}
+	if (!ret)
 		bdindex_params_set(idx, &s.params);
 	if (!ret && nentries)
 		*nentries = s.n;

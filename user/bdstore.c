@@ -14,6 +14,7 @@
 struct bdstore {
 	sqlite3 *db;
 	sqlite3_stmt *ins, *ins_id, *bulk;
+	char why[160]; /* the row or parameter the last read refused */
 };
 
 #define SEQUENCE_INDEX_SQL "CREATE INDEX IF NOT EXISTS entries_sequence ON entries(sequence);"
@@ -43,6 +44,11 @@ static int sqlerr(struct bdstore *st)
 const char *bdstore_errmsg(struct bdstore *st)
 {
 	return sqlite3_errmsg(st->db);
+}
+
+const char *bdstore_strerror(struct bdstore *st, int ret)
+{
+	return *st->why ? st->why : ret == -EIO ? sqlite3_errmsg(st->db) : strerror(-ret);
 }
 
 static int exec(struct bdstore *st, const char *sql)
@@ -282,33 +288,34 @@ static size_t row_plain_tokens(sqlite3_stmt *s, struct bdentry_name names[BDINDE
 }
 
 /* The sequence through the same validation as a submission. */
-static int row_tokens_validated(sqlite3_stmt *s, struct bd_entry *e)
+static int row_tokens_validated(sqlite3_stmt *s, struct bd_entry *e, char *err, size_t errlen)
 {
 	json_t *seq = json_loads((const char *)sqlite3_column_text(s, 1), 0, NULL);
 	json_t *o = json_pack("{s:o?, s:f, s:f, s:s}", "sequence", seq,
 			      "risk_score", sqlite3_column_double(s, 2),
 			      "confidence", sqlite3_column_double(s, 3),
 			      "label", (const char *)sqlite3_column_text(s, 4));
-	char err[256];
+	char where[48];
 	int ret;
 
 	if (!o)
 		return -ENOMEM;
-	ret = bdentry_from_json(o, BDENTRY_SUBMISSION, "", e, err, sizeof(err));
+	snprintf(where, sizeof(where), "entry id %lld", (long long)sqlite3_column_int64(s, 0));
+	ret = bdentry_from_json(o, BDENTRY_SUBMISSION, where, e, err, errlen);
 	json_decref(o);
 	return ret;
 }
 
 /* Row -> entry; the sequence is re-validated so a hand-edited database
  * cannot feed the index garbage. */
-static int row_entry(sqlite3_stmt *s, struct bd_entry *e)
+static int row_entry(struct bdstore *st, sqlite3_stmt *s, struct bd_entry *e)
 {
 	struct bdentry_name names[BDINDEX_MAX_LEN];
 	size_t n = row_plain_tokens(s, names);
 	int ret = 0;
 
 	if (!n) {
-		ret = row_tokens_validated(s, e);
+		ret = row_tokens_validated(s, e, st->why, sizeof(st->why));
 		if (ret)
 			return ret;
 		free(e->sequence); /* keep the stored text exactly (no re-serialisation) */
@@ -336,11 +343,12 @@ int bdstore_get(struct bdstore *st, int64_t id, struct bd_entry *e)
 	sqlite3_stmt *s;
 	int ret = -ENOENT;
 
+	*st->why = '\0';
 	if (sqlite3_prepare_v2(st->db, SELECT_COLS " WHERE id = ?", -1, &s, NULL))
 		return sqlerr(st);
 	sqlite3_bind_int64(s, 1, id);
 	if (sqlite3_step(s) == SQLITE_ROW)
-		ret = row_entry(s, e);
+		ret = row_entry(st, s, e);
 	sqlite3_finalize(s);
 	return ret;
 }
@@ -350,12 +358,13 @@ int bdstore_foreach(struct bdstore *st, int (*fn)(const struct bd_entry *e, void
 	sqlite3_stmt *s;
 	int rc, ret = 0;
 
+	*st->why = '\0';
 	if (sqlite3_prepare_v2(st->db, SELECT_COLS " ORDER BY id", -1, &s, NULL))
 		return sqlerr(st);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct bd_entry e;
 
-		ret = row_entry(s, &e);
+		ret = row_entry(st, s, &e);
 		if (ret) {
 			ret = -EBADMSG; /* a row that is not a valid entry */
 			break;
@@ -444,7 +453,13 @@ int bdstore_params_get(struct bdstore *st, struct bdindex_params *p)
 	p->unknown_weight = meta_get(st, "unknown_weight", v, sizeof(v)) ? 0 : strtod(v, NULL);
 	p->length_norm = meta_get(st, "length_norm", v, sizeof(v)) ? BDINDEX_LENGTH_NORM :
 			  strtod(v, NULL);
-	return 0;
+	*st->why = '\0';
+	if (bdindex_params_valid(p))
+		return 0;
+	snprintf(st->why, sizeof(st->why), "scoring parameters in table meta not usable "
+		 "(unknown_logit %g, unknown_weight %g, length_norm %g)", p->unknown_logit,
+		 p->unknown_weight, p->length_norm);
+	return -EINVAL;
 }
 
 int bdstore_params_set(struct bdstore *st, const struct bdindex_params *p)
@@ -480,7 +495,8 @@ int bdstore_clear(struct bdstore *st)
 	return exec(st, "DELETE FROM entries");
 }
 
-/* A bulk load is one transaction, rows go in through one statement bound
+/* A bulk load is one transaction into an emptied table (a row whose id is
+ * taken is refused, -EINVAL), rows go in through one statement bound
  * with lengths (no copies), and the sequence index is built once at the end
  * from sorted keys instead of row by row (measured: a bigger page cache
  * made the index build slower, so it is left alone). */
@@ -494,7 +510,7 @@ int bdstore_bulk_begin(struct bdstore *st)
 	if (!ret)
 		ret = bdstore_clear(st);
 	if (!ret && !st->bulk &&
-	    sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO entries(id, risk, confidence, label,"
+	    sqlite3_prepare_v2(st->db, "INSERT INTO entries(id, risk, confidence, label,"
 			       " sequence, origin, source, added_at, submitter)"
 			       " VALUES(?,?,?,?,?,?,?,?,?)", -1, &st->bulk, NULL))
 		ret = sqlerr(st);
@@ -545,7 +561,8 @@ int bdstore_bulk_end(struct bdstore *st, const struct bdindex_params *p, bool co
 /* A row as the index takes it. A plain row goes from its column text
  * straight to token ids; only other rows pay for the JSON parser and the
  * full validation (row_entry). */
-static int row_indexed(sqlite3_stmt *s, struct tokens *tok, struct bdindex_match *m)
+static int row_indexed(struct bdstore *st, sqlite3_stmt *s, struct tokens *tok,
+		       struct bdindex_match *m)
 {
 	struct bdentry_name names[BDINDEX_MAX_LEN];
 	size_t n = row_plain_tokens(s, names);
@@ -570,7 +587,7 @@ static int row_indexed(sqlite3_stmt *s, struct tokens *tok, struct bdindex_match
 	}
 	if (n)
 		return 0;
-	ret = row_entry(s, &e);
+	ret = row_entry(st, s, &e);
 	if (ret)
 		return ret == -ENOMEM ? ret : -EBADMSG;
 	ret = bdentry_token_ids(&e, tok, m->seq);
@@ -586,11 +603,18 @@ int bdstore_foreach_indexed(struct bdstore *st, struct tokens *tok,
 	sqlite3_stmt *s;
 	int rc, ret = 0;
 
+	*st->why = '\0';
 	if (sqlite3_prepare_v2(st->db, SELECT_COLS " ORDER BY id", -1, &s, NULL))
 		return sqlerr(st);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW &&
-	       !(ret = row_indexed(s, tok, &m)) && !(ret = fn(&m, arg)))
+	       !(ret = row_indexed(st, s, tok, &m)) && !(ret = fn(&m, arg)))
 		;
+	/* name the row (row_entry may have said what is wrong with it) */
+	if (ret && ret != -ENOMEM && !*st->why)
+		snprintf(st->why, sizeof(st->why), "entry id %lld: %s",
+			 (long long)sqlite3_column_int64(s, 0),
+			 ret == -ERANGE ? "id out of the index's range 1..4294967295" :
+			 ret == -EBADMSG ? "not a valid entry" : strerror(-ret));
 	if (!ret && rc != SQLITE_DONE)
 		ret = sqlerr(st);
 	sqlite3_finalize(s);

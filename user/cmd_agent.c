@@ -223,7 +223,7 @@ static void on_bd_changed(void *arg)
 	if (ret)
 		log_error("behavioral database %s changed on disk, but the change cannot be "
 			  "applied (%s): the agent scores with the entries it has",
-			  a->cfg.store.bd_path, ret == -EIO ? bdstore_errmsg(a->bd) : strerror(-ret));
+			  a->cfg.store.bd_path, bdstore_strerror(a->bd, ret));
 	else
 		log_warn("behavioral database %s changed on disk: %zu added, %zu replaced, "
 			 "%zu removed, %zu entries (%.0f ms)", a->cfg.store.bd_path, st.added,
@@ -250,7 +250,7 @@ static int open_behaviors(struct agent *a, char *err, size_t errlen)
 		ret = bdindex_create(a->tokens, &a->bdidx);
 	if (!ret && (ret = bdstore_load_index(a->bd, a->tokens, a->bdidx)))
 		snprintf(err, errlen, "%.200s: cannot load the behavioral database: %s",
-			 a->cfg.store.bd_path, strerror(-ret));
+			 a->cfg.store.bd_path, bdstore_strerror(a->bd, ret));
 	if (!ret && !(ret = api_behaviors_init(&a->behaviors, a->bd, a->bdidx, a->tokens, a->metrics)))
 		a->behaviors_ready = true;
 	if (!ret && (ret = bdwatch_start(a->bd, version, BDWATCH_INTERVAL_MS, on_bd_changed, a,

@@ -87,7 +87,7 @@ static int do_stats(const char *path, int argc, char **argv)
 	struct bdstore_stats s;
 	struct bdindex_params p;
 	struct bdstore *st;
-	int json = simple_opts(argc, argv, "Usage: bpf-profiler db stats [--json]\n\n"
+	int ret, json = simple_opts(argc, argv, "Usage: bpf-profiler db stats [--json]\n\n"
 				"Entry counts by label and length, mean risk and confidence, and the\n"
 				"scoring parameters stored with the entries.\n");
 
@@ -95,8 +95,8 @@ static int do_stats(const char *path, int argc, char **argv)
 		return json == -1 ? EXIT_OK : EXIT_USAGE;
 	if (open_store(path, &st))
 		return EXIT_FAIL;
-	if (bdstore_stats(st, &s) || bdstore_params_get(st, &p)) {
-		fprintf(stderr, "bpf-profiler db: %s: %s\n", path, bdstore_errmsg(st));
+	if ((ret = bdstore_stats(st, &s)) || (ret = bdstore_params_get(st, &p))) {
+		fprintf(stderr, "bpf-profiler db: %s: %s\n", path, bdstore_strerror(st, ret));
 		bdstore_close(st);
 		return EXIT_FAIL;
 	}

@@ -4,6 +4,7 @@
  * truncated snapshots refused with the database unchanged). */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,31 @@ Test(bdstore, malformed_entries_are_refused_naming_the_field)
 		       "entries[0].added_at:");
 	expect_invalid("{\"sequence\":[\"dlopen\",\"execve\"],\"risk_score\":0.9,\"confidence\":1,\"label\":\"malicious\",\"colour\":1}",
 		       "entries[0].colour: unknown field");
+}
+
+static int check_text(const char *field, const char *text, size_t len)
+{
+	char err[256];
+
+	return bdentry_check_text(field, text, len, "e", err, sizeof(err));
+}
+
+/* What a snapshot brings as text is held to the rules of a submission and
+ * to what jansson can hand back out (UTF-8 without NUL bytes). */
+Test(bdstore, stored_text_fields_must_be_what_a_submission_could_give)
+{
+	cr_assert_eq(check_text("source", "caf\xc3\xa9 \xf0\x9f\x90\x9b", 10), 0);
+	cr_assert_eq(check_text("source", "a\0b", 3), -EINVAL, "NUL byte");
+	cr_assert_eq(check_text("source", "\xc0\xaf", 2), -EINVAL, "overlong /");
+	cr_assert_eq(check_text("source", "\xed\xa0\x80", 3), -EINVAL, "surrogate");
+	cr_assert_eq(check_text("source", "\xf4\x90\x80\x80", 4), -EINVAL, "past U+10FFFF");
+	cr_assert_eq(check_text("source", "ab\xc3", 3), -EINVAL, "cut sequence");
+	cr_assert_eq(check_text("submitter", "", 0), -EINVAL, "empty");
+	cr_assert_eq(check_text("added_at", "2026-11-27T08:00:00Z", 20), 0);
+	cr_assert_eq(check_text("added_at", "2026-13-27T08:00:00Z", 20), -EINVAL);
+	cr_assert_eq(check_text("origin", "{\"hash\":\"h\"}", 12), 0);
+	cr_assert_eq(check_text("origin", "{\"hash\":1}", 10), -EINVAL);
+	cr_assert_eq(check_text("origin", "{\"hash\":\"h\"", 11), -EINVAL, "not JSON");
 }
 
 Test(bdstore, params_and_call_objects_are_accepted)
@@ -279,6 +305,42 @@ static void submit_json(struct bdstore *st, const char *entries)
 
 /* Another process changes the store under a running agent: the live index
  * follows with the changes only, and ends up equal to a fresh load. */
+/* The store's own reason for refusing to load, as the agent logs it. */
+static void load_refused(const char *path, const char *expect)
+{
+	struct bdstore *st = open_or_die(path, BDSTORE_NO_SEED);
+	struct bdindex *idx;
+	int ret;
+
+	cr_assert_eq(bdindex_create(tok, &idx), 0);
+	ret = bdstore_load_index(st, tok, idx);
+	cr_assert_neq(ret, 0, "loaded");
+	cr_assert(strstr(bdstore_strerror(st, ret), expect), "'%s' lacks '%s'",
+		  bdstore_strerror(st, ret), expect);
+	bdindex_free(idx);
+	bdstore_close(st);
+}
+
+/* A database edited behind the store's back fails to load with the row or
+ * parameter at fault named, not "Bad message". */
+Test(bdstore, a_row_or_parameter_the_index_cannot_take_is_named)
+{
+	struct bdstore *st = open_or_die(path_a, 0);
+	size_t n;
+
+	bdstore_close(st);
+	sql(path_a, "UPDATE entries SET sequence = '[\"socket inet\",\"dup2\"]' WHERE id = 7");
+	load_refused(path_a, "entry id 7.sequence[0]: must be a token name");
+	sql(path_a, "UPDATE entries SET sequence = '[\"dup2\",\"dup2\"]', id = 4294967301 WHERE id = 7");
+	load_refused(path_a, "entry id 4294967301: id out of the index's range 1..4294967295");
+	sql(path_a, "DELETE FROM entries WHERE id > 4294967295");
+	cr_assert_eq(load_count(path_a, &n), 0);
+	sql(path_a, "INSERT OR REPLACE INTO meta VALUES('length_norm', 'nan')");
+	load_refused(path_a, "scoring parameters in table meta not usable");
+	sql(path_a, "INSERT OR REPLACE INTO meta VALUES('length_norm', '-1')");
+	load_refused(path_a, "length_norm -1");
+}
+
 Test(bdstore, sync_brings_a_live_index_in_line_with_a_store_changed_elsewhere)
 {
 	struct bdstore *agent, *cli;
@@ -506,6 +568,19 @@ static void refused_unchanged(const char *bad, const char *expect)
 	bdstore_close(b);
 }
 
+/* The agent's snapshot path refuses what an import refuses of the fields
+ * the index keeps. */
+static void index_refuses(const char *bad, const char *expect)
+{
+	struct bdindex *idx;
+	char err[512] = "";
+
+	cr_assert_eq(bdindex_create(tok, &idx), 0);
+	cr_assert_neq(bdsnapshot_load_index(bad, tok, idx, NULL, err, sizeof(err)), 0);
+	cr_assert(strstr(err, expect), "error '%s' lacks '%s'", err, expect);
+	bdindex_free(idx);
+}
+
 static void copy_modified(const char *to, long truncate_at, long flip_at)
 {
 	FILE *in = fopen(snap, "rb"), *out = fopen(to, "wb");
@@ -625,6 +700,64 @@ static void sequence_spaced(unsigned char *p, size_t *len, size_t first)
 	(*len)++;
 }
 
+/* Offset of the length of string field k (0 sequence .. 4 submitter) of the
+ * entry at e. */
+static size_t entry_field(const unsigned char *p, size_t e, int k)
+{
+	size_t off = e + 26 + 2 * (size_t)p[e + 25];
+
+	for (int i = 0; i < k; i++) {
+		uint32_t l;
+
+		memcpy(&l, p + off, 4);
+		off += 4 + (l == 0xffffffffu ? 0 : l);
+	}
+	return off;
+}
+
+static void id_past_the_index(unsigned char *p, size_t *len, size_t first)
+{
+	uint64_t id = (1ull << 32) + 5;
+
+	(void)len;
+	memcpy(p + first, &id, 8);
+}
+
+static void id_repeated(unsigned char *p, size_t *len, size_t first)
+{
+	(void)len;
+	memcpy(p + entry_field(p, first, 5), p + first, 8); /* the second entry's id */
+}
+
+static void params_nan(unsigned char *p, size_t *len, size_t first)
+{
+	double nan = NAN;
+
+	(void)len;
+	(void)first;
+	memcpy(p + 16, &nan, 8); /* length_norm */
+}
+
+static void source_not_utf8(unsigned char *p, size_t *len, size_t first)
+{
+	(void)len;
+	p[entry_field(p, first, 2) + 4] = 0xff;
+}
+
+static void added_at_not_a_time(unsigned char *p, size_t *len, size_t first)
+{
+	(void)len;
+	p[entry_field(p, first, 3) + 4 + 5] = 'x'; /* 2026-x1-... */
+}
+
+static void origin_not_an_object(unsigned char *p, size_t *len, size_t first)
+{
+	unsigned char *o = memmem(p + first, *len - first, "{\"hash\"", 7);
+
+	cr_assert_not_null(o);
+	*o = '[';
+}
+
 /* The checksum proves a snapshot intact, not valid: an entry whose tokens
  * disagree with its sequence text, or whose label its risk, is refused with
  * the database unchanged; a valid sequence in another spelling is taken as
@@ -645,12 +778,119 @@ Test(bdstore, checksummed_but_invalid_entries_are_refused_and_change_nothing)
 	refused_unchanged(bad, "tokens do not match the sequence");
 	resnap(bad, label_flipped);
 	refused_unchanged(bad, "risk_score");
+	index_refuses(bad, "risk_score");
+	resnap(bad, id_past_the_index);
+	refused_unchanged(bad, "entry 0: id 4294967301 outside 1..4294967295");
+	index_refuses(bad, "entry 0: id 4294967301 outside 1..4294967295");
+	resnap(bad, id_repeated);
+	refused_unchanged(bad, "entry 1: id 1 is used by an earlier entry");
+	index_refuses(bad, "entry 1: id 1 is used by an earlier entry");
+	resnap(bad, params_nan);
+	refused_unchanged(bad, "scoring parameters not usable");
+	index_refuses(bad, "scoring parameters not usable");
+	resnap(bad, source_not_utf8);
+	refused_unchanged(bad, "entry 0 (id 1).source: must be a non-empty UTF-8 string");
+	resnap(bad, added_at_not_a_time);
+	refused_unchanged(bad, "entry 0 (id 1).added_at: must be an RFC 3339 date-time");
+	resnap(bad, origin_not_an_object);
+	refused_unchanged(bad, ".origin: must be an object");
 	resnap(bad, sequence_spaced);
 	b = open_or_die(path_b, BDSTORE_NO_SEED);
 	cr_assert_eq(bdsnapshot_import(b, bad, &n, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(bdstore_get(b, 1, &e), 0);
 	cr_assert_eq(strncmp(e.sequence, "[ \"", 3), 0, "%s", e.sequence);
 	bdentry_clear(&e);
+	bdstore_close(b);
+}
+
+static uint32_t fuzz_state;
+
+static uint32_t fuzz_next(void)
+{
+	fuzz_state = fuzz_state * 1103515245u + 12345u;
+	return fuzz_state >> 8;
+}
+
+/* One to four random edits of the payload: a byte changed, one of the
+ * bytes set to an extreme (length fields), or the tail cut or grown. */
+static void fuzz_mutate(unsigned char *p, size_t *len, size_t first)
+{
+	(void)first;
+	for (uint32_t k = 0, edits = 1 + fuzz_next() % 4; k < edits && *len; k++) {
+		size_t at = fuzz_next() % *len;
+
+		switch (fuzz_next() % 4) {
+		case 0: p[at] ^= (unsigned char)(1u << (fuzz_next() % 8)); break;
+		case 1: p[at] = fuzz_next() & 1 ? 0xff : 0; break;
+		case 2: *len = at; break;
+		default: {
+			size_t more = 1 + fuzz_next() % 64;
+
+			memset(p + *len, (int)(fuzz_next() & 0xff), more);
+			*len += more;
+			return; /* resnap leaves room for 64 bytes */
+		}
+		}
+	}
+}
+
+/* A snapshot comes from another host: whatever its payload says (with a
+ * checksum that matches, so only the parser stands between it and the
+ * store), import either takes valid entries or refuses and changes
+ * nothing, and loading it into an index never reads out of bounds (ASan
+ * runs this in CI). */
+Test(bdstore, mutated_snapshot_payloads_are_refused_or_taken_whole)
+{
+	struct bdstore *a, *b;
+	char err[512], bad[700], *before, *after;
+	int refused = 0, taken = 0;
+
+	fill_a();
+	a = open_or_die(path_a, 0);
+	cr_assert_eq(bdsnapshot_export(a, snap, err, sizeof(err)), 0, "%s", err);
+	bdstore_close(a);
+	snprintf(bad, sizeof(bad), "%s/fuzz.bdsnap", dir);
+	b = open_or_die(path_b, 0);
+	before = dump(b);
+	for (fuzz_state = 1; fuzz_state && refused + taken < 400;) {
+		struct bdindex *idx;
+		size_t n = 0, got = 0;
+		int ri, rs;
+
+		resnap(bad, fuzz_mutate);
+		cr_assert_eq(bdindex_create(tok, &idx), 0);
+		ri = bdsnapshot_load_index(bad, tok, idx, &got, err, sizeof(err));
+		cr_assert(ri == 0 || *err, "refused without a reason");
+		bdindex_free(idx);
+		*err = '\0';
+		rs = bdsnapshot_import(b, bad, &n, err, sizeof(err));
+		if (rs) {
+			cr_assert(*err, "import refused without a reason");
+			after = dump(b);
+			cr_assert_str_eq(before, after, "a refused import (%s) changed the database", err);
+			free(after);
+			refused++;
+			continue;
+		}
+		/* taken: what is stored reads back, and the original goes back in */
+		cr_assert_eq(bdstore_count(b), n);
+		cr_assert_eq(bdindex_create(tok, &idx), 0);
+		if (bdstore_load_index(b, tok, idx)) {
+			char *d = dump(b);
+			FILE *f1 = fopen("/tmp/fz_after.json", "w"), *f2 = fopen("/tmp/fz_before.json", "w");
+			fputs(d, f1); fputs(before, f2); fclose(f1); fclose(f2);
+			cr_assert_fail("taken but not loadable: %s\n%s", bdstore_errmsg(b), d);
+		}
+		cr_assert_eq(bdindex_count(idx), n);
+		bdindex_free(idx);
+		cr_assert_eq(bdsnapshot_import(b, snap, &n, err, sizeof(err)), 0, "%s", err);
+		free(before);
+		before = dump(b);
+		taken++;
+	}
+	cr_log_info("mutated snapshots: %d refused, %d taken", refused, taken);
+	cr_assert_gt(refused, 100, "the mutations hardly reach the checks");
+	free(before);
 	bdstore_close(b);
 }
 
