@@ -5,6 +5,7 @@
 # (promtool and the server) and chromium (headless) are test tools: the
 # API tests check /metrics and the report page with them. qemu-system-x86
 # and busybox-static boot the guest of scripts/vmtest.sh (BPF LSM test).
+# libclang-rt-dev (libFuzzer) and zstd build and seed scripts/fuzz.sh.
 set -euo pipefail
 
 PKGS=(
@@ -13,6 +14,7 @@ PKGS=(
   libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev libseccomp-dev
   libsystemd-dev libinih-dev libcriterion-dev python3 python3-jsonschema
   bpftrace bc
+  zstd libclang-rt-dev
   prometheus chromium
   qemu-system-x86 busybox-static
 )

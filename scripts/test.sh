@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only)
 # The README's test command: installs dependencies, builds, and runs every
 # test — unit tests under ASan/UBSan, then the whole suite (root integration
-# tests load the real BPF programs; without root they are skipped loudly).
+# tests load the real BPF programs; without root they are skipped loudly),
+# the fuzz targets for 20 s each, and the BPF LSM test in a QEMU guest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
@@ -20,6 +21,15 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 
 echo "== all tests"
 ctest --test-dir build --output-on-failure "$@"
+
+# the parsers that take other hosts' and users' input, under libFuzzer
+# (FUZZ_SECONDS per target; 0 skips, loudly)
+echo "== fuzz targets"
+if [ "${FUZZ_SECONDS:-20}" -gt 0 ]; then
+  bash scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
+else
+  echo "SKIPPED: FUZZ_SECONDS=0"
+fi
 
 # BPF LSM cannot load on this host kind (KERNEL.md): its backend is proven
 # in a QEMU guest with Debian's 6.1 kernel (about 10 s; BPFPROF_SKIP_VM=1

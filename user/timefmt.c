@@ -70,6 +70,9 @@ int timefmt_parse_rfc3339(const char *s, int64_t *ns)
 	tm.tm_sec = sec;
 	t = timegm(&tm);
 	t -= (time_t)sign * (oh * 3600 + om * 60);
+	/* nanoseconds since 1970 in 64 bits: years 1678..2261 */
+	if (t <= INT64_MIN / 1000000000 || t >= INT64_MAX / 1000000000)
+		return -EINVAL;
 	*ns = (int64_t)t * 1000000000 + frac;
 	return 0;
 }

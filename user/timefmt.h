@@ -8,7 +8,8 @@
 #include <stdint.h>
 
 /* "2026-11-27T07:21:35Z", "...35.123456789+02:00" (T or t or space; Z or
- * z or a numeric offset). Returns 0 or -EINVAL. */
+ * z or a numeric offset). Returns 0 or -EINVAL (also for a time nanoseconds
+ * in 64 bits cannot hold: before 1678 or after 2261). */
 int timefmt_parse_rfc3339(const char *s, int64_t *ns);
 /* Formats as "2026-11-27T07:21:35.123456Z" (UTC, microseconds) into buf
  * (at least TIMEFMT_RFC3339_LEN bytes). */

@@ -24,7 +24,9 @@ Test(timefmt, rejects_malformed_times)
 {
 	int64_t ns;
 	const char *bad[] = { "", "2026-11-27", "2026-11-27T07:21:35", "2026-13-01T00:00:00Z",
-			      "2026-11-27T07:21:35Zjunk", "2026-11-27T07:21:35.Z", "yesterday" };
+			      "2026-11-27T07:21:35Zjunk", "2026-11-27T07:21:35.Z", "yesterday",
+			      /* found by tests/fuzz/fuzz_entry: ns overflowed 64 bits */
+			      "1013-11-27T00:00:00Z", "2300-01-01T00:00:00Z" };
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		cr_expect_eq(timefmt_parse_rfc3339(bad[i], &ns), -EINVAL, "%s", bad[i]);
