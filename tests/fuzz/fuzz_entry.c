@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
-/* Fuzz target for behaviour entries as submitted (JSON from the API and
- * `db add`) and for the store's fast path. Properties: validation never
- * crashes and a refusal names a field; a sequence text the fast path takes
- * (bdentry_plain_sequence) is one the full validation takes, with the same
- * names; and the canonical text of a plain ASCII sequence is taken by it. */
+/* Fuzz target for behaviour entries and submissions as they arrive (JSON
+ * from POST /v1/behaviors and `db add`) and for the store's fast path.
+ * Properties: validation never crashes and a refusal names a field; a
+ * submission lands in the store and the live index together or not at all;
+ * a sequence text the fast path takes (bdentry_plain_sequence) is one the
+ * full validation takes, with the same names; and the canonical text of a
+ * plain ASCII sequence is taken by it. */
 #include <stdint.h>
 #include <string.h>
+#include "bd.h"
 #include "bdentry.h"
 #include "fuzz_common.h"
 
@@ -72,6 +75,35 @@ static void sequence(const char *text, size_t len, json_t *seq)
 	}
 }
 
+/* What POST /v1/behaviors does with a body: one store and index for many
+ * inputs, started afresh before they grow large. */
+static void submission(const json_t *j)
+{
+	static struct bdstore *st;
+	static struct tokens *tok;
+	static struct bdindex *idx;
+	char err[512] = "";
+	json_t *res = NULL;
+	int ret;
+
+	if (st && (bdstore_count(st) > 20000 ||
+		   tokens_count(tok) > tokens_listed_count(tok) + 4096)) {
+		bdindex_free(idx);
+		tokens_free(tok);
+		bdstore_close(st);
+		st = NULL;
+	}
+	if (!st && (bdstore_open(":memory:", BDSTORE_NO_SEED, &st, err, sizeof(err)) ||
+		    tokens_load_default(&tok) || bdindex_create(tok, &idx)))
+		abort();
+	ret = bd_submit(st, idx, tok, j, &res, err, sizeof(err));
+	FUZZ_CHECK(ret || res, "accepted without a result");
+	FUZZ_CHECK(!ret || *err, "refused without a reason");
+	FUZZ_CHECK(bdindex_count(idx) == bdstore_count(st), "store %zu entries, index %zu",
+		   bdstore_count(st), bdindex_count(idx));
+	json_decref(res);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	json_t *j = json_loadb((const char *)data, size, 0, NULL);
@@ -91,6 +123,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	entry(j);
+	if (json_is_object(j) && json_object_get(j, "entries"))
+		submission(j);
 	if (json_is_array(j))
 		sequence((const char *)data, size, j);
 	json_decref(j);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
-/* Fuzz target for the trace files `score` and `eval` read (token names, a
- * JSON array, or syscall numbers) and the scorer behind them. Properties:
- * reading never crashes and a refusal has a reason; a trace read is scored
- * to a number in 0..1 against the curated database. */
+/* Fuzz target for the files `score` and `eval` read (token names, a JSON
+ * array, or syscall numbers; the syscall table) and the scorer behind them.
+ * Properties: reading never crashes and a refusal has a reason; a trace
+ * read is scored to a number in 0..1 against the curated database. */
 #include <math.h>
 #include <stdint.h>
 #include "bddefault.h"
@@ -27,6 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct syscall_table table;
 	static struct tokens *tok;
 	static struct bdindex *idx;
+	struct syscall_table other;
 	char path[64], tpath[64], err[512];
 	token_id *seq;
 	size_t n;
@@ -64,6 +65,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		FUZZ_CHECK(*err, "syscall-number trace refused without a reason");
 	}
+	*err = '\0';
+	if (tracefile_table_load(path, &other, err, sizeof(err)) == 0)
+		tracefile_table_free(&other);
+	else
+		FUZZ_CHECK(*err, "syscall table refused without a reason");
 	close(fd);
 	return 0;
 }
