@@ -456,16 +456,34 @@ static void snap_entry_error(const struct bdstore_row *row, uint64_t i, int ret,
 			 (unsigned long long)i);
 }
 
+static int snap_id_taken(const struct bdstore_row *row, uint64_t i, const char *path,
+			 char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s: invalid snapshot: entry %llu: id %lld is used by an "
+		 "earlier entry", path, (unsigned long long)i, (long long)row->id);
+	return -EINVAL;
+}
+
 /* Every other constraint of the table is checked before a row goes in: a
  * refusal (-EINVAL) is the id's uniqueness. */
 static void snap_store_error(struct bdstore *st, const struct bdstore_row *row, uint64_t i,
 			     int ret, const char *path, char *err, size_t errlen)
 {
 	if (ret == -EINVAL)
-		snprintf(err, errlen, "%s: invalid snapshot: entry %llu: id %lld is used by an "
-			 "earlier entry", path, (unsigned long long)i, (long long)row->id);
+		snap_id_taken(row, i, path, err, errlen);
 	else
 		snprintf(err, errlen, "writing the database: %s", bdstore_errmsg(st));
+}
+
+/* The scorer reads risk as P(malicious): it must agree with the label. */
+static int snap_label_agrees(const struct bdstore_row *row, uint64_t i, const char *path,
+			     char *err, size_t errlen)
+{
+	if (bdentry_label_agrees(row->label, row->risk))
+		return 0;
+	snprintf(err, errlen, "%s: invalid snapshot: entry %llu (id %lld).risk_score: %s", path,
+		 (unsigned long long)i, (long long)row->id, BDENTRY_LABEL_RULE);
+	return -EINVAL;
 }
 
 /* Check an entry as the store would take it (the snapshot may come from
@@ -489,13 +507,10 @@ static int snap_validate(struct snap *s, const struct bdstore_row *row,
 		[BDSTORE_ADDED_AT] = "added_at", [BDSTORE_SUBMITTER] = "submitter",
 	};
 
+	if (snap_label_agrees(row, i, path, err, errlen))
+		return -EINVAL;
 	snprintf(where, sizeof(where), "entry %llu (id %lld)", (unsigned long long)i,
 		 (long long)row->id);
-	if (!bdentry_label_agrees(row->label, row->risk)) {
-		snprintf(err, errlen, "%s: invalid snapshot: %s.risk_score: %s", path, where,
-			 BDENTRY_LABEL_RULE);
-		return -EINVAL;
-	}
 	for (int f = BDSTORE_ORIGIN; f < BDSTORE_NSTR; f++) {
 		if (!row->str[f] || (s->valid[f] && row->len[f] == s->valid_len[f] &&
 				     !memcmp(row->str[f], s->valid[f], (size_t)row->len[f])))
@@ -633,22 +648,16 @@ int bdsnapshot_load_index(const char *path, struct tokens *tok, struct bdindex *
 			snap_entry_error(&row, i, ret, path, err, errlen);
 			break;
 		}
-		if (!bdentry_label_agrees(row.label, row.risk)) {
-			snprintf(err, errlen, "%s: invalid snapshot: entry %llu (id %lld).risk_score: %s",
-				 path, (unsigned long long)i, (long long)row.id, BDENTRY_LABEL_RULE);
-			ret = -EINVAL;
+		ret = snap_label_agrees(&row, i, path, err, errlen);
+		if (ret)
 			break;
-		}
 		for (size_t k = 0; k < len; k++)
 			seq[k] = map[toks[k]];
 		ret = bdindex_add(idx, row.id, seq, len, row.risk, row.confidence, row.label);
-		if (ret) {
+		if (ret)
 			snprintf(err, errlen, "%s: %s", path, strerror(-ret));
-		} else if (bdindex_count(idx) == before) {
-			snprintf(err, errlen, "%s: invalid snapshot: entry %llu: id %lld is used by "
-				 "an earlier entry", path, (unsigned long long)i, (long long)row.id);
-			ret = -EINVAL;
-		}
+		else if (bdindex_count(idx) == before) /* an add of a known id replaces */
+			ret = snap_id_taken(&row, i, path, err, errlen);
 	}
 	if (!ret && s.r.off != s.r.len) {
 		snprintf(err, errlen, "%s: corrupt snapshot (trailing data)", path);
