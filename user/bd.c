@@ -77,7 +77,7 @@ int bd_submit(struct bdstore *st, struct bdindex *idx, struct tokens *tok, const
 	if (!ret)
 		ret = bdstore_commit(st);
 	if (ret) {
-		snprintf(err, errlen, "storing the submission: %s", bdstore_errmsg(st));
+		snprintf(err, errlen, "storing the submission: %s", bdstore_strerror(st, ret));
 		bdstore_rollback(st);
 		goto out;
 	}

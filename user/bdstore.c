@@ -48,7 +48,12 @@ const char *bdstore_errmsg(struct bdstore *st)
 
 const char *bdstore_strerror(struct bdstore *st, int ret)
 {
-	return *st->why ? st->why : ret == -EIO ? sqlite3_errmsg(st->db) : strerror(-ret);
+	if (*st->why)
+		return st->why;
+	/* the codes sqlerr() maps SQLite's failures to */
+	if (ret == -EIO || ret == -EINVAL || ret == -EBUSY || ret == -ENOSPC)
+		return sqlite3_errmsg(st->db);
+	return strerror(-ret);
 }
 
 static int exec(struct bdstore *st, const char *sql)
@@ -214,6 +219,7 @@ int bdstore_add(struct bdstore *st, struct bd_entry *e)
 	char now[TIMEFMT_RFC3339_LEN];
 	int rc;
 
+	*st->why = '\0';
 	if (!e->sequence || e->len < BDINDEX_MIN_LEN)
 		return -EINVAL;
 	if (!*sp && sqlite3_prepare_v2(st->db, e->id ?
@@ -241,6 +247,13 @@ int bdstore_add(struct bdstore *st, struct bd_entry *e)
 		return sqlerr(st);
 	if (!e->id)
 		e->id = sqlite3_last_insert_rowid(st->db);
+	/* SQLite numbers past the largest id; an imported id can be the
+	 * index's last one */
+	if (e->id > BDINDEX_MAX_ID) {
+		snprintf(st->why, sizeof(st->why), "no entry id left: the database holds id %lld, "
+			 "the index takes 1..%lld", (long long)e->id - 1, (long long)BDINDEX_MAX_ID);
+		return -ERANGE;
+	}
 	return 0;
 }
 

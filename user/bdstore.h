@@ -87,9 +87,10 @@ int bdstore_load_index(struct bdstore *st, struct tokens *tok, struct bdindex *i
 
 /* The message of the last SQLite error on this store. */
 const char *bdstore_errmsg(struct bdstore *st);
-/* Why the last read (get, foreach, index load, params) failed with ret:
+/* Why the last read (get, foreach, index load, params) or add failed with ret:
  * the row or parameter the store refused
- * ("entry id 7: ..."), SQLite's message for -EIO, else strerror. */
+ * ("entry id 7: ..."), else SQLite's message for the codes its failures
+ * map to (-EIO, -EINVAL, -EBUSY, -ENOSPC), else strerror. */
 const char *bdstore_strerror(struct bdstore *st, int ret);
 
 #endif

@@ -758,6 +758,40 @@ static void origin_not_an_object(unsigned char *p, size_t *len, size_t first)
 	*o = '[';
 }
 
+static void id_last_of_the_index(unsigned char *p, size_t *len, size_t first)
+{
+	uint64_t id = 4294967295u;
+
+	(void)len;
+	memcpy(p + entry_field(p, first, 5), &id, 8); /* the second entry's id */
+}
+
+/* An imported id may be the index's last: a submission after it is refused
+ * whole instead of storing an entry the agent could not load. */
+Test(bdstore, a_submission_past_the_last_entry_id_is_refused_whole)
+{
+	struct bdstore *a, *b;
+	char err[512], bad[700];
+	json_t *sub = json_loads("{\"submitter\":\"t\",\"entries\":[{\"sequence\":[\"dup2\","
+				 "\"execve\"],\"risk_score\":0.9,\"confidence\":0.5,\"label\":\"malicious\"}]}",
+				 0, NULL);
+	size_t n;
+
+	fill_a();
+	a = open_or_die(path_a, 0);
+	cr_assert_eq(bdsnapshot_export(a, snap, err, sizeof(err)), 0, "%s", err);
+	bdstore_close(a);
+	snprintf(bad, sizeof(bad), "%s/last.bdsnap", dir);
+	resnap(bad, id_last_of_the_index);
+	b = open_or_die(path_b, BDSTORE_NO_SEED);
+	cr_assert_eq(bdsnapshot_import(b, bad, &n, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(bd_submit(b, NULL, tok, sub, NULL, err, sizeof(err)), -ERANGE);
+	cr_assert(strstr(err, "no entry id left: the database holds id 4294967295"), "%s", err);
+	cr_assert_eq(bdstore_count(b), n, "the refused submission stored something");
+	json_decref(sub);
+	bdstore_close(b);
+}
+
 /* The checksum proves a snapshot intact, not valid: an entry whose tokens
  * disagree with its sequence text, or whose label its risk, is refused with
  * the database unchanged; a valid sequence in another spelling is taken as
