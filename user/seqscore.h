@@ -41,7 +41,7 @@ json_t *seqscore_result_to_json(const struct seqscore_result *res, const struct 
 /* The two halves of the formula, exposed for tests and docs. */
 double seqscore_logit(double risk);
 double seqscore_squash(double logodds);
-/* f(S): S up to 1, then 1 + ln S. */
+/* f(S): S up to 1, then 1 + ln(1 + ln S). */
 double seqscore_count_weight(double S);
 
 #endif

@@ -110,8 +110,8 @@ Test(seqscore, unknown_positions_count_when_the_database_says_so)
 	struct seqscore_result r;
 	/* position 0 exact (w = 1, ev = ln 9); positions 1..4 (where a 3-gram
 	 * fits) have no match within one edit, 5 and 6 are too close to the
-	 * end: U = 4, w_u = 0.5 * (1 + ln 4); L2 normalisation (gamma 1) */
-	double wu = 0.5 * (1 + log(4.0));
+	 * end: U = 4, w_u = 0.5 * (1 + ln(1 + ln 4)); L2 normalisation (gamma 1) */
+	double wu = 0.5 * (1 + log(1 + log(4.0)));
 	double L = (log(9.0) + wu * 2) / (1 + sqrt(1 + wu * wu));
 
 	add(1, e, e_n, 0.9, 1.0);
@@ -144,8 +144,8 @@ Test(seqscore, repeats_of_an_entry_count_sublinearly)
 	SEQ(w, "socket:inet", "connect:inet", "dup2", "socket:inet", "connect:inet", "dup2",
 	    "socket:inet", "connect:inet", "dup2");
 	struct seqscore_result r;
-	/* three exact occurrences: w = 0.8 * (1 + ln 3) */
-	double L = 0.8 * (1 + log(3.0)) * log(9.0);
+	/* three exact occurrences: w = 0.8 * (1 + ln(1 + ln 3)) */
+	double L = 0.8 * (1 + log(1 + log(3.0))) * log(9.0);
 
 	add(1, e, e_n, 0.9, 0.8);
 	cr_assert_eq(seqscore_window(idx, w, w_n, &r), 0);
