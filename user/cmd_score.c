@@ -46,11 +46,11 @@ static void note_unknown_tokens(const struct tokens *tok, size_t known, const ch
 		if (seq[i] >= known)
 			seen[seq[i] - known] = true;
 	for (size_t k = 0; k < extra; k++) {
-		if (!seen[k])
-			continue;
 		const char *name = tokens_name(tok, (token_id)(known + k));
 		char alt[160];
 
+		if (!seen[k])
+			continue;
 		count++;
 		tokens_listed_variants(tok, name, alt, sizeof(alt));
 		if (used < sizeof(names) - 1)

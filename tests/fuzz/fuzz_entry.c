@@ -23,9 +23,10 @@ static bool plain_ascii(const char *s)
 static void entry(const json_t *j)
 {
 	struct bd_entry e;
-	char err[512] = "";
+	char err[512];
 
 	for (int mode = BDENTRY_FULL; mode <= BDENTRY_SUBMISSION; mode++) {
+		*err = '\0';
 		if (bdentry_from_json(j, (enum bdentry_mode)mode, "e", &e, err, sizeof(err)) == 0) {
 			json_t *back = bdentry_to_json(&e);
 
