@@ -527,6 +527,18 @@ static void fill_a(void)
 	bdstore_close(st);
 }
 
+/* fill_a's database as the snapshot at snap. */
+static void export_a(void)
+{
+	struct bdstore *a;
+	char err[512];
+
+	fill_a();
+	a = open_or_die(path_a, 0);
+	cr_assert_eq(bdsnapshot_export(a, snap, err, sizeof(err)), 0, "%s", err);
+	bdstore_close(a);
+}
+
 Test(bdstore, snapshot_round_trip_is_exact)
 {
 	struct bdstore *a, *b;
@@ -598,15 +610,11 @@ static void copy_modified(const char *to, long truncate_at, long flip_at)
 
 Test(bdstore, corrupt_and_truncated_snapshots_are_refused_and_change_nothing)
 {
-	struct bdstore *a;
-	char err[512], bad[700];
+	char bad[700];
 	long size;
 	FILE *f;
 
-	fill_a();
-	a = open_or_die(path_a, 0);
-	cr_assert_eq(bdsnapshot_export(a, snap, err, sizeof(err)), 0, "%s", err);
-	bdstore_close(a);
+	export_a();
 	f = fopen(snap, "rb");
 	fseek(f, 0, SEEK_END);
 	size = ftell(f);
@@ -770,17 +778,14 @@ static void id_last_of_the_index(unsigned char *p, size_t *len, size_t first)
  * whole instead of storing an entry the agent could not load. */
 Test(bdstore, a_submission_past_the_last_entry_id_is_refused_whole)
 {
-	struct bdstore *a, *b;
+	struct bdstore *b;
 	char err[512], bad[700];
 	json_t *sub = json_loads("{\"submitter\":\"t\",\"entries\":[{\"sequence\":[\"dup2\","
 				 "\"execve\"],\"risk_score\":0.9,\"confidence\":0.5,\"label\":\"malicious\"}]}",
 				 0, NULL);
 	size_t n;
 
-	fill_a();
-	a = open_or_die(path_a, 0);
-	cr_assert_eq(bdsnapshot_export(a, snap, err, sizeof(err)), 0, "%s", err);
-	bdstore_close(a);
+	export_a();
 	snprintf(bad, sizeof(bad), "%s/last.bdsnap", dir);
 	resnap(bad, id_last_of_the_index);
 	b = open_or_die(path_b, BDSTORE_NO_SEED);
@@ -798,15 +803,12 @@ Test(bdstore, a_submission_past_the_last_entry_id_is_refused_whole)
  * it is written. */
 Test(bdstore, checksummed_but_invalid_entries_are_refused_and_change_nothing)
 {
-	struct bdstore *a, *b;
+	struct bdstore *b;
 	char err[512], bad[700];
 	struct bd_entry e;
 	size_t n;
 
-	fill_a();
-	a = open_or_die(path_a, 0);
-	cr_assert_eq(bdsnapshot_export(a, snap, err, sizeof(err)), 0, "%s", err);
-	bdstore_close(a);
+	export_a();
 	snprintf(bad, sizeof(bad), "%s/bad.bdsnap", dir);
 	resnap(bad, token_renamed);
 	refused_unchanged(bad, "tokens do not match the sequence");
@@ -875,14 +877,11 @@ static void fuzz_mutate(unsigned char *p, size_t *len, size_t first)
  * runs this in CI). */
 Test(bdstore, mutated_snapshot_payloads_are_refused_or_taken_whole)
 {
-	struct bdstore *a, *b;
+	struct bdstore *b;
 	char err[512], bad[700], *before, *after;
 	int refused = 0, taken = 0;
 
-	fill_a();
-	a = open_or_die(path_a, 0);
-	cr_assert_eq(bdsnapshot_export(a, snap, err, sizeof(err)), 0, "%s", err);
-	bdstore_close(a);
+	export_a();
 	snprintf(bad, sizeof(bad), "%s/fuzz.bdsnap", dir);
 	b = open_or_die(path_b, 0);
 	before = dump(b);
