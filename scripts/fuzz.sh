@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only)
 # Runs the libFuzzer targets of tests/fuzz for SECONDS each (default 30)
-# under ASan/UBSan: the snapshot reader, entry validation and the trace
-# readers with the scorer. Seeds: tests/fuzz/corpus/<target>/ plus a snapshot
+# under ASan/UBSan: the snapshot reader, entry validation, the trace
+# readers with the scorer, and the decision API's query values. Seeds: tests/fuzz/corpus/<target>/ plus a snapshot
 # of the curated database exported by the build itself. A crash or broken
 # property fails the run; the input is kept in build-fuzz/crashes/<target>/.
 set -euo pipefail
@@ -19,7 +19,7 @@ cmake --build "$build" -j"$(nproc)" --target fuzz bpf-profiler >/dev/null
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-for t in entry trace snapshot; do
+for t in entry trace snapshot query; do
   mkdir -p "$work/$t" "$build/crashes/$t"
   [ -d "tests/fuzz/corpus/$t" ] && cp tests/fuzz/corpus/$t/* "$work/$t/"
 done
@@ -29,7 +29,7 @@ done
   > "$work/snapshot/curated"
 
 status=0
-for t in entry trace snapshot; do
+for t in entry trace snapshot query; do
   printf '== fuzz_%s, %s s: ' "$t" "$seconds"
   if "$build/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -print_final_stats=1 \
        -artifact_prefix="$build/crashes/$t/" "$work/$t" >"$work/$t.log" 2>&1; then

@@ -96,7 +96,7 @@ void timefmt_format_rfc3339(int64_t ns, char *buf, size_t len)
 int timefmt_parse_since(const char *s, int64_t now_ns, int64_t *ns)
 {
 	char *end;
-	long long v;
+	long long v, unit;
 
 	if (!s || !*s)
 		return -EINVAL;
@@ -117,14 +117,16 @@ int timefmt_parse_since(const char *s, int64_t now_ns, int64_t *ns)
 	if (end[1])
 		return -EINVAL;
 	switch (*end) {
-	case 's': break;
-	case 'm': v *= 60; break;
-	case 'h': v *= 3600; break;
-	case 'd': v *= 86400; break;
+	case 's': unit = 1; break;
+	case 'm': unit = 60; break;
+	case 'h': unit = 3600; break;
+	case 'd': unit = 86400; break;
 	default: return -EINVAL;
 	}
-	if (v > now_ns / 1000000000)
+	/* an age reaching before the epoch is no bound (and v * unit could
+	 * overflow) */
+	if (v > now_ns / 1000000000 / unit)
 		return -EINVAL;
-	*ns = now_ns - (int64_t)v * 1000000000;
+	*ns = now_ns - (int64_t)v * unit * 1000000000;
 	return 0;
 }

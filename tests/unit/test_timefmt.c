@@ -56,4 +56,10 @@ Test(timefmt, since_accepts_relative_ages_and_epoch_seconds)
 	cr_assert_eq(timefmt_parse_since("5w", now, &ns), -EINVAL);
 	cr_assert_eq(timefmt_parse_since("-5m", now, &ns), -EINVAL);
 	cr_assert_eq(timefmt_parse_since("", now, &ns), -EINVAL);
+	/* ages back to the epoch, not past it; huge ones overflowed before */
+	cr_assert_eq(timefmt_parse_since("20000d", now, &ns), 0);
+	cr_assert_eq(ns, now - 20000LL * 86400 * 1000000000);
+	cr_assert_eq(timefmt_parse_since("21000d", now, &ns), -EINVAL);
+	cr_assert_eq(timefmt_parse_since("9223372036854775807d", now, &ns), -EINVAL);
+	cr_assert_eq(timefmt_parse_since("153722867280912931m", now, &ns), -EINVAL);
 }
