@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only)
-# Runs the libFuzzer targets of tests/fuzz for SECONDS each (default 30)
-# under ASan/UBSan: the snapshot reader, entry validation, the trace
-# readers with the scorer, and the decision API's query values. Seeds: tests/fuzz/corpus/<target>/ plus a snapshot
-# of the curated database exported by the build itself. A crash or broken
-# property fails the run; the input is kept in build-fuzz/crashes/<target>/.
+# Runs the libFuzzer targets of tests/fuzz for SECONDS each (default 30) under
+# ASan/UBSan: snapshots, entries, trace files with the scorer, decision queries.
+# Seeds: tests/fuzz/corpus/<target>/ plus a snapshot of the curated database
+# exported by the build itself. A crash or broken property fails the run; the
+# input is kept in build-fuzz/crashes/<target>/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
@@ -13,13 +13,14 @@ case "$seconds" in
   *[!0-9]*|'') echo "fuzz.sh: SECONDS must be a number, not '$seconds'" >&2; exit 2 ;;
 esac
 build=build-fuzz
+targets=(entry trace snapshot query)
 
 CC=clang cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBPFPROF_FUZZ=ON >/dev/null
 cmake --build "$build" -j"$(nproc)" --target fuzz bpf-profiler >/dev/null
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-for t in entry trace snapshot query; do
+for t in "${targets[@]}"; do
   mkdir -p "$work/$t" "$build/crashes/$t"
   [ -d "tests/fuzz/corpus/$t" ] && cp tests/fuzz/corpus/$t/* "$work/$t/"
 done
@@ -29,7 +30,7 @@ done
   > "$work/snapshot/curated"
 
 status=0
-for t in entry trace snapshot query; do
+for t in "${targets[@]}"; do
   printf '== fuzz_%s, %s s: ' "$t" "$seconds"
   if "$build/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -print_final_stats=1 \
        -artifact_prefix="$build/crashes/$t/" "$work/$t" >"$work/$t.log" 2>&1; then
