@@ -90,6 +90,12 @@ struct bdindex {
 	 * wait for a grace period (a reader may still hold their index) */
 	uint32_t *dead;
 	size_t ndead, nfree, dead_cap;
+	/* token arena spans of reused records, by length: free for the next
+	 * entry of that length that does not fit inline */
+	struct spanlist {
+		uint32_t *off;
+		size_t n, cap;
+	} spans[BDINDEX_MAX_LEN + 1];
 	atomic_size_t live;
 	atomic_uint lengths;
 	/* scoring parameters behind a seqlock: readers never wait for the
@@ -419,6 +425,8 @@ void bdindex_free(struct bdindex *idx)
 		free(idx->toks[c]);
 	free(idx->idmap.slots);
 	free(idx->dead);
+	for (size_t l = 0; l <= BDINDEX_MAX_LEN; l++)
+		free(idx->spans[l].off);
 	pthread_mutex_destroy(&idx->wlock);
 	free(idx);
 }
@@ -462,6 +470,31 @@ static void ent_unlink(struct bdindex *idx, uint32_t e)
 	idx->dead[idx->ndead++] = e;
 }
 
+/* Writer: record e is free (no reader can reach it), so are its arena
+ * tokens. The record is left inline so that they are released only once,
+ * whatever becomes of it. Without room to remember them they are not reused. */
+static void span_release(struct bdindex *idx, uint32_t e)
+{
+	uint64_t w = ent_word(idx, e);
+	uint32_t len = ent_len(w);
+	struct spanlist *sp;
+
+	atomic_store_explicit(&ent_at(idx, e)->w, ENT_INLINE, memory_order_relaxed);
+	if ((w & ENT_INLINE) || len < BDINDEX_MIN_LEN || len > BDINDEX_MAX_LEN)
+		return;
+	sp = &idx->spans[len];
+	if (sp->n == sp->cap) {
+		size_t cap = sp->cap ? 2 * sp->cap : 64;
+		uint32_t *o = realloc(sp->off, cap * sizeof(*o));
+
+		if (!o)
+			return;
+		sp->off = o;
+		sp->cap = cap;
+	}
+	sp->off[sp->n++] = (uint32_t)ent_at(idx, e)->t;
+}
+
 /* Writer: the record for a new entry. A dead one is reused once no reader
  * can still hold its index: the waiting ones become free after a grace
  * period, taken when enough have gathered that the wait is amortised. So
@@ -479,6 +512,7 @@ static uint32_t ent_new(struct bdindex *idx)
 		return idx->nents;
 	e = idx->dead[--idx->nfree];
 	idx->dead[idx->nfree] = idx->dead[--idx->ndead]; /* a waiting one fills the hole */
+	span_release(idx, e);
 	return e;
 }
 
@@ -576,7 +610,7 @@ int bdindex_add(struct bdindex *idx, int64_t id, const token_id *seq, size_t len
 	inl = pack_inline(seq, len, &tw);
 	pthread_mutex_lock(&idx->wlock);
 	e = ent_new(idx);
-	ret = reserve(idx, e, len, !inl);
+	ret = reserve(idx, e, len, !inl && !idx->spans[len].n);
 	if (ret)
 		goto out;
 	t = atomic_load(&idx->table);
@@ -597,7 +631,11 @@ int bdindex_add(struct bdindex *idx, int64_t id, const token_id *seq, size_t len
 		__builtin_prefetch(&t->slots[slot_of(h[p], t->nbuckets) * BUCKET], 1);
 	if (idx->idmap.nslots)
 		__builtin_prefetch(&idx->idmap.slots[slot_of(mix64((uint64_t)id), idx->idmap.nslots)]);
-	if (!inl) {
+	if (!inl && idx->spans[len].n) {
+		tw = idx->spans[len].off[--idx->spans[len].n];
+		memcpy(&idx->toks[tw >> TOK_CHUNK_SHIFT][tw & (TOK_CHUNK - 1)], seq,
+		       len * sizeof(*seq));
+	} else if (!inl) {
 		tw = (idx->tok_chunk << TOK_CHUNK_SHIFT) | idx->tok_used;
 		memcpy(&idx->toks[idx->tok_chunk][idx->tok_used], seq, len * sizeof(*seq));
 		idx->tok_used += len;

@@ -558,59 +558,139 @@ Test(bdindex, replaced_entries_records_are_reused)
 	}
 }
 
+/* Entries too wide to keep their tokens in the record (8 tokens, some past
+ * 255) keep them in the token arena; a reused record gives its tokens' room
+ * back too, so replacing such entries again and again does not grow the
+ * index either, and no entry sees another's tokens. */
+Test(bdindex, replaced_wide_entries_arena_is_reused)
+{
+	enum { N = 150000, LEN = 8 };
+	struct bdindex_match m[4];
+	size_t mem = 0;
+
+	for (int v = 0; v < 6; v++) {
+		for (int64_t id = 1; id <= N; id++) {
+			token_id s[LEN] = { 0 };
+
+			versioned(id, v, s);
+			s[4] = (token_id)(256 + v);
+			cr_assert_eq(bdindex_add(idx, id, s, LEN, 0.5 + v / 20.0, 0.5,
+						 BD_LABEL_MALICIOUS), 0);
+		}
+		if (v == 1)
+			mem = bdindex_memory(idx);
+	}
+	/* without reuse: 1.2 M arena tokens a round, a 2 MiB chunk more per
+	 * 1 M of them */
+	cr_assert_leq(bdindex_memory(idx), mem, "the index grew from %zu to %zu bytes", mem,
+		      bdindex_memory(idx));
+	cr_assert_eq(bdindex_count(idx), N);
+	for (int64_t id = 1; id <= N; id += 97) {
+		token_id cur[LEN] = { 0 };
+
+		versioned(id, 5, cur);
+		cur[4] = 256 + 5;
+		cr_assert_eq(bdindex_lookup_exact(idx, cur, LEN, m), 1, "id %lld", (long long)id);
+		cr_assert_eq(m[0].id, id);
+		cr_assert_arr_eq(m[0].seq, cur, sizeof(cur));
+		cur[4] = 256 + 4;
+		cr_assert_eq(bdindex_lookup_exact(idx, cur, LEN, m), 0, "id %lld kept an old version",
+			     (long long)id);
+	}
+}
+
 /* Readers look up entries while the writer replaces them over and over, so
  * records are unlinked and reused under them: every match a reader sees must
  * be a version of the id it carries (a record reused too early would show
- * one entry's id with another's tokens) and within one edit of the query. */
+ * one entry's id with another's tokens) and within one edit of the query.
+ * 8-token entries with tokens past 255 keep their tokens in the arena,
+ * whose room is reused with the record. */
 enum { RACE_IDS = 3000 };
+static size_t race_len;
+
+static void race_seq(int64_t id, int v, token_id s[8])
+{
+	versioned(id, v, s);
+	for (int i = 4; i < 8; i++)
+		s[i] = (token_id)(256 + (id + i) % 40);
+}
 
 static void *racing_reader(void *arg)
 {
 	uint64_t r = (uintptr_t)arg;
 	struct bdindex_match m[16];
+	size_t len = race_len;
 
 	while (!atomic_load(&stop)) {
 		int64_t id = 1 + (int64_t)rnd(&r, RACE_IDS);
-		token_id q[4];
+		token_id q[8];
 		int n;
 
-		versioned(id, (int)rnd(&r, 2), q);
-		n = bdindex_lookup_fuzzy(idx, q, 4, m, 16);
+		race_seq(id, (int)rnd(&r, 2), q);
+		n = bdindex_lookup_fuzzy(idx, q, len, m, 16);
 		for (int i = 0; i < n && i < 16; i++) {
-			token_id a[4], b[4];
+			token_id a[8], b[8];
 			enum bdindex_edit edit;
 
-			versioned(m[i].id, 0, a);
-			versioned(m[i].id, 1, b);
-			if (m[i].len != 4 ||
-			    (memcmp(m[i].seq, a, sizeof(a)) && memcmp(m[i].seq, b, sizeof(b))) ||
-			    !one_edit(q, 4, m[i].seq, 4, &edit))
+			race_seq(m[i].id, 0, a);
+			race_seq(m[i].id, 1, b);
+			if (m[i].len != len ||
+			    (memcmp(m[i].seq, a, len * sizeof(*a)) &&
+			     memcmp(m[i].seq, b, len * sizeof(*b))) ||
+			    !one_edit(q, len, m[i].seq, len, &edit))
 				atomic_fetch_add(&reader_errors, 1);
 		}
 	}
 	return NULL;
 }
 
-Test(bdindex, readers_never_see_a_reused_record_of_another_entry)
+static void race(size_t len)
 {
 	pthread_t th[2];
 
+	race_len = len;
 	for (int i = 0; i < 2; i++)
 		cr_assert_eq(pthread_create(&th[i], NULL, racing_reader,
 					    (void *)(uintptr_t)(i * 7919 + 1)), 0);
-	for (int round = 0; round < 40; round++)
-		for (int64_t id = 1; id <= RACE_IDS; id++) {
-			token_id s[4];
+	for (int round = 0; round < 40; round++) {
+		bool removes = round % 5 == 4;
 
-			versioned(id, round % 2, s);
-			if (round % 5 == 4 && id % 3 == 0)
+		for (int64_t id = 1; id <= RACE_IDS; id++) {
+			token_id s[8];
+
+			race_seq(id, round % 2, s);
+			if (removes && id % 3 == 0)
 				cr_assert_eq(bdindex_remove(idx, id), 0);
 			else
-				cr_assert_eq(bdindex_add(idx, id, s, 4, 0.9, 0.5, BD_LABEL_MALICIOUS), 0);
+				cr_assert_eq(bdindex_add(idx, id, s, len, 0.9, 0.5,
+							 BD_LABEL_MALICIOUS), 0);
 		}
+		/* no two entries were given the same room: each has its own */
+		for (int64_t id = 1; id <= RACE_IDS; id++) {
+			struct bdindex_match m[2];
+			token_id s[8];
+			bool removed = removes && id % 3 == 0;
+
+			race_seq(id, round % 2, s);
+			cr_assert_eq(bdindex_lookup_exact(idx, s, len, m), !removed,
+				     "round %d: id %lld", round, (long long)id);
+			if (!removed)
+				cr_assert_arr_eq(m[0].seq, s, len * sizeof(*s));
+		}
+	}
 	atomic_store(&stop, true);
 	for (int i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);
 	cr_assert_eq(atomic_load(&reader_errors), 0, "%ld matches of a wrong record",
 		     atomic_load(&reader_errors));
+}
+
+Test(bdindex, readers_never_see_a_reused_record_of_another_entry)
+{
+	race(4);
+}
+
+Test(bdindex, readers_never_see_reused_arena_tokens_of_another_entry)
+{
+	race(8);
 }
