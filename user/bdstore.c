@@ -458,15 +458,34 @@ int bdstore_stats(struct bdstore *st, struct bdstore_stats *s)
 	return 0;
 }
 
+/* Parameter key of table meta as a number, def when the key is absent. */
+static int meta_get_double(struct bdstore *st, const char *key, double def, double *out)
+{
+	char v[64], *end;
+	int ret = meta_get(st, key, v, sizeof(v));
+
+	*out = def;
+	if (ret)
+		return ret == -ENOENT ? 0 : ret;
+	errno = 0;
+	*out = strtod(v, &end);
+	if (end != v && !*end && errno != ERANGE)
+		return 0;
+	snprintf(st->why, sizeof(st->why), "scoring parameter %s in table meta is not a "
+		 "number: \"%s\"", key, v);
+	return -EINVAL;
+}
+
 int bdstore_params_get(struct bdstore *st, struct bdindex_params *p)
 {
-	char v[64];
+	int ret;
 
-	p->unknown_logit = meta_get(st, "unknown_logit", v, sizeof(v)) ? 0 : strtod(v, NULL);
-	p->unknown_weight = meta_get(st, "unknown_weight", v, sizeof(v)) ? 0 : strtod(v, NULL);
-	p->length_norm = meta_get(st, "length_norm", v, sizeof(v)) ? BDINDEX_LENGTH_NORM :
-			  strtod(v, NULL);
 	*st->why = '\0';
+	ret = meta_get_double(st, "unknown_logit", 0, &p->unknown_logit);
+	ret = ret ? ret : meta_get_double(st, "unknown_weight", 0, &p->unknown_weight);
+	ret = ret ? ret : meta_get_double(st, "length_norm", BDINDEX_LENGTH_NORM, &p->length_norm);
+	if (ret)
+		return ret;
 	if (bdindex_params_valid(p))
 		return 0;
 	snprintf(st->why, sizeof(st->why), "scoring parameters in table meta not usable "

@@ -87,19 +87,24 @@ static int do_stats(const char *path, int argc, char **argv)
 	struct bdstore_stats s;
 	struct bdindex_params p;
 	struct bdstore *st;
+	char bad_params[256] = "";
 	int ret, json = simple_opts(argc, argv, "Usage: bpf-profiler db stats [--json]\n\n"
 				"Entry counts by label and length, mean risk and confidence, and the\n"
-				"scoring parameters stored with the entries.\n");
+				"scoring parameters stored with the entries. Parameters nothing can\n"
+				"score with are reported as such (exit status 1), with the rest.\n");
 
 	if (json < 0)
 		return json == -1 ? EXIT_OK : EXIT_USAGE;
 	if (open_store(path, &st))
 		return EXIT_FAIL;
-	if ((ret = bdstore_stats(st, &s)) || (ret = bdstore_params_get(st, &p))) {
+	if ((ret = bdstore_stats(st, &s))) {
 		fprintf(stderr, "bpf-profiler db: %s: %s\n", path, bdstore_strerror(st, ret));
 		bdstore_close(st);
 		return EXIT_FAIL;
 	}
+	/* stats is how such a database gets looked at: show the entries too */
+	if ((ret = bdstore_params_get(st, &p)))
+		snprintf(bad_params, sizeof(bad_params), "%s", bdstore_strerror(st, ret));
 	if (json) {
 		json_t *len = json_object(), *o;
 
@@ -110,13 +115,20 @@ static int do_stats(const char *path, int argc, char **argv)
 				snprintf(k, sizeof(k), "%d", i);
 				json_object_set_new(len, k, json_integer((json_int_t)s.by_length[i]));
 			}
-		o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:f, s:f, s:o, s:{s:f, s:f, s:f}}",
-			      "path", path, "entries", (json_int_t)s.entries,
-			      "good", (json_int_t)s.good, "malicious", (json_int_t)s.malicious,
-			      "sources", (json_int_t)s.sources, "mean_risk", s.mean_risk,
-			      "mean_confidence", s.mean_confidence, "by_length", len, "params",
-			      "unknown_logit", p.unknown_logit, "unknown_weight", p.unknown_weight,
-			      "length_norm", p.length_norm);
+		o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:f, s:f, s:o}", "path", path, "entries",
+			      (json_int_t)s.entries, "good", (json_int_t)s.good, "malicious",
+			      (json_int_t)s.malicious, "sources", (json_int_t)s.sources,
+			      "mean_risk", s.mean_risk, "mean_confidence", s.mean_confidence,
+			      "by_length", len);
+		/* NaN has no JSON spelling: unusable parameters are named instead */
+		if (*bad_params)
+			json_object_set_new(o, "params_error", json_string(bad_params));
+		else
+			json_object_set_new(o, "params",
+					    json_pack("{s:f, s:f, s:f}", "unknown_logit",
+						      p.unknown_logit, "unknown_weight",
+						      p.unknown_weight, "length_norm",
+						      p.length_norm));
 		json_dumpf(o, stdout, JSON_COMPACT);
 		putchar('\n');
 		json_decref(o);
@@ -129,10 +141,18 @@ static int do_stats(const char *path, int argc, char **argv)
 			if (s.by_length[i])
 				printf(" %d:%zu", i, s.by_length[i]);
 		printf("\nmean        risk %.3f, confidence %.3f\n", s.mean_risk, s.mean_confidence);
-		printf("params      unknown n-gram logit %.3f weight %.3f, length norm %.3f\n",
-		       p.unknown_logit, p.unknown_weight, p.length_norm);
+		if (*bad_params)
+			printf("params      none usable: %s\n", bad_params);
+		else
+			printf("params      unknown n-gram logit %.3f weight %.3f, length norm %.3f\n",
+			       p.unknown_logit, p.unknown_weight, p.length_norm);
 	}
 	bdstore_close(st);
+	if (*bad_params) {
+		fprintf(stderr, "bpf-profiler db: %s: %s; `db import` or `db learn` replaces them\n",
+			path, bad_params);
+		return EXIT_FAIL;
+	}
 	return EXIT_OK;
 }
 

@@ -339,6 +339,13 @@ Test(bdstore, a_row_or_parameter_the_index_cannot_take_is_named)
 	load_refused(path_a, "scoring parameters in table meta not usable");
 	sql(path_a, "INSERT OR REPLACE INTO meta VALUES('length_norm', '-1')");
 	load_refused(path_a, "length_norm -1");
+	/* strtod alone would read these as 0 and 1 and score with them */
+	sql(path_a, "INSERT OR REPLACE INTO meta VALUES('length_norm', 'one')");
+	load_refused(path_a, "scoring parameter length_norm in table meta is not a number: \"one\"");
+	sql(path_a, "INSERT OR REPLACE INTO meta VALUES('length_norm', '1 ')");
+	load_refused(path_a, "length_norm in table meta is not a number: \"1 \"");
+	sql(path_a, "INSERT OR REPLACE INTO meta VALUES('unknown_logit', '1e999')");
+	load_refused(path_a, "unknown_logit in table meta is not a number: \"1e999\"");
 }
 
 Test(bdstore, sync_brings_a_live_index_in_line_with_a_store_changed_elsewhere)

@@ -3,12 +3,14 @@
  * errors, a round trip through add/rm/export/import, scoring a token file. */
 #include <criterion/criterion.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "bdstore.h"
 #include "curated.h"
 
 static char dir[] = "/tmp/bpfprof-cmd-XXXXXX";
@@ -118,6 +120,33 @@ Test(cmd_db, add_rm_export_import_round_trip)
 	cr_assert_eq(run(out, sizeof(out), "db --db other.sqlite import junk.bdsnap"), 1);
 	cr_assert_eq(run(out, sizeof(out), "db --db other.sqlite stats --json"), 0);
 	cr_assert(strstr(out, want), "refused import changed the database: %s", out);
+}
+
+/* Parameters nothing can score with (a store edited behind our back) do not
+ * hide the rest of the database from `db stats`: it shows the entries, names
+ * the parameters, exits 1; `db import` puts usable ones back. */
+Test(cmd_db, stats_shows_a_database_whose_parameters_are_unusable)
+{
+	char out[8192], path[600], err[256], want[64];
+	struct bdstore *st;
+
+	cr_assert_eq(run(out, sizeof(out), "db export s.bdsnap"), 0);
+	snprintf(path, sizeof(path), "%s/bd.sqlite", dir);
+	cr_assert_eq(bdstore_open(path, 0, &st, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(bdstore_params_set(st, &(struct bdindex_params){ .length_norm = NAN }), 0);
+	bdstore_close(st);
+	cr_assert_eq(run(out, sizeof(out), "db stats"), 1);
+	snprintf(want, sizeof(want), "entries     %zu (", curated_entries());
+	cr_assert(strstr(out, want), "%s", out);
+	cr_assert(strstr(out, "params      none usable: scoring parameters in table meta not "
+			      "usable (unknown_logit 0, unknown_weight 0, length_norm nan)"),
+		  "%s", out);
+	cr_assert_eq(run(out, sizeof(out), "db stats --json"), 1);
+	cr_assert(strstr(out, "\"params_error\":\"scoring parameters"), "%s", out);
+	cr_assert_null(strstr(out, "\"params\":"), "%s", out);
+	cr_assert_eq(run(out, sizeof(out), "db import s.bdsnap"), 0);
+	cr_assert_eq(run(out, sizeof(out), "db stats --json"), 0);
+	cr_assert(strstr(out, "\"params\":{"), "%s", out);
 }
 
 Test(cmd_db, add_notes_a_token_the_vocabulary_does_not_list)
