@@ -193,38 +193,12 @@ fail:
 	return ret;
 }
 
-/* Well-formed UTF-8 (no overlong forms, surrogates or code points past
- * U+10FFFF) without NUL bytes: what jansson accepts as a string. */
-static bool utf8_text(const unsigned char *s, size_t len)
-{
-	for (size_t i = 0; i < len;) {
-		unsigned char c = s[i];
-		size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 :
-			   (c & 0xf8) == 0xf0 ? 4 : 0;
-		uint32_t cp;
-
-		if (!c || !n || i + n > len)
-			return false;
-		cp = n == 1 ? c : c & (0x7f >> n);
-		for (size_t k = 1; k < n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += n;
-	}
-	return true;
-}
-
 int bdentry_check_text(const char *field, const char *text, size_t len, const char *where,
 		       char *err, size_t errlen)
 {
 	char when[64];
 
-	if (len == 0 || len > BDENTRY_STR_MAX || !utf8_text((const unsigned char *)text, len))
+	if (len == 0 || len > BDENTRY_STR_MAX || util_utf8_len(text, len) != len)
 		return fail(err, errlen, where, field,
 			    "must be a non-empty UTF-8 string (at most 4096 bytes)");
 	if (!strcmp(field, "origin")) {

@@ -14,39 +14,72 @@
 #define TRACE_MAX_BYTES (64u << 20)
 #define SYSCALL_MAX 4096
 
-int tracefile_table_load(const char *path, struct syscall_table *t, char *err, size_t errlen)
+/* path read whole as text: a binary file (a NUL byte, not UTF-8) is refused
+ * where it stops being text, not read up to its first NUL. */
+static int read_text(const char *path, size_t max, char **buf, size_t *len, char *err,
+		     size_t errlen)
 {
-	char *buf, *save = NULL;
-	size_t len, line = 0;
-	int ret = util_read_file(path, 1 << 20, &buf, &len);
+	int ret = util_read_file(path, max, buf, len);
+	size_t ok;
 
-	memset(t, 0, sizeof(*t));
 	if (ret) {
 		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
 		return ret;
 	}
+	ok = util_utf8_len(*buf, *len);
+	if (ok == *len)
+		return 0;
+	snprintf(err, errlen, "%s: byte %zu: not text (%s)", path, ok,
+		 (*buf)[ok] ? "not UTF-8" : "a NUL byte");
+	free(*buf);
+	*buf = NULL;
+	return -EINVAL;
+}
+
+int tracefile_table_load(const char *path, struct syscall_table *t, char *err, size_t errlen)
+{
+	char *buf, *next;
+	size_t len, line = 0;
+	int ret;
+
+	memset(t, 0, sizeof(*t));
+	ret = read_text(path, 1 << 20, &buf, &len, err, errlen);
+	if (ret)
+		return ret;
 	t->names = calloc(SYSCALL_MAX, sizeof(*t->names));
 	if (!t->names) {
 		free(buf);
 		return -ENOMEM;
 	}
-	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		char *tab = strchr(l, '\t'), *end;
+	for (char *l = buf; l; l = next) {
+		char *tab, *end;
 		long num;
 
+		next = strchr(l, '\n');
+		if (next)
+			*next++ = '\0';
+		l[strcspn(l, "\r")] = '\0';
+		tab = strchr(l, '\t');
 		line++;
 		if (*l == '#' || !*l)
 			continue;
 		num = strtol(l, &end, 10);
-		if (!tab || end != tab || num < 0 || num >= SYSCALL_MAX || !tab[1]) {
-			snprintf(err, errlen, "%s:%zu: expected NUMBER<TAB>NAME", path, line);
+		if (!tab || end != tab || num < 0 || num >= SYSCALL_MAX || !tab[1] ||
+		    strlen(tab + 1) > TOKENS_NAME_MAX || strpbrk(tab + 1, " \t\v\f")) {
+			snprintf(err, errlen, "%s:%zu: expected NUMBER<TAB>NAME (a number below %d, "
+				 "a name of 1..%d bytes without spaces)", path, line, SYSCALL_MAX,
+				 TOKENS_NAME_MAX);
 			free(buf);
 			tracefile_table_free(t);
 			return -EINVAL;
 		}
-		tab[strcspn(tab, "\r")] = '\0';
 		free(t->names[num]);
 		t->names[num] = strdup(tab + 1);
+		if (!t->names[num]) {
+			free(buf);
+			tracefile_table_free(t);
+			return -ENOMEM;
+		}
 		if ((size_t)num + 1 > t->n)
 			t->n = (size_t)num + 1;
 	}
@@ -87,14 +120,13 @@ int tracefile_read_numbers(const char *path, const struct syscall_table *t,
 {
 	char *buf, *p, *end;
 	size_t len, cap = 0;
-	int ret = util_read_file(path, TRACE_MAX_BYTES, &buf, &len);
+	int ret;
 
 	*seq = NULL;
 	*n = 0;
-	if (ret) {
-		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+	ret = read_text(path, TRACE_MAX_BYTES, &buf, &len, err, errlen);
+	if (ret)
 		return ret;
-	}
 	for (p = buf; *p; p = end) {
 		long num;
 
@@ -136,14 +168,13 @@ int tracefile_read_tokens(const char *path, struct tokens *tok, token_id **seq, 
 {
 	char *buf, *p, *save = NULL;
 	size_t len, cap = 0;
-	int ret = util_read_file(path, TRACE_MAX_BYTES, &buf, &len);
+	int ret;
 
 	*seq = NULL;
 	*n = 0;
-	if (ret) {
-		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+	ret = read_text(path, TRACE_MAX_BYTES, &buf, &len, err, errlen);
+	if (ret)
 		return ret;
-	}
 	for (p = buf; isspace((unsigned char)*p); p++)
 		;
 	if (*p == '[') {
@@ -162,9 +193,9 @@ int tracefile_read_tokens(const char *path, struct tokens *tok, token_id **seq, 
 			const char *name = json_is_object(it) ?
 				json_string_value(json_object_get(it, "call")) : json_string_value(it);
 
-			if (!name) {
-				snprintf(err, errlen, "%s: [%zu]: expected a token name or {\"call\": name}",
-					 path, i);
+			if (!name || !*name || strlen(name) > TOKENS_NAME_MAX) {
+				snprintf(err, errlen, "%s: [%zu]: expected a token name (1..%d bytes) "
+					 "or {\"call\": name}", path, i, TOKENS_NAME_MAX);
 				ret = -EINVAL;
 				break;
 			}
@@ -177,6 +208,12 @@ int tracefile_read_tokens(const char *path, struct tokens *tok, token_id **seq, 
 		json_decref(arr);
 	} else {
 		for (char *w = strtok_r(buf, " \t\r\n", &save); w; w = strtok_r(NULL, " \t\r\n", &save)) {
+			if (strlen(w) > TOKENS_NAME_MAX) {
+				snprintf(err, errlen, "%s: byte %zu: a token name longer than %d bytes",
+					 path, (size_t)(w - buf), TOKENS_NAME_MAX);
+				ret = -EINVAL;
+				break;
+			}
 			ret = push(seq, n, &cap, tokens_intern(tok, w));
 			if (ret) {
 				snprintf(err, errlen, "%s: token \"%.40s\": %s", path, w, strerror(-ret));

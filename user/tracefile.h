@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
 /* Recorded traces as token sequences: dataset traces of syscall numbers
  * (ADFA-LD: one trace per file, numbers separated by whitespace, mapped by a
- * number<TAB>name table) and token files (token names, or a JSON array). */
+ * number<TAB>name table) and token files (token names, or a JSON array).
+ * Every file must be text (UTF-8, no NUL byte); err names the byte or line
+ * where one is not what it should be. */
 #ifndef BPFPROF_TRACEFILE_H
 #define BPFPROF_TRACEFILE_H
 

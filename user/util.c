@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
-/* Small helpers every module needs: whole-file reads, time. */
+/* Small helpers every module needs: whole-file reads, UTF-8, time. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -108,3 +108,29 @@ void util_cond_init(pthread_cond_t *cond, clockid_t clock)
 	pthread_condattr_destroy(&ca);
 }
 
+
+size_t util_utf8_len(const void *text, size_t len)
+{
+	const unsigned char *s = text;
+
+	for (size_t i = 0; i < len;) {
+		unsigned char c = s[i];
+		size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 :
+			   (c & 0xf8) == 0xf0 ? 4 : 0;
+		uint32_t cp;
+
+		if (!c || !n || i + n > len)
+			return i;
+		cp = n == 1 ? c : c & (0x7f >> n);
+		for (size_t k = 1; k < n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return i;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return i;
+		i += n;
+	}
+	return len;
+}

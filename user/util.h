@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
-/* Small helpers every module needs: whole-file reads, time. */
+/* Small helpers every module needs: whole-file reads, UTF-8, time. */
 #ifndef BPFPROF_UTIL_H
 #define BPFPROF_UTIL_H
 
@@ -13,6 +13,10 @@
 /* Read a whole file (at most max bytes; -EFBIG past that) into a
  * NUL-terminated malloc'd buffer. Returns 0 or -errno. */
 int util_read_file(const char *path, size_t max, char **buf, size_t *len);
+/* Bytes of text that are well-formed UTF-8 (no overlong forms, surrogates
+ * or code points past U+10FFFF) without NUL bytes, what jansson takes as a
+ * string: len when all of it is, else where the first bad character starts. */
+size_t util_utf8_len(const void *text, size_t len);
 /* Creates the directories above path (not path itself) with mode, like
  * mkdir -p of its dirname. Returns 0 or -errno. */
 int util_mkdir_parents(const char *path, unsigned int mode);
