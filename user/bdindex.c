@@ -431,6 +431,23 @@ void bdindex_free(struct bdindex *idx)
 	free(idx);
 }
 
+/* Writer: room in array *a (n used of *cap) for one more; false when
+ * there is none and no memory for more. */
+static bool u32_room(uint32_t **a, size_t n, size_t *cap)
+{
+	size_t c = *cap ? 2 * *cap : 256;
+	uint32_t *na;
+
+	if (n < *cap)
+		return true;
+	na = realloc(*a, c * sizeof(*na));
+	if (!na)
+		return false;
+	*a = na;
+	*cap = c;
+	return true;
+}
+
 /* Writer: tombstone every key of entry e in the current table. Two keys
  * of one entry may be equal (a repeated token): each tombstones one slot. */
 static void ent_unlink(struct bdindex *idx, uint32_t e)
@@ -458,16 +475,8 @@ static void ent_unlink(struct bdindex *idx, uint32_t e)
 	atomic_fetch_sub(&idx->live, 1);
 	idx->keys -= len + 1;
 	/* without room to remember it the record is just not reused */
-	if (idx->ndead == idx->dead_cap) {
-		size_t cap = idx->dead_cap ? 2 * idx->dead_cap : 256;
-		uint32_t *d = realloc(idx->dead, cap * sizeof(*d));
-
-		if (!d)
-			return;
-		idx->dead = d;
-		idx->dead_cap = cap;
-	}
-	idx->dead[idx->ndead++] = e;
+	if (u32_room(&idx->dead, idx->ndead, &idx->dead_cap))
+		idx->dead[idx->ndead++] = e;
 }
 
 /* Writer: record e is free (no reader can reach it), so are its arena
@@ -483,16 +492,8 @@ static void span_release(struct bdindex *idx, uint32_t e)
 	if ((w & ENT_INLINE) || len < BDINDEX_MIN_LEN || len > BDINDEX_MAX_LEN)
 		return;
 	sp = &idx->spans[len];
-	if (sp->n == sp->cap) {
-		size_t cap = sp->cap ? 2 * sp->cap : 64;
-		uint32_t *o = realloc(sp->off, cap * sizeof(*o));
-
-		if (!o)
-			return;
-		sp->off = o;
-		sp->cap = cap;
-	}
-	sp->off[sp->n++] = (uint32_t)ent_at(idx, e)->t;
+	if (u32_room(&sp->off, sp->n, &sp->cap))
+		sp->off[sp->n++] = (uint32_t)ent_at(idx, e)->t;
 }
 
 /* Writer: the record for a new entry. A dead one is reused once no reader

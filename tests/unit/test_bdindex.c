@@ -522,81 +522,65 @@ static void versioned(int64_t id, int v, token_id s[4])
 	s[3] = (token_id)(150 + id % 13);
 }
 
-/* A replaced entry's record is reused once no reader can hold it: replacing
- * every entry again and again (a resync, resubmissions) does not grow the
- * index, and each id keeps exactly its newest version. */
-Test(bdindex, replaced_entries_records_are_reused)
+/* Version v of id as a len-token entry: 4 tokens fit in the record; 8 with
+ * one past 255 do not, and keep their tokens in the token arena. */
+static void versioned_len(int64_t id, int v, size_t len, token_id s[8])
 {
-	enum { N = 150000 };
-	struct bdindex_match m[4];
-	size_t mem;
-
-	for (int v = 0; v < 6; v++) {
-		for (int64_t id = 1; id <= N; id++) {
-			token_id s[4];
-
-			versioned(id, v, s);
-			cr_assert_eq(bdindex_add(idx, id, s, 4, 0.5 + v / 20.0, 0.5, BD_LABEL_MALICIOUS), 0);
-		}
-		if (v == 1)
-			mem = bdindex_memory(idx);
-	}
-	/* without reuse: six rounds of 150 k records, 7 chunks of 131072 more */
-	cr_assert_leq(bdindex_memory(idx), mem, "the index grew from %zu to %zu bytes", mem,
-		      bdindex_memory(idx));
-	cr_assert_eq(bdindex_count(idx), N);
-	for (int64_t id = 1; id <= N; id += 101) {
-		token_id old[4], cur[4];
-
-		versioned(id, 4, old);
-		versioned(id, 5, cur);
-		cr_assert_eq(bdindex_lookup_exact(idx, old, 4, m), 0, "id %lld kept an old version",
-			     (long long)id);
-		cr_assert_eq(bdindex_lookup_exact(idx, cur, 4, m), 1);
-		cr_assert_eq(m[0].id, id);
-		cr_assert_float_eq(m[0].risk, 0.75, 1e-3);
-	}
+	memset(s, 0, 8 * sizeof(*s));
+	versioned(id, v, s);
+	if (len == 8)
+		s[4] = (token_id)(256 + v);
 }
 
-/* Entries too wide to keep their tokens in the record (8 tokens, some past
- * 255) keep them in the token arena; a reused record gives its tokens' room
- * back too, so replacing such entries again and again does not grow the
- * index either, and no entry sees another's tokens. */
-Test(bdindex, replaced_wide_entries_arena_is_reused)
+/* Replace every one of 150 k entries six times; the index must not grow
+ * after the second round, and each id keeps exactly its newest version. */
+static void replace_rounds(size_t len)
 {
-	enum { N = 150000, LEN = 8 };
+	enum { N = 150000 };
 	struct bdindex_match m[4];
 	size_t mem = 0;
 
 	for (int v = 0; v < 6; v++) {
 		for (int64_t id = 1; id <= N; id++) {
-			token_id s[LEN] = { 0 };
+			token_id s[8];
 
-			versioned(id, v, s);
-			s[4] = (token_id)(256 + v);
-			cr_assert_eq(bdindex_add(idx, id, s, LEN, 0.5 + v / 20.0, 0.5,
+			versioned_len(id, v, len, s);
+			cr_assert_eq(bdindex_add(idx, id, s, len, 0.5 + v / 20.0, 0.5,
 						 BD_LABEL_MALICIOUS), 0);
 		}
 		if (v == 1)
 			mem = bdindex_memory(idx);
 	}
-	/* without reuse: 1.2 M arena tokens a round, a 2 MiB chunk more per
-	 * 1 M of them */
 	cr_assert_leq(bdindex_memory(idx), mem, "the index grew from %zu to %zu bytes", mem,
 		      bdindex_memory(idx));
 	cr_assert_eq(bdindex_count(idx), N);
-	for (int64_t id = 1; id <= N; id += 97) {
-		token_id cur[LEN] = { 0 };
+	for (int64_t id = 1; id <= N; id += 101) {
+		token_id old[8], cur[8];
 
-		versioned(id, 5, cur);
-		cur[4] = 256 + 5;
-		cr_assert_eq(bdindex_lookup_exact(idx, cur, LEN, m), 1, "id %lld", (long long)id);
+		versioned_len(id, 4, len, old);
+		versioned_len(id, 5, len, cur);
+		cr_assert_eq(bdindex_lookup_exact(idx, old, len, m), 0,
+			     "id %lld kept an old version", (long long)id);
+		cr_assert_eq(bdindex_lookup_exact(idx, cur, len, m), 1, "id %lld", (long long)id);
 		cr_assert_eq(m[0].id, id);
-		cr_assert_arr_eq(m[0].seq, cur, sizeof(cur));
-		cur[4] = 256 + 4;
-		cr_assert_eq(bdindex_lookup_exact(idx, cur, LEN, m), 0, "id %lld kept an old version",
-			     (long long)id);
+		cr_assert_arr_eq(m[0].seq, cur, len * sizeof(*cur));
+		cr_assert_float_eq(m[0].risk, 0.75, 1e-3);
 	}
+}
+
+/* A replaced entry's record is reused once no reader can hold it, so
+ * replacing entries again and again (a resync, resubmissions) does not grow
+ * the index. Without reuse: 7 record chunks of 131072 more. */
+Test(bdindex, replaced_entries_records_are_reused)
+{
+	replace_rounds(4);
+}
+
+/* A reused record gives back its room in the token arena too. Without:
+ * 1.2 M arena tokens a round, a 2 MiB chunk more per 1 M of them. */
+Test(bdindex, replaced_wide_entries_arena_is_reused)
+{
+	replace_rounds(8);
 }
 
 /* Readers look up entries while the writer replaces them over and over, so
