@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include "harness.h"
+#include "tmpdir.h"
 
 TestSuite(agent, .init = require_root, .timeout = 120);
 
@@ -146,10 +147,7 @@ static int agent_stop(struct agent_run *a, int sig)
 
 static void agent_cleanup(struct agent_run *a)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", a->dir);
-	system(cmd);
+	tmpdir_remove(a->dir);
 }
 
 /* Waits (bounded) for a decision on a path containing needle. */
@@ -549,17 +547,21 @@ Test(agent, tcp_needs_the_token_for_submissions)
 Test(agent, with_the_gate_and_enforcement_a_dropper_never_runs_its_code)
 {
 	struct agent_run a = { 0 };
-	char marker[160], marker_env[200];
+	char marker[160], marker_env[200], drop_env[200];
 	char *argv[] = { FIXTURE_DIR "/dropper", FIXTURE_DIR "/libevil.so", NULL };
-	char *env[] = { marker_env, NULL };
+	char *env[] = { marker_env, drop_env, NULL };
 	json_t *d;
 	int status;
 
 	agent_start(&a, "[policy]\ngate = on\nenforce = on\n");
 	snprintf(marker, sizeof(marker), "%s/agent-marker-%d", FIXTURE_DIR, (int)getpid());
 	snprintf(marker_env, sizeof(marker_env), "BPFPROF_MARKER=%s", marker);
+	/* killed before it removes what it dropped: the test does */
+	snprintf(drop_env, sizeof(drop_env), "BPFPROF_DROP_PATH=/tmp/bpfprof-dropper-test-%d.so",
+		 (int)getpid());
 	unlink(marker);
 	status = run(argv, env);
+	unlink(strchr(drop_env, '=') + 1);
 	cr_assert_eq(status, 128 + SIGKILL, "the dropper was not killed: %d", status);
 	cr_assert_neq(access(marker, F_OK), 0, "the constructor ran: marker file exists");
 	d = wait_decision(&a, "bpfprof-dropper");

@@ -79,16 +79,20 @@ Test(enforce, medium_keeps_the_process_running_confined_and_hooked)
 Test(enforce, high_risk_dropper_never_runs_its_constructor_and_alerts)
 {
 	char out[128], marker[160], marker_env[200], alerts[160], cmd[512], url[64], outbox[160];
+	char drop_env[200];
 	struct endpoint ep = { 0 };
 	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--gate", "--enforce",
 			 "--alert-log", alerts, "--webhook", url, "--outbox", outbox, "--",
 			 FIXTURE_DIR "/dropper", FIXTURE_DIR "/libevil.so", NULL };
-	char *env[] = { marker_env, NULL };
+	char *env[] = { marker_env, drop_env, NULL };
 	json_t *events, *v, *gate;
 
 	tmp_output(out, sizeof(out), "enforce-high");
 	snprintf(marker, sizeof(marker), "%s/high-marker-%d", FIXTURE_DIR, (int)getpid());
 	snprintf(marker_env, sizeof(marker_env), "BPFPROF_MARKER=%s", marker);
+	/* killed before it removes what it dropped: the test does */
+	snprintf(drop_env, sizeof(drop_env), "BPFPROF_DROP_PATH=/tmp/bpfprof-dropper-test-%d.so",
+		 (int)getpid());
 	snprintf(alerts, sizeof(alerts), "/tmp/bpfprof-test-alerts-%d.jsonl", (int)getpid());
 	snprintf(outbox, sizeof(outbox), "/tmp/bpfprof-test-outbox-%d.sqlite", (int)getpid());
 	endpoint_start(&ep, 0);
@@ -113,6 +117,7 @@ Test(enforce, high_risk_dropper_never_runs_its_constructor_and_alerts)
 	json_decref(events);
 	unlink(out);
 	unlink(alerts);
+	unlink(strchr(drop_env, '=') + 1);
 	snprintf(cmd, sizeof(cmd), "rm -f %s %s-wal %s-shm", outbox, outbox, outbox);
 	system(cmd);
 }

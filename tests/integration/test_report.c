@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "decision_store.h"
 #include "../decision_sample.h"
+#include "tmpdir.h"
 
 #define T0 1795764095000000000LL
 #define SEC 1000000000LL
@@ -39,11 +40,8 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[128];
-
 	decision_store_close(store);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	cr_expect_eq(system(cmd), 0);
+	cr_expect_eq(tmpdir_remove(dir), 0);
 }
 
 TestSuite(report, .init = setup, .fini = teardown);

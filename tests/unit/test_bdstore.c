@@ -16,6 +16,7 @@
 #include "seqscore.h"
 #include "curated.h"
 #include "filehash.h"
+#include "tmpdir.h"
 #include <sqlite3.h>
 #include <zstd.h>
 
@@ -35,11 +36,8 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[700];
-
 	tokens_free(tok);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(tmpdir_remove(dir), 0);
 }
 
 TestSuite(bdstore, .init = setup, .fini = teardown);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "bdstore.h"
 #include "curated.h"
+#include "tmpdir.h"
 
 static char dir[] = "/tmp/bpfprof-cmd-XXXXXX";
 
@@ -23,10 +24,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[600];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(tmpdir_remove(dir), 0);
 }
 
 TestSuite(cmd_db, .init = setup, .fini = teardown);

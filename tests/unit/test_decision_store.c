@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 #include "decision_store.h"
 #include "../decision_sample.h"
+#include "tmpdir.h"
 
 #define T0 1795764095000000000LL
 #define SEC 1000000000LL
@@ -31,11 +32,8 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[128];
-
 	decision_store_close(store);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	cr_expect_eq(system(cmd), 0);
+	cr_expect_eq(tmpdir_remove(dir), 0);
 }
 
 static int64_t put(int64_t t, const char *level)

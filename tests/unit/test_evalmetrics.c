@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "evalmetrics.h"
+#include "tmpdir.h"
 
 Test(evalmetrics, auc_counts_pairs_and_half_ties)
 {
@@ -91,8 +92,7 @@ Test(evalmetrics, eval_separates_a_tiny_dataset_and_writes_scores)
 	}
 	cr_assert_null(fgets(line, sizeof(line), p));
 	fclose(p);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
-	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(tmpdir_remove(tmp), 0);
 }
 
 /* A small slice of ADFA-LD (../shared/data/adfa-ld) through eval: 150
@@ -120,6 +120,5 @@ Test(evalmetrics, eval_on_an_adfa_slice_separates_attacks, .timeout = 60)
 	cr_assert_not_null(fgets(line, sizeof(line), p));
 	cr_assert_eq(pclose(p), 0);
 	cr_assert_gt(strtod(strstr(line, "\"auc\":") + 6, NULL), 0.7, "%s", line); /* measured 0.85 */
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
-	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(tmpdir_remove(tmp), 0);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "tracefile.h"
+#include "tmpdir.h"
 
 static char dir[] = "/tmp/bpfprof-tracefile-XXXXXX";
 static struct tokens *tok;
@@ -22,11 +23,8 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[128];
-
 	tokens_free(tok);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(tmpdir_remove(dir), 0);
 }
 
 TestSuite(tracefile, .init = setup, .fini = teardown);
