@@ -467,9 +467,10 @@ static int meta_get_double(struct bdstore *st, const char *key, double def, doub
 	*out = def;
 	if (ret)
 		return ret == -ENOENT ? 0 : ret;
-	errno = 0;
+	/* out of range is not refused here: an overflow reads as inf, which
+	 * bdindex_params_valid refuses; an underflow is a number all the same */
 	*out = strtod(v, &end);
-	if (end != v && !*end && errno != ERANGE)
+	if (end != v && !*end)
 		return 0;
 	snprintf(st->why, sizeof(st->why), "scoring parameter %s in table meta is not a "
 		 "number: \"%s\"", key, v);
