@@ -78,18 +78,27 @@ int bdlearn_opt(struct bdlearn_opts *o, int opt, const char *arg, char *err, siz
 	if (k < 0 || k > 3)
 		return 1;
 	if (!dst[k]) {
-		unsigned long v = strtoul(arg, &end, 10);
+		unsigned long v;
 
-		if (*end || !*arg) {
-			snprintf(err, errlen, "--fit must be a number of steps");
+		/* strtoul would take "-1" as ULONG_MAX steps */
+		errno = 0;
+		v = strtoul(arg, &end, 10);
+		if (*end || !*arg || *arg == '-' || errno || v > BDLEARN_FIT_MAX) {
+			snprintf(err, errlen, "--fit must be a number of steps in 0..%d",
+				 BDLEARN_FIT_MAX);
 			return -EINVAL;
 		}
 		o->fit_iters = v;
 		return 0;
 	}
 	*dst[k] = strtod(arg, &end);
-	if (*end || !*arg || !(*dst[k] >= 0) || (k == 0 && !(*dst[k] > 0))) {
-		snprintf(err, errlen, "--%s must be a %s number", names[k], k == 0 ? "positive" : "non-negative");
+	/* inf or a huge rate made the fit NaN, which its clamp turned into
+	 * risk 0.999 for every n-gram, normal ones included */
+	if (*end || !*arg || !isfinite(*dst[k]) || !(*dst[k] >= 0) ||
+	    (k != 3 && !(*dst[k] > 0)) || (k == 2 && *dst[k] > BDLEARN_RATE_MAX)) {
+		snprintf(err, errlen, "--%s must be a %s", names[k],
+			 k == 3 ? "finite number, 0 or more" :
+			 k == 2 ? "number above 0, at most 10" : "finite number above 0");
 		return -EINVAL;
 	}
 	return 0;

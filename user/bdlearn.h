@@ -32,12 +32,15 @@ struct bdlearn_opts {
 	{ "fit", required_argument, NULL, BDLEARN_OPT_BASE + 1 }, \
 	{ "fit-rate", required_argument, NULL, BDLEARN_OPT_BASE + 2 }, \
 	{ "fit-l2", required_argument, NULL, BDLEARN_OPT_BASE + 3 }
+#define BDLEARN_FIT_MAX 1000000 /* steps: about 8 hours on ADFA-LD */
+#define BDLEARN_RATE_MAX 10.0   /* a larger Adam step only overshoots */
 #define BDLEARN_OPTS_HELP \
 	"  -n, --ngram N|MIN-MAX n-gram length(s) learnt (default 2-3)\n" \
-	"  --alpha A             risk smoothing of the counted risk (default 0.0005)\n" \
-	"  --fit STEPS           logistic fit of the risks (default 1000; 0: counted risks)\n" \
-	"  --fit-rate R          its step size (default 0.1)\n" \
-	"  --fit-l2 L            its L2 penalty (default 5e-6)\n"
+	"  --alpha A             risk smoothing of the counted risk, > 0 (default 0.0005)\n" \
+	"  --fit STEPS           logistic fit of the risks, 0..1000000 steps (default 1000;\n" \
+	"                        0: counted risks)\n" \
+	"  --fit-rate R          its step size, > 0 and <= 10 (default 0.1)\n" \
+	"  --fit-l2 L            its L2 penalty, >= 0 (default 5e-6)\n"
 /* 0: opt was a learning option and arg is valid; -EINVAL: it was, and err
  * says what is wrong with arg; 1: not a learning option. */
 int bdlearn_opt(struct bdlearn_opts *o, int opt, const char *arg, char *err, size_t errlen);

@@ -2,7 +2,9 @@
 /* db learn's statistics by hand (docs/scoring.md), and a fitted database
  * ranking traces like their labels through the runtime scorer. */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <math.h>
+#include <string.h>
 #include "bdlearn.h"
 #include "seqscore.h"
 #include "bd_fixture.h"
@@ -85,4 +87,50 @@ Test(bdlearn, a_fitted_database_ranks_traces_by_label)
 	cr_assert_gt(rm.logodds, 0.5, "%f", rm.logodds);
 	cr_assert_lt(rn.logodds, -0.5, "%f", rn.logodds);
 	bdlearn_free(l);
+}
+
+/* The learning options of `db learn` and `eval`: what the fit cannot use is
+ * refused with its range. Before, "--fit -1" meant ULONG_MAX steps (a run
+ * that never ends) and "--fit-rate inf" a NaN fit that clamped every
+ * n-gram, normal ones included, to risk 0.999. */
+Test(bdlearn, options_out_of_range_are_refused_with_the_range)
+{
+	static const struct {
+		int opt;
+		const char *arg, *why;
+	} bad[] = {
+		{ BDLEARN_OPT_BASE + 0, "0", "--alpha must be a finite number above 0" },
+		{ BDLEARN_OPT_BASE + 0, "inf", "--alpha must be a finite number above 0" },
+		{ BDLEARN_OPT_BASE + 1, "-1", "--fit must be a number of steps in 0..1000000" },
+		{ BDLEARN_OPT_BASE + 1, "99999999999999999999", "--fit must be a number of steps" },
+		{ BDLEARN_OPT_BASE + 1, "1000001", "--fit must be a number of steps" },
+		{ BDLEARN_OPT_BASE + 1, "", "--fit must be a number of steps" },
+		{ BDLEARN_OPT_BASE + 2, "inf", "--fit-rate must be a number above 0, at most 10" },
+		{ BDLEARN_OPT_BASE + 2, "0", "--fit-rate must be a number above 0, at most 10" },
+		{ BDLEARN_OPT_BASE + 2, "10.5", "--fit-rate must be a number above 0, at most 10" },
+		{ BDLEARN_OPT_BASE + 3, "nan", "--fit-l2 must be a finite number, 0 or more" },
+		{ BDLEARN_OPT_BASE + 3, "-1e-9", "--fit-l2 must be a finite number, 0 or more" },
+		{ 'n', "1", "--ngram must be N or MIN-MAX within 2..8" },
+		{ 'n', "3-2", "--ngram must be N or MIN-MAX within 2..8" },
+	};
+	static const struct {
+		int opt;
+		const char *arg;
+	} good[] = { { BDLEARN_OPT_BASE + 1, "0" },      { BDLEARN_OPT_BASE + 1, "1000000" },
+		     { BDLEARN_OPT_BASE + 2, "10" },     { BDLEARN_OPT_BASE + 3, "0" },
+		     { BDLEARN_OPT_BASE + 0, "1e-300" }, { 'n', "2-8" } };
+	struct bdlearn_opts o = BDLEARN_OPTS_DEFAULT;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		*err = '\0';
+		cr_assert_eq(bdlearn_opt(&o, bad[i].opt, bad[i].arg, err, sizeof(err)), -EINVAL,
+			     "%s was taken", bad[i].arg);
+		cr_assert(strstr(err, bad[i].why), "%s: %s", bad[i].arg, err);
+	}
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		cr_assert_eq(bdlearn_opt(&o, good[i].opt, good[i].arg, err, sizeof(err)), 0,
+			     "%s: %s", good[i].arg, err);
+	cr_assert_eq(o.fit_iters, 1000000);
+	cr_assert_eq(bdlearn_opt(&o, 'x', "1", err, sizeof(err)), 1, "not a learning option");
 }
