@@ -59,6 +59,19 @@ const char *api_request_query(const struct api_request *req, const char *key)
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
 }
 
+int api_query_int(const char *v, int64_t lo, int64_t hi, int64_t *out)
+{
+	char *end;
+	long long n;
+
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (!*v || *end || errno || n < lo || n > hi)
+		return -EINVAL;
+	*out = n;
+	return 0;
+}
+
 const char *api_request_header(const struct api_request *req, const char *name)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);

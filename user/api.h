@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <jansson.h>
+#include <stdint.h>
 
 struct api;
 struct decision_store;
@@ -67,6 +68,10 @@ int api_tcp_port(const struct api *api);
 
 /* Helpers for handlers. */
 const char *api_request_query(const struct api_request *req, const char *key);
+/* A query value or path argument that is a whole decimal integer in lo..hi:
+ * 0, else -EINVAL ("5x", "", an overflow or a value out of range are
+ * mistakes to report, not numbers to guess). */
+int api_query_int(const char *v, int64_t lo, int64_t hi, int64_t *out);
 const char *api_request_header(const struct api_request *req, const char *name);
 /* Replies with a JSON document (takes the reference). */
 void api_reply_json(struct api_response *resp, int status, json_t *doc);

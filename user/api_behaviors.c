@@ -126,11 +126,21 @@ static void list(void *ctx, const struct api_request *req, struct api_response *
 		.limit = 100, .items = json_array(),
 	};
 	json_t *doc;
+	int64_t n;
 	int ret;
 
-	if (limit && ((l.limit = strtoul(limit, NULL, 10)) < 1 || l.limit > LIST_MAX)) {
+	/* "5x" or "-1" is a client's mistake to hear about, not a page to guess */
+	if (limit && api_query_int(limit, 1, LIST_MAX, &n)) {
 		json_decref(l.items);
-		api_reply_error(resp, 400, "limit must be 1..%d", LIST_MAX);
+		api_reply_error(resp, 400, "limit: '%s' is not an integer in 1..%d", limit, LIST_MAX);
+		return;
+	}
+	if (limit)
+		l.limit = (size_t)n;
+	if (after && api_query_int(after, 0, INT64_MAX, &l.after)) {
+		json_decref(l.items);
+		api_reply_error(resp, 400, "after: '%s' is not an entry id (an integer, 0 or more)",
+				after);
 		return;
 	}
 	if (l.label && strcmp(l.label, "good") && strcmp(l.label, "malicious")) {
@@ -138,7 +148,6 @@ static void list(void *ctx, const struct api_request *req, struct api_response *
 		api_reply_error(resp, 400, "label must be good or malicious");
 		return;
 	}
-	l.after = after ? strtoll(after, NULL, 10) : 0;
 	pthread_mutex_lock(&b->lock);
 	ret = bdstore_foreach(b->store, list_one, &l);
 	pthread_mutex_unlock(&b->lock);
@@ -156,11 +165,10 @@ static void list(void *ctx, const struct api_request *req, struct api_response *
 static void remove_one(void *ctx, const struct api_request *req, struct api_response *resp)
 {
 	struct api_behaviors *b = ctx;
-	char *end;
-	long long id = strtoll(req->arg ? req->arg : "", &end, 10);
+	int64_t id;
 	int ret;
 
-	if (!req->arg || end == req->arg || *end || id <= 0) {
+	if (!req->arg || api_query_int(req->arg, 1, INT64_MAX, &id)) {
 		api_reply_error(resp, 400, "expected /v1/behaviors/ID with a positive integer ID");
 		return;
 	}
@@ -170,9 +178,10 @@ static void remove_one(void *ctx, const struct api_request *req, struct api_resp
 		bdindex_remove(b->idx, id);
 	pthread_mutex_unlock(&b->lock);
 	if (ret == -ENOENT)
-		api_reply_error(resp, 404, "no behavior %lld", id);
+		api_reply_error(resp, 404, "no behavior %lld", (long long)id);
 	else if (ret)
-		api_reply_error(resp, 500, "cannot remove behavior %lld: %s", id, strerror(-ret));
+		api_reply_error(resp, 500, "cannot remove behavior %lld: %s", (long long)id,
+				strerror(-ret));
 	else
 		api_reply_json(resp, 200, json_pack("{s:I}", "deleted", (json_int_t)id));
 	if (!ret)

@@ -127,10 +127,9 @@ static void decisions_list(void *ctx, const struct api_request *req, struct api_
 		return;
 	}
 	if (limit) {
-		char *end;
-		long n = strtol(limit, &end, 10);
+		int64_t n;
 
-		if (!*limit || *end || n < 1 || n > DECISION_QUERY_MAX) {
+		if (api_query_int(limit, 1, DECISION_QUERY_MAX, &n)) {
 			api_reply_error(resp, 400, "limit: '%s' is not an integer in 1..%d", limit,
 					DECISION_QUERY_MAX);
 			return;

@@ -469,6 +469,17 @@ Test(agent, analysts_list_filter_page_and_delete_behaviors)
 	free(reply);
 	cr_assert_eq(http_get(&a, "/v1/behaviors?label=maybe", &reply), 400);
 	free(reply);
+	/* a page is not guessed from a malformed bound (before, "after=x" listed
+	 * from the start and "limit=5x" gave 5) */
+	for (const char *const *q = (const char *const[]){ "limit=5x", "limit=-1", "limit=0",
+							     "limit=1001", "after=x", "after=-3",
+							     "after=", NULL };
+	     *q; q++) {
+		snprintf(path, sizeof(path), "/v1/behaviors?%s", *q);
+		cr_assert_eq(http_get(&a, path, &reply), 400, "%s: %s", *q, reply);
+		cr_assert(strstr(reply, *q[0] == 'l' ? "limit: '" : "after: '"), "%s", reply);
+		free(reply);
+	}
 	/* delete one: gone from the list and the count */
 	snprintf(path, sizeof(path), "/v1/behaviors/%lld",
 		 (long long)json_integer_value(json_array_get(ids, 0)));
