@@ -5,10 +5,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "bdlearn.h"
 #include "commands.h"
 #include "evalmetrics.h"
@@ -41,7 +43,8 @@ static void usage(FILE *out)
 		"  --malicious-train DIR malicious traces to learn from\n"
 		"  --normal-test DIR     normal traces to score (negatives)\n"
 		"  --malicious-test DIR  malicious traces to score (positives)\n"
-		"  --scores FILE         write path<TAB>score per test trace\n"
+		"  --scores FILE         write path<TAB>score per test trace; the score is the\n"
+		"                        log-odds L the metrics rank by (score prints tanh(L/2))\n"
 		"  --json                print the metrics as one JSON object\n"
 		BDLEARN_OPTS_HELP
 		"  -h, --help            this help\n");
@@ -150,6 +153,7 @@ int cmd_eval_main(int argc, char **argv)
 	struct bdindex *idx = NULL;
 	double *sc[2] = { NULL, NULL };
 	FILE *scores = NULL;
+	char scores_tmp[PATH_MAX];
 	struct progress pr;
 	bool json = false;
 	char err[512] = "";
@@ -201,6 +205,19 @@ int cmd_eval_main(int argc, char **argv)
 		fprintf(stderr, "bpf-profiler eval: %s\n", err);
 		goto out;
 	}
+	/* an unwritable --scores is found before the work, and a failed run
+	 * leaves an earlier scores file as it was: written beside, renamed */
+	if (scores_path) {
+		if (snprintf(scores_tmp, sizeof(scores_tmp), "%s.tmp", scores_path) >=
+		    (int)sizeof(scores_tmp))
+			errno = ENAMETOOLONG;
+		else
+			scores = fopen(scores_tmp, "w");
+		if (!scores) {
+			fprintf(stderr, "bpf-profiler eval: %s: %s\n", scores_path, strerror(errno));
+			goto out;
+		}
+	}
 	for (int s = 0; s < NSETS; s++) {
 		if (load_set(&dirs[s], &sets[s]))
 			goto out;
@@ -223,10 +240,6 @@ int cmd_eval_main(int argc, char **argv)
 	progress_end(&pr);
 	if (c || (c = bdlearn_to_index(learn, idx, 1))) {
 		fprintf(stderr, "bpf-profiler eval: learning the database: %s\n", strerror(-c));
-		goto out;
-	}
-	if (scores_path && !(scores = fopen(scores_path, "w"))) {
-		fprintf(stderr, "bpf-profiler eval: %s: %s\n", scores_path, strerror(errno));
 		goto out;
 	}
 	sc[0] = calloc(sets[NORMAL_TEST].n, sizeof(double));
@@ -270,9 +283,17 @@ int cmd_eval_main(int argc, char **argv)
 	}
 	ret = EXIT_OK;
 out:
-	if (scores && fclose(scores) && ret == EXIT_OK) {
-		fprintf(stderr, "bpf-profiler eval: %s: %s\n", scores_path, strerror(errno));
-		ret = EXIT_FAIL;
+	if (scores) {
+		int bad = fclose(scores);
+
+		if (!bad && ret == EXIT_OK)
+			bad = rename(scores_tmp, scores_path);
+		if (bad && ret == EXIT_OK) {
+			fprintf(stderr, "bpf-profiler eval: %s: %s\n", scores_path, strerror(errno));
+			ret = EXIT_FAIL;
+		}
+		if (ret != EXIT_OK)
+			unlink(scores_tmp);
 	}
 	free(sc[0]);
 	free(sc[1]);

@@ -92,6 +92,26 @@ Test(evalmetrics, eval_separates_a_tiny_dataset_and_writes_scores)
 	}
 	cr_assert_null(fgets(line, sizeof(line), p));
 	fclose(p);
+	/* a run that fails (a test trace that is not numbers) leaves the
+	 * scores of the last good run as they were, and no temporary file */
+	write_trace(sub[3], "d.txt", "5 3 x");
+	cr_assert_neq(system(cmd), 0);
+	p = fopen(sub[5], "r");
+	cr_assert_not_null(p);
+	for (int i = 0; i < 2; i++)
+		cr_assert_not_null(fgets(line, sizeof(line), p), "the earlier scores were lost");
+	fclose(p);
+	snprintf(line, sizeof(line), "%s.tmp", sub[5]);
+	cr_assert_neq(access(line, F_OK), 0, "%s left behind", line);
+	/* an unwritable --scores is refused, naming it */
+	snprintf(cmd, sizeof(cmd), "%s eval --syscall-table %s --normal-train %s --malicious-train %s "
+		 "--normal-test %s --malicious-test %s --scores %s/no/such/dir.tsv 2>&1", BPFPROF_BIN,
+		 sub[0], sub[1], sub[2], sub[3], sub[4], tmp);
+	p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	cr_assert_not_null(fgets(line, sizeof(line), p));
+	cr_assert_neq(pclose(p), 0);
+	cr_assert(strstr(line, "/no/such/dir.tsv: No such file or directory"), "%s", line);
 	cr_assert_eq(tmpdir_remove(tmp), 0);
 }
 
