@@ -3,6 +3,7 @@
  * the unix socket gets its mode before listen() and TCP can use port 0;
  * one MHD daemon per listener, so a request knows whether it came over TCP
  * and must carry the token (compared as SHA-256 digests, in constant time). */
+#include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -64,9 +65,12 @@ int api_query_int(const char *v, int64_t lo, int64_t hi, int64_t *out)
 	char *end;
 	long long n;
 
+	/* strtoll would also take " 5" and "+5" */
+	if (!isdigit((unsigned char)v[v[0] == '-']))
+		return -EINVAL;
 	errno = 0;
 	n = strtoll(v, &end, 10);
-	if (!*v || *end || errno || n < lo || n > hi)
+	if (*end || errno || n < lo || n > hi)
 		return -EINVAL;
 	*out = n;
 	return 0;

@@ -68,9 +68,10 @@ int api_tcp_port(const struct api *api);
 
 /* Helpers for handlers. */
 const char *api_request_query(const struct api_request *req, const char *key);
-/* A query value or path argument that is a whole decimal integer in lo..hi:
- * 0, else -EINVAL ("5x", "", an overflow or a value out of range are
- * mistakes to report, not numbers to guess). */
+/* A query value or path argument that is a whole decimal integer in lo..hi
+ * (digits, a leading '-' at most): 0, else -EINVAL ("5x", " 5", "", an
+ * overflow or a value out of range are mistakes to report, not numbers to
+ * guess). */
 int api_query_int(const char *v, int64_t lo, int64_t hi, int64_t *out);
 const char *api_request_header(const struct api_request *req, const char *name);
 /* Replies with a JSON document (takes the reference). */

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
-/* Fuzz target for the query values of GET /v1/decisions and `report`
- * (since: RFC 3339, an age or epoch seconds; level; cursor), which any API
- * client sends. Properties: a time that parses lies between the epoch and
- * now for an age; a cursor is either refused (-EINVAL) or pages an empty
- * store without error. */
+/* Fuzz target for the query values of GET /v1/decisions, /v1/behaviors and
+ * `report` (since: RFC 3339, an age or epoch seconds; level; cursor; the
+ * integers limit and after), which any API client sends. Properties: a time
+ * that parses lies between the epoch and now for an age; a cursor is either
+ * refused (-EINVAL) or pages an empty store without error; an integer taken
+ * is in range and was written as one (digits, a leading '-' at most). */
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include "api.h"
 #include "decision_store.h"
 #include "timefmt.h"
 #include "fuzz_common.h"
@@ -54,6 +56,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (timefmt_parse_since(s, now, &ns) == 0 && strpbrk(s, "smhd") && !strchr(s, 'T'))
 		FUZZ_CHECK(ns >= 0 && ns <= now, "age '%s' gave %lld", s, (long long)ns);
 	decision_level_parse(s);
+	if (api_query_int(s, -5, 1000, &ns) == 0) {
+		size_t digits = strspn(s + (s[0] == '-'), "0123456789");
+
+		FUZZ_CHECK(ns >= -5 && ns <= 1000 && digits && s[(s[0] == '-') + digits] == '\0',
+			   "integer '%s' taken as %lld", s, (long long)ns);
+	}
 	q.cursor = s;
 	ret = decision_store_query(store, &q, &arr, next);
 	FUZZ_CHECK(ret == 0 || ret == -EINVAL, "cursor '%s': %d", s, ret);

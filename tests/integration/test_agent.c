@@ -473,7 +473,7 @@ Test(agent, analysts_list_filter_page_and_delete_behaviors)
 	 * from the start and "limit=5x" gave 5) */
 	for (const char *const *q = (const char *const[]){ "limit=5x", "limit=-1", "limit=0",
 							     "limit=1001", "after=x", "after=-3",
-							     "after=", NULL };
+							     "after=", "after=+1", "limit=%205", NULL };
 	     *q; q++) {
 		snprintf(path, sizeof(path), "/v1/behaviors?%s", *q);
 		cr_assert_eq(http_get(&a, path, &reply), 400, "%s: %s", *q, reply);
