@@ -96,9 +96,12 @@ int bdlearn_opt(struct bdlearn_opts *o, int opt, const char *arg, char *err, siz
 	 * risk 0.999 for every n-gram, normal ones included */
 	if (*end || !*arg || !isfinite(*dst[k]) || !(*dst[k] >= 0) ||
 	    (k != 3 && !(*dst[k] > 0)) || (k == 2 && *dst[k] > BDLEARN_RATE_MAX)) {
-		snprintf(err, errlen, "--%s must be a %s", names[k],
-			 k == 3 ? "finite number, 0 or more" :
-			 k == 2 ? "number above 0, at most 10" : "finite number above 0");
+		if (k == 2)
+			snprintf(err, errlen, "--fit-rate must be a number above 0, at most %g",
+				 BDLEARN_RATE_MAX);
+		else
+			snprintf(err, errlen, "--%s must be a finite number%s", names[k],
+				 k == 3 ? ", 0 or more" : " above 0");
 		return -EINVAL;
 	}
 	return 0;

@@ -208,8 +208,8 @@ int cmd_eval_main(int argc, char **argv)
 	/* an unwritable --scores is found before the work, and a failed run
 	 * leaves an earlier scores file as it was: written beside, renamed */
 	if (scores_path) {
-		if (snprintf(scores_tmp, sizeof(scores_tmp), "%s.tmp", scores_path) >=
-		    (int)sizeof(scores_tmp))
+		if (snprintf(scores_tmp, sizeof(scores_tmp), "%s.tmp.%d", scores_path,
+			     (int)getpid()) >= (int)sizeof(scores_tmp))
 			errno = ENAMETOOLONG;
 		else
 			scores = fopen(scores_tmp, "w");
