@@ -58,13 +58,14 @@ static void usage(FILE *f)
 "  -j, --json            one JSON object per line (schemas/trace-event.schema.json)\n"
 "  -o, --output FILE     write events to FILE, not stdout (the command keeps stdout)\n"
 "  -k, --lookback K      calls kept before dlopen (1..%d, default 16)\n"
-"  -m, --follow M        calls watched after dlopen returns (default 32)\n"
-"  -t, --follow-ms T     ... or this many milliseconds (default 200)\n"
+"  -m, --follow M        calls watched after dlopen returns (0..1048576, default 32)\n"
+"  -t, --follow-ms T     ... or this many milliseconds (0..3600000, default 200)\n"
 "      --windows-only    do not print calls outside windows\n"
 "      --gate            stop each process at the loader's first executable mapping\n"
 "                        of a file inside dlopen (before any of its code runs),\n"
 "                        judge it, then resume it or kill it (high risk)\n"
-"      --gate-timeout-ms N  longest stop before the fail policy applies (default 2000)\n"
+"      --gate-timeout-ms N  longest stop before the fail policy applies\n"
+"                        (1..600000, default 2000)\n"
 "      --fail-closed     kill, rather than resume, a process whose gate times out\n"
 "      --quarantine FILE never let FILE run: a load of it is killed at the gate\n"
 "  -e, --enforce         apply the mitigation ladder: medium risk hooks the process's\n"
@@ -72,8 +73,8 @@ static void usage(FILE *f)
 "                        high risk kills it and never lets the file load again\n"
 "      --bd PATH         behavioral database: SQLite (db add/learn/import) or a\n"
 "                        .bdsnap snapshot (default: the curated one built in)\n"
-"      --medium R        risk from which a window is medium (default 0.4)\n"
-"      --high R          risk from which a window is high (default 0.7)\n"
+"      --medium R        risk from which a window is medium (0..1, default 0.4)\n"
+"      --high R          risk from which a window is high (0..1, default 0.7)\n"
 "      --net none|loopback  network left to confined processes (default none)\n"
 "      --block FUNCS     hooked calls (comma-separated, e.g. connect,execve) that\n"
 "                        kill the process instead of running\n"
@@ -86,8 +87,9 @@ static void usage(FILE *f)
 "      --webhook URL     POST each alert there (retried with backoff)\n"
 "      --outbox FILE     where undelivered alerts wait (default\n"
 "                        /var/lib/bpf-profiler/outbox.sqlite)\n"
-"      --ringbuf-kb N    ring buffer size in KiB (power of two, default 4096)\n"
-"      --wakeup-batch N  wake userspace every N events (default 64)\n"
+"      --ringbuf-kb N    ring buffer size in KiB (a power of two, 4..1048576,\n"
+"                        default 4096)\n"
+"      --wakeup-batch N  wake userspace every N events (1..1048576, default 64)\n"
 "  -v, --verbose         more diagnostics on stderr\n"
 "  -h, --help            this help\n\n"
 "Exit status: the traced command's own (128+N if killed by signal N), 77 if it\n"
@@ -579,6 +581,13 @@ out:
 		fclose(c.out.out);
 	return exit_code;
 bad_value:
+	/* name the option as the user may have typed it; --help gives its range */
+	for (const struct option *o = longopts; o->name; o++)
+		if (o->val == opt) {
+			fprintf(stderr, "bpf-profiler trace: invalid value '%s' for --%s "
+				"(see 'bpf-profiler trace --help')\n", optarg, o->name);
+			return EXIT_USAGE;
+		}
 	fprintf(stderr, "bpf-profiler trace: invalid value '%s' for -%c\n", optarg, opt);
 	return EXIT_USAGE;
 }

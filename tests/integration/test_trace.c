@@ -150,6 +150,15 @@ Test(trace, errors_have_documented_exit_codes)
 	cr_assert_eq(run(notfound, NULL), 127);
 	cr_assert_eq(run(nopid, NULL), 5);
 	cr_assert_eq(run(both, NULL), 2);
+	{ /* a bad value is named by the option the user typed */
+		char line[256] = "";
+		FILE *p = popen(BPFPROF_BIN " trace --lookback 999 -- /bin/true 2>&1", "r");
+
+		cr_assert_not_null(p);
+		cr_assert_not_null(fgets(line, sizeof(line), p));
+		cr_assert_eq(WEXITSTATUS(pclose(p)), 2);
+		cr_assert(strstr(line, "invalid value '999' for --lookback"), "%s", line);
+	}
 	pid = fork();
 	if (pid == 0) { /* an unprivileged user */
 		if (setgid(65534) || setuid(65534))
