@@ -69,22 +69,22 @@ int tracefile_table_load(const char *path, struct syscall_table *t, char *err, s
 			snprintf(err, errlen, "%s:%zu: expected NUMBER<TAB>NAME (a number below %d, "
 				 "a name of 1..%d bytes without spaces)", path, line, SYSCALL_MAX,
 				 TOKENS_NAME_MAX);
-			free(buf);
-			tracefile_table_free(t);
-			return -EINVAL;
+			ret = -EINVAL;
+			break;
 		}
 		free(t->names[num]);
 		t->names[num] = strdup(tab + 1);
 		if (!t->names[num]) {
-			free(buf);
-			tracefile_table_free(t);
-			return -ENOMEM;
+			ret = -ENOMEM;
+			break;
 		}
 		if ((size_t)num + 1 > t->n)
 			t->n = (size_t)num + 1;
 	}
 	free(buf);
-	return 0;
+	if (ret)
+		tracefile_table_free(t);
+	return ret;
 }
 
 void tracefile_table_free(struct syscall_table *t)
