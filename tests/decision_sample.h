@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 #include <jansson.h>
-#include "timefmt.h"
+#include "lib/timefmt.h"
 
 static inline json_t *decision_sample(int64_t time_ns, const char *level, double risk,
 				      const char *path)

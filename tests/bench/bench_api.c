@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "agent_metrics.h"
-#include "api.h"
-#include "decision_store.h"
-#include "util.h"
+#include "agent/agent_metrics.h"
+#include "agent/api.h"
+#include "decision/decision_store.h"
+#include "lib/util.h"
 #include "../decision_sample.h"
 
 #define SEC 1000000000LL

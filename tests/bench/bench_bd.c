@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "bd.h"
-#include "bdsnapshot.h"
-#include "bdstore.h"
-#include "timefmt.h"
-#include "util.h"
+#include "behaviors/bd.h"
+#include "behaviors/bdsnapshot.h"
+#include "behaviors/bdstore.h"
+#include "lib/timefmt.h"
+#include "lib/util.h"
 
 #define VOCAB 300
 #define LEN 5

@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include "bd.h"
-#include "util.h"
+#include "behaviors/bd.h"
+#include "lib/util.h"
 
 int main(int argc, char **argv)
 {

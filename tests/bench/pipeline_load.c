@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include "tracer.h"
+#include "kernel/tracer.h"
 
 static volatile sig_atomic_t stop;
 

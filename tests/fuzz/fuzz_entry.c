@@ -8,8 +8,8 @@
  * plain ASCII sequence is taken by it. */
 #include <stdint.h>
 #include <string.h>
-#include "bd.h"
-#include "bdentry.h"
+#include "behaviors/bd.h"
+#include "behaviors/bdentry.h"
 #include "fuzz_common.h"
 
 static bool plain_ascii(const char *s)

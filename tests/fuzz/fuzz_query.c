@@ -8,9 +8,9 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
-#include "api.h"
-#include "decision_store.h"
-#include "timefmt.h"
+#include "agent/api.h"
+#include "decision/decision_store.h"
+#include "lib/timefmt.h"
 #include "fuzz_common.h"
 
 static char dir[] = "/tmp/fuzz-query-XXXXXX";

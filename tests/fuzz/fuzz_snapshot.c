@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <string.h>
 #include <zstd.h>
-#include "bdsnapshot.h"
-#include "filehash.h"
+#include "behaviors/bdsnapshot.h"
+#include "lib/filehash.h"
 #include "fuzz_common.h"
 
 static struct bdstore *store;

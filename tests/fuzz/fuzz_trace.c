@@ -5,9 +5,9 @@
  * read is scored to a number in 0..1 against the curated database. */
 #include <math.h>
 #include <stdint.h>
-#include "bddefault.h"
-#include "seqscore.h"
-#include "tracefile.h"
+#include "behaviors/bddefault.h"
+#include "score/seqscore.h"
+#include "learn/tracefile.h"
 #include "fuzz_common.h"
 
 static const char table_text[] = "0\trestart_syscall\n3\tread\n4\twrite\n5\topen\n11\texecve\n"

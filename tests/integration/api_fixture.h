@@ -12,10 +12,10 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "agent_metrics.h"
-#include "api.h"
-#include "decision_store.h"
-#include "util.h"
+#include "agent/agent_metrics.h"
+#include "agent/api.h"
+#include "decision/decision_store.h"
+#include "lib/util.h"
 #include "../decision_sample.h"
 
 #define TEST_TOKEN "s3cret-token-for-tests-0123456789"

@@ -6,8 +6,8 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
-#include "lsm.h"
-#include "probe.h"
+#include "respond/lsm.h"
+#include "kernel/probe.h"
 
 static void require_root(void)
 {

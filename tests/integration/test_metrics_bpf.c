@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <linux/bpf.h>
-#include "agent_metrics.h"
+#include "agent/agent_metrics.h"
 
 static int prog_fd = -1;
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "decision_store.h"
+#include "decision/decision_store.h"
 #include "../decision_sample.h"
 #include "tmpdir.h"
 

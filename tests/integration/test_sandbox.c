@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "sandbox.h"
+#include "respond/sandbox.h"
 
 static void require_root(void)
 {

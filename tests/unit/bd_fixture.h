@@ -5,7 +5,7 @@
 #define BPFPROF_TEST_BD_FIXTURE_H
 
 #include <criterion/criterion.h>
-#include "bdindex.h"
+#include "behaviors/bdindex.h"
 
 static struct tokens *tok;
 static struct bdindex *idx;

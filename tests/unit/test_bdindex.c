@@ -6,7 +6,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
-#include "bdindex.h"
+#include "behaviors/bdindex.h"
 #include "bd_fixture.h"
 
 TestSuite(bdindex, .init = setup, .fini = teardown);

@@ -5,8 +5,8 @@
 #include <errno.h>
 #include <math.h>
 #include <string.h>
-#include "bdlearn.h"
-#include "seqscore.h"
+#include "learn/bdlearn.h"
+#include "score/seqscore.h"
 #include "bd_fixture.h"
 
 TestSuite(bdlearn, .init = setup, .fini = teardown);

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "bdstore.h"
+#include "behaviors/bdstore.h"
 #include "curated.h"
 #include "tmpdir.h"
 

@@ -3,8 +3,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include "config.h"
-#include "util.h"
+#include "agent/config.h"
+#include "lib/util.h"
 
 static struct config cfg;
 static char err[512];

@@ -3,8 +3,8 @@
  * programs: the dropper fixture must score high, a plain library load
  * low. A change of scoring or data that loses either is a regression. */
 #include <criterion/criterion.h>
-#include "bd.h"
-#include "seqscore.h"
+#include "behaviors/bd.h"
+#include "score/seqscore.h"
 
 static double score(const char *const *names, size_t n)
 {

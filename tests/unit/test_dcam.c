@@ -13,8 +13,8 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
-#include "dcam.h"
-#include "util.h"
+#include "analysis/dcam.h"
+#include "lib/util.h"
 
 static char *fixture(const char *name)
 {

@@ -8,7 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <sqlite3.h>
-#include "decision_store.h"
+#include "decision/decision_store.h"
 #include "../decision_sample.h"
 #include "tmpdir.h"
 

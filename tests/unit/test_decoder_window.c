@@ -10,9 +10,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include "decoder.h"
-#include "tokens.h"
-#include "window.h"
+#include "pipeline/decoder.h"
+#include "behaviors/tokens.h"
+#include "pipeline/window.h"
 
 static struct bp_call_rec rec(unsigned call, unsigned long a0, unsigned long a1, const char *str)
 {

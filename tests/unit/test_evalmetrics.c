@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "evalmetrics.h"
+#include "learn/evalmetrics.h"
 #include "tmpdir.h"
 
 Test(evalmetrics, auc_counts_pairs_and_half_ties)

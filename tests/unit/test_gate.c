@@ -9,8 +9,8 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "gate.h"
-#include "util.h"
+#include "respond/gate.h"
+#include "lib/util.h"
 
 /* A child that sleeps, stopped the way the kernel's gate stops it. */
 static pid_t stopped_child(void)

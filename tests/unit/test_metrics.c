@@ -3,8 +3,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include "agent_metrics.h"
-#include "metrics.h"
+#include "agent/agent_metrics.h"
+#include "agent/metrics.h"
 
 static char *render(struct metrics *m)
 {

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include "progress.h"
+#include "lib/progress.h"
 
 /* Runs the same sequence of progress calls with stderr on fd, then puts
  * stderr back. */

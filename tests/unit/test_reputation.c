@@ -12,9 +12,9 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "pkgindex.h"
-#include "reputation.h"
-#include "util.h"
+#include "score/pkgindex.h"
+#include "score/reputation.h"
+#include "lib/util.h"
 
 #define LIBC "/lib/x86_64-linux-gnu/libc.so.6"
 

@@ -4,7 +4,7 @@
  * hence the 5e-3 tolerance). */
 #include <criterion/criterion.h>
 #include <math.h>
-#include "seqscore.h"
+#include "score/seqscore.h"
 #include "bd_fixture.h"
 
 TestSuite(seqscore, .init = setup, .fini = teardown);

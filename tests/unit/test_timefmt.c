@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
 #include <criterion/criterion.h>
 #include <errno.h>
-#include "timefmt.h"
+#include "lib/timefmt.h"
 
 Test(timefmt, parses_utc_with_fraction)
 {

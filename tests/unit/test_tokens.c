@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include "tokens.h"
+#include "behaviors/tokens.h"
 
 static struct tokens *t;
 

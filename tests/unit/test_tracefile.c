@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "tracefile.h"
+#include "learn/tracefile.h"
 #include "tmpdir.h"
 
 static char dir[] = "/tmp/bpfprof-tracefile-XXXXXX";

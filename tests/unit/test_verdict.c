@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
 /* The risk formula and levels, against hand-computed values. */
 #include <criterion/criterion.h>
-#include "verdict.h"
+#include "score/verdict.h"
 
 static struct verdict_policy p;
 

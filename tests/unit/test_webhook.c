@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "http_endpoint.h"
-#include "webhook.h"
+#include "respond/webhook.h"
 
 static bool wait_delivered(struct webhook *wh, unsigned long n, int ms)
 {

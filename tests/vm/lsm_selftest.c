@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
 /* The BPF LSM backend on a kernel that has it (scripts/vmtest.sh runs this
- * as root in a QEMU guest): loads it through user/lsm.c and checks each
+ * as root in a QEMU guest): loads it through user/respond/lsm.c and checks each
  * denial in a separate process, which must survive it. Prints one line per
  * check and "N passed, N failed"; exits 1 on any failure.
  * usage: lsm_selftest [FIXTURE_DIR]  (libevil.so, libbenign.so, loader) */
@@ -23,7 +23,7 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "lsm.h"
+#include "respond/lsm.h"
 
 #define MAX_SEEN 64
 #define MARKER "/tmp/lsm-selftest-evil-ran"
@@ -442,7 +442,7 @@ int main(int argc, char **argv)
 	if (!uname(&u))
 		printf("info: kernel %s %s\n", u.release, u.version);
 	ret = lsm_open(&opts, &lsm, err, sizeof(err));
-	check(ret == 0, "load and attach the BPF LSM programs (user/lsm.c)", "%s (%d)", err, ret);
+	check(ret == 0, "load and attach the BPF LSM programs (user/respond/lsm.c)", "%s (%d)", err, ret);
 	if (!ret) {
 		check_files(lsm, dir);
 		check_network(lsm);

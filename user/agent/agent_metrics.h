@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* The agent's metric families (DESIGN.md section 8), on a metrics.h
+ * registry: the pipeline, scorer and API update them through the pointers
+ * here; BPF program run stats are read from the kernel at scrape time. */
+#ifndef BPFPROF_AGENT_METRICS_H
+#define BPFPROF_AGENT_METRICS_H
+
+#include <stddef.h>
+#include <jansson.h>
+#include "agent/metrics.h"
+
+struct agent_metrics_prog {
+	const char *name; /* label value; NULL: the kernel's name of the program */
+	int fd;
+};
+
+/* Fills out[] with up to max programs to report; returns how many. */
+typedef size_t (*agent_metrics_progs_fn)(void *ctx, struct agent_metrics_prog *out, size_t max);
+
+struct agent_metrics {
+	struct metrics *reg;
+	struct metric_family *events;       /* {type}: decoded kernel events, by token */
+	struct metric *ringbuf_lost;        /* failed ring buffer reservations */
+	struct metric *windows_opened, *windows_closed, *windows_uncertain;
+	struct metric_family *decisions;    /* {level} */
+	struct metric_family *mitigations;  /* {action, backend} */
+	struct metric *risk;                /* histogram of decision risk */
+	struct metric_family *db_entries;   /* {label}: behavioral database size */
+	struct metric_family *db_resyncs;   /* {result}: another process's changes applied */
+	struct metric_family *prog_run_time, *prog_runs; /* {program} */
+	struct metric_family *api_requests; /* {code} */
+	agent_metrics_progs_fn progs;
+	void *progs_ctx;
+};
+
+struct agent_metrics *agent_metrics_new(void);
+void agent_metrics_free(struct agent_metrics *am);
+
+/* Counts one stored decision: by level, its risk, its action and backend. */
+void agent_metrics_decision(struct agent_metrics *am, const json_t *decision);
+
+/* Reports run time and run count of the programs list() names at every
+ * scrape (bpf_obj_get_info_by_fd). Run time is only counted while kernel
+ * BPF stats are on: see agent_metrics_enable_bpf_stats. */
+void agent_metrics_watch_progs(struct agent_metrics *am, agent_metrics_progs_fn list, void *ctx);
+/* Turns kernel BPF run-time accounting on for as long as the returned fd
+ * is open (BPF_ENABLE_STATS). Returns the fd or -errno. */
+int agent_metrics_enable_bpf_stats(void);
+
+#endif

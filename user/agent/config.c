@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* INI parsing through a table of keys: one row gives a key's section,
+ * type, bounds and place in struct config, so the file, the command-line
+ * overrides and the documentation cannot drift apart. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <ini.h>
+#include "agent/config.h"
+#include "lib/util.h"
+
+enum key_type { K_DOUBLE, K_INT, K_STR, K_BOOL, K_ENUM, K_MODE, K_SIZE };
+
+struct key {
+	const char *section, *name;
+	enum key_type type;
+	size_t off, size;      /* place in struct config; size for K_STR */
+	double min, max;       /* K_DOUBLE, K_INT, K_SIZE */
+	const char *const *choices; /* K_ENUM: index = stored value */
+};
+
+#define F(field) offsetof(struct config, field), sizeof(((struct config *)0)->field)
+
+static const char *const fail_choices[] = { "open", "closed", NULL };
+static const char *const enforce_choices[] = { "monitor", "on", NULL };
+static const char *const sync_choices[] = { "normal", "full", NULL };
+
+static const struct key keys[] = {
+	{ "scoring", "weight_sequence", K_DOUBLE, F(scoring.w_sequence), 0, 1, NULL },
+	{ "scoring", "weight_source", K_DOUBLE, F(scoring.w_source), 0, 1, NULL },
+	{ "scoring", "weight_dcam", K_DOUBLE, F(scoring.w_dcam), 0, 1, NULL },
+	{ "scoring", "threshold_medium", K_DOUBLE, F(scoring.medium), 0, 1, NULL },
+	{ "scoring", "threshold_high", K_DOUBLE, F(scoring.high), 0, 1, NULL },
+	{ "window", "lookback", K_INT, F(window.lookback), 1, 32, NULL }, /* BP_LOOKBACK_MAX */
+	{ "window", "follow", K_INT, F(window.follow), 0, 1024, NULL },
+	{ "window", "follow_ms", K_INT, F(window.follow_ms), 0, 60000, NULL },
+	{ "policy", "gate", K_BOOL, F(policy.gate), 0, 0, NULL },
+	{ "policy", "gate_timeout_ms", K_INT, F(policy.gate_timeout_ms), 1, 10000, NULL },
+	{ "policy", "fail", K_ENUM, F(policy.fail), 0, 0, fail_choices },
+	{ "policy", "enforce", K_ENUM, F(policy.enforce), 0, 0, enforce_choices },
+	{ "policy", "uncertain_escalates", K_BOOL, F(policy.uncertain_escalate), 0, 0, NULL },
+	{ "api", "listen_unix", K_STR, F(api.listen_unix), 0, 0, NULL },
+	{ "api", "unix_mode", K_MODE, F(api.unix_mode), 0, 0777, NULL },
+	{ "api", "listen_tcp", K_STR, F(api.listen_tcp), 0, 0, NULL },
+	{ "api", "token_file", K_STR, F(api.token_file), 0, 0, NULL },
+	{ "api", "max_body", K_SIZE, F(api.max_body), 1024, 64 << 20, NULL },
+	{ "store", "db_path", K_STR, F(store.db_path), 0, 0, NULL },
+	{ "store", "bd_path", K_STR, F(store.bd_path), 0, 0, NULL },
+	{ "store", "decision_log", K_STR, F(store.decision_log), 0, 0, NULL },
+	{ "store", "sync", K_ENUM, F(store.sync_full), 0, 0, sync_choices },
+	{ "alerts", "webhook_url", K_STR, F(alerts.webhook_url), 0, 0, NULL },
+	{ "alerts", "alert_log", K_STR, F(alerts.alert_log), 0, 0, NULL },
+	{ "tokens", "file", K_STR, F(tokens.file), 0, 0, NULL },
+};
+
+void config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->scoring.w_sequence = 0.5;
+	c->scoring.w_source = 0.25;
+	c->scoring.w_dcam = 0.25;
+	c->scoring.medium = 0.4;
+	c->scoring.high = 0.7;
+	c->window.lookback = 16;
+	c->window.follow = 32;
+	c->window.follow_ms = 200;
+	c->policy.gate = 0;
+	c->policy.gate_timeout_ms = 500;
+	c->policy.fail = CONFIG_FAIL_OPEN;
+	c->policy.enforce = CONFIG_ENFORCE_MONITOR; /* acting is a decision the operator makes */
+	c->policy.uncertain_escalate = 1;
+	strcpy(c->api.listen_unix, "/run/bpf-profiler/api.sock");
+	c->api.unix_mode = 0600;
+	c->api.max_body = 1 << 20;
+	strcpy(c->store.db_path, "/var/lib/bpf-profiler/bpf-profiler.db");
+	strcpy(c->store.bd_path, "/var/lib/bpf-profiler/bd.sqlite");
+	strcpy(c->store.decision_log, "/var/log/bpf-profiler/decisions.jsonl");
+	strcpy(c->alerts.alert_log, "/var/log/bpf-profiler/alerts.jsonl");
+}
+
+static int parse_number(const char *v, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(v, &end);
+	return errno || end == v || *end || !isfinite(*out) ? -EINVAL : 0;
+}
+
+static const char *choices_text(const char *const *ch, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (; *ch && n < len; ch++)
+		n += snprintf(buf + n, len - n, "%s%s", n ? " or " : "", *ch);
+	return buf;
+}
+
+/* Stores value into cfg; on error writes "section.key: problem" to err. */
+static int set_key(struct config *cfg, const struct key *k, const char *v, char *err,
+		   size_t errlen)
+{
+	char *p = (char *)cfg + k->off, buf[64];
+	double d;
+	long l;
+	char *end;
+
+	switch (k->type) {
+	case K_DOUBLE:
+		if (parse_number(v, &d) || d < k->min || d > k->max)
+			goto range;
+		*(double *)p = d;
+		return 0;
+	case K_INT:
+	case K_SIZE:
+		errno = 0;
+		l = strtol(v, &end, 10);
+		if (errno || end == v)
+			goto range;
+		if (k->type == K_SIZE && *end) {
+			if (!strcasecmp(end, "k") || !strcasecmp(end, "KiB"))
+				l <<= 10;
+			else if (!strcasecmp(end, "m") || !strcasecmp(end, "MiB"))
+				l <<= 20;
+			else
+				goto range;
+		} else if (*end) {
+			goto range;
+		}
+		if (l < k->min || l > k->max)
+			goto range;
+		if (k->type == K_INT)
+			*(int *)p = (int)l;
+		else
+			*(size_t *)p = (size_t)l;
+		return 0;
+	case K_MODE:
+		errno = 0;
+		l = strtol(v, &end, 8);
+		if (errno || end == v || *end || l < 0 || l > 0777) {
+			snprintf(err, errlen, "%s.%s: '%s' is not an octal mode like 0600",
+				 k->section, k->name, v);
+			return -EINVAL;
+		}
+		*(int *)p = (int)l;
+		return 0;
+	case K_STR:
+		if (strlen(v) >= k->size) {
+			snprintf(err, errlen, "%s.%s: longer than %zu characters", k->section,
+				 k->name, k->size - 1);
+			return -EINVAL;
+		}
+		strcpy(p, v);
+		return 0;
+	case K_BOOL:
+		if (!strcmp(v, "on") || !strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1"))
+			*(int *)p = 1;
+		else if (!strcmp(v, "off") || !strcmp(v, "false") || !strcmp(v, "no") ||
+			 !strcmp(v, "0"))
+			*(int *)p = 0;
+		else {
+			snprintf(err, errlen, "%s.%s: '%s' is not on or off", k->section, k->name, v);
+			return -EINVAL;
+		}
+		return 0;
+	case K_ENUM:
+		for (int i = 0; k->choices[i]; i++)
+			if (!strcmp(v, k->choices[i])) {
+				*(int *)p = i;
+				return 0;
+			}
+		snprintf(err, errlen, "%s.%s: '%s' is not %s", k->section, k->name, v,
+			 choices_text(k->choices, buf, sizeof(buf)));
+		return -EINVAL;
+	}
+range:
+	if (k->type == K_DOUBLE)
+		snprintf(err, errlen, "%s.%s: '%s' is not a number in %g..%g", k->section,
+			 k->name, v, k->min, k->max);
+	else
+		snprintf(err, errlen, "%s.%s: '%s' is not an integer in %.0f..%.0f%s", k->section,
+			 k->name, v, k->min, k->max, k->type == K_SIZE ? " (bytes, or with k/m)" : "");
+	return -EINVAL;
+}
+
+static const struct key *find_key(const char *section, const char *name, int *section_known)
+{
+	*section_known = 0;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (strcmp(keys[i].section, section))
+			continue;
+		*section_known = 1;
+		if (!strcmp(keys[i].name, name))
+			return &keys[i];
+	}
+	return NULL;
+}
+
+void config_verdict_policy(const struct config *c, struct verdict_policy *p)
+{
+	verdict_policy_default(p);
+	p->weight[VERDICT_SEQUENCE] = c->scoring.w_sequence;
+	p->weight[VERDICT_SOURCE] = c->scoring.w_source;
+	p->weight[VERDICT_DCAM] = c->scoring.w_dcam;
+	p->medium = c->scoring.medium;
+	p->high = c->scoring.high;
+	p->uncertain_escalates = c->policy.uncertain_escalate;
+}
+
+int config_key(size_t i, const char **section, const char **name)
+{
+	if (i >= sizeof(keys) / sizeof(keys[0]))
+		return -ENOENT;
+	*section = keys[i].section;
+	*name = keys[i].name;
+	return 0;
+}
+
+int config_split_hostport(const char *s, char *host, size_t hostlen, int *port)
+{
+	const char *colon, *h = s;
+	size_t n;
+	char *end;
+	long p;
+	unsigned char bin[16];
+
+	if (*s == '[') {
+		const char *close = strchr(s, ']');
+
+		if (!close || close[1] != ':')
+			return -EINVAL;
+		h = s + 1;
+		n = close - h;
+		colon = close + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon)
+			return -EINVAL;
+		n = colon - s;
+	}
+	if (n == 0 || n >= hostlen)
+		return -EINVAL;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	errno = 0;
+	p = strtol(colon + 1, &end, 10);
+	if (errno || end == colon + 1 || *end || p < 0 || p > 65535)
+		return -EINVAL;
+	if (inet_pton(AF_INET, host, bin) != 1 && inet_pton(AF_INET6, host, bin) != 1)
+		return -EINVAL;
+	*port = (int)p;
+	return 0;
+}
+
+int config_check(const struct config *c, char *err, size_t errlen)
+{
+	double sum = c->scoring.w_sequence + c->scoring.w_source + c->scoring.w_dcam;
+	char host[64];
+	int port;
+
+	if (fabs(sum - 1.0) > 1e-6) {
+		snprintf(err, errlen,
+			 "scoring.weight_*: weights must sum to 1 (sequence %g + source %g + dcam %g = %g)",
+			 c->scoring.w_sequence, c->scoring.w_source, c->scoring.w_dcam, sum);
+		return -EINVAL;
+	}
+	if (!(c->scoring.medium < c->scoring.high)) {
+		snprintf(err, errlen, "scoring.threshold_medium (%g) must be below threshold_high (%g)",
+			 c->scoring.medium, c->scoring.high);
+		return -EINVAL;
+	}
+	if (c->api.listen_tcp[0]) {
+		if (config_split_hostport(c->api.listen_tcp, host, sizeof(host), &port)) {
+			snprintf(err, errlen, "api.listen_tcp: '%s' is not ADDR:PORT (e.g. 127.0.0.1:9464)",
+				 c->api.listen_tcp);
+			return -EINVAL;
+		}
+		if (!c->api.token_file[0]) {
+			snprintf(err, errlen,
+				 "api.listen_tcp is set but api.token_file is not: TCP needs a bearer token");
+			return -EINVAL;
+		}
+	}
+	if (!c->store.db_path[0]) {
+		snprintf(err, errlen, "store.db_path: must not be empty");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int config_set(struct config *cfg, const char *section, const char *name, const char *value,
+	       char *err, size_t errlen)
+{
+	struct config tmp = *cfg;
+	int known, ret;
+	const struct key *k = find_key(section, name, &known);
+
+	if (!k) {
+		if (known)
+			snprintf(err, errlen, "%s.%s: unknown key in section [%s]", section, name, section);
+		else
+			snprintf(err, errlen, "[%s]: unknown section", section);
+		return -EINVAL;
+	}
+	ret = set_key(&tmp, k, value, err, errlen);
+	if (!ret)
+		ret = config_check(&tmp, err, errlen);
+	if (!ret)
+		*cfg = tmp;
+	return ret;
+}
+
+struct parse_ctx {
+	struct config *cfg;
+	char msg[384];
+	int failed;
+};
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse_ctx *ctx = user;
+	int known;
+	const struct key *k = find_key(section, name, &known);
+
+	if (ctx->failed)
+		return 1; /* report the first problem only */
+	if (!k) {
+		if (known)
+			snprintf(ctx->msg, sizeof(ctx->msg), "%s.%s: unknown key in section [%s]",
+				 section, name, section);
+		else if (!*section)
+			snprintf(ctx->msg, sizeof(ctx->msg), "%s: key outside of any [section]", name);
+		else
+			snprintf(ctx->msg, sizeof(ctx->msg), "[%s]: unknown section", section);
+	} else if (!set_key(ctx->cfg, k, value, ctx->msg, sizeof(ctx->msg))) {
+		return 1;
+	}
+	ctx->failed = 1;
+	return 0;
+}
+
+int config_load_string(const char *text, const char *name, struct config *cfg, char *err,
+		       size_t errlen)
+{
+	struct config tmp;
+	struct parse_ctx ctx = { .cfg = &tmp };
+	int line, ret;
+
+	config_defaults(&tmp);
+	line = ini_parse_string(text, handler, &ctx);
+	if (line > 0) {
+		if (ctx.failed)
+			snprintf(err, errlen, "%s:%d: %s", name, line, ctx.msg);
+		else
+			snprintf(err, errlen, "%s:%d: syntax error (expected [section] or key = value)",
+				 name, line);
+		return -EINVAL;
+	}
+	if (line < 0) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	ret = config_check(&tmp, err, errlen);
+	if (ret) {
+		char msg[384];
+
+		snprintf(msg, sizeof(msg), "%s", err);
+		snprintf(err, errlen, "%s: %s", name, msg);
+		return ret;
+	}
+	*cfg = tmp;
+	return 0;
+}
+
+int config_load(const char *path, struct config *cfg, char *err, size_t errlen)
+{
+	char *text;
+	size_t len;
+	int ret = util_read_file(path, 1 << 20, &text, &len);
+
+	if (ret) {
+		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+		return ret;
+	}
+	ret = config_load_string(text, path, cfg, err, errlen);
+	free(text);
+	return ret;
+}

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* DCAM, the Dynamic Code Analysis Module: a bounded static look at an ELF
+ * object from its entry points (DT_INIT, init arrays, exports), following
+ * calls to local code and through the PLT/GOT to imports. Results are keyed
+ * by the file's SHA-256 and shared through a cache, reference-counted: a
+ * cached result outlives its cache entry until the last caller frees it. */
+#ifndef BPFPROF_DCAM_H
+#define BPFPROF_DCAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+#include "lib/filehash.h"
+
+enum dcam_category {
+	DCAM_CAT_NETWORK,
+	DCAM_CAT_PROCESS,
+	DCAM_CAT_MEMORY,
+	DCAM_CAT_INJECTION,
+	DCAM_CAT_CRYPTO,
+	DCAM_CAT_RAW_SYSCALL,
+	DCAM_CAT_STRUCTURE,
+	DCAM_CAT_COUNT
+};
+
+/* How a finding was reached; scales its weight (docs/scoring.md). */
+enum dcam_via {
+	DCAM_VIA_INIT,   /* code run at load: DT_INIT, init arrays, e_entry */
+	DCAM_VIA_EXPORT, /* code reachable from an exported function */
+	DCAM_VIA_IMPORT, /* imported, but no analysed path reached the call */
+	DCAM_VIA_DATA,   /* a constant in the object's data */
+	DCAM_VIA_FILE,   /* the file's structure */
+};
+
+#define DCAM_WHAT_LEN 96
+#define DCAM_ENTRY_LEN 80
+
+struct dcam_finding {
+	enum dcam_category category;
+	enum dcam_via via;
+	char what[DCAM_WHAT_LEN];
+	char entry[DCAM_ENTRY_LEN]; /* entry point name; "" when not code */
+	const char *entry_kind;     /* "DT_INIT", "init_array", ...; NULL when not code */
+	uint64_t entry_addr;
+	uint64_t addr;              /* instruction, data or segment address */
+	double weight;              /* 0..1 after the via factor */
+};
+
+struct dcam_result {
+	uint8_t sha256[FILEHASH_LEN];
+	char sha256_hex[FILEHASH_HEX_LEN];
+	uint64_t size;
+	const char *arch;     /* "x86_64", "aarch64" or "other" */
+	double score;         /* 0..1 */
+	size_t n_findings;
+	struct dcam_finding *findings;
+	/* what the bounded walk did */
+	uint32_t n_entries;
+	uint64_t insns;
+	bool truncated;       /* a bound cut the walk short */
+	int refs;             /* private: owners of this result */
+};
+
+/* A thread-safe map from SHA-256 to result, holding at most max_entries
+ * (oldest dropped first). */
+struct dcam_cache;
+struct dcam_cache *dcam_cache_new(size_t max_entries);
+void dcam_cache_free(struct dcam_cache *cache);
+void dcam_cache_stats(struct dcam_cache *cache, uint64_t *hits, uint64_t *misses);
+/* A new reference to the result cached for sha (free it), or NULL. */
+struct dcam_result *dcam_cache_get(struct dcam_cache *cache, const uint8_t sha[FILEHASH_LEN]);
+/* Cache r under its sha256; the cache takes its own reference. */
+void dcam_cache_put(struct dcam_cache *cache, struct dcam_result *r);
+struct stat;
+/* The digest last computed for this very file (same device, inode, size,
+ * mtime and ctime), or -ENOENT. */
+int dcam_cache_file_sha(struct dcam_cache *cache, const struct stat *st,
+			uint8_t sha[FILEHASH_LEN]);
+void dcam_cache_note_file(struct dcam_cache *cache, const struct stat *st,
+			  const uint8_t sha[FILEHASH_LEN]);
+
+/* Analyse the object behind fd (read through pread/mmap of the fd, never a
+ * path: works on memfds and deleted files). display_path names the file in
+ * debug logs; err does not repeat it (callers prefix it). With a cache, an object already seen is not analysed again.
+ * Returns 0 and *out (free with dcam_result_free), or -errno with err set:
+ * -ENOEXEC for non-ELF, truncated or corrupt files. */
+int dcam_analyze_fd(struct dcam_cache *cache, int fd, const char *display_path,
+		    struct dcam_result **out, char *err, size_t errlen);
+/* The same over bytes in memory (no cache). */
+int dcam_analyze_mem(const void *buf, size_t len, struct dcam_result **out,
+		     char *err, size_t errlen);
+void dcam_result_free(struct dcam_result *r);
+
+const char *dcam_category_name(enum dcam_category c);
+const char *dcam_via_name(enum dcam_via v);
+/* {"score", "sha256", "arch", "findings": [...], "stats": {...}} */
+json_t *dcam_result_to_json(const struct dcam_result *r);
+
+#endif

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* DCAM's knowledge: which imported functions are sensitive (category, base
+ * weight) and the names of syscall numbers per architecture. Private to
+ * dcam*.c; the weights are documented in docs/scoring.md. */
+#ifndef BPFPROF_DCAM_RULES_H
+#define BPFPROF_DCAM_RULES_H
+
+#include <stdbool.h>
+#include "analysis/dcam.h"
+
+enum {
+	DCAM_RULE_PREFIX = 1,    /* name is a prefix (crypto library APIs) */
+	DCAM_RULE_PROT_ARG = 2,  /* weight depends on a PROT_EXEC constant in the 3rd argument */
+	DCAM_RULE_EXEC_ONLY = 4, /* a finding only with a PROT_EXEC constant (mmap) */
+};
+
+struct dcam_rule {
+	const char *name;
+	enum dcam_category category;
+	float weight;
+	unsigned flags;
+};
+
+/* The rule for an imported function name, or NULL when it is not sensitive. */
+const struct dcam_rule *dcam_rules_import(const char *name);
+/* Name of syscall nr on EM_X86_64 / EM_AARCH64 (NULL if not in the table);
+ * *sensitive tells whether it belongs to a sensitive category. */
+const char *dcam_rules_syscall(unsigned machine, long nr, bool *sensitive);
+/* The generated table (user/analysis/dcam_syscalls.c): name of nr, or NULL. */
+const char *dcam_syscall_name(unsigned machine, long nr);
+/* Base weights of the non-import findings. */
+#define DCAM_W_RAW_SYSCALL 0.6
+#define DCAM_W_RAW_SYSCALL_SENSITIVE 0.8
+#define DCAM_W_CRYPTO_CONST 0.3
+#define DCAM_W_WX_SEGMENT 0.7
+#define DCAM_W_EXEC_STACK 0.3
+#define DCAM_W_NO_SECTIONS 0.4
+#define DCAM_W_ENTRY_OUTSIDE 0.8
+#define DCAM_W_PACKER 0.6
+#define DCAM_W_TEXTREL 0.3
+/* Factors by how a finding was reached. */
+#define DCAM_F_INIT 1.0
+#define DCAM_F_EXPORT 0.6
+#define DCAM_F_IMPORT 0.3
+
+#endif

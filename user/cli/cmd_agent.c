@@ -1,0 +1,477 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* `bpf-profiler agent`: the daemon. Every process's dlopen is judged;
+ * decisions are stored, served over HTTP and counted in /metrics. SIGHUP
+ * reloads config and policy (the BPF programs stay loaded, so no event is
+ * lost); SIGTERM drains the ring buffer and detaches. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+#include "agent/agent_metrics.h"
+#include "agent/api.h"
+#include "agent/api_behaviors.h"
+#include "behaviors/bdstore.h"
+#include "behaviors/bdwatch.h"
+#include "cli/commands.h"
+#include "agent/config.h"
+#include "decision/decision.h"
+#include "decision/decision_store.h"
+#include "respond/gate.h"
+#include "lib/log.h"
+#include "agent/metrics.h"
+#include "respond/mitigate.h"
+#include "pipeline/pipeline.h"
+#include "kernel/probe.h"
+#include "score/scorer.h"
+#include "kernel/tracer.h"
+#include "lib/util.h"
+#include "pipeline/window.h"
+
+struct agent {
+	struct config cfg;
+	const char *config_path;
+	struct verdict_policy policy;
+	struct tracer *tracer;
+	struct pipeline *pipeline;
+	struct scorer *scorer;
+	struct gate *gate;
+	struct mitigate *mitigate;
+	struct decision_store *store;
+	struct tokens *tokens;
+	struct bdstore *bd;
+	struct bdindex *bdidx;
+	struct api_behaviors behaviors;
+	bool behaviors_ready;
+	struct bdwatch *bdwatch;        /* applies other processes' changes to bdidx */
+	struct agent_metrics *metrics;
+	struct api *api;
+	int stats_fd;
+	unsigned long decisions;
+};
+
+/* how soon a `db import` or `db add` by another process reaches the live index */
+#define BDWATCH_INTERVAL_MS 1000
+
+static volatile sig_atomic_t stop_requested, reload_requested;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	reload_requested = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: bpf-profiler agent [OPTIONS]\n\n"
+"Watches every process's dlopen (and code loading outside it), judges each\n"
+"load, applies the policy and serves decisions, metrics and the analyst\n"
+"report page over HTTP. Runs until SIGTERM/SIGINT; SIGHUP reloads the\n"
+"config (scoring weights, thresholds, enforcement, alerts, log files);\n"
+"window sizes and the gate take effect at the next start.\n\n"
+"Options:\n"
+"  -c, --config FILE       config file (default %s if it exists;\n"
+"                          reference: docs/operations.md)\n"
+"      --db PATH           decision database (overrides [store] db_path)\n"
+"      --listen-unix PATH  API unix socket (overrides [api] listen_unix)\n"
+"      --listen-tcp A:P    API TCP listener, needs a token (overrides [api] listen_tcp)\n"
+"      --token-file FILE   bearer token for TCP (overrides [api] token_file)\n"
+"  -v, --verbose           more diagnostics on stderr\n"
+"  -h, --help              this help\n\n"
+"Exit status: 0 after a clean stop; 2 usage or config error; 3 privileges;\n"
+"4 kernel feature missing; 1 other errors (docs/cli.md).\n", CONFIG_DEFAULT_PATH);
+}
+
+static void count_mitigation(struct agent *a, const struct mitigation *m)
+{
+	metric_inc(metric_get(a->metrics->mitigations, m->action, m->backend));
+}
+
+static void record(struct agent *a, const struct window *w, const struct verdict *v,
+		   json_t *details, const struct mitigation *m, const char *point)
+{
+	const char *sha = json_string_value(json_object_get(details, "sha256"));
+	json_t *d = decision_build(w, v, &a->policy, details, m, point);
+	char err[256];
+	int64_t id;
+
+	/* a quarantined object stays quarantined under any name */
+	if (sha && !strcmp(m->action, "quarantine"))
+		scorer_quarantine_hash(a->scorer, sha);
+	if (!d)
+		return;
+	if (decision_store_put(a->store, d, &id, err, sizeof(err)))
+		log_error("cannot store the decision on %s: %s", w->path, err);
+	else
+		a->decisions++;
+	agent_metrics_decision(a->metrics, d);
+	count_mitigation(a, m);
+	json_decref(d);
+}
+
+static void on_verdict(void *ctx, const struct window *w, const struct verdict *v,
+		       json_t *details, const struct mitigation *m)
+{
+	struct agent *a = ctx;
+
+	metric_inc(a->metrics->windows_closed);
+	if (w->uncertain)
+		metric_inc(a->metrics->windows_uncertain);
+	record(a, w, v, details, m, w->pivot == BP_PIVOT_DLOPEN ? "return" : "window");
+}
+
+/* A judged gate is a decision of its own (verdict point "gate"). */
+static void on_gate(void *ctx, const struct bp_event_hdr *h, const struct window *w,
+		    const struct verdict *v, json_t *details, const char *action, const char *reason)
+{
+	struct agent *a = ctx;
+	bool killed = !strcmp(action, "kill");
+
+	if (!w || !v) {
+		log_info("gate: %s pid %u (%s)", action, h->pid, reason);
+		return;
+	}
+	record(a, w, v, details, &(struct mitigation){ .action = killed ? "quarantine" : "allow",
+						       .backend = killed ? "signal" : "none" }, "gate");
+}
+
+static void on_event(void *ctx, const void *data, size_t size, const struct window *w)
+{
+	struct agent *a = ctx;
+	const struct bp_event_hdr *h = data;
+	static const char *const names[] = {
+		[BP_EV_CALL] = "call", [BP_EV_WINDOW_OPEN] = "window_open",
+		[BP_EV_DLOPEN_RET] = "dlopen_return", [BP_EV_WINDOW_CLOSE] = "window_close",
+		[BP_EV_GATE] = "gate",
+	};
+
+	(void)size;
+	(void)w;
+	if (h->type < ARRAY_SIZE(names) && names[h->type])
+		metric_inc(metric_get(a->metrics->events, names[h->type]));
+	if (h->type == BP_EV_WINDOW_OPEN)
+		metric_inc(a->metrics->windows_opened);
+}
+
+static size_t list_programs(void *ctx, struct agent_metrics_prog *out, size_t max)
+{
+	struct agent *a = ctx;
+	const char *names[64];
+	int fds[64];
+	size_t n = tracer_programs(a->tracer, names, fds, max < 64 ? max : 64);
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = (struct agent_metrics_prog){ .name = names[i], .fd = fds[i] };
+	return n;
+}
+
+static int load_config(struct agent *a, struct config *cfg, const char *const *overrides,
+		       char *err, size_t errlen)
+{
+	static const char *const keys[][2] = { { "store", "db_path" }, { "api", "listen_unix" },
+					       { "api", "listen_tcp" }, { "api", "token_file" } };
+	int ret;
+
+	config_defaults(cfg);
+	if (a->config_path) {
+		ret = config_load(a->config_path, cfg, err, errlen);
+		if (ret)
+			return ret;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (overrides[i] && (ret = config_set(cfg, keys[i][0], keys[i][1], overrides[i],
+						      err, errlen)))
+			return ret;
+	return config_check(cfg, err, errlen);
+}
+
+static int start_mitigation(struct agent *a, char *err, size_t errlen)
+{
+	struct mitigate_opts mo = {
+		.act = a->cfg.policy.enforce == CONFIG_ENFORCE_ON,
+		.tracer = a->tracer, .net = SANDBOX_NET_NONE,
+		.alert_log = a->cfg.alerts.alert_log[0] ? a->cfg.alerts.alert_log : NULL,
+		.webhook_url = a->cfg.alerts.webhook_url[0] ? a->cfg.alerts.webhook_url : NULL,
+	};
+	char outbox[PATH_MAX + 16];
+
+	snprintf(outbox, sizeof(outbox), "%s.outbox", a->cfg.store.db_path);
+	mo.outbox = outbox;
+	return mitigate_open(&mo, &a->mitigate, err, errlen);
+}
+
+/* `db import`, `db add`, ... while the agent runs: the live index follows. */
+static void on_bd_changed(void *arg)
+{
+	struct agent *a = arg;
+	struct bd_sync_stats st;
+	uint64_t t0 = util_now_mono_ns();
+	int ret = api_behaviors_sync(&a->behaviors, &st);
+
+	metric_inc(metric_get(a->metrics->db_resyncs, ret ? "failed" : "applied"));
+	if (ret)
+		log_error("behavioral database %s changed on disk, but the change cannot be "
+			  "applied (%s): the agent scores with the entries it has",
+			  a->cfg.store.bd_path, bdstore_strerror(a->bd, ret));
+	else
+		log_warn("behavioral database %s changed on disk: %zu added, %zu replaced, "
+			 "%zu removed, %zu entries (%.0f ms)", a->cfg.store.bd_path, st.added,
+			 st.replaced, st.removed, bdindex_count(a->bdidx),
+			 (double)(util_now_mono_ns() - t0) / 1e6);
+}
+
+/* The vocabulary, the behavioral database and its live index. */
+static int open_behaviors(struct agent *a, char *err, size_t errlen)
+{
+	uint64_t version = 0;
+	int ret;
+
+	if (a->cfg.tokens.file[0])
+		ret = tokens_load_file(a->cfg.tokens.file, &a->tokens, err, errlen);
+	else
+		ret = tokens_load_default(&a->tokens);
+	if (ret)
+		return ret;
+	ret = bdstore_open(a->cfg.store.bd_path, 0, &a->bd, err, errlen);
+	if (!ret && (ret = bdstore_data_version(a->bd, &version)))
+		snprintf(err, errlen, "%.200s: %s", a->cfg.store.bd_path, bdstore_errmsg(a->bd));
+	if (!ret)
+		ret = bdindex_create(a->tokens, &a->bdidx);
+	if (!ret && (ret = bdstore_load_index(a->bd, a->tokens, a->bdidx)))
+		snprintf(err, errlen, "%.200s: cannot load the behavioral database: %s",
+			 a->cfg.store.bd_path, bdstore_strerror(a->bd, ret));
+	if (!ret && !(ret = api_behaviors_init(&a->behaviors, a->bd, a->bdidx, a->tokens, a->metrics)))
+		a->behaviors_ready = true;
+	if (!ret && (ret = bdwatch_start(a->bd, version, BDWATCH_INTERVAL_MS, on_bd_changed, a,
+					 &a->bdwatch)))
+		snprintf(err, errlen, "cannot watch %.200s: %s", a->cfg.store.bd_path, strerror(-ret));
+	return ret;
+}
+
+/* SIGHUP: a new config replaces the old one only if it is valid whole. */
+static void reload(struct agent *a, const char *const *overrides)
+{
+	struct config cfg;
+	char err[512];
+
+	if (load_config(a, &cfg, overrides, err, sizeof(err))) {
+		log_error("reload refused, keeping the running config: %s", err);
+		return;
+	}
+	a->cfg = cfg;
+	config_verdict_policy(&a->cfg, &a->policy);
+	scorer_set_policy(a->scorer, &a->policy);
+	mitigate_close(a->mitigate);
+	a->mitigate = NULL;
+	if (start_mitigation(a, err, sizeof(err)))
+		log_error("reload: enforcement off: %s", err);
+	pipeline_attach(a->pipeline, a->tracer, a->mitigate);
+	pipeline_set_gate_kills(a->pipeline, a->cfg.policy.enforce == CONFIG_ENFORCE_ON);
+	decision_store_reopen_log(a->store);
+	log_warn("config reloaded%s%s", a->config_path ? " from " : "",
+		 a->config_path ? a->config_path : "");
+}
+
+/* Where the config puts files, the directories must exist (systemd's
+ * StateDirectory/LogsDirectory make them too; a hand start should work). */
+static void make_state_dirs(const struct config *cfg)
+{
+	const char *paths[] = { cfg->store.db_path, cfg->store.bd_path, cfg->store.decision_log,
+				cfg->alerts.alert_log, cfg->api.listen_unix };
+
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
+		int ret = paths[i][0] ? util_mkdir_parents(paths[i], 0750) : 0;
+
+		if (ret)
+			log_warn("cannot create the directory of %s: %s", paths[i], strerror(-ret));
+	}
+}
+
+static void update_gauges(struct agent *a)
+{
+	metric_set(a->metrics->ringbuf_lost, (double)pipeline_stats(a->pipeline)->events_lost);
+}
+
+int cmd_agent_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "listen-unix", required_argument, NULL, 'u' },
+		{ "listen-tcp", required_argument, NULL, 't' },
+		{ "token-file", required_argument, NULL, 'k' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *overrides[4] = { 0 };
+	struct agent a = { .stats_fd = -1 };
+	struct tracer_opts topts = TRACER_OPTS_DEFAULT;
+	struct decision_store_opts so = { .sz = sizeof(so) };
+	struct api_opts ao = { .sz = sizeof(ao) };
+	struct api_route routes[API_BEHAVIORS_NROUTES];
+	char err[512];
+	int opt, ret, exit_code = EXIT_OK;
+
+	while ((opt = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': a.config_path = optarg; break;
+		case 'd': overrides[0] = optarg; break;
+		case 'u': overrides[1] = optarg; break;
+		case 't': overrides[2] = optarg; break;
+		case 'k': overrides[3] = optarg; break;
+		case 'v': log_set_level(log_get_level() + 1); break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "bpf-profiler agent: unexpected argument '%s'\n", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (!a.config_path && !access(CONFIG_DEFAULT_PATH, F_OK))
+		a.config_path = CONFIG_DEFAULT_PATH;
+	if (load_config(&a, &a.cfg, overrides, err, sizeof(err))) {
+		fprintf(stderr, "bpf-profiler agent: %s\n", err);
+		return EXIT_USAGE;
+	}
+	ret = probe_require_tracing(err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "bpf-profiler agent: %s\n", err);
+		return ret == -EPERM ? EXIT_PRIVILEGE : EXIT_KERNEL;
+	}
+	config_verdict_policy(&a.cfg, &a.policy);
+	make_state_dirs(&a.cfg);
+
+	/* the gate's watchdog is forked before any BPF fd exists */
+	if (a.cfg.policy.gate &&
+	    (ret = gate_new(a.cfg.policy.fail == CONFIG_FAIL_CLOSED ? GATE_FAIL_CLOSED : GATE_FAIL_OPEN,
+			    a.cfg.policy.gate_timeout_ms, &a.gate))) {
+		fprintf(stderr, "bpf-profiler agent: cannot start the gate watchdog: %s\n", strerror(-ret));
+		return EXIT_FAIL;
+	}
+	so.decision_log = a.cfg.store.decision_log[0] ? a.cfg.store.decision_log : NULL;
+	so.sync_full = a.cfg.store.sync_full;
+	ret = decision_store_open(a.cfg.store.db_path, &so, &a.store, err, sizeof(err));
+	a.metrics = agent_metrics_new();
+	if (!ret && !a.metrics)
+		ret = -ENOMEM;
+	if (!ret)
+		ret = open_behaviors(&a, err, sizeof(err));
+	if (!ret)
+		ret = scorer_new(&a.policy, a.tokens, a.bdidx, &a.scorer, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "bpf-profiler agent: %s\n", err[0] ? err : strerror(-ret));
+		exit_code = EXIT_FAIL;
+		goto out;
+	}
+
+	topts.lookback_k = a.cfg.window.lookback;
+	topts.follow_m = a.cfg.window.follow;
+	topts.follow_ms = a.cfg.window.follow_ms;
+	topts.gate = a.cfg.policy.gate;
+	ret = pipeline_new(&(struct pipeline_opts){
+		.scorer = a.scorer, .gate = a.gate,
+		.gate_kills_high = a.cfg.policy.enforce == CONFIG_ENFORCE_ON,
+		.follow_ms = a.cfg.window.follow_ms,
+		.hooks = { .on_event = on_event, .on_gate = on_gate, .on_verdict = on_verdict,
+			   .ctx = &a } }, &a.pipeline);
+	if (ret) {
+		exit_code = EXIT_FAIL;
+		goto out;
+	}
+	topts.on_event = pipeline_on_record;
+	topts.ctx = a.pipeline;
+	ret = tracer_open(&topts, &a.tracer, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "bpf-profiler agent: %s\n", err);
+		exit_code = ret == -EPERM ? EXIT_PRIVILEGE : EXIT_KERNEL;
+		goto out;
+	}
+	tracer_attach_all_libcs(a.tracer);
+	a.stats_fd = agent_metrics_enable_bpf_stats();
+	agent_metrics_watch_progs(a.metrics, list_programs, &a);
+	if (start_mitigation(&a, err, sizeof(err))) {
+		fprintf(stderr, "bpf-profiler agent: %s\n", err);
+		exit_code = EXIT_FAIL;
+		goto out;
+	}
+	pipeline_attach(a.pipeline, a.tracer, a.mitigate);
+
+	ao.listen_unix = a.cfg.api.listen_unix[0] ? a.cfg.api.listen_unix : NULL;
+	ao.unix_mode = a.cfg.api.unix_mode;
+	ao.listen_tcp = a.cfg.api.listen_tcp[0] ? a.cfg.api.listen_tcp : NULL;
+	ao.token_file = a.cfg.api.token_file[0] ? a.cfg.api.token_file : NULL;
+	ao.max_body = a.cfg.api.max_body;
+	ao.store = a.store;
+	ao.metrics = a.metrics;
+	api_behaviors_routes(&a.behaviors, routes);
+	api_behaviors_count(&a.behaviors);
+	ao.routes = routes;
+	ao.nroutes = API_BEHAVIORS_NROUTES;
+	ret = api_start(&ao, &a.api, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "bpf-profiler agent: %s\n", err);
+		exit_code = EXIT_FAIL;
+		goto out;
+	}
+	signal(SIGTERM, on_stop);
+	signal(SIGINT, on_stop);
+	signal(SIGHUP, on_hup);
+	signal(SIGPIPE, SIG_IGN);
+	log_warn("agent running: %d libc(s) watched, API on %s%s%s (port %d)",
+		 tracer_libc_count(a.tracer), ao.listen_unix ? ao.listen_unix : "-",
+		 ao.listen_tcp ? " and " : "", ao.listen_tcp ? ao.listen_tcp : "",
+		 api_tcp_port(a.api));
+	sd_notify(0, "READY=1");
+
+	while (!stop_requested) {
+		ret = tracer_poll(a.tracer, 100);
+		if (ret < 0 && ret != -EINTR) {
+			log_error("reading the ring buffer: %s", strerror(-ret));
+			exit_code = EXIT_FAIL;
+			break;
+		}
+		pipeline_tick(a.pipeline);
+		update_gauges(&a);
+		if (reload_requested) {
+			reload_requested = 0;
+			sd_notify(0, "RELOADING=1");
+			reload(&a, overrides);
+			sd_notify(0, "READY=1");
+		}
+	}
+	sd_notify(0, "STOPPING=1");
+	pipeline_drain(a.pipeline);
+	update_gauges(&a);
+	log_warn("agent stopped: %lu decisions stored", a.decisions);
+out:
+	api_stop(a.api);
+	bdwatch_stop(a.bdwatch);
+	gate_free(a.gate);
+	mitigate_close(a.mitigate);
+	tracer_close(a.tracer);
+	pipeline_free(a.pipeline);
+	scorer_free(a.scorer);
+	if (a.behaviors_ready)
+		api_behaviors_destroy(&a.behaviors);
+	bdindex_free(a.bdidx);
+	bdstore_close(a.bd);
+	tokens_free(a.tokens);
+	if (a.stats_fd >= 0)
+		close(a.stats_fd);
+	agent_metrics_free(a.metrics);
+	decision_store_close(a.store);
+	return exit_code;
+}

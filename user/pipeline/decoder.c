@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* Classifies kernel call records into tokens. Classes need only the raw
+ * arguments the kernel copied (flags, family, a path prefix), so this is
+ * the one place where the vocabulary's meaning is decided. */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/ptrace.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include "pipeline/decoder.h"
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
+static bool is_tmp_path(const char *p)
+{
+	return has_prefix(p, "/tmp/") || has_prefix(p, "/var/tmp/") || has_prefix(p, "/dev/shm/");
+}
+
+/* Files whose reading is a step of credential theft. */
+static bool is_credential_path(const char *p)
+{
+	static const char *const exact[] = { "/etc/shadow", "/etc/gshadow", "/etc/sudoers",
+					     "/etc/master.passwd" };
+	static const char *const inside[] = { "/.ssh/", "/.gnupg/", "/.aws/credentials",
+					      "/.docker/config.json", "/.kube/config" };
+
+	for (size_t i = 0; i < sizeof(exact) / sizeof(*exact); i++)
+		if (!strcmp(p, exact[i]))
+			return true;
+	for (size_t i = 0; i < sizeof(inside) / sizeof(*inside); i++)
+		if (strstr(p, inside[i]))
+			return true;
+	return false;
+}
+
+static const char *openat_token(const struct bp_call_rec *r)
+{
+	unsigned long flags = r->arg[0];
+	bool write = (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC));
+
+	if (write)
+		return is_tmp_path(r->str) ? "openat:write_tmp" : "openat:write";
+	return is_credential_path(r->str) ? "openat:cred" : "openat:read";
+}
+
+static const char *family_token(unsigned long family, const char *inet, const char *unx,
+				const char *other)
+{
+	if (family == AF_INET || family == AF_INET6)
+		return inet;
+	return family == AF_UNIX ? unx : other;
+}
+
+static bool sets_exec_bit(unsigned long mode)
+{
+	return mode & 0111;
+}
+
+const char *decoder_token(const struct bp_call_rec *r)
+{
+	switch (r->call) {
+	case BP_CALL_OPENAT: return openat_token(r);
+	case BP_CALL_UNLINKAT: return "unlinkat";
+	case BP_CALL_RENAMEAT2: return "renameat2";
+	case BP_CALL_FCHMODAT: return sets_exec_bit(r->arg[0]) ? "fchmodat:exec" : "fchmodat";
+	case BP_CALL_FCHMOD: return sets_exec_bit(r->arg[0]) ? "fchmod:exec" : "fchmod";
+	case BP_CALL_MMAP:
+		if ((r->arg[1] & 0xffffffff) & MAP_ANONYMOUS)
+			return "mmap:exec_anon";
+		if (r->flags & (BP_REC_FILE_MEMFD | BP_REC_FILE_DELETED))
+			return "mmap:exec_memfd";
+		return "mmap:exec_file";
+	case BP_CALL_MPROTECT: return (r->arg[0] & PROT_WRITE) ? "mprotect:wx" : "mprotect:exec";
+	case BP_CALL_MREMAP: return "mremap";
+	case BP_CALL_MEMFD_CREATE: return "memfd_create";
+	case BP_CALL_PROCESS_VM_WRITEV: return "process_vm_writev";
+	case BP_CALL_PTRACE:
+		switch (r->arg[0]) {
+		case PTRACE_ATTACH: case PTRACE_SEIZE: case PTRACE_TRACEME:
+			return "ptrace:attach";
+		case PTRACE_POKETEXT: case PTRACE_POKEDATA: case PTRACE_POKEUSR:
+		case PTRACE_SETREGS:
+			return "ptrace:poke";
+		default:
+			return "ptrace";
+		}
+	case BP_CALL_SOCKET: {
+		unsigned long family = r->arg[0], type = r->arg[1] & 0xf;
+
+		if (family == AF_PACKET || type == SOCK_RAW)
+			return "socket:raw";
+		return family_token(family, "socket:inet", "socket:unix", "socket:other");
+	}
+	case BP_CALL_CONNECT: return family_token(r->arg[0], "connect:inet", "connect:unix", "connect:other");
+	case BP_CALL_BIND: return family_token(r->arg[0], "bind:inet", "bind", "bind");
+	case BP_CALL_LISTEN: return "listen";
+	case BP_CALL_ACCEPT4: return "accept4";
+	case BP_CALL_SENDTO: return "sendto";
+	case BP_CALL_SENDMSG: return "sendmsg";
+	case BP_CALL_RECVFROM: return "recvfrom";
+	case BP_CALL_DUP2: return "dup2";
+	case BP_CALL_DUP3: return "dup3";
+	case BP_CALL_PIPE2: return "pipe2";
+	case BP_CALL_SHMGET: return "shmget";
+	case BP_CALL_SHMAT: return "shmat";
+	case BP_CALL_MSGSND: return "msgsnd";
+	case BP_CALL_KILL: return "kill";
+	case BP_CALL_EXECVE: return "execve";
+	case BP_CALL_EXECVEAT: return (r->arg[1] & AT_EMPTY_PATH) ? "execveat:fd" : "execveat";
+	case BP_CALL_CLONE:
+	case BP_CALL_CLONE3: return (r->arg[0] & CLONE_THREAD) ? "clone:thread" : "clone:process";
+	case BP_CALL_EXIT_GROUP: return "exit_group";
+	case BP_CALL_DLOPEN: return "dlopen";
+	default: return "unknown";
+	}
+}
+
+static void describe_sockaddr(const struct bp_call_rec *r, char *buf, size_t len)
+{
+	char addr[INET6_ADDRSTRLEN];
+	unsigned int port = ntohs((unsigned short)r->arg[1]);
+
+	if (r->arg[0] == AF_INET) {
+		struct in_addr in = { .s_addr = (unsigned int)r->arg[2] };
+
+		inet_ntop(AF_INET, &in, addr, sizeof(addr));
+		snprintf(buf, len, "%s:%u", addr, port);
+	} else if (r->arg[0] == AF_INET6) {
+		inet_ntop(AF_INET6, r->str, addr, sizeof(addr));
+		snprintf(buf, len, "[%s]:%u", addr, port);
+	} else if (r->arg[0] == AF_UNIX) {
+		snprintf(buf, len, "%s%.*s", r->arg[2] ? "@" : "", BP_STR_LEN, r->str);
+	} else {
+		snprintf(buf, len, "family %llu", (unsigned long long)r->arg[0]);
+	}
+}
+
+char *decoder_describe(const struct bp_call_rec *r, char *buf, size_t len)
+{
+	const char *trunc = (r->flags & BP_REC_STR_TRUNC) ? "..." : "";
+
+	buf[0] = '\0';
+	switch (r->call) {
+	case BP_CALL_OPENAT: case BP_CALL_UNLINKAT: case BP_CALL_RENAMEAT2:
+	case BP_CALL_EXECVE: case BP_CALL_DLOPEN: case BP_CALL_MEMFD_CREATE:
+	case BP_CALL_EXECVEAT:
+		snprintf(buf, len, "%.*s%s", BP_STR_LEN, r->str, trunc);
+		break;
+	case BP_CALL_FCHMODAT:
+		snprintf(buf, len, "%.*s%s mode %04llo", BP_STR_LEN, r->str, trunc,
+			 (unsigned long long)r->arg[0]);
+		break;
+	case BP_CALL_FCHMOD:
+		snprintf(buf, len, "fd %lld mode %04llo", (long long)r->arg[1],
+			 (unsigned long long)r->arg[0]);
+		break;
+	case BP_CALL_CONNECT: case BP_CALL_BIND:
+		describe_sockaddr(r, buf, len);
+		break;
+	case BP_CALL_MMAP:
+		if (r->flags & BP_REC_FILE)
+			snprintf(buf, len, "dev %llu:%llu ino %llu%s%s",
+				 (unsigned long long)(r->arg[2] >> 20),
+				 (unsigned long long)(r->arg[2] & 0xfffff),
+				 (unsigned long long)r->arg[3],
+				 (r->flags & BP_REC_FILE_MEMFD) ? " memfd" : "",
+				 (r->flags & BP_REC_FILE_DELETED) ? " deleted" : "");
+		break;
+	case BP_CALL_PTRACE:
+		snprintf(buf, len, "request %llu pid %lld", (unsigned long long)r->arg[0],
+			 (long long)r->arg[1]);
+		break;
+	case BP_CALL_KILL:
+		snprintf(buf, len, "pid %lld sig %lld", (long long)r->arg[0], (long long)r->arg[1]);
+		break;
+	case BP_CALL_SENDTO: case BP_CALL_RECVFROM:
+		snprintf(buf, len, "fd %lld len %llu", (long long)r->arg[0],
+			 (unsigned long long)r->arg[1]);
+		break;
+	case BP_CALL_DUP2: case BP_CALL_DUP3:
+		snprintf(buf, len, "%lld -> %lld", (long long)r->arg[0], (long long)r->arg[1]);
+		break;
+	default:
+		break;
+	}
+	return buf;
+}
+
+const char *decoder_pivot_name(unsigned int pivot)
+{
+	switch (pivot) {
+	case BP_PIVOT_DLOPEN: return "dlopen";
+	case BP_PIVOT_EXEC_ANON: return "exec_anon";
+	case BP_PIVOT_EXEC_MEMFD: return "exec_memfd";
+	case BP_PIVOT_EXECVEAT_FD: return "execveat_fd";
+	default: return "unknown";
+	}
+}
+
+const char *decoder_close_reason(unsigned int reason)
+{
+	switch (reason) {
+	case BP_CLOSE_FOLLOW_DONE: return "follow_done";
+	case BP_CLOSE_TIMEOUT: return "timeout";
+	case BP_CLOSE_EXIT: return "exit";
+	case BP_CLOSE_EXEC: return "exec";
+	case BP_CLOSE_NEXT_DLOPEN: return "next_dlopen";
+	default: return "unknown";
+	}
+}

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* Opening the loaded object. Every way in goes through /proc/PID so paths
+ * resolve in the process's mount namespace, and every fd is checked
+ * against the device and inode the kernel saw before it is believed. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include "pipeline/objfile.h"
+#include "kernel/procmaps.h"
+
+static bool fd_is(int fd, uint64_t dev, uint64_t ino)
+{
+	struct stat st;
+
+	return !fstat(fd, &st) && st.st_ino == ino &&
+	       st.st_dev == makedev(dev >> 20, dev & 0xfffff);
+}
+
+/* The mapping matches by device and inode, or with ino 0 by file name. */
+static bool mapping_matches(const struct procmaps_entry *e, uint64_t dev, uint64_t ino,
+			    const char *name)
+{
+	const char *base;
+
+	if (ino)
+		return e->inode == ino && ((uint64_t)e->major << 20 | e->minor) == dev;
+	if (!name || e->path[0] != '/')
+		return false;
+	base = strrchr(e->path, '/') + 1;
+	return !strcmp(base, name);
+}
+
+struct mapped_find {
+	pid_t pid;
+	uint64_t dev, ino;
+	const char *name;
+	char *path;
+	size_t len;
+	int fd;
+};
+
+static int mapped_one(void *ctx, const struct procmaps_entry *e)
+{
+	struct mapped_find *m = ctx;
+	char mf[128];
+	int fd;
+
+	if (!mapping_matches(e, m->dev, m->ino, m->name))
+		return 0;
+	snprintf(mf, sizeof(mf), "/proc/%d/map_files/%llx-%llx", (int)m->pid, e->start, e->end);
+	fd = open(mf, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		m->fd = -errno;
+		return 0;
+	}
+	m->fd = fd;
+	if (m->path && m->len)
+		snprintf(m->path, m->len, "%s", e->path);
+	return 1;
+}
+
+int objfile_open_mapped(pid_t pid, uint64_t dev, uint64_t ino, const char *name,
+			char *path, size_t len)
+{
+	struct mapped_find m = { pid, dev, ino, name, path, len, -ENOENT };
+	int ret = procmaps_foreach(pid, mapped_one, &m);
+
+	return ret < 0 ? ret : m.fd;
+}
+
+static void adopt(struct window *w, int fd, const char *path)
+{
+	char link[64];
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	if (w->file_fd >= 0)
+		close(w->file_fd);
+	w->file_fd = fd;
+	if (path && path[0] == '/') {
+		snprintf(w->file_path, sizeof(w->file_path), "%.*s", BP_PATH_LEN, path);
+		return;
+	}
+	/* a relative name means little later: where did it resolve to? */
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, w->file_path, sizeof(w->file_path) - 1);
+	w->file_path[n > 0 ? n : 0] = '\0';
+}
+
+/* The loader's fd for the file it is mapping right now. */
+static void open_loader_fd(struct window *w, uint32_t pid, int fd, uint64_t dev, uint64_t ino)
+{
+	char link[64], target[BP_PATH_LEN];
+	ssize_t n;
+	int f;
+
+	if (w->file_fd >= 0 && fd_is(w->file_fd, dev, ino))
+		return;
+	if (w->file_fd >= 0) { /* opened by name, but it is not what got mapped */
+		close(w->file_fd);
+		w->file_fd = -1;
+		w->file_path[0] = '\0';
+	}
+	snprintf(link, sizeof(link), "/proc/%u/fd/%d", pid, fd);
+	f = open(link, O_RDONLY | O_CLOEXEC);
+	if (f < 0)
+		return;
+	if (!fd_is(f, dev, ino)) { /* the fd was closed and reused meanwhile */
+		close(f);
+		return;
+	}
+	n = readlink(link, target, sizeof(target) - 1);
+	target[n > 0 ? n : 0] = '\0';
+	adopt(w, f, n > 0 ? target : NULL);
+}
+
+/* A path as the process named it, opened through its root or its cwd; if
+ * the process is already gone, as we see it (right for `trace -- CMD`,
+ * which shares our root and cwd). Either way the device and inode of the
+ * load part's mmap record confirm it or throw it away. */
+static int open_as(uint32_t pid, const char *name)
+{
+	char path[BP_PATH_LEN + 64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%u/%s/%s", pid, name[0] == '/' ? "root" : "cwd", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) /* gone, or a zombie whose root and cwd are gone */
+		fd = open(name, O_RDONLY | O_CLOEXEC);
+	return fd;
+}
+
+void objfile_track(struct window *w, const void *data, size_t size)
+{
+	const struct bp_event_hdr *h = data;
+	char path[BP_PATH_LEN + 64];
+
+	switch (h->type) {
+	case BP_EV_WINDOW_OPEN:
+		/* a bare name ("libm.so.6") is resolved by the loader: wait for it */
+		if (size < sizeof(struct bp_ev_window_open) || h->pivot != BP_PIVOT_DLOPEN ||
+		    !strchr(w->path, '/') || w->file_fd >= 0)
+			return;
+		adopt(w, open_as(h->pid, w->path), w->path);
+		return;
+	case BP_EV_CALL: {
+		const struct bp_ev_call *e = data;
+
+		if (size < sizeof(*e) || h->part != BP_PART_LOAD)
+			return;
+		/* the loader opens the object it resolved, then maps it: the last
+		 * file opened before the first executable mapping is the candidate */
+		if (e->rec.call == BP_CALL_OPENAT && !w->file_ino && e->rec.str[0]) {
+			char name[BP_STR_LEN + 1];
+
+			snprintf(name, sizeof(name), "%.*s", BP_STR_LEN, e->rec.str);
+			adopt(w, open_as(h->pid, name), name);
+			return;
+		}
+		if (e->rec.call != BP_CALL_MMAP ||
+		    !(e->rec.flags & BP_REC_FILE) || e->rec.arg[3] != w->file_ino)
+			return;
+		open_loader_fd(w, h->pid, (int)(e->rec.arg[1] >> 32), e->rec.arg[2], e->rec.arg[3]);
+		return;
+	}
+	case BP_EV_GATE: {
+		const struct bp_ev_gate *e = data;
+
+		if (size < sizeof(*e))
+			return;
+		if (!w->file_ino) {
+			w->file_dev = e->file.dev;
+			w->file_ino = e->file.ino;
+		}
+		open_loader_fd(w, h->pid, e->fd, e->file.dev, e->file.ino);
+		return;
+	}
+	case BP_EV_DLOPEN_RET:
+		if (w->file_ino && (w->file_fd < 0 || !fd_is(w->file_fd, w->file_dev, w->file_ino)))
+			adopt(w, objfile_open_mapped(h->pid, w->file_dev, w->file_ino, NULL, path,
+						     sizeof(path)), path);
+		/* nothing was mapped: the object was loaded already (python's libm) */
+		else if (!w->file_ino && w->file_fd < 0 && w->ok == 1 && !strchr(w->path, '/'))
+			adopt(w, objfile_open_mapped(h->pid, 0, 0, w->path, path, sizeof(path)), path);
+		return;
+	default:
+		return;
+	}
+}

@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* Window assembly. The kernel's window state is authoritative; userspace
+ * only adds what the kernel cannot see: windows that go quiet (closed here
+ * after their deadline) and windows whose open record was lost (rebuilt
+ * from their later records and marked uncertain). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "pipeline/decoder.h"
+#include "pipeline/window.h"
+
+/* Windows userspace closed (idle past their deadline) before the kernel
+ * did: the kernel's late records for them are expected, not a lost open. */
+#define CLOSED_RING 256
+
+struct window_set {
+	window_closed_fn on_closed;
+	void *ctx;
+	struct window **open;
+	size_t nopen, cap;
+	size_t last; /* where the previous find succeeded: a window's records
+		      * come in runs, so most finds are one comparison */
+	uint64_t closed[CLOSED_RING];
+	size_t nclosed;
+};
+
+static bool closed_recently(const struct window_set *ws, uint64_t id)
+{
+	for (size_t i = 0; i < CLOSED_RING && i < ws->nclosed; i++)
+		if (ws->closed[i] == id)
+			return true;
+	return false;
+}
+
+struct window_set *window_set_new(window_closed_fn on_closed, void *ctx)
+{
+	struct window_set *ws = calloc(1, sizeof(*ws));
+
+	if (ws) {
+		ws->on_closed = on_closed;
+		ws->ctx = ctx;
+	}
+	return ws;
+}
+
+static void window_free(struct window *w)
+{
+	if (w->file_fd >= 0)
+		close(w->file_fd);
+	for (int p = 0; p < WINDOW_NPARTS; p++)
+		free(w->calls[p]);
+	free(w);
+}
+
+void window_set_free(struct window_set *ws)
+{
+	if (!ws)
+		return;
+	for (size_t i = 0; i < ws->nopen; i++)
+		window_free(ws->open[i]);
+	free(ws->open);
+	free(ws);
+}
+
+size_t window_set_open_count(const struct window_set *ws)
+{
+	return ws->nopen;
+}
+
+static struct window *find(struct window_set *ws, uint64_t id, size_t *idx)
+{
+	size_t i = ws->last;
+
+	if (i >= ws->nopen || ws->open[i]->id != id)
+		for (i = 0; i < ws->nopen && ws->open[i]->id != id; i++)
+			;
+	if (i == ws->nopen)
+		return NULL;
+	ws->last = i;
+	if (idx)
+		*idx = i;
+	return ws->open[i];
+}
+
+static struct window *add(struct window_set *ws, const struct bp_event_hdr *h,
+			  uint64_t lost_total)
+{
+	struct window *w;
+
+	if (ws->nopen == ws->cap) {
+		size_t cap = ws->cap ? ws->cap * 2 : 16;
+		struct window **n = realloc(ws->open, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		ws->open = n;
+		ws->cap = cap;
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return NULL;
+	w->id = h->window_id;
+	w->pid = h->pid;
+	w->tid = h->tid;
+	w->pivot = h->pivot;
+	w->open_ns = h->ts_ns;
+	w->ok = -1;
+	w->file_fd = -1;
+	w->lost_total_at_open = lost_total;
+	ws->open[ws->nopen++] = w;
+	return w;
+}
+
+/* A window whose open record was lost: rebuilt, and uncertain. NULL for a
+ * late record of a window closed here already (or without memory). */
+static struct window *find_or_rebuild(struct window_set *ws, const struct bp_event_hdr *h,
+				      uint64_t lost_total)
+{
+	struct window *w = find(ws, h->window_id, NULL);
+
+	if (!w && !closed_recently(ws, h->window_id) && (w = add(ws, h, lost_total)))
+		w->uncertain = true;
+	return w;
+}
+
+static void fill_call(struct window_call *c, const struct bp_call_rec *rec)
+{
+	c->token = decoder_token(rec);
+	decoder_describe(rec, c->arg, sizeof(c->arg));
+	c->ts_ns = rec->ts_ns;
+	c->tid = rec->tid;
+}
+
+static void note_file(struct window *w, const struct bp_call_rec *rec)
+{
+	if (rec->call == BP_CALL_MMAP && (rec->flags & BP_REC_FILE) && !w->file_ino) {
+		w->file_dev = rec->arg[2];
+		w->file_ino = rec->arg[3];
+	}
+}
+
+static int append(struct window *w, enum window_part part, const struct bp_call_rec *rec)
+{
+	if (part == WINDOW_LOAD)
+		note_file(w, rec);
+	if (w->ncalls[part] == WINDOW_PART_MAX) {
+		w->dropped++;
+		return 0;
+	}
+	if (w->ncalls[part] == w->cap[part]) {
+		size_t cap = w->cap[part] ? w->cap[part] * 2 : 16;
+		struct window_call *n = realloc(w->calls[part], cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		w->calls[part] = n;
+		w->cap[part] = cap;
+	}
+	w->last_call = &w->calls[part][w->ncalls[part]];
+	fill_call(&w->calls[part][w->ncalls[part]++], rec);
+	return 0;
+}
+
+static void close_at(struct window_set *ws, struct window *w, uint64_t lost_total)
+{
+	size_t idx = 0;
+
+	find(ws, w->id, &idx);
+	ws->open[idx] = ws->open[--ws->nopen];
+	if (!w->close_reason)
+		ws->closed[ws->nclosed++ % CLOSED_RING] = w->id;
+	/* a close the kernel did not send: losses since open may be ours */
+	if (!w->close_reason && lost_total > w->lost_total_at_open)
+		w->uncertain = true;
+	if (w->lost)
+		w->uncertain = true;
+	ws->on_closed(ws->ctx, w);
+	window_free(w);
+}
+
+static void on_open(struct window *w, const struct bp_ev_window_open *e)
+{
+	memcpy(w->comm, e->comm, BP_COMM_LEN);
+	memcpy(w->path, e->path, BP_PATH_LEN);
+	w->dlopen_flags = e->flags;
+	w->uid = e->uid;
+	for (uint32_t i = 0; i < e->nlookback && i < BP_LOOKBACK_MAX; i++)
+		append(w, WINDOW_LOOKBACK, &e->lookback[i]);
+	if (e->hdr.pivot == BP_PIVOT_DLOPEN && !w->path[0])
+		snprintf(w->path, sizeof(w->path), "(main program)"); /* dlopen(NULL) */
+	if (e->hdr.pivot != BP_PIVOT_DLOPEN) {
+		fill_call(&w->pivot_call, &e->pivot_rec);
+		note_file(w, &e->pivot_rec);
+		w->ok = 1;
+		w->return_ns = e->hdr.ts_ns;
+		if (!w->path[0]) /* name the code by what loaded it */
+			snprintf(w->path, sizeof(w->path), "[%s %s]",
+				 decoder_pivot_name(e->hdr.pivot), w->pivot_call.arg);
+	}
+}
+
+int window_set_on_record(struct window_set *ws, const void *data, size_t size,
+			 uint64_t lost_total)
+{
+	const struct bp_event_hdr *h = data;
+	struct window *w;
+
+	if (!h->window_id)
+		return 0;
+	switch (h->type) {
+	case BP_EV_WINDOW_OPEN:
+		if (size < sizeof(struct bp_ev_window_open))
+			return -EINVAL;
+		w = add(ws, h, lost_total);
+		if (!w)
+			return -ENOMEM;
+		on_open(w, data);
+		return 0;
+	case BP_EV_CALL: {
+		const struct bp_ev_call *e = data;
+
+		if (size < sizeof(*e))
+			return -EINVAL;
+		w = find_or_rebuild(ws, h, lost_total);
+		if (!w)
+			return 0;
+		w->last_call = NULL;
+		return append(w, h->part == BP_PART_LOAD ? WINDOW_LOAD : WINDOW_FOLLOW, &e->rec);
+	}
+	case BP_EV_DLOPEN_RET: {
+		const struct bp_ev_dlopen_ret *e = data;
+
+		if (size < sizeof(*e))
+			return -EINVAL;
+		w = find_or_rebuild(ws, h, lost_total);
+		if (!w)
+			return 0;
+		w->ok = e->handle != 0;
+		w->return_ns = h->ts_ns;
+		return 0;
+	}
+	case BP_EV_GATE: {
+		const struct bp_ev_gate *e = data;
+
+		if (size < sizeof(*e))
+			return -EINVAL;
+		w = find_or_rebuild(ws, h, lost_total);
+		if (!w)
+			return 0;
+		/* a kill outranks a stop: keep the strongest action seen */
+		if (e->action == BP_GATE_KILLED || !w->gate_action)
+			w->gate_action = e->action;
+		return 0;
+	}
+	case BP_EV_WINDOW_CLOSE: {
+		const struct bp_ev_window_close *e = data;
+
+		if (size < sizeof(*e))
+			return -EINVAL;
+		w = find_or_rebuild(ws, h, lost_total);
+		if (!w)
+			return 0;
+		w->close_reason = e->reason;
+		w->close_ns = h->ts_ns;
+		w->lost += h->lost;
+		/* the kernel counted nload+nfollow calls: fewer arrived? */
+		if (w->ncalls[WINDOW_LOAD] + w->ncalls[WINDOW_FOLLOW] < (size_t)e->nload + e->nfollow)
+			w->uncertain = true;
+		close_at(ws, w, lost_total);
+		return 0;
+	}
+	default:
+		return 0;
+	}
+}
+
+void window_set_expire(struct window_set *ws, uint64_t now_ns, uint64_t follow_ns,
+		       uint64_t lost_total)
+{
+	for (size_t i = 0; i < ws->nopen;) {
+		struct window *w = ws->open[i];
+
+		if (w->return_ns && now_ns > w->return_ns + follow_ns) {
+			w->close_ns = now_ns;
+			close_at(ws, w, lost_total);
+		} else {
+			i++;
+		}
+	}
+}
+
+void window_set_close_all(struct window_set *ws, uint64_t lost_total)
+{
+	while (ws->nopen)
+		close_at(ws, ws->open[ws->nopen - 1], lost_total);
+}
+
+size_t window_sequence(const struct window *w, const char **out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < w->ncalls[WINDOW_LOOKBACK] && n < max; i++)
+		out[n++] = w->calls[WINDOW_LOOKBACK][i].token;
+	if (n < max)
+		out[n++] = w->pivot == BP_PIVOT_DLOPEN ? "dlopen" : w->pivot_call.token;
+	for (int p = WINDOW_LOAD; p < WINDOW_NPARTS; p++)
+		for (size_t i = 0; i < w->ncalls[p] && n < max; i++)
+			out[n++] = w->calls[p][i].token;
+	return n;
+}
+
+struct window *window_set_get(struct window_set *ws, uint64_t id)
+{
+	return find(ws, id, NULL);
+}
+
+const char *window_set_path(struct window_set *ws, uint64_t id)
+{
+	struct window *w = find(ws, id, NULL);
+
+	return w ? w->path : "";
+}

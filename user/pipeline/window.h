@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* The window assembler: rebuilds each prediction window (lookback, load,
+ * follow) from ring buffer records and hands over closed windows. */
+#ifndef BPFPROF_WINDOW_H
+#define BPFPROF_WINDOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "bpfprof_event.h"
+#include "pipeline/decoder.h"
+
+enum window_part { WINDOW_LOOKBACK, WINDOW_LOAD, WINDOW_FOLLOW, WINDOW_NPARTS };
+
+/* Calls kept per part: a constructor looping on syscalls must not grow a
+ * window without bound; the excess is counted in window.dropped. */
+#define WINDOW_PART_MAX 1024
+
+struct window_call {
+	const char *token;    /* static string from decoder_token() */
+	char arg[DECODER_ARG_LEN]; /* decoder_describe() */
+	uint64_t ts_ns;
+	uint32_t tid;
+};
+
+struct window {
+	uint64_t id;
+	uint32_t pid, tid;
+	uint32_t uid;              /* the loader's uid (0 when the open record was lost) */
+	unsigned int pivot;        /* enum bp_pivot */
+	char comm[BP_COMM_LEN + 1];
+	char path[BP_PATH_LEN + 1];
+	uint64_t dlopen_flags;
+	uint64_t open_ns, return_ns, close_ns;  /* CLOCK_MONOTONIC (bpf_ktime) */
+	int ok;                    /* 1 loaded, 0 failed, -1 never returned */
+	unsigned int close_reason; /* enum bp_close_reason, 0 = closed by userspace */
+	uint32_t lost;             /* events lost inside the window, as far as known */
+	uint64_t dropped;          /* calls past WINDOW_PART_MAX, not kept */
+	bool uncertain;            /* events may be missing: the verdict must say so */
+	struct window_call pivot_call; /* the call that opened a non-dlopen window */
+	struct window_call *calls[WINDOW_NPARTS];
+	size_t ncalls[WINDOW_NPARTS];
+	size_t cap[WINDOW_NPARTS];
+	uint64_t lost_total_at_open; /* global loss counter when opened */
+	/* the loaded object: first executable file mapping of the load part
+	 * (or the pivot's), and an fd on it once userspace has opened it */
+	uint64_t file_dev, file_ino;
+	int file_fd;               /* -1 until opened; closed with the window */
+	char file_path[BP_PATH_LEN + 1]; /* as mapped, when known */
+	unsigned int gate_action;  /* enum bp_gate_action the kernel took, 0 if none */
+	/* the call the latest record added to this window, NULL when it added
+	 * none (a full part): lets a printer reuse its description; valid until
+	 * the next record */
+	const struct window_call *last_call;
+};
+
+/* Called for each closed window; the set frees it after the call. */
+typedef void (*window_closed_fn)(void *ctx, struct window *w);
+struct window_set;
+
+struct window_set *window_set_new(window_closed_fn on_closed, void *ctx);
+void window_set_free(struct window_set *ws);
+/* Feeds one ring buffer record. lost_total is the global count of failed
+ * reservations so far (windows opened before a loss are suspect). */
+int window_set_on_record(struct window_set *ws, const void *data, size_t size,
+			 uint64_t lost_total);
+/* Closes windows idle past their deadline: follow_ns after dlopen returned
+ * (the kernel only sees a timeout at the thread's next call). */
+void window_set_expire(struct window_set *ws, uint64_t now_ns, uint64_t follow_ns,
+		       uint64_t lost_total);
+/* Closes every open window (detach). */
+void window_set_close_all(struct window_set *ws, uint64_t lost_total);
+size_t window_set_open_count(const struct window_set *ws);
+/* Path of an open window ("" when unknown). */
+const char *window_set_path(struct window_set *ws, uint64_t id);
+/* An open window, or NULL. */
+struct window *window_set_get(struct window_set *ws, uint64_t id);
+
+/* The window's tokens in order: lookback, "dlopen" (for dlopen windows) or
+ * the pivot call's token, load, follow. Returns the count written (<= max). */
+size_t window_sequence(const struct window *w, const char **out, size_t max);
+
+#endif

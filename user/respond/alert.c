@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* Alert records. A line is written with one write(2) on an O_APPEND fd and
+ * fsync'ed, so concurrent writers never interleave and an acknowledged
+ * alert survives a crash. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "respond/alert.h"
+#include "lib/timefmt.h"
+#include "lib/util.h"
+
+json_t *alert_build(const struct window *w, const struct verdict *v, json_t *details,
+		    const char *action, const char *backend)
+{
+	char when[64], host[256] = "";
+	json_t *a;
+
+	timefmt_format_rfc3339((int64_t)util_now_real_ns(), when, sizeof(when));
+	gethostname(host, sizeof(host) - 1);
+	a = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:f, s:s, s:s, s:s, s:b}",
+		      "type", "alert", "time", when, "host", host, "pid", (json_int_t)w->pid,
+		      "comm", w->comm, "path", w->file_path[0] ? w->file_path : w->path,
+		      "risk", v->risk, "level", verdict_level_name(v->level), "action", action,
+		      "backend", backend, "uncertain", v->uncertain);
+	if (!a)
+		return NULL;
+	if (details) {
+		json_object_set(a, "sha256", json_object_get(details, "sha256") ?
+				json_object_get(details, "sha256") : json_null());
+		if (json_object_get(details, "findings"))
+			json_object_set(a, "findings", json_object_get(details, "findings"));
+		if (json_object_get(details, "reputation_reasons"))
+			json_object_set(a, "reputation_reasons",
+					json_object_get(details, "reputation_reasons"));
+		if (json_object_get(details, "matches"))
+			json_object_set(a, "matches", json_object_get(details, "matches"));
+	}
+	return a;
+}
+
+int alert_log_append(const char *log_path, json_t *alert)
+{
+	char *line = json_dumps(alert, JSON_COMPACT);
+	int fd, ret = 0;
+	size_t n;
+
+	if (!line)
+		return -ENOMEM;
+	n = strlen(line);
+	line[n++] = '\n'; /* json_dumps leaves room: replace the NUL */
+	fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	errno = 0;
+	if (fd < 0)
+		ret = -errno;
+	else if (write(fd, line, n) != (ssize_t)n)
+		ret = errno ? -errno : -EIO;
+	else if (fsync(fd))
+		ret = -errno;
+	if (fd >= 0)
+		close(fd);
+	free(line);
+	return ret;
+}

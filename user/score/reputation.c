@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* Source reputation: a prior for an unknown origin plus one weight per
+ * reason (package ownership, path class, memfd/deleted, age, owner, mode),
+ * clamped to 0..1; allow/deny list matches decide outright. The path is
+ * resolved inside the loading process's root (/proc/PID/root), so a
+ * container's file is never mistaken for the host's packaged one. */
+#include <errno.h>
+#include <fnmatch.h>
+#include <libgen.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include "lib/filehash.h"
+#include "score/pkgindex.h"
+#include "score/reputation.h"
+#include "lib/util.h"
+
+#define PRIOR 0.3
+
+static void reason(struct reputation_result *r, const char *code, double w, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void reason(struct reputation_result *r, const char *code, double w, const char *fmt, ...)
+{
+	struct reputation_reason *x;
+	va_list ap;
+
+	if (r->n_reasons >= REPUTATION_MAX_REASONS)
+		return;
+	x = &r->reasons[r->n_reasons++];
+	x->code = code;
+	x->weight = w;
+	va_start(ap, fmt);
+	vsnprintf(x->detail, sizeof(x->detail), fmt, ap);
+	va_end(ap);
+}
+
+static int add_str(char ***v, size_t *n, const char *s)
+{
+	char **nv = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	nv[*n] = strdup(s);
+	if (!nv[*n])
+		return -ENOMEM;
+	(*n)++;
+	return 0;
+}
+
+int reputation_lists_add(struct reputation_lists *l, const char *kind, const char *value)
+{
+	uint8_t d[FILEHASH_LEN];
+
+	if (!strcmp(kind, "allow-hash") || !strcmp(kind, "deny-hash")) {
+		if (filehash_parse_hex(value, d))
+			return -EINVAL;
+		return kind[0] == 'a' ? add_str(&l->allow_sha256, &l->n_allow_sha256, value)
+				      : add_str(&l->deny_sha256, &l->n_deny_sha256, value);
+	}
+	if (!strcmp(kind, "allow-path"))
+		return add_str(&l->allow_path, &l->n_allow_path, value);
+	if (!strcmp(kind, "deny-path"))
+		return add_str(&l->deny_path, &l->n_deny_path, value);
+	return -EINVAL;
+}
+
+static void free_strs(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void reputation_lists_clear(struct reputation_lists *l)
+{
+	free_strs(l->allow_sha256, l->n_allow_sha256);
+	free_strs(l->deny_sha256, l->n_deny_sha256);
+	free_strs(l->allow_path, l->n_allow_path);
+	free_strs(l->deny_path, l->n_deny_path);
+	memset(l, 0, sizeof(*l));
+}
+
+static const char *match_hash(char **v, size_t n, const char *hex)
+{
+	for (size_t i = 0; hex && i < n; i++)
+		if (!strcasecmp(v[i], hex))
+			return v[i];
+	return NULL;
+}
+
+static const char *match_path(char **v, size_t n, const char *a, const char *b)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((a && !fnmatch(v[i], a, 0)) || (b && !fnmatch(v[i], b, 0)))
+			return v[i];
+	return NULL;
+}
+
+/* Allow/deny lists: a match decides the score alone. 1 if decided. */
+static int apply_lists(const struct reputation_input *in, const char *canon,
+		       struct reputation_result *r)
+{
+	const struct reputation_lists *l = in->lists;
+	const char *m;
+
+	if (!l)
+		return 0;
+	if ((m = match_hash(l->deny_sha256, l->n_deny_sha256, in->sha256_hex))) {
+		reason(r, "deny_hash", 1, "sha256 %s is on the deny list", m);
+		r->score = 1;
+	} else if ((m = match_path(l->deny_path, l->n_deny_path, in->path, canon))) {
+		reason(r, "deny_path", 1, "path matches deny pattern %s", m);
+		r->score = 1;
+	} else if ((m = match_hash(l->allow_sha256, l->n_allow_sha256, in->sha256_hex))) {
+		reason(r, "allow_hash", -1, "sha256 %s is on the allow list", m);
+		r->score = 0;
+	} else if ((m = match_path(l->allow_path, l->n_allow_path, in->path, canon))) {
+		reason(r, "allow_path", -1, "path matches allow pattern %s", m);
+		r->score = 0;
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+static bool has_prefix(const char *s, const char *p)
+{
+	return !strncmp(s, p, strlen(p));
+}
+
+static bool ends_with(const char *s, const char *e)
+{
+	size_t n = strlen(s), m = strlen(e);
+
+	return n >= m && !strcmp(s + n - m, e);
+}
+
+enum path_class { PC_SYSTEM, PC_LOCAL, PC_TMP, PC_HOME, PC_OTHER };
+
+static enum path_class classify(const char *p)
+{
+	static const char *const sys[] = { "/usr/lib/", "/lib/", "/usr/lib64/", "/lib64/",
+					   "/usr/lib32/", "/usr/libexec/", "/usr/bin/",
+					   "/usr/sbin/", "/bin/", "/sbin/" };
+	static const char *const tmp[] = { "/tmp/", "/var/tmp/", "/dev/shm/", "/run/shm/" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(sys); i++)
+		if (has_prefix(p, sys[i]))
+			return PC_SYSTEM;
+	for (size_t i = 0; i < ARRAY_SIZE(tmp); i++)
+		if (has_prefix(p, tmp[i]))
+			return PC_TMP;
+	if (has_prefix(p, "/usr/local/") || has_prefix(p, "/opt/"))
+		return PC_LOCAL;
+	if (has_prefix(p, "/home/") || has_prefix(p, "/root/") || has_prefix(p, "/run/user/"))
+		return PC_HOME;
+	return PC_OTHER;
+}
+
+/* memfd name from the fd's link, when the loader's path does not say. */
+static bool fd_is_memfd(int fd)
+{
+	char link[64], target[256];
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n <= 0)
+		return false;
+	target[n] = '\0';
+	return has_prefix(target, "/memfd:");
+}
+
+/* realpath of the loader's path, inside its root when it is another
+ * process; NULL for memfds, deleted and vanished files. */
+static char *resolve_path(const struct reputation_input *in)
+{
+	char buf[PATH_MAX + 64], *r;
+
+	if (in->pid > 0 && in->pid != getpid()) {
+		snprintf(buf, sizeof(buf), "/proc/%d/root%s", (int)in->pid, in->path);
+		r = realpath(buf, NULL);
+	} else {
+		r = realpath(in->path, NULL);
+	}
+	return r;
+}
+
+static void path_reasons(const struct reputation_input *in, const char *canon,
+			 struct reputation_result *r)
+{
+	const char *p = canon ? canon : in->path;
+	const char *pkg = canon ? pkgindex_owner(canon) : NULL;
+	enum path_class pc = classify(p);
+	struct stat dst;
+
+	if (pkg)
+		reason(r, "package_owned", -0.4, "%s", pkg);
+	else if (pkgindex_available())
+		reason(r, "not_package_owned", 0.1, "no dpkg package lists %s", p);
+	else
+		reason(r, "no_package_db", 0, "no package database to ask");
+	switch (pc) {
+	case PC_SYSTEM:
+		reason(r, "path_system", -0.1, "%s is in a system directory", p);
+		break;
+	case PC_LOCAL:
+		reason(r, "path_local", 0, "%s is in /usr/local or /opt", p);
+		break;
+	case PC_TMP:
+		reason(r, "path_tmp", 0.4, "%s is in a temporary directory", p);
+		break;
+	case PC_HOME:
+		reason(r, "path_home", 0.2, "%s is in a home directory", p);
+		break;
+	case PC_OTHER:
+		reason(r, "path_other", 0.05, "%s is outside the usual library directories", p);
+		break;
+	}
+	if (canon && pc != PC_TMP) {
+		char *dir = strdup(canon);
+
+		if (dir && !stat(dirname(dir), &dst) && (dst.st_mode & S_IWOTH))
+			reason(r, "dir_world_writable", 0.3, "%s is writable by everyone", dir);
+		free(dir);
+	}
+}
+
+static void stat_reasons(const struct reputation_input *in, const struct stat *st,
+			 time_t now, bool memfd, struct reputation_result *r)
+{
+	time_t changed = st->st_mtime > st->st_ctime ? st->st_mtime : st->st_ctime;
+
+	if (!memfd && st->st_nlink == 0 && !ends_with(in->path, " (deleted)"))
+		reason(r, "deleted", 0.4, "the file was unlinked after it was opened");
+	if (st->st_mode & S_IWOTH)
+		reason(r, "file_world_writable", 0.3, "mode %04o: writable by everyone",
+		       (unsigned)(st->st_mode & 07777));
+	else if ((st->st_mode & S_IWGRP) && st->st_gid != 0)
+		reason(r, "file_group_writable", 0.1, "mode %04o, group %u can write",
+		       (unsigned)(st->st_mode & 07777), (unsigned)st->st_gid);
+	if (changed > now + 60)
+		reason(r, "future_time", 0.1, "modified in the future (clock or forged time)");
+	else if (now - changed < 3600)
+		reason(r, "recent_file", 0.15, "changed %ld s ago", (long)(now - changed));
+	else if (now - changed < 86400)
+		reason(r, "recent_day", 0.05, "changed %ld h ago", (long)(now - changed) / 3600);
+	if (st->st_uid != 0 && st->st_uid != in->uid)
+		reason(r, "owner_other_user", 0.2, "owned by uid %u, loaded by uid %u",
+		       (unsigned)st->st_uid, (unsigned)in->uid);
+	else if (st->st_uid != 0)
+		reason(r, "owner_loader", 0.1, "owned by the loading user (uid %u), not root",
+		       (unsigned)st->st_uid);
+}
+
+int reputation_score(const struct reputation_input *in, struct reputation_result *out)
+{
+	struct stat own;
+	const struct stat *st = in->st;
+	time_t now = in->now ? in->now : time(NULL);
+	char *canon = NULL;
+	bool memfd;
+	double sum = PRIOR;
+
+	memset(out, 0, sizeof(*out));
+	if (!in->path)
+		return -EINVAL;
+	memfd = has_prefix(in->path, "/memfd:") || fd_is_memfd(in->fd);
+	if (!memfd && !ends_with(in->path, " (deleted)"))
+		canon = resolve_path(in);
+	if (apply_lists(in, canon, out))
+		goto out;
+	if (memfd)
+		reason(out, "memfd", 0.5, "anonymous memory file %s: no file on disk", in->path);
+	else if (ends_with(in->path, " (deleted)"))
+		reason(out, "deleted", 0.4, "the file was deleted after it was opened");
+	else if (!canon)
+		reason(out, "vanished", 0.3, "%s cannot be resolved now", in->path);
+	if (!memfd)
+		path_reasons(in, canon, out);
+	if (!st) {
+		if ((in->fd >= 0 && !fstat(in->fd, &own)) || (canon && !stat(canon, &own)))
+			st = &own;
+	}
+	if (st)
+		stat_reasons(in, st, now, memfd, out);
+	for (size_t i = 0; i < out->n_reasons; i++)
+		sum += out->reasons[i].weight;
+	out->score = round((sum < 0 ? 0 : sum > 1 ? 1 : sum) * 1000) / 1000;
+out:
+	free(canon);
+	return 0;
+}
+
+json_t *reputation_result_to_json(const struct reputation_result *r)
+{
+	json_t *o = json_object(), *a = json_array();
+
+	for (size_t i = 0; i < r->n_reasons; i++) {
+		const struct reputation_reason *x = &r->reasons[i];
+		json_t *j = json_object();
+
+		json_object_set_new(j, "code", json_string(x->code));
+		json_object_set_new(j, "detail", json_string(x->detail));
+		json_object_set_new(j, "weight", json_real(x->weight));
+		json_array_append_new(a, j);
+	}
+	json_object_set_new(o, "score", json_real(r->score));
+	json_object_set_new(o, "reasons", a);
+	return o;
+}
