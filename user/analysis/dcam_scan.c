@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* Scans of the bytes, not the code: crypto constants in the data and the
+ * signs of a packer (a UPX header, random-looking or file-less code). */
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+#include <elf.h>
+#include "analysis/dcam_internal.h"
+#include "analysis/dcam_rules.h"
+#include "lib/util.h"
+
+static const struct {
+	const char *what;
+	uint8_t bytes[32];
+	size_t len;
+} constants[] = {
+	{ "AES S-box", { 0x63, 0x7c, 0x77, 0x7b, 0xf2, 0x6b, 0x6f, 0xc5, 0x30, 0x01, 0x67,
+			 0x2b, 0xfe, 0xd7, 0xab, 0x76, 0xca, 0x82, 0xc9, 0x7d, 0xfa, 0x59,
+			 0x47, 0xf0, 0xad, 0xd4, 0xa2, 0xaf, 0x9c, 0xa4, 0x72, 0xc0 }, 32 },
+	{ "AES inverse S-box", { 0x52, 0x09, 0x6a, 0xd5, 0x30, 0x36, 0xa5, 0x38, 0xbf, 0x40, 0xa3,
+				 0x9e, 0x81, 0xf3, 0xd7, 0xfb, 0x7c, 0xe3, 0x39, 0x82, 0x9b, 0x2f,
+				 0xff, 0x87, 0x34, 0x8e, 0x43, 0x44, 0xc4, 0xde, 0xe9, 0xcb }, 32 },
+	{ "SHA-256 round constants", { 0x98, 0x2f, 0x8a, 0x42, 0x91, 0x44, 0x37, 0x71, 0xcf, 0xfb,
+				       0xc0, 0xb5, 0xa5, 0xdb, 0xb5, 0xe9, 0x5b, 0xc2, 0x56, 0x39,
+				       0xf1, 0x11, 0xf1, 0x59, 0xa4, 0x82, 0x3f, 0x92, 0xd5, 0x5e,
+				       0x1c, 0xab }, 32 },
+	{ "SHA-256 round constants (big-endian)",
+	  { 0x42, 0x8a, 0x2f, 0x98, 0x71, 0x37, 0x44, 0x91, 0xb5, 0xc0, 0xfb, 0xcf, 0xe9, 0xb5, 0xdb,
+	    0xa5, 0x39, 0x56, 0xc2, 0x5b, 0x59, 0xf1, 0x11, 0xf1, 0x92, 0x3f, 0x82, 0xa4, 0xab, 0x1c,
+	    0x5e, 0xd5 }, 32 },
+	{ "ChaCha20 constant \"expand 32-byte k\"", "expand 32-byte k", 16 },
+};
+
+/* One memmem per constant over each distinct file range the segments map. */
+void dcam_scan_constants(struct an *a)
+{
+	bool found[ARRAY_SIZE(constants)] = { 0 }, separate_code = false;
+
+	for (size_t i = 0; i < a->nsegs; i++)
+		if (!(a->segs[i].flags & (PF_X | PF_W)))
+			separate_code = true;
+
+	for (size_t i = 0; i < a->nsegs; i++) {
+		const struct seg *s = &a->segs[i];
+		bool dup = false;
+
+		for (size_t j = 0; j < i; j++)
+			if (a->segs[j].off <= s->off &&
+			    s->off + s->filesz <= a->segs[j].off + a->segs[j].filesz)
+				dup = true;
+		/* constants live in data; code segments too only in the old
+		 * layout where .rodata shares the text segment */
+		if (dup || !s->filesz || ((s->flags & PF_X) && separate_code))
+			continue;
+		for (size_t c = 0; c < ARRAY_SIZE(constants); c++) {
+			const uint8_t *p;
+			uint64_t va = 0;
+
+			if (found[c])
+				continue;
+			p = memmem(a->img + s->off, s->filesz, constants[c].bytes, constants[c].len);
+			if (!p)
+				continue;
+			found[c] = true;
+			dcam_off_to_va(a, (uint64_t)(p - a->img), &va);
+			dcam_add_finding(a, DCAM_CAT_CRYPTO, DCAM_VIA_DATA, NULL, va, DCAM_W_CRYPTO_CONST,
+					 "%s", constants[c].what);
+		}
+	}
+}
+
+/* Packed code looks random: entropy of the executable bytes (a sample), an
+ * executable segment mostly unbacked by the file, a UPX header. */
+void dcam_scan_packer(struct an *a)
+{
+	uint64_t hist[256] = { 0 }, n = 0;
+	size_t head = a->size < 4096 ? a->size : 4096;
+
+	if (memmem(a->img, head, "UPX!", 4))
+		dcam_add_finding(a, DCAM_CAT_STRUCTURE, DCAM_VIA_FILE, NULL, 0, DCAM_W_PACKER,
+				 "UPX packer header");
+	for (size_t i = 0; i < a->nsegs; i++) {
+		const struct seg *s = &a->segs[i];
+		size_t len;
+
+		if (!(s->flags & PF_X))
+			continue;
+		if (s->memsz > 4 * s->filesz + (64u << 10))
+			dcam_add_finding(a, DCAM_CAT_STRUCTURE, DCAM_VIA_FILE, NULL, s->vaddr,
+					 DCAM_W_PACKER,
+					 "executable segment at 0x%" PRIx64 " mostly not in the file",
+					 s->vaddr);
+		len = s->filesz < (1u << 20) - n ? s->filesz : (1u << 20) - n;
+		for (size_t k = 0; k < len; k++)
+			hist[a->img[s->off + k]]++;
+		n += len;
+	}
+	if (n >= 4096) {
+		double h = 0;
+
+		for (int i = 0; i < 256; i++)
+			if (hist[i]) {
+				double p = (double)hist[i] / (double)n;
+
+				h -= p * log2(p);
+			}
+		if (h > 7.2)
+			dcam_add_finding(a, DCAM_CAT_STRUCTURE, DCAM_VIA_FILE, NULL, 0, DCAM_W_PACKER,
+					 "high-entropy code (%.2f bits/byte: packed or encrypted)", h);
+	}
+}
