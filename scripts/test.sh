@@ -9,10 +9,10 @@ cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 jobs=$(nproc)
 
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBPFPROF_WERROR=ON >/dev/null
 cmake --build build -j"$jobs"
 
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DBPFPROF_SANITIZE=ON >/dev/null
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DBPFPROF_SANITIZE=ON -DBPFPROF_WERROR=ON >/dev/null
 cmake --build build-asan -j"$jobs"
 
 echo "== unit tests under ASan/UBSan"

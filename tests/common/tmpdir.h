@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
+#include <unistd.h>
 
 static int tmpdir_unlink(const char *path, const struct stat *st, int type, struct FTW *f)
 {
@@ -20,6 +21,18 @@ static int tmpdir_unlink(const char *path, const struct stat *st, int type, stru
 static inline int tmpdir_remove(const char *dir)
 {
 	return nftw(dir, tmpdir_unlink, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* An SQLite database and its WAL and shared-memory files. */
+static inline void sqlite_files_remove(const char *db)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm" };
+	char p[4096];
+
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", db, suffix[i]);
+		unlink(p);
+	}
 }
 
 #endif

@@ -3,6 +3,7 @@
  * low allows, medium hooks and confines, high quarantines and alerts. */
 #include <sys/stat.h>
 #include "harness.h"
+#include "tmpdir.h"
 #include "http_endpoint.h"
 
 TestSuite(enforce, .init = require_root, .timeout = 120);
@@ -118,8 +119,7 @@ Test(enforce, high_risk_dropper_never_runs_its_constructor_and_alerts)
 	unlink(out);
 	unlink(alerts);
 	unlink(strchr(drop_env, '=') + 1);
-	snprintf(cmd, sizeof(cmd), "rm -f %s %s-wal %s-shm", outbox, outbox, outbox);
-	system(cmd);
+	sqlite_files_remove(outbox);
 }
 
 Test(enforce, a_quarantined_object_is_stopped_under_another_name)

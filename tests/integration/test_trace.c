@@ -200,7 +200,7 @@ Test(trace, sigint_detaches_cleanly_and_prints_a_summary)
 	cr_assert_not_null(find_event(events, "dlopen", "libm.so.6"));
 	cr_assert(no_program_left_since(newest_before), "BPF programs left loaded after SIGINT");
 	/* detaching leaves the command running; end it ourselves */
-	system("pkill -f 'dlopen_loop libm.so.6 30'");
+	cr_expect_eq(system("pkill -f 'dlopen_loop libm.so.6 30'"), 0, "the traced loop was not running");
 	json_decref(events);
 	unlink(out);
 }
@@ -250,7 +250,7 @@ Test(trace, gate_resumes_an_allowed_load_and_caches_the_verdict)
 	cr_assert_geq(loads, 5, "the loop loads the library ten times in a second");
 	cr_assert_eq(gates, 1, "only the first load stops; the others hit the kernel cache");
 	summary = find_event(events, "summary", NULL);
-	cr_assert_geq(json_integer_value(json_object_get(summary, "gate_cache_hits")), loads - 1);
+	cr_assert_geq(json_integer_value(json_object_get(summary, "gate_cache_hits")), (json_int_t)loads - 1);
 	json_decref(events);
 	unlink(out);
 }
