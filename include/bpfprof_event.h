@@ -135,6 +135,11 @@ enum bp_gate_action {
 	BP_GATE_KILLED,       /* cache hit, quarantined: SIGKILL */
 };
 
+/* Device numbers travel in the kernel's internal encoding (super_block's
+ * s_dev: major << BP_KDEV_MINOR_BITS | minor), as the BPF side reads them;
+ * userspace converts with user/kernel/kdev.h. */
+#define BP_KDEV_MINOR_BITS 20
+
 /* Kernel-side verdict cache, keyed by the mapped file. */
 struct bp_file_key {
 	__u64 dev;

@@ -32,8 +32,6 @@ int main(int argc, char **argv)
 	char err[256];
 
 	o.filter_traced = argc > 1 && !strcmp(argv[1], "filtered");
-	o.on_event = on_event;
-	o.ctx = &seen;
 	if (tracer_open(&o, &t, err, sizeof(err))) {
 		fprintf(stderr, "pipeline_load: %s\n", err);
 		return 1;
@@ -44,7 +42,7 @@ int main(int argc, char **argv)
 	printf("ready\n");
 	fflush(stdout);
 	while (!stop)
-		tracer_poll(t, 100);
+		tracer_poll(t, 100, on_event, &seen);
 	tracer_stats(t, &s);
 	fprintf(stderr, "pipeline_load: calls %llu, events %lu, lost %llu\n",
 		(unsigned long long)s.calls_seen, seen, (unsigned long long)s.events_lost);

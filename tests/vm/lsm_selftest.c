@@ -23,6 +23,7 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "kernel/kdev.h"
 #include "respond/lsm.h"
 
 #define MAX_SEEN 64
@@ -295,7 +296,7 @@ static bool file_key(const char *path, uint64_t *dev, uint64_t *ino)
 
 	if (stat(path, &st))
 		return false;
-	*dev = lsm_kernel_dev(st.st_dev);
+	*dev = kdev_from_dev(st.st_dev);
 	*ino = st.st_ino;
 	return true;
 }

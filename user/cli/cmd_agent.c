@@ -95,55 +95,48 @@ static void usage(FILE *f)
 
 static void count_mitigation(struct agent *a, const struct mitigation *m)
 {
-	metric_inc(metric_get(a->metrics->mitigations, m->action, m->backend));
+	metric_inc(metric_get(a->metrics->mitigations, mitigate_action_name(m->action),
+			      mitigate_backend_name(m->backends)));
 }
 
-static void record(struct agent *a, const struct window *w, const struct verdict *v,
-		   json_t *details, const struct mitigation *m, const char *point)
+static void record(struct agent *a, const struct decision *d)
 {
-	const char *sha = json_string_value(json_object_get(details, "sha256"));
-	json_t *d = decision_build(w, v, &a->policy, details, m, point);
+	json_t *doc = decision_to_json(d);
 	char err[256];
 	int64_t id;
 
-	/* a quarantined object stays quarantined under any name */
-	if (sha && !strcmp(m->action, "quarantine"))
-		scorer_quarantine_hash(a->scorer, sha);
-	if (!d)
+	if (!doc)
 		return;
-	if (decision_store_put(a->store, d, &id, err, sizeof(err)))
-		log_error("cannot store the decision on %s: %s", w->path, err);
+	if (decision_store_put(a->store, doc, &id, err, sizeof(err)))
+		log_error("cannot store the decision on %s: %s", d->window->path, err);
 	else
 		a->decisions++;
-	agent_metrics_decision(a->metrics, d);
-	count_mitigation(a, m);
-	json_decref(d);
+	agent_metrics_decision(a->metrics, doc);
+	count_mitigation(a, &d->mitigation);
+	json_decref(doc);
 }
 
-static void on_verdict(void *ctx, const struct window *w, const struct verdict *v,
-		       json_t *details, const struct mitigation *m)
+static void on_decision(void *ctx, const struct decision *d)
 {
 	struct agent *a = ctx;
 
 	metric_inc(a->metrics->windows_closed);
-	if (w->uncertain)
+	if (d->window->uncertain)
 		metric_inc(a->metrics->windows_uncertain);
-	record(a, w, v, details, m, w->pivot == BP_PIVOT_DLOPEN ? "return" : "window");
+	record(a, d);
 }
 
 /* A judged gate is a decision of its own (verdict point "gate"). */
-static void on_gate(void *ctx, const struct bp_event_hdr *h, const struct window *w,
-		    const struct verdict *v, json_t *details, const char *action, const char *reason)
+static void on_gate(void *ctx, const struct pipeline_gate_report *g)
 {
 	struct agent *a = ctx;
-	bool killed = !strcmp(action, "kill");
 
-	if (!w || !v) {
-		log_info("gate: %s pid %u (%s)", action, h->pid, reason);
+	if (!g->decision) {
+		log_info("gate: %s pid %u (%s)", gate_decision_name(g->action), g->hdr->pid,
+			 g->reason);
 		return;
 	}
-	record(a, w, v, details, &(struct mitigation){ .action = killed ? "quarantine" : "allow",
-						       .backend = killed ? "signal" : "none" }, "gate");
+	record(a, g->decision);
 }
 
 static void on_event(void *ctx, const void *data, size_t size, const struct window *w)
@@ -200,7 +193,7 @@ static int start_mitigation(struct agent *a, char *err, size_t errlen)
 {
 	struct mitigate_opts mo = {
 		.act = a->cfg.policy.enforce == CONFIG_ENFORCE_ON,
-		.tracer = a->tracer, .net = SANDBOX_NET_NONE,
+		.cache = tracer_verdict_cache(a->tracer), .net = SANDBOX_NET_NONE,
 		.alert_log = a->cfg.alerts.alert_log[0] ? a->cfg.alerts.alert_log : NULL,
 		.webhook_url = a->cfg.alerts.webhook_url[0] ? a->cfg.alerts.webhook_url : NULL,
 	};
@@ -276,7 +269,7 @@ static void reload(struct agent *a, const char *const *overrides)
 	a->mitigate = NULL;
 	if (start_mitigation(a, err, sizeof(err)))
 		log_error("reload: enforcement off: %s", err);
-	pipeline_attach(a->pipeline, a->tracer, a->mitigate);
+	pipeline_set_mitigate(a->pipeline, a->mitigate);
 	pipeline_set_gate_kills(a->pipeline, a->cfg.policy.enforce == CONFIG_ENFORCE_ON);
 	decision_store_reopen_log(a->store);
 	log_warn("config reloaded%s%s", a->config_path ? " from " : "",
@@ -298,9 +291,9 @@ static void make_state_dirs(const struct config *cfg)
 	}
 }
 
-static void update_gauges(struct agent *a)
+static void update_gauges(struct agent *a, const struct bp_stats *kernel)
 {
-	metric_set(a->metrics->ringbuf_lost, (double)pipeline_stats(a->pipeline)->events_lost);
+	metric_set(a->metrics->ringbuf_lost, (double)kernel->events_lost);
 }
 
 int cmd_agent_main(int argc, char **argv)
@@ -318,6 +311,7 @@ int cmd_agent_main(int argc, char **argv)
 	const char *overrides[4] = { 0 };
 	struct agent a = { .stats_fd = -1 };
 	struct tracer_opts topts = TRACER_OPTS_DEFAULT;
+	struct bp_stats kernel = { 0 };
 	struct decision_store_opts so = { .sz = sizeof(so) };
 	struct api_opts ao = { .sz = sizeof(ao) };
 	struct api_route routes[API_BEHAVIORS_NROUTES];
@@ -381,18 +375,6 @@ int cmd_agent_main(int argc, char **argv)
 	topts.follow_m = a.cfg.window.follow;
 	topts.follow_ms = a.cfg.window.follow_ms;
 	topts.gate = a.cfg.policy.gate;
-	ret = pipeline_new(&(struct pipeline_opts){
-		.scorer = a.scorer, .gate = a.gate,
-		.gate_kills_high = a.cfg.policy.enforce == CONFIG_ENFORCE_ON,
-		.follow_ms = a.cfg.window.follow_ms,
-		.hooks = { .on_event = on_event, .on_gate = on_gate, .on_verdict = on_verdict,
-			   .ctx = &a } }, &a.pipeline);
-	if (ret) {
-		exit_code = EXIT_FAIL;
-		goto out;
-	}
-	topts.on_event = pipeline_on_record;
-	topts.ctx = a.pipeline;
 	ret = tracer_open(&topts, &a.tracer, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "bpf-profiler agent: %s\n", err);
@@ -407,7 +389,16 @@ int cmd_agent_main(int argc, char **argv)
 		exit_code = EXIT_FAIL;
 		goto out;
 	}
-	pipeline_attach(a.pipeline, a.tracer, a.mitigate);
+	ret = pipeline_new(&(struct pipeline_opts){
+		.scorer = a.scorer, .gate = a.gate, .cache = tracer_verdict_cache(a.tracer),
+		.mitigate = a.mitigate, .gate_kills_high = a.cfg.policy.enforce == CONFIG_ENFORCE_ON,
+		.follow_ms = a.cfg.window.follow_ms,
+		.hooks = { .on_event = on_event, .on_gate = on_gate, .on_decision = on_decision,
+			   .ctx = &a } }, &a.pipeline);
+	if (ret) {
+		exit_code = EXIT_FAIL;
+		goto out;
+	}
 
 	ao.listen_unix = a.cfg.api.listen_unix[0] ? a.cfg.api.listen_unix : NULL;
 	ao.unix_mode = a.cfg.api.unix_mode;
@@ -437,14 +428,16 @@ int cmd_agent_main(int argc, char **argv)
 	sd_notify(0, "READY=1");
 
 	while (!stop_requested) {
-		ret = tracer_poll(a.tracer, 100);
+		ret = tracer_poll(a.tracer, 100, pipeline_on_record, a.pipeline);
 		if (ret < 0 && ret != -EINTR) {
 			log_error("reading the ring buffer: %s", strerror(-ret));
 			exit_code = EXIT_FAIL;
 			break;
 		}
-		pipeline_tick(a.pipeline);
-		update_gauges(&a);
+		tracer_stats(a.tracer, &kernel);
+		pipeline_tick(a.pipeline, &kernel);
+		tracer_tick(a.tracer);
+		update_gauges(&a, &kernel);
 		if (reload_requested) {
 			reload_requested = 0;
 			sd_notify(0, "RELOADING=1");
@@ -453,8 +446,11 @@ int cmd_agent_main(int argc, char **argv)
 		}
 	}
 	sd_notify(0, "STOPPING=1");
-	pipeline_drain(a.pipeline);
-	update_gauges(&a);
+	while (tracer_poll(a.tracer, 0, pipeline_on_record, a.pipeline) > 0)
+		;
+	tracer_stats(a.tracer, &kernel);
+	pipeline_close_all(a.pipeline, &kernel);
+	update_gauges(&a, &kernel);
 	log_warn("agent stopped: %lu decisions stored", a.decisions);
 out:
 	api_stop(a.api);

@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "cli/commands.h"
@@ -100,29 +99,26 @@ static void usage(FILE *f)
 		BP_LOOKBACK_MAX);
 }
 
-static void on_verdict(void *ctx, const struct window *w, const struct verdict *v,
-		       json_t *details, const struct mitigation *m)
+static void on_decision(void *ctx, const struct decision *d)
 {
 	struct trace_ctx *c = ctx;
+	const struct window *w = d->window;
 
 	c->nwindows++;
 	c->nuncertain += w->uncertain;
-	if (!strcmp(m->action, "quarantine"))
+	if (d->mitigation.action == MITIGATE_QUARANTINE)
 		c->child_quarantined |= w->pid == (uint32_t)c->child;
 	trace_output_window(&c->out, w);
-	trace_output_verdict(&c->out, w, v, details, m);
+	trace_output_verdict(&c->out, d);
 }
 
-static void on_gate(void *ctx, const struct bp_event_hdr *h, const struct window *w,
-		    const struct verdict *v, json_t *details, const char *action, const char *reason)
+static void on_gate(void *ctx, const struct pipeline_gate_report *g)
 {
 	struct trace_ctx *c = ctx;
 
-	(void)v;
-	(void)details;
-	if (!strcmp(action, "kill"))
-		c->child_quarantined |= h->pid == (uint32_t)c->child;
-	trace_output_gate(&c->out, h, w ? w->path : "", action, reason);
+	if (g->action == GATE_KILL)
+		c->child_quarantined |= g->hdr->pid == (uint32_t)c->child;
+	trace_output_gate(&c->out, g);
 }
 
 static void on_event(void *ctx, const void *data, size_t size, const struct window *w)
@@ -225,7 +221,7 @@ static bool process_exited(int pidfd, pid_t pid)
 
 /* --quarantine: the kernel kills a load of the file at the gate (device and
  * inode), and the scorer knows its bytes under any other name (SHA-256). */
-static int quarantine_files(struct tracer *tracer, struct scorer *scorer,
+static int quarantine_files(const struct verdict_cache *cache, struct scorer *scorer,
 			    const char *const *files, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -239,9 +235,8 @@ static int quarantine_files(struct tracer *tracer, struct scorer *scorer,
 				strerror(errno));
 			return -errno;
 		}
-		key.dev = (uint64_t)major(st.st_dev) << 20 | minor(st.st_dev);
-		key.ino = st.st_ino;
-		tracer_cache_verdict(tracer, &key, BP_VERDICT_DENY);
+		verdict_cache_key(&st, &key);
+		verdict_cache_set(cache, &key, BP_VERDICT_DENY);
 		if (!filehash_sha256_path(files[i], digest)) {
 			filehash_hex(digest, hex);
 			scorer_quarantine_hash(scorer, hex);
@@ -284,7 +279,7 @@ int cmd_trace_main(int argc, char **argv)
 	};
 	struct tracer_opts topts = TRACER_OPTS_DEFAULT;
 	struct trace_ctx c = { 0 };
-	const struct bp_stats *stats;
+	struct bp_stats stats = { 0 };
 	struct tracer *tracer = NULL;
 	struct scorer *scorer = NULL;
 	struct gate *gate = NULL;
@@ -460,14 +455,6 @@ int cmd_trace_main(int argc, char **argv)
 		exit_code = EXIT_FAIL;
 		goto out;
 	}
-	ret = pipeline_new(&(struct pipeline_opts){
-		.scorer = scorer, .gate = gate, .gate_kills_high = true, .follow_ms = topts.follow_ms,
-		.hooks = { .on_event = on_event, .on_gate = on_gate, .on_verdict = on_verdict,
-			   .ctx = &c } }, &c.pipeline);
-	if (ret) {
-		exit_code = EXIT_FAIL;
-		goto out;
-	}
 	if (!attach_pid) {
 		child = spawn_stopped(argv + optind, &confine, &go_fd, &err_fd);
 		if (child < 0) {
@@ -477,15 +464,13 @@ int cmd_trace_main(int argc, char **argv)
 			goto out;
 		}
 	}
-	topts.on_event = pipeline_on_record;
-	topts.ctx = c.pipeline;
 	ret = tracer_open(&topts, &tracer, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "bpf-profiler trace: %s\n", err);
 		exit_code = ret == -EPERM ? EXIT_PRIVILEGE : EXIT_KERNEL;
 		goto out;
 	}
-	if (quarantine_files(tracer, scorer, quarantine, nquarantine)) {
+	if (quarantine_files(tracer_verdict_cache(tracer), scorer, quarantine, nquarantine)) {
 		exit_code = EXIT_USAGE;
 		goto out;
 	}
@@ -495,7 +480,7 @@ int cmd_trace_main(int argc, char **argv)
 			mopts.outbox = "/var/lib/bpf-profiler/outbox.sqlite";
 		}
 		mopts.act = true;
-		mopts.tracer = tracer;
+		mopts.cache = tracer_verdict_cache(tracer);
 		mopts.ctx = &c;
 		ret = mitigate_open(&mopts, &mitigate, err, sizeof(err));
 		if (ret) {
@@ -504,7 +489,15 @@ int cmd_trace_main(int argc, char **argv)
 			goto out;
 		}
 	}
-	pipeline_attach(c.pipeline, tracer, mitigate);
+	ret = pipeline_new(&(struct pipeline_opts){
+		.scorer = scorer, .gate = gate, .cache = tracer_verdict_cache(tracer),
+		.mitigate = mitigate, .gate_kills_high = true, .follow_ms = topts.follow_ms,
+		.hooks = { .on_event = on_event, .on_gate = on_gate, .on_decision = on_decision,
+			   .ctx = &c } }, &c.pipeline);
+	if (ret) {
+		exit_code = EXIT_FAIL;
+		goto out;
+	}
 	/* our own libc (the child's, until it execs) and the target's */
 	tracer_attach_libcs_of(tracer, getpid());
 	if (attach_pid) {
@@ -536,25 +529,29 @@ int cmd_trace_main(int argc, char **argv)
 	}
 
 	while (!stop_requested && !child_done) {
-		ret = tracer_poll(tracer, 100);
+		ret = tracer_poll(tracer, 100, pipeline_on_record, c.pipeline);
 		if (ret < 0 && ret != -EINTR) {
 			fprintf(stderr, "bpf-profiler trace: reading the ring buffer: %s\n", strerror(-ret));
 			exit_code = EXIT_FAIL;
 			break;
 		}
-		pipeline_tick(c.pipeline);
+		tracer_stats(tracer, &stats);
+		pipeline_tick(c.pipeline, &stats);
+		tracer_tick(tracer);
 		if (child && waitpid(child, &status, WNOHANG) == child)
 			child_done = true;
 		else if (attach_pid && process_exited(pidfd, (pid_t)attach_pid))
 			child_done = true;
 	}
-	pipeline_drain(c.pipeline);
-	stats = pipeline_stats(c.pipeline);
-	if (stats->events_lost)
+	while (tracer_poll(tracer, 0, pipeline_on_record, c.pipeline) > 0)
+		;
+	tracer_stats(tracer, &stats);
+	pipeline_close_all(c.pipeline, &stats);
+	if (stats.events_lost)
 		fprintf(stderr, "bpf-profiler trace: ring buffer full: %llu events lost; the windows "
 			"they belonged to are marked uncertain (a larger --ringbuf-kb helps)\n",
-			(unsigned long long)stats->events_lost);
-	trace_output_summary(&c.out, stats, c.nwindows, c.nuncertain, tracer_libc_count(tracer));
+			(unsigned long long)stats.events_lost);
+	trace_output_summary(&c.out, &stats, c.nwindows, c.nuncertain, tracer_libc_count(tracer));
 	if (child && child_done && c.child_quarantined)
 		exit_code = EXIT_QUARANTINED;
 	else if (child && child_done)

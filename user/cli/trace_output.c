@@ -81,9 +81,12 @@ void trace_output_dlopen(struct trace_output *o, const struct bp_event_hdr *h,
 		ok ? "loaded" : "FAILED", paint(o, "\033[0m"));
 }
 
-void trace_output_gate(struct trace_output *o, const struct bp_event_hdr *h, const char *path,
-		       const char *action, const char *reason)
+void trace_output_gate(struct trace_output *o, const struct pipeline_gate_report *g)
 {
+	const struct bp_event_hdr *h = g->hdr;
+	const char *path = g->window ? g->window->path : "";
+	const char *action = gate_decision_name(g->action), *reason = g->reason;
+
 	if (o->json) {
 		json_t *j = event_base("gate", h);
 
@@ -99,15 +102,6 @@ void trace_output_gate(struct trace_output *o, const struct bp_event_hdr *h, con
 		path, reason, paint(o, "\033[0m"));
 }
 
-json_t *trace_output_tokens(const struct window *w, enum window_part part)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; i < w->ncalls[part]; i++)
-		json_array_append_new(a, json_string(w->calls[part][i].token));
-	return a;
-}
-
 void trace_output_window(struct trace_output *o, const struct window *w)
 {
 	if (o->json) {
@@ -115,9 +109,9 @@ void trace_output_window(struct trace_output *o, const struct window *w)
 			"type", "window", "pid", (json_int_t)w->pid, "tid", (json_int_t)w->tid,
 			"window", (json_int_t)w->id, "path", w->path, "comm", w->comm,
 			"pivot", decoder_pivot_name(w->pivot),
-			"lookback", trace_output_tokens(w, WINDOW_LOOKBACK),
-			"load", trace_output_tokens(w, WINDOW_LOAD),
-			"follow", trace_output_tokens(w, WINDOW_FOLLOW),
+			"lookback", decision_tokens_json(w, WINDOW_LOOKBACK),
+			"load", decision_tokens_json(w, WINDOW_LOAD),
+			"follow", decision_tokens_json(w, WINDOW_FOLLOW),
 			"uncertain", w->uncertain, "lost", (json_int_t)w->lost,
 			"closed_by", w->close_reason ? decoder_close_reason(w->close_reason) : "idle");
 
@@ -135,10 +129,14 @@ void trace_output_window(struct trace_output *o, const struct window *w)
 		w->uncertain ? ", UNCERTAIN (events lost)" : "", paint(o, "\033[0m"));
 }
 
-void trace_output_verdict(struct trace_output *o, const struct window *w,
-			  const struct verdict *v, json_t *details, const struct mitigation *m)
+void trace_output_verdict(struct trace_output *o, const struct decision *d)
 {
 	static const char *const level_color[] = { "\033[32m", "\033[33m", "\033[31m" };
+	const struct window *w = d->window;
+	const struct verdict *v = &d->result->verdict;
+	const struct mitigation *m = &d->mitigation;
+	const char *action = mitigate_action_name(m->action);
+	const char *backend = mitigate_backend_name(m->backends);
 
 	if (o->json) {
 		json_t *comp = json_object(), *missing = json_array();
@@ -155,14 +153,13 @@ void trace_output_verdict(struct trace_output *o, const struct window *w,
 			      "window", (json_int_t)w->id, "path", w->path, "risk", v->risk,
 			      "level", verdict_level_name(v->level), "components", comp,
 			      "missing", missing, "uncertain", v->uncertain);
-		json_object_set_new(j, "action", json_string(m->action));
-		json_object_set_new(j, "backend", json_string(m->backend));
+		json_object_set_new(j, "action", json_string(action));
+		json_object_set_new(j, "backend", json_string(backend));
 		if (m->detail[0])
 			json_object_set_new(j, "mitigation_error", json_string(m->detail));
 		if (m->alerted)
 			json_object_set_new(j, "alerted", json_true());
-		if (details)
-			json_object_update(j, details);
+		scorer_result_explain_json(d->result, j);
 		emit_json(o, j);
 		return;
 	}
@@ -176,8 +173,8 @@ void trace_output_verdict(struct trace_output *o, const struct window *w,
 		else
 			fprintf(o->out, "%s%s n/a", c ? ", " : "", verdict_component_name(c));
 	}
-	fprintf(o->out, "]%s -> %s (%s)%s%s\n", v->uncertain ? " uncertain" : "", m->action,
-		m->backend, m->detail[0] ? ": " : "", m->detail);
+	fprintf(o->out, "]%s -> %s (%s)%s%s\n", v->uncertain ? " uncertain" : "", action,
+		backend, m->detail[0] ? ": " : "", m->detail);
 }
 
 void trace_output_summary(struct trace_output *o, const struct bp_stats *s,

@@ -8,8 +8,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "bpfprof_event.h"
-#include "respond/mitigate.h"
-#include "score/verdict.h"
+#include "decision/decision.h"
+#include "pipeline/pipeline.h"
 #include "pipeline/window.h"
 
 struct trace_output {
@@ -25,20 +25,14 @@ void trace_output_window_open(struct trace_output *o, const struct bp_ev_window_
 void trace_output_dlopen(struct trace_output *o, const struct bp_event_hdr *h,
 			 const char *path, bool ok);
 void trace_output_window(struct trace_output *o, const struct window *w);
-/* The gate's action on a stopped process: "resume" or "kill", and why. */
-void trace_output_gate(struct trace_output *o, const struct bp_event_hdr *h, const char *path,
-		       const char *action, const char *reason);
-/* details: the components' explanations (matches, findings, reasons); may be
- * NULL. m: what was done about it. */
-void trace_output_verdict(struct trace_output *o, const struct window *w,
-			  const struct verdict *v, json_t *details, const struct mitigation *m);
+/* The gate's action on a stopped process, and why. */
+void trace_output_gate(struct trace_output *o, const struct pipeline_gate_report *g);
+/* A judged window, its explanation and what was done about it. */
+void trace_output_verdict(struct trace_output *o, const struct decision *d);
 /* A hooked call of a medium-risk process, and a sandbox denial. */
 void trace_output_hook(struct trace_output *o, const struct hook_event *e, const char *func);
 void trace_output_denial(struct trace_output *o, const struct sandbox_event *e);
 void trace_output_summary(struct trace_output *o, const struct bp_stats *s,
 			  unsigned long windows, unsigned long uncertain, int libcs);
-
-/* JSON of a window's part: an array of token names. */
-json_t *trace_output_tokens(const struct window *w, enum window_part part);
 
 #endif

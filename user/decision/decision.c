@@ -1,60 +1,75 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
 /* Decision documents. The explanation members (matches, findings,
- * reputation_reasons, sha256) are the scorer's, copied as they are. */
+ * reputation_reasons, sha256) are the scorer's, rendered by it. */
 #include <limits.h>
 #include <stdio.h>
 #include <unistd.h>
 #include "decision/decision.h"
 #include "lib/timefmt.h"
-#include "cli/trace_output.h"
 #include "lib/util.h"
+
+const char *decision_point_name(enum decision_point p)
+{
+	return p == DECISION_GATE ? "gate" : p == DECISION_RETURN ? "return" : "window";
+}
+
+enum decision_point decision_point_of(const struct window *w)
+{
+	return w->pivot == BP_PIVOT_DLOPEN ? DECISION_RETURN : DECISION_WINDOW;
+}
+
+json_t *decision_tokens_json(const struct window *w, enum window_part part)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < w->ncalls[part]; i++)
+		json_array_append_new(a, json_string(w->calls[part][i].token));
+	return a;
+}
 
 static json_t *component(const struct verdict *v, enum verdict_component c)
 {
 	return v->have[c] ? json_real(v->component[c]) : json_null();
 }
 
-json_t *decision_build(const struct window *w, const struct verdict *v,
-		       const struct verdict_policy *policy, json_t *details,
-		       const struct mitigation *m, const char *verdict_point)
+json_t *decision_to_json(const struct decision *d)
 {
-	static const char *const explain[] = { "matches", "findings", "reputation_reasons", "sha256" };
+	const struct window *w = d->window;
+	const struct verdict *v = &d->result->verdict;
+	const struct verdict_policy *policy = &d->result->policy;
+	const struct mitigation *m = &d->mitigation;
 	char when[64], link[64], exe[PATH_MAX] = "";
 	ssize_t n;
-	json_t *d;
+	json_t *j;
 
 	timefmt_format_rfc3339((int64_t)util_now_real_ns(), when, sizeof(when));
 	snprintf(link, sizeof(link), "/proc/%u/exe", w->pid);
 	n = readlink(link, exe, sizeof(exe) - 1);
 	exe[n > 0 ? n : 0] = '\0';
-	d = json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:s,"
+	j = json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:s,"
 		      " s:{s:o, s:o, s:o, s:b, s:I},"
 		      " s:{s:o, s:o, s:o}, s:{s:f, s:f, s:f},"
 		      " s:f, s:s, s:s, s:s}",
-		      "time", when, "verdict_point", verdict_point, "pid", (json_int_t)w->pid,
-		      "tid", (json_int_t)w->tid, "comm", w->comm, "exe", exe,
-		      "path", w->file_path[0] ? w->file_path : w->path,
-		      "window", "lookback", trace_output_tokens(w, WINDOW_LOOKBACK),
-		      "load", trace_output_tokens(w, WINDOW_LOAD),
-		      "follow", trace_output_tokens(w, WINDOW_FOLLOW),
+		      "time", when, "verdict_point", decision_point_name(d->point),
+		      "pid", (json_int_t)w->pid, "tid", (json_int_t)w->tid, "comm", w->comm,
+		      "exe", exe, "path", w->file_path[0] ? w->file_path : w->path,
+		      "window", "lookback", decision_tokens_json(w, WINDOW_LOOKBACK),
+		      "load", decision_tokens_json(w, WINDOW_LOAD),
+		      "follow", decision_tokens_json(w, WINDOW_FOLLOW),
 		      "uncertain", v->uncertain, "lost_events", (json_int_t)w->lost,
 		      "components", "sequence", component(v, VERDICT_SEQUENCE),
 		      "source", component(v, VERDICT_SOURCE), "dcam", component(v, VERDICT_DCAM),
 		      "weights", "sequence", policy->weight[VERDICT_SEQUENCE],
 		      "source", policy->weight[VERDICT_SOURCE], "dcam", policy->weight[VERDICT_DCAM],
 		      "risk", v->risk, "level", verdict_level_name(v->level),
-		      "action", m->action, "backend", m->backend);
-	if (!d)
+		      "action", mitigate_action_name(m->action),
+		      "backend", mitigate_backend_name(m->backends));
+	if (!j)
 		return NULL;
-	for (size_t i = 0; details && i < ARRAY_SIZE(explain); i++) {
-		json_t *x = json_object_get(details, explain[i]);
-
-		if (x)
-			json_object_set(d, explain[i], x);
-	}
+	scorer_result_explain_json(d->result, j);
 	if (m->detail[0])
-		json_object_set_new(d, "mitigation_error", json_string(m->detail));
+		json_object_set_new(j, "mitigation_error", json_string(m->detail));
 	if (m->alerted)
-		json_object_set_new(d, "alerted", json_true());
-	return d;
+		json_object_set_new(j, "alerted", json_true());
+	return j;
 }

@@ -1,17 +1,33 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
-/* A decision as stored and served (schemas/decision.schema.json): built
- * from a judged window, its explanation and what the mitigation did. */
+/* A decision: a judged window, the point it was judged at and what the
+ * mitigation did. decision_to_json makes the document that is stored and
+ * served (schemas/decision.schema.json). */
 #ifndef BPFPROF_DECISION_H
 #define BPFPROF_DECISION_H
 
 #include <jansson.h>
-#include "respond/mitigate.h"
-#include "score/verdict.h"
 #include "pipeline/window.h"
+#include "respond/mitigate.h"
+#include "score/scorer.h"
 
-/* verdict_point: "gate", "return" or "window". details may be NULL. */
-json_t *decision_build(const struct window *w, const struct verdict *v,
-		       const struct verdict_policy *policy, json_t *details,
-		       const struct mitigation *m, const char *verdict_point);
+enum decision_point {
+	DECISION_GATE,    /* the process stopped before the object's code ran */
+	DECISION_RETURN,  /* dlopen returned (the constructors ran) and the window closed */
+	DECISION_WINDOW,  /* a window without dlopen (code loaded another way) closed */
+};
+
+struct decision {
+	enum decision_point point;
+	const struct window *window;
+	const struct scorer_result *result;
+	struct mitigation mitigation;
+};
+
+const char *decision_point_name(enum decision_point p);
+/* The verdict point of a closed window. */
+enum decision_point decision_point_of(const struct window *w);
+json_t *decision_to_json(const struct decision *d);
+/* A window part's tokens, as a JSON array of names. */
+json_t *decision_tokens_json(const struct window *w, enum window_part part);
 
 #endif

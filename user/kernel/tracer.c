@@ -30,6 +30,10 @@ struct tracer {
 	struct profiler_bpf *skel;
 	struct ring_buffer *rb;
 	struct tracer_opts opts;
+	struct verdict_cache cache;
+	/* the consumer of the poll under way */
+	tracer_record_fn poll_fn;
+	void *poll_ctx;
 	struct libc_attach libcs[MAX_LIBCS];
 	int nlibcs;
 	/* processes that exec'ed: their libcs are mapped a little later */
@@ -49,9 +53,14 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 static int on_ring_record(void *ctx, void *data, size_t size)
 {
 	struct tracer *t = ctx;
+	const struct bp_event_hdr *h = data;
 
-	if (size >= sizeof(struct bp_event_hdr))
-		t->opts.on_event(t->opts.ctx, data, size);
+	if (size < sizeof(*h))
+		return 0;
+	if (h->type == BP_EV_EXEC)
+		tracer_watch_exec(t, h->pid);
+	else
+		t->poll_fn(t->poll_ctx, data, size);
 	return 0;
 }
 
@@ -86,7 +95,7 @@ int tracer_open(const struct tracer_opts *opts, struct tracer **out, char *err, 
 	struct tracer *t;
 	int ret;
 
-	if (!opts->on_event || !opts->lookback_k || opts->lookback_k > BP_LOOKBACK_MAX) {
+	if (!opts->lookback_k || opts->lookback_k > BP_LOOKBACK_MAX) {
 		snprintf(err, errlen, "lookback must be 1..%d calls", BP_LOOKBACK_MAX);
 		return -EINVAL;
 	}
@@ -129,6 +138,7 @@ int tracer_open(const struct tracer_opts *opts, struct tracer **out, char *err, 
 		snprintf(err, errlen, "cannot attach the tracepoints: %s", strerror(-ret));
 		goto fail;
 	}
+	t->cache.map_fd = bpf_map__fd(t->skel->maps.verdict_cache);
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_ring_record, t, NULL);
 	if (!t->rb) {
 		ret = -errno;
@@ -304,9 +314,13 @@ int tracer_trace_pid(struct tracer *t, pid_t tgid)
 	return 0;
 }
 
-int tracer_poll(struct tracer *t, int timeout_ms)
+int tracer_poll(struct tracer *t, int timeout_ms, tracer_record_fn fn, void *ctx)
 {
-	int n = ring_buffer__poll(t->rb, timeout_ms);
+	int n;
+
+	t->poll_fn = fn;
+	t->poll_ctx = ctx;
+	n = ring_buffer__poll(t->rb, timeout_ms);
 
 	/* records submitted without a wakeup are only found by consuming */
 	if (n >= 0) {
@@ -317,14 +331,9 @@ int tracer_poll(struct tracer *t, int timeout_ms)
 	return n;
 }
 
-int tracer_cache_verdict(struct tracer *t, const struct bp_file_key *file, unsigned int verdict)
+const struct verdict_cache *tracer_verdict_cache(const struct tracer *t)
 {
-	__u32 v = verdict;
-
-	if (bpf_map__update_elem(t->skel->maps.verdict_cache, file, sizeof(*file), &v, sizeof(v),
-				 BPF_ANY))
-		return -errno;
-	return 0;
+	return &t->cache;
 }
 
 int tracer_stats(struct tracer *t, struct bp_stats *sum)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
 /* The BPF side's lifecycle: load bpf/profiler.bpf.c, attach its tracepoints
  * and the dlopen uprobes of every libc met, and hand ring buffer records to
- * one callback. Nothing is pinned: closing the tracer detaches everything. */
+ * the consumer a poll names. Nothing is pinned: closing the tracer detaches
+ * everything. */
 #ifndef BPFPROF_TRACER_H
 #define BPFPROF_TRACER_H
 
@@ -9,9 +10,10 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include "bpfprof_event.h"
+#include "kernel/verdict_cache.h"
 
 /* Called for every ring buffer record (a struct bp_event_hdr first). */
-typedef void (*tracer_event_fn)(void *ctx, const void *data, size_t size);
+typedef void (*tracer_record_fn)(void *ctx, const void *data, size_t size);
 
 struct tracer_opts {
 	bool filter_traced;      /* only processes added with tracer_trace_pid (and children) */
@@ -23,8 +25,6 @@ struct tracer_opts {
 	unsigned int follow_ms;
 	unsigned int wakeup_batch;
 	size_t ringbuf_bytes;    /* power of two */
-	tracer_event_fn on_event;
-	void *ctx;
 };
 
 #define TRACER_OPTS_DEFAULT { .pivot_codeload = true, .lookback_k = 16, .follow_m = 32, \
@@ -43,8 +43,9 @@ int tracer_attach_libc(struct tracer *t, const char *path);
  * through /proc/PID/root so containers' own libcs are found. Returns the
  * number of new attachments or -errno. */
 int tracer_attach_libcs_of(struct tracer *t, pid_t pid);
-/* A process exec'ed (BP_EV_EXEC): its loader maps libc shortly, so look
- * at its maps at 20 ms, 200 ms and 2 s (from tracer_tick). */
+/* A process exec'ed (the tracer sees BP_EV_EXEC itself, or a caller that
+ * started one): its loader maps libc shortly, so look at its maps at 20 ms,
+ * 200 ms and 2 s (from tracer_tick). */
 void tracer_watch_exec(struct tracer *t, pid_t pid);
 /* Runs what is due: the rescans above. Call it from the poll loop. */
 void tracer_tick(struct tracer *t);
@@ -57,13 +58,14 @@ int tracer_libc_count(const struct tracer *t);
 
 int tracer_trace_pid(struct tracer *t, pid_t tgid);
 
-/* Waits up to timeout_ms for records and hands them to the callback.
- * Returns the number of records or -errno (-EINTR when interrupted). */
-int tracer_poll(struct tracer *t, int timeout_ms);
+/* Waits up to timeout_ms for records and hands each to fn(ctx, ...);
+ * timeout 0 takes what is there. Records the tracer acts on itself (exec:
+ * libc rescans) are not handed on. Returns the number of records or -errno
+ * (-EINTR when interrupted). */
+int tracer_poll(struct tracer *t, int timeout_ms, tracer_record_fn fn, void *ctx);
 
-/* Sets the kernel verdict cache for a file: BP_VERDICT_ALLOW (the gate lets
- * it through without a stop) or BP_VERDICT_DENY (killed at the gate). */
-int tracer_cache_verdict(struct tracer *t, const struct bp_file_key *file, unsigned int verdict);
+/* The kernel's verdict cache, valid until tracer_close. */
+const struct verdict_cache *tracer_verdict_cache(const struct tracer *t);
 
 /* Sum of the per-CPU counters. */
 int tracer_stats(struct tracer *t, struct bp_stats *sum);

@@ -8,17 +8,17 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
-#include "pipeline/objfile.h"
+#include "kernel/kdev.h"
 #include "kernel/procmaps.h"
+#include "pipeline/objfile.h"
 
 static bool fd_is(int fd, uint64_t dev, uint64_t ino)
 {
 	struct stat st;
 
 	return !fstat(fd, &st) && st.st_ino == ino &&
-	       st.st_dev == makedev(dev >> 20, dev & 0xfffff);
+	       st.st_dev == kdev_to_dev(dev);
 }
 
 /* The mapping matches by device and inode, or with ino 0 by file name. */
@@ -28,7 +28,7 @@ static bool mapping_matches(const struct procmaps_entry *e, uint64_t dev, uint64
 	const char *base;
 
 	if (ino)
-		return e->inode == ino && ((uint64_t)e->major << 20 | e->minor) == dev;
+		return e->inode == ino && kdev_make(e->major, e->minor) == dev;
 	if (!name || e->path[0] != '/')
 		return false;
 	base = strrchr(e->path, '/') + 1;

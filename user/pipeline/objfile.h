@@ -19,7 +19,7 @@
  *  - dlopen return: fall back to /proc/PID/map_files by device and inode. */
 void objfile_track(struct window *w, const void *data, size_t size);
 
-/* dev is the kernel's s_dev (major << 20 | minor). Returns an O_RDONLY fd
+/* dev in the kernel's encoding (kernel/kdev.h). Returns an O_RDONLY fd
  * on the mapping of pid with that device and inode (or, with ino 0, with
  * that file name), its path in path; or -ENOENT when no mapping matches. */
 int objfile_open_mapped(pid_t pid, uint64_t dev, uint64_t ino, const char *name,

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
 /* The orchestration both front ends share. A quarantined object's SHA-256
  * is remembered here, so the same bytes under another name are high next
- * time, whichever path (gate or window) quarantined it. */
+ * time, whichever path (gate or window) quarantined it. Nothing here calls
+ * back into the tracer: the kernel is reached only through its verdict
+ * cache and the mitigation. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,37 +13,34 @@
 
 struct pipeline {
 	struct pipeline_opts o;
-	struct tracer *tracer;
-	struct mitigate *mitigate;  /* NULL: judge and report only */
 	struct window_set *windows;
-	struct bp_stats stats;
+	uint64_t events_lost;        /* the kernel's count as of the last tick */
 };
 
-static void remember_quarantine(struct pipeline *p, json_t *details)
+static void remember_quarantine(struct pipeline *p, const struct scorer_result *r)
 {
-	const char *sha = json_string_value(json_object_get(details, "sha256"));
-
-	if (sha)
-		scorer_quarantine_hash(p->o.scorer, sha);
+	if (r->sha256_hex[0])
+		scorer_quarantine_hash(p->o.scorer, r->sha256_hex);
 }
 
 static void on_window_closed(void *ctx, struct window *w)
 {
 	struct pipeline *p = ctx;
-	struct verdict v = { 0 };
-	struct mitigation m = { .action = "allow", .backend = "none" };
-	json_t *details = NULL;
+	struct scorer_result r;
+	struct decision d = { .point = decision_point_of(w), .window = w, .result = &r };
 
-	scorer_judge(p->o.scorer, w, &v, &details);
-	if (p->mitigate)
-		mitigate_apply(p->mitigate, w, &v, details, &m);
-	else if (w->gate_action == BP_GATE_KILLED)
-		m = (struct mitigation){ .action = "quarantine", .backend = "signal" };
-	if (!strcmp(m.action, "quarantine"))
-		remember_quarantine(p, details);
-	if (p->o.hooks.on_verdict)
-		p->o.hooks.on_verdict(p->o.hooks.ctx, w, &v, details, &m);
-	json_decref(details);
+	scorer_judge(p->o.scorer, w, &r);
+	if (p->o.mitigate) {
+		mitigate_apply(p->o.mitigate, w, &r, &d.mitigation);
+	} else if (w->gate_action == BP_GATE_KILLED) {
+		d.mitigation.action = MITIGATE_QUARANTINE;
+		d.mitigation.backends = MITIGATE_BY_SIGNAL;
+	}
+	if (d.mitigation.action == MITIGATE_QUARANTINE)
+		remember_quarantine(p, &r);
+	if (p->o.hooks.on_decision)
+		p->o.hooks.on_decision(p->o.hooks.ctx, &d);
+	scorer_result_release(&r);
 }
 
 int pipeline_new(const struct pipeline_opts *opts, struct pipeline **out)
@@ -68,10 +67,9 @@ void pipeline_free(struct pipeline *p)
 	free(p);
 }
 
-void pipeline_attach(struct pipeline *p, struct tracer *t, struct mitigate *m)
+void pipeline_set_mitigate(struct pipeline *p, struct mitigate *m)
 {
-	p->tracer = t;
-	p->mitigate = m;
+	p->o.mitigate = m;
 }
 
 void pipeline_set_gate_kills(struct pipeline *p, bool kills)
@@ -79,12 +77,10 @@ void pipeline_set_gate_kills(struct pipeline *p, bool kills)
 	p->o.gate_kills_high = kills;
 }
 
-static void report_gate(struct pipeline *p, const struct bp_event_hdr *h, const struct window *w,
-			const struct verdict *v, json_t *details, const char *action,
-			const char *reason)
+static void report_gate(struct pipeline *p, const struct pipeline_gate_report *g)
 {
 	if (p->o.hooks.on_gate)
-		p->o.hooks.on_gate(p->o.hooks.ctx, h, w, v, details, action, reason);
+		p->o.hooks.on_gate(p->o.hooks.ctx, g);
 }
 
 /* The kernel stopped the process at the loader's executable mapping of a
@@ -94,12 +90,15 @@ static void report_gate(struct pipeline *p, const struct bp_event_hdr *h, const 
 static void on_gate(struct pipeline *p, const struct bp_ev_gate *e)
 {
 	struct window *w = window_set_get(p->windows, e->hdr.window_id);
-	struct verdict v = { 0 };
-	json_t *details = NULL;
+	struct pipeline_gate_report g = { .hdr = &e->hdr, .window = w };
+	struct scorer_result r;
+	struct decision d = { .point = DECISION_GATE, .window = w, .result = &r };
 	bool kill_it;
 
 	if (e->action == BP_GATE_KILLED) {
-		report_gate(p, &e->hdr, w, NULL, NULL, "kill", "verdict cache: quarantined file");
+		g.action = GATE_KILL;
+		g.reason = "verdict cache: quarantined file";
+		report_gate(p, &g);
 		return;
 	}
 	if (!p->o.gate)
@@ -107,21 +106,27 @@ static void on_gate(struct pipeline *p, const struct bp_ev_gate *e)
 	gate_hold(p->o.gate, e->hdr.pid, e->hdr.window_id);
 	if (!w) { /* its open record was lost: nothing to judge with */
 		gate_decide(p->o.gate, e->hdr.pid, GATE_RESUME);
-		report_gate(p, &e->hdr, NULL, NULL, NULL, "resume", "no window");
+		g.action = GATE_RESUME;
+		g.reason = "no window";
+		report_gate(p, &g);
 		return;
 	}
 	objfile_track(w, e, sizeof(*e));
-	scorer_judge(p->o.scorer, w, &v, &details);
-	kill_it = p->o.gate_kills_high && v.level == VERDICT_HIGH;
+	scorer_judge(p->o.scorer, w, &r);
+	kill_it = p->o.gate_kills_high && r.verdict.level == VERDICT_HIGH;
 	if (kill_it) {
 		w->gate_action = BP_GATE_KILLED;
-		remember_quarantine(p, details);
+		d.mitigation.action = MITIGATE_QUARANTINE;
+		d.mitigation.backends = MITIGATE_BY_SIGNAL;
+		remember_quarantine(p, &r);
 	}
-	tracer_cache_verdict(p->tracer, &e->file, kill_it ? BP_VERDICT_DENY : BP_VERDICT_ALLOW);
+	verdict_cache_set(p->o.cache, &e->file, kill_it ? BP_VERDICT_DENY : BP_VERDICT_ALLOW);
 	gate_decide(p->o.gate, e->hdr.pid, kill_it ? GATE_KILL : GATE_RESUME);
-	report_gate(p, &e->hdr, w, &v, details, kill_it ? "kill" : "resume",
-		    verdict_level_name(v.level));
-	json_decref(details);
+	g.action = kill_it ? GATE_KILL : GATE_RESUME;
+	g.reason = verdict_level_name(r.verdict.level);
+	g.decision = &d;
+	report_gate(p, &g);
+	scorer_result_release(&r);
 }
 
 void pipeline_on_record(void *pipeline, const void *data, size_t size)
@@ -130,11 +135,7 @@ void pipeline_on_record(void *pipeline, const void *data, size_t size)
 	const struct bp_event_hdr *h = data;
 	struct window *w;
 
-	if (h->type == BP_EV_EXEC) {
-		tracer_watch_exec(p->tracer, h->pid);
-		return;
-	}
-	window_set_on_record(p->windows, data, size, p->stats.events_lost);
+	window_set_on_record(p->windows, data, size, p->events_lost);
 	w = h->window_id ? window_set_get(p->windows, h->window_id) : NULL;
 	if (w)
 		objfile_track(w, data, size);
@@ -144,36 +145,20 @@ void pipeline_on_record(void *pipeline, const void *data, size_t size)
 		on_gate(p, data);
 }
 
-static void refresh_stats(struct pipeline *p)
-{
-	struct bp_stats s;
-
-	if (!tracer_stats(p->tracer, &s))
-		p->stats = s;
-}
-
-void pipeline_tick(struct pipeline *p)
+void pipeline_tick(struct pipeline *p, const struct bp_stats *kernel)
 {
 	uint64_t now = util_now_mono_ns();
 
-	refresh_stats(p);
-	window_set_expire(p->windows, now, p->o.follow_ms * 1000000ull, p->stats.events_lost);
-	tracer_tick(p->tracer);
+	p->events_lost = kernel->events_lost;
+	window_set_expire(p->windows, now, p->o.follow_ms * 1000000ull, p->events_lost);
 	if (p->o.gate)
 		gate_expire(p->o.gate, now);
-	if (p->mitigate)
-		mitigate_poll(p->mitigate);
+	if (p->o.mitigate)
+		mitigate_poll(p->o.mitigate);
 }
 
-void pipeline_drain(struct pipeline *p)
+void pipeline_close_all(struct pipeline *p, const struct bp_stats *kernel)
 {
-	while (tracer_poll(p->tracer, 0) > 0)
-		;
-	refresh_stats(p);
-	window_set_close_all(p->windows, p->stats.events_lost);
-}
-
-const struct bp_stats *pipeline_stats(const struct pipeline *p)
-{
-	return &p->stats;
+	p->events_lost = kernel->events_lost;
+	window_set_close_all(p->windows, p->events_lost);
 }

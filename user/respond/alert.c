@@ -8,12 +8,14 @@
 #include <string.h>
 #include <unistd.h>
 #include "respond/alert.h"
+#include "respond/mitigate.h"
 #include "lib/timefmt.h"
 #include "lib/util.h"
 
-json_t *alert_build(const struct window *w, const struct verdict *v, json_t *details,
-		    const char *action, const char *backend)
+json_t *alert_build(const struct window *w, const struct scorer_result *r,
+		    const struct mitigation *m)
 {
+	const struct verdict *v = &r->verdict;
 	char when[64], host[256] = "";
 	json_t *a;
 
@@ -22,21 +24,14 @@ json_t *alert_build(const struct window *w, const struct verdict *v, json_t *det
 	a = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:f, s:s, s:s, s:s, s:b}",
 		      "type", "alert", "time", when, "host", host, "pid", (json_int_t)w->pid,
 		      "comm", w->comm, "path", w->file_path[0] ? w->file_path : w->path,
-		      "risk", v->risk, "level", verdict_level_name(v->level), "action", action,
-		      "backend", backend, "uncertain", v->uncertain);
+		      "risk", v->risk, "level", verdict_level_name(v->level),
+		      "action", mitigate_action_name(m->action),
+		      "backend", mitigate_backend_name(m->backends), "uncertain", v->uncertain);
 	if (!a)
 		return NULL;
-	if (details) {
-		json_object_set(a, "sha256", json_object_get(details, "sha256") ?
-				json_object_get(details, "sha256") : json_null());
-		if (json_object_get(details, "findings"))
-			json_object_set(a, "findings", json_object_get(details, "findings"));
-		if (json_object_get(details, "reputation_reasons"))
-			json_object_set(a, "reputation_reasons",
-					json_object_get(details, "reputation_reasons"));
-		if (json_object_get(details, "matches"))
-			json_object_set(a, "matches", json_object_get(details, "matches"));
-	}
+	scorer_result_explain_json(r, a);
+	if (!json_object_get(a, "sha256"))
+		json_object_set_new(a, "sha256", json_null());
 	return a;
 }
 

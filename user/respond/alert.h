@@ -5,12 +5,14 @@
 #define BPFPROF_ALERT_H
 
 #include <jansson.h>
-#include "score/verdict.h"
 #include "pipeline/window.h"
+#include "score/scorer.h"
 
-/* The alert record for a judged window. */
-json_t *alert_build(const struct window *w, const struct verdict *v, json_t *details,
-		    const char *action, const char *backend);
+struct mitigation;
+
+/* The alert record for a judged window and what was done about it. */
+json_t *alert_build(const struct window *w, const struct scorer_result *r,
+		    const struct mitigation *m);
 /* Appends the alert as one line (O_APPEND, fsync'ed). Returns 0 or -errno. */
 int alert_log_append(const char *log_path, json_t *alert);
 

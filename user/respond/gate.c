@@ -181,3 +181,8 @@ pid_t gate_watchdog_pid(const struct gate *g)
 {
 	return g->wd_pid;
 }
+
+const char *gate_decision_name(enum gate_decision d)
+{
+	return d == GATE_KILL ? "kill" : "resume";
+}

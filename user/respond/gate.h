@@ -29,6 +29,8 @@ int gate_decide(struct gate *g, pid_t pid, enum gate_decision d);
  * how many. */
 int gate_expire(struct gate *g, uint64_t now_ns);
 int gate_held_count(const struct gate *g);
+/* "resume" or "kill". */
+const char *gate_decision_name(enum gate_decision d);
 /* The watchdog's pid (for tests). */
 pid_t gate_watchdog_pid(const struct gate *g);
 

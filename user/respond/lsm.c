@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include "bpfprof_event.h"
+#include "kernel/kdev.h"
 #include "respond/lsm.h"
 #include "lsm.skel.h"
 #include "kernel/probe.h"
@@ -84,11 +84,6 @@ void lsm_close(struct lsm *lsm)
 	free(lsm);
 }
 
-uint64_t lsm_kernel_dev(dev_t dev)
-{
-	return ((uint64_t)major(dev) << 20) | minor(dev);
-}
-
 int lsm_quarantine_file(struct lsm *lsm, uint64_t dev, uint64_t ino)
 {
 	struct bp_file_key key = { .dev = dev, .ino = ino };
@@ -106,7 +101,7 @@ int lsm_quarantine_path(struct lsm *lsm, const char *path)
 
 	if (stat(path, &st))
 		return -errno;
-	return lsm_quarantine_file(lsm, lsm_kernel_dev(st.st_dev), st.st_ino);
+	return lsm_quarantine_file(lsm, kdev_from_dev(st.st_dev), st.st_ino);
 }
 
 int lsm_release_file(struct lsm *lsm, uint64_t dev, uint64_t ino)

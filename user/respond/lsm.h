@@ -27,7 +27,7 @@ struct lsm;
 /* -EOPNOTSUPP (with probe's reason in err) where BPF LSM is not usable. */
 int lsm_open(const struct lsm_opts *opts, struct lsm **out, char *err, size_t errlen);
 void lsm_close(struct lsm *lsm);
-/* dev in the kernel's encoding (major << 20 | minor), as in bp_file_key and
+/* dev in the kernel's encoding (kernel/kdev.h), as in bp_file_key and
  * window.file_dev. */
 int lsm_quarantine_file(struct lsm *lsm, uint64_t dev, uint64_t ino);
 /* Quarantines the file path names now (stat, following links). */
@@ -44,7 +44,5 @@ int lsm_poll(struct lsm *lsm);
 uint64_t lsm_lost_reports(const struct lsm *lsm);
 /* "mmap_exec", "mprotect_exec", "exec", "connect". */
 const char *lsm_denial_name(uint32_t kind);
-/* A stat() st_dev in the kernel's encoding. */
-uint64_t lsm_kernel_dev(dev_t dev);
 
 #endif

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include <jansson.h>
 #include "respond/alert.h"
 #include "lib/log.h"
 #include "respond/lsm.h"
@@ -78,28 +79,6 @@ void mitigate_poll(struct mitigate *m)
 		lsm_poll(m->lsm);
 }
 
-/* Exported functions the static analysis flagged: worth a hook each. */
-static size_t flagged_exports(json_t *details, const char **out, size_t max)
-{
-	json_t *f, *findings = json_object_get(details, "findings");
-	size_t i, n = 0;
-
-	json_array_foreach(findings, i, f) {
-		json_t *where = json_object_get(f, "where");
-		const char *kind = json_string_value(json_object_get(where, "entry_kind"));
-		const char *name = json_string_value(json_object_get(where, "entry"));
-		bool seen = false;
-
-		if (!kind || strcmp(kind, "export") || !name || n == max)
-			continue;
-		for (size_t k = 0; k < n; k++)
-			seen |= !strcmp(out[k], name);
-		if (!seen)
-			out[n++] = name;
-	}
-	return n;
-}
-
 /* Keeps the first failure: it is usually the cause of the later ones. */
 static void first_failure(char *err, size_t len, const char *what, const char *why)
 {
@@ -112,12 +91,12 @@ static bool is_gone(int ret)
 	return ret == -ENOENT || ret == -ESRCH;
 }
 
-static void medium(struct mitigate *m, const struct window *w, json_t *details,
+static void medium(struct mitigate *m, const struct window *w, const struct scorer_result *r,
 		   struct mitigation *out)
 {
 	char err[256] = "", why[200];
 	const char *funcs[32];
-	size_t nfuncs = flagged_exports(details, funcs, 32);
+	size_t nfuncs = scorer_result_flagged_exports(r, funcs, 32);
 	bool hooked = false, confined = false, gone = false;
 	int ret;
 
@@ -151,19 +130,19 @@ static void medium(struct mitigate *m, const struct window *w, json_t *details,
 		if (ret && !is_gone(ret))
 			first_failure(err, sizeof(err), "sandbox", strerror(-ret));
 	}
-	out->action = hooked && confined ? "hook+confine" : hooked ? "hook" : confined ? "confine" : "allow";
-	out->backend = hooked && confined ? "uprobe+cgroup_bpf" : hooked ? "uprobe" :
-		       confined ? "cgroup_bpf" : "none";
+	out->action = hooked && confined ? MITIGATE_HOOK_CONFINE : hooked ? MITIGATE_HOOK :
+		      confined ? MITIGATE_CONFINE : MITIGATE_ALLOW;
+	out->backends = (hooked ? MITIGATE_BY_UPROBE : 0) | (confined ? MITIGATE_BY_CGROUP_BPF : 0);
 	out->failed = err[0] != '\0';
 	snprintf(out->detail, sizeof(out->detail), "%s", err[0] ? err : gone ? process_gone : "");
 }
 
 /* Moves the object aside with a note of what it was; the loader's mapping
  * (if any) keeps working, later loads find nothing. */
-static void move_aside(struct mitigate *m, const struct window *w, json_t *details,
+static void move_aside(struct mitigate *m, const struct window *w, const struct scorer_result *r,
 		       struct mitigation *out)
 {
-	const char *sha = json_string_value(json_object_get(details, "sha256"));
+	const char *sha = r->sha256_hex[0] ? r->sha256_hex : NULL;
 	const char *src = w->file_path[0] == '/' ? w->file_path : w->path[0] == '/' ? w->path : NULL;
 	char dst[512], meta[520];
 	json_t *note;
@@ -187,14 +166,14 @@ static void move_aside(struct mitigate *m, const struct window *w, json_t *detai
 	json_decref(note);
 }
 
-static void alert(struct mitigate *m, const struct window *w, const struct verdict *v,
-		  json_t *details, struct mitigation *out)
+static void alert(struct mitigate *m, const struct window *w, const struct scorer_result *r,
+		  struct mitigation *out)
 {
 	json_t *a;
 
 	if (!m->opts.alert_log && !m->webhook)
 		return;
-	a = alert_build(w, v, details, out->action, out->backend);
+	a = alert_build(w, r, out);
 	if (!a)
 		return;
 	if (m->opts.alert_log && alert_log_append(m->opts.alert_log, a) == 0)
@@ -204,44 +183,69 @@ static void alert(struct mitigate *m, const struct window *w, const struct verdi
 	json_decref(a);
 }
 
-static void high(struct mitigate *m, const struct window *w, const struct verdict *v,
-		 json_t *details, struct mitigation *out)
+static void high(struct mitigate *m, const struct window *w, const struct scorer_result *r,
+		 struct mitigation *out)
 {
 	struct bp_file_key key = { .dev = w->file_dev, .ino = w->file_ino };
 
-	out->action = "quarantine";
-	out->backend = "signal";
+	out->action = MITIGATE_QUARANTINE;
+	out->backends = MITIGATE_BY_SIGNAL;
 	/* the gate already killed it before its code ran; else stop it now */
 	if (w->gate_action != BP_GATE_KILLED && kill(w->pid, SIGKILL) && errno != ESRCH) {
 		snprintf(out->detail, sizeof(out->detail), "kill %u: %s", w->pid, strerror(errno));
 		out->failed = true;
 	}
-	if (key.ino && m->opts.tracer)
-		tracer_cache_verdict(m->opts.tracer, &key, BP_VERDICT_DENY);
+	if (key.ino)
+		verdict_cache_set(m->opts.cache, &key, BP_VERDICT_DENY);
 	/* BPF LSM: no process maps or execs the file again, and survives trying */
 	if (key.ino && m->lsm && !lsm_quarantine_file(m->lsm, key.dev, key.ino))
-		out->backend = "signal+bpf_lsm";
-	move_aside(m, w, details, out);
-	alert(m, w, v, details, out);
+		out->backends |= MITIGATE_BY_BPF_LSM;
+	move_aside(m, w, r, out);
+	alert(m, w, r, out);
 }
 
-void mitigate_apply(struct mitigate *m, const struct window *w, const struct verdict *v,
-		    json_t *details, struct mitigation *out)
+void mitigate_apply(struct mitigate *m, const struct window *w, const struct scorer_result *r,
+		    struct mitigation *out)
 {
+	enum verdict_level level = r->verdict.level;
+
 	memset(out, 0, sizeof(*out));
-	out->action = "allow";
-	out->backend = "none";
 	/* the gate's kill stands whatever a later look concludes */
-	if (w->gate_action == BP_GATE_KILLED || (m->opts.act && v->level == VERDICT_HIGH)) {
-		high(m, w, v, details, out);
-	} else if (m->opts.act && v->level == VERDICT_MEDIUM) {
-		medium(m, w, details, out);
-	} else if (v->level == VERDICT_HIGH) { /* monitoring: tell, do not touch */
-		out->action = "alert";
-		alert(m, w, v, details, out);
+	if (w->gate_action == BP_GATE_KILLED || (m->opts.act && level == VERDICT_HIGH)) {
+		high(m, w, r, out);
+	} else if (m->opts.act && level == VERDICT_MEDIUM) {
+		medium(m, w, r, out);
+	} else if (level == VERDICT_HIGH) { /* monitoring: tell, do not touch */
+		out->action = MITIGATE_ALERT;
+		alert(m, w, r, out);
 		if (!out->alerted)
-			out->action = "allow";
+			out->action = MITIGATE_ALLOW;
 	}
 	if (out->failed)
 		log_warn("mitigation for pid %u (%s): %s", w->pid, w->path, out->detail);
+}
+
+const char *mitigate_action_name(enum mitigate_action a)
+{
+	static const char *const names[] = {
+		[MITIGATE_ALLOW] = "allow", [MITIGATE_HOOK] = "hook", [MITIGATE_CONFINE] = "confine",
+		[MITIGATE_HOOK_CONFINE] = "hook+confine", [MITIGATE_QUARANTINE] = "quarantine",
+		[MITIGATE_ALERT] = "alert",
+	};
+
+	return (unsigned int)a < ARRAY_SIZE(names) ? names[a] : "?";
+}
+
+const char *mitigate_backend_name(unsigned int backends)
+{
+	/* every combination, so the name is a static string like the rest */
+	static const char *const names[16] = {
+		"none", "uprobe", "cgroup_bpf", "uprobe+cgroup_bpf",
+		"signal", "uprobe+signal", "cgroup_bpf+signal", "uprobe+cgroup_bpf+signal",
+		"bpf_lsm", "uprobe+bpf_lsm", "cgroup_bpf+bpf_lsm", "uprobe+cgroup_bpf+bpf_lsm",
+		"signal+bpf_lsm", "uprobe+signal+bpf_lsm", "cgroup_bpf+signal+bpf_lsm",
+		"uprobe+cgroup_bpf+signal+bpf_lsm",
+	};
+
+	return names[backends & 15];
 }

@@ -6,18 +6,17 @@
 #ifndef BPFPROF_MITIGATE_H
 #define BPFPROF_MITIGATE_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include "kernel/verdict_cache.h"
+#include "pipeline/window.h"
 #include "respond/hooks.h"
 #include "respond/sandbox.h"
-#include "kernel/tracer.h"
-#include "score/verdict.h"
-#include "pipeline/window.h"
+#include "score/scorer.h"
 
 struct mitigate_opts {
 	bool act;                    /* false: monitor only, high verdicts just alert */
-	struct tracer *tracer;       /* kernel verdict cache and signals */
+	const struct verdict_cache *cache; /* the kernel's: a quarantined file is denied there */
 	enum sandbox_net net;        /* medium: what network the sandbox leaves */
 	const char *block;           /* medium: hooked calls that kill (see hooks.h) */
 	const char *alert_log;       /* high: JSON lines appended here (NULL: none) */
@@ -30,9 +29,26 @@ struct mitigate_opts {
 	void *ctx;
 };
 
+enum mitigate_action {
+	MITIGATE_ALLOW,
+	MITIGATE_HOOK,           /* medium, where the sandbox could not be used */
+	MITIGATE_CONFINE,        /* medium, where no hook could be placed */
+	MITIGATE_HOOK_CONFINE,   /* medium: both */
+	MITIGATE_QUARANTINE,     /* high, or killed at the gate */
+	MITIGATE_ALERT,          /* high while only monitoring */
+};
+
+/* Backends that acted, a bit each. */
+enum mitigate_backend {
+	MITIGATE_BY_UPROBE = 1 << 0,
+	MITIGATE_BY_CGROUP_BPF = 1 << 1,
+	MITIGATE_BY_SIGNAL = 1 << 2,
+	MITIGATE_BY_BPF_LSM = 1 << 3,
+};
+
 struct mitigation {
-	const char *action;      /* "allow", "hook+confine", "quarantine", "alert" */
-	const char *backend;     /* "none", "uprobe+cgroup_bpf", "signal", ... */
+	enum mitigate_action action;
+	unsigned int backends;   /* enum mitigate_backend bits; 0: none */
 	char detail[256];        /* why the action is less than the level asked for */
 	bool failed;             /* a backend failed (not merely: the process was gone) */
 	bool alerted;            /* written to the alert log or queued for the webhook */
@@ -42,11 +58,16 @@ struct mitigate;
 
 int mitigate_open(const struct mitigate_opts *opts, struct mitigate **out, char *err, size_t errlen);
 void mitigate_close(struct mitigate *m);
-/* Acts on a judged window. details: the scorer's explanation (findings name
- * the flagged exports to hook). */
-void mitigate_apply(struct mitigate *m, const struct window *w, const struct verdict *v,
-		    json_t *details, struct mitigation *out);
+/* Acts on a judged window (the result's findings name the exports to hook). */
+void mitigate_apply(struct mitigate *m, const struct window *w, const struct scorer_result *r,
+		    struct mitigation *out);
 /* Collects reports of hooked calls and sandbox denials. */
 void mitigate_poll(struct mitigate *m);
+
+/* "allow", "hook", "confine", "hook+confine", "quarantine", "alert". */
+const char *mitigate_action_name(enum mitigate_action a);
+/* "none", "uprobe", "cgroup_bpf", "uprobe+cgroup_bpf", "signal",
+ * "signal+bpf_lsm", ...: the backends joined by '+'. */
+const char *mitigate_backend_name(unsigned int backends);
 
 #endif

@@ -93,52 +93,99 @@ static const char *object_path(const struct window *w)
 	return w->file_path[0] ? w->file_path : w->path;
 }
 
-static void judge_static(struct scorer *s, const struct window *w, struct verdict *v,
-			 json_t *details, char *sha_hex, size_t sha_len)
+static void judge_static(struct scorer *s, const struct window *w, struct scorer_result *out)
 {
-	struct dcam_result *r = NULL;
 	char err[256];
-	json_t *j;
 
 	if (w->file_fd < 0) {
 		log_debug("window %llu: %s was not opened: no static analysis",
 			  (unsigned long long)w->id, object_path(w));
 		return;
 	}
-	if (dcam_analyze_fd(s->dcam, w->file_fd, object_path(w), &r, err, sizeof(err))) {
+	if (dcam_analyze_fd(s->dcam, w->file_fd, object_path(w), &out->dcam, err, sizeof(err))) {
 		log_debug("window %llu: no static analysis of %s: %s", (unsigned long long)w->id,
 			  object_path(w), err);
+		out->dcam = NULL;
 		return;
 	}
-	verdict_set(v, VERDICT_DCAM, r->score);
-	snprintf(sha_hex, sha_len, "%s", r->sha256_hex);
-	j = dcam_result_to_json(r);
-	json_object_set(details, "findings", json_object_get(j, "findings"));
-	json_object_set_new(details, "sha256", json_string(r->sha256_hex));
-	json_decref(j);
-	dcam_result_free(r);
+	verdict_set(&out->verdict, VERDICT_DCAM, out->dcam->score);
+	snprintf(out->sha256_hex, sizeof(out->sha256_hex), "%s", out->dcam->sha256_hex);
 }
 
-static void judge_source(struct scorer *s, const struct window *w, struct verdict *v,
-			 json_t *details, const char *sha_hex)
+static void judge_source(struct scorer *s, const struct window *w, struct scorer_result *out)
 {
 	struct reputation_input in = {
 		.path = object_path(w), .fd = w->file_fd, .pid = w->pid, .uid = w->uid,
-		.sha256_hex = sha_hex[0] ? sha_hex : NULL, .lists = &s->lists,
+		.sha256_hex = out->sha256_hex[0] ? out->sha256_hex : NULL, .lists = &s->lists,
 	};
-	struct reputation_result r;
-	json_t *j;
 
 	/* a relative name (dlopen("libm.so.6")) says nothing without the fd,
 	 * and a load that failed without a file found loaded nothing */
 	if (w->file_fd < 0 && (in.path[0] != '/' || w->ok == 0))
 		return;
-	if (reputation_score(&in, &r))
+	if (reputation_score(&in, &out->source))
 		return;
-	verdict_set(v, VERDICT_SOURCE, r.score);
-	j = reputation_result_to_json(&r);
-	json_object_set(details, "reputation_reasons", json_object_get(j, "reasons"));
-	json_decref(j);
+	verdict_set(&out->verdict, VERDICT_SOURCE, out->source.score);
+}
+
+static void judge_sequence(struct scorer *s, const struct window *w, struct scorer_result *out)
+{
+	const char *names[3 * WINDOW_PART_MAX + BP_LOOKBACK_MAX + 1];
+	token_id ids[3 * WINDOW_PART_MAX + BP_LOOKBACK_MAX + 1];
+	size_t n = window_sequence(w, names, ARRAY_SIZE(names)), k = 0;
+
+	if (!s->idx)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		int id = tokens_intern(s->tok, names[i]);
+
+		if (id >= 0)
+			ids[k++] = (token_id)id;
+	}
+	if (seqscore_window(s->idx, ids, k, &out->sequence))
+		return;
+	verdict_set(&out->verdict, VERDICT_SEQUENCE, out->sequence.score);
+}
+
+void scorer_judge(struct scorer *s, const struct window *w, struct scorer_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->policy = s->policy;
+	out->tok = s->tok;
+	out->verdict.uncertain = w->uncertain;
+	judge_sequence(s, w, out);
+	judge_static(s, w, out);
+	judge_source(s, w, out);
+	if (is_quarantined(s, out->sha256_hex)) {
+		out->verdict.quarantined = true;
+		out->quarantined_hash = true;
+	}
+	verdict_decide(&out->verdict, &s->policy);
+}
+
+void scorer_result_release(struct scorer_result *r)
+{
+	dcam_result_free(r->dcam);
+	r->dcam = NULL;
+}
+
+size_t scorer_result_flagged_exports(const struct scorer_result *r, const char **names,
+				     size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; r->dcam && i < r->dcam->n_findings && n < max; i++) {
+		const struct dcam_finding *f = &r->dcam->findings[i];
+		bool seen = false;
+
+		if (!f->entry_kind || strcmp(f->entry_kind, "export") || !f->entry[0])
+			continue;
+		for (size_t k = 0; k < n && !seen; k++)
+			seen = !strcmp(names[k], f->entry);
+		if (!seen)
+			names[n++] = f->entry;
+	}
+	return n;
 }
 
 /* The window's matches in the decision's shape (schemas/decision.schema.json). */
@@ -158,40 +205,26 @@ static json_t *matches_json(const struct seqscore_result *r, const struct tokens
 	return out;
 }
 
-static void judge_sequence(struct scorer *s, const struct window *w, struct verdict *v,
-			   json_t *details)
+void scorer_result_explain_json(const struct scorer_result *r, json_t *obj)
 {
-	const char *names[3 * WINDOW_PART_MAX + BP_LOOKBACK_MAX + 1];
-	token_id ids[3 * WINDOW_PART_MAX + BP_LOOKBACK_MAX + 1];
-	struct seqscore_result r;
-	size_t n = window_sequence(w, names, ARRAY_SIZE(names)), k = 0;
+	const struct verdict *v = &r->verdict;
 
-	if (!s->idx)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		int id = tokens_intern(s->tok, names[i]);
+	if (v->have[VERDICT_SEQUENCE])
+		json_object_set_new(obj, "matches", matches_json(&r->sequence, r->tok));
+	if (r->dcam) {
+		json_t *j = dcam_result_to_json(r->dcam);
 
-		if (id >= 0)
-			ids[k++] = (token_id)id;
+		json_object_set(obj, "findings", json_object_get(j, "findings"));
+		json_decref(j);
 	}
-	if (seqscore_window(s->idx, ids, k, &r))
-		return;
-	verdict_set(v, VERDICT_SEQUENCE, r.score);
-	json_object_set_new(details, "matches", matches_json(&r, s->tok));
-}
+	if (v->have[VERDICT_SOURCE]) {
+		json_t *j = reputation_result_to_json(&r->source);
 
-void scorer_judge(struct scorer *s, const struct window *w, struct verdict *v, json_t **details)
-{
-	char sha_hex[FILEHASH_HEX_LEN] = "";
-
-	*details = json_object();
-	v->uncertain = w->uncertain;
-	judge_sequence(s, w, v, *details);
-	judge_static(s, w, v, *details, sha_hex, sizeof(sha_hex));
-	judge_source(s, w, v, *details, sha_hex);
-	if (is_quarantined(s, sha_hex)) {
-		v->quarantined = true;
-		json_object_set_new(*details, "quarantined_hash", json_true());
+		json_object_set(obj, "reputation_reasons", json_object_get(j, "reasons"));
+		json_decref(j);
 	}
-	verdict_decide(v, &s->policy);
+	if (r->sha256_hex[0])
+		json_object_set_new(obj, "sha256", json_string(r->sha256_hex));
+	if (r->quarantined_hash)
+		json_object_set_new(obj, "quarantined_hash", json_true());
 }

@@ -1,18 +1,37 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
-/* Judges a closed window: gathers the sequence, source and static-analysis
- * components and applies the verdict policy. */
+/* Judges a window: gathers the sequence, source and static-analysis
+ * components and applies the verdict policy. The result is a struct the
+ * later stages read; scorer_result_explain_json renders it where it leaves
+ * the process. */
 #ifndef BPFPROF_SCORER_H
 #define BPFPROF_SCORER_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
-#include "score/verdict.h"
+#include "analysis/dcam.h"
+#include "lib/filehash.h"
 #include "pipeline/window.h"
+#include "score/reputation.h"
+#include "score/seqscore.h"
+#include "score/verdict.h"
 
 struct scorer;
 
 struct bdindex;
 struct tokens;
+
+/* A judged window: the verdict and what made it. */
+struct scorer_result {
+	struct verdict verdict;
+	struct verdict_policy policy;     /* the weights and thresholds it was judged with */
+	const struct tokens *tok;         /* names the matched entries' tokens */
+	struct seqscore_result sequence;  /* valid when verdict.have[VERDICT_SEQUENCE] */
+	struct reputation_result source;  /* valid when verdict.have[VERDICT_SOURCE] */
+	struct dcam_result *dcam;         /* a reference, NULL without static analysis */
+	char sha256_hex[FILEHASH_HEX_LEN]; /* the object's, "" when unknown */
+	bool quarantined_hash;            /* the same bytes were quarantined before */
+};
 
 /* policy: weights and thresholds (NULL: the defaults). tok and idx: the
  * behavioral database the sequence component matches against; borrowed,
@@ -25,8 +44,16 @@ void scorer_set_policy(struct scorer *s, const struct verdict_policy *policy);
 /* Marks the object with this SHA-256 (hex) quarantined: any later window
  * loading the same bytes, under any name, is high. */
 int scorer_quarantine_hash(struct scorer *s, const char *sha256_hex);
-/* Fills v; *details (may stay NULL) gets the explanation: matched entries,
- * findings, reputation reasons, as JSON members to merge into a verdict. */
-void scorer_judge(struct scorer *s, const struct window *w, struct verdict *v, json_t **details);
+/* Fills *out; release it with scorer_result_release. */
+void scorer_judge(struct scorer *s, const struct window *w, struct scorer_result *out);
+void scorer_result_release(struct scorer_result *r);
+/* Exported functions the static analysis flagged (where a hook is worth
+ * it), each once; returns how many went to names[0..max). */
+size_t scorer_result_flagged_exports(const struct scorer_result *r, const char **names,
+				     size_t max);
+/* Adds the explanation members of a decision (schemas/decision.schema.json:
+ * matches, findings, reputation_reasons, sha256 and quarantined_hash where
+ * present) to obj. */
+void scorer_result_explain_json(const struct scorer_result *r, json_t *obj);
 
 #endif

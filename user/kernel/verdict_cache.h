@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* The kernel's verdict cache (a map of bpf/profiler.bpf.c): what the gate
+ * does with a file without asking userspace. Its owner is the tracer; the
+ * stages that decide (the pipeline's gate, the mitigation) write it
+ * through this handle and never need the tracer itself. */
+#ifndef BPFPROF_VERDICT_CACHE_H
+#define BPFPROF_VERDICT_CACHE_H
+
+#include <sys/stat.h>
+#include "bpfprof_event.h"
+
+struct verdict_cache {
+	int map_fd;
+};
+
+/* BP_VERDICT_ALLOW (the gate lets the file through without a stop) or
+ * BP_VERDICT_DENY (a load of it is killed at the gate). 0 or -errno. */
+int verdict_cache_set(const struct verdict_cache *c, const struct bp_file_key *file,
+		      unsigned int verdict);
+/* The cache key of a file as stat(2) sees it. */
+void verdict_cache_key(const struct stat *st, struct bp_file_key *key);
+
+#endif
