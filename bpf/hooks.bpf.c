@@ -2,19 +2,14 @@
 /* Selective function hooking (medium risk): uprobes on a process's
  * dangerous libc functions and on the new object's flagged exports log each
  * call with its arguments. Uprobes cannot rewrite registers on this kernel
- * (KERNEL.md), so a blocked call is blocked by SIGKILL before it runs. */
+ * (docs/kernel.md), so a blocked call is blocked by SIGKILL before it runs. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "bpfprof_hooks.h"
+#include "lib/consts.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-#define SIGKILL 9
-/* cookie bit: the first argument is a string worth copying */
-#define HOOK_COOKIE_STR (1ull << 32)
-/* cookie bit: policy blocks this call */
-#define HOOK_COOKIE_BLOCK (1ull << 33)
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

@@ -10,14 +10,10 @@
 #include <bpf/bpf_tracing.h>
 #include "bpfprof_event.h"
 #include "bpfprof_lsm.h"
+#include "lib/consts.h"
+#include "lib/task.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-#define EPERM 1
-#define PROT_EXEC 0x4
-#define AF_UNIX 1
-#define AF_INET 2
-#define AF_INET6 10
 
 const volatile bool allow_loopback = false;
 
@@ -173,14 +169,12 @@ int BPF_PROG(lsm_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
-/* signal->live reaches 0 in do_exit before this tracepoint, in the last
- * thread of the group to exit. */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(lsm_exit, struct task_struct *task)
 {
 	__u32 tgid = BPF_CORE_READ(task, tgid);
 
-	if (BPF_CORE_READ(task, signal, live.counter) == 0)
+	if (task_group_dead(task))
 		bpf_map_delete_elem(&restricted, &tgid);
 	return 0;
 }

@@ -8,20 +8,12 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "bpfprof_event.h"
+#include "lib/consts.h"
+#include "lib/task.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-#define PROT_WRITE	0x2
-#define PROT_EXEC	0x4
-#define MAP_ANONYMOUS	0x20
-#define AT_EMPTY_PATH	0x1000
-#define AF_UNIX		1
-#define AF_INET		2
-#define AF_INET6	10
-#define CLONE_THREAD	0x10000
 #define RING_MASK	(BP_LOOKBACK_MAX - 1)
-#define SIGKILL		9
-#define SIGSTOP		19
 
 /* Set through the skeleton before load (the verifier drops what is off). */
 const volatile bool filter_traced = false;   /* only pids in `traced` */
@@ -134,7 +126,7 @@ static __always_inline void *reserve(__u64 size, struct task_state *st)
 }
 
 /* Wake the consumer every wakeup_batch events, or now when urgent: a wakeup
- * per event costs ~1.4 us (KERNEL.md). */
+ * per event costs ~1.4 us (docs/kernel.md). */
 static __always_inline void submit(void *p, bool urgent)
 {
 	struct bp_stats *s = cpu_stats();
@@ -836,12 +828,11 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(on_exit, struct task_struct *p)
 {
 	struct task_state *st = state_of_current(false);
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32;
+	__u32 tgid = BPF_CORE_READ(p, tgid);
 
 	if (st)
 		close_window(st, BP_CLOSE_EXIT);
-	if (filter_traced && tgid == (__u32)id)
+	if (filter_traced && task_group_dead(p))
 		bpf_map_delete_elem(&traced, &tgid);
 	return 0;
 }

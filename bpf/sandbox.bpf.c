@@ -6,13 +6,9 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "bpfprof_sandbox.h"
+#include "lib/consts.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-#define AF_INET 2
-#define AF_INET6 10
-#define DEV_BLOCK 1
-#define DEV_CHAR 2
 
 const volatile bool allow_loopback = false;
 

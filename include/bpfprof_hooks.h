@@ -10,6 +10,11 @@
 
 #define HOOK_STR_LEN 64
 
+/* The attach cookie: the low 32 bits index userspace's function names,
+ * these bits say what the program does on a hit. */
+#define HOOK_COOKIE_STR (1ull << 32)   /* the first argument is a string worth copying */
+#define HOOK_COOKIE_BLOCK (1ull << 33) /* policy blocks this call: kill before it runs */
+
 struct hook_event {
 	__u64 ts_ns;
 	__u64 cookie;   /* which hook: an index userspace chose at attach time */

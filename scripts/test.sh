@@ -31,7 +31,7 @@ else
   echo "SKIPPED: FUZZ_SECONDS=0"
 fi
 
-# BPF LSM cannot load on this host kind (KERNEL.md): its backend is proven
+# BPF LSM cannot load on this host kind (docs/kernel.md): its backend is proven
 # in a QEMU guest with Debian's 6.1 kernel (about 10 s; BPFPROF_SKIP_VM=1
 # skips it loudly where QEMU cannot run)
 echo "== BPF LSM backend in a QEMU guest"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only)
 # Proves the BPF LSM backend on a kernel that has it (this host refuses
-# trampolines, KERNEL.md): boots Debian's own 6.1 kernel under QEMU with TCG
+# trampolines, docs/kernel.md): boots Debian's own 6.1 kernel under QEMU with TCG
 # and an initramfs made here (static busybox, tests/vm/lsm_selftest with the
 # shared libraries ldd finds, the fixtures), runs the selftest as root in
 # the guest and reads "N passed, N failed" from the serial console. Exits 0

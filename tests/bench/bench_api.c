@@ -11,7 +11,7 @@
 #include "agent/api.h"
 #include "decision/decision_store.h"
 #include "lib/util.h"
-#include "../decision_sample.h"
+#include "decision_sample.h"
 
 #define SEC 1000000000LL
 

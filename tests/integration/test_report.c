@@ -8,7 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "decision/decision_store.h"
-#include "../decision_sample.h"
+#include "decision_sample.h"
 #include "tmpdir.h"
 
 #define T0 1795764095000000000LL

@@ -86,6 +86,24 @@ Test(trace, python_ctypes_load_of_libm_is_reported)
 	unlink(out);
 }
 
+/* The traced set forgets a process when its thread group is gone, not
+ * when its main thread exits: the other threads still load code. */
+Test(trace, a_load_after_the_main_thread_exited_is_still_traced)
+{
+	char out[128];
+	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--",
+			 FIXTURE_DIR "/main_exits_first", "libm.so.6", NULL };
+	json_t *events;
+
+	tmp_output(out, sizeof(out), "mainexit");
+	cr_assert_eq(run(argv, NULL), 0);
+	events = read_events(out);
+	cr_assert_not_null(find_event(events, "dlopen", "libm.so.6"),
+			   "the load of a process whose main thread exited was not traced");
+	json_decref(events);
+	unlink(out);
+}
+
 Test(trace, attaches_to_a_running_process_by_pid)
 {
 	char out[128], pidstr[32], line[64];

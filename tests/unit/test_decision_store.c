@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <sqlite3.h>
 #include "decision/decision_store.h"
-#include "../decision_sample.h"
+#include "decision_sample.h"
 #include "tmpdir.h"
 
 #define T0 1795764095000000000LL

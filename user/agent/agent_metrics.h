@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
-/* The agent's metric families (DESIGN.md section 8), on a metrics.h
+/* The agent's metric families (docs/api.md, metrics), on a metrics.h
  * registry: the pipeline, scorer and API update them through the pointers
  * here; BPF program run stats are read from the kernel at scrape time. */
 #ifndef BPFPROF_AGENT_METRICS_H

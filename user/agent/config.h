@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
-/* The agent's configuration: an INI file (inih) over DESIGN.md's defaults.
+/* The agent's configuration: an INI file (inih) over the defaults of docs/operations.md.
  * The struct is plain data (no pointers), so a reload parses into a fresh
  * copy and the agent swaps it in only when the whole file is valid. */
 #ifndef BPFPROF_CONFIG_H

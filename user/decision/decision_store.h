@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
 /* The decision store: every verdict the agent takes, kept in SQLite and
  * optionally appended as a JSON line to a file the verification service
- * follows. This is the "record a decision" seam of DESIGN.md section 10. */
+ * follows. This is the "record a decision" seam of docs/architecture.md (fleet). */
 #ifndef BPFPROF_DECISION_STORE_H
 #define BPFPROF_DECISION_STORE_H
 
@@ -70,7 +70,7 @@ int decision_store_count(struct decision_store *store, int64_t counts[DECISION_L
 /* Re-opens the decision log (after logrotate moved it; on SIGHUP). */
 int decision_store_reopen_log(struct decision_store *store);
 
-/* "Record a decision" as one small interface (DESIGN.md section 10): the
+/* "Record a decision" as one small interface (docs/architecture.md, fleet): the
  * agent records through a decision_sink; the local store is one, and a
  * JetStream publisher can sit beside it later with the same signature. */
 struct decision_sink {

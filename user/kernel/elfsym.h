@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
 /* Finds the file offset of a dynamic symbol, for attaching uprobes by offset:
- * libbpf 1.1's lookup by name fails on glibc's versioned dlopen (KERNEL.md). */
+ * libbpf 1.1's lookup by name fails on glibc's versioned dlopen (docs/kernel.md). */
 #ifndef BPFPROF_ELFSYM_H
 #define BPFPROF_ELFSYM_H
 

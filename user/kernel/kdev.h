@@ -21,10 +21,19 @@ static inline uint64_t kdev_make(unsigned int maj, unsigned int min)
 	return (uint64_t)maj << BP_KDEV_MINOR_BITS | min;
 }
 
+static inline unsigned int kdev_major(uint64_t kdev)
+{
+	return (unsigned int)(kdev >> BP_KDEV_MINOR_BITS);
+}
+
+static inline unsigned int kdev_minor(uint64_t kdev)
+{
+	return (unsigned int)(kdev & KDEV_MINOR_MASK);
+}
+
 static inline dev_t kdev_to_dev(uint64_t kdev)
 {
-	return makedev((unsigned int)(kdev >> BP_KDEV_MINOR_BITS),
-		       (unsigned int)(kdev & KDEV_MINOR_MASK));
+	return makedev(kdev_major(kdev), kdev_minor(kdev));
 }
 
 #endif

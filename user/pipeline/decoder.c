@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include "kernel/kdev.h"
 #include "pipeline/decoder.h"
 
 static bool has_prefix(const char *s, const char *prefix)
@@ -166,9 +167,8 @@ char *decoder_describe(const struct bp_call_rec *r, char *buf, size_t len)
 		break;
 	case BP_CALL_MMAP:
 		if (r->flags & BP_REC_FILE)
-			snprintf(buf, len, "dev %llu:%llu ino %llu%s%s",
-				 (unsigned long long)(r->arg[2] >> 20),
-				 (unsigned long long)(r->arg[2] & 0xfffff),
+			snprintf(buf, len, "dev %u:%u ino %llu%s%s", kdev_major(r->arg[2]),
+				 kdev_minor(r->arg[2]),
 				 (unsigned long long)r->arg[3],
 				 (r->flags & BP_REC_FILE_MEMFD) ? " memfd" : "",
 				 (r->flags & BP_REC_FILE_DELETED) ? " deleted" : "");

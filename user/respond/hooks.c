@@ -13,8 +13,6 @@
 #include "lib/log.h"
 #include "kernel/procmaps.h"
 
-#define HOOK_COOKIE_STR (1ull << 32)
-#define HOOK_COOKIE_BLOCK (1ull << 33)
 #define HOOKS_MAX 512
 
 static const struct {

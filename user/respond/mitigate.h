@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
-/* The mitigation ladder (DESIGN.md section 7): low allows; medium hooks
+/* The mitigation ladder (docs/mitigations.md): low allows; medium hooks
  * the process's dangerous calls and moves it into the restricted cgroup;
  * high quarantines (kill, never again load the file, optionally move it
  * aside) and alerts. Each decision says which backend acted. */

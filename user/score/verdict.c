@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
-/* The risk formula of DESIGN.md section 7 (docs/scoring.md). */
+/* The risk formula (docs/scoring.md). */
 #include "score/verdict.h"
 
 void verdict_policy_default(struct verdict_policy *p)

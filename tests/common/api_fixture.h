@@ -16,7 +16,7 @@
 #include "agent/api.h"
 #include "decision/decision_store.h"
 #include "lib/util.h"
-#include "../decision_sample.h"
+#include "decision_sample.h"
 
 #define TEST_TOKEN "s3cret-token-for-tests-0123456789"
 

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* The mitigation ladder's decisions that need no kernel backend: alerting
+ * while monitoring, quarantine by signal, moving the object aside, and the
+ * names of actions and backends. Medium (uprobes and the cgroup) is
+ * exercised for real by tests/integration/test_confine.c. */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "respond/mitigate.h"
+#include "tmpdir.h"
+#include "window_fixture.h"
+
+static const struct verdict_cache no_cache = { .map_fd = -1 };
+
+static struct scorer_result result(enum verdict_level level, double risk)
+{
+	struct scorer_result r;
+
+	memset(&r, 0, sizeof(r));
+	verdict_policy_default(&r.policy);
+	r.verdict.level = level;
+	r.verdict.risk = risk;
+	snprintf(r.sha256_hex, sizeof(r.sha256_hex), "%064d", 7);
+	return r;
+}
+
+/* A process for the ladder to act on: it sleeps until killed. */
+static pid_t victim(void)
+{
+	pid_t pid = fork();
+
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	return pid;
+}
+
+static bool killed_by(pid_t pid, int sig)
+{
+	int status;
+
+	return waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) && WTERMSIG(status) == sig;
+}
+
+Test(mitigate, actions_and_backends_have_stable_names)
+{
+	cr_assert_str_eq(mitigate_action_name(MITIGATE_ALLOW), "allow");
+	cr_assert_str_eq(mitigate_action_name(MITIGATE_HOOK_CONFINE), "hook+confine");
+	cr_assert_str_eq(mitigate_action_name(MITIGATE_QUARANTINE), "quarantine");
+	cr_assert_str_eq(mitigate_action_name(MITIGATE_ALERT), "alert");
+	cr_assert_str_eq(mitigate_backend_name(0), "none");
+	cr_assert_str_eq(mitigate_backend_name(MITIGATE_BY_UPROBE | MITIGATE_BY_CGROUP_BPF),
+			 "uprobe+cgroup_bpf");
+	cr_assert_str_eq(mitigate_backend_name(MITIGATE_BY_SIGNAL | MITIGATE_BY_BPF_LSM),
+			 "signal+bpf_lsm");
+}
+
+Test(mitigate, monitoring_alerts_on_high_and_touches_nothing)
+{
+	char dir[] = "/tmp/bpfprof-mitigate-XXXXXX", log[128], line[4096];
+	const char *const *parts[3] = { NULL, NULL, NULL };
+	struct mitigate_opts o = { .act = false, .cache = &no_cache };
+	struct scorer_result r = result(VERDICT_HIGH, 0.9);
+	struct mitigation m;
+	struct mitigate *mg;
+	struct window w;
+	pid_t pid = victim();
+	json_t *alert;
+	FILE *f;
+	char err[256];
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(log, sizeof(log), "%s/alerts.jsonl", dir);
+	o.alert_log = log;
+	cr_assert_eq(mitigate_open(&o, &mg, err, sizeof(err)), 0, "%s", err);
+	window_fixture(&w, pid, parts, NULL);
+	mitigate_apply(mg, &w, &r, &m);
+	cr_assert_eq(m.action, MITIGATE_ALERT);
+	cr_assert_eq(m.backends, 0);
+	cr_assert(m.alerted);
+	cr_assert_eq(kill(pid, 0), 0, "monitoring never kills");
+	f = fopen(log, "r");
+	cr_assert_not_null(f);
+	cr_assert_not_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	alert = json_loads(line, 0, NULL);
+	cr_assert_not_null(alert);
+	cr_assert_str_eq(json_string_value(json_object_get(alert, "action")), "alert");
+	cr_assert_str_eq(json_string_value(json_object_get(alert, "level")), "high");
+	cr_assert_str_eq(json_string_value(json_object_get(alert, "sha256")), r.sha256_hex);
+	json_decref(alert);
+
+	r = result(VERDICT_MEDIUM, 0.5);
+	mitigate_apply(mg, &w, &r, &m);
+	cr_assert_eq(m.action, MITIGATE_ALLOW, "monitoring does not confine");
+	mitigate_close(mg);
+	window_fixture_free(&w);
+	kill(pid, SIGKILL);
+	cr_assert(killed_by(pid, SIGKILL));
+	cr_assert_eq(tmpdir_remove(dir), 0);
+}
+
+Test(mitigate, monitoring_without_an_alert_sink_allows)
+{
+	const char *const *parts[3] = { NULL, NULL, NULL };
+	struct mitigate_opts o = { .act = false, .cache = &no_cache };
+	struct scorer_result r = result(VERDICT_HIGH, 0.9);
+	struct mitigation m;
+	struct mitigate *mg;
+	struct window w;
+	char err[256];
+
+	cr_assert_eq(mitigate_open(&o, &mg, err, sizeof(err)), 0, "%s", err);
+	window_fixture(&w, getpid(), parts, NULL);
+	mitigate_apply(mg, &w, &r, &m);
+	cr_assert_eq(m.action, MITIGATE_ALLOW, "nothing was told, so nothing is claimed");
+	cr_assert_not(m.alerted);
+	mitigate_close(mg);
+	window_fixture_free(&w);
+}
+
+Test(mitigate, high_kills_the_process_and_moves_the_object_aside)
+{
+	char dir[] = "/tmp/bpfprof-mitigate-XXXXXX", obj[128], aside[128], note[200];
+	const char *const *parts[3] = { NULL, NULL, NULL };
+	struct mitigate_opts o = { .act = true, .cache = &no_cache };
+	struct scorer_result r = result(VERDICT_HIGH, 0.9);
+	struct mitigation m;
+	struct mitigate *mg;
+	struct window w;
+	struct stat st;
+	pid_t pid = victim();
+	char err[256];
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(obj, sizeof(obj), "%s/libbad.so", dir);
+	snprintf(aside, sizeof(aside), "%s/quarantine", dir);
+	f = fopen(obj, "w");
+	cr_assert_not_null(f);
+	fputs("not really code", f);
+	fclose(f);
+	o.quarantine_dir = aside;
+	cr_assert_eq(mitigate_open(&o, &mg, err, sizeof(err)), 0, "%s", err);
+	window_fixture(&w, pid, parts, obj);
+	mitigate_apply(mg, &w, &r, &m);
+	cr_assert_eq(m.action, MITIGATE_QUARANTINE);
+	cr_assert(m.backends & MITIGATE_BY_SIGNAL);
+	cr_assert(killed_by(pid, SIGKILL), "a high verdict kills the loading process");
+	cr_assert_neq(stat(obj, &st), 0, "the object is gone from where it was loaded");
+	snprintf(note, sizeof(note), "%s/%s", aside, r.sha256_hex);
+	cr_assert_eq(stat(note, &st), 0, "moved aside under its SHA-256");
+	cr_assert_eq(st.st_mode & 0777, 0400);
+	snprintf(note, sizeof(note), "%s/%s.json", aside, r.sha256_hex);
+	cr_assert_eq(stat(note, &st), 0, "with a note of what it was");
+	mitigate_close(mg);
+	window_fixture_free(&w);
+	cr_assert_eq(tmpdir_remove(dir), 0);
+}
+
+Test(mitigate, a_gate_kill_stands_whatever_the_later_verdict)
+{
+	const char *const *parts[3] = { NULL, NULL, NULL };
+	struct mitigate_opts o = { .act = false, .cache = &no_cache };
+	struct scorer_result r = result(VERDICT_LOW, 0.1);
+	struct mitigation m;
+	struct mitigate *mg;
+	struct window w;
+	pid_t pid = victim();
+	char err[256];
+
+	cr_assert_eq(mitigate_open(&o, &mg, err, sizeof(err)), 0, "%s", err);
+	window_fixture(&w, pid, parts, NULL);
+	/* the kernel killed it at the gate, before its code ran */
+	kill(pid, SIGKILL);
+	cr_assert(killed_by(pid, SIGKILL));
+	w.gate_action = BP_GATE_KILLED;
+	mitigate_apply(mg, &w, &r, &m);
+	cr_assert_eq(m.action, MITIGATE_QUARANTINE);
+	cr_assert_eq(m.backends, MITIGATE_BY_SIGNAL);
+	cr_assert_str_empty(m.detail, "a process already gone is no failure");
+	mitigate_close(mg);
+	window_fixture_free(&w);
+}
+
+Test(mitigate, low_allows)
+{
+	const char *const *parts[3] = { NULL, NULL, NULL };
+	struct mitigate_opts o = { .act = true, .cache = &no_cache };
+	struct scorer_result r = result(VERDICT_LOW, 0.1);
+	struct mitigation m;
+	struct mitigate *mg;
+	struct window w;
+	char err[256];
+
+	cr_assert_eq(mitigate_open(&o, &mg, err, sizeof(err)), 0, "%s", err);
+	window_fixture(&w, getpid(), parts, NULL);
+	mitigate_apply(mg, &w, &r, &m);
+	cr_assert_eq(m.action, MITIGATE_ALLOW);
+	cr_assert_eq(m.backends, 0);
+	cr_assert_str_empty(m.detail);
+	mitigate_close(mg);
+	window_fixture_free(&w);
+}

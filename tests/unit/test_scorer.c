@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* The scorer on hand-made windows against the curated database: which
+ * components a window has, how they combine, and what the result explains. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+#include "behaviors/bd.h"
+#include "behaviors/tokens.h"
+#include "score/scorer.h"
+#include "window_fixture.h"
+
+#define DCAM_FIXTURES FIXTURE_DIR "/dcam"
+
+static struct tokens *tok;
+static struct bdindex *idx;
+static struct scorer *scorer;
+
+static void setup(void)
+{
+	char err[256];
+
+	cr_assert_eq(tokens_load_default(&tok), 0);
+	cr_assert_eq(bd_index_load(NULL, tok, &idx, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(scorer_new(NULL, tok, idx, &scorer, err, sizeof(err)), 0, "%s", err);
+}
+
+static void teardown(void)
+{
+	scorer_free(scorer);
+	bdindex_free(idx);
+	tokens_free(tok);
+}
+
+static const char *const dropper_lookback[] = { "socket:inet", "connect:inet", "recvfrom",
+						"openat:write_tmp", "fchmodat:exec", NULL };
+static const char *const loader_load[] = { "openat:read", "mmap:exec_file", NULL };
+static const char *const benign_lookback[] = { "openat:read", "openat:read", NULL };
+
+static void judge(const char *const *lookback, const char *object, struct scorer_result *r)
+{
+	const char *const *parts[3] = { lookback, loader_load, NULL };
+	struct window w;
+
+	window_fixture(&w, getpid(), parts, object);
+	scorer_judge(scorer, &w, r);
+	window_fixture_free(&w);
+}
+
+TestSuite(scorer, .init = setup, .fini = teardown);
+
+Test(scorer, a_window_without_its_object_has_only_the_sequence_component)
+{
+	struct scorer_result r;
+
+	judge(dropper_lookback, NULL, &r);
+	cr_assert(r.verdict.have[VERDICT_SEQUENCE]);
+	cr_assert_not(r.verdict.have[VERDICT_DCAM], "no object, no static analysis");
+	cr_assert_not(r.verdict.have[VERDICT_SOURCE], "a bare name says nothing of its source");
+	cr_assert_gt(r.sequence.score, 0.95, "the dropper's sequence is the curated one");
+	/* a missing component adds nothing (docs/scoring.md) */
+	cr_assert_float_eq(r.verdict.risk, 0.5 * r.verdict.component[VERDICT_SEQUENCE], 1e-9);
+	cr_assert_null(r.dcam);
+	cr_assert_str_empty(r.sha256_hex);
+	scorer_result_release(&r);
+}
+
+Test(scorer, the_object_gives_the_static_and_source_components)
+{
+	struct scorer_result r;
+	json_t *j = json_object();
+
+	judge(benign_lookback, DCAM_FIXTURES "/libdcam_net_ctor.so", &r);
+	cr_assert(r.verdict.have[VERDICT_DCAM]);
+	cr_assert(r.verdict.have[VERDICT_SOURCE]);
+	cr_assert_not_null(r.dcam);
+	cr_assert_gt(r.verdict.component[VERDICT_DCAM], 0, "a constructor that connects");
+	cr_assert_eq(strlen(r.sha256_hex), 64);
+	cr_assert_float_eq(r.verdict.risk,
+			   0.5 * r.verdict.component[VERDICT_SEQUENCE] +
+			   0.25 * r.verdict.component[VERDICT_SOURCE] +
+			   0.25 * r.verdict.component[VERDICT_DCAM], 1e-9);
+	scorer_result_explain_json(&r, j);
+	cr_assert(json_is_array(json_object_get(j, "findings")));
+	cr_assert(json_array_size(json_object_get(j, "findings")) >= 2, "socket and connect");
+	cr_assert(json_is_array(json_object_get(j, "reputation_reasons")));
+	cr_assert(json_is_array(json_object_get(j, "matches")));
+	cr_assert_str_eq(json_string_value(json_object_get(j, "sha256")), r.sha256_hex);
+	cr_assert_null(json_object_get(j, "quarantined_hash"));
+	json_decref(j);
+	scorer_result_release(&r);
+}
+
+Test(scorer, a_quarantined_hash_is_high_under_any_name)
+{
+	char copy[] = "/tmp/bpfprof-scorer-XXXXXX";
+	struct scorer_result r;
+	char sha[FILEHASH_HEX_LEN];
+	int fd = mkstemp(copy);
+	FILE *in = fopen(DCAM_FIXTURES "/libdcam_benign.so", "rb"), *out = fdopen(fd, "wb");
+	char buf[4096];
+	size_t n;
+
+	cr_assert(in && out);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		cr_assert_eq(fwrite(buf, 1, n, out), n);
+	fclose(in);
+	fclose(out);
+	judge(benign_lookback, DCAM_FIXTURES "/libdcam_benign.so", &r);
+	cr_assert_neq(r.verdict.level, VERDICT_HIGH, "harmless before the quarantine");
+	memcpy(sha, r.sha256_hex, sizeof(sha));
+	scorer_result_release(&r);
+
+	cr_assert_eq(scorer_quarantine_hash(scorer, sha), 0);
+	judge(benign_lookback, copy, &r);
+	cr_assert(r.quarantined_hash);
+	cr_assert_eq(r.verdict.level, VERDICT_HIGH, "the same bytes under another name");
+	scorer_result_release(&r);
+	unlink(copy);
+	cr_assert_eq(scorer_quarantine_hash(scorer, "not-a-hash"), -EINVAL);
+}
+
+Test(scorer, flagged_exports_are_named_once_each)
+{
+	struct scorer_result r;
+	const char *names[8];
+	size_t n;
+
+	judge(benign_lookback, DCAM_FIXTURES "/libdcam_crypto.so", &r);
+	n = scorer_result_flagged_exports(&r, names, 8);
+	cr_assert_eq(n, 1, "two findings in one export make one hook");
+	cr_assert_str_eq(names[0], "crypto_digest");
+	scorer_result_release(&r);
+	judge(benign_lookback, NULL, &r);
+	cr_assert_eq(scorer_result_flagged_exports(&r, names, 8), 0, "no analysis, no hooks");
+	scorer_result_release(&r);
+}
+
+Test(scorer, a_new_policy_applies_to_the_next_window_and_is_kept_in_the_result)
+{
+	struct verdict_policy p;
+	struct scorer_result r;
+
+	verdict_policy_default(&p);
+	p.weight[VERDICT_SEQUENCE] = 1.0;
+	p.high = 0.9;
+	scorer_set_policy(scorer, &p);
+	judge(dropper_lookback, NULL, &r);
+	cr_assert_float_eq(r.policy.weight[VERDICT_SEQUENCE], 1.0, 1e-12);
+	cr_assert_eq(r.verdict.level, VERDICT_HIGH, "sequence alone at weight 1");
+	scorer_result_release(&r);
+}

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* The window assembler's state machine, fed with hand-made records. */
+#include <criterion/criterion.h>
+#include <string.h>
+#include <sys/socket.h>
+#include "pipeline/window.h"
+#include "records.h"
+
+struct closed {
+	int n;
+	struct window last;
+	const char *seq[64];
+	size_t nseq;
+};
+
+static void on_closed(void *ctx, struct window *w)
+{
+	struct closed *c = ctx;
+
+	c->n++;
+	c->last = *w;
+	c->nseq = window_sequence(w, c->seq, 64);
+	/* the window's call arrays are freed after this: keep only counts */
+	for (int p = 0; p < WINDOW_NPARTS; p++)
+		c->last.calls[p] = NULL;
+}
+
+Test(window, parts_in_order_and_the_dlopen_pivot_between)
+{
+	struct closed c = { 0 };
+	struct window_set *ws = window_set_new(on_closed, &c);
+	const char *want[] = { "socket:inet", "socket:inet", "dlopen", "connect:inet", "execve" };
+
+	FEED(ws, open_ev(7, 2), 0);
+	FEED(ws, call_ev(7, BP_PART_LOAD, rec(BP_CALL_CONNECT, AF_INET, 0, NULL)), 0);
+	FEED(ws, ret_ev(7, 0x1234, 2000), 0);
+	FEED(ws, call_ev(7, BP_PART_FOLLOW, rec(BP_CALL_EXECVE, 0, 0, "/bin/sh")), 0);
+	cr_assert_eq(c.n, 0);
+	FEED(ws, close_ev(7, BP_CLOSE_FOLLOW_DONE, 1, 1, 0), 0);
+	cr_assert_eq(c.n, 1);
+	cr_assert_eq(c.last.ok, 1);
+	cr_assert_not(c.last.uncertain);
+	cr_assert_eq(c.nseq, 5);
+	for (size_t i = 0; i < 5; i++)
+		cr_assert_str_eq(c.seq[i], want[i]);
+	cr_assert_eq(window_set_open_count(ws), 0);
+	window_set_free(ws);
+}
+
+Test(window, failed_dlopen_and_thread_exit_inside_a_window)
+{
+	struct closed c = { 0 };
+	struct window_set *ws = window_set_new(on_closed, &c);
+
+	FEED(ws, open_ev(1, 0), 0);
+	FEED(ws, ret_ev(1, 0, 2000), 0);
+	FEED(ws, close_ev(1, BP_CLOSE_EXIT, 0, 0, 0), 0);
+	cr_assert_eq(c.last.ok, 0);
+	cr_assert_eq(c.last.close_reason, BP_CLOSE_EXIT);
+	window_set_free(ws);
+}
+
+Test(window, lookback_ring_wraparound_keeps_the_newest_k_in_order)
+{
+	struct closed c = { 0 };
+	struct window_set *ws = window_set_new(on_closed, &c);
+	struct bp_ev_window_open e = open_ev(3, BP_LOOKBACK_MAX);
+
+	/* the kernel sends the ring oldest first: what the assembler keeps */
+	e.lookback[0] = rec(BP_CALL_MEMFD_CREATE, 0, 0, "x");
+	e.lookback[BP_LOOKBACK_MAX - 1] = rec(BP_CALL_EXECVE, 0, 0, "/bin/sh");
+	FEED(ws, e, 0);
+	window_set_close_all(ws, 0);
+	cr_assert_eq(c.last.ncalls[WINDOW_LOOKBACK], BP_LOOKBACK_MAX);
+	cr_assert_str_eq(c.seq[0], "memfd_create");
+	cr_assert_str_eq(c.seq[BP_LOOKBACK_MAX - 1], "execve");
+	cr_assert_str_eq(c.seq[BP_LOOKBACK_MAX], "dlopen");
+	window_set_free(ws);
+}
+
+Test(window, lost_open_record_rebuilds_an_uncertain_window)
+{
+	struct closed c = { 0 };
+	struct window_set *ws = window_set_new(on_closed, &c);
+
+	FEED(ws, call_ev(9, BP_PART_LOAD, rec(BP_CALL_SOCKET, AF_INET, 1, NULL)), 1);
+	FEED(ws, close_ev(9, BP_CLOSE_FOLLOW_DONE, 1, 0, 1), 1);
+	cr_assert_eq(c.n, 1);
+	cr_assert(c.last.uncertain);
+	window_set_free(ws);
+}
+
+Test(window, missing_calls_counted_by_the_kernel_make_it_uncertain)
+{
+	struct closed c = { 0 };
+	struct window_set *ws = window_set_new(on_closed, &c);
+
+	FEED(ws, open_ev(5, 0), 0);
+	FEED(ws, call_ev(5, BP_PART_LOAD, rec(BP_CALL_SOCKET, AF_INET, 1, NULL)), 0);
+	FEED(ws, close_ev(5, BP_CLOSE_FOLLOW_DONE, 3, 0, 0), 0);
+	cr_assert(c.last.uncertain);
+	window_set_free(ws);
+}
+
+Test(window, quiet_windows_expire_after_the_follow_time)
+{
+	struct closed c = { 0 };
+	struct window_set *ws = window_set_new(on_closed, &c);
+
+	FEED(ws, open_ev(2, 0), 0);
+	window_set_expire(ws, 5000, 100, 0); /* still loading: never expires */
+	cr_assert_eq(c.n, 0);
+	FEED(ws, ret_ev(2, 1, 5000), 0);
+	window_set_expire(ws, 5050, 100, 0);
+	cr_assert_eq(c.n, 0);
+	window_set_expire(ws, 5200, 100, 4); /* losses since it opened */
+	cr_assert_eq(c.n, 1);
+	cr_assert(c.last.uncertain);
+	window_set_free(ws);
+}
+
+Test(window, nested_dlopen_tokens_stay_in_the_outer_load_part)
+{
+	struct closed c = { 0 };
+	struct window_set *ws = window_set_new(on_closed, &c);
+
+	FEED(ws, open_ev(4, 0), 0);
+	FEED(ws, call_ev(4, BP_PART_LOAD, rec(BP_CALL_DLOPEN, 2, 0, "libdep.so")), 0);
+	FEED(ws, call_ev(4, BP_PART_LOAD, rec(BP_CALL_CONNECT, AF_INET, 0, NULL)), 0);
+	FEED(ws, ret_ev(4, 1, 10), 0);
+	FEED(ws, close_ev(4, BP_CLOSE_FOLLOW_DONE, 2, 0, 0), 0);
+	cr_assert_eq(c.last.ncalls[WINDOW_LOAD], 2);
+	cr_assert_str_eq(c.seq[1], "dlopen");
+	cr_assert_str_eq(c.seq[2], "connect:inet");
+	window_set_free(ws);
+}
+
+Test(window, late_kernel_records_of_an_expired_window_are_ignored)
+{
+	struct closed c = { 0 };
+	struct window_set *ws = window_set_new(on_closed, &c);
+
+	FEED(ws, open_ev(6, 0), 0);
+	FEED(ws, ret_ev(6, 1, 100), 0);
+	window_set_expire(ws, 1000, 100, 0);
+	cr_assert_eq(c.n, 1);
+	/* the thread's next call: the kernel sees the timeout only now */
+	FEED(ws, call_ev(6, BP_PART_FOLLOW, rec(BP_CALL_SOCKET, AF_INET, 1, NULL)), 0);
+	FEED(ws, close_ev(6, BP_CLOSE_TIMEOUT, 0, 1, 0), 0);
+	cr_assert_eq(c.n, 1, "a closed window was rebuilt and judged twice");
+	cr_assert_eq(window_set_open_count(ws), 0);
+	window_set_free(ws);
+}
+
+/* `trace` prints each call with the description the window already made:
+ * last_call is the call the latest record added, NULL when a full part
+ * dropped it. */
+Test(window, last_call_is_the_call_the_latest_record_added)
+{
+	struct closed c = { 0 };
+	struct window_set *ws = window_set_new(on_closed, &c);
+	struct bp_call_rec r = rec(BP_CALL_EXECVE, 0, 0, "/bin/sh");
+	char want[DECODER_ARG_LEN];
+	struct window *w;
+
+	FEED(ws, open_ev(3, 0), 0);
+	FEED(ws, call_ev(3, BP_PART_LOAD, r), 0);
+	w = window_set_get(ws, 3);
+	cr_assert_not_null(w);
+	cr_assert_not_null(w->last_call);
+	cr_assert_str_eq(w->last_call->arg, decoder_describe(&r, want, sizeof(want)));
+	cr_assert_str_eq(w->last_call->token, "execve");
+	for (int i = 1; i < WINDOW_PART_MAX; i++)
+		FEED(ws, call_ev(3, BP_PART_LOAD, rec(BP_CALL_CONNECT, AF_INET, 0, NULL)), 0);
+	cr_assert_not_null(w->last_call);
+	FEED(ws, call_ev(3, BP_PART_LOAD, r), 0);
+	cr_assert_null(w->last_call, "a dropped call still names the previous one");
+	cr_assert_eq(w->dropped, 1);
+	window_set_free(ws);
+}
