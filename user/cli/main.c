@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
-/* bpf-profiler: dispatches to the subcommands in user/cmd_*.c. */
+/* bpf-profiler: dispatches to the subcommands in user/cli/cmd_*.c. */
 #include <stdio.h>
 #include <string.h>
 #include "cli/commands.h"
