@@ -48,6 +48,29 @@ static bool killed_by(pid_t pid, int sig)
 	return waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) && WTERMSIG(status) == sig;
 }
 
+/* The ladder with options o, about to act on a window of pid (object: the
+ * file it loaded, or NULL). */
+struct ladder {
+	struct mitigate *m;
+	struct window w;
+};
+
+static void ladder_open(struct ladder *l, const struct mitigate_opts *o, pid_t pid,
+			const char *object)
+{
+	const char *const *parts[3] = { NULL, NULL, NULL };
+	char err[256];
+
+	cr_assert_eq(mitigate_open(o, &l->m, err, sizeof(err)), 0, "%s", err);
+	window_fixture(&l->w, pid, parts, object);
+}
+
+static void ladder_close(struct ladder *l)
+{
+	mitigate_close(l->m);
+	window_fixture_free(&l->w);
+}
+
 Test(mitigate, actions_and_backends_have_stable_names)
 {
 	cr_assert_str_eq(mitigate_action_name(MITIGATE_ALLOW), "allow");
@@ -64,23 +87,18 @@ Test(mitigate, actions_and_backends_have_stable_names)
 Test(mitigate, monitoring_alerts_on_high_and_touches_nothing)
 {
 	char dir[] = "/tmp/bpfprof-mitigate-XXXXXX", log[128], line[4096];
-	const char *const *parts[3] = { NULL, NULL, NULL };
-	struct mitigate_opts o = { .act = false, .cache = &no_cache };
+	struct mitigate_opts o = { .act = false, .cache = &no_cache, .alert_log = log };
 	struct scorer_result r = result(VERDICT_HIGH, 0.9);
 	struct mitigation m;
-	struct mitigate *mg;
-	struct window w;
+	struct ladder l;
 	pid_t pid = victim();
 	json_t *alert;
 	FILE *f;
-	char err[256];
 
 	cr_assert_not_null(mkdtemp(dir));
 	snprintf(log, sizeof(log), "%s/alerts.jsonl", dir);
-	o.alert_log = log;
-	cr_assert_eq(mitigate_open(&o, &mg, err, sizeof(err)), 0, "%s", err);
-	window_fixture(&w, pid, parts, NULL);
-	mitigate_apply(mg, &w, &r, &m);
+	ladder_open(&l, &o, pid, NULL);
+	mitigate_apply(l.m, &l.w, &r, &m);
 	cr_assert_eq(m.action, MITIGATE_ALERT);
 	cr_assert_eq(m.backends, 0);
 	cr_assert(m.alerted);
@@ -97,10 +115,9 @@ Test(mitigate, monitoring_alerts_on_high_and_touches_nothing)
 	json_decref(alert);
 
 	r = result(VERDICT_MEDIUM, 0.5);
-	mitigate_apply(mg, &w, &r, &m);
+	mitigate_apply(l.m, &l.w, &r, &m);
 	cr_assert_eq(m.action, MITIGATE_ALLOW, "monitoring does not confine");
-	mitigate_close(mg);
-	window_fixture_free(&w);
+	ladder_close(&l);
 	kill(pid, SIGKILL);
 	cr_assert(killed_by(pid, SIGKILL));
 	cr_assert_eq(tmpdir_remove(dir), 0);
@@ -108,35 +125,27 @@ Test(mitigate, monitoring_alerts_on_high_and_touches_nothing)
 
 Test(mitigate, monitoring_without_an_alert_sink_allows)
 {
-	const char *const *parts[3] = { NULL, NULL, NULL };
 	struct mitigate_opts o = { .act = false, .cache = &no_cache };
 	struct scorer_result r = result(VERDICT_HIGH, 0.9);
 	struct mitigation m;
-	struct mitigate *mg;
-	struct window w;
-	char err[256];
+	struct ladder l;
 
-	cr_assert_eq(mitigate_open(&o, &mg, err, sizeof(err)), 0, "%s", err);
-	window_fixture(&w, getpid(), parts, NULL);
-	mitigate_apply(mg, &w, &r, &m);
+	ladder_open(&l, &o, getpid(), NULL);
+	mitigate_apply(l.m, &l.w, &r, &m);
 	cr_assert_eq(m.action, MITIGATE_ALLOW, "nothing was told, so nothing is claimed");
 	cr_assert_not(m.alerted);
-	mitigate_close(mg);
-	window_fixture_free(&w);
+	ladder_close(&l);
 }
 
 Test(mitigate, high_kills_the_process_and_moves_the_object_aside)
 {
 	char dir[] = "/tmp/bpfprof-mitigate-XXXXXX", obj[128], aside[128], note[200];
-	const char *const *parts[3] = { NULL, NULL, NULL };
-	struct mitigate_opts o = { .act = true, .cache = &no_cache };
+	struct mitigate_opts o = { .act = true, .cache = &no_cache, .quarantine_dir = aside };
 	struct scorer_result r = result(VERDICT_HIGH, 0.9);
 	struct mitigation m;
-	struct mitigate *mg;
-	struct window w;
+	struct ladder l;
 	struct stat st;
 	pid_t pid = victim();
-	char err[256];
 	FILE *f;
 
 	cr_assert_not_null(mkdtemp(dir));
@@ -146,10 +155,8 @@ Test(mitigate, high_kills_the_process_and_moves_the_object_aside)
 	cr_assert_not_null(f);
 	fputs("not really code", f);
 	fclose(f);
-	o.quarantine_dir = aside;
-	cr_assert_eq(mitigate_open(&o, &mg, err, sizeof(err)), 0, "%s", err);
-	window_fixture(&w, pid, parts, obj);
-	mitigate_apply(mg, &w, &r, &m);
+	ladder_open(&l, &o, pid, obj);
+	mitigate_apply(l.m, &l.w, &r, &m);
 	cr_assert_eq(m.action, MITIGATE_QUARANTINE);
 	cr_assert(m.backends & MITIGATE_BY_SIGNAL);
 	cr_assert(killed_by(pid, SIGKILL), "a high verdict kills the loading process");
@@ -159,52 +166,41 @@ Test(mitigate, high_kills_the_process_and_moves_the_object_aside)
 	cr_assert_eq(st.st_mode & 0777, 0400);
 	snprintf(note, sizeof(note), "%s/%s.json", aside, r.sha256_hex);
 	cr_assert_eq(stat(note, &st), 0, "with a note of what it was");
-	mitigate_close(mg);
-	window_fixture_free(&w);
+	ladder_close(&l);
 	cr_assert_eq(tmpdir_remove(dir), 0);
 }
 
 Test(mitigate, a_gate_kill_stands_whatever_the_later_verdict)
 {
-	const char *const *parts[3] = { NULL, NULL, NULL };
 	struct mitigate_opts o = { .act = false, .cache = &no_cache };
 	struct scorer_result r = result(VERDICT_LOW, 0.1);
 	struct mitigation m;
-	struct mitigate *mg;
-	struct window w;
+	struct ladder l;
 	pid_t pid = victim();
-	char err[256];
 
-	cr_assert_eq(mitigate_open(&o, &mg, err, sizeof(err)), 0, "%s", err);
-	window_fixture(&w, pid, parts, NULL);
+	ladder_open(&l, &o, pid, NULL);
 	/* the kernel killed it at the gate, before its code ran */
 	kill(pid, SIGKILL);
 	cr_assert(killed_by(pid, SIGKILL));
-	w.gate_action = BP_GATE_KILLED;
-	mitigate_apply(mg, &w, &r, &m);
+	l.w.gate_action = BP_GATE_KILLED;
+	mitigate_apply(l.m, &l.w, &r, &m);
 	cr_assert_eq(m.action, MITIGATE_QUARANTINE);
 	cr_assert_eq(m.backends, MITIGATE_BY_SIGNAL);
 	cr_assert_str_empty(m.detail, "a process already gone is no failure");
-	mitigate_close(mg);
-	window_fixture_free(&w);
+	ladder_close(&l);
 }
 
 Test(mitigate, low_allows)
 {
-	const char *const *parts[3] = { NULL, NULL, NULL };
 	struct mitigate_opts o = { .act = true, .cache = &no_cache };
 	struct scorer_result r = result(VERDICT_LOW, 0.1);
 	struct mitigation m;
-	struct mitigate *mg;
-	struct window w;
-	char err[256];
+	struct ladder l;
 
-	cr_assert_eq(mitigate_open(&o, &mg, err, sizeof(err)), 0, "%s", err);
-	window_fixture(&w, getpid(), parts, NULL);
-	mitigate_apply(mg, &w, &r, &m);
+	ladder_open(&l, &o, getpid(), NULL);
+	mitigate_apply(l.m, &l.w, &r, &m);
 	cr_assert_eq(m.action, MITIGATE_ALLOW);
 	cr_assert_eq(m.backends, 0);
 	cr_assert_str_empty(m.detail);
-	mitigate_close(mg);
-	window_fixture_free(&w);
+	ladder_close(&l);
 }

@@ -163,25 +163,35 @@ Test(pipeline, a_closed_window_becomes_one_decision)
 	pipeline_free(p);
 }
 
+/* A process stopped at the gate for window id, which opened with open: the
+ * pipeline judges it; returns how the process ended. */
+static int gate_one(struct seen *s, struct bp_ev_window_open open, pid_t child,
+		    struct pipeline **out, struct gate **g)
+{
+	int status;
+
+	cr_assert_eq(gate_new(GATE_FAIL_OPEN, 5000, g), 0);
+	*out = pipeline_for(s, *g);
+	pipeline_on_record(*out, &open, sizeof(open));
+	PUSH(*out, gate_ev(open.hdr.window_id, child, BP_GATE_STOPPED));
+	cr_assert_eq(s->gates, 1);
+	cr_assert(s->gate_judged[0], "a judged stop is a decision of its own");
+	cr_assert_eq(waitpid(child, &status, 0), child);
+	cr_assert_eq(gate_held_count(*g), 0, "nobody is left held");
+	return status;
+}
+
 Test(pipeline, the_gate_resumes_a_harmless_load_and_records_a_gate_decision)
 {
 	struct seen s = { 0 };
 	struct gate *g;
 	struct pipeline *p;
 	pid_t child = stopped_child();
-	int status;
+	int status = gate_one(&s, harmless_open(2, child), child, &p, &g);
 
-	cr_assert_eq(gate_new(GATE_FAIL_OPEN, 5000, &g), 0);
-	p = pipeline_for(&s, g);
-	PUSH(p, harmless_open(2, child));
-	PUSH(p, gate_ev(2, child, BP_GATE_STOPPED));
-	cr_assert_eq(s.gates, 1);
 	cr_assert_eq(s.gate_action[0], GATE_RESUME);
-	cr_assert(s.gate_judged[0], "a judged stop is a decision of its own");
 	cr_assert_eq(s.action[0], MITIGATE_ALLOW);
-	cr_assert_eq(waitpid(child, &status, 0), child);
 	cr_assert(WIFEXITED(status), "the resumed process ran to its end");
-	cr_assert_eq(gate_held_count(g), 0);
 	pipeline_free(p);
 	gate_free(g);
 }
@@ -192,16 +202,10 @@ Test(pipeline, the_gate_kills_a_high_load_before_it_runs)
 	struct gate *g;
 	struct pipeline *p;
 	pid_t child = stopped_child();
-	int status;
+	int status = gate_one(&s, dropper_open(3, child), child, &p, &g);
 
-	cr_assert_eq(gate_new(GATE_FAIL_OPEN, 5000, &g), 0);
-	p = pipeline_for(&s, g);
-	PUSH(p, dropper_open(3, child));
-	PUSH(p, gate_ev(3, child, BP_GATE_STOPPED));
-	cr_assert_eq(s.gates, 1);
 	cr_assert_eq(s.gate_action[0], GATE_KILL);
 	cr_assert_eq(s.action[0], MITIGATE_QUARANTINE);
-	cr_assert_eq(waitpid(child, &status, 0), child);
 	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	/* the window it opened is still judged when it closes: quarantined */
 	PUSH(p, close_ev(3, BP_CLOSE_EXIT, 0, 0, 0));
