@@ -41,6 +41,11 @@ static int sqlerr(struct bdstore *st)
 	       rc == SQLITE_CONSTRAINT ? -EINVAL : -EIO;
 }
 
+struct sqlite3 *bdstore_sqlite(struct bdstore *st)
+{
+	return st->db;
+}
+
 const char *bdstore_errmsg(struct bdstore *st)
 {
 	return sqlite3_errmsg(st->db);

@@ -85,6 +85,12 @@ int bdstore_bulk_end(struct bdstore *st, const struct bdindex_params *p, bool co
 /* Add every stored entry (ids = store ids) and the parameters to idx. */
 int bdstore_load_index(struct bdstore *st, struct tokens *tok, struct bdindex *idx);
 
+/* The SQLite connection, for a module that keeps its own tables in the
+ * same database and commits them in the same transaction as the entries
+ * (the fleet's journal and stream position). Used under the store's
+ * writer lock like every other write. */
+struct sqlite3 *bdstore_sqlite(struct bdstore *st);
+
 /* The message of the last SQLite error on this store. */
 const char *bdstore_errmsg(struct bdstore *st);
 /* Why the last read (get, foreach, index load, params) or add failed with ret:
