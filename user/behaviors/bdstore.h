@@ -34,6 +34,9 @@ int bdstore_add(struct bdstore *st, struct bd_entry *e);
 /* The id of a stored entry equal to e in everything but id and added_at
  * (a resubmission), or -ENOENT. */
 int bdstore_find_same(struct bdstore *st, const struct bd_entry *e, int64_t *id);
+/* The highest risk of the entries with this sequence (the stored text,
+ * as bdentry_from_json writes it), or -ENOENT when there is none. */
+int bdstore_max_risk(struct bdstore *st, const char *sequence, double *risk);
 /* -ENOENT when no entry has that id. */
 int bdstore_remove(struct bdstore *st, int64_t id);
 int bdstore_get(struct bdstore *st, int64_t id, struct bd_entry *e);
