@@ -190,7 +190,7 @@ static json_t *row_op(sqlite3 *db, sqlite3_stmt *s, bool *params_done)
 		return fleet_op_json(FLEET_OP_PARAMS, NULL, &p);
 	}
 	seq = json_loads(col(s, 1) ? col(s, 1) : "", 0, NULL);
-	o = json_pack("{s:o?, s:f, s:f, s:s?, s:o?, s:s?, s:s?, s:s?}", "sequence", seq,
+	o = json_pack("{s:o*, s:f, s:f, s:s*, s:o*, s:s*, s:s*, s:s*}", "sequence", seq,
 		      "risk_score", sqlite3_column_double(s, 2),
 		      "confidence", sqlite3_column_double(s, 3), "label", col(s, 4),
 		      "origin", col(s, 5) ? json_loads(col(s, 5), 0, NULL) : NULL,

@@ -19,7 +19,7 @@
 
 struct publisher {
 	struct fleet *f;
-	sqlite3 *jdb, *odb;   /* own connections: the journal (bd store) and the outbox */
+	sqlite3 *odb;         /* own connection to the outbox */
 	kvStore *hosts;
 	uint64_t next_heartbeat_ms;
 	unsigned int failures;
@@ -61,24 +61,32 @@ static int publish_journal(struct publisher *p)
 {
 	struct fleet *f = p->f;
 	char subject[FLEET_NAME_MAX + FLEET_HOST_MAX + 8], id[FLEET_HOST_MAX + 64], *text;
+	sqlite3 *jdb = bdstore_sqlite(f->o.bd);
 	int64_t batch;
 	json_t *ops;
 	size_t len;
-	int ret = fleet_journal_next(p->jdb, &batch, &ops);
+	int ret;
 
+	if (!f->o.bd)
+		return 0;
+	/* the agent's own connection, as the store's writer: another
+	 * connection's commit would look to the agent like a `db` command */
+	pthread_mutex_lock(f->o.bd_lock);
+	ret = fleet_journal_next(jdb, &batch, &ops);
+	pthread_mutex_unlock(f->o.bd_lock);
 	if (ret)
 		return ret == -ENOENT ? 0 : ret;
 	snprintf(subject, sizeof(subject), "%s.bd.%s", f->prefix, f->host);
 	snprintf(id, sizeof(id), "%s.%s.bd.%lld", f->host, f->journal_epoch, (long long)batch);
-	if (!json_array_size(ops)) { /* nothing another host could apply */
-		json_decref(ops);
-		return fleet_journal_done(p->jdb, batch) ? -EIO : 1;
-	}
-	text = fleet_change_text(f->host, ops, &len);
-	ret = text ? publish(p, subject, id, text, len, false) : -ENOMEM;
+	text = json_array_size(ops) ? fleet_change_text(f->host, ops, &len) : NULL;
+	/* an empty batch holds nothing another host could apply: just done */
+	ret = !json_array_size(ops) ? 0 : text ? publish(p, subject, id, text, len, false) : -ENOMEM;
 	if (!ret) {
-		atomic_fetch_add(&f->published[FLEET_KIND_DATABASE], 1);
-		ret = fleet_journal_done(p->jdb, batch) ? -EIO : 1;
+		if (json_array_size(ops))
+			atomic_fetch_add(&f->published[FLEET_KIND_DATABASE], 1);
+		pthread_mutex_lock(f->o.bd_lock);
+		ret = fleet_journal_done(jdb, batch) ? -EIO : 1;
+		pthread_mutex_unlock(f->o.bd_lock);
 	}
 	free(text);
 	json_decref(ops);
@@ -154,8 +162,14 @@ static void heartbeat(struct publisher *p)
 
 static void update_depth(struct publisher *p)
 {
-	atomic_store(&p->f->outbox_depth, fleet_outbox_depth(p->odb));
-	atomic_store(&p->f->journal_depth, fleet_journal_depth(p->jdb));
+	struct fleet *f = p->f;
+
+	atomic_store(&f->outbox_depth, fleet_outbox_depth(p->odb));
+	if (!f->o.bd)
+		return;
+	pthread_mutex_lock(f->o.bd_lock);
+	atomic_store(&f->journal_depth, fleet_journal_depth(bdstore_sqlite(f->o.bd)));
+	pthread_mutex_unlock(f->o.bd_lock);
 }
 
 void *fleet_publish_main(void *arg)
@@ -164,15 +178,10 @@ void *fleet_publish_main(void *arg)
 	struct fleet *f = p.f;
 	char err[256];
 
-	if (sqlite3_open_v2(f->o.bd ? sqlite3_db_filename(bdstore_sqlite(f->o.bd), "main") : "",
-			    &p.jdb, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
-	    fleet_outbox_open(f->outbox_path, &p.odb, (char[FLEET_EPOCH_LEN]){ 0 }, err, sizeof(err))) {
-		log_error("fleet: the publisher cannot open its databases: %s",
-			  p.jdb ? sqlite3_errmsg(p.jdb) : err);
-		sqlite3_close(p.jdb);
+	if (fleet_outbox_open(f->outbox_path, &p.odb, (char[FLEET_EPOCH_LEN]){ 0 }, err, sizeof(err))) {
+		log_error("fleet: the publisher cannot open the outbox: %s", err);
 		return NULL;
 	}
-	sqlite3_busy_timeout(p.jdb, 5000);
 	update_depth(&p);
 	while (!atomic_load(&f->stopping)) {
 		int sent = 0, ret = 0;
@@ -201,7 +210,6 @@ void *fleet_publish_main(void *arg)
 			fleet_pause(f, 250, true);
 	}
 	kvStore_Destroy(p.hosts);
-	sqlite3_close(p.jdb);
 	sqlite3_close(p.odb);
 	return NULL;
 }
