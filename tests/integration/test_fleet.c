@@ -464,6 +464,33 @@ Test(fleet, malformed_and_oversize_stream_messages_are_refused_counted_and_not_a
 	agent_stop(&b, SIGTERM);
 }
 
+/* `bpf-profiler fleet status --json` lists host-a and host-b at seq (heartbeats: 5 s). */
+static bool fleet_status_shows(long seq)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "%s fleet status --url nats://127.0.0.1:%d --json", BPFPROF_BIN,
+		 nats_port);
+	for (int i = 0; i < 100; i++) {
+		FILE *p = popen(cmd, "r");
+		json_t *st = p ? json_loadf(p, JSON_DISABLE_EOF_CHECK, NULL) : NULL, *h;
+		int seen = 0;
+		size_t k;
+
+		if (p)
+			pclose(p);
+		json_array_foreach(json_object_get(st, "hosts"), k, h)
+			if (json_integer_value(json_object_get(h, "applied_seq")) == seq &&
+			    json_object_get(h, "consumer_lag"))
+				seen++;
+		json_decref(st);
+		if (seen == 2)
+			return true;
+		usleep(100 * 1000);
+	}
+	return false;
+}
+
 Test(fleet, a_kill_9_agent_catches_up_exactly_once_after_restart)
 {
 	struct agent_run a = { 0 }, b = { 0 };
@@ -487,6 +514,7 @@ Test(fleet, a_kill_9_agent_catches_up_exactly_once_after_restart)
 	cr_assert_eq(entries(&b), n + 4);
 	for (int i = 1; i <= 4; i++)
 		cr_assert_eq(copies(&b, i), 1, "change t%d applied %ld times", i, copies(&b, i));
+	cr_assert(fleet_status_shows(seq), "`fleet status` does not show both hosts at %ld", seq);
 	agent_stop(&a, SIGTERM);
 	agent_stop(&b, SIGTERM);
 }
