@@ -6,6 +6,8 @@
 # API tests check /metrics and the report page with them. qemu-system-x86
 # and busybox-static boot the guest of scripts/vmtest.sh (BPF LSM test).
 # libclang-rt-dev (libFuzzer) and zstd build and seed scripts/fuzz.sh.
+# libnats-dev is the NATS JetStream client of fleet mode (docs/fleet.md);
+# nats-server runs in its tests and in scripts/bench.sh fleet.
 set -euo pipefail
 
 PKGS=(
@@ -14,6 +16,7 @@ PKGS=(
   libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev libseccomp-dev
   libsystemd-dev libinih-dev libcriterion-dev python3 python3-jsonschema
   bpftrace bc
+  libnats-dev nats-server
   zstd libclang-rt-dev
   prometheus chromium
   qemu-system-x86 busybox-static

@@ -19,7 +19,7 @@ static void echo_len(void *ctx, const struct api_request *req, struct api_respon
 }
 
 static const struct api_route extra[] = {
-	{ "POST", "/v1/echo", 0, 0, echo_len, NULL },
+	{ "POST", "/v1/echo", 0, 0, echo_len, NULL, 0 },
 };
 
 static void setup(void)

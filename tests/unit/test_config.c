@@ -162,6 +162,39 @@ Test(config, every_key_is_in_the_example_file_and_the_operations_doc)
 		snprintf(needle, sizeof(needle), "| `[%s] %s` |", section, name);
 		cr_expect(strstr(doc, needle), "docs/operations.md lacks %s", needle);
 	}
+	/* [submitter.NAME] sections are documented by their keys */
+	for (size_t i = 0; !config_submitter_key(i, &name); i++) {
+		snprintf(needle, sizeof(needle), "| `[submitter.NAME] %s` |", name);
+		cr_expect(strstr(doc, needle), "docs/operations.md lacks %s", needle);
+		snprintf(needle, sizeof(needle), "\n#%s =", name);
+		cr_expect(strstr(example, needle), "example file lacks submitter key %s", name);
+	}
 	free(example);
 	free(doc);
+}
+
+Test(config, submitter_sections_and_fleet_keys_parse_and_are_checked)
+{
+	struct config c;
+	char err[512];
+
+	cr_assert_eq(config_load_string("[submitter.acme-store]\ntoken_file = /t\ntrust = 0.25\n"
+					"[submitter.other]\ntoken_file = /u\n[fleet]\n"
+					"url = nats://127.0.0.1:4222\nhost_id = web-1\n", "t.conf", &c,
+					err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(c.nsubmitters, 2);
+	cr_assert_float_eq(config_submitter_find(&c, "acme-store")->trust, 0.25, 1e-9);
+	cr_assert_float_eq(config_submitter_find(&c, "other")->trust, 0.5, 1e-9);
+	cr_assert_str_eq(c.fleet.host_id, "web-1");
+	cr_assert_eq(config_load_string("[submitter.x]\ntrust = 2\n", "t.conf", &c, err,
+					sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "submitter.x.trust"), "%s", err);
+	cr_assert_eq(config_load_string("[submitter.x]\ntrust = 1\n", "t.conf", &c, err,
+					sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "token file"), "%s", err);
+	cr_assert_eq(config_load_string("[fleet]\nurl = http://x\n", "t.conf", &c, err,
+					sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "fleet.url"), "%s", err);
+	cr_assert_eq(config_load_string("[fleet]\nurl = nats://a:1\nhost_id = a.b\n", "t.conf", &c,
+					err, sizeof(err)), -EINVAL);
 }

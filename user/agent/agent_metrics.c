@@ -130,6 +130,64 @@ void agent_metrics_decision(struct agent_metrics *am, const json_t *d)
 		metric_inc(metric_get(am->mitigations, action, backend));
 }
 
+static void collect_fleet(struct metrics *m, void *ctx)
+{
+	static const char *const kinds[] = { "database", "decision", "alert", "verdict" };
+	struct agent_metrics *am = ctx;
+	struct agent_metrics_fleet f = { 0 };
+
+	(void)m;
+	am->fleet(am->fleet_ctx, &f);
+	metric_set(am->fleet_connected, f.connected);
+	metric_set(am->fleet_lag, f.lag);
+	metric_set(am->fleet_seq, f.applied_seq);
+	metric_set(am->fleet_outbox, f.outbox);
+	metric_set(am->fleet_quarantined, f.quarantined);
+	metric_set(am->fleet_applied, f.applied);
+	metric_set(am->fleet_refused, f.refused);
+	for (size_t i = 0; i < 4; i++)
+		metric_set(metric_get(am->fleet_published, kinds[i]), f.published[i]);
+}
+
+static struct metric *gauge(struct metrics *r, const char *name, const char *help)
+{
+	struct metric_family *f = metrics_family(r, METRIC_GAUGE, name, help, NULL, NULL, 0);
+
+	return f ? metric_get(f) : NULL;
+}
+
+int agent_metrics_watch_fleet(struct agent_metrics *am, agent_metrics_fleet_fn fn, void *ctx)
+{
+	struct metrics *r = am->reg;
+
+	am->fleet = fn;
+	am->fleet_ctx = ctx;
+	am->fleet_connected = gauge(r, "bpf_profiler_fleet_connected",
+				    "1 while connected to NATS JetStream (fleet mode).");
+	am->fleet_lag = gauge(r, "bpf_profiler_fleet_lag_messages",
+			      "Database stream messages not applied here yet.");
+	am->fleet_seq = gauge(r, "bpf_profiler_fleet_database_sequence",
+			      "Last database stream sequence applied here.");
+	am->fleet_outbox = gauge(r, "bpf_profiler_fleet_outbox_depth",
+				 "Decisions, alerts, verdicts and database changes waiting to be "
+				 "published.");
+	am->fleet_quarantined = gauge(r, "bpf_profiler_fleet_quarantined_hashes",
+				      "Hashes in the fleet's verdict bucket, as seen here.");
+	am->fleet_applied = counter(r, "bpf_profiler_fleet_applied_entries_total",
+				    "Database operations applied from the fleet stream.");
+	am->fleet_refused = counter(r, "bpf_profiler_fleet_refused_entries_total",
+				    "Database stream messages refused (malformed, oversize or "
+				    "invalid entries), never applied.");
+	am->fleet_published = metrics_family(r, METRIC_COUNTER, "bpf_profiler_fleet_published_total",
+					     "Messages the stream acknowledged, by kind.", "kind",
+					     NULL, 0);
+	if (!am->fleet_connected || !am->fleet_lag || !am->fleet_seq || !am->fleet_outbox ||
+	    !am->fleet_quarantined || !am->fleet_applied || !am->fleet_refused ||
+	    !am->fleet_published)
+		return -ENOMEM;
+	return metrics_add_collector(r, collect_fleet, am);
+}
+
 void agent_metrics_watch_progs(struct agent_metrics *am, agent_metrics_progs_fn list, void *ctx)
 {
 	am->progs_ctx = ctx;

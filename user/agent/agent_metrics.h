@@ -17,6 +17,14 @@ struct agent_metrics_prog {
 /* Fills out[] with up to max programs to report; returns how many. */
 typedef size_t (*agent_metrics_progs_fn)(void *ctx, struct agent_metrics_prog *out, size_t max);
 
+/* Fleet mode's numbers (user/fleet), read at scrape time. */
+struct agent_metrics_fleet {
+	double connected, lag, applied_seq, outbox, quarantined;
+	double applied, refused;          /* counters */
+	double published[4];              /* database, decision, alert, verdict */
+};
+typedef void (*agent_metrics_fleet_fn)(void *ctx, struct agent_metrics_fleet *out);
+
 struct agent_metrics {
 	struct metrics *reg;
 	struct metric_family *events;       /* {type}: decoded kernel events, by token */
@@ -31,6 +39,11 @@ struct agent_metrics {
 	struct metric_family *api_requests; /* {code} */
 	agent_metrics_progs_fn progs;
 	void *progs_ctx;
+	agent_metrics_fleet_fn fleet;
+	void *fleet_ctx;
+	struct metric *fleet_connected, *fleet_lag, *fleet_seq, *fleet_outbox, *fleet_quarantined;
+	struct metric *fleet_applied, *fleet_refused;
+	struct metric_family *fleet_published; /* {kind} */
 };
 
 struct agent_metrics *agent_metrics_new(void);
@@ -43,6 +56,9 @@ void agent_metrics_decision(struct agent_metrics *am, const json_t *decision);
  * scrape (bpf_obj_get_info_by_fd). Run time is only counted while kernel
  * BPF stats are on: see agent_metrics_enable_bpf_stats. */
 void agent_metrics_watch_progs(struct agent_metrics *am, agent_metrics_progs_fn list, void *ctx);
+/* Registers the bpf_profiler_fleet_* families, filled from fn at every
+ * scrape (fleet mode only: without it they do not exist). */
+int agent_metrics_watch_fleet(struct agent_metrics *am, agent_metrics_fleet_fn fn, void *ctx);
 /* Turns kernel BPF run-time accounting on for as long as the returned fd
  * is open (BPF_ENABLE_STATS). Returns the fd or -errno. */
 int agent_metrics_enable_bpf_stats(void);

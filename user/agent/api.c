@@ -51,6 +51,7 @@ struct req_state {
 	char *body;
 	size_t len;
 	int rejected; /* status decided before the body ended: 401 or 413 */
+	const char *principal;
 };
 
 /* ---- helpers for handlers ------------------------------------------------ */
@@ -108,19 +109,37 @@ void api_reply_error(struct api_response *resp, int status, const char *fmt, ...
 
 /* ---- dispatch ------------------------------------------------------------ */
 
-static int authorized(const struct api *api, struct MHD_Connection *conn)
+static const char *bearer(struct MHD_Connection *conn)
 {
 	const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						    MHD_HTTP_HEADER_AUTHORIZATION);
-	unsigned char d[SHA256_DIGEST_LENGTH];
 
 	if (!h || strncasecmp(h, "Bearer ", 7))
-		return 0;
+		return NULL;
 	h += 7;
 	while (*h == ' ')
 		h++;
+	return h;
+}
+
+static int authorized(const struct api *api, struct MHD_Connection *conn)
+{
+	const char *h = bearer(conn);
+	unsigned char d[SHA256_DIGEST_LENGTH];
+
+	if (!h)
+		return 0;
 	SHA256((const unsigned char *)h, strlen(h), d);
 	return !CRYPTO_memcmp(d, api->token_digest, sizeof(d));
+}
+
+/* The submitter a request's token names (the token lives as long as the
+ * agent's trust table). */
+static const char *principal(const struct api *api, struct MHD_Connection *conn)
+{
+	const char *h = bearer(conn);
+
+	return h && api->opts.principal ? api->opts.principal(api->opts.principal_ctx, h) : NULL;
 }
 
 /* Finds the route; *path_known says whether another method would match. */
@@ -207,8 +226,12 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
 		*con_cls = st;
 		/* decided before any body is buffered: a client without the
 		 * token cannot make us hold max_body bytes */
-		if (l->tcp && !(route && route->public) && !authorized(api, conn))
+		st->principal = principal(api, conn);
+		if (l->tcp && !(route && route->public) && !authorized(api, conn) &&
+		    !(st->principal && route && route->submitters))
 			st->rejected = 401;
+		else if (st->principal && route && !route->submitters && !route->public)
+			st->rejected = 403;
 		else if (cl && strtoull(cl, NULL, 10) > api->opts.max_body)
 			st->rejected = 413;
 		return MHD_YES;
@@ -232,6 +255,8 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
 
 	if (st->rejected == 401) {
 		api_reply_error(&resp, 401, "missing or wrong bearer token");
+	} else if (st->rejected == 403) {
+		api_reply_error(&resp, 403, "a submitter's token is for POST /v1/behaviors only");
 	} else if (st->rejected) {
 		api_reply_error(&resp, 413, "request body larger than %zu bytes", api->opts.max_body);
 	} else if (!route) {
@@ -241,7 +266,8 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
 			api_reply_error(&resp, 404, "no such endpoint: %s", url);
 	} else {
 		req = (struct api_request){ .method = method, .path = url, .arg = arg,
-					    .body = st->body, .body_len = st->len, .conn = conn };
+					    .body = st->body, .body_len = st->len, .conn = conn,
+					    .principal = st->principal };
 		route->fn(route->ctx, &req, &resp);
 	}
 	return send_response(api, conn, &resp);

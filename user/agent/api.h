@@ -23,6 +23,7 @@ struct api_request {
 	const char *body; /* NUL-terminated; NULL when there is none */
 	size_t body_len;
 	void *conn;       /* for api_request_query / api_request_header */
+	const char *principal; /* the submitter whose token came with it; NULL: the operator */
 };
 
 struct api_response {
@@ -43,6 +44,7 @@ struct api_route {
 	int public;         /* served on TCP without a token (static page files only) */
 	api_handler_fn fn;
 	void *ctx;
+	int submitters;     /* a submitter's token is enough on TCP (api_opts.principal) */
 };
 
 struct api_opts {
@@ -56,6 +58,9 @@ struct api_opts {
 	struct agent_metrics *metrics; /* /metrics and request counting; may be NULL */
 	const struct api_route *routes; /* extra routes, checked before the built-in ones */
 	size_t nroutes;
+	/* the submitter a bearer token belongs to, or NULL (no submitters: NULL) */
+	const char *(*principal)(void *ctx, const char *token);
+	void *principal_ctx;
 };
 
 /* Binds the listeners and starts serving on internal threads. err says

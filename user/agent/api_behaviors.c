@@ -11,6 +11,7 @@
 #include "behaviors/bd.h"
 #include "behaviors/bdentry.h"
 #include "agent/metrics.h"
+#include "fleet/fleet_pending.h"
 
 #define LIST_MAX 1000
 
@@ -21,6 +22,10 @@ int api_behaviors_init(struct api_behaviors *b, struct bdstore *store, struct bd
 	b->idx = idx;
 	b->tok = tok;
 	b->metrics = metrics;
+	b->trust = NULL;
+	/* the queue an untrusted submitter's risk-lowering entries wait in */
+	if (fleet_pending_setup(store))
+		return -EIO;
 	return -pthread_mutex_init(&b->lock, NULL);
 }
 
@@ -55,11 +60,48 @@ int api_behaviors_sync(struct api_behaviors *b, struct bd_sync_stats *stats)
 	return ret;
 }
 
+/* A submitter's submission: its own name on it, its limits, its trust
+ * (capped confidence; risk-lowering entries to the pending queue). Returns
+ * 0 to go on with bd_submit, else the reply is made. */
+static int screen(struct api_behaviors *b, const struct api_request *req, json_t *sub,
+		  json_t **pending_ids, struct api_response *resp)
+{
+	const json_t *entries = json_object_get(sub, "entries");
+	const char *claimed = json_string_value(json_object_get(sub, "submitter"));
+	json_t *held = NULL;
+	unsigned int retry;
+	char err[256];
+	int ret;
+
+	if (!b->trust || !req->principal)
+		return 0; /* the operator: full trust */
+	if (!claimed || strcmp(claimed, req->principal)) {
+		api_reply_error(resp, 403, "submitter: this token is %s's; a submission names its "
+				"own submitter", req->principal);
+		return -EPERM;
+	}
+	ret = fleet_trust_admit(b->trust, req->principal, json_array_size(entries), &retry, err,
+				sizeof(err));
+	if (ret) {
+		api_reply_error(resp, ret == -E2BIG ? 413 : 429, "%s", err);
+		return ret;
+	}
+	pthread_mutex_lock(&b->lock);
+	ret = fleet_trust_screen(b->trust, req->principal, b->store, sub, &held);
+	if (!ret && json_array_size(held))
+		ret = fleet_pending_add(b->store, req->principal, held, pending_ids);
+	pthread_mutex_unlock(&b->lock);
+	json_decref(held);
+	if (ret)
+		api_reply_error(resp, 500, "cannot queue entries for approval: %s", strerror(-ret));
+	return ret;
+}
+
 static void submit(void *ctx, const struct api_request *req, struct api_response *resp)
 {
 	struct api_behaviors *b = ctx;
 	json_error_t jerr;
-	json_t *sub, *result = NULL;
+	json_t *sub, *result = NULL, *pending = NULL;
 	char err[512];
 	int ret;
 
@@ -74,6 +116,17 @@ static void submit(void *ctx, const struct api_request *req, struct api_response
 				jerr.column, jerr.text);
 		return;
 	}
+	if (screen(b, req, sub, &pending, resp)) {
+		json_decref(sub);
+		return;
+	}
+	if (pending && !json_array_size(json_object_get(sub, "entries"))) {
+		/* everything waits for an analyst */
+		api_reply_json(resp, 202, json_pack("{s:i, s:[], s:o}", "accepted", 0, "ids",
+						    "pending", pending));
+		json_decref(sub);
+		return;
+	}
 	pthread_mutex_lock(&b->lock);
 	ret = bd_submit(b->store, b->idx, b->tok, sub, &result, err, sizeof(err));
 	pthread_mutex_unlock(&b->lock);
@@ -82,9 +135,71 @@ static void submit(void *ctx, const struct api_request *req, struct api_response
 		api_reply_error(resp, 422, "%s", err);
 	else if (ret)
 		api_reply_error(resp, 500, "cannot store the submission: %s", err[0] ? err : strerror(-ret));
-	else
+	else {
+		if (pending)
+			json_object_set(result, "pending", pending);
 		api_reply_json(resp, 201, result);
+	}
+	json_decref(pending);
 	if (!ret)
+		api_behaviors_count(b);
+}
+
+static void pending_list(void *ctx, const struct api_request *req, struct api_response *resp)
+{
+	struct api_behaviors *b = ctx;
+	json_t *items;
+	int ret;
+
+	(void)req;
+	pthread_mutex_lock(&b->lock);
+	ret = fleet_pending_list(b->store, &items);
+	pthread_mutex_unlock(&b->lock);
+	if (ret) {
+		json_decref(items);
+		api_reply_error(resp, 500, "cannot read the pending entries");
+		return;
+	}
+	api_reply_json(resp, 200, json_pack("{s:o}", "pending", items));
+}
+
+/* POST /v1/behaviors/pending/ID/approve and .../ID/reject */
+static void pending_decide(void *ctx, const struct api_request *req, struct api_response *resp)
+{
+	struct api_behaviors *b = ctx;
+	const char *slash = req->arg ? strchr(req->arg, '/') : NULL;
+	json_t *result = NULL;
+	char idtext[24], err[512] = "";
+	int64_t id;
+	int ret;
+
+	if (!slash || (size_t)(slash - req->arg) >= sizeof(idtext) ||
+	    (strcmp(slash, "/approve") && strcmp(slash, "/reject"))) {
+		api_reply_error(resp, 404, "expected /v1/behaviors/pending/ID/approve or .../reject");
+		return;
+	}
+	snprintf(idtext, sizeof(idtext), "%.*s", (int)(slash - req->arg), req->arg);
+	if (api_query_int(idtext, 1, INT64_MAX, &id)) {
+		api_reply_error(resp, 400, "'%s' is not a pending entry id", idtext);
+		return;
+	}
+	pthread_mutex_lock(&b->lock);
+	if (!strcmp(slash, "/reject"))
+		ret = fleet_pending_reject(b->store, id);
+	else
+		ret = fleet_pending_approve(b->store, b->idx, b->tok, id, &result, err, sizeof(err));
+	pthread_mutex_unlock(&b->lock);
+	if (ret == -ENOENT)
+		api_reply_error(resp, 404, "no pending entry %lld", (long long)id);
+	else if (ret == -EINVAL)
+		api_reply_error(resp, 422, "%s (the entry is dropped from the queue)", err);
+	else if (ret)
+		api_reply_error(resp, 500, "%s", err[0] ? err : strerror(-ret));
+	else if (result)
+		api_reply_json(resp, 201, result);
+	else
+		api_reply_json(resp, 200, json_pack("{s:I}", "rejected", (json_int_t)id));
+	if (!ret && result)
 		api_behaviors_count(b);
 }
 
@@ -212,9 +327,14 @@ static void stats(void *ctx, const struct api_request *req, struct api_response 
 
 void api_behaviors_routes(struct api_behaviors *b, struct api_route *r)
 {
-	r[0] = (struct api_route){ .method = "POST", .path = "/v1/behaviors", .fn = submit, .ctx = b };
+	r[0] = (struct api_route){ .method = "POST", .path = "/v1/behaviors", .fn = submit, .ctx = b,
+				   .submitters = 1 };
 	r[1] = (struct api_route){ .method = "GET", .path = "/v1/behaviors", .fn = list, .ctx = b };
 	r[2] = (struct api_route){ .method = "GET", .path = "/v1/behaviors/stats", .fn = stats, .ctx = b };
-	r[3] = (struct api_route){ .method = "DELETE", .path = "/v1/behaviors/", .prefix = 1,
+	r[3] = (struct api_route){ .method = "GET", .path = "/v1/behaviors/pending", .fn = pending_list,
+				   .ctx = b };
+	r[4] = (struct api_route){ .method = "POST", .path = "/v1/behaviors/pending/", .prefix = 1,
+				   .fn = pending_decide, .ctx = b };
+	r[5] = (struct api_route){ .method = "DELETE", .path = "/v1/behaviors/", .prefix = 1,
 				   .fn = remove_one, .ctx = b };
 }

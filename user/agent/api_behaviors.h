@@ -12,6 +12,7 @@
 #include "behaviors/bdindex.h"
 #include "behaviors/bdstore.h"
 #include "behaviors/tokens.h"
+#include "fleet/fleet_trust.h"
 
 struct api_behaviors {
 	struct bdstore *store;
@@ -19,9 +20,12 @@ struct api_behaviors {
 	struct tokens *tok;
 	struct agent_metrics *metrics; /* db_entries gauge; may be NULL */
 	pthread_mutex_t lock;          /* the store and index writers */
+	struct fleet_trust *trust;     /* submitters and their trust; NULL: none configured */
 };
 
-#define API_BEHAVIORS_NROUTES 4
+/* /v1/behaviors (submit, list, stats, delete) and the pending queue
+ * (list, approve, reject). */
+#define API_BEHAVIORS_NROUTES 6
 
 int api_behaviors_init(struct api_behaviors *b, struct bdstore *store, struct bdindex *idx,
 		       struct tokens *tok, struct agent_metrics *metrics);

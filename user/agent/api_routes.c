@@ -219,14 +219,14 @@ size_t api_routes_builtin(const struct api_opts *opts, struct api_route *out)
 {
 	void *ctx = (void *)opts;
 	const struct api_route routes[] = {
-		{ "GET", "/", 0, 1, page_file, (void *)&page_files[0] },
-		{ "GET", "/app.js", 0, 1, page_file, (void *)&page_files[1] },
-		{ "GET", "/style.css", 0, 1, page_file, (void *)&page_files[2] },
-		{ "GET", "/healthz", 0, 0, healthz, ctx },
-		{ "GET", "/metrics", 0, 0, metrics, ctx },
-		{ "GET", "/v1/decisions", 0, 0, decisions_list, ctx },
-		{ "GET", "/v1/decisions/", 1, 0, decisions_one, ctx },
-		{ "GET", "/v1/stats", 0, 0, stats, ctx },
+		{ "GET", "/", 0, 1, page_file, (void *)&page_files[0], 0 },
+		{ "GET", "/app.js", 0, 1, page_file, (void *)&page_files[1], 0 },
+		{ "GET", "/style.css", 0, 1, page_file, (void *)&page_files[2], 0 },
+		{ "GET", "/healthz", 0, 0, healthz, ctx, 0 },
+		{ "GET", "/metrics", 0, 0, metrics, ctx, 0 },
+		{ "GET", "/v1/decisions", 0, 0, decisions_list, ctx, 0 },
+		{ "GET", "/v1/decisions/", 1, 0, decisions_one, ctx, 0 },
+		{ "GET", "/v1/stats", 0, 0, stats, ctx, 0 },
 	};
 	_Static_assert(ARRAY_SIZE(routes) <= API_BUILTIN_ROUTES, "raise API_BUILTIN_ROUTES");
 

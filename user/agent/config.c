@@ -55,7 +55,28 @@ static const struct key keys[] = {
 	{ "alerts", "webhook_url", K_STR, F(alerts.webhook_url), 0, 0, NULL },
 	{ "alerts", "alert_log", K_STR, F(alerts.alert_log), 0, 0, NULL },
 	{ "tokens", "file", K_STR, F(tokens.file), 0, 0, NULL },
+	{ "fleet", "url", K_STR, F(fleet.url), 0, 0, NULL },
+	{ "fleet", "host_id", K_STR, F(fleet.host_id), 0, 0, NULL },
+	{ "fleet", "creds_file", K_STR, F(fleet.creds_file), 0, 0, NULL },
+	{ "fleet", "token_file", K_STR, F(fleet.token_file), 0, 0, NULL },
+	{ "fleet", "tls_ca", K_STR, F(fleet.tls_ca), 0, 0, NULL },
+	{ "fleet", "stream_prefix", K_STR, F(fleet.stream_prefix), 0, 0, NULL },
+	{ "fleet", "replicas", K_INT, F(fleet.replicas), 1, 5, NULL },
+	{ "fleet", "outbox", K_STR, F(fleet.outbox), 0, 0, NULL },
 };
+
+/* The keys of every [submitter.NAME] section: offsets in struct
+ * config_submitter, turned into offsets in struct config by slot. */
+#define S(field) offsetof(struct config_submitter, field), \
+	sizeof(((struct config_submitter *)0)->field)
+static const struct key submitter_keys[] = {
+	{ "submitter", "token_file", K_STR, S(token_file), 0, 0, NULL },
+	{ "submitter", "trust", K_DOUBLE, S(trust), 0, 1, NULL },
+	{ "submitter", "rate", K_INT, S(rate), 0, 1000000, NULL },
+	{ "submitter", "max_entries", K_INT, S(max_entries), 1, 10000, NULL }, /* BD_SUBMIT_MAX_ENTRIES */
+};
+#define SUBMITTER_SECTION "submitter" "."
+
 
 void config_defaults(struct config *c)
 {
@@ -80,6 +101,8 @@ void config_defaults(struct config *c)
 	strcpy(c->store.bd_path, "/var/lib/bpf-profiler/bd.sqlite");
 	strcpy(c->store.decision_log, "/var/log/bpf-profiler/decisions.jsonl");
 	strcpy(c->alerts.alert_log, "/var/log/bpf-profiler/alerts.jsonl");
+	strcpy(c->fleet.stream_prefix, "BPFPROF");
+	c->fleet.replicas = 1;
 }
 
 static int parse_number(const char *v, double *out)
@@ -188,6 +211,84 @@ range:
 	return -EINVAL;
 }
 
+static bool submitter_name_valid(const char *n)
+{
+	size_t len = strlen(n);
+
+	if (!len || len >= CONFIG_SUBMITTER_NAME_MAX)
+		return false;
+	for (; *n; n++)
+		if (!((*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z') || (*n >= '0' && *n <= '9') ||
+		      *n == '-' || *n == '_' || *n == '.'))
+			return false;
+	return true;
+}
+
+/* A key of [submitter.NAME] as a key of struct config: the submitter's slot
+ * (a new one for a new name, with its defaults) in *k. NULL when the name
+ * or key is not one, or every slot is taken (why in err). */
+static const struct key *submitter_key(struct config *cfg, const char *section, const char *name,
+				       struct key *k, char *err, size_t errlen)
+{
+	const char *who = section + strlen(SUBMITTER_SECTION);
+	size_t slot;
+
+	if (!submitter_name_valid(who)) {
+		snprintf(err, errlen, "[%s]: a submitter name is 1..%d of [A-Za-z0-9._-]", section,
+			 CONFIG_SUBMITTER_NAME_MAX - 1);
+		return NULL;
+	}
+	for (slot = 0; slot < cfg->nsubmitters; slot++)
+		if (!strcmp(cfg->submitters[slot].name, who))
+			break;
+	for (size_t i = 0; i < ARRAY_SIZE(submitter_keys); i++) {
+		if (strcmp(submitter_keys[i].name, name))
+			continue;
+		if (slot == cfg->nsubmitters) {
+			struct config_submitter *s = &cfg->submitters[slot];
+
+			if (slot == CONFIG_SUBMITTERS_MAX) {
+				snprintf(err, errlen, "[%s]: more than %d submitters", section,
+					 CONFIG_SUBMITTERS_MAX);
+				return NULL;
+			}
+			memset(s, 0, sizeof(*s));
+			snprintf(s->name, sizeof(s->name), "%s", who);
+			s->trust = 0.5;
+			s->rate = 1000;
+			s->max_entries = 1000;
+			cfg->nsubmitters++;
+		}
+		*k = submitter_keys[i];
+		k->section = section;
+		k->off += offsetof(struct config, submitters) + slot * sizeof(struct config_submitter);
+		return k;
+	}
+	snprintf(err, errlen, "%s.%s: unknown key in section [%s]", section, name, section);
+	return NULL;
+}
+
+const struct config_submitter *config_submitter_find(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; name && i < cfg->nsubmitters; i++)
+		if (!strcmp(cfg->submitters[i].name, name))
+			return &cfg->submitters[i];
+	return NULL;
+}
+
+int config_submitter_key(size_t i, const char **name)
+{
+	if (i >= ARRAY_SIZE(submitter_keys))
+		return -ENOENT;
+	*name = submitter_keys[i].name;
+	return 0;
+}
+
+static bool is_submitter_section(const char *section)
+{
+	return !strncmp(section, SUBMITTER_SECTION, strlen(SUBMITTER_SECTION));
+}
+
 static const struct key *find_key(const char *section, const char *name, int *section_known)
 {
 	*section_known = 0;
@@ -257,6 +358,45 @@ int config_split_hostport(const char *s, char *host, size_t hostlen, int *port)
 	return 0;
 }
 
+static bool name_chars(const char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		      *s == '-' || *s == '_'))
+			return false;
+	return true;
+}
+
+/* [fleet] (on when url is set) and the submitters. */
+static int check_fleet(const struct config *c, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < c->nsubmitters; i++)
+		if (!c->submitters[i].token_file[0]) {
+			snprintf(err, errlen, "submitter.%s.token_file: a submitter needs a token file",
+				 c->submitters[i].name);
+			return -EINVAL;
+		}
+	if (!c->fleet.url[0])
+		return 0;
+	if (strncmp(c->fleet.url, "nats://", 7) && strncmp(c->fleet.url, "tls://", 6)) {
+		snprintf(err, errlen, "fleet.url: '%s' is not a nats:// or tls:// URL (or a comma-"
+			 "separated list of them)", c->fleet.url);
+		return -EINVAL;
+	}
+	if (!name_chars(c->fleet.host_id) || !c->fleet.stream_prefix[0] ||
+	    !name_chars(c->fleet.stream_prefix)) {
+		snprintf(err, errlen, "fleet.%s: only letters, digits, '-' and '_' (subjects and "
+			 "consumer names are made of it)", name_chars(c->fleet.host_id) ?
+			 "stream_prefix" : "host_id");
+		return -EINVAL;
+	}
+	if (c->fleet.creds_file[0] && c->fleet.token_file[0]) {
+		snprintf(err, errlen, "fleet.creds_file and fleet.token_file: set one, not both");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int config_check(const struct config *c, char *err, size_t errlen)
 {
 	double sum = c->scoring.w_sequence + c->scoring.w_source + c->scoring.w_dcam;
@@ -290,16 +430,23 @@ int config_check(const struct config *c, char *err, size_t errlen)
 		snprintf(err, errlen, "store.db_path: must not be empty");
 		return -EINVAL;
 	}
-	return 0;
+	return check_fleet(c, err, errlen);
 }
 
 int config_set(struct config *cfg, const char *section, const char *name, const char *value,
 	       char *err, size_t errlen)
 {
 	struct config tmp = *cfg;
-	int known, ret;
-	const struct key *k = find_key(section, name, &known);
+	struct key sk;
+	int known = 1, ret;
+	const struct key *k;
 
+	if (is_submitter_section(section)) {
+		if (!(k = submitter_key(&tmp, section, name, &sk, err, errlen)))
+			return -EINVAL;
+	} else {
+		k = find_key(section, name, &known);
+	}
 	if (!k) {
 		if (known)
 			snprintf(err, errlen, "%s.%s: unknown key in section [%s]", section, name, section);
@@ -324,11 +471,20 @@ struct parse_ctx {
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse_ctx *ctx = user;
+	struct key sk;
 	int known;
-	const struct key *k = find_key(section, name, &known);
+	const struct key *k;
 
 	if (ctx->failed)
 		return 1; /* report the first problem only */
+	if (is_submitter_section(section)) {
+		if (!(k = submitter_key(ctx->cfg, section, name, &sk, ctx->msg, sizeof(ctx->msg)))) {
+			ctx->failed = 1;
+			return 0;
+		}
+	} else {
+		k = find_key(section, name, &known);
+	}
 	if (!k) {
 		if (known)
 			snprintf(ctx->msg, sizeof(ctx->msg), "%s.%s: unknown key in section [%s]",

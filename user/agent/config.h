@@ -12,6 +12,18 @@
 #define CONFIG_DEFAULT_PATH "/etc/bpf-profiler/bpf-profiler.conf"
 
 enum config_fail { CONFIG_FAIL_OPEN, CONFIG_FAIL_CLOSED };
+
+/* [submitter.NAME]: who may submit behaviors with their own token, and how
+ * far the database trusts them (docs/fleet.md). */
+#define CONFIG_SUBMITTERS_MAX 16
+#define CONFIG_SUBMITTER_NAME_MAX 64
+struct config_submitter {
+	char name[CONFIG_SUBMITTER_NAME_MAX];
+	char token_file[PATH_MAX];
+	double trust;     /* 0..1: caps the confidence; below 1, risk-lowering entries wait */
+	int rate;         /* entries per minute; 0: no limit */
+	int max_entries;  /* per submission */
+};
 enum config_enforce { CONFIG_ENFORCE_MONITOR, CONFIG_ENFORCE_ON };
 
 struct config {
@@ -51,6 +63,18 @@ struct config {
 	struct {
 		char file[PATH_MAX]; /* token vocabulary; "" : the built-in one */
 	} tokens;
+	struct {
+		char url[1024];          /* "" : fleet mode off */
+		char host_id[129];       /* "" : the host name */
+		char creds_file[PATH_MAX];
+		char token_file[PATH_MAX];
+		char tls_ca[PATH_MAX];
+		char stream_prefix[48];
+		int replicas;
+		char outbox[PATH_MAX];   /* "" : beside store.db_path */
+	} fleet;
+	struct config_submitter submitters[CONFIG_SUBMITTERS_MAX];
+	size_t nsubmitters;
 };
 
 void config_defaults(struct config *cfg);
@@ -74,6 +98,10 @@ void config_verdict_policy(const struct config *cfg, struct verdict_policy *p);
 /* The i-th known key (section and name), for documentation checks;
  * -ENOENT past the last. */
 int config_key(size_t i, const char **section, const char **name);
+/* The i-th key of a [submitter.NAME] section; -ENOENT past the last. */
+int config_submitter_key(size_t i, const char **name);
+/* The submitter configured under name, or NULL. */
+const struct config_submitter *config_submitter_find(const struct config *cfg, const char *name);
 /* "127.0.0.1:9000" or "[::1]:9000" -> host (without brackets) and port. */
 int config_split_hostport(const char *s, char *host, size_t hostlen, int *port);
 

@@ -41,6 +41,11 @@ static int sqlerr(struct bdstore *st)
 	       rc == SQLITE_CONSTRAINT ? -EINVAL : -EIO;
 }
 
+struct sqlite3 *bdstore_sqlite(struct bdstore *st)
+{
+	return st->db;
+}
+
 const char *bdstore_errmsg(struct bdstore *st)
 {
 	return sqlite3_errmsg(st->db);
@@ -255,6 +260,23 @@ int bdstore_add(struct bdstore *st, struct bd_entry *e)
 		return -ERANGE;
 	}
 	return 0;
+}
+
+int bdstore_max_risk(struct bdstore *st, const char *sequence, double *risk)
+{
+	sqlite3_stmt *s;
+	int ret = -ENOENT;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT max(risk) FROM entries WHERE sequence = ?", -1, &s,
+			       NULL))
+		return sqlerr(st);
+	sqlite3_bind_text(s, 1, sequence, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+		*risk = sqlite3_column_double(s, 0);
+		ret = 0;
+	}
+	sqlite3_finalize(s);
+	return ret;
 }
 
 int bdstore_remove(struct bdstore *st, int64_t id)

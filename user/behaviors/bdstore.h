@@ -34,6 +34,9 @@ int bdstore_add(struct bdstore *st, struct bd_entry *e);
 /* The id of a stored entry equal to e in everything but id and added_at
  * (a resubmission), or -ENOENT. */
 int bdstore_find_same(struct bdstore *st, const struct bd_entry *e, int64_t *id);
+/* The highest risk of the entries with this sequence (the stored text,
+ * as bdentry_from_json writes it), or -ENOENT when there is none. */
+int bdstore_max_risk(struct bdstore *st, const char *sequence, double *risk);
 /* -ENOENT when no entry has that id. */
 int bdstore_remove(struct bdstore *st, int64_t id);
 int bdstore_get(struct bdstore *st, int64_t id, struct bd_entry *e);
@@ -84,6 +87,12 @@ int bdstore_bulk_end(struct bdstore *st, const struct bdindex_params *p, bool co
 		     char *err, size_t errlen);
 /* Add every stored entry (ids = store ids) and the parameters to idx. */
 int bdstore_load_index(struct bdstore *st, struct tokens *tok, struct bdindex *idx);
+
+/* The SQLite connection, for a module that keeps its own tables in the
+ * same database and commits them in the same transaction as the entries
+ * (the fleet's journal and stream position). Used under the store's
+ * writer lock like every other write. */
+struct sqlite3 *bdstore_sqlite(struct bdstore *st);
 
 /* The message of the last SQLite error on this store. */
 const char *bdstore_errmsg(struct bdstore *st);

@@ -15,12 +15,16 @@
 #include "agent/agent_metrics.h"
 #include "agent/api.h"
 #include "agent/api_behaviors.h"
+#include "agent/api_fleet.h"
 #include "behaviors/bdstore.h"
 #include "behaviors/bdwatch.h"
 #include "cli/commands.h"
 #include "agent/config.h"
 #include "decision/decision.h"
 #include "decision/decision_store.h"
+#include "fleet/fleet.h"
+#include "fleet/fleet_trust.h"
+#include "respond/alert.h"
 #include "respond/gate.h"
 #include "lib/log.h"
 #include "agent/metrics.h"
@@ -50,6 +54,10 @@ struct agent {
 	struct bdwatch *bdwatch;        /* applies other processes' changes to bdidx */
 	struct agent_metrics *metrics;
 	struct api *api;
+	struct fleet *fleet;            /* [fleet] url set: NATS JetStream */
+	struct fleet_trust *trust;      /* [submitter.NAME] sections */
+	struct decision_sink sinks[2];  /* the local store, then the fleet */
+	size_t nsinks;
 	int stats_fd;
 	unsigned long decisions;
 };
@@ -99,6 +107,24 @@ static void count_mitigation(struct agent *a, const struct mitigation *m)
 			      mitigate_backend_name(m->backends)));
 }
 
+/* Fleet mode: a quarantine stops the same bytes on every host, and what
+ * alerts here alerts the fleet's consumers. */
+static void publish_verdict(struct agent *a, const struct decision *d, const json_t *doc)
+{
+	const char *sha = d->result ? d->result->sha256_hex : "";
+	enum mitigate_action act = d->mitigation.action;
+	json_t *al;
+
+	if (sha[0] && act == MITIGATE_QUARANTINE && fleet_quarantine(a->fleet, sha, doc))
+		log_error("fleet: cannot queue the quarantine of %s", sha);
+	if ((act != MITIGATE_QUARANTINE && act != MITIGATE_ALERT) || !d->result)
+		return;
+	al = alert_build(d->window, d->result, &d->mitigation);
+	if (!al || fleet_alert(a->fleet, al))
+		log_error("fleet: cannot queue the alert on %s", d->window->path);
+	json_decref(al);
+}
+
 static void record(struct agent *a, const struct decision *d)
 {
 	json_t *doc = decision_to_json(d);
@@ -107,13 +133,100 @@ static void record(struct agent *a, const struct decision *d)
 
 	if (!doc)
 		return;
-	if (decision_store_put(a->store, doc, &id, err, sizeof(err)))
-		log_error("cannot store the decision on %s: %s", d->window->path, err);
-	else
-		a->decisions++;
+	for (size_t i = 0; i < a->nsinks; i++) {
+		if (a->sinks[i].record(a->sinks[i].ctx, doc, &id, err, sizeof(err)))
+			log_error("cannot %s the decision on %s: %s", i ? "publish" : "store",
+				  d->window->path, err);
+		else if (!i)
+			a->decisions++;
+	}
+	if (a->fleet)
+		publish_verdict(a, d, doc);
 	agent_metrics_decision(a->metrics, doc);
 	count_mitigation(a, &d->mitigation);
 	json_decref(doc);
+}
+
+/* A verdict from the fleet's bucket, on the main loop (the scorer's thread). */
+static void on_fleet_verdict(void *ctx, const char *sha256, bool quarantined)
+{
+	struct agent *a = ctx;
+
+	if (quarantined)
+		scorer_quarantine_hash(a->scorer, sha256);
+	else
+		scorer_release_hash(a->scorer, sha256);
+	log_info("fleet: %s %s", quarantined ? "quarantined" : "released", sha256);
+}
+
+static void fleet_numbers(void *ctx, struct agent_metrics_fleet *out)
+{
+	struct fleet_stats s;
+
+	fleet_stats(ctx, &s);
+	out->connected = s.connected;
+	out->lag = (double)s.lag;
+	out->applied_seq = (double)s.applied_seq;
+	out->outbox = (double)s.outbox_depth;
+	out->quarantined = (double)s.quarantined;
+	out->applied = (double)s.applied_entries;
+	out->refused = (double)s.refused_messages;
+	for (int i = 0; i < 4; i++)
+		out->published[i] = (double)s.published[i];
+}
+
+static void on_bd_applied(void *ctx)
+{
+	struct agent *a = ctx;
+
+	api_behaviors_count(&a->behaviors);
+}
+
+static const char *submitter_of(void *ctx, const char *token)
+{
+	return fleet_trust_who(ctx, token);
+}
+
+/* [submitter.NAME] sections: their tokens and trust for the API. */
+static int open_trust(struct agent *a, char *err, size_t errlen)
+{
+	struct fleet_trust_submitter subs[CONFIG_SUBMITTERS_MAX];
+	const struct config *c = &a->cfg;
+
+	if (!c->nsubmitters)
+		return 0;
+	for (size_t i = 0; i < c->nsubmitters; i++)
+		subs[i] = (struct fleet_trust_submitter){
+			.name = c->submitters[i].name, .token_file = c->submitters[i].token_file,
+			.trust = c->submitters[i].trust, .rate = c->submitters[i].rate,
+			.max_entries = c->submitters[i].max_entries };
+	return fleet_trust_new(subs, c->nsubmitters, &a->trust, err, errlen);
+}
+
+/* [fleet] url set: the database stream, the outbox, the verdict bucket. */
+static int open_fleet(struct agent *a, char *err, size_t errlen)
+{
+	const struct config *c = &a->cfg;
+	char outbox[PATH_MAX + 16];
+	int ret;
+
+	if (!c->fleet.url[0])
+		return 0;
+	if (c->fleet.outbox[0])
+		snprintf(outbox, sizeof(outbox), "%s", c->fleet.outbox);
+	else
+		snprintf(outbox, sizeof(outbox), "%s.fleet", c->store.db_path);
+	ret = fleet_open(&(struct fleet_opts){
+		.sz = sizeof(struct fleet_opts), .url = c->fleet.url, .host_id = c->fleet.host_id,
+		.creds_file = c->fleet.creds_file, .token_file = c->fleet.token_file,
+		.tls_ca = c->fleet.tls_ca, .prefix = c->fleet.stream_prefix,
+		.replicas = c->fleet.replicas, .outbox = outbox, .bd = a->bd, .idx = a->bdidx,
+		.tok = a->tokens, .bd_lock = &a->behaviors.lock, .bd_applied = on_bd_applied,
+		.ctx = a }, &a->fleet, err, errlen);
+	if (ret)
+		return ret;
+	a->sinks[a->nsinks++] = fleet_decision_sink(a->fleet);
+	return agent_metrics_watch_fleet(a->metrics, fleet_numbers, a->fleet);
 }
 
 static void on_decision(void *ctx, const struct decision *d)
@@ -246,6 +359,8 @@ static int open_behaviors(struct agent *a, char *err, size_t errlen)
 			 a->cfg.store.bd_path, bdstore_strerror(a->bd, ret));
 	if (!ret && !(ret = api_behaviors_init(&a->behaviors, a->bd, a->bdidx, a->tokens, a->metrics)))
 		a->behaviors_ready = true;
+	if (!ret && !(ret = open_trust(a, err, errlen)))
+		a->behaviors.trust = a->trust;
 	if (!ret && (ret = bdwatch_start(a->bd, version, BDWATCH_INTERVAL_MS, on_bd_changed, a,
 					 &a->bdwatch)))
 		snprintf(err, errlen, "cannot watch %.200s: %s", a->cfg.store.bd_path, strerror(-ret));
@@ -314,7 +429,7 @@ int cmd_agent_main(int argc, char **argv)
 	struct bp_stats kernel = { 0 };
 	struct decision_store_opts so = { .sz = sizeof(so) };
 	struct api_opts ao = { .sz = sizeof(ao) };
-	struct api_route routes[API_BEHAVIORS_NROUTES];
+	struct api_route routes[API_BEHAVIORS_NROUTES + API_FLEET_NROUTES];
 	char err[512];
 	int opt, ret, exit_code = EXIT_OK;
 
@@ -365,6 +480,10 @@ int cmd_agent_main(int argc, char **argv)
 		ret = open_behaviors(&a, err, sizeof(err));
 	if (!ret)
 		ret = scorer_new(&a.policy, a.tokens, a.bdidx, &a.scorer, err, sizeof(err));
+	if (!ret) {
+		a.sinks[a.nsinks++] = decision_store_sink(a.store);
+		ret = open_fleet(&a, err, sizeof(err));
+	}
 	if (ret) {
 		fprintf(stderr, "bpf-profiler agent: %s\n", err[0] ? err : strerror(-ret));
 		exit_code = EXIT_FAIL;
@@ -411,6 +530,14 @@ int cmd_agent_main(int argc, char **argv)
 	api_behaviors_count(&a.behaviors);
 	ao.routes = routes;
 	ao.nroutes = API_BEHAVIORS_NROUTES;
+	if (a.fleet) {
+		api_fleet_routes(a.fleet, routes + ao.nroutes);
+		ao.nroutes += API_FLEET_NROUTES;
+	}
+	if (a.trust) {
+		ao.principal = submitter_of;
+		ao.principal_ctx = a.trust;
+	}
 	ret = api_start(&ao, &a.api, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "bpf-profiler agent: %s\n", err);
@@ -437,6 +564,8 @@ int cmd_agent_main(int argc, char **argv)
 		tracer_stats(a.tracer, &kernel);
 		pipeline_tick(a.pipeline, &kernel);
 		tracer_tick(a.tracer);
+		if (a.fleet)
+			fleet_verdicts_take(a.fleet, on_fleet_verdict, &a);
 		update_gauges(&a, &kernel);
 		if (reload_requested) {
 			reload_requested = 0;
@@ -454,6 +583,7 @@ int cmd_agent_main(int argc, char **argv)
 	log_warn("agent stopped: %lu decisions stored", a.decisions);
 out:
 	api_stop(a.api);
+	fleet_close(a.fleet);
 	bdwatch_stop(a.bdwatch);
 	gate_free(a.gate);
 	mitigate_close(a.mitigate);
@@ -462,6 +592,7 @@ out:
 	scorer_free(a.scorer);
 	if (a.behaviors_ready)
 		api_behaviors_destroy(&a.behaviors);
+	fleet_trust_free(a.trust);
 	bdindex_free(a.bdidx);
 	bdstore_close(a.bd);
 	tokens_free(a.tokens);

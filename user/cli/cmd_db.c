@@ -15,6 +15,7 @@
 #include "cli/commands.h"
 #include "lib/progress.h"
 #include "behaviors/tokens.h"
+#include "fleet/fleet_pending.h"
 #include "learn/tracefile.h"
 
 #define DB_DEFAULT_PATH "/var/lib/bpf-profiler/bd.sqlite"
@@ -41,7 +42,9 @@ static void usage(FILE *out)
 		"  import FILE                replace the database by a snapshot (all or nothing)\n"
 		"  learn --normal DIR --malicious DIR [--syscall-table FILE] [learning options]\n"
 		"                             learn n-gram entries from labelled traces (*.txt;\n"
-		"                             token names, or syscall numbers with --syscall-table)\n\n"
+		"                             token names, or syscall numbers with --syscall-table)\n"
+		"  pending [--json]           entries of submitters below full trust awaiting approval\n"
+		"  approve ID... | reject ID... add or drop pending entries (docs/fleet.md)\n\n"
 		"A running agent using the database applies changes made here within a second.\n"
 		"Run 'bpf-profiler db COMMAND --help' for one command.\n");
 }
@@ -497,6 +500,77 @@ out:
 	return ret;
 }
 
+/* db pending | approve ID... | reject ID...: the analyst's side of
+ * submitter trust (fleet_pending.c). */
+static int do_pending(const char *path, int argc, char **argv)
+{
+	const char *cmd = argv[0];
+	bool list = !strcmp(cmd, "pending");
+	struct bdstore *st;
+	struct tokens *tok = NULL;
+	int r = simple_opts(argc, argv, list ? "Usage: bpf-profiler db pending [--json]\n\n"
+			    "Entries held for an analyst: from submitters below full trust, those\n"
+			    "that would lower a risk. approve or reject them by id.\n" :
+			    "Usage: bpf-profiler db approve|reject ID...\n\napprove: add the pending "
+			    "entries as their submitter's; reject: drop them.\n");
+	int ret = 0;
+
+	if (r < 0)
+		return r == -1 ? EXIT_OK : EXIT_USAGE;
+	if (!list && optind >= argc) {
+		fprintf(stderr, "bpf-profiler db %s: expected at least one ID\n", cmd);
+		return EXIT_USAGE;
+	}
+	if (open_store(path, &st))
+		return EXIT_FAIL;
+	if (fleet_pending_setup(st) || tokens_load_default(&tok)) {
+		fprintf(stderr, "bpf-profiler db %s: %s: %s\n", cmd, path, bdstore_errmsg(st));
+		bdstore_close(st);
+		return EXIT_FAIL;
+	}
+	if (list) {
+		json_t *items = NULL, *it;
+		size_t i;
+
+		ret = fleet_pending_list(st, &items);
+		if (!ret && r == 1) {
+			json_dumpf(items, stdout, JSON_COMPACT);
+			putchar('\n');
+		}
+		json_array_foreach(r == 1 ? NULL : items, i, it) {
+			char *e = json_dumps(json_object_get(it, "entry"), JSON_COMPACT);
+
+			printf("%lld  %s  %s  %s\n   %s\n",
+			       (long long)json_integer_value(json_object_get(it, "id")),
+			       json_string_value(json_object_get(it, "received_at")),
+			       json_string_value(json_object_get(it, "submitter")),
+			       json_string_value(json_object_get(it, "reason")), e ? e : "?");
+			free(e);
+		}
+		json_decref(items);
+	}
+	for (int i = optind; !list && i < argc && !ret; i++) {
+		char *end, err[512];
+		long long id = strtoll(argv[i], &end, 10);
+
+		if (id <= 0 || *end) {
+			fprintf(stderr, "bpf-profiler db %s: '%s' is not a pending entry id\n", cmd, argv[i]);
+			ret = -EINVAL;
+			break;
+		}
+		ret = !strcmp(cmd, "reject") ? fleet_pending_reject(st, id) :
+		      fleet_pending_approve(st, NULL, tok, id, NULL, err, sizeof(err));
+		if (ret == -ENOENT)
+			fprintf(stderr, "bpf-profiler db %s: no pending entry %lld\n", cmd, id);
+		else if (ret)
+			fprintf(stderr, "bpf-profiler db %s: %lld: %s\n", cmd, id,
+				!strcmp(cmd, "reject") ? strerror(-ret) : err);
+	}
+	tokens_free(tok);
+	bdstore_close(st);
+	return ret ? EXIT_FAIL : EXIT_OK;
+}
+
 int cmd_db_main(int argc, char **argv)
 {
 	const char *path = NULL;
@@ -517,7 +591,8 @@ int cmd_db_main(int argc, char **argv)
 		}
 	}
 	if (i >= argc) {
-		fprintf(stderr, "bpf-profiler db: expected a command (stats, add, rm, import, export, learn)\n");
+		fprintf(stderr, "bpf-profiler db: expected a command (stats, add, rm, import, export, learn, "
+			"pending, approve, reject)\n");
 		return EXIT_USAGE;
 	}
 	path = db_path(path);
@@ -533,6 +608,8 @@ int cmd_db_main(int argc, char **argv)
 		return do_snapshot(path, argc, argv, !strcmp(argv[0], "import"));
 	if (!strcmp(argv[0], "learn"))
 		return do_learn(path, argc, argv);
+	if (!strcmp(argv[0], "pending") || !strcmp(argv[0], "approve") || !strcmp(argv[0], "reject"))
+		return do_pending(path, argc, argv);
 	fprintf(stderr, "bpf-profiler db: unknown command '%s'\n", argv[0]);
 	return EXIT_USAGE;
 }

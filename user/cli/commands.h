@@ -30,6 +30,7 @@ int cmd_probe_main(int argc, char **argv);
 int cmd_analyze_main(int argc, char **argv);
 int cmd_report_main(int argc, char **argv);
 int cmd_db_main(int argc, char **argv);
+int cmd_fleet_main(int argc, char **argv);
 int cmd_score_main(int argc, char **argv);
 int cmd_eval_main(int argc, char **argv);
 

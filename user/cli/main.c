@@ -13,6 +13,7 @@ static const struct command commands[] = {
 	{ "analyze", "static analysis and source reputation of ELF objects", cmd_analyze_main },
 	{ "report", "decisions stored by the agent (runs with or without it)", cmd_report_main },
 	{ "db", "manage the behavioral database (stats, add, rm, import, export, learn)", cmd_db_main },
+	{ "fleet", "status of a fleet of agents on NATS JetStream (docs/fleet.md)", cmd_fleet_main },
 	{ "score", "score a recorded trace against the behavioral database", cmd_score_main },
 	{ "eval", "learn from labelled dataset traces and measure detection", cmd_eval_main },
 	{ NULL, NULL, NULL },

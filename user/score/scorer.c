@@ -79,6 +79,18 @@ int scorer_quarantine_hash(struct scorer *s, const char *sha256_hex)
 	return 0;
 }
 
+int scorer_release_hash(struct scorer *s, const char *sha256_hex)
+{
+	for (size_t i = 0; i < s->nquarantined; i++)
+		if (!strcmp(s->quarantined[i], sha256_hex)) {
+			memmove(&s->quarantined[i], &s->quarantined[i + 1],
+				(s->nquarantined - i - 1) * sizeof(*s->quarantined));
+			s->nquarantined--;
+			return 0;
+		}
+	return -ENOENT;
+}
+
 static bool is_quarantined(const struct scorer *s, const char *sha256_hex)
 {
 	for (size_t i = 0; sha256_hex[0] && i < s->nquarantined; i++)

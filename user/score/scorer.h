@@ -44,6 +44,9 @@ void scorer_set_policy(struct scorer *s, const struct verdict_policy *policy);
 /* Marks the object with this SHA-256 (hex) quarantined: any later window
  * loading the same bytes, under any name, is high. */
 int scorer_quarantine_hash(struct scorer *s, const char *sha256_hex);
+/* Takes the hash out of the quarantined set (an analyst released it);
+ * -ENOENT when it was not in it. */
+int scorer_release_hash(struct scorer *s, const char *sha256_hex);
 /* Fills *out; release it with scorer_result_release. */
 void scorer_judge(struct scorer *s, const struct window *w, struct scorer_result *out);
 void scorer_result_release(struct scorer_result *r);
