@@ -272,7 +272,9 @@ Test(fleet, a_submission_to_one_agent_reaches_the_other_ones_database_and_live_i
 	agent_stop(&b, SIGTERM);
 }
 
-static json_t *wait_decision(struct agent_run *a, const char *needle)
+/* The newest decision on a path containing needle, at verdict point
+ * `point` (NULL: any). */
+static json_t *wait_decision(struct agent_run *a, const char *needle, const char *point)
 {
 	for (int i = 0; i < 100; i++) {
 		json_t *doc = get_json(a, "/v1/decisions?limit=1000"), *d, *found = NULL;
@@ -280,8 +282,9 @@ static json_t *wait_decision(struct agent_run *a, const char *needle)
 
 		json_array_foreach(json_object_get(doc, "decisions"), k, d) {
 			const char *p = json_string_value(json_object_get(d, "path"));
+			const char *vp = json_string_value(json_object_get(d, "verdict_point"));
 
-			if (!found && p && strstr(p, needle))
+			if (!found && p && strstr(p, needle) && (!point || (vp && !strcmp(vp, point))))
 				found = json_incref(d);
 		}
 		json_decref(doc);
@@ -322,30 +325,34 @@ Test(fleet, a_quarantine_on_one_agent_stops_the_same_file_at_the_others_gate)
 		 "sed 's/.*\"entries\":\\([0-9]*\\).*/\\1/') && %s db --db %s/b/bd.sqlite rm "
 		 "$(seq 1 $n) >/dev/null", dir, BPFPROF_BIN, dir, BPFPROF_BIN, dir);
 	cr_assert_eq(system(cmd), 0, "cannot empty B's database");
+	/* one gate at a time: two agents' gates on one host would both stop
+	 * the process, and the first to resume it would let it run */
 	agent_start(&a, "a", "[policy]\ngate = on\nenforce = on\n");
-	agent_start(&b, "b", "[policy]\ngate = on\nenforce = on\n[scoring]\nweight_sequence = 1\n"
-		    "weight_source = 0\nweight_dcam = 0\n");
 	snprintf(p1, sizeof(p1), "/tmp/bpfprof-fleet-drop1-%d.so", (int)getpid());
 	snprintf(p2, sizeof(p2), "/tmp/bpfprof-fleet-drop2-%d.so", (int)getpid());
 	snprintf(marker, sizeof(marker), "%s/marker", dir);
 	status = run_dropper(p1, marker);
 	cr_assert_eq(status, 128 + SIGKILL, "A did not stop the dropper: %d", status);
-	d = wait_decision(&a, "bpfprof-fleet-drop1");
+	d = wait_decision(&a, "bpfprof-fleet-drop1", NULL);
 	cr_assert_not_null(d);
 	cr_assert_str_eq(json_string_value(json_object_get(d, "action")), "quarantine");
 	json_decref(d);
+	cr_assert(wait_number(&a, "/v1/fleet", "quarantined", 1),
+		  "A's quarantine did not reach the bucket");
+	agent_stop(&a, SIGTERM);
+	/* B joins later and learns the verdict from the bucket alone */
+	agent_start(&b, "b", "[policy]\ngate = on\nenforce = on\n[scoring]\nweight_sequence = 1\n"
+		    "weight_source = 0\nweight_dcam = 0\n");
 	cr_assert(wait_number(&b, "/v1/fleet", "quarantined", 1),
 		  "the quarantined hash did not reach B");
 	q = get_json(&b, "/v1/quarantine");
 	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(q,
 			 "quarantined"), 0), "host")), "host-a");
 	json_decref(q);
-	/* A gone: B alone judges the same bytes under another name */
-	agent_stop(&a, SIGTERM);
 	status = run_dropper(p2, marker);
 	cr_assert_eq(status, 128 + SIGKILL, "B's gate did not stop the quarantined file: %d", status);
 	cr_assert_neq(access(marker, F_OK), 0, "the constructor ran on B");
-	d = wait_decision(&b, "bpfprof-fleet-drop2");
+	d = wait_decision(&b, "bpfprof-fleet-drop2", "gate");
 	cr_assert_not_null(d);
 	cr_assert_str_eq(json_string_value(json_object_get(d, "verdict_point")), "gate");
 	cr_assert_str_eq(json_string_value(json_object_get(d, "action")), "quarantine");
@@ -538,7 +545,7 @@ Test(fleet, a_nats_restart_loses_nothing_acknowledged_and_agents_reconnect_by_th
 	for (int i = 2; i <= 4; i++)
 		submit(&a, i);
 	cr_assert_eq(run(argv, NULL), 0);
-	cr_assert_not_null(wait_decision(&a, "libbenign.so"));
+	cr_assert_not_null(wait_decision(&a, "libbenign.so", NULL));
 	nats_start();
 	cr_assert(wait_number(&a, "/v1/fleet", "connected", 1), "A did not reconnect");
 	cr_assert(wait_number(&b, "/v1/behaviors/stats", "entries", n + 4),

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
-/* Fleet mode (DESIGN.md section 10, docs/fleet.md): the agent on NATS
+/* Fleet mode (docs/fleet.md): the agent on NATS
  * JetStream. The behavioral database is a stream every agent applies in
  * order; decisions, alerts and quarantined hashes are published from a
  * durable local outbox; quarantined hashes come back from a key-value
