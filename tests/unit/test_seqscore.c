@@ -36,27 +36,51 @@ Test(seqscore, one_exact_malicious_match_scores_by_hand)
 	cr_assert_eq(r.top[0].count, 1);
 }
 
-Test(seqscore, a_benign_match_pulls_the_score_down)
+/* The runtime rule: a good entry explains the calls it covers, no others.
+ * Elsewhere in the window it cannot pull a malicious match down. */
+Test(seqscore, a_benign_match_elsewhere_does_not_cancel_a_malicious_one)
 {
 	SEQ(bad, "socket:inet", "connect:inet", "dup2", "execve");
 	SEQ(good, "openat:read", "mmap:exec_file", "dlopen");
 	SEQ(w, "openat:read", "mmap:exec_file", "dlopen", "socket:inet", "connect:inet",
 	    "dup2", "execve");
 	struct seqscore_result r, r0;
-	/* positions 0 (good, exact) and 3 (bad, exact); good a = 0.6,
-	 * ev = 0.6 * ln(0.1/0.9) */
+	/* positions 0 (good, exact, calls 0-2) and 3 (bad, exact, calls 3-6):
+	 * no shared call. Window: L_w = evb + evg; malicious: L_m = evb;
+	 * L = max(L_w, L_m) = evb */
 	double evb = 0.8 * log(9.0), evg = 0.6 * log(1.0 / 9.0);
-	double L = evb + evg;
 
 	add(1, bad, bad_n, 0.9, 0.8);
 	cr_assert_eq(seqscore_window(idx, w, w_n, &r0), 0);
 	add(2, good, good_n, 0.1, 0.6);
 	cr_assert_eq(seqscore_window(idx, w, w_n, &r), 0);
-	cr_assert_float_eq(r.logodds, L, 5e-3);
-	cr_assert_float_eq(r.score, tanh(L / 2), 5e-3);
-	cr_assert_lt(r.score, r0.score);
+	cr_assert_float_eq(r.logodds_window, evb + evg, 5e-3);
+	cr_assert_float_eq(r.logodds_malicious, evb, 5e-3);
+	cr_assert_float_eq(r.logodds, evb, 5e-3);
+	cr_assert_float_eq(r.score, r0.score, 1e-9, "boilerplate changed nothing");
 	cr_assert_eq(r.ntop, 2);
 	cr_assert_eq(r.top[0].m.id, 1, "largest |evidence| first");
+}
+
+/* On the calls they share, good and malicious evidence compete. */
+Test(seqscore, a_benign_match_on_the_same_calls_pulls_the_score_down)
+{
+	SEQ(bad, "socket:inet", "connect:inet", "dup2", "execve");
+	SEQ(good, "connect:inet", "dup2", "execve");
+	SEQ(w, "socket:inet", "connect:inet", "dup2", "execve");
+	struct seqscore_result r, r0;
+	/* bad at 0 (calls 0-3), good at 1 (calls 1-3): they share calls 1-3.
+	 * L_m = L_w = evb + evg */
+	double evb = 0.8 * log(9.0), evg = 0.6 * log(1.0 / 9.0);
+
+	add(1, bad, bad_n, 0.9, 0.8);
+	cr_assert_eq(seqscore_window(idx, w, w_n, &r0), 0);
+	add(2, good, good_n, 0.1, 0.6);
+	cr_assert_eq(seqscore_window(idx, w, w_n, &r), 0);
+	cr_assert_float_eq(r.logodds_malicious, evb + evg, 5e-3);
+	cr_assert_float_eq(r.logodds, evb + evg, 5e-3);
+	cr_assert_float_eq(r.score, tanh((evb + evg) / 2), 5e-3);
+	cr_assert_lt(r.score, r0.score);
 }
 
 Test(seqscore, only_benign_matches_score_zero)

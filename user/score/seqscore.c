@@ -37,6 +37,13 @@ struct acc {
 	struct seqscore_match sm; /* sm.count: positions; sm.m: first match */
 	double S;                 /* summed similarity of its occurrences */
 	bool used;
+	bool near_malicious;      /* a good entry with an occurrence on malicious calls */
+};
+
+/* Where an entry was kept: [pos, pos + len) of the window. */
+struct occurrence {
+	struct acc *a;
+	uint32_t pos, len;
 };
 
 struct accmap {
@@ -44,7 +51,7 @@ struct accmap {
 	size_t cap, n;
 };
 
-static void acc_add(struct accmap *m, const struct bdindex_match *bm, uint32_t pos)
+static struct acc *acc_add(struct accmap *m, const struct bdindex_match *bm, uint32_t pos)
 {
 	size_t i = (size_t)(((uint64_t)bm->id * 0x9e3779b97f4a7c15ull) >> 32) & (m->cap - 1);
 
@@ -58,6 +65,37 @@ static void acc_add(struct accmap *m, const struct bdindex_match *bm, uint32_t p
 	}
 	m->a[i].sm.count++;
 	m->a[i].S += bm->similarity;
+	return &m->a[i];
+}
+
+static bool is_malicious(const struct acc *a)
+{
+	return a->sm.m.risk > 0.5;
+}
+
+/* A good entry explains the calls it covers and no others: it may weigh
+ * against a malicious match only where their occurrences share a call.
+ * Marks the good entries that do. */
+static int mark_good_near_malicious(const struct occurrence *occ, size_t nocc, size_t n)
+{
+	uint8_t *bad = calloc(n ? n : 1, 1);
+
+	if (!bad)
+		return -ENOMEM;
+	for (size_t k = 0; k < nocc; k++)
+		if (is_malicious(occ[k].a))
+			memset(bad + occ[k].pos, 1, occ[k].len);
+	for (size_t k = 0; k < nocc; k++) {
+		struct acc *a = occ[k].a;
+
+		for (uint32_t i = occ[k].pos; !is_malicious(a) && i < occ[k].pos + occ[k].len; i++)
+			if (bad[i]) {
+				a->near_malicious = true;
+				break;
+			}
+	}
+	free(bad);
+	return 0;
 }
 
 /* Sublinear count: one occurrence counts 1, many grow like the logarithm
@@ -137,6 +175,10 @@ int seqscore_window(const struct bdindex *idx, const token_id *seq, size_t n,
 	uint32_t el = bdindex_lengths(idx), ql = query_lengths(el);
 	double num = 0, den = 0, U = 0, w;
 	struct accmap am = { .cap = 64 };
+	struct occurrence *occ = NULL;
+	size_t nocc = 0;
+	double num_m = 0, den_m = 0;
+	bool any_malicious = false;
 	struct bdindex_match (*cand)[CAND_MAX], buf[BATCH_QUERIES * PER_QUERY];
 	/* positions per batch; the ring holds them and the two around */
 	size_t npos = BATCH_QUERIES / (size_t)(__builtin_popcount(ql) ? __builtin_popcount(ql) : 1);
@@ -150,9 +192,11 @@ int seqscore_window(const struct bdindex *idx, const token_id *seq, size_t n,
 		am.cap *= 2;
 	am.a = calloc(am.cap, sizeof(*am.a));
 	cand = malloc(nring * sizeof(*cand));
-	if (!am.a || !cand) {
+	occ = malloc((n ? n : 1) * (size_t)__builtin_popcount(el) * sizeof(*occ) + sizeof(*occ));
+	if (!am.a || !cand || !occ) {
 		free(am.a);
 		free(cand);
+		free(occ);
 		return -ENOMEM;
 	}
 	bdindex_params_get(idx, &p);
@@ -202,7 +246,9 @@ int seqscore_window(const struct bdindex *idx, const token_id *seq, size_t n,
 				continue;
 			if (best[L]) {
 				matched = true;
-				acc_add(&am, best[L], (uint32_t)i);
+				occ[nocc++] = (struct occurrence){ acc_add(&am, best[L], (uint32_t)i),
+								   (uint32_t)i,
+								   (uint32_t)(i + L <= n ? L : n - i) };
 				U += 1 - best[L]->similarity;
 			} else if (i + L <= n) {
 				U += 1;
@@ -211,6 +257,9 @@ int seqscore_window(const struct bdindex *idx, const token_id *seq, size_t n,
 		res->matched += matched;
 	}
 	free(cand);
+	if (!ret)
+		ret = mark_good_near_malicious(occ, nocc, n);
+	free(occ);
 	if (ret) {
 		free(am.a);
 		return ret;
@@ -225,11 +274,20 @@ int seqscore_window(const struct bdindex *idx, const token_id *seq, size_t n,
 		a->sm.evidence = w * seqscore_logit(a->sm.m.risk);
 		num += a->sm.evidence;
 		den += w * w;
+		any_malicious |= is_malicious(a);
+		if (is_malicious(a) || a->near_malicious) {
+			num_m += a->sm.evidence;
+			den_m += w * w;
+		}
 	}
 	w = p.unknown_weight * seqscore_count_weight(U);
 	num += w * p.unknown_logit;
 	den += w * w;
-	res->logodds = num / (1 + p.length_norm * sqrt(den));
+	res->logodds_window = num / (1 + p.length_norm * sqrt(den));
+	res->logodds_malicious = num_m / (1 + p.length_norm * sqrt(den_m));
+	/* boilerplate elsewhere in the window cannot outvote a malicious match */
+	res->logodds = any_malicious ? fmax(res->logodds_window, res->logodds_malicious)
+				     : res->logodds_window;
 	res->score = seqscore_squash(res->logodds);
 	/* explanation: the entries with the largest |evidence| */
 	for (size_t k = 0; k < SEQSCORE_TOP; k++) {
@@ -256,8 +314,10 @@ static const char *edit_name(enum bdindex_edit e)
 
 json_t *seqscore_result_to_json(const struct seqscore_result *res, const struct tokens *tok)
 {
-	json_t *o = json_pack("{s:f, s:f, s:I, s:I}", "score", res->score,
-			      "logodds", res->logodds, "positions", (json_int_t)res->positions,
+	json_t *o = json_pack("{s:f, s:f, s:f, s:f, s:I, s:I}", "score", res->score,
+			      "logodds", res->logodds, "logodds_window", res->logodds_window,
+			      "logodds_malicious", res->logodds_malicious,
+			      "positions", (json_int_t)res->positions,
 			      "matched", (json_int_t)res->matched);
 	json_t *arr = json_array();
 

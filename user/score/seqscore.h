@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
 /* sequence_match_score: how much a window of tokens looks like the
  * malicious rather than the benign behaviour in the database, in 0..1, with
- * the entries that made it so. The formula is docs/scoring.md, exactly. */
+ * the entries that made it so. A known-good entry weighs against a
+ * malicious one only on the calls they share. The formula is
+ * docs/scoring.md, exactly. */
 #ifndef BPFPROF_SEQSCORE_H
 #define BPFPROF_SEQSCORE_H
 
@@ -23,7 +25,9 @@ struct seqscore_match {
 
 struct seqscore_result {
 	double score;     /* 0..1 */
-	double logodds;   /* L, the (normalised) evidence before squashing */
+	double logodds;   /* L = max(window, malicious), before squashing */
+	double logodds_window;    /* every match and the unexplained part */
+	double logodds_malicious; /* the malicious matches and the good ones on their calls */
 	size_t positions; /* window positions scored */
 	size_t matched;   /* positions with a match */
 	size_t ntop;
