@@ -59,8 +59,9 @@ Test(scorer, a_window_without_its_object_has_only_the_sequence_component)
 	cr_assert_not(r.verdict.have[VERDICT_DCAM], "no object, no static analysis");
 	cr_assert_not(r.verdict.have[VERDICT_SOURCE], "a bare name says nothing of its source");
 	cr_assert_gt(r.sequence.score, 0.95, "the dropper's sequence is the curated one");
-	/* a missing component adds nothing (docs/scoring.md) */
-	cr_assert_float_eq(r.verdict.risk, 0.5 * r.verdict.component[VERDICT_SEQUENCE], 1e-9);
+	/* missing is not zero: the weights renormalise (docs/scoring.md) */
+	cr_assert_float_eq(r.verdict.risk, r.verdict.component[VERDICT_SEQUENCE], 1e-9);
+	cr_assert_float_eq(r.verdict.weight_used[VERDICT_SEQUENCE], 1, 1e-12);
 	cr_assert_null(r.dcam);
 	cr_assert_str_empty(r.sha256_hex);
 	scorer_result_release(&r);

@@ -34,16 +34,28 @@ Test(verdict, thresholds_are_inclusive)
 	cr_assert_eq(v.level, VERDICT_HIGH);
 }
 
-Test(verdict, a_missing_component_adds_nothing)
+Test(verdict, weights_renormalise_over_the_components_present)
 {
 	struct verdict v = { 0 };
 
-	verdict_set(&v, VERDICT_SOURCE, 1.0);
+	verdict_set(&v, VERDICT_SEQUENCE, 0.9);
+	verdict_set(&v, VERDICT_DCAM, 0.6);
 	verdict_decide(&v, &p);
-	/* one weak signal alone cannot reach high: 0.25 */
-	cr_assert_float_eq(v.risk, 0.25, 1e-9);
+	/* no source: (0.5*0.9 + 0.25*0.6) / 0.75 = 0.8, not 0.6 */
+	cr_assert_float_eq(v.risk, 0.8, 1e-9);
+	cr_assert_eq(v.level, VERDICT_HIGH);
+	cr_assert_float_eq(v.weight_used[VERDICT_SEQUENCE], 2.0 / 3, 1e-9);
+	cr_assert_float_eq(v.weight_used[VERDICT_DCAM], 1.0 / 3, 1e-9);
+	cr_assert_float_eq(v.weight_used[VERDICT_SOURCE], 0, 1e-12);
+}
+
+Test(verdict, no_component_is_risk_zero)
+{
+	struct verdict v = { 0 };
+
+	verdict_decide(&v, &p);
+	cr_assert_float_eq(v.risk, 0, 1e-12);
 	cr_assert_eq(v.level, VERDICT_LOW);
-	cr_assert_not(v.have[VERDICT_SEQUENCE]);
 }
 
 Test(verdict, components_are_clamped_to_0_1)
@@ -77,9 +89,11 @@ Test(verdict, custom_weights_and_thresholds)
 	p.weight[VERDICT_DCAM] = 0.6;
 	p.medium = 0.1;
 	p.high = 0.5;
+	verdict_set(&v, VERDICT_SEQUENCE, 0.1);
+	verdict_set(&v, VERDICT_SOURCE, 0.0);
 	verdict_set(&v, VERDICT_DCAM, 0.9);
-	verdict_decide(&v, &p); /* 0.54 */
-	cr_assert_float_eq(v.risk, 0.54, 1e-9);
+	verdict_decide(&v, &p); /* 0.02 + 0 + 0.54 */
+	cr_assert_float_eq(v.risk, 0.56, 1e-9);
 	cr_assert_eq(v.level, VERDICT_HIGH);
 }
 

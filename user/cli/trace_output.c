@@ -139,20 +139,17 @@ void trace_output_verdict(struct trace_output *o, const struct decision *d)
 	const char *backend = mitigate_backend_name(m->backends);
 
 	if (o->json) {
-		json_t *comp = json_object(), *missing = json_array();
+		json_t *comp = json_object();
 		json_t *j;
 
-		for (int c = 0; c < VERDICT_NCOMPONENTS; c++) {
+		for (int c = 0; c < VERDICT_NCOMPONENTS; c++)
 			json_object_set_new(comp, verdict_component_name(c),
 					    v->have[c] ? json_real(v->component[c]) : json_null());
-			if (!v->have[c])
-				json_array_append_new(missing, json_string(verdict_component_name(c)));
-		}
-		j = json_pack("{s:s, s:I, s:I, s:I, s:s, s:f, s:s, s:o, s:o, s:b}",
+		j = json_pack("{s:s, s:I, s:I, s:I, s:s, s:f, s:s, s:o, s:b}",
 			      "type", "verdict", "pid", (json_int_t)w->pid, "tid", (json_int_t)w->tid,
 			      "window", (json_int_t)w->id, "path", w->path, "risk", v->risk,
 			      "level", verdict_level_name(v->level), "components", comp,
-			      "missing", missing, "uncertain", v->uncertain);
+			      "uncertain", v->uncertain);
 		json_object_set_new(j, "action", json_string(action));
 		json_object_set_new(j, "backend", json_string(backend));
 		if (m->detail[0])

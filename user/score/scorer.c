@@ -220,6 +220,15 @@ static json_t *matches_json(const struct seqscore_result *r, const struct tokens
 void scorer_result_explain_json(const struct scorer_result *r, json_t *obj)
 {
 	const struct verdict *v = &r->verdict;
+	json_t *missing = json_array(), *used = json_object();
+
+	for (int c = 0; c < VERDICT_NCOMPONENTS; c++) {
+		if (!v->have[c])
+			json_array_append_new(missing, json_string(verdict_component_name(c)));
+		json_object_set_new(used, verdict_component_name(c), json_real(v->weight_used[c]));
+	}
+	json_object_set_new(obj, "missing", missing);
+	json_object_set_new(obj, "weights_used", used);
 
 	if (v->have[VERDICT_SEQUENCE])
 		json_object_set_new(obj, "matches", matches_json(&r->sequence, r->tok));

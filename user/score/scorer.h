@@ -55,8 +55,8 @@ void scorer_result_release(struct scorer_result *r);
 size_t scorer_result_flagged_exports(const struct scorer_result *r, const char **names,
 				     size_t max);
 /* Adds the explanation members of a decision (schemas/decision.schema.json:
- * matches, findings, reputation_reasons, sha256 and quarantined_hash where
- * present) to obj. */
+ * missing, weights_used, and matches, findings, reputation_reasons, sha256
+ * and quarantined_hash where present) to obj. */
 void scorer_result_explain_json(const struct scorer_result *r, json_t *obj);
 
 #endif

@@ -25,11 +25,15 @@ void verdict_set(struct verdict *v, enum verdict_component c, double value)
 
 void verdict_decide(struct verdict *v, const struct verdict_policy *p)
 {
-	double sum = 0;
+	double sum = 0, wsum = 0;
 
 	for (int c = 0; c < VERDICT_NCOMPONENTS; c++)
 		if (v->have[c])
-			sum += p->weight[c] * v->component[c];
+			wsum += p->weight[c];
+	for (int c = 0; c < VERDICT_NCOMPONENTS; c++) {
+		v->weight_used[c] = v->have[c] && wsum > 0 ? p->weight[c] / wsum : 0;
+		sum += v->weight_used[c] * v->component[c];
+	}
 	v->risk = clamp01(sum);
 	if (v->quarantined && v->risk < p->high)
 		v->risk = p->high;

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
-/* risk = w_seq*sequence + w_src*source + w_dcam*dcam, and its level.
- * A component may be unavailable (no database, file unreadable): it then
- * adds nothing, so the risk is a lower bound and the verdict names what is
- * missing. Renormalising over the rest would let one weak signal (a file
- * in an odd place) decide alone, and the ladder kills on high. */
+/* risk = (w_seq*sequence + w_src*source + w_dcam*dcam) / (sum of the
+ * weights of the components present), and its level. A component may be
+ * unavailable (no database, no object to read): missing is not zero — the
+ * weights renormalise over the components the decision has, and the
+ * decision names what was missing (docs/scoring.md). */
 #ifndef BPFPROF_VERDICT_H
 #define BPFPROF_VERDICT_H
 
@@ -23,6 +23,7 @@ struct verdict {
 	double component[VERDICT_NCOMPONENTS];
 	bool have[VERDICT_NCOMPONENTS];
 	double risk;
+	double weight_used[VERDICT_NCOMPONENTS]; /* the renormalised weights (0: missing) */
 	enum verdict_level level;
 	bool uncertain;
 	bool quarantined;    /* the object is known bad (quarantined before): high */
