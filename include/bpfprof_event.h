@@ -25,6 +25,7 @@ enum bp_call {
 	BP_CALL_MSGSND, BP_CALL_KILL,
 	BP_CALL_EXECVE, BP_CALL_EXECVEAT, BP_CALL_CLONE, BP_CALL_CLONE3, BP_CALL_EXIT_GROUP,
 	BP_CALL_DLOPEN,
+	BP_CALL_IO_URING_SETUP,
 	BP_CALL__MAX,
 };
 
@@ -33,11 +34,14 @@ enum bp_call {
 #define BP_REC_FILE_DELETED 0x2  /* mmap'ed fd's file is unlinked */
 #define BP_REC_FILE         0x4  /* arg[2]/arg[3] carry the fd's dev/ino */
 #define BP_REC_STR_TRUNC    0x8  /* str was cut to BP_STR_LEN */
+#define BP_REC_SOCKET       0x10 /* dup2/dup3: the fd duplicated is a socket */
+#define BP_REC_IO_URING     0x20 /* submitted through io_uring, not a system call */
 
 /* One traced call, as kept in the per-thread lookback ring and as sent.
  * arg[] meaning per call (decoder.c reads them):
  *   openat: flags, mode        fchmodat/fchmod: mode, fd
- *   mmap: prot, flags | fd << 32, dev, ino      mprotect: prot, len, anon
+ *   mmap: prot, flags | fd << 32, dev, ino
+ *   mprotect (and pkey_mprotect): prot, len, dev, ino (BP_REC_FILE: a file's mapping)
  *   socket: family, type
  *   connect/bind: family, port (network order), ipv4 addr; str: unix path
  *   ptrace: request, pid       process_vm_writev/kill: pid, sig
@@ -58,12 +62,13 @@ enum bp_event_type {
 	BP_EV_WINDOW_OPEN,   /* pivot reached: dlopen entry or code loading outside it */
 	BP_EV_DLOPEN_RET,    /* dlopen returned: load part ends, follow part begins */
 	BP_EV_WINDOW_CLOSE,  /* follow part complete, timed out or thread exited */
-	BP_EV_EXEC,          /* a (traced) process exec'ed: userspace looks for new libcs */
-	BP_EV_GATE,          /* first executable mapping of a file inside dlopen */
+	BP_EV_EXEC_RETIRED,  /* not sent: an exec'd image is a load (BP_PIVOT_EXEC_FILE) */
+	BP_EV_GATE,          /* first executable mapping of a file without a cached verdict */
 };
 
-/* Which part of a window a call belongs to. */
-enum bp_part { BP_PART_NONE, BP_PART_LOOKBACK, BP_PART_LOAD, BP_PART_FOLLOW };
+/* Which part of a window a call belongs to. WATCH: a call of a thread or
+ * process the loaded code created, for the watch horizon after it. */
+enum bp_part { BP_PART_NONE, BP_PART_LOOKBACK, BP_PART_LOAD, BP_PART_FOLLOW, BP_PART_WATCH };
 
 /* What opened the window. */
 enum bp_pivot {
@@ -71,6 +76,10 @@ enum bp_pivot {
 	BP_PIVOT_EXEC_ANON,    /* mmap/mprotect PROT_EXEC of anonymous memory */
 	BP_PIVOT_EXEC_MEMFD,   /* mmap PROT_EXEC of a memfd or deleted file */
 	BP_PIVOT_EXECVEAT_FD,  /* execveat(fd, "", AT_EMPTY_PATH): fileless exec */
+	BP_PIVOT_EXEC_FILE,    /* a file made executable outside dlopen: mmap/mprotect, the
+				* loader's start-up mappings (LD_PRELOAD, DT_NEEDED), an exec'd binary */
+	BP_PIVOT_INJECT,       /* another process wrote into this one (ptrace, /proc/PID/mem,
+				* process_vm_writev): the window is the target's */
 };
 
 enum bp_close_reason {
@@ -79,6 +88,7 @@ enum bp_close_reason {
 	BP_CLOSE_EXIT,            /* thread or process exited inside the window */
 	BP_CLOSE_EXEC,            /* the process exec'ed inside the window */
 	BP_CLOSE_NEXT_DLOPEN,     /* another dlopen began during the follow part */
+	BP_CLOSE_NEXT_LOAD,       /* another object was made executable during the follow part */
 };
 
 struct bp_event_hdr {
@@ -88,6 +98,8 @@ struct bp_event_hdr {
 	__u32 pid;   /* tgid */
 	__u32 tid;
 	__u32 lost;  /* window events: reservations that failed in this window so far */
+	__u32 dropped; /* calls of this task the kernel did not send (past the watch bound) */
+	__u32 pad;
 	__u64 window_id; /* 0 when outside a window */
 	__u64 ts_ns;
 };
@@ -104,6 +116,9 @@ struct bp_ev_window_open {
 	__u64 flags;       /* dlopen flags */
 	char comm[BP_COMM_LEN];
 	char path[BP_PATH_LEN];
+	__u32 from_pid;    /* BP_PIVOT_INJECT: the injecting process and thread */
+	__u32 from_tid;
+	char from_comm[BP_COMM_LEN];
 	struct bp_call_rec pivot_rec;  /* the call that opened a non-dlopen window */
 	struct bp_call_rec lookback[BP_LOOKBACK_MAX];
 };
@@ -119,13 +134,6 @@ struct bp_ev_window_close {
 	__u32 nload;
 	__u32 nfollow;
 	__u32 pad;
-};
-
-struct bp_ev_proc {
-	struct bp_event_hdr hdr;
-	__u32 ppid;
-	__u32 exit_code;
-	char comm[BP_COMM_LEN];
 };
 
 /* What the gate did with a file (the verdict cache's values). */
@@ -146,8 +154,26 @@ struct bp_file_key {
 	__u64 ino;
 };
 
+/* What the file's content was when judged: a cached verdict holds only
+ * while the inode still shows the same change time, size and (where the
+ * file system keeps one, else 0) change counter. */
+struct bp_file_marker {
+	__s64 ctime_sec;
+	__u32 ctime_nsec;
+	__u32 pad;
+	__u64 size;
+	__u64 i_version;
+};
+
 #define BP_VERDICT_ALLOW 1
 #define BP_VERDICT_DENY 2
+
+/* A verdict cache value. */
+struct bp_verdict {
+	__u32 verdict;   /* BP_VERDICT_* */
+	__u32 pad;
+	struct bp_file_marker marker;
+};
 
 struct bp_ev_gate {
 	struct bp_event_hdr hdr;
@@ -156,6 +182,7 @@ struct bp_ev_gate {
 	struct bp_file_key file;
 	__u32 file_flags; /* BP_REC_FILE_* */
 	__u32 pad;
+	struct bp_file_marker marker; /* the file as it was mapped */
 };
 
 /* Per-CPU counters (the `stats` map), summed by userspace. */
@@ -169,6 +196,9 @@ struct bp_stats {
 	__u64 wakeups;
 	__u64 gate_stops;
 	__u64 gate_cache_hits;
+	__u64 calls_dropped;   /* calls of watched tasks past the bound, not sent */
+	__u64 loads_cached;    /* executable mappings of files judged before: no window */
+	__u64 injections;      /* windows opened in another process by an injection */
 };
 
 #endif

@@ -36,7 +36,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pipeline_load: %s\n", err);
 		return 1;
 	}
-	tracer_attach_libcs_of(t, getpid());
+	tracer_find_loaders_of(t, getpid());
 	signal(SIGTERM, on_term);
 	signal(SIGINT, on_term);
 	printf("ready\n");

@@ -17,7 +17,7 @@
 
 /* parts[p] is a NULL-terminated list of tokens (NULL: the part is empty);
  * object: a file the window loaded (NULL: not opened, path "libx.so"). */
-static inline void window_fixture(struct window *w, pid_t pid, const char *const *parts[3],
+static inline void window_fixture(struct window *w, pid_t pid, const char *const *parts[WINDOW_NPARTS],
 				  const char *object)
 {
 	memset(w, 0, sizeof(*w));

@@ -264,11 +264,13 @@ Test(trace, gate_resumes_an_allowed_load_and_caches_the_verdict)
 	json_array_foreach(events, i, e) {
 		const char *type = json_string_value(json_object_get(e, "type"));
 
-		gates += !strcmp(type, "gate");
+		/* the loop's own start-up objects are gated once each too */
+		gates += !strcmp(type, "gate") &&
+			 strstr(json_string_value(json_object_get(e, "path")), "libbenign.so");
 		loads += !strcmp(type, "dlopen") && json_is_true(json_object_get(e, "ok"));
 	}
 	cr_assert_geq(loads, 5, "the loop loads the library ten times in a second");
-	cr_assert_eq(gates, 1, "only the first load stops; the others hit the kernel cache");
+	cr_assert_eq(gates, 1, "only the first load of libbenign.so stops; the others hit the cache");
 	summary = find_event(events, "summary", NULL);
 	cr_assert_geq(json_integer_value(json_object_get(summary, "gate_cache_hits")), (json_int_t)loads - 1);
 	json_decref(events);

@@ -58,7 +58,7 @@ struct ladder {
 static void ladder_open(struct ladder *l, const struct mitigate_opts *o, pid_t pid,
 			const char *object)
 {
-	const char *const *parts[3] = { NULL, NULL, NULL };
+	const char *const *parts[WINDOW_NPARTS] = { NULL, NULL, NULL };
 	char err[256];
 
 	cr_assert_eq(mitigate_open(o, &l->m, err, sizeof(err)), 0, "%s", err);

@@ -40,7 +40,7 @@ static const char *const benign_lookback[] = { "openat:read", "openat:read", NUL
 
 static void judge(const char *const *lookback, const char *object, struct scorer_result *r)
 {
-	const char *const *parts[3] = { lookback, loader_load, NULL };
+	const char *const *parts[WINDOW_NPARTS] = { lookback, loader_load, NULL };
 	struct window w;
 
 	window_fixture(&w, getpid(), parts, object);

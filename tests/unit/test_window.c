@@ -28,7 +28,7 @@ static void on_closed(void *ctx, struct window *w)
 Test(window, parts_in_order_and_the_dlopen_pivot_between)
 {
 	struct closed c = { 0 };
-	struct window_set *ws = window_set_new(on_closed, &c);
+	struct window_set *ws = window_set_new(on_closed, NULL, 0, &c);
 	const char *want[] = { "socket:inet", "socket:inet", "dlopen", "connect:inet", "execve" };
 
 	FEED(ws, open_ev(7, 2), 0);
@@ -50,7 +50,7 @@ Test(window, parts_in_order_and_the_dlopen_pivot_between)
 Test(window, failed_dlopen_and_thread_exit_inside_a_window)
 {
 	struct closed c = { 0 };
-	struct window_set *ws = window_set_new(on_closed, &c);
+	struct window_set *ws = window_set_new(on_closed, NULL, 0, &c);
 
 	FEED(ws, open_ev(1, 0), 0);
 	FEED(ws, ret_ev(1, 0, 2000), 0);
@@ -63,7 +63,7 @@ Test(window, failed_dlopen_and_thread_exit_inside_a_window)
 Test(window, lookback_ring_wraparound_keeps_the_newest_k_in_order)
 {
 	struct closed c = { 0 };
-	struct window_set *ws = window_set_new(on_closed, &c);
+	struct window_set *ws = window_set_new(on_closed, NULL, 0, &c);
 	struct bp_ev_window_open e = open_ev(3, BP_LOOKBACK_MAX);
 
 	/* the kernel sends the ring oldest first: what the assembler keeps */
@@ -81,7 +81,7 @@ Test(window, lookback_ring_wraparound_keeps_the_newest_k_in_order)
 Test(window, lost_open_record_rebuilds_an_uncertain_window)
 {
 	struct closed c = { 0 };
-	struct window_set *ws = window_set_new(on_closed, &c);
+	struct window_set *ws = window_set_new(on_closed, NULL, 0, &c);
 
 	FEED(ws, call_ev(9, BP_PART_LOAD, rec(BP_CALL_SOCKET, AF_INET, 1, NULL)), 1);
 	FEED(ws, close_ev(9, BP_CLOSE_FOLLOW_DONE, 1, 0, 1), 1);
@@ -93,7 +93,7 @@ Test(window, lost_open_record_rebuilds_an_uncertain_window)
 Test(window, missing_calls_counted_by_the_kernel_make_it_uncertain)
 {
 	struct closed c = { 0 };
-	struct window_set *ws = window_set_new(on_closed, &c);
+	struct window_set *ws = window_set_new(on_closed, NULL, 0, &c);
 
 	FEED(ws, open_ev(5, 0), 0);
 	FEED(ws, call_ev(5, BP_PART_LOAD, rec(BP_CALL_SOCKET, AF_INET, 1, NULL)), 0);
@@ -105,7 +105,7 @@ Test(window, missing_calls_counted_by_the_kernel_make_it_uncertain)
 Test(window, quiet_windows_expire_after_the_follow_time)
 {
 	struct closed c = { 0 };
-	struct window_set *ws = window_set_new(on_closed, &c);
+	struct window_set *ws = window_set_new(on_closed, NULL, 0, &c);
 
 	FEED(ws, open_ev(2, 0), 0);
 	window_set_expire(ws, 5000, 100, 0); /* still loading: never expires */
@@ -122,7 +122,7 @@ Test(window, quiet_windows_expire_after_the_follow_time)
 Test(window, nested_dlopen_tokens_stay_in_the_outer_load_part)
 {
 	struct closed c = { 0 };
-	struct window_set *ws = window_set_new(on_closed, &c);
+	struct window_set *ws = window_set_new(on_closed, NULL, 0, &c);
 
 	FEED(ws, open_ev(4, 0), 0);
 	FEED(ws, call_ev(4, BP_PART_LOAD, rec(BP_CALL_DLOPEN, 2, 0, "libdep.so")), 0);
@@ -138,7 +138,7 @@ Test(window, nested_dlopen_tokens_stay_in_the_outer_load_part)
 Test(window, late_kernel_records_of_an_expired_window_are_ignored)
 {
 	struct closed c = { 0 };
-	struct window_set *ws = window_set_new(on_closed, &c);
+	struct window_set *ws = window_set_new(on_closed, NULL, 0, &c);
 
 	FEED(ws, open_ev(6, 0), 0);
 	FEED(ws, ret_ev(6, 1, 100), 0);
@@ -158,7 +158,7 @@ Test(window, late_kernel_records_of_an_expired_window_are_ignored)
 Test(window, last_call_is_the_call_the_latest_record_added)
 {
 	struct closed c = { 0 };
-	struct window_set *ws = window_set_new(on_closed, &c);
+	struct window_set *ws = window_set_new(on_closed, NULL, 0, &c);
 	struct bp_call_rec r = rec(BP_CALL_EXECVE, 0, 0, "/bin/sh");
 	char want[DECODER_ARG_LEN];
 	struct window *w;

@@ -500,7 +500,7 @@ int cmd_agent_main(int argc, char **argv)
 		exit_code = ret == -EPERM ? EXIT_PRIVILEGE : EXIT_KERNEL;
 		goto out;
 	}
-	tracer_attach_all_libcs(a.tracer);
+	tracer_find_all_loaders(a.tracer);
 	a.stats_fd = agent_metrics_enable_bpf_stats();
 	agent_metrics_watch_progs(a.metrics, list_programs, &a);
 	if (start_mitigation(&a, err, sizeof(err))) {
@@ -548,8 +548,8 @@ int cmd_agent_main(int argc, char **argv)
 	signal(SIGINT, on_stop);
 	signal(SIGHUP, on_hup);
 	signal(SIGPIPE, SIG_IGN);
-	log_warn("agent running: %d libc(s) watched, API on %s%s%s (port %d)",
-		 tracer_libc_count(a.tracer), ao.listen_unix ? ao.listen_unix : "-",
+	log_warn("agent running: %d dlopen loader(s) watched, API on %s%s%s (port %d)",
+		 tracer_loader_count(a.tracer), ao.listen_unix ? ao.listen_unix : "-",
 		 ao.listen_tcp ? " and " : "", ao.listen_tcp ? ao.listen_tcp : "",
 		 api_tcp_port(a.api));
 	sd_notify(0, "READY=1");

@@ -227,6 +227,7 @@ static int quarantine_files(const struct verdict_cache *cache, struct scorer *sc
 	for (size_t i = 0; i < n; i++) {
 		uint8_t digest[FILEHASH_LEN];
 		char hex[FILEHASH_HEX_LEN];
+		struct bp_file_marker marker;
 		struct bp_file_key key;
 		struct stat st;
 
@@ -235,8 +236,8 @@ static int quarantine_files(const struct verdict_cache *cache, struct scorer *sc
 				strerror(errno));
 			return -errno;
 		}
-		verdict_cache_key(&st, &key);
-		verdict_cache_set(cache, &key, BP_VERDICT_DENY);
+		verdict_cache_key(&st, &key, &marker);
+		verdict_cache_set(cache, &key, &marker, BP_VERDICT_DENY);
 		if (!filehash_sha256_path(files[i], digest)) {
 			filehash_hex(digest, hex);
 			scorer_quarantine_hash(scorer, hex);
@@ -499,14 +500,13 @@ int cmd_trace_main(int argc, char **argv)
 		goto out;
 	}
 	/* our own libc (the child's, until it execs) and the target's */
-	tracer_attach_libcs_of(tracer, getpid());
+	tracer_find_loaders_of(tracer, getpid());
 	if (attach_pid) {
-		tracer_attach_libcs_of(tracer, (pid_t)attach_pid);
+		tracer_find_loaders_of(tracer, (pid_t)attach_pid);
 		tracer_trace_pid(tracer, (pid_t)attach_pid);
 		/* its existing children are followed from their next fork on */
 	} else {
 		tracer_trace_pid(tracer, child);
-		tracer_watch_exec(tracer, child);
 		c.child = child;
 	}
 
@@ -551,7 +551,7 @@ int cmd_trace_main(int argc, char **argv)
 		fprintf(stderr, "bpf-profiler trace: ring buffer full: %llu events lost; the windows "
 			"they belonged to are marked uncertain (a larger --ringbuf-kb helps)\n",
 			(unsigned long long)stats.events_lost);
-	trace_output_summary(&c.out, &stats, c.nwindows, c.nuncertain, tracer_libc_count(tracer));
+	trace_output_summary(&c.out, &stats, c.nwindows, c.nuncertain, tracer_loader_count(tracer));
 	if (child && child_done && c.child_quarantined)
 		exit_code = EXIT_QUARANTINED;
 	else if (child && child_done)

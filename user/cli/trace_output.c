@@ -25,7 +25,8 @@ static json_t *event_base(const char *type, const struct bp_event_hdr *h)
 
 static const char *part_name(unsigned int part)
 {
-	return part == BP_PART_LOAD ? "load" : part == BP_PART_FOLLOW ? "follow" : "none";
+	return part == BP_PART_LOAD ? "load" : part == BP_PART_FOLLOW ? "follow" :
+	       part == BP_PART_WATCH ? "watch" : "none";
 }
 
 static const char *paint(const struct trace_output *o, const char *code)
@@ -84,7 +85,7 @@ void trace_output_dlopen(struct trace_output *o, const struct bp_event_hdr *h,
 void trace_output_gate(struct trace_output *o, const struct pipeline_gate_report *g)
 {
 	const struct bp_event_hdr *h = g->hdr;
-	const char *path = g->window ? g->window->path : "";
+	const char *path = g->window ? window_object_name(g->window) : "";
 	const char *action = gate_decision_name(g->action), *reason = g->reason;
 
 	if (o->json) {
@@ -107,7 +108,7 @@ void trace_output_window(struct trace_output *o, const struct window *w)
 	if (o->json) {
 		json_t *j = json_pack("{s:s, s:I, s:I, s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:b, s:I, s:s}",
 			"type", "window", "pid", (json_int_t)w->pid, "tid", (json_int_t)w->tid,
-			"window", (json_int_t)w->id, "path", w->path, "comm", w->comm,
+			"window", (json_int_t)w->id, "path", window_object_name(w), "comm", w->comm,
 			"pivot", decoder_pivot_name(w->pivot),
 			"lookback", decision_tokens_json(w, WINDOW_LOOKBACK),
 			"load", decision_tokens_json(w, WINDOW_LOAD),
@@ -117,16 +118,24 @@ void trace_output_window(struct trace_output *o, const struct window *w)
 
 		if (w->ok >= 0)
 			json_object_set_new(j, "ok", json_boolean(w->ok));
+		if (w->ncalls[WINDOW_WATCH])
+			json_object_set_new(j, "watch", decision_tokens_json(w, WINDOW_WATCH));
+		if (w->from_pid)
+			json_object_set_new(j, "injector", json_pack("{s:I, s:I, s:s}",
+					    "pid", (json_int_t)w->from_pid, "tid", (json_int_t)w->from_tid,
+					    "comm", w->from_comm));
 		if (w->dropped)
 			json_object_set_new(j, "calls_not_kept", json_integer(w->dropped));
 		emit_json(o, j);
 		return;
 	}
-	fprintf(o->out, "%7u %s<<< window %llu closed (%s): lookback %zu, load %zu, follow %zu calls%s%s\n",
+	fprintf(o->out, "%7u %s<<< window %llu %s (%s): lookback %zu, load %zu, follow %zu, watch %zu calls%s%s\n",
 		w->tid, paint(o, "\033[1m"), (unsigned long long)w->id,
+		w->closed ? "watched" : "closed",
 		w->close_reason ? decoder_close_reason(w->close_reason) : "idle",
 		w->ncalls[WINDOW_LOOKBACK], w->ncalls[WINDOW_LOAD], w->ncalls[WINDOW_FOLLOW],
-		w->uncertain ? ", UNCERTAIN (events lost)" : "", paint(o, "\033[0m"));
+		w->ncalls[WINDOW_WATCH],
+		w->uncertain ? ", UNCERTAIN (events lost or calls not kept)" : "", paint(o, "\033[0m"));
 }
 
 void trace_output_verdict(struct trace_output *o, const struct decision *d)
@@ -147,9 +156,10 @@ void trace_output_verdict(struct trace_output *o, const struct decision *d)
 					    v->have[c] ? json_real(v->component[c]) : json_null());
 		j = json_pack("{s:s, s:I, s:I, s:I, s:s, s:f, s:s, s:o, s:b}",
 			      "type", "verdict", "pid", (json_int_t)w->pid, "tid", (json_int_t)w->tid,
-			      "window", (json_int_t)w->id, "path", w->path, "risk", v->risk,
+			      "window", (json_int_t)w->id, "path", window_object_name(w), "risk", v->risk,
 			      "level", verdict_level_name(v->level), "components", comp,
 			      "uncertain", v->uncertain);
+		json_object_set_new(j, "point", json_string(decision_point_name(d->point)));
 		json_object_set_new(j, "action", json_string(action));
 		json_object_set_new(j, "backend", json_string(backend));
 		if (m->detail[0])
@@ -161,7 +171,7 @@ void trace_output_verdict(struct trace_output *o, const struct decision *d)
 		return;
 	}
 	fprintf(o->out, "%7u %sVERDICT %s: risk %.2f (%s)%s  [", w->tid,
-		paint(o, level_color[v->level]), w->path, v->risk, verdict_level_name(v->level),
+		paint(o, level_color[v->level]), window_object_name(w), v->risk, verdict_level_name(v->level),
 		paint(o, "\033[0m"));
 	for (int c = 0; c < VERDICT_NCOMPONENTS; c++) {
 		if (v->have[c])
@@ -186,11 +196,15 @@ void trace_output_summary(struct trace_output *o, const struct bp_stats *s,
 				      "libcs", libcs, "wakeups", (json_int_t)s->wakeups,
 				      "gate_stops", (json_int_t)s->gate_stops,
 				      "gate_cache_hits", (json_int_t)s->gate_cache_hits);
+
+		json_object_set_new(j, "loads_cached", json_integer((json_int_t)s->loads_cached));
+		json_object_set_new(j, "injections", json_integer((json_int_t)s->injections));
+		json_object_set_new(j, "calls_dropped", json_integer((json_int_t)s->calls_dropped));
 		emit_json(o, j);
 		return;
 	}
 	fprintf(stderr, "bpf-profiler: %llu events, %llu lost, %lu windows (%lu uncertain), "
-		"%d libc(s) watched\n", (unsigned long long)s->events_sent,
+		"%d dlopen loader(s) watched\n", (unsigned long long)s->events_sent,
 		(unsigned long long)s->events_lost, windows, uncertain, libcs);
 }
 

@@ -10,7 +10,10 @@
 
 const char *decision_point_name(enum decision_point p)
 {
-	return p == DECISION_GATE ? "gate" : p == DECISION_RETURN ? "return" : "window";
+	static const char *const names[] = { [DECISION_GATE] = "gate", [DECISION_RETURN] = "return",
+					     [DECISION_WINDOW] = "window", [DECISION_WATCH] = "watch" };
+
+	return (unsigned int)p < ARRAY_SIZE(names) ? names[p] : "?";
 }
 
 enum decision_point decision_point_of(const struct window *w)
@@ -52,7 +55,7 @@ json_t *decision_to_json(const struct decision *d)
 		      " s:f, s:s, s:s, s:s}",
 		      "time", when, "verdict_point", decision_point_name(d->point),
 		      "pid", (json_int_t)w->pid, "tid", (json_int_t)w->tid, "comm", w->comm,
-		      "exe", exe, "path", w->file_path[0] ? w->file_path : w->path,
+		      "exe", exe, "path", window_object_name(w),
 		      "window", "lookback", decision_tokens_json(w, WINDOW_LOOKBACK),
 		      "load", decision_tokens_json(w, WINDOW_LOAD),
 		      "follow", decision_tokens_json(w, WINDOW_FOLLOW),
@@ -66,6 +69,12 @@ json_t *decision_to_json(const struct decision *d)
 		      "backend", mitigate_backend_name(m->backends));
 	if (!j)
 		return NULL;
+	json_object_set_new(json_object_get(j, "window"), "watch",
+			    decision_tokens_json(w, WINDOW_WATCH));
+	if (w->from_pid)
+		json_object_set_new(j, "injector", json_pack("{s:I, s:I, s:s}",
+				    "pid", (json_int_t)w->from_pid, "tid", (json_int_t)w->from_tid,
+				    "comm", w->from_comm));
 	scorer_result_explain_json(d->result, j);
 	if (m->detail[0])
 		json_object_set_new(j, "mitigation_error", json_string(m->detail));

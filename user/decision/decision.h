@@ -14,6 +14,7 @@ enum decision_point {
 	DECISION_GATE,    /* the process stopped before the object's code ran */
 	DECISION_RETURN,  /* dlopen returned (the constructors ran) and the window closed */
 	DECISION_WINDOW,  /* a window without dlopen (code loaded another way) closed */
+	DECISION_WATCH,   /* tasks the loaded code created did more: the risk rose */
 };
 
 struct decision {

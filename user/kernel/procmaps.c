@@ -6,6 +6,9 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include "kernel/kdev.h"
 #include "kernel/procmaps.h"
 
 int procmaps_foreach(pid_t pid, int (*fn)(void *ctx, const struct procmaps_entry *e), void *ctx)
@@ -65,4 +68,56 @@ int procmaps_for_each_libc(pid_t pid, void (*fn)(void *ctx, const char *path), v
 	struct libc_walk w = { pid, fn, ctx };
 
 	return procmaps_foreach(pid, libc_one, &w);
+}
+
+/* The mapping matches by device and inode, or with ino 0 by file name. */
+static bool mapping_matches(const struct procmaps_entry *e, uint64_t dev, uint64_t ino,
+			    const char *name)
+{
+	const char *base;
+
+	if (ino)
+		return e->inode == ino && kdev_make(e->major, e->minor) == dev;
+	if (!name || e->path[0] != '/')
+		return false;
+	base = strrchr(e->path, '/') + 1;
+	return !strcmp(base, name);
+}
+
+struct mapped_find {
+	pid_t pid;
+	uint64_t dev, ino;
+	const char *name;
+	char *path;
+	size_t len;
+	int fd;
+};
+
+static int mapped_one(void *ctx, const struct procmaps_entry *e)
+{
+	struct mapped_find *m = ctx;
+	char mf[128];
+	int fd;
+
+	if (!mapping_matches(e, m->dev, m->ino, m->name))
+		return 0;
+	snprintf(mf, sizeof(mf), "/proc/%d/map_files/%llx-%llx", (int)m->pid, e->start, e->end);
+	fd = open(mf, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		m->fd = -errno;
+		return 0;
+	}
+	m->fd = fd;
+	if (m->path && m->len)
+		snprintf(m->path, m->len, "%s", e->path);
+	return 1;
+}
+
+int procmaps_open_mapped(pid_t pid, uint64_t dev, uint64_t ino, const char *name,
+			char *path, size_t len)
+{
+	struct mapped_find m = { pid, dev, ino, name, path, len, -ENOENT };
+	int ret = procmaps_foreach(pid, mapped_one, &m);
+
+	return ret < 0 ? ret : m.fd;
 }

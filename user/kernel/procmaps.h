@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
 /* /proc/PID/maps, parsed once here: which libcs a process maps (as paths
- * usable from our mount namespace) and which mapping holds a file. */
+ * usable from our mount namespace) and which mapping holds a file, opened
+ * through /proc/PID/map_files. */
 #ifndef BPFPROF_PROCMAPS_H
 #define BPFPROF_PROCMAPS_H
 
@@ -23,5 +24,11 @@ bool procmaps_is_libc(const char *path);
 /* Calls fn(ctx, "/proc/PID/root/...libc...") for each executable libc
  * mapping of pid (once per line: callers dedupe). Returns 0 or -errno. */
 int procmaps_for_each_libc(pid_t pid, void (*fn)(void *ctx, const char *path), void *ctx);
+
+/* dev in the kernel's encoding (kernel/kdev.h). Returns an O_RDONLY fd
+ * on the mapping of pid with that device and inode (or, with ino 0, with
+ * that file name), its path in path; or -ENOENT when no mapping matches. */
+int procmaps_open_mapped(pid_t pid, uint64_t dev, uint64_t ino, const char *name,
+			 char *path, size_t len);
 
 #endif

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
 /* Loads and attaches bpf/profiler.bpf.c. The dlopen uprobes are attached by
- * file offset (elfsym.c) with pid -1, once per distinct libc file. */
+ * file offset (elfsym.c) with pid -1, once per object that exports dlopen
+ * — found by its symbols, not its name, when a process makes it
+ * executable (the records say which file), so a renamed or fresh copy of
+ * libc is watched from its first mapping. */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <dirent.h>
@@ -10,19 +13,24 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <limits.h>
 #include "kernel/elfsym.h"
+#include "kernel/kdev.h"
 #include "lib/log.h"
 #include "kernel/procmaps.h"
 #include "profiler.skel.h"
 #include "kernel/tracer.h"
 #include "lib/util.h"
 
-#define MAX_LIBCS 64
-#define RESCAN_MAX 256
+/* Objects examined before the first eviction pass (tracer_tick). */
+#define TRACER_OBJECTS_SOFT 4096
 
-struct libc_attach {
-	dev_t dev;
-	ino_t ino;
+/* A file that became executable somewhere: a loader (it exports dlopen)
+ * has its fd and probes; any other object is only remembered. */
+struct loader {
+	uint64_t kdev, ino;
+	int fd;
 	struct bpf_link *links[4];
 };
 
@@ -34,12 +42,12 @@ struct tracer {
 	/* the consumer of the poll under way */
 	tracer_record_fn poll_fn;
 	void *poll_ctx;
-	struct libc_attach libcs[MAX_LIBCS];
-	int nlibcs;
-	/* processes that exec'ed: their libcs are mapped a little later */
-	struct { pid_t pid; uint64_t due_ns; int tries; } rescan[RESCAN_MAX];
-	int nrescan;
+	struct loader *objects;
+	size_t nobjects, capobjects, nloaders, evict_at;
 };
+
+static void examine_record(struct tracer *t, const void *data, size_t size);
+static void loader_detach(struct loader *l);
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -57,10 +65,8 @@ static int on_ring_record(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*h))
 		return 0;
-	if (h->type == BP_EV_EXEC)
-		tracer_watch_exec(t, h->pid);
-	else
-		t->poll_fn(t->poll_ctx, data, size);
+	examine_record(t, data, size);
+	t->poll_fn(t->poll_ctx, data, size);
 	return 0;
 }
 
@@ -103,6 +109,7 @@ int tracer_open(const struct tracer_opts *opts, struct tracer **out, char *err, 
 	if (!t)
 		return -ENOMEM;
 	t->opts = *opts;
+	t->evict_at = TRACER_OBJECTS_SOFT;
 	libbpf_set_print(libbpf_print);
 
 	t->skel = profiler_bpf__open();
@@ -129,7 +136,7 @@ int tracer_open(const struct tracer_opts *opts, struct tracer **out, char *err, 
 			 ret == -EPERM ? " (need CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)" : "");
 		goto fail;
 	}
-	/* uprobes are attached per libc below; everything else by the skeleton */
+	/* uprobes are attached per loader below; everything else by the skeleton */
 	bpf_program__set_autoattach(t->skel->progs.uprobe_dlopen, false);
 	bpf_program__set_autoattach(t->skel->progs.uprobe_dlmopen, false);
 	bpf_program__set_autoattach(t->skel->progs.uretprobe_dlopen, false);
@@ -157,9 +164,9 @@ void tracer_close(struct tracer *t)
 	if (!t)
 		return;
 	ring_buffer__free(t->rb);
-	for (int i = 0; i < t->nlibcs; i++)
-		for (size_t j = 0; j < 4; j++)
-			bpf_link__destroy(t->libcs[i].links[j]);
+	for (size_t i = 0; i < t->nobjects; i++)
+		loader_detach(&t->objects[i]);
+	free(t->objects);
 	profiler_bpf__destroy(t->skel);
 	free(t);
 }
@@ -174,95 +181,168 @@ static struct bpf_link *attach_uprobe(struct bpf_program *prog, bool ret,
 	return link;
 }
 
-int tracer_attach_libc(struct tracer *t, const char *path)
+static struct loader *find_object(struct tracer *t, uint64_t kdev, uint64_t ino)
 {
-	struct libc_attach *a;
+	for (size_t i = 0; i < t->nobjects; i++)
+		if (t->objects[i].kdev == kdev && t->objects[i].ino == ino)
+			return &t->objects[i];
+	return NULL;
+}
+
+static void loader_detach(struct loader *l)
+{
+	for (size_t j = 0; j < 4; j++)
+		bpf_link__destroy(l->links[j]);
+	if (l->fd >= 0)
+		close(l->fd);
+}
+
+/* Attaches the dlopen/dlmopen uprobes to the object behind fd, through
+ * /proc/self/fd (a uprobe is on the inode: renamed, deleted or in another
+ * mount namespace, it is the file the process maps). */
+static int attach_loader(struct tracer *t, struct loader *l, const char *name)
+{
 	size_t off_open, off_mopen;
-	struct stat st;
+	char path[64];
 	int ret;
 
-	if (stat(path, &st))
-		return -errno;
-	for (int i = 0; i < t->nlibcs; i++)
-		if (t->libcs[i].dev == st.st_dev && t->libcs[i].ino == st.st_ino)
-			return 0;
-	if (t->nlibcs == MAX_LIBCS)
-		return -ENOSPC;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", l->fd);
 	ret = elfsym_offset(path, "dlopen", &off_open);
 	if (ret)
 		return ret;
-	a = &t->libcs[t->nlibcs];
-	memset(a, 0, sizeof(*a));
-	a->links[0] = attach_uprobe(t->skel->progs.uprobe_dlopen, false, path, off_open);
-	a->links[1] = attach_uprobe(t->skel->progs.uretprobe_dlopen, true, path, off_open);
-	if (!a->links[0] || !a->links[1]) {
+	l->links[0] = attach_uprobe(t->skel->progs.uprobe_dlopen, false, path, off_open);
+	l->links[1] = attach_uprobe(t->skel->progs.uretprobe_dlopen, true, path, off_open);
+	if (!l->links[0] || !l->links[1]) {
 		ret = -errno;
-		bpf_link__destroy(a->links[0]);
-		bpf_link__destroy(a->links[1]);
+		loader_detach(l);
+		memset(l->links, 0, sizeof(l->links));
 		return ret ? ret : -EINVAL;
 	}
 	if (!elfsym_offset(path, "dlmopen", &off_mopen)) {
-		a->links[2] = attach_uprobe(t->skel->progs.uprobe_dlmopen, false, path, off_mopen);
-		a->links[3] = attach_uprobe(t->skel->progs.uretprobe_dlopen, true, path, off_mopen);
+		l->links[2] = attach_uprobe(t->skel->progs.uprobe_dlmopen, false, path, off_mopen);
+		l->links[3] = attach_uprobe(t->skel->progs.uretprobe_dlopen, true, path, off_mopen);
 	}
-	a->dev = st.st_dev;
-	a->ino = st.st_ino;
-	t->nlibcs++;
-	log_info("dlopen uprobes attached to %s", path);
+	t->nloaders++;
+	log_info("dlopen uprobes attached to %s", name);
 	return 1;
 }
 
-struct attach_walk {
+/* Objects examined so far, loaders or not: each is opened once. Those
+ * that are not loaders keep no fd; loaders keep theirs and their probes
+ * until no live process maps them (evict_loaders). */
+static struct loader *note_object(struct tracer *t, uint64_t kdev, uint64_t ino)
+{
+	struct loader *n;
+
+	if (t->nobjects == t->capobjects) {
+		size_t cap = t->capobjects ? 2 * t->capobjects : 64;
+
+		n = realloc(t->objects, cap * sizeof(*n));
+		if (!n)
+			return NULL;
+		t->objects = n;
+		t->capobjects = cap;
+	}
+	n = &t->objects[t->nobjects++];
+	memset(n, 0, sizeof(*n));
+	n->kdev = kdev;
+	n->ino = ino;
+	n->fd = -1;
+	return n;
+}
+
+/* A file that became executable in a process: does it export dlopen?
+ * fd: the process's fd on it, or -1 (found through its mappings). */
+static int examine_object(struct tracer *t, pid_t pid, uint64_t kdev, uint64_t ino, int fd)
+{
+	char link[96], name[PATH_MAX] = "";
+	struct loader *l;
+	struct stat st;
+	ssize_t n;
+	int ret;
+
+	if (!ino || find_object(t, kdev, ino))
+		return 0;
+	l = note_object(t, kdev, ino);
+	if (!l)
+		return -ENOMEM;
+	if (fd >= 0) {
+		snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)pid, fd);
+		l->fd = open(link, O_RDONLY | O_CLOEXEC);
+	}
+	if (l->fd < 0)
+		l->fd = procmaps_open_mapped(pid, kdev, ino, NULL, link, sizeof(link));
+	if (l->fd < 0 || fstat(l->fd, &st) || st.st_ino != ino || kdev_from_dev(st.st_dev) != kdev) {
+		/* gone before we looked: forget it, the next load looks again */
+		if (l->fd >= 0)
+			close(l->fd);
+		t->nobjects--;
+		return -ENOENT;
+	}
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", l->fd);
+	n = readlink(link, name, sizeof(name) - 1);
+	name[n > 0 ? n : 0] = '\0';
+	ret = attach_loader(t, l, name);
+	if (ret <= 0) { /* not a loader: remembered, without an fd */
+		close(l->fd);
+		l->fd = -1;
+		return ret == -ENOENT ? 0 : ret;
+	}
+	return 1;
+}
+
+/* Records that name a file made executable: its object is examined before
+ * the consumer sees the record, so a process the gate stopped there is
+ * resumed only once its dlopen is watched. */
+static void examine_record(struct tracer *t, const void *data, size_t size)
+{
+	const struct bp_event_hdr *h = data;
+	const struct bp_call_rec *r = NULL;
+	int fd = -1;
+
+	if (h->type == BP_EV_CALL && size >= sizeof(struct bp_ev_call))
+		r = &((const struct bp_ev_call *)data)->rec;
+	else if (h->type == BP_EV_WINDOW_OPEN && size >= sizeof(struct bp_ev_window_open))
+		r = &((const struct bp_ev_window_open *)data)->pivot_rec;
+	else if (h->type == BP_EV_GATE && size >= sizeof(struct bp_ev_gate)) {
+		const struct bp_ev_gate *g = data;
+
+		examine_object(t, h->pid, g->file.dev, g->file.ino, g->fd);
+		return;
+	}
+	if (!r || !(r->flags & BP_REC_FILE) ||
+	    (r->call != BP_CALL_MMAP && r->call != BP_CALL_MPROTECT && r->call != BP_CALL_EXECVE))
+		return;
+	if (r->call == BP_CALL_MMAP)
+		fd = (int)(r->arg[1] >> 32);
+	examine_object(t, h->pid, r->arg[2], r->arg[3], fd);
+}
+
+struct scan_walk {
 	struct tracer *t;
+	pid_t pid;
 	int added;
 };
 
-static void attach_one(void *ctx, const char *path)
+static int scan_one(void *ctx, const struct procmaps_entry *e)
 {
-	struct attach_walk *w = ctx;
+	struct scan_walk *w = ctx;
 
-	if (tracer_attach_libc(w->t, path) > 0)
+	if (e->perms[2] == 'x' && e->inode &&
+	    examine_object(w->t, w->pid, kdev_make(e->major, e->minor), e->inode, -1) > 0)
 		w->added++;
+	return 0;
 }
 
-int tracer_attach_libcs_of(struct tracer *t, pid_t pid)
+int tracer_find_loaders_of(struct tracer *t, pid_t pid)
 {
-	struct attach_walk w = { .t = t };
-	int ret = procmaps_for_each_libc(pid, attach_one, &w);
+	struct scan_walk w = { .t = t, .pid = pid };
+	int ret = procmaps_foreach(pid, scan_one, &w);
 
 	return ret < 0 ? ret : w.added;
 }
 
-void tracer_watch_exec(struct tracer *t, pid_t pid)
-{
-	if (t->nrescan == RESCAN_MAX)
-		return; /* an exec storm: most share a libc we already watch */
-	t->rescan[t->nrescan].pid = pid;
-	t->rescan[t->nrescan].due_ns = util_now_mono_ns() + 20 * 1000000ull;
-	t->rescan[t->nrescan].tries = 0;
-	t->nrescan++;
-}
-
-void tracer_tick(struct tracer *t)
-{
-	uint64_t now = util_now_mono_ns();
-
-	for (int i = 0; i < t->nrescan;) {
-		if (now < t->rescan[i].due_ns) {
-			i++;
-			continue;
-		}
-		tracer_attach_libcs_of(t, t->rescan[i].pid);
-		if (++t->rescan[i].tries < 3) {
-			t->rescan[i].due_ns = now + (t->rescan[i].tries == 1 ? 200 : 2000) * 1000000ull;
-			i++;
-		} else {
-			t->rescan[i] = t->rescan[--t->nrescan];
-		}
-	}
-}
-
-int tracer_attach_all_libcs(struct tracer *t)
+int tracer_find_all_loaders(struct tracer *t)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
@@ -275,12 +355,76 @@ int tracer_attach_all_libcs(struct tracer *t)
 
 		if (e->d_name[0] < '1' || e->d_name[0] > '9')
 			continue;
-		ret = tracer_attach_libcs_of(t, atoi(e->d_name));
+		ret = tracer_find_loaders_of(t, atoi(e->d_name));
 		if (ret > 0)
 			added += ret;
 	}
 	closedir(d);
 	return added;
+}
+
+struct mapped_walk {
+	struct tracer *t;
+	bool *mapped;
+};
+
+static int mark_mapped(void *ctx, const struct procmaps_entry *e)
+{
+	struct mapped_walk *w = ctx;
+	struct loader *l = e->inode ? find_object(w->t, kdev_make(e->major, e->minor), e->inode)
+				    : NULL;
+
+	if (l)
+		w->mapped[l - w->t->objects] = true;
+	return 0;
+}
+
+/* Past a soft limit, the loaders no live process maps lose their probes
+ * (and their verdict, so a new load of them is judged and probed again);
+ * those still mapped stay, however many: no fixed number of objects can
+ * blind the agent. Objects that are not loaders are forgotten too. */
+static void evict_objects(struct tracer *t)
+{
+	bool *mapped = calloc(t->nobjects ? t->nobjects : 1, sizeof(*mapped));
+	struct mapped_walk w = { t, mapped };
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	size_t keep = 0;
+
+	if (!mapped || !d) {
+		free(mapped);
+		if (d)
+			closedir(d);
+		return;
+	}
+	while ((e = readdir(d)))
+		if (e->d_name[0] >= '1' && e->d_name[0] <= '9')
+			procmaps_foreach(atoi(e->d_name), mark_mapped, &w);
+	closedir(d);
+	for (size_t i = 0; i < t->nobjects; i++) {
+		struct loader *l = &t->objects[i];
+
+		if (mapped[i] && l->links[0]) {
+			t->objects[keep++] = *l;
+			continue;
+		}
+		if (l->links[0]) {
+			struct bp_file_key key = { .dev = l->kdev, .ino = l->ino };
+
+			bpf_map__delete_elem(t->skel->maps.verdict_cache, &key, sizeof(key), 0);
+			t->nloaders--;
+		}
+		loader_detach(l);
+	}
+	t->nobjects = keep;
+	t->evict_at = keep * 2 > TRACER_OBJECTS_SOFT ? keep * 2 : TRACER_OBJECTS_SOFT;
+	free(mapped);
+}
+
+void tracer_tick(struct tracer *t)
+{
+	if (t->nobjects >= t->evict_at)
+		evict_objects(t);
 }
 
 size_t tracer_programs(struct tracer *t, const char **names, int *fds, size_t max)
@@ -299,9 +443,9 @@ size_t tracer_programs(struct tracer *t, const char **names, int *fds, size_t ma
 	return n;
 }
 
-int tracer_libc_count(const struct tracer *t)
+int tracer_loader_count(const struct tracer *t)
 {
-	return t->nlibcs;
+	return (int)t->nloaders;
 }
 
 int tracer_trace_pid(struct tracer *t, pid_t tgid)
@@ -363,6 +507,9 @@ int tracer_stats(struct tracer *t, struct bp_stats *sum)
 		sum->wakeups += v[c].wakeups;
 		sum->gate_stops += v[c].gate_stops;
 		sum->gate_cache_hits += v[c].gate_cache_hits;
+		sum->calls_dropped += v[c].calls_dropped;
+		sum->loads_cached += v[c].loads_cached;
+		sum->injections += v[c].injections;
 	}
 	free(v);
 	return 0;

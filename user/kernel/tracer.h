@@ -35,26 +35,21 @@ struct tracer;
 int tracer_open(const struct tracer_opts *opts, struct tracer **out, char *err, size_t errlen);
 void tracer_close(struct tracer *t);
 
-/* Attaches the dlopen/dlmopen uprobes to the libc at path (for all
- * processes); a file already attached (same device and inode) is skipped.
- * -ENOENT when the file defines no dlopen. */
-int tracer_attach_libc(struct tracer *t, const char *path);
-/* Attaches to every libc (libc.so*, libdl.so*, ld-musl*) mapped by pid, seen
- * through /proc/PID/root so containers' own libcs are found. Returns the
- * number of new attachments or -errno. */
-int tracer_attach_libcs_of(struct tracer *t, pid_t pid);
-/* A process exec'ed (the tracer sees BP_EV_EXEC itself, or a caller that
- * started one): its loader maps libc shortly, so look at its maps at 20 ms,
- * 200 ms and 2 s (from tracer_tick). */
-void tracer_watch_exec(struct tracer *t, pid_t pid);
-/* Runs what is due: the rescans above. Call it from the poll loop. */
+/* Attaches the dlopen/dlmopen uprobes (for all processes) to every object
+ * pid maps executable that exports dlopen, whatever its name; an object
+ * seen before is skipped. New loaders are found from then on as processes
+ * map them (the records the tracer polls). Returns the number of new
+ * loaders or -errno. */
+int tracer_find_loaders_of(struct tracer *t, pid_t pid);
+/* The same for every process now running (the agent's start). */
+int tracer_find_all_loaders(struct tracer *t);
+/* Housekeeping from the poll loop: past a soft limit, loaders no live
+ * process maps lose their probes. */
 void tracer_tick(struct tracer *t);
-/* Attaches to the libcs of every process now running (the agent's start). */
-int tracer_attach_all_libcs(struct tracer *t);
 /* The loaded programs (name and fd), for run-time statistics. */
 size_t tracer_programs(struct tracer *t, const char **names, int *fds, size_t max);
-/* Number of distinct libc files attached. */
-int tracer_libc_count(const struct tracer *t);
+/* Number of loaders (objects exporting dlopen) with probes. */
+int tracer_loader_count(const struct tracer *t);
 
 int tracer_trace_pid(struct tracer *t, pid_t tgid);
 

@@ -6,17 +6,21 @@
 #include "kernel/verdict_cache.h"
 
 int verdict_cache_set(const struct verdict_cache *c, const struct bp_file_key *file,
-		      unsigned int verdict)
+		      const struct bp_file_marker *marker, unsigned int verdict)
 {
-	__u32 v = verdict;
+	struct bp_verdict v = { .verdict = verdict, .marker = *marker };
 
 	if (!c || c->map_fd < 0)
 		return -EBADF;
 	return bpf_map_update_elem(c->map_fd, file, &v, BPF_ANY) ? -errno : 0;
 }
 
-void verdict_cache_key(const struct stat *st, struct bp_file_key *key)
+void verdict_cache_key(const struct stat *st, struct bp_file_key *key,
+		       struct bp_file_marker *marker)
 {
 	key->dev = kdev_from_dev(st->st_dev);
 	key->ino = st->st_ino;
+	*marker = (struct bp_file_marker){ .ctime_sec = st->st_ctim.tv_sec,
+					   .ctime_nsec = (uint32_t)st->st_ctim.tv_nsec,
+					   .size = (uint64_t)st->st_size };
 }

@@ -13,11 +13,15 @@ struct verdict_cache {
 	int map_fd;
 };
 
-/* BP_VERDICT_ALLOW (the gate lets the file through without a stop) or
- * BP_VERDICT_DENY (a load of it is killed at the gate). 0 or -errno. */
+/* BP_VERDICT_ALLOW (its loads open no window and the gate lets them
+ * through) or BP_VERDICT_DENY (a load of it is killed at the gate), for
+ * the content the marker describes: the kernel drops the entry once the
+ * file's change time, size or change counter moved. 0 or -errno. */
 int verdict_cache_set(const struct verdict_cache *c, const struct bp_file_key *file,
-		      unsigned int verdict);
-/* The cache key of a file as stat(2) sees it. */
-void verdict_cache_key(const struct stat *st, struct bp_file_key *key);
+		      const struct bp_file_marker *marker, unsigned int verdict);
+/* The cache key and marker of a file as stat(2) sees it (no change
+ * counter: userspace cannot read it, so it is not compared). */
+void verdict_cache_key(const struct stat *st, struct bp_file_key *key,
+		       struct bp_file_marker *marker);
 
 #endif

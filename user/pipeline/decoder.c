@@ -106,8 +106,9 @@ const char *decoder_token(const struct bp_call_rec *r)
 	case BP_CALL_SENDTO: return "sendto";
 	case BP_CALL_SENDMSG: return "sendmsg";
 	case BP_CALL_RECVFROM: return "recvfrom";
-	case BP_CALL_DUP2: return "dup2";
-	case BP_CALL_DUP3: return "dup3";
+	/* a socket onto stdin/stdout/stderr is a remote shell's plumbing */
+	case BP_CALL_DUP2: return (r->flags & BP_REC_SOCKET) ? "dup2:socket" : "dup2";
+	case BP_CALL_DUP3: return (r->flags & BP_REC_SOCKET) ? "dup2:socket" : "dup3";
 	case BP_CALL_PIPE2: return "pipe2";
 	case BP_CALL_SHMGET: return "shmget";
 	case BP_CALL_SHMAT: return "shmat";
@@ -119,6 +120,7 @@ const char *decoder_token(const struct bp_call_rec *r)
 	case BP_CALL_CLONE3: return (r->arg[0] & CLONE_THREAD) ? "clone:thread" : "clone:process";
 	case BP_CALL_EXIT_GROUP: return "exit_group";
 	case BP_CALL_DLOPEN: return "dlopen";
+	case BP_CALL_IO_URING_SETUP: return "io_uring_setup";
 	default: return "unknown";
 	}
 }
@@ -146,6 +148,7 @@ static void describe_sockaddr(const struct bp_call_rec *r, char *buf, size_t len
 char *decoder_describe(const struct bp_call_rec *r, char *buf, size_t len)
 {
 	const char *trunc = (r->flags & BP_REC_STR_TRUNC) ? "..." : "";
+	size_t n;
 
 	buf[0] = '\0';
 	switch (r->call) {
@@ -165,7 +168,7 @@ char *decoder_describe(const struct bp_call_rec *r, char *buf, size_t len)
 	case BP_CALL_CONNECT: case BP_CALL_BIND:
 		describe_sockaddr(r, buf, len);
 		break;
-	case BP_CALL_MMAP:
+	case BP_CALL_MMAP: case BP_CALL_MPROTECT:
 		if (r->flags & BP_REC_FILE)
 			snprintf(buf, len, "dev %u:%u ino %llu%s%s", kdev_major(r->arg[2]),
 				 kdev_minor(r->arg[2]),
@@ -190,6 +193,10 @@ char *decoder_describe(const struct bp_call_rec *r, char *buf, size_t len)
 	default:
 		break;
 	}
+	/* an operation submitted to an io_uring, not a system call */
+	n = strlen(buf);
+	if ((r->flags & BP_REC_IO_URING) && n + 11 < len)
+		snprintf(buf + n, len - n, "%s(io_uring)", n ? " " : "");
 	return buf;
 }
 
@@ -200,6 +207,8 @@ const char *decoder_pivot_name(unsigned int pivot)
 	case BP_PIVOT_EXEC_ANON: return "exec_anon";
 	case BP_PIVOT_EXEC_MEMFD: return "exec_memfd";
 	case BP_PIVOT_EXECVEAT_FD: return "execveat_fd";
+	case BP_PIVOT_EXEC_FILE: return "exec_file";
+	case BP_PIVOT_INJECT: return "inject";
 	default: return "unknown";
 	}
 }
@@ -212,6 +221,7 @@ const char *decoder_close_reason(unsigned int reason)
 	case BP_CLOSE_EXIT: return "exit";
 	case BP_CLOSE_EXEC: return "exec";
 	case BP_CLOSE_NEXT_DLOPEN: return "next_dlopen";
+	case BP_CLOSE_NEXT_LOAD: return "next_load";
 	default: return "unknown";
 	}
 }

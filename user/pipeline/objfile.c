@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "kernel/kdev.h"
 #include "kernel/procmaps.h"
+#include "kernel/verdict_cache.h"
 #include "pipeline/objfile.h"
 
 static bool fd_is(int fd, uint64_t dev, uint64_t ino)
@@ -19,58 +20,6 @@ static bool fd_is(int fd, uint64_t dev, uint64_t ino)
 
 	return !fstat(fd, &st) && st.st_ino == ino &&
 	       st.st_dev == kdev_to_dev(dev);
-}
-
-/* The mapping matches by device and inode, or with ino 0 by file name. */
-static bool mapping_matches(const struct procmaps_entry *e, uint64_t dev, uint64_t ino,
-			    const char *name)
-{
-	const char *base;
-
-	if (ino)
-		return e->inode == ino && kdev_make(e->major, e->minor) == dev;
-	if (!name || e->path[0] != '/')
-		return false;
-	base = strrchr(e->path, '/') + 1;
-	return !strcmp(base, name);
-}
-
-struct mapped_find {
-	pid_t pid;
-	uint64_t dev, ino;
-	const char *name;
-	char *path;
-	size_t len;
-	int fd;
-};
-
-static int mapped_one(void *ctx, const struct procmaps_entry *e)
-{
-	struct mapped_find *m = ctx;
-	char mf[128];
-	int fd;
-
-	if (!mapping_matches(e, m->dev, m->ino, m->name))
-		return 0;
-	snprintf(mf, sizeof(mf), "/proc/%d/map_files/%llx-%llx", (int)m->pid, e->start, e->end);
-	fd = open(mf, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		m->fd = -errno;
-		return 0;
-	}
-	m->fd = fd;
-	if (m->path && m->len)
-		snprintf(m->path, m->len, "%s", e->path);
-	return 1;
-}
-
-int objfile_open_mapped(pid_t pid, uint64_t dev, uint64_t ino, const char *name,
-			char *path, size_t len)
-{
-	struct mapped_find m = { pid, dev, ino, name, path, len, -ENOENT };
-	int ret = procmaps_foreach(pid, mapped_one, &m);
-
-	return ret < 0 ? ret : m.fd;
 }
 
 static void adopt(struct window *w, int fd, const char *path)
@@ -136,19 +85,45 @@ static int open_as(uint32_t pid, const char *name)
 	return fd;
 }
 
+int objfile_cache_key(const struct window *w, struct bp_file_key *key,
+		      struct bp_file_marker *marker)
+{
+	struct stat st;
+
+	if (w->file_fd < 0 || fstat(w->file_fd, &st) || !w->file_ino ||
+	    st.st_ino != w->file_ino || st.st_dev != kdev_to_dev(w->file_dev))
+		return -ENOENT;
+	verdict_cache_key(&st, key, marker);
+	return 0;
+}
+
 void objfile_track(struct window *w, const void *data, size_t size)
 {
 	const struct bp_event_hdr *h = data;
 	char path[BP_PATH_LEN + 64];
 
 	switch (h->type) {
-	case BP_EV_WINDOW_OPEN:
+	case BP_EV_WINDOW_OPEN: {
+		const struct bp_ev_window_open *e = data;
+		const struct bp_call_rec *p = &e->pivot_rec;
+
+		if (size < sizeof(*e) || w->file_fd >= 0)
+			return;
+		/* code made executable outside dlopen: the very file mapped */
+		if (h->pivot != BP_PIVOT_DLOPEN && (p->flags & BP_REC_FILE)) {
+			if (p->call == BP_CALL_MMAP)
+				open_loader_fd(w, h->pid, (int)(p->arg[1] >> 32), p->arg[2], p->arg[3]);
+			if (w->file_fd < 0)
+				adopt(w, procmaps_open_mapped(h->pid, p->arg[2], p->arg[3], NULL, path,
+							     sizeof(path)), path);
+			return;
+		}
 		/* a bare name ("libm.so.6") is resolved by the loader: wait for it */
-		if (size < sizeof(struct bp_ev_window_open) || h->pivot != BP_PIVOT_DLOPEN ||
-		    !strchr(w->path, '/') || w->file_fd >= 0)
+		if (h->pivot != BP_PIVOT_DLOPEN || !strchr(w->path, '/'))
 			return;
 		adopt(w, open_as(h->pid, w->path), w->path);
 		return;
+	}
 	case BP_EV_CALL: {
 		const struct bp_ev_call *e = data;
 
@@ -178,16 +153,21 @@ void objfile_track(struct window *w, const void *data, size_t size)
 			w->file_dev = e->file.dev;
 			w->file_ino = e->file.ino;
 		}
-		open_loader_fd(w, h->pid, e->fd, e->file.dev, e->file.ino);
+		if (e->fd >= 0)
+			open_loader_fd(w, h->pid, e->fd, e->file.dev, e->file.ino);
+		/* no fd (an exec'd image, a mapping made executable): the mapping */
+		if (w->file_fd < 0 || !fd_is(w->file_fd, e->file.dev, e->file.ino))
+			adopt(w, procmaps_open_mapped(h->pid, e->file.dev, e->file.ino, NULL, path,
+						     sizeof(path)), path);
 		return;
 	}
 	case BP_EV_DLOPEN_RET:
 		if (w->file_ino && (w->file_fd < 0 || !fd_is(w->file_fd, w->file_dev, w->file_ino)))
-			adopt(w, objfile_open_mapped(h->pid, w->file_dev, w->file_ino, NULL, path,
+			adopt(w, procmaps_open_mapped(h->pid, w->file_dev, w->file_ino, NULL, path,
 						     sizeof(path)), path);
 		/* nothing was mapped: the object was loaded already (python's libm) */
 		else if (!w->file_ino && w->file_fd < 0 && w->ok == 1 && !strchr(w->path, '/'))
-			adopt(w, objfile_open_mapped(h->pid, 0, 0, w->path, path, sizeof(path)), path);
+			adopt(w, procmaps_open_mapped(h->pid, 0, 0, w->path, path, sizeof(path)), path);
 		return;
 	default:
 		return;

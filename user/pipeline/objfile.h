@@ -19,10 +19,10 @@
  *  - dlopen return: fall back to /proc/PID/map_files by device and inode. */
 void objfile_track(struct window *w, const void *data, size_t size);
 
-/* dev in the kernel's encoding (kernel/kdev.h). Returns an O_RDONLY fd
- * on the mapping of pid with that device and inode (or, with ino 0, with
- * that file name), its path in path; or -ENOENT when no mapping matches. */
-int objfile_open_mapped(pid_t pid, uint64_t dev, uint64_t ino, const char *name,
-			char *path, size_t len);
+/* The verdict cache's key and marker of the object a window holds open
+ * (w->file_fd, checked against the device and inode the kernel saw).
+ * -ENOENT when it holds none. */
+int objfile_cache_key(const struct window *w, struct bp_file_key *key,
+		      struct bp_file_marker *marker);
 
 #endif

@@ -23,13 +23,31 @@ static void remember_quarantine(struct pipeline *p, const struct scorer_result *
 		scorer_quarantine_hash(p->o.scorer, r->sha256_hex);
 }
 
-static void on_window_closed(void *ctx, struct window *w)
+/* A low object is allowed for good: its next loads open no window and
+ * pass the gate, until its bytes change (the kernel compares the marker). */
+static void cache_allow(struct pipeline *p, const struct window *w,
+			const struct scorer_result *r)
 {
-	struct pipeline *p = ctx;
+	struct bp_file_marker marker;
+	struct bp_file_key key;
+
+	if (r->verdict.level == VERDICT_LOW && !r->verdict.uncertain && w->pivot != BP_PIVOT_INJECT &&
+	    !objfile_cache_key(w, &key, &marker))
+		verdict_cache_set(p->o.cache, &key, &marker, BP_VERDICT_ALLOW);
+}
+
+/* Judges a window at point and acts on it; a watch decision is made only
+ * when the risk rose to a higher level than decided before. */
+static void judge(struct pipeline *p, struct window *w, enum decision_point point)
+{
 	struct scorer_result r;
-	struct decision d = { .point = decision_point_of(w), .window = w, .result = &r };
+	struct decision d = { .point = point, .window = w, .result = &r };
 
 	scorer_judge(p->o.scorer, w, &r);
+	if (point == DECISION_WATCH && (int)r.verdict.level <= w->level) {
+		scorer_result_release(&r);
+		return;
+	}
 	if (p->o.mitigate) {
 		mitigate_apply(p->o.mitigate, w, &r, &d.mitigation);
 	} else if (w->gate_action == BP_GATE_KILLED) {
@@ -38,9 +56,25 @@ static void on_window_closed(void *ctx, struct window *w)
 	}
 	if (d.mitigation.action == MITIGATE_QUARANTINE)
 		remember_quarantine(p, &r);
+	if (point != DECISION_WATCH)
+		cache_allow(p, w, &r);
+	if ((int)r.verdict.level > w->level)
+		w->level = (int)r.verdict.level;
 	if (p->o.hooks.on_decision)
 		p->o.hooks.on_decision(p->o.hooks.ctx, &d);
 	scorer_result_release(&r);
+}
+
+static void on_window_closed(void *ctx, struct window *w)
+{
+	judge(ctx, w, decision_point_of(w));
+}
+
+/* Threads and processes the loaded code created called on after its
+ * window closed: a later verdict may escalate the earlier one. */
+static void on_window_watched(void *ctx, struct window *w)
+{
+	judge(ctx, w, DECISION_WATCH);
 }
 
 int pipeline_new(const struct pipeline_opts *opts, struct pipeline **out)
@@ -50,7 +84,9 @@ int pipeline_new(const struct pipeline_opts *opts, struct pipeline **out)
 	if (!p)
 		return -ENOMEM;
 	p->o = *opts;
-	p->windows = window_set_new(on_window_closed, p);
+	p->windows = window_set_new(on_window_closed, on_window_watched,
+				    (uint64_t)(opts->watch_ms ? opts->watch_ms : PIPELINE_WATCH_MS_DEFAULT) *
+					    1000000ull, p);
 	if (!p->windows) {
 		free(p);
 		return -ENOMEM;
@@ -120,7 +156,11 @@ static void on_gate(struct pipeline *p, const struct bp_ev_gate *e)
 		d.mitigation.backends = MITIGATE_BY_SIGNAL;
 		remember_quarantine(p, &r);
 	}
-	verdict_cache_set(p->o.cache, &e->file, kill_it ? BP_VERDICT_DENY : BP_VERDICT_ALLOW);
+	if (r.verdict.level == VERDICT_LOW || kill_it)
+		verdict_cache_set(p->o.cache, &e->file, &e->marker,
+				  kill_it ? BP_VERDICT_DENY : BP_VERDICT_ALLOW);
+	if ((int)r.verdict.level > w->level)
+		w->level = (int)r.verdict.level;
 	gate_decide(p->o.gate, e->hdr.pid, kill_it ? GATE_KILL : GATE_RESUME);
 	g.action = kill_it ? GATE_KILL : GATE_RESUME;
 	g.reason = verdict_level_name(r.verdict.level);

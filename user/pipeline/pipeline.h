@@ -42,8 +42,12 @@ struct pipeline_opts {
 	struct mitigate *mitigate;          /* NULL: judge and report only */
 	bool gate_kills_high;               /* a high verdict at the gate kills (else resumes) */
 	unsigned int follow_ms;             /* quiet windows close this long after dlopen returned */
+	unsigned int watch_ms;              /* tasks the code created are watched this long
+					     * (0: PIPELINE_WATCH_MS_DEFAULT) */
 	struct pipeline_hooks hooks;
 };
+
+#define PIPELINE_WATCH_MS_DEFAULT 30000
 
 struct pipeline;
 

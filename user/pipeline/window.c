@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
 /* Window assembly. The kernel's window state is authoritative; userspace
  * only adds what the kernel cannot see: windows that go quiet (closed here
- * after their deadline) and windows whose open record was lost (rebuilt
- * from their later records and marked uncertain). */
+ * after their deadline), windows whose open record was lost (rebuilt from
+ * their later records and marked uncertain), and the watch: a window whose
+ * load created tasks stays after its close, collecting their calls until
+ * its horizon, handed over again whenever they add some. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,9 +18,10 @@
 #define CLOSED_RING 256
 
 struct window_set {
-	window_closed_fn on_closed;
+	window_closed_fn on_closed, on_watched;
+	uint64_t watch_ns;
 	void *ctx;
-	struct window **open;
+	struct window **open;  /* open and watched windows */
 	size_t nopen, cap;
 	size_t last; /* where the previous find succeeded: a window's records
 		      * come in runs, so most finds are one comparison */
@@ -34,12 +37,15 @@ static bool closed_recently(const struct window_set *ws, uint64_t id)
 	return false;
 }
 
-struct window_set *window_set_new(window_closed_fn on_closed, void *ctx)
+struct window_set *window_set_new(window_closed_fn on_closed, window_closed_fn on_watched,
+				  uint64_t watch_ns, void *ctx)
 {
 	struct window_set *ws = calloc(1, sizeof(*ws));
 
 	if (ws) {
 		ws->on_closed = on_closed;
+		ws->on_watched = on_watched;
+		ws->watch_ns = watch_ns;
 		ws->ctx = ctx;
 	}
 	return ws;
@@ -66,7 +72,11 @@ void window_set_free(struct window_set *ws)
 
 size_t window_set_open_count(const struct window_set *ws)
 {
-	return ws->nopen;
+	size_t n = 0;
+
+	for (size_t i = 0; i < ws->nopen; i++)
+		n += !ws->open[i]->closed;
+	return n;
 }
 
 static struct window *find(struct window_set *ws, uint64_t id, size_t *idx)
@@ -108,6 +118,7 @@ static struct window *add(struct window_set *ws, const struct bp_event_hdr *h,
 	w->open_ns = h->ts_ns;
 	w->ok = -1;
 	w->file_fd = -1;
+	w->level = -1;
 	w->lost_total_at_open = lost_total;
 	ws->open[ws->nopen++] = w;
 	return w;
@@ -141,12 +152,57 @@ static void note_file(struct window *w, const struct bp_call_rec *rec)
 	}
 }
 
+const char *window_object_name(const struct window *w)
+{
+	return w->file_path[0] ? w->file_path : w->path;
+}
+
+bool window_token_matters(const char *t)
+{
+	static const char *const prefixes[] = {
+		"socket", "connect", "bind", "listen", "accept", "send", "execve", "ptrace",
+		"process_vm_writev", "mmap:exec_anon", "mmap:exec_memfd", "mprotect",
+		"memfd_create", "openat:cred", "openat:persist", "openat:procmem", "openat:write",
+		"fchmodat:exec", "fchmod:exec", "dup2:socket", "clone:process", "io_uring_setup",
+		"unlinkat", "renameat2", "kill", "dlopen",
+	};
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(*prefixes); i++)
+		if (!strncmp(t, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+/* A full part: a call that matters takes the place of the oldest one that
+ * does not (order kept); anything else is not kept. */
+static struct window_call *make_room(struct window *w, enum window_part part,
+				     const struct bp_call_rec *rec)
+{
+	struct window_call *c = w->calls[part];
+	size_t n = w->ncalls[part];
+
+	w->dropped++;
+	w->uncertain = true;
+	if (!window_token_matters(decoder_token(rec)))
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!window_token_matters(c[i].token)) {
+			memmove(&c[i], &c[i + 1], (n - i - 1) * sizeof(*c));
+			return &c[n - 1];
+		}
+	return NULL;
+}
+
 static int append(struct window *w, enum window_part part, const struct bp_call_rec *rec)
 {
 	if (part == WINDOW_LOAD)
 		note_file(w, rec);
 	if (w->ncalls[part] == WINDOW_PART_MAX) {
-		w->dropped++;
+		struct window_call *c = make_room(w, part, rec);
+
+		w->last_call = c;
+		if (c)
+			fill_call(c, rec);
 		return 0;
 	}
 	if (w->ncalls[part] == w->cap[part]) {
@@ -163,7 +219,7 @@ static int append(struct window *w, enum window_part part, const struct bp_call_
 	return 0;
 }
 
-static void close_at(struct window_set *ws, struct window *w, uint64_t lost_total)
+static void drop_at(struct window_set *ws, struct window *w)
 {
 	size_t idx = 0;
 
@@ -171,19 +227,60 @@ static void close_at(struct window_set *ws, struct window *w, uint64_t lost_tota
 	ws->open[idx] = ws->open[--ws->nopen];
 	if (!w->close_reason)
 		ws->closed[ws->nclosed++ % CLOSED_RING] = w->id;
+	window_free(w);
+}
+
+/* Whether the window's code created a task that may call on after the
+ * close: a fork or a thread in its load or follow part, or a watch call. */
+static bool spawned(const struct window *w)
+{
+	if (w->ncalls[WINDOW_WATCH])
+		return true;
+	for (int p = WINDOW_LOAD; p <= WINDOW_FOLLOW; p++)
+		for (size_t i = 0; i < w->ncalls[p]; i++)
+			if (!strncmp(w->calls[p][i].token, "clone:", 6))
+				return true;
+	return false;
+}
+
+static size_t watched_count(const struct window_set *ws)
+{
+	return ws->nopen - window_set_open_count(ws);
+}
+
+static void close_at(struct window_set *ws, struct window *w, uint64_t lost_total)
+{
 	/* a close the kernel did not send: losses since open may be ours */
 	if (!w->close_reason && lost_total > w->lost_total_at_open)
 		w->uncertain = true;
 	if (w->lost)
 		w->uncertain = true;
 	ws->on_closed(ws->ctx, w);
-	window_free(w);
+	if (ws->on_watched && spawned(w) && watched_count(ws) < WINDOW_WATCHED_MAX) {
+		w->closed = true;
+		w->watch_dirty = false;
+		w->watch_until_ns = w->open_ns + ws->watch_ns;
+		return;
+	}
+	drop_at(ws, w);
+}
+
+/* The watched tasks added calls: hand the window over again. */
+static void hand_over_watched(struct window_set *ws, struct window *w)
+{
+	if (w->watch_dirty && ws->on_watched) {
+		w->watch_dirty = false;
+		ws->on_watched(ws->ctx, w);
+	}
 }
 
 static void on_open(struct window *w, const struct bp_ev_window_open *e)
 {
 	memcpy(w->comm, e->comm, BP_COMM_LEN);
 	memcpy(w->path, e->path, BP_PATH_LEN);
+	w->from_pid = e->from_pid;
+	w->from_tid = e->from_tid;
+	memcpy(w->from_comm, e->from_comm, BP_COMM_LEN);
 	w->dlopen_flags = e->flags;
 	w->uid = e->uid;
 	for (uint32_t i = 0; i < e->nlookback && i < BP_LOOKBACK_MAX; i++)
@@ -227,6 +324,14 @@ int window_set_on_record(struct window_set *ws, const void *data, size_t size,
 		if (!w)
 			return 0;
 		w->last_call = NULL;
+		if (h->dropped) /* the kernel's watch bound: calls it did not send */
+			w->uncertain = true;
+		if (h->part == BP_PART_WATCH) {
+			w->watch_dirty |= w->closed;
+			return append(w, WINDOW_WATCH, &e->rec);
+		}
+		if (w->closed) /* the creator's own late calls: the watch has them */
+			return 0;
 		return append(w, h->part == BP_PART_LOAD ? WINDOW_LOAD : WINDOW_FOLLOW, &e->rec);
 	}
 	case BP_EV_DLOPEN_RET: {
@@ -260,7 +365,7 @@ int window_set_on_record(struct window_set *ws, const void *data, size_t size,
 		if (size < sizeof(*e))
 			return -EINVAL;
 		w = find_or_rebuild(ws, h, lost_total);
-		if (!w)
+		if (!w || w->closed)
 			return 0;
 		w->close_reason = e->reason;
 		w->close_ns = h->ts_ns;
@@ -281,20 +386,37 @@ void window_set_expire(struct window_set *ws, uint64_t now_ns, uint64_t follow_n
 {
 	for (size_t i = 0; i < ws->nopen;) {
 		struct window *w = ws->open[i];
+		size_t n = ws->nopen;
 
-		if (w->return_ns && now_ns > w->return_ns + follow_ns) {
+		if (w->closed) {
+			hand_over_watched(ws, w);
+			if (now_ns > w->watch_until_ns)
+				drop_at(ws, w);
+		} else if (w->return_ns && now_ns > w->return_ns + follow_ns) {
 			w->close_ns = now_ns;
 			close_at(ws, w, lost_total);
-		} else {
-			i++;
 		}
+		if (ws->nopen == n) /* still here: next; else this slot holds another */
+			i++;
 	}
 }
 
 void window_set_close_all(struct window_set *ws, uint64_t lost_total)
 {
-	while (ws->nopen)
-		close_at(ws, ws->open[ws->nopen - 1], lost_total);
+	while (ws->nopen) {
+		struct window *w = ws->open[ws->nopen - 1];
+
+		if (w->closed) {
+			hand_over_watched(ws, w);
+			drop_at(ws, w);
+		} else {
+			close_at(ws, w, lost_total);
+			if (w == ws->open[ws->nopen - 1] && w->closed) {
+				hand_over_watched(ws, w);
+				drop_at(ws, w);
+			}
+		}
+	}
 }
 
 size_t window_sequence(const struct window *w, const char **out, size_t max)

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
 /* The window assembler: rebuilds each prediction window (lookback, load,
- * follow) from ring buffer records and hands over closed windows. */
+ * follow, and the watch part of the threads and processes the loaded code
+ * created) from ring buffer records, hands over closed windows, and keeps
+ * a closed window that may have watched tasks until its watch horizon,
+ * handing it over again when they add calls. */
 #ifndef BPFPROF_WINDOW_H
 #define BPFPROF_WINDOW_H
 
@@ -10,11 +13,16 @@
 #include "bpfprof_event.h"
 #include "pipeline/decoder.h"
 
-enum window_part { WINDOW_LOOKBACK, WINDOW_LOAD, WINDOW_FOLLOW, WINDOW_NPARTS };
+enum window_part { WINDOW_LOOKBACK, WINDOW_LOAD, WINDOW_FOLLOW, WINDOW_WATCH, WINDOW_NPARTS };
 
 /* Calls kept per part: a constructor looping on syscalls must not grow a
- * window without bound; the excess is counted in window.dropped. */
+ * window without bound. Past it a call that matters (network, exec,
+ * credential and persistence files, memory made executable, injection)
+ * replaces the oldest one that does not; every call not kept is counted
+ * in window.dropped and makes the window uncertain. */
 #define WINDOW_PART_MAX 1024
+/* Closed windows kept for their watched tasks, at most. */
+#define WINDOW_WATCHED_MAX 4096
 
 struct window_call {
 	const char *token;    /* static string from decoder_token() */
@@ -48,28 +56,47 @@ struct window {
 	int file_fd;               /* -1 until opened; closed with the window */
 	char file_path[BP_PATH_LEN + 1]; /* as mapped, when known */
 	unsigned int gate_action;  /* enum bp_gate_action the kernel took, 0 if none */
+	/* BP_PIVOT_INJECT: the process that wrote into this one */
+	uint32_t from_pid, from_tid;
+	char from_comm[BP_COMM_LEN + 1];
+	/* after the close: tasks the code created may still add calls (watch) */
+	uint64_t watch_until_ns;   /* 0: nothing to watch, freed at close */
+	bool closed;               /* judged once; now only watched */
+	bool watch_dirty;          /* watch calls arrived since it was last handed over */
+	int level;                 /* the highest level decided for it, -1 before any */
 	/* the call the latest record added to this window, NULL when it added
 	 * none (a full part): lets a printer reuse its description; valid until
 	 * the next record */
 	const struct window_call *last_call;
 };
 
-/* Called for each closed window; the set frees it after the call. */
+/* Called for each closed window, and again (watched set) for a closed
+ * window whose watched tasks added calls; the set frees it at its horizon. */
 typedef void (*window_closed_fn)(void *ctx, struct window *w);
 struct window_set;
 
-struct window_set *window_set_new(window_closed_fn on_closed, void *ctx);
+/* on_watched: NULL when nothing watches (the window is freed at close).
+ * watch_ns: the horizon after a window's open. */
+struct window_set *window_set_new(window_closed_fn on_closed, window_closed_fn on_watched,
+				  uint64_t watch_ns, void *ctx);
 void window_set_free(struct window_set *ws);
 /* Feeds one ring buffer record. lost_total is the global count of failed
  * reservations so far (windows opened before a loss are suspect). */
 int window_set_on_record(struct window_set *ws, const void *data, size_t size,
 			 uint64_t lost_total);
 /* Closes windows idle past their deadline: follow_ns after dlopen returned
- * (the kernel only sees a timeout at the thread's next call). */
+ * (the kernel only sees a timeout at the thread's next call); hands over
+ * watched windows with new calls, and frees those past their horizon. */
 void window_set_expire(struct window_set *ws, uint64_t now_ns, uint64_t follow_ns,
 		       uint64_t lost_total);
-/* Closes every open window (detach). */
+/* Closes every open window and hands over watched ones with new calls
+ * (detach). */
 void window_set_close_all(struct window_set *ws, uint64_t lost_total);
+/* The loaded object's name: the file it resolved to when known, else the
+ * name the load gave (a dlopen argument, "[exec_anon ...]"). */
+const char *window_object_name(const struct window *w);
+/* Whether a call with this token is one a full part keeps. */
+bool window_token_matters(const char *token);
 size_t window_set_open_count(const struct window_set *ws);
 /* Path of an open window ("" when unknown). */
 const char *window_set_path(struct window_set *ws, uint64_t id);
@@ -77,7 +104,8 @@ const char *window_set_path(struct window_set *ws, uint64_t id);
 struct window *window_set_get(struct window_set *ws, uint64_t id);
 
 /* The window's tokens in order: lookback, "dlopen" (for dlopen windows) or
- * the pivot call's token, load, follow. Returns the count written (<= max). */
+ * the pivot call's token, load, follow, watch. Returns the count written
+ * (<= max). */
 size_t window_sequence(const struct window *w, const char **out, size_t max);
 
 #endif

@@ -23,7 +23,7 @@ json_t *alert_build(const struct window *w, const struct scorer_result *r,
 	gethostname(host, sizeof(host) - 1);
 	a = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:f, s:s, s:s, s:s, s:b}",
 		      "type", "alert", "time", when, "host", host, "pid", (json_int_t)w->pid,
-		      "comm", w->comm, "path", w->file_path[0] ? w->file_path : w->path,
+		      "comm", w->comm, "path", window_object_name(w),
 		      "risk", v->risk, "level", verdict_level_name(v->level),
 		      "action", mitigate_action_name(m->action),
 		      "backend", mitigate_backend_name(m->backends), "uncertain", v->uncertain);

@@ -15,6 +15,7 @@
 #include "respond/alert.h"
 #include "lib/log.h"
 #include "respond/lsm.h"
+#include "pipeline/objfile.h"
 #include "respond/mitigate.h"
 #include "lib/util.h"
 #include "respond/webhook.h"
@@ -187,6 +188,7 @@ static void high(struct mitigate *m, const struct window *w, const struct scorer
 		 struct mitigation *out)
 {
 	struct bp_file_key key = { .dev = w->file_dev, .ino = w->file_ino };
+	struct bp_file_marker marker;
 
 	out->action = MITIGATE_QUARANTINE;
 	out->backends = MITIGATE_BY_SIGNAL;
@@ -195,8 +197,10 @@ static void high(struct mitigate *m, const struct window *w, const struct scorer
 		snprintf(out->detail, sizeof(out->detail), "kill %u: %s", w->pid, strerror(errno));
 		out->failed = true;
 	}
-	if (key.ino)
-		verdict_cache_set(m->opts.cache, &key, BP_VERDICT_DENY);
+	/* no later load of these bytes runs (a rewrite makes them new bytes) */
+	if (!objfile_cache_key(w, &key, &marker))
+		verdict_cache_set(m->opts.cache, &key, &marker, BP_VERDICT_DENY);
+	key = (struct bp_file_key){ .dev = w->file_dev, .ino = w->file_ino };
 	/* BPF LSM: no process maps or execs the file again, and survives trying */
 	if (key.ino && m->lsm && !lsm_quarantine_file(m->lsm, key.dev, key.ino))
 		out->backends |= MITIGATE_BY_BPF_LSM;

@@ -102,7 +102,7 @@ static bool is_quarantined(const struct scorer *s, const char *sha256_hex)
 /* The object as the loader named it: the mapping's path when known. */
 static const char *object_path(const struct window *w)
 {
-	return w->file_path[0] ? w->file_path : w->path;
+	return window_object_name(w);
 }
 
 static void judge_static(struct scorer *s, const struct window *w, struct scorer_result *out)

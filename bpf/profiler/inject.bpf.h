@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* Injection is a load into the target: ptrace writes, process_vm_writev
+ * and opening another process's /proc/PID/mem for writing open a window
+ * that belongs to the target, with the injector's identity and lookback.
+ * The injector's program cannot reach the target's task storage, so it
+ * leaves the window id in inject_pending and the target's first call
+ * joins it (join_injected, from record()); a global count keeps that
+ * lookup off every call while nothing waits. */
+#ifndef BPFPROF_PROFILER_INJECT_H
+#define BPFPROF_PROFILER_INJECT_H
+
+#define PTRACE_POKETEXT		4
+#define PTRACE_POKEDATA		5
+#define PTRACE_POKEUSR		6
+#define PTRACE_SETREGS		13
+#define PTRACE_SETFPREGS	15
+#define PTRACE_SETREGSET	0x4205
+
+static __always_inline bool ptrace_writes(__u64 request)
+{
+	return request == PTRACE_POKETEXT || request == PTRACE_POKEDATA ||
+	       request == PTRACE_POKEUSR || request == PTRACE_SETREGS ||
+	       request == PTRACE_SETFPREGS || request == PTRACE_SETREGSET;
+}
+
+/* Opens the target's window. target: a pid or tid (ptrace takes a tid). */
+static __always_inline void inject_window(struct task_state *st, __u32 target,
+					  const struct bp_call_rec *rec)
+{
+	__u64 id = bpf_get_current_pid_tgid(), wid;
+	struct bp_ev_window_open *e;
+	struct bp_stats *s;
+	__u8 one = 1;
+
+	if (!pivot_codeload || !target || target == (__u32)(id >> 32) || target == (__u32)id)
+		return;
+	if (bpf_map_lookup_elem(&inject_pending, &target))
+		return; /* one window per injection, not one per word poked */
+	wid = __sync_fetch_and_add(&next_window_id, 1) + 1;
+	if (bpf_map_update_elem(&inject_pending, &target, &wid, BPF_NOEXIST))
+		return;
+	__sync_fetch_and_add(&injections_pending, 1);
+	if (filter_traced) /* trace follows what its command injected into */
+		bpf_map_update_elem(&traced, &target, &one, BPF_ANY);
+	s = cpu_stats();
+	if (s) {
+		s->injections++;
+		s->windows_opened++;
+	}
+	e = reserve(sizeof(*e), NULL);
+	if (!e)
+		return;
+	fill_hdr(&e->hdr, BP_EV_WINDOW_OPEN, NULL);
+	e->hdr.pid = target;
+	e->hdr.tid = target;
+	e->hdr.pivot = BP_PIVOT_INJECT;
+	e->hdr.window_id = wid;
+	e->uid = 0; /* the target's: userspace reads it */
+	e->flags = 0;
+	e->from_pid = id >> 32;
+	e->from_tid = (__u32)id;
+	bpf_get_current_comm(e->from_comm, sizeof(e->from_comm));
+	__builtin_memset(e->comm, 0, sizeof(e->comm));
+	e->path[0] = '\0';
+	e->pivot_rec = *rec;
+	fill_lookback(e, st); /* what the injector did first */
+	submit(e, true);
+}
+
+/* "/proc/<pid>/mem" -> pid; 0 for anything else ("self", tasks, ...). */
+static __always_inline __u32 procmem_pid(const char *p)
+{
+	__u32 pid = 0;
+	int i;
+
+	if (p[0] != '/' || p[1] != 'p' || p[2] != 'r' || p[3] != 'o' || p[4] != 'c' ||
+	    p[5] != '/')
+		return 0;
+	for (i = 6; i < 16; i++) {
+		char c = p[i];
+
+		if (c < '0' || c > '9')
+			break;
+		pid = pid * 10 + (c - '0');
+	}
+	if (i == 6 || i >= 16 || p[i] != '/' || p[i + 1] != 'm' || p[i + 2] != 'e' ||
+	    p[i + 3] != 'm' || p[i + 4] != '\0')
+		return 0;
+	return pid;
+}
+
+#endif
