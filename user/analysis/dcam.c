@@ -169,8 +169,8 @@ static int analyze_src(struct dcam_src *src, const uint8_t sha[FILEHASH_LEN],
 		decoded = (a.machine == EM_X86_64 || a.machine == EM_AARCH64) && a.is64 && a.le;
 		if (!decoded)
 			dcam_add_finding(&a, DCAM_CAT_STRUCTURE, DCAM_VIA_FILE, NULL, 0, DCAM_W_MACHINE,
-					 "code of machine %u (%s) not decoded: imports only",
-					 a.machine, a.is64 ? "ELF64" : "ELF32");
+					 "code of machine %u (%s, %s-endian) not decoded: imports only",
+					 a.machine, a.is64 ? "ELF64" : "ELF32", a.le ? "little" : "big");
 		dcam_walk_all(&a);
 		if (a.nsyms)
 			dcam_walk_unreached_imports(&a);

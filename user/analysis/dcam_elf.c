@@ -164,7 +164,8 @@ const char *dcam_name_at(const struct an *a, uint64_t addr)
 static bool read_header(struct an *a)
 {
 	uint8_t h[64];
-	size_t need;
+	const uint8_t *p;
+	size_t need, w;
 
 	if (!a->size) {
 		structure(a, 0, DCAM_W_NOT_ELF, "empty file (0 bytes)");
@@ -194,25 +195,18 @@ static bool read_header(struct an *a)
 	}
 	a->etype = (uint16_t)dcam_rd(a, h + 16, 2);
 	a->machine = (unsigned)dcam_rd(a, h + 18, 2);
-	if (a->is64) {
-		a->e_entry = dcam_rd(a, h + 24, 8);
-		a->e_phoff = dcam_rd(a, h + 32, 8);
-		a->e_shoff = dcam_rd(a, h + 40, 8);
-		a->e_phentsize = (uint32_t)dcam_rd(a, h + 54, 2);
-		a->e_phnum = (uint32_t)dcam_rd(a, h + 56, 2);
-		a->e_shentsize = (uint32_t)dcam_rd(a, h + 58, 2);
-		a->e_shnum = (uint32_t)dcam_rd(a, h + 60, 2);
-		a->e_shstrndx = (uint32_t)dcam_rd(a, h + 62, 2);
-	} else {
-		a->e_entry = dcam_rd(a, h + 24, 4);
-		a->e_phoff = dcam_rd(a, h + 28, 4);
-		a->e_shoff = dcam_rd(a, h + 32, 4);
-		a->e_phentsize = (uint32_t)dcam_rd(a, h + 42, 2);
-		a->e_phnum = (uint32_t)dcam_rd(a, h + 44, 2);
-		a->e_shentsize = (uint32_t)dcam_rd(a, h + 46, 2);
-		a->e_shnum = (uint32_t)dcam_rd(a, h + 48, 2);
-		a->e_shstrndx = (uint32_t)dcam_rd(a, h + 50, 2);
-	}
+	/* entry, phoff, shoff are address-sized; flags and ehsize follow, then
+	 * the five 16-bit table fields */
+	w = a->is64 ? 8 : 4;
+	a->e_entry = dcam_rd(a, h + 24, w);
+	a->e_phoff = dcam_rd(a, h + 24 + w, w);
+	a->e_shoff = dcam_rd(a, h + 24 + 2 * w, w);
+	p = h + 24 + 3 * w + 6;
+	a->e_phentsize = (uint32_t)dcam_rd(a, p, 2);
+	a->e_phnum = (uint32_t)dcam_rd(a, p + 2, 2);
+	a->e_shentsize = (uint32_t)dcam_rd(a, p + 4, 2);
+	a->e_shnum = (uint32_t)dcam_rd(a, p + 6, 2);
+	a->e_shstrndx = (uint32_t)dcam_rd(a, p + 8, 2);
 	if (a->etype != ET_DYN && a->etype != ET_EXEC) {
 		structure(a, 0, DCAM_W_CORRUPT, "ELF type %u is not a loadable object", a->etype);
 		return false;

@@ -1071,10 +1071,10 @@ void dcam_walk_all(struct an *a)
 {
 	struct entries es = { 0 };
 	uint64_t pred_budget = LIM_PRED_INSNS, base;
-	bool decoded = a->machine == EM_X86_64 || a->machine == EM_AARCH64;
+	bool decoded = (a->machine == EM_X86_64 || a->machine == EM_AARCH64) && a->is64 && a->le;
 	struct entry e;
 
-	if (decoded && a->is64 && a->le) {
+	if (decoded) {
 		if (a->machine == EM_X86_64)
 			a->cs_open = cs_open(CS_ARCH_X86, CS_MODE_64, &a->cs) == CS_ERR_OK;
 		else
