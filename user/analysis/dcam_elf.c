@@ -646,6 +646,39 @@ static void load_symtab_names(struct an *a, const struct shdr *sh, const struct 
 	}
 }
 
+#define DISAGREE "section headers disagree with the loader's view: "
+
+/* One section against the program headers and the dynamic segment. */
+static void compare_section(struct an *a, const struct shdr *sh, const char *nm)
+{
+	uint64_t n = sh->entsize ? sh->size / sh->entsize : 0;
+	bool in_file = sh->off <= a->size && sh->size <= a->size - sh->off;
+
+	if (upx_name(nm))
+		structure(a, sh->addr, DCAM_W_PACKER, "packer section %s", nm);
+	if (sh->type != SHT_NOBITS && sh->size && !in_file) {
+		structure(a, sh->addr, DCAM_W_SECTIONS, "section %s (0x%" PRIx64 " bytes at 0x%"
+			  PRIx64 ") ends past the end of the file", nm, sh->size, sh->off);
+		return;
+	}
+	if ((sh->flags & SHF_ALLOC) && (sh->flags & SHF_EXECINSTR) && sh->type != SHT_NOBITS &&
+	    sh->size && !exec_mapped(a, sh->addr, sh->size))
+		structure(a, sh->addr, DCAM_W_SECTIONS, "section %s claims code at 0x%" PRIx64
+			  " where no executable segment maps", nm, sh->addr);
+	if (sh->type == SHT_DYNSYM && a->symtab && sh->addr != a->symtab)
+		structure(a, sh->addr, DCAM_W_SECTIONS, DISAGREE ".dynsym at 0x%" PRIx64
+			  ", DT_SYMTAB 0x%" PRIx64, sh->addr, a->symtab);
+	else if (sh->type == SHT_DYNSYM && a->dyn_count && n != a->dyn_count)
+		structure(a, sh->addr, DCAM_W_SECTIONS, DISAGREE ".dynsym holds %" PRIu64
+			  " symbols, the hash table %zu", n, a->dyn_count);
+	else if (sh->type == SHT_DYNSYM && !a->dyn_count && n <= a->max_reloc_sym)
+		structure(a, sh->addr, DCAM_W_SECTIONS, DISAGREE ".dynsym holds %" PRIu64
+			  " symbols, relocations use %u", n, a->max_reloc_sym + 1);
+	if (sh->type == SHT_DYNAMIC && a->has_dynamic && sh->addr != a->dyn_vaddr)
+		structure(a, sh->addr, DCAM_W_SECTIONS, DISAGREE ".dynamic at 0x%" PRIx64
+			  ", PT_DYNAMIC 0x%" PRIx64, sh->addr, a->dyn_vaddr);
+}
+
 void dcam_elf_sections(struct an *a)
 {
 	size_t entsz = a->is64 ? 64 : 40;
@@ -659,8 +692,7 @@ void dcam_elf_sections(struct an *a)
 		goto out;
 	}
 	if (a->e_shentsize != entsz) {
-		structure(a, 0, DCAM_W_SECTIONS, "section headers disagree with the loader's view: "
-			  "entry size %u", a->e_shentsize);
+		structure(a, 0, DCAM_W_SECTIONS, DISAGREE "entry size %u", a->e_shentsize);
 		goto out;
 	}
 	if (!read_shdr(a, 0, &sh0)) {
@@ -695,37 +727,7 @@ void dcam_elf_sections(struct an *a)
 		if (!read_shdr(a, i, &sh))
 			break;
 		section_name(a, have_names ? &names : NULL, sh.name, nm, sizeof(nm));
-		if (upx_name(nm))
-			structure(a, sh.addr, DCAM_W_PACKER, "packer section %s", nm);
-		if (sh.type != SHT_NOBITS && sh.size && (sh.off > a->size || sh.size > a->size - sh.off)) {
-			structure(a, sh.addr, DCAM_W_SECTIONS, "section %s (0x%" PRIx64 " bytes at 0x%"
-				  PRIx64 ") ends past the end of the file", nm, sh.size, sh.off);
-			continue;
-		}
-		if ((sh.flags & SHF_ALLOC) && (sh.flags & SHF_EXECINSTR) && sh.type != SHT_NOBITS &&
-		    sh.size && !exec_mapped(a, sh.addr, sh.size))
-			structure(a, sh.addr, DCAM_W_SECTIONS, "section %s claims code at 0x%" PRIx64
-				  " where no executable segment maps", nm, sh.addr);
-		if (sh.type == SHT_DYNSYM) {
-			uint64_t n = sh.entsize ? sh.size / sh.entsize : 0;
-
-			if (a->symtab && sh.addr != a->symtab)
-				structure(a, sh.addr, DCAM_W_SECTIONS, "section headers disagree with the "
-					  "dynamic segment: .dynsym at 0x%" PRIx64 ", DT_SYMTAB 0x%" PRIx64,
-					  sh.addr, a->symtab);
-			else if (a->dyn_count && n != a->dyn_count)
-				structure(a, sh.addr, DCAM_W_SECTIONS, "section headers disagree with the "
-					  "dynamic segment: .dynsym holds %" PRIu64 " symbols, the hash "
-					  "table %zu", n, a->dyn_count);
-			else if (!a->dyn_count && n <= a->max_reloc_sym)
-				structure(a, sh.addr, DCAM_W_SECTIONS, "section headers disagree with the "
-					  "dynamic segment: .dynsym holds %" PRIu64 " symbols, relocations "
-					  "use %u", n, a->max_reloc_sym + 1);
-		}
-		if (sh.type == SHT_DYNAMIC && a->has_dynamic && sh.addr != a->dyn_vaddr)
-			structure(a, sh.addr, DCAM_W_SECTIONS, "section headers disagree with the "
-				  "program headers: .dynamic at 0x%" PRIx64 ", PT_DYNAMIC 0x%" PRIx64,
-				  sh.addr, a->dyn_vaddr);
+		compare_section(a, &sh, nm);
 		if (sh.type == SHT_SYMTAB && !symtab)
 			symtab = i;
 	}

@@ -289,6 +289,7 @@ void dcam_predict_call(struct an *a, const struct callsite *c, bool predict, uin
 	const struct pmap *m = lookup(c->name);
 	char s0[DCAM_ARG_LEN], s1[DCAM_ARG_LEN], s2[DCAM_ARG_LEN];
 	const char *path, *token = NULL;
+	unsigned long flags;
 	struct arg x, y, z;
 	int a0, a1, a2;
 
@@ -325,9 +326,9 @@ void dcam_predict_call(struct an *a, const struct callsite *c, bool predict, uin
 		return;
 	case P_FOPEN:
 		path = arg_str(a, c, a0, s0, sizeof(s0));
+		flags = fopen_flags(arg_str(a, c, a1, s1, sizeof(s1)));
 		if (predict)
-			emit(a, c, tokclass_open(path, fopen_flags(arg_str(a, c, a1, s1, sizeof(s1))), 0),
-			     path);
+			emit(a, c, tokclass_open(path, flags, 0), path);
 		return;
 	case P_EXEC:
 	case P_SPAWN:
@@ -396,15 +397,15 @@ void dcam_predict_call(struct an *a, const struct callsite *c, bool predict, uin
 		break;
 	case P_PTRACE:
 		token = "ptrace";
-		if (x.kind == RK_CONST) {
-			if (x.val == 16 || x.val == 0x4206 || x.val == 0) /* ATTACH, SEIZE, TRACEME */
-				token = "ptrace:attach";
-			else if (x.val == 4 || x.val == 5 || x.val == 6 || x.val == 13) /* POKE*, SETREGS */
-				token = "ptrace:poke";
-		}
+		/* ATTACH, SEIZE, TRACEME; POKETEXT, POKEDATA, POKEUSR, SETREGS */
+		if (x.kind == RK_CONST && (x.val == 16 || x.val == 0x4206 || x.val == 0))
+			token = "ptrace:attach";
+		else if (x.kind == RK_CONST && (x.val == 4 || x.val == 5 || x.val == 6 || x.val == 13))
+			token = "ptrace:poke";
 		break;
 	case P_CLONE:
-		token = x.kind == RK_CONST && (x.val & X_CLONE_THREAD) ? "clone:thread" : "clone:process";
+		token = x.kind == RK_CONST && (x.val & X_CLONE_THREAD) ? "clone:thread"
+									: "clone:process";
 		break;
 	case P_CHMOD:
 		token = m->token;

@@ -652,7 +652,8 @@ static void track_write(struct an *a, const cs_insn *in, struct regs *rg)
 		rg->kind[r] = RK_CONST; /* adrp x0, page; add x0, x0, #off */
 		rg->val[r] = rg->val[sr] + v;
 	} else if ((!strcmp(m, "mov") || !strcmp(m, "movsxd")) &&
-		   (sr = reg_index(a->machine, src, &sfull)) >= 0 && sfull && src[strcspn(src, ", ]")] == '\0') {
+		   (sr = reg_index(a->machine, src, &sfull)) >= 0 && sfull &&
+		   src[strcspn(src, ", ]")] == '\0') {
 		rg->kind[r] = rg->kind[sr]; /* mov reg, reg: the value moves */
 		rg->val[r] = rg->val[sr];
 	}
