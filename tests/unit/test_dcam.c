@@ -538,6 +538,16 @@ Test(dcam, persistence_write_and_a_downloader_pipeline_are_predicted)
 	dcam_result_free(r);
 }
 
+Test(dcam, paths_built_with_snprintf_are_classed_by_their_format)
+{
+	struct dcam_result *r = analyze_path(fixture("dcam_built_paths"));
+
+	SEQ(r, "openat:persist", "openat:procmem");
+	cr_expect_str_eq(r->predicted[0].arg, "%s/.ssh/authorized_keys");
+	cr_expect_str_eq(r->predicted[1].arg, "/proc/%d/mem");
+	dcam_result_free(r);
+}
+
 Test(dcam, a_readdir_hider_is_high_static_risk)
 {
 	struct dcam_result *r = analyze_path(fixture("dcam_hide_readdir"));
@@ -566,7 +576,8 @@ Test(dcam, every_predicted_token_is_in_the_vocabulary)
 {
 	static const char *const names[] = { "dcam_net_ctor", "dcam_exfil_ctor", "dcam_fork_shell",
 					     "dcam_thread_connect", "dcam_dlsym_connect",
-					     "dcam_raw_connect", "dcam_uring", "dcam_persist_ctor" };
+					     "dcam_raw_connect", "dcam_uring", "dcam_persist_ctor",
+					     "dcam_built_paths" };
 	struct tokens *t;
 
 	cr_assert_eq(tokens_load_default(&t), 0);

@@ -40,6 +40,9 @@ Test(tokclass, only_another_process_memory_is_procmem)
 	cr_expect_not(tokclass_is_procmem("/proc/1/maps", 0));
 	cr_expect_not(tokclass_is_procmem("/proc/1/memx", 0));
 	cr_expect_not(tokclass_is_procmem("/proc/1/task/x/mem", 0));
+	/* a pid printed at run time, as the static prediction sees a format */
+	cr_expect(tokclass_is_procmem("/proc/%d/mem", 0));
+	cr_expect(tokclass_is_procmem("/proc/%d/task/%d/mem", 0));
 	cr_expect_str_eq(tokclass_open("/proc/1/mem", O_RDWR, 0), "openat:procmem");
 	cr_expect_str_eq(tokclass_open("/proc/1/mem", O_RDONLY, 0), "openat:read");
 }

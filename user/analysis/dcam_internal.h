@@ -89,12 +89,21 @@ struct entry {
 /* What the walk knows of a register: nothing, a constant (a number or an
  * address), an import loaded from its GOT slot, or an fd a known call
  * returned (a socket of a family, a memfd). */
-enum { RK_UNKNOWN, RK_CONST, RK_IMPORT, RK_SOCKFD, RK_MEMFD };
+enum { RK_UNKNOWN, RK_CONST, RK_IMPORT, RK_SOCKFD, RK_MEMFD, RK_STACKBUF };
 #define FRAME_SLOTS 8
 struct frame_slot {
 	int64_t disp; /* from the frame or stack pointer */
 	uint8_t base, kind;
 	uint64_t val;
+};
+/* A stack buffer a string was built in (snprintf, strcpy, strcat): its
+ * text with the parts known only at run time left as conversions
+ * ("%s/.ssh/authorized_keys", "/tmp/x-%d.so"). */
+#define STRBUFS 2
+#define STRBUF_LEN 80
+struct strbuf {
+	uint64_t key; /* RK_STACKBUF value of its address */
+	char text[STRBUF_LEN];
 };
 struct regs {
 	uint8_t kind[32];
@@ -102,8 +111,11 @@ struct regs {
 	/* values spilled to the stack frame (unoptimised code keeps every
 	 * local there): the latest FRAME_SLOTS stores */
 	struct frame_slot slot[FRAME_SLOTS];
-	uint8_t nslots;
+	uint8_t nslots, nbufs;
+	struct strbuf buf[STRBUFS];
 };
+/* The text built in the stack buffer key names, or NULL. */
+const char *dcam_strbuf(const struct regs *rg, uint64_t key);
 
 struct work {
 	uint64_t addr;

@@ -166,11 +166,18 @@ static struct arg arg_of(const struct callsite *c, int i)
 	return v;
 }
 
+/* A constant string argument, or the text built in a stack buffer (with
+ * its run-time parts as printf conversions). */
 static const char *arg_str(const struct an *a, const struct callsite *c, int i, char *buf,
 			   size_t len)
 {
 	struct arg v = arg_of(c, i);
+	const char *t;
 
+	if (v.kind == RK_STACKBUF && (t = dcam_strbuf(c->rg, v.val)) && strcmp(t, "%s")) {
+		snprintf(buf, len, "%s", t);
+		return buf;
+	}
 	return v.kind == RK_CONST ? dcam_va_str(a, v.val, buf, len) : NULL;
 }
 

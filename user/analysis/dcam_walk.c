@@ -230,6 +230,9 @@ static const char *syscall_fn_name(const struct an *a, const struct regs *rg)
 	return rg->kind[r] == RK_CONST ? dcam_syscall_name(a->machine, (long)rg->val[r]) : NULL;
 }
 
+static void on_builder(struct an *a, const char *name, const struct regs *before,
+		       struct regs *after);
+
 static void on_import(struct an *a, struct walk *w, uint32_t sym, uint64_t at, struct regs *rg,
 		      int depth)
 {
@@ -254,6 +257,7 @@ static void on_import(struct an *a, struct walk *w, uint32_t sym, uint64_t at, s
 	}
 	before = *rg;
 	clobber_call(a->machine, rg);
+	on_builder(a, name, &before, rg);
 	if (!strcmp(name, "dlsym") || !strcmp(name, "dlvsym")) {
 		const char *target = arg_str(a, &before, args[1], buf, sizeof(buf));
 
@@ -499,6 +503,95 @@ static bool x86_riprel(const cs_insn *in, uint64_t *addr)
 	return true;
 }
 
+static uint64_t stackbuf_key(uint8_t base, int64_t disp)
+{
+	return (uint64_t)disp << 1 | base;
+}
+
+const char *dcam_strbuf(const struct regs *rg, uint64_t key)
+{
+	for (uint8_t i = 0; i < rg->nbufs; i++)
+		if (rg->buf[i].key == key)
+			return rg->buf[i].text;
+	return NULL;
+}
+
+/* A store into the frame at (base, disp) may overwrite a built string
+ * (compilers inline strcpy of a constant as immediate stores): what the
+ * buffer holds is no longer known. */
+static void strbuf_clobber(struct regs *rg, uint8_t base, int64_t disp)
+{
+	for (uint8_t i = 0; i < rg->nbufs; i++) {
+		int64_t at = (int64_t)rg->buf[i].key >> 1;
+
+		if ((rg->buf[i].key & 1) == base && disp >= at && disp < at + 128)
+			snprintf(rg->buf[i].text, sizeof(rg->buf[i].text), "%%s");
+	}
+}
+
+/* Record the text now in the stack buffer key (append: after what is there). */
+static void strbuf_set(struct regs *rg, uint64_t key, const char *text, bool append)
+{
+	struct strbuf *b = NULL;
+	char old[STRBUF_LEN] = "";
+
+	for (uint8_t i = 0; i < rg->nbufs; i++)
+		if (rg->buf[i].key == key)
+			b = &rg->buf[i];
+	if (b && append)
+		snprintf(old, sizeof(old), "%s", b->text);
+	if (!b) {
+		if (rg->nbufs == STRBUFS)
+			memmove(rg->buf, rg->buf + 1, sizeof(rg->buf[0]) * --rg->nbufs);
+		b = &rg->buf[rg->nbufs++];
+	}
+	b->key = key;
+	snprintf(b->text, sizeof(b->text), "%s%s", append && old[0] ? old : append ? "%s" : "",
+		 text);
+}
+
+/* --- string builders: what a path is made of ------------------------ */
+
+static const struct builder {
+	const char *name;
+	int8_t dest, src;
+	bool append;
+} builders[] = {
+	{ "sprintf", 0, 1, false }, { "snprintf", 0, 2, false }, { "__sprintf_chk", 0, 3, false },
+	{ "__snprintf_chk", 0, 4, false }, { "strcpy", 0, 1, false }, { "stpcpy", 0, 1, false },
+	{ "strncpy", 0, 1, false }, { "__strcpy_chk", 0, 1, false }, { "__stpcpy_chk", 0, 1, false },
+	{ "memcpy", 0, 1, false }, { "strcat", 0, 1, true }, { "strncat", 0, 1, true },
+	{ "__strcat_chk", 0, 1, true },
+	/* writers of what is known only at run time */
+	{ "memset", 0, -1, false }, { "read", 1, -1, false }, { "fread", 0, -1, false },
+	{ "fgets", 0, -1, false }, { "getcwd", 0, -1, false }, { "readlink", 1, -1, false },
+	{ "realpath", 1, -1, false }, { "recv", 1, -1, false }, { "recvfrom", 1, -1, false },
+};
+
+/* A string built into a stack buffer: its text, unknown parts as "%s". */
+static void on_builder(struct an *a, const char *name, const struct regs *before,
+		       struct regs *after)
+{
+	const uint8_t *args = call_args(a);
+	char buf[STRBUF_LEN];
+
+	for (size_t i = 0; i < ARRAY_SIZE(builders); i++) {
+		const struct builder *b = &builders[i];
+		uint8_t d = args[b->dest];
+		const char *text;
+
+		if (strcmp(name, b->name))
+			continue;
+		if (before->kind[d] != RK_STACKBUF)
+			return;
+		text = b->src < 0 ? NULL : arg_str(a, before, args[b->src], buf, sizeof(buf));
+		if (!text && b->src >= 0 && before->kind[args[b->src]] == RK_STACKBUF)
+			text = dcam_strbuf(before, before->val[args[b->src]]);
+		strbuf_set(after, before->val[d], text ? text : "%s", b->append);
+		return;
+	}
+}
+
 /* A stack-frame operand: "dword ptr [rbp - 0x14]", "qword ptr [rsp + 8]",
  * "[sp, #0x1c]", "[x29, #16]": its base register and displacement. */
 static bool frame_operand(unsigned machine, const char *s, uint8_t *base, int64_t *disp)
@@ -507,9 +600,12 @@ static bool frame_operand(unsigned machine, const char *s, uint8_t *base, int64_
 	const char *p;
 
 	if (machine == EM_X86_64) {
-		if (strncmp(s, "dword ptr [", 11) && strncmp(s, "qword ptr [", 11))
+		if (!strncmp(s, "dword ptr [", 11) || !strncmp(s, "qword ptr [", 11))
+			p = s + 11;
+		else if (*s == '[') /* lea's operand */
+			p = s + 1;
+		else
 			return false;
-		p = s + 11;
 		if (strncmp(p, "rbp", 3) && strncmp(p, "rsp", 3))
 			return false;
 		*base = p[1] == 'b' ? 0 : 1;
@@ -562,6 +658,42 @@ static void slot_store(struct regs *rg, uint8_t base, int64_t disp, uint8_t kind
 	*f = (struct frame_slot){ .disp = disp, .base = base, .kind = kind, .val = val };
 }
 
+/* Any store to the frame, of any size, may overwrite a built string:
+ * through the stack or frame pointer, or a register holding a buffer's
+ * address. An indexed store clobbers every buffer on that base. */
+static void clobber_stores(struct an *a, const cs_insn *in, struct regs *rg)
+{
+	const char *op = in->op_str, *mem;
+	bool x86 = a->machine == EM_X86_64, full;
+	uint8_t base;
+	int64_t disp;
+	int r;
+
+	if (x86) {
+		mem = strchr(op, '[');
+		/* the destination is the first operand: "<size> ptr [...], src" */
+		if (!mem || !strstr(op, "ptr [") || strchr(op, ',') < mem)
+			return;
+	} else if (in->mnemonic[0] != 's' || in->mnemonic[1] != 't' || !(mem = strchr(op, '['))) {
+		return;
+	}
+	if (frame_operand(a->machine, mem, &base, &disp)) {
+		strbuf_clobber(rg, base, disp);
+		return;
+	}
+	r = reg_index(a->machine, mem + 1, &full);
+	if (!x86 && !strncmp(mem + 1, "sp", 2))
+		r = 31, base = 1;
+	for (uint8_t i = 0; i < rg->nbufs; i++) {
+		uint8_t b = rg->buf[i].key & 1;
+
+		if ((r >= 0 && r < 32 && rg->kind[r] == RK_STACKBUF && rg->val[r] == rg->buf[i].key) ||
+		    (x86 && ((r == 4 && b == 1) || (r == 5 && b == 0))) ||
+		    (!x86 && ((r == 31 && b == 1) || (r == 29 && b == 0))))
+			snprintf(rg->buf[i].text, sizeof(rg->buf[i].text), "%%s");
+	}
+}
+
 /* mov [frame], reg / str reg, [frame]: the register's value is kept there;
  * mov reg, [frame] / ldr reg, [frame]: it comes back. */
 static bool track_frame(struct an *a, const cs_insn *in, struct regs *rg)
@@ -572,6 +704,8 @@ static bool track_frame(struct an *a, const cs_insn *in, struct regs *rg)
 	int64_t disp;
 	int r;
 
+	if (rg->nbufs)
+		clobber_stores(a, in, rg);
 	if (!second || (x86 ? strcmp(m, "mov") : strcmp(m, "str") && strcmp(m, "ldr") &&
 					       strcmp(m, "stur") && strcmp(m, "ldur")))
 		return false;
@@ -612,6 +746,8 @@ static void track_write(struct an *a, const cs_insn *in, struct regs *rg)
 	int r, sr;
 	const char *src, *m = in->mnemonic;
 	uint64_t v;
+	uint8_t base;
+	int64_t disp;
 
 	if (track_frame(a, in, rg) || reads_first_operand(a->machine, m))
 		return;
@@ -646,6 +782,16 @@ static void track_write(struct an *a, const cs_insn *in, struct regs *rg)
 	} else if (!strcmp(m, "lea") && x86_riprel(in, &v)) {
 		rg->kind[r] = RK_CONST; /* an address: a string, a function */
 		rg->val[r] = v;
+	} else if (!strcmp(m, "lea") && frame_operand(a->machine, src, &base, &disp)) {
+		rg->kind[r] = RK_STACKBUF; /* a buffer on the stack */
+		rg->val[r] = stackbuf_key(base, disp);
+	} else if (a->machine == EM_AARCH64 && (!strcmp(m, "add") || !strcmp(m, "mov")) &&
+		   (!strncmp(src, "sp", 2) || !strncmp(src, "x29", 3))) {
+		v = 0; /* add x0, sp, #0x18; mov x0, sp */
+		if (src[strcspn(src, ",")] && !parse_u64(strchr(src, '#') ? strchr(src, '#') : "", &v))
+			return;
+		rg->kind[r] = RK_STACKBUF;
+		rg->val[r] = stackbuf_key(src[0] == 's' ? 1 : 0, (int64_t)v);
 	} else if (!strcmp(m, "add") && a->machine == EM_AARCH64 &&
 		   (sr = reg_index(a->machine, src, &sfull)) >= 0 && sfull && sr != r &&
 		   rg->kind[sr] == RK_CONST && strchr(src, '#') && parse_u64(strchr(src, '#'), &v)) {
@@ -656,6 +802,10 @@ static void track_write(struct an *a, const cs_insn *in, struct regs *rg)
 		   src[strcspn(src, ", ]")] == '\0') {
 		rg->kind[r] = rg->kind[sr]; /* mov reg, reg: the value moves */
 		rg->val[r] = rg->val[sr];
+		if (a->machine == EM_X86_64 && sr == 4 && in->op_str[0] == 'r') {
+			rg->kind[r] = RK_STACKBUF; /* mov reg, rsp: a buffer at the stack top */
+			rg->val[r] = stackbuf_key(1, 0);
+		}
 	}
 }
 

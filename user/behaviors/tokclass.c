@@ -97,11 +97,21 @@ bool tokclass_is_persistence(const char *p)
 	       in_list(p, accounts, N(accounts)) || in_list(base_name(p), names, N(names));
 }
 
-/* Digits up to the next '/', as a pid; 0 when not a number. */
+/* A pid printed at run time ("/proc/%d/mem" in the static prediction) */
+#define PID_UNKNOWN ((unsigned long)-1)
+
+/* Digits up to the next '/', as a pid; 0 when not a number. A printf
+ * conversion stands for a pid not known before the call: some pid. */
 static unsigned long pid_component(const char *s, const char **end)
 {
+	static const char *const conv[] = { "%d", "%u", "%i", "%ld", "%lu", "%s" };
 	unsigned long v = 0;
 
+	for (size_t i = 0; i < N(conv); i++)
+		if (has_prefix(s, conv[i]) && s[strlen(conv[i])] == '/') {
+			*end = s + strlen(conv[i]);
+			return PID_UNKNOWN;
+		}
 	if (*s < '0' || *s > '9')
 		return 0;
 	while (*s >= '0' && *s <= '9')
