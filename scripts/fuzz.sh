@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only)
 # Runs the libFuzzer targets of tests/fuzz for SECONDS each (default 30) under
 # ASan/UBSan: snapshots, entries, trace files with the scorer, decision queries,
-# fleet database stream messages.
+# fleet database stream messages, ELF objects through the static analysis
+# (DCAM).
 # Seeds: tests/fuzz/corpus/<target>/ plus a snapshot of the curated database
 # exported by the build itself. A crash or broken property fails the run; the
 # input is kept in build-fuzz/crashes/<target>/.
@@ -10,11 +11,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
 case "$seconds" in
-  -h|--help) sed -n '3,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '3,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *[!0-9]*|'') echo "fuzz.sh: SECONDS must be a number, not '$seconds'" >&2; exit 2 ;;
 esac
 build=build-fuzz
-targets=(entry trace snapshot query fleet)
+targets=(entry trace snapshot query fleet dcam)
 
 CC=clang cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBPFPROF_FUZZ=ON >/dev/null
 cmake --build "$build" -j"$(nproc)" --target fuzz bpf-profiler >/dev/null

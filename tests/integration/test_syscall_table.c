@@ -62,9 +62,14 @@ static const struct row rows[] = {
 	{ "kill", "kill", "sig 0" },
 	{ "clone:thread", "clone:thread", NULL },
 	{ "clone:process", "clone:process", NULL },
-	/* the path of an execve in a fresh fork() child is not readable at
-	 * sys_enter (its .rodata page is not mapped in yet): token only here */
-	{ "execve", "execve", NULL },
+	/* in a fresh fork() child the path's page is not mapped in at
+	 * sys_enter: the kernel's copy is read at the exec */
+	{ "execve", "execve", "/bin/true" },
+	{ "execve:shell", "execve:shell", "/bin/sh" },
+	{ "openat:persist", "openat:persist", "/.ssh/authorized_keys" },
+	{ "pkey_mprotect", "mprotect:exec", NULL },
+	{ "dup2:socket", "dup2:socket", " -> 2" },
+	{ "io_uring_setup", "io_uring_setup", NULL },
 };
 
 #define NROWS (sizeof(rows) / sizeof(rows[0]))

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
-/* DCAM on the fixture libraries: each yields exactly its expected categories;
- * fds of any kind work; the cache analyses a file once; hostile input (empty,
- * truncated, non-ELF, corrupt headers, random mutations) fails cleanly. */
+/* DCAM on the fixture libraries: each yields exactly its expected categories
+ * and predicted calls, in order; fds of any kind work; the cache analyses a
+ * file once; hostile input (empty, truncated, non-ELF, corrupt or forged
+ * headers, random mutations) is a structure finding, analysed as far as the
+ * loader would map it, in bounded memory. */
 #include <criterion/criterion.h>
 #include <elf.h>
 #include <errno.h>
@@ -11,9 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "analysis/dcam.h"
+#include "behaviors/tokens.h"
 #include "lib/util.h"
 
 static char *fixture(const char *name)
@@ -259,41 +264,124 @@ static int analyze_buf(const void *buf, size_t len, char *err, size_t errlen)
 	return ret;
 }
 
-Test(dcam, empty_non_elf_and_truncated_files_fail_with_a_reason)
+static struct dcam_result *analyze_ok(const void *buf, size_t len)
 {
-	char *buf, err[256];
+	struct dcam_result *r = NULL;
+	char err[256] = "";
+
+	cr_assert_eq(dcam_analyze_mem(buf, len, &r, err, sizeof(err)), 0, "%s", err);
+	return r;
+}
+
+static const struct dcam_finding *find_cat(const struct dcam_result *r, enum dcam_category c,
+					   const char *what_part)
+{
+	for (size_t i = 0; i < r->n_findings; i++)
+		if (r->findings[i].category == c && strstr(r->findings[i].what, what_part))
+			return &r->findings[i];
+	return NULL;
+}
+
+/* Missing is not zero: what cannot be analysed is a structure finding with
+ * real weight, never an error that leaves the static component empty. */
+Test(dcam, objects_that_cannot_be_analysed_are_structure_findings)
+{
+	static const struct { const char *bytes; size_t len; const char *what; double w; } cases[] = {
+		{ "", 0, "empty file", 0.8 },
+		{ "#!/bin/sh\necho hi\n", 18, "not an ELF file", 0.8 },
+		{ "\177ELF\2\1\1", 7, "truncated ELF header", 0.7 },
+	};
+	struct dcam_result *r;
+	char *buf;
 	size_t len;
 
-	cr_expect_eq(analyze_buf("", 0, err, sizeof(err)), -ENOEXEC);
-	cr_expect_str_eq(err, "empty file (0 bytes)");
-	cr_expect_eq(analyze_buf("#!/bin/sh\necho hi\n", 18, err, sizeof(err)), -ENOEXEC);
-	cr_expect_str_eq(err, "not an ELF file");
-	cr_expect_eq(analyze_buf("\177ELF\2\1\1", 7, err, sizeof(err)), -ENOEXEC);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct dcam_finding *f;
+
+		r = analyze_ok(cases[i].bytes, cases[i].len);
+		f = find_cat(r, DCAM_CAT_STRUCTURE, cases[i].what);
+		cr_assert_not_null(f, "case %zu", i);
+		cr_expect_float_eq(f->weight, cases[i].w, 1e-9, "case %zu", i);
+		cr_expect_float_eq(r->score, cases[i].w, 1e-9, "case %zu", i);
+		cr_expect_eq(strlen(r->sha256_hex), 64);
+		dcam_result_free(r);
+	}
 	read_fixture("dcam_net_ctor", &buf, &len);
-	cr_expect_eq(analyze_buf(buf, 40, err, sizeof(err)), -ENOEXEC);
-	cr_expect(strstr(err, "truncated ELF header"), "%s", err);
-	cr_expect_eq(analyze_buf(buf, len / 2, err, sizeof(err)), -ENOEXEC);
-	cr_expect(strstr(err, "truncated") || strstr(err, "corrupt"), "%s", err);
+	r = analyze_ok(buf, 40);
+	cr_expect_not_null(find_cat(r, DCAM_CAT_STRUCTURE, "truncated ELF header"));
+	dcam_result_free(r);
+	/* cut in the middle: the segments past the end are findings, the rest
+	 * is still analysed */
+	r = analyze_ok(buf, len / 2);
+	dump(r);
+	cr_expect_not_null(find_cat(r, DCAM_CAT_STRUCTURE, "past the end of the file"));
+	cr_expect_geq(r->score, 0.7);
+	dcam_result_free(r);
 	free(buf);
 }
 
-Test(dcam, hostile_header_fields_fail_cleanly)
+Test(dcam, a_fd_that_is_not_a_regular_file_is_an_error)
 {
-	char *buf, err[256];
+	struct dcam_result *r = NULL;
+	char err[256];
+	int fd = open("/tmp", O_RDONLY | O_DIRECTORY);
+
+	cr_assert_geq(fd, 0);
+	cr_expect_eq(dcam_analyze_fd(NULL, fd, "/tmp", &r, err, sizeof(err)), -EINVAL);
+	cr_expect_str_eq(err, "not a regular file");
+	close(fd);
+}
+
+static bool seq_is(const struct dcam_result *r, const char *const *want, size_t n)
+{
+	const char *got[DCAM_PRED_MAX];
+	size_t k = dcam_result_predicted(r, got, ARRAY_SIZE(got));
+
+	for (size_t i = 0; i < k && i < ARRAY_SIZE(got); i++)
+		cr_log_info("predicted[%zu] %s (%s %s \"%s\")", i, got[i],
+			    dcam_pred_via_name(r->predicted[i].via), r->predicted[i].call,
+			    r->predicted[i].arg);
+	if (k != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(got[i], want[i]))
+			return false;
+	return true;
+}
+
+#define SEQ(r, ...)                                                                    \
+	do {                                                                           \
+		static const char *const want_[] = { __VA_ARGS__ };                    \
+		cr_expect(seq_is(r, want_, ARRAY_SIZE(want_)), "predicted sequence differs"); \
+	} while (0)
+
+Test(dcam, hostile_header_fields_are_findings_and_the_rest_is_analysed)
+{
+	struct dcam_result *r;
+	char *buf;
 	size_t len;
 	Elf64_Ehdr *eh;
 
 	read_fixture("dcam_net_ctor", &buf, &len);
 	eh = (Elf64_Ehdr *)buf;
 	eh->e_phoff = 0x7fffffffffffff00ull;
-	cr_expect_lt(analyze_buf(buf, len, err, sizeof(err)), 0);
+	r = analyze_ok(buf, len);
+	cr_expect_not_null(find_cat(r, DCAM_CAT_STRUCTURE, "program header table"));
+	cr_expect_geq(r->score, 0.7);
+	dcam_result_free(r);
 	free(buf);
 
+	/* section headers past the end: the loader does not care, neither do we */
 	read_fixture("dcam_net_ctor", &buf, &len);
 	eh = (Elf64_Ehdr *)buf;
 	eh->e_shoff = len - 8;
 	eh->e_shnum = 0xffff;
-	cr_expect_lt(analyze_buf(buf, len, err, sizeof(err)), 0);
+	r = analyze_ok(buf, len);
+	dump(r);
+	cr_expect_not_null(find_cat(r, DCAM_CAT_STRUCTURE, "section header table"));
+	cr_expect_not_null(find(r, "connect"));
+	SEQ(r, "socket:inet", "connect:inet");
+	dcam_result_free(r);
 	free(buf);
 
 	/* a PT_LOAD claiming bytes far past the end of the file */
@@ -305,8 +393,275 @@ Test(dcam, hostile_header_fields_fail_cleanly)
 		if (ph->p_type == PT_LOAD)
 			ph->p_filesz = 1ull << 40;
 	}
-	cr_expect_eq(analyze_buf(buf, len, err, sizeof(err)), -ENOEXEC);
-	cr_expect(strstr(err, "past the end of the file"), "%s", err);
+	r = analyze_ok(buf, len);
+	cr_expect_not_null(find_cat(r, DCAM_CAT_STRUCTURE, "past the end of the file"));
+	dcam_result_free(r);
+	free(buf);
+}
+
+static Elf64_Shdr *section(char *buf, uint32_t type)
+{
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)buf;
+
+	for (int i = 0; i < eh->e_shnum; i++) {
+		Elf64_Shdr *sh = (Elf64_Shdr *)(buf + eh->e_shoff + (size_t)i * sizeof(Elf64_Shdr));
+
+		if (sh->sh_type == type)
+			return sh;
+	}
+	return NULL;
+}
+
+/* Forged section headers (what readelf and objdump believe) change nothing
+ * in what the loader maps: the analysis is the same, plus a finding. */
+Test(dcam, bogus_section_headers_are_a_finding_and_do_not_change_the_analysis)
+{
+	struct dcam_result *r;
+	Elf64_Shdr *sh;
+	char *buf;
+	size_t len;
+
+	read_fixture("dcam_net_ctor", &buf, &len);
+	sh = section(buf, SHT_DYNSYM);
+	cr_assert_not_null(sh);
+	sh->sh_size *= 3; /* a .dynsym count the hash table does not have */
+	r = analyze_ok(buf, len);
+	dump(r);
+	cr_expect_not_null(find_cat(r, DCAM_CAT_STRUCTURE, ".dynsym holds"));
+	SEQ(r, "socket:inet", "connect:inet");
+	dcam_result_free(r);
+	free(buf);
+
+	read_fixture("dcam_exfil_ctor", &buf, &len);
+	sh = section(buf, SHT_DYNSYM);
+	sh->sh_size = sh->sh_entsize; /* fewer symbols than the relocations use */
+	r = analyze_ok(buf, len);
+	cr_expect_not_null(find_cat(r, DCAM_CAT_STRUCTURE, "relocations use"));
+	SEQ(r, "socket:inet", "connect:inet", "openat:cred", "sendto");
+	dcam_result_free(r);
+	free(buf);
+
+	read_fixture("dcam_exfil_ctor", &buf, &len);
+	for (sh = section(buf, SHT_PROGBITS); sh; sh = NULL) {
+		Elf64_Ehdr *eh = (Elf64_Ehdr *)buf;
+
+		/* every code section moved where nothing executable is mapped */
+		for (int i = 0; i < eh->e_shnum; i++) {
+			Elf64_Shdr *s = (Elf64_Shdr *)(buf + eh->e_shoff + (size_t)i * sizeof(*s));
+
+			if (s->sh_flags & SHF_EXECINSTR)
+				s->sh_addr += 0x100000;
+		}
+	}
+	r = analyze_ok(buf, len);
+	cr_expect_not_null(find_cat(r, DCAM_CAT_STRUCTURE, "where no executable segment maps"));
+	cr_expect_float_eq(find_cat(r, DCAM_CAT_STRUCTURE, "where no")->weight, 0.6, 1e-9);
+	SEQ(r, "socket:inet", "connect:inet", "openat:cred", "sendto");
+	dcam_result_free(r);
+	free(buf);
+}
+
+Test(dcam, constructor_that_connects_reads_shadow_and_sends_is_predicted_in_order)
+{
+	struct dcam_result *r = analyze_path(fixture("dcam_exfil_ctor"));
+
+	SEQ(r, "socket:inet", "connect:inet", "openat:cred", "sendto");
+	cr_expect_str_eq(r->predicted[2].arg, "/etc/shadow");
+	cr_expect_str_eq(r->predicted[2].call, "open");
+	cr_expect_str_eq(r->predicted[0].entry, "exfil_ctor");
+	cr_expect_str_eq(r->predicted[0].entry_kind, "init_array");
+	cr_expect_eq(r->predicted[0].via, DCAM_PRED_IMPORT);
+	cr_expect_not(r->predicted_truncated);
+	dcam_result_free(r);
+}
+
+Test(dcam, forked_child_connecting_back_to_a_shell_is_predicted)
+{
+	struct dcam_result *r = analyze_path(fixture("dcam_fork_shell"));
+
+	/* the socket comes back from a local function and is put on stdio */
+	SEQ(r, "clone:process", "socket:inet", "connect:inet", "dup2:socket", "dup2:socket",
+	    "dup2:socket", "execve:shell");
+	cr_expect_str_eq(r->predicted[6].arg, "/bin/sh");
+	dcam_result_free(r);
+}
+
+Test(dcam, thread_start_routine_is_walked_after_its_creation)
+{
+	struct dcam_result *r = analyze_path(fixture("dcam_thread_connect"));
+
+	SEQ(r, "clone:thread", "socket:inet", "connect:inet");
+	/* what the thread does runs at load: found from init, not as a bare import */
+	cr_expect_eq(find(r, "connect")->via, DCAM_VIA_INIT);
+	dcam_result_free(r);
+}
+
+Test(dcam, functions_looked_up_with_dlsym_are_calls)
+{
+	struct dcam_result *r = analyze_path(fixture("dcam_dlsym_connect"));
+
+	SEQ(r, "socket:inet", "connect:inet");
+	cr_expect_eq(r->predicted[1].via, DCAM_PRED_DLSYM);
+	cr_expect_str_eq(r->predicted[1].call, "connect");
+	cr_expect_not_null(find_cat(r, DCAM_CAT_NETWORK, "dlsym(connect)"));
+	dcam_result_free(r);
+}
+
+Test(dcam, syscall_instructions_with_constant_numbers_are_calls)
+{
+	struct dcam_result *r = analyze_path(fixture("dcam_raw_connect"));
+
+	SEQ(r, "socket:inet", "connect:inet");
+	cr_expect_eq(r->predicted[0].via, DCAM_PRED_SYSCALL);
+	cr_expect_not_null(find(r, "syscall 42 (connect)"));
+	dcam_result_free(r);
+}
+
+Test(dcam, io_uring_setup_through_liburing_and_syscall_is_predicted)
+{
+	struct dcam_result *r = analyze_path(fixture("dcam_uring"));
+
+	SEQ(r, "io_uring_setup", "io_uring_setup");
+	cr_expect_eq(r->predicted[0].via, DCAM_PRED_IMPORT);
+	cr_expect_str_eq(r->predicted[0].call, "io_uring_queue_init");
+	cr_expect_eq(r->predicted[1].via, DCAM_PRED_SYSCALL);
+	cr_expect_not_null(find_cat(r, DCAM_CAT_RAW_SYSCALL, "io_uring_queue_init"));
+	dcam_result_free(r);
+}
+
+Test(dcam, persistence_write_and_a_downloader_pipeline_are_predicted)
+{
+	struct dcam_result *r = analyze_path(fixture("dcam_persist_ctor"));
+
+	SEQ(r, "openat:persist", "clone:process", "execve:shell", "clone:process",
+	    "execve:downloader", "clone:process", "execve:shell");
+	dcam_result_free(r);
+}
+
+Test(dcam, paths_built_with_snprintf_are_classed_by_their_format)
+{
+	struct dcam_result *r = analyze_path(fixture("dcam_built_paths"));
+
+	SEQ(r, "openat:persist", "openat:procmem");
+	cr_expect_str_eq(r->predicted[0].arg, "%s/.ssh/authorized_keys");
+	cr_expect_str_eq(r->predicted[1].arg, "/proc/%d/mem");
+	dcam_result_free(r);
+}
+
+Test(dcam, a_readdir_hider_is_high_static_risk)
+{
+	struct dcam_result *r = analyze_path(fixture("dcam_hide_readdir"));
+	const struct dcam_finding *f = find_cat(r, DCAM_CAT_INTERPOSITION, "readdir");
+
+	dump(r);
+	cr_assert_not_null(f);
+	cr_expect(strstr(f->what, "readdir64"), "%s", f->what);
+	cr_expect_float_eq(f->weight, 0.9, 1e-9);
+	cr_expect_geq(r->score, 0.9);
+	dcam_result_free(r);
+}
+
+Test(dcam, an_open_hook_that_hides_nothing_is_medium)
+{
+	struct dcam_result *r = analyze_path(fixture("dcam_hook_open"));
+	const struct dcam_finding *f = find_cat(r, DCAM_CAT_INTERPOSITION, "open");
+
+	cr_assert_not_null(f);
+	cr_expect_float_eq(f->weight, 0.5, 1e-9);
+	cr_expect_lt(r->score, 0.7);
+	dcam_result_free(r);
+}
+
+Test(dcam, every_predicted_token_is_in_the_vocabulary)
+{
+	static const char *const names[] = { "dcam_net_ctor", "dcam_exfil_ctor", "dcam_fork_shell",
+					     "dcam_thread_connect", "dcam_dlsym_connect",
+					     "dcam_raw_connect", "dcam_uring", "dcam_persist_ctor",
+					     "dcam_built_paths" };
+	struct tokens *t;
+
+	cr_assert_eq(tokens_load_default(&t), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		struct dcam_result *r = analyze_path(fixture(names[i]));
+
+		cr_expect_gt(r->n_predicted, 0, "%s", names[i]);
+		for (size_t k = 0; k < r->n_predicted; k++) {
+			int id = tokens_find(t, r->predicted[k].token);
+
+			cr_expect(id >= 0 && tokens_listed(t, (token_id)id), "%s: %s", names[i],
+				  r->predicted[k].token);
+		}
+		dcam_result_free(r);
+	}
+	tokens_free(t);
+}
+
+Test(dcam, libraries_without_load_time_behaviour_predict_nothing)
+{
+	static const char *const names[] = { "dcam_benign", "dcam_crypto", "dcam_hide_readdir" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		struct dcam_result *r = analyze_path(fixture(names[i]));
+
+		cr_expect_eq(r->n_predicted, 0, "%s", names[i]);
+		dcam_result_free(r);
+	}
+}
+
+/* Peak RSS of a child that analyses fd, in KiB. */
+static long child_rss_kib(int fd)
+{
+	struct rusage ru;
+	pid_t pid = fork();
+	int st;
+
+	cr_assert_geq(pid, 0);
+	if (!pid) {
+		struct dcam_result *r;
+		char err[256];
+		int ret = dcam_analyze_fd(NULL, fd, "rss", &r, err, sizeof(err));
+
+		_exit(ret ? 1 : r->n_findings ? 0 : 2);
+	}
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "analysis in the child failed (%d)", st);
+	cr_assert_eq(getrusage(RUSAGE_CHILDREN, &ru), 0);
+	return ru.ru_maxrss;
+}
+
+/* A file claiming 4 M section headers (256 MiB, sparse) once took the
+ * agent past a gigabyte; whatever a file claims, memory stays bounded. */
+Test(dcam, memory_stays_bounded_for_4m_section_headers, .timeout = 120)
+{
+	char *buf, tmpl[] = "/tmp/bpfprof-dcam-shdr-XXXXXX";
+	uint64_t n = 4u << 20, shoff;
+	Elf64_Shdr sh0 = { .sh_size = n };
+	struct dcam_result *r;
+	Elf64_Ehdr *eh;
+	size_t len;
+	long kib;
+	int fd;
+
+	read_fixture("dcam_net_ctor", &buf, &len);
+	shoff = (len + 63) & ~63ull;
+	eh = (Elf64_Ehdr *)buf;
+	eh->e_shoff = shoff;
+	eh->e_shnum = 0; /* extended numbering: the count is in entry 0 */
+	eh->e_shstrndx = 0;
+	fd = mkstemp(tmpl);
+	cr_assert_geq(fd, 0);
+	unlink(tmpl);
+	cr_assert_eq(pwrite(fd, buf, len, 0), (ssize_t)len);
+	cr_assert_eq(pwrite(fd, &sh0, sizeof(sh0), (off_t)shoff), (ssize_t)sizeof(sh0));
+	cr_assert_eq(ftruncate(fd, (off_t)(shoff + n * sizeof(Elf64_Shdr))), 0);
+	kib = child_rss_kib(fd);
+	cr_log_info("peak RSS analysing 4 M section headers: %ld KiB", kib);
+	cr_expect_leq(kib, 64 * 1024, "peak RSS %ld KiB is over 64 MiB", kib);
+	cr_assert_eq(dcam_analyze_fd(NULL, fd, tmpl, &r, (char[256]){ 0 }, 256), 0);
+	cr_expect_not_null(find_cat(r, DCAM_CAT_STRUCTURE, "huge section header table"));
+	SEQ(r, "socket:inet", "connect:inet");
+	dcam_result_free(r);
+	close(fd);
 	free(buf);
 }
 
@@ -319,11 +674,13 @@ static uint64_t rnd(uint64_t *s)
 }
 
 /* libFuzzer-style: mutate fixture bytes (flips, random bytes, header-field
- * splats, truncation) for a bounded time; every run must end, fail or not. */
+ * splats, truncation) for a bounded time; every run must end with a result
+ * (what is wrong is a finding). */
 Test(dcam, mutated_fixtures_never_crash_or_hang, .timeout = 60)
 {
 	static const char *const names[] = { "dcam_net_ctor", "dcam_raw_syscall", "dcam_crypto",
-					     "dcam_wx_segment" };
+					     "dcam_wx_segment", "dcam_fork_shell", "dcam_hide_readdir",
+					     "dcam_persist_ctor" };
 	uint64_t seed = 0x9e3779b97f4a7c15ull, start = util_now_mono_ns(), runs = 0, ok = 0;
 
 	for (size_t n = 0; util_now_mono_ns() - start < 3000000000ull; n++) {
@@ -358,6 +715,7 @@ Test(dcam, mutated_fixtures_never_crash_or_hang, .timeout = 60)
 	cr_log_info("%llu mutated inputs, %llu analysed", (unsigned long long)runs,
 		    (unsigned long long)ok);
 	cr_expect_gt(runs, 100);
+	cr_expect_eq(ok, runs, "a mutated file was an error, not a result");
 }
 
 Test(dcam, result_json_has_the_documented_fields)

@@ -62,7 +62,12 @@ Test(decoder, every_token_it_can_produce_is_in_the_vocabulary)
 		{ rec(BP_CALL_SHMAT, 0, 0, NULL), "shmat" },
 		{ rec(BP_CALL_MSGSND, 0, 0, NULL), "msgsnd" },
 		{ rec(BP_CALL_KILL, 1, 9, NULL), "kill" },
-		{ rec(BP_CALL_EXECVE, 0, 0, "/bin/sh"), "execve" },
+		{ rec(BP_CALL_EXECVE, 0, 0, "/usr/bin/python3"), "execve" },
+		{ rec(BP_CALL_EXECVE, 0, 0, "/bin/sh"), "execve:shell" },
+		{ rec(BP_CALL_EXECVE, 0, 0, "/usr/bin/wget"), "execve:downloader" },
+		{ rec(BP_CALL_OPENAT, O_WRONLY | O_APPEND, 0, "/root/.ssh/authorized_keys"),
+		  "openat:persist" },
+		{ rec(BP_CALL_OPENAT, O_RDWR, 0, "/proc/4242/mem"), "openat:procmem" },
 		{ rec(BP_CALL_EXECVEAT, 3, AT_EMPTY_PATH, ""), "execveat:fd" },
 		{ rec(BP_CALL_EXECVEAT, 3, 0, "sh"), "execveat" },
 		{ rec(BP_CALL_CLONE, CLONE_VM | CLONE_THREAD, 0, NULL), "clone:thread" },
@@ -80,6 +85,41 @@ Test(decoder, every_token_it_can_produce_is_in_the_vocabulary)
 		cr_assert(id >= 0 && tokens_listed(t, id), "%s not in tokens.json", got);
 	}
 	tokens_free(t);
+}
+
+/* The decoder and the static prediction share the path and program classes
+ * (behaviors/tokclass.c); these pin what reaches the decoder at run time. */
+Test(decoder, persistence_writes_injection_and_shell_execs_have_their_tokens)
+{
+	static const struct { unsigned call; unsigned long flags; const char *path; const char *want; }
+	cases[] = {
+		{ BP_CALL_OPENAT, O_WRONLY | O_CREAT | O_TRUNC, "/etc/cron.d/update", "openat:persist" },
+		{ BP_CALL_OPENAT, O_WRONLY | O_CREAT, "/etc/systemd/system/x.service", "openat:persist" },
+		{ BP_CALL_OPENAT, O_WRONLY | O_APPEND, "/etc/ld.so.preload", "openat:persist" },
+		{ BP_CALL_OPENAT, O_WRONLY | O_APPEND, ".bashrc", "openat:persist" },
+		{ BP_CALL_OPENAT, O_WRONLY, "/etc/sudoers.d/99-x", "openat:persist" },
+		{ BP_CALL_OPENAT, O_WRONLY | O_CREAT, "/etc/rc.local", "openat:persist" },
+		{ BP_CALL_OPENAT, O_WRONLY | O_CREAT, "/etc/init.d/svc", "openat:persist" },
+		{ BP_CALL_OPENAT, O_WRONLY | O_CREAT, "/var/spool/cron/crontabs/root", "openat:persist" },
+		{ BP_CALL_OPENAT, O_RDONLY, "/etc/crontab", "openat:read" },
+		{ BP_CALL_OPENAT, O_RDONLY, "/root/.ssh/authorized_keys", "openat:cred" },
+		{ BP_CALL_OPENAT, O_WRONLY | O_CREAT, "/tmp/x.so", "openat:write_tmp" },
+		{ BP_CALL_OPENAT, O_RDWR, "/proc/self/mem", "openat:write" },
+		{ BP_CALL_OPENAT, O_RDWR, "/proc/77/mem", "openat:write" }, /* the caller's own */
+		{ BP_CALL_OPENAT, O_RDWR, "/proc/78/task/79/mem", "openat:procmem" },
+		{ BP_CALL_OPENAT, O_RDONLY, "/proc/78/mem", "openat:read" },
+		{ BP_CALL_EXECVE, 0, "/usr/bin/bash", "execve:shell" },
+		{ BP_CALL_EXECVE, 0, "/usr/bin/curl", "execve:downloader" },
+		{ BP_CALL_EXECVE, 0, "/bin/nc.openbsd", "execve:downloader" },
+		{ BP_CALL_EXECVE, 0, "/usr/bin/shred", "execve" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct bp_call_rec r = rec(cases[i].call, cases[i].flags, 0, cases[i].path);
+
+		r.tid = 77;
+		cr_expect_str_eq(decoder_token(&r), cases[i].want, "%s", cases[i].path);
+	}
 }
 
 Test(decoder, memfd_and_deleted_exec_mappings_are_told_apart)

@@ -29,7 +29,7 @@ Test(window, parts_in_order_and_the_dlopen_pivot_between)
 {
 	struct closed c = { 0 };
 	struct window_set *ws = window_set_new(on_closed, NULL, 0, &c);
-	const char *want[] = { "socket:inet", "socket:inet", "dlopen", "connect:inet", "execve" };
+	const char *want[] = { "socket:inet", "socket:inet", "dlopen", "connect:inet", "execve:shell" };
 
 	FEED(ws, open_ev(7, 2), 0);
 	FEED(ws, call_ev(7, BP_PART_LOAD, rec(BP_CALL_CONNECT, AF_INET, 0, NULL)), 0);
@@ -73,7 +73,7 @@ Test(window, lookback_ring_wraparound_keeps_the_newest_k_in_order)
 	window_set_close_all(ws, 0);
 	cr_assert_eq(c.last.ncalls[WINDOW_LOOKBACK], BP_LOOKBACK_MAX);
 	cr_assert_str_eq(c.seq[0], "memfd_create");
-	cr_assert_str_eq(c.seq[BP_LOOKBACK_MAX - 1], "execve");
+	cr_assert_str_eq(c.seq[BP_LOOKBACK_MAX - 1], "execve:shell");
 	cr_assert_str_eq(c.seq[BP_LOOKBACK_MAX], "dlopen");
 	window_set_free(ws);
 }
@@ -169,7 +169,7 @@ Test(window, last_call_is_the_call_the_latest_record_added)
 	cr_assert_not_null(w);
 	cr_assert_not_null(w->last_call);
 	cr_assert_str_eq(w->last_call->arg, decoder_describe(&r, want, sizeof(want)));
-	cr_assert_str_eq(w->last_call->token, "execve");
+	cr_assert_str_eq(w->last_call->token, "execve:shell");
 	for (int i = 1; i < WINDOW_PART_MAX; i++)
 		FEED(ws, call_ev(3, BP_PART_LOAD, rec(BP_CALL_CONNECT, AF_INET, 0, NULL)), 0);
 	cr_assert_not_null(w->last_call);

@@ -1,27 +1,25 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
-/* DCAM analysis: the driver. The file is copied with pread, not mmap'd,
- * so a concurrent truncation cannot SIGBUS us; the structure (dcam_elf.c),
- * the walk (dcam_walk.c) and the scans (dcam_scan.c) add findings, and the
- * score combines their weights per category. */
+/* DCAM analysis: the driver. The file is hashed as a stream and read in
+ * bounded chunks (dcam_src.c), never held whole: memory is bounded
+ * whatever the file claims. The structure (dcam_elf.c), the walk
+ * (dcam_walk.c, dcam_predict.c), interposition (dcam_interpose.c) and the
+ * scans (dcam_scan.c) add findings and the predicted sequence; the score
+ * combines the findings' weights per category. An object that cannot be
+ * analysed is a result with a structure finding: only I/O fails. */
+#include <elf.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <gelf.h>
-#include <libelf.h>
 #include "analysis/dcam_internal.h"
 #include "analysis/dcam_rules.h"
 #include "lib/log.h"
 #include "lib/util.h"
-
-static pthread_once_t elf_once = PTHREAD_ONCE_INIT;
-static void elf_init(void) { elf_version(EV_CURRENT); }
 
 int dcam_fail(char *err, size_t errlen, int ret, const char *fmt, ...)
 {
@@ -38,13 +36,19 @@ int dcam_fail(char *err, size_t errlen, int ret, const char *fmt, ...)
 const char *dcam_category_name(enum dcam_category c)
 {
 	static const char *const n[] = { "network", "process", "memory", "injection",
-					 "crypto", "raw_syscall", "structure" };
+					 "crypto", "raw_syscall", "structure", "interposition" };
 	return (unsigned)c < ARRAY_SIZE(n) ? n[c] : "?";
 }
 
 const char *dcam_via_name(enum dcam_via v)
 {
 	static const char *const n[] = { "init", "export", "import", "data", "file" };
+	return (unsigned)v < ARRAY_SIZE(n) ? n[v] : "?";
+}
+
+const char *dcam_pred_via_name(enum dcam_pred_via v)
+{
+	static const char *const n[] = { "import", "dlsym", "syscall" };
 	return (unsigned)v < ARRAY_SIZE(n) ? n[v] : "?";
 }
 
@@ -125,75 +129,61 @@ static const char *arch_name(unsigned machine)
 
 static void an_free(struct an *a)
 {
-	if (a->elf)
-		elf_end(a->elf);
 	free(a->segs);
+	free(a->syms);
+	free(a->dynstr);
 	free(a->reached);
 	free(a->slots);
 	free(a->arr_relocs);
 	free(a->names);
-	free(a->visited);
+	free(a->symstr);
+	free(a->vkey);
+	free(a->vgen);
 	free(a->stack);
+	free(a->memo);
+	for (size_t i = 0; i < a->n_next; i++)
+		free(a->next_names[i]);
+	free(a->next_names);
 }
 
-/* img must be writable (libelf may convert in place) and stay alive. */
-static int analyze_image(uint8_t *img, size_t len, const uint8_t sha[FILEHASH_LEN],
-			 struct dcam_result **out, char *err, size_t errlen)
+/* Analyse what src holds. Returns 0 and *out, or a negative errno for
+ * memory or I/O (src->err). */
+static int analyze_src(struct dcam_src *src, const uint8_t sha[FILEHASH_LEN],
+		       struct dcam_result **out)
 {
-	struct an a = { .img = img, .size = len };
-	struct dcam_result *r;
-	GElf_Ehdr eh;
-	int ret;
+	struct an a = { .src = src, .size = src->size };
+	struct dcam_result *r = calloc(1, sizeof(*r));
+	bool decoded;
 
-	if (!len)
-		return dcam_fail(err, errlen, -ENOEXEC, "empty file (0 bytes)");
-	if (len < EI_NIDENT || memcmp(img, ELFMAG, SELFMAG))
-		return dcam_fail(err, errlen, -ENOEXEC, "not an ELF file");
-	if (len < (img[EI_CLASS] == ELFCLASS32 ? sizeof(Elf32_Ehdr) : sizeof(Elf64_Ehdr)))
-		return dcam_fail(err, errlen, -ENOEXEC, "truncated ELF header (%zu bytes)", len);
-	pthread_once(&elf_once, elf_init);
-	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
 	r->refs = 1;
-	r->size = len;
+	r->size = src->size;
+	r->arch = "other";
 	memcpy(r->sha256, sha, FILEHASH_LEN);
 	filehash_hex(sha, r->sha256_hex);
 	a.res = r;
-	a.elf = elf_memory((char *)img, len);
-	if (!a.elf || elf_kind(a.elf) != ELF_K_ELF || !gelf_getehdr(a.elf, &eh)) {
-		ret = dcam_fail(err, errlen, -ENOEXEC, "corrupt or truncated ELF (libelf: %s)",
-				elf_errmsg(-1));
-		goto out;
+	if (dcam_elf_load(&a)) {
+		r->arch = arch_name(a.machine);
+		dcam_elf_sections(&a);
+		decoded = (a.machine == EM_X86_64 || a.machine == EM_AARCH64) && a.is64 && a.le;
+		if (!decoded)
+			dcam_add_finding(&a, DCAM_CAT_STRUCTURE, DCAM_VIA_FILE, NULL, 0, DCAM_W_MACHINE,
+					 "code of machine %u (%s, %s-endian) not decoded: imports only",
+					 a.machine, a.is64 ? "ELF64" : "ELF32", a.le ? "little" : "big");
+		dcam_walk_all(&a);
+		if (a.nsyms)
+			dcam_walk_unreached_imports(&a);
+		dcam_interpose_check(&a);
+		dcam_scan_constants(&a);
+		dcam_scan_packer(&a);
 	}
-	a.machine = eh.e_machine;
-	a.etype = eh.e_type;
-	r->arch = arch_name(a.machine);
-	if (eh.e_type != ET_DYN && eh.e_type != ET_EXEC) {
-		ret = dcam_fail(err, errlen, -ENOEXEC, "ELF type %u is not a loadable object",
-				(unsigned)eh.e_type);
-		goto out;
-	}
-	if (eh.e_shoff && (eh.e_shoff > len || (uint64_t)eh.e_shnum * eh.e_shentsize > len - eh.e_shoff)) {
-		ret = dcam_fail(err, errlen, -ENOEXEC,
-				"truncated or corrupt: section header table (0x%" PRIx64 ", %u entries) "
-				"ends past the end of the file (%zu bytes)",
-				(uint64_t)eh.e_shoff, (unsigned)eh.e_shnum, len);
-		goto out;
-	}
-	ret = dcam_elf_load(&a, &eh, err, errlen);
-	if (ret)
-		goto out;
-	dcam_walk_all(&a, &eh);
-	if (a.nsyms)
-		dcam_walk_unreached_imports(&a);
-	dcam_scan_constants(&a);
-	dcam_scan_packer(&a);
 	r->insns = a.insns;
 	score(r);
-out:
 	an_free(&a);
-	if (ret) {
+	if (src->err) {
+		int ret = src->err;
+
 		dcam_result_free(r);
 		return ret;
 	}
@@ -205,99 +195,96 @@ int dcam_analyze_mem(const void *buf, size_t len, struct dcam_result **out, char
 		     size_t errlen)
 {
 	uint8_t sha[FILEHASH_LEN];
-	uint8_t *copy;
+	struct dcam_src src;
 	int ret;
 
-	if (len > DCAM_MAX_FILE)
-		return dcam_fail(err, errlen, -EFBIG, "file larger than %llu MiB", DCAM_MAX_FILE >> 20);
 	ret = filehash_sha256_mem(buf, len, sha);
 	if (ret)
 		return dcam_fail(err, errlen, ret, "sha256: %s", strerror(-ret));
-	copy = malloc(len ? len : 1);
-	if (!copy)
-		return -ENOMEM;
-	memcpy(copy, buf, len);
-	ret = analyze_image(copy, len, sha, out, err, errlen);
-	free(copy);
-	return ret;
+	dcam_src_init_mem(&src, buf, len);
+	ret = analyze_src(&src, sha, out);
+	dcam_src_fini(&src);
+	return ret ? dcam_fail(err, errlen, ret, "%s", strerror(-ret)) : 0;
 }
 
-static int read_fd(int fd, uint8_t **buf, size_t *len, char *err, size_t errlen)
+static bool same_file(const struct stat *x, const struct stat *y)
 {
-	struct stat st;
-	size_t n = 0, cap;
-	uint8_t *b;
+	return x->st_dev == y->st_dev && x->st_ino == y->st_ino && x->st_size == y->st_size &&
+	       x->st_mtim.tv_sec == y->st_mtim.tv_sec && x->st_mtim.tv_nsec == y->st_mtim.tv_nsec &&
+	       x->st_ctim.tv_sec == y->st_ctim.tv_sec && x->st_ctim.tv_nsec == y->st_ctim.tv_nsec;
+}
 
-	if (fstat(fd, &st))
-		return dcam_fail(err, errlen, -errno, "fstat: %s", strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return dcam_fail(err, errlen, -ENOEXEC, "not a regular file");
-	if ((uint64_t)st.st_size > DCAM_MAX_FILE)
-		return dcam_fail(err, errlen, -EFBIG, "file larger than %llu MiB", DCAM_MAX_FILE >> 20);
-	cap = (size_t)st.st_size;
-	b = malloc(cap ? cap : 1);
-	if (!b)
-		return -ENOMEM;
-	/* a file that shrinks under us is analysed as read; one that grows is cut */
-	while (n < cap) {
-		ssize_t r = pread(fd, b + n, cap - n, (off_t)n);
+static bool unchanged(int fd, const struct stat *st)
+{
+	struct stat now;
 
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int e = errno;
+	return !fstat(fd, &now) && same_file(st, &now);
+}
 
-			free(b);
-			return dcam_fail(err, errlen, -e, "read: %s", strerror(e));
+/* One attempt: hash, look up, analyse. *changed when the file was
+ * modified meanwhile (its digest and bytes may not match). */
+static int analyze_fd_once(struct dcam_cache *cache, int fd, const struct stat *st,
+			   struct dcam_result **out, bool *changed, char *err, size_t errlen)
+{
+	uint8_t sha[FILEHASH_LEN];
+	/* an unchanged file seen before is not hashed again */
+	bool have_sha = cache && !dcam_cache_file_sha(cache, st, sha);
+	struct dcam_src src;
+	int ret;
+
+	*changed = false;
+	if (have_sha && (*out = dcam_cache_get(cache, sha)))
+		return 0; /* nor read */
+	if (!have_sha) {
+		ret = filehash_sha256_fd(fd, sha);
+		if (ret)
+			return dcam_fail(err, errlen, ret, "read: %s", strerror(-ret));
+		if (!unchanged(fd, st)) {
+			*changed = true;
+			return dcam_fail(err, errlen, -EAGAIN, "the file changed while it was read");
 		}
-		if (!r)
-			break;
-		n += (size_t)r;
+		if (cache) {
+			dcam_cache_note_file(cache, st, sha);
+			if ((*out = dcam_cache_get(cache, sha)))
+				return 0;
+		}
 	}
-	*buf = b;
-	*len = n;
+	dcam_src_init_fd(&src, fd, (uint64_t)st->st_size);
+	ret = analyze_src(&src, sha, out);
+	dcam_src_fini(&src);
+	if (ret)
+		return dcam_fail(err, errlen, ret, "read: %s", strerror(-ret));
+	if (!unchanged(fd, st)) {
+		*changed = true;
+		dcam_result_free(*out);
+		*out = NULL;
+		return dcam_fail(err, errlen, -EAGAIN, "the file changed while it was read");
+	}
+	if (cache)
+		dcam_cache_put(cache, *out);
 	return 0;
 }
 
 int dcam_analyze_fd(struct dcam_cache *cache, int fd, const char *display_path,
 		    struct dcam_result **out, char *err, size_t errlen)
 {
-	uint8_t sha[FILEHASH_LEN], *buf = NULL;
-	char why[256] = "";
-	size_t len = 0;
 	struct stat st;
-	bool known = cache && !fstat(fd, &st) && S_ISREG(st.st_mode);
-	/* an unchanged file seen before is not hashed again */
-	bool have_sha = known && !dcam_cache_file_sha(cache, &st, sha);
-	int ret;
+	bool changed = true;
+	int ret = -EAGAIN;
 
-	if (have_sha && (*out = dcam_cache_get(cache, sha)))
-		return 0; /* nor read */
-	ret = read_fd(fd, &buf, &len, err, errlen);
+	for (int attempt = 0; attempt < 3 && changed; attempt++) {
+		if (fstat(fd, &st))
+			return dcam_fail(err, errlen, -errno, "fstat: %s", strerror(errno));
+		if (!S_ISREG(st.st_mode))
+			return dcam_fail(err, errlen, -EINVAL, "not a regular file");
+		ret = analyze_fd_once(cache, fd, &st, out, &changed, err, errlen);
+	}
 	if (ret)
 		return ret;
-	if (!have_sha) {
-		ret = filehash_sha256_mem(buf, len, sha);
-		if (ret) {
-			free(buf);
-			return dcam_fail(err, errlen, ret, "sha256 failed");
-		}
-		if (known)
-			dcam_cache_note_file(cache, &st, sha);
-		if (cache && (*out = dcam_cache_get(cache, sha))) {
-			free(buf);
-			return 0;
-		}
-	}
-	ret = analyze_image(buf, len, sha, out, why, sizeof(why));
-	free(buf);
-	if (ret)
-		return dcam_fail(err, errlen, ret, "%s", why[0] ? why : strerror(-ret));
-	if (cache)
-		dcam_cache_put(cache, *out);
-	log_debug("dcam: %s: score %.3f, %zu findings, %llu instructions%s",
+	log_debug("dcam: %s: score %.3f, %zu findings, %zu predicted, %llu instructions%s",
 		  display_path ? display_path : "(fd)", (*out)->score, (*out)->n_findings,
-		  (unsigned long long)(*out)->insns, (*out)->truncated ? " (bounded)" : "");
+		  (*out)->n_predicted, (unsigned long long)(*out)->insns,
+		  (*out)->truncated ? " (bounded)" : "");
 	return 0;
 }
 
@@ -306,6 +293,7 @@ void dcam_result_free(struct dcam_result *r)
 	if (!r || __atomic_sub_fetch(&r->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	free(r->findings);
+	free(r->predicted);
 	free(r);
 }
 
@@ -320,6 +308,7 @@ static json_t *hex_addr(uint64_t v)
 json_t *dcam_result_to_json(const struct dcam_result *r)
 {
 	json_t *o = json_object(), *fs = json_array(), *stats = json_object();
+	json_t *pred = json_object(), *seq = json_array();
 
 	for (size_t i = 0; i < r->n_findings; i++) {
 		const struct dcam_finding *f = &r->findings[i];
@@ -339,13 +328,39 @@ json_t *dcam_result_to_json(const struct dcam_result *r)
 		json_object_set_new(j, "weight", json_real(round(f->weight * 1000) / 1000));
 		json_array_append_new(fs, j);
 	}
+	for (size_t i = 0; i < r->n_predicted; i++) {
+		const struct dcam_predicted *p = &r->predicted[i];
+		json_t *j = json_object(), *where = json_object();
+
+		json_object_set_new(j, "token", json_string(p->token));
+		json_object_set_new(j, "via", json_string(dcam_pred_via_name(p->via)));
+		json_object_set_new(j, "call", json_string(p->call));
+		if (p->arg[0])
+			json_object_set_new(j, "arg", json_string(p->arg));
+		json_object_set_new(where, "entry", json_string(p->entry));
+		json_object_set_new(where, "entry_kind", json_string(p->entry_kind));
+		json_object_set_new(where, "entry_addr", hex_addr(p->entry_addr));
+		json_object_set_new(where, "addr", hex_addr(p->addr));
+		json_object_set_new(j, "where", where);
+		json_array_append_new(seq, j);
+	}
+	json_object_set_new(pred, "sequence", seq);
+	json_object_set_new(pred, "truncated", json_boolean(r->predicted_truncated));
 	json_object_set_new(stats, "entries", json_integer(r->n_entries));
 	json_object_set_new(stats, "instructions", json_integer((json_int_t)r->insns));
 	json_object_set_new(stats, "truncated", json_boolean(r->truncated));
 	json_object_set_new(o, "score", json_real(r->score));
 	json_object_set_new(o, "arch", json_string(r->arch ? r->arch : "other"));
 	json_object_set_new(o, "findings", fs);
+	json_object_set_new(o, "predicted", pred);
 	json_object_set_new(o, "stats", stats);
 	return o;
 }
 
+
+size_t dcam_result_predicted(const struct dcam_result *r, const char **tokens, size_t max)
+{
+	for (size_t i = 0; i < r->n_predicted && i < max; i++)
+		tokens[i] = r->predicted[i].token;
+	return r->n_predicted;
+}

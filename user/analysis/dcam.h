@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
 /* DCAM, the Dynamic Code Analysis Module: a bounded static look at an ELF
  * object from its entry points (DT_INIT, init arrays, exports), following
- * calls to local code and through the PLT/GOT to imports. Results are keyed
- * by the file's SHA-256 and shared through a cache, reference-counted: a
- * cached result outlives its cache entry until the last caller frees it. */
+ * calls to local code and through the PLT/GOT to imports, as the loader
+ * reads it (program headers and the dynamic segment, never the section
+ * headers). It yields findings, a score and the predicted sequence: the
+ * tokens of the calls reachable from the load-time entry points, in order.
+ * Results are keyed by the file's SHA-256 and shared through a cache,
+ * reference-counted: a cached result outlives its cache entry until the
+ * last caller frees it. Memory stays bounded whatever the file claims. */
 #ifndef BPFPROF_DCAM_H
 #define BPFPROF_DCAM_H
 
@@ -21,6 +25,7 @@ enum dcam_category {
 	DCAM_CAT_CRYPTO,
 	DCAM_CAT_RAW_SYSCALL,
 	DCAM_CAT_STRUCTURE,
+	DCAM_CAT_INTERPOSITION, /* hooks the process it lives in (libc names + RTLD_NEXT) */
 	DCAM_CAT_COUNT
 };
 
@@ -47,6 +52,29 @@ struct dcam_finding {
 	double weight;              /* 0..1 after the via factor */
 };
 
+/* Where a predicted token came from. */
+enum dcam_pred_via {
+	DCAM_PRED_IMPORT,  /* a call to an imported function */
+	DCAM_PRED_DLSYM,   /* a function looked up by dlsym(handle, "name") */
+	DCAM_PRED_SYSCALL, /* a syscall instruction, or libc's syscall(), with a constant number */
+};
+
+#define DCAM_PRED_MAX 256 /* predicted tokens kept; more sets predicted_truncated */
+#define DCAM_CALL_LEN 32
+#define DCAM_ARG_LEN 96
+
+/* One predicted call, in program order (docs/analysis.md). */
+struct dcam_predicted {
+	const char *token;          /* a schemas/tokens.json name (static string) */
+	enum dcam_pred_via via;
+	char call[DCAM_CALL_LEN];   /* the function or syscall the token stands for */
+	char arg[DCAM_ARG_LEN];     /* its constant path, program or command; "" if none */
+	char entry[DCAM_ENTRY_LEN]; /* the load-time entry point that reaches it */
+	const char *entry_kind;     /* "preinit_array", "DT_INIT", "init_array", "e_entry" */
+	uint64_t entry_addr;
+	uint64_t addr;              /* the call or syscall instruction */
+};
+
 struct dcam_result {
 	uint8_t sha256[FILEHASH_LEN];
 	char sha256_hex[FILEHASH_HEX_LEN];
@@ -59,6 +87,10 @@ struct dcam_result {
 	uint32_t n_entries;
 	uint64_t insns;
 	bool truncated;       /* a bound cut the walk short */
+	/* the calls reachable from the load-time entry points, in order */
+	size_t n_predicted;
+	struct dcam_predicted *predicted;
+	bool predicted_truncated; /* more than DCAM_PRED_MAX, or the walk was bounded */
 	int refs;             /* private: owners of this result */
 };
 
@@ -80,11 +112,15 @@ int dcam_cache_file_sha(struct dcam_cache *cache, const struct stat *st,
 void dcam_cache_note_file(struct dcam_cache *cache, const struct stat *st,
 			  const uint8_t sha[FILEHASH_LEN]);
 
-/* Analyse the object behind fd (read through pread/mmap of the fd, never a
- * path: works on memfds and deleted files). display_path names the file in
- * debug logs; err does not repeat it (callers prefix it). With a cache, an object already seen is not analysed again.
- * Returns 0 and *out (free with dcam_result_free), or -errno with err set:
- * -ENOEXEC for non-ELF, truncated or corrupt files. */
+/* Analyse the object behind fd (read through pread of the fd, never a
+ * path: works on memfds and deleted files; only the ranges the program
+ * headers map are read, in bounded chunks). display_path names the file in
+ * debug logs; err does not repeat it (callers prefix it). With a cache, an
+ * object already seen is not analysed again. An object that cannot be
+ * analysed (not ELF, truncated, corrupt) is a result with a "structure"
+ * finding, not an error. Returns 0 and *out (free with dcam_result_free),
+ * or -errno with err set: an I/O error, -EINVAL for a fd that is not a
+ * regular file, -EAGAIN for a file that kept changing while it was read. */
 int dcam_analyze_fd(struct dcam_cache *cache, int fd, const char *display_path,
 		    struct dcam_result **out, char *err, size_t errlen);
 /* The same over bytes in memory (no cache). */
@@ -94,7 +130,12 @@ void dcam_result_free(struct dcam_result *r);
 
 const char *dcam_category_name(enum dcam_category c);
 const char *dcam_via_name(enum dcam_via v);
-/* {"score", "sha256", "arch", "findings": [...], "stats": {...}} */
+const char *dcam_pred_via_name(enum dcam_pred_via v);
+/* The predicted tokens in order: up to max names into tokens[] (static
+ * strings); returns how many the result holds (may exceed max). */
+size_t dcam_result_predicted(const struct dcam_result *r, const char **tokens, size_t max);
+/* {"score", "arch", "findings": [...], "predicted": {"sequence": [...],
+ *  "truncated"}, "stats": {...}} */
 json_t *dcam_result_to_json(const struct dcam_result *r);
 
 #endif

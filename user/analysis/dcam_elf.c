@@ -1,41 +1,60 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
-/* The object's structure as the loader sees it: program headers, the
- * dynamic segment, dynamic symbols and relocations. libelf converts the
- * records; every offset is checked against the image before it is read. */
-#include <errno.h>
+/* The object's structure as the loader sees it: the ELF header, program
+ * headers, the dynamic segment read at its address (as ld.so does), the
+ * dynamic symbols counted from the hash tables, and the relocations that
+ * bind GOT slots to them. Records are parsed by hand from bounded copies
+ * (ELF32/64, either byte order): libelf wants the whole image in memory
+ * and builds a descriptor per section header, which is how a file with
+ * 4 M of them took a gigabyte. Section headers, which the loader never
+ * reads, are only compared with this view (dcam_elf_sections). Whatever
+ * is wrong becomes a structure finding; the analysis goes on with what
+ * the loader would map. */
+#include <elf.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <gelf.h>
-#include <libelf.h>
 #include "analysis/dcam_internal.h"
 #include "analysis/dcam_rules.h"
 
-const uint8_t *dcam_va_ptr(const struct an *a, uint64_t va, size_t *avail, bool exec)
+uint64_t dcam_rd(const struct an *a, const uint8_t *p, size_t size)
 {
-	for (size_t i = 0; i < a->nsegs; i++) {
+	uint64_t v = 0;
+
+	for (size_t i = 0; i < size; i++)
+		v |= (uint64_t)p[a->le ? i : size - 1 - i] << (8 * i);
+	return v;
+}
+
+static void structure(struct an *a, uint64_t addr, double w, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void structure(struct an *a, uint64_t addr, double w, const char *fmt, ...)
+{
+	char what[DCAM_WHAT_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	dcam_add_finding(a, DCAM_CAT_STRUCTURE, DCAM_VIA_FILE, NULL, addr, w, "%s", what);
+}
+
+/* The last segment wins: the loader maps them in order, MAP_FIXED. */
+bool dcam_va_off(const struct an *a, uint64_t va, uint64_t *off, uint64_t *avail, bool exec)
+{
+	for (size_t i = a->nsegs; i-- > 0;) {
 		const struct seg *s = &a->segs[i];
 
 		if (exec && !(s->flags & PF_X))
 			continue;
 		if (va >= s->vaddr && va - s->vaddr < s->filesz) {
+			*off = s->off + (va - s->vaddr);
 			*avail = s->filesz - (va - s->vaddr);
-			return a->img + s->off + (va - s->vaddr);
+			return true;
 		}
 	}
-	return NULL;
-}
-
-bool dcam_va_to_off(const struct an *a, uint64_t va, uint64_t *off)
-{
-	size_t avail;
-	const uint8_t *p = dcam_va_ptr(a, va, &avail, false);
-
-	if (!p)
-		return false;
-	*off = (uint64_t)(p - a->img);
-	return true;
+	return false;
 }
 
 bool dcam_off_to_va(const struct an *a, uint64_t off, uint64_t *va)
@@ -51,27 +70,55 @@ bool dcam_off_to_va(const struct an *a, uint64_t off, uint64_t *va)
 	return false;
 }
 
+bool dcam_va_read(const struct an *a, uint64_t va, void *dst, size_t len)
+{
+	uint64_t off, avail;
+
+	return dcam_va_off(a, va, &off, &avail, false) && avail >= len &&
+	       dcam_src_read(a->src, off, dst, len);
+}
+
+const char *dcam_va_str(const struct an *a, uint64_t va, char *buf, size_t len)
+{
+	uint64_t off, avail;
+	size_t n;
+
+	if (!len || !dcam_va_off(a, va, &off, &avail, false))
+		return NULL;
+	n = avail < len - 1 ? (size_t)avail : len - 1;
+	if (!n || !dcam_src_read(a->src, off, buf, n))
+		return NULL;
+	buf[n] = '\0';
+	if (strlen(buf) == n && n == len - 1)
+		return NULL; /* longer than buf: not a name we can use */
+	for (const char *p = buf; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			return NULL;
+	return buf[0] ? buf : NULL;
+}
+
 const char *dcam_dynstr_at(const struct an *a, uint64_t idx)
 {
-	const char *s;
-
-	if (!a->dynstr || idx >= a->dynstr_len)
-		return NULL;
-	s = a->dynstr + idx;
-	if (!memchr(s, '\0', a->dynstr_len - idx))
-		return NULL;
-	return s;
+	/* the copy ends with a NUL of our own */
+	return a->dynstr && idx < a->dynstr_len ? a->dynstr + idx : NULL;
 }
 
 const char *dcam_sym_name(const struct an *a, uint32_t idx)
 {
-	GElf_Sym sym;
 	const char *s;
 
-	if (idx >= a->nsyms || !gelf_getsym(a->dynsym, (int)idx, &sym))
+	if (idx >= a->nsyms)
 		return NULL;
-	s = dcam_dynstr_at(a, sym.st_name);
+	s = dcam_dynstr_at(a, a->syms[idx].name);
 	return s && *s ? s : NULL;
+}
+
+bool dcam_sym_is_func_export(const struct dsym *s)
+{
+	unsigned type = ELF64_ST_TYPE(s->info), bind = ELF64_ST_BIND(s->info);
+
+	return s->shndx != SHN_UNDEF && s->value && (type == STT_FUNC || type == STT_GNU_IFUNC) &&
+	       (bind == STB_GLOBAL || bind == STB_WEAK);
 }
 
 static int cmp_slot(const void *x, const void *y)
@@ -97,7 +144,7 @@ const struct slot *dcam_find_slot(const struct slot *v, size_t n, uint64_t addr)
 
 static void add_name(struct an *a, uint64_t addr, const char *name)
 {
-	if (!name || !*name || a->nnames >= LIM_SYMS)
+	if (!name || !*name || a->nnames >= LIM_SYMS + LIM_SYMTAB)
 		return;
 	if (!dcam_grow(&a->names, &a->capnames, a->nnames, sizeof(*a->names)))
 		return;
@@ -114,231 +161,325 @@ const char *dcam_name_at(const struct an *a, uint64_t addr)
 	return f ? f->name : NULL;
 }
 
-static int load_segments(struct an *a, char *err, size_t errlen)
+static bool read_header(struct an *a)
 {
-	size_t phnum;
+	uint8_t h[64];
+	const uint8_t *p;
+	size_t need, w;
 
-	if (elf_getphdrnum(a->elf, &phnum))
-		return dcam_fail(err, errlen, -ENOEXEC, "corrupt program header table (%s)",
-				 elf_errmsg(-1));
-	if (!phnum)
-		return dcam_fail(err, errlen, -ENOEXEC, "no program headers: not a loadable object");
-	if (phnum > 65535)
-		return dcam_fail(err, errlen, -ENOEXEC, "%zu program headers: corrupt", phnum);
-	a->segs = calloc(phnum, sizeof(*a->segs));
-	if (!a->segs)
-		return -ENOMEM;
-	for (size_t i = 0; i < phnum; i++) {
-		GElf_Phdr ph;
+	if (!a->size) {
+		structure(a, 0, DCAM_W_NOT_ELF, "empty file (0 bytes)");
+		return false;
+	}
+	if (a->size < SELFMAG || !dcam_src_read(a->src, 0, h, SELFMAG) ||
+	    memcmp(h, ELFMAG, SELFMAG)) {
+		structure(a, 0, DCAM_W_NOT_ELF, "not an ELF file");
+		return false;
+	}
+	if (a->size < EI_NIDENT || !dcam_src_read(a->src, 0, h, EI_NIDENT)) {
+		structure(a, 0, DCAM_W_TRUNCATED, "truncated ELF header (%" PRIu64 " bytes)", a->size);
+		return false;
+	}
+	if ((h[EI_CLASS] != ELFCLASS32 && h[EI_CLASS] != ELFCLASS64) ||
+	    (h[EI_DATA] != ELFDATA2LSB && h[EI_DATA] != ELFDATA2MSB)) {
+		structure(a, 0, DCAM_W_CORRUPT, "corrupt ELF identification (class %u, data %u)",
+			  h[EI_CLASS], h[EI_DATA]);
+		return false;
+	}
+	a->is64 = h[EI_CLASS] == ELFCLASS64;
+	a->le = h[EI_DATA] == ELFDATA2LSB;
+	need = a->is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
+	if (a->size < need || !dcam_src_read(a->src, 0, h, need)) {
+		structure(a, 0, DCAM_W_TRUNCATED, "truncated ELF header (%" PRIu64 " bytes)", a->size);
+		return false;
+	}
+	a->etype = (uint16_t)dcam_rd(a, h + 16, 2);
+	a->machine = (unsigned)dcam_rd(a, h + 18, 2);
+	/* entry, phoff, shoff are address-sized; flags and ehsize follow, then
+	 * the five 16-bit table fields */
+	w = a->is64 ? 8 : 4;
+	a->e_entry = dcam_rd(a, h + 24, w);
+	a->e_phoff = dcam_rd(a, h + 24 + w, w);
+	a->e_shoff = dcam_rd(a, h + 24 + 2 * w, w);
+	p = h + 24 + 3 * w + 6;
+	a->e_phentsize = (uint32_t)dcam_rd(a, p, 2);
+	a->e_phnum = (uint32_t)dcam_rd(a, p + 2, 2);
+	a->e_shentsize = (uint32_t)dcam_rd(a, p + 4, 2);
+	a->e_shnum = (uint32_t)dcam_rd(a, p + 6, 2);
+	a->e_shstrndx = (uint32_t)dcam_rd(a, p + 8, 2);
+	if (a->etype != ET_DYN && a->etype != ET_EXEC) {
+		structure(a, 0, DCAM_W_CORRUPT, "ELF type %u is not a loadable object", a->etype);
+		return false;
+	}
+	return true;
+}
 
-		if (!gelf_getphdr(a->elf, (int)i, &ph))
-			return dcam_fail(err, errlen, -ENOEXEC,
-					 "program header %zu is truncated or corrupt", i);
-		if ((ph.p_type == PT_LOAD || ph.p_type == PT_DYNAMIC) &&
-		    (ph.p_offset > a->size || ph.p_filesz > a->size - ph.p_offset))
-			return dcam_fail(err, errlen, -ENOEXEC,
-					 "truncated: segment %zu (offset 0x%" PRIx64 ", 0x%" PRIx64
-					 " bytes) ends past the end of the file (%zu bytes)",
-					 i, (uint64_t)ph.p_offset, (uint64_t)ph.p_filesz, a->size);
-		switch (ph.p_type) {
-		case PT_LOAD:
-			/* real objects have a handful; many would make lookups slow */
-			if (a->nsegs == LIM_SEGMENTS)
-				return dcam_fail(err, errlen, -ENOEXEC,
-						 "more than %d loadable segments: corrupt", LIM_SEGMENTS);
-			a->segs[a->nsegs++] = (struct seg){ ph.p_vaddr, ph.p_memsz, ph.p_offset,
-							    ph.p_filesz, ph.p_flags };
-			if ((ph.p_flags & PF_W) && (ph.p_flags & PF_X))
-				dcam_add_finding(a, DCAM_CAT_STRUCTURE, DCAM_VIA_FILE, NULL, ph.p_vaddr,
-						 DCAM_W_WX_SEGMENT,
-						 "writable and executable segment at 0x%" PRIx64,
-						 (uint64_t)ph.p_vaddr);
-			break;
-		case PT_DYNAMIC:
-			a->has_dynamic = true;
-			a->dyn_off = ph.p_offset;
-			a->dyn_sz = ph.p_filesz;
-			break;
-		case PT_INTERP:
-			a->has_interp = true;
-			break;
-		case PT_GNU_STACK:
-			if (ph.p_flags & PF_X)
-				dcam_add_finding(a, DCAM_CAT_STRUCTURE, DCAM_VIA_FILE, NULL, 0,
-						 DCAM_W_EXEC_STACK, "executable stack (PT_GNU_STACK)");
-			break;
+static void add_segment(struct an *a, uint32_t i, uint32_t type, uint32_t flags, uint64_t off,
+			uint64_t vaddr, uint64_t filesz, uint64_t memsz)
+{
+	switch (type) {
+	case PT_LOAD:
+		if (off > a->size || filesz > a->size - off) {
+			structure(a, vaddr, DCAM_W_TRUNCATED,
+				  "truncated: segment %u (0x%" PRIx64 " bytes at 0x%" PRIx64
+				  ") ends past the end of the file", i, filesz, off);
+			filesz = off > a->size ? 0 : a->size - off; /* what the file holds */
 		}
-	}
-	if (!a->nsegs)
-		return dcam_fail(err, errlen, -ENOEXEC, "no loadable segments");
-	return 0;
-}
+		/* real objects have a handful; many would make lookups slow */
+		if (a->nsegs == LIM_SEGMENTS) {
+			structure(a, 0, DCAM_W_CORRUPT, "more than %d loadable segments: corrupt",
+				  LIM_SEGMENTS);
+			return;
+		}
+		for (size_t k = 0; k < a->nsegs; k++) {
+			const struct seg *o = &a->segs[k];
 
-static bool upx_name(const char *n)
-{
-	return n && (!strncmp(n, "UPX", 3) || !strncmp(n, ".upx", 4));
-}
-
-/* Section headers are optional to the loader and easy to forge: we use them
- * only for names (symtab), packer signs and the dynsym count. */
-static void load_sections(struct an *a, const GElf_Ehdr *eh)
-{
-	size_t shnum = 0, shstrndx = 0, n = 0;
-	Elf_Scn *scn = NULL;
-
-	if (!eh->e_shoff || elf_getshdrnum(a->elf, &shnum) || !shnum) {
-		dcam_add_finding(a, DCAM_CAT_STRUCTURE, DCAM_VIA_FILE, NULL, 0, DCAM_W_NO_SECTIONS,
-				 "no section headers");
-		return;
-	}
-	if (elf_getshdrstrndx(a->elf, &shstrndx))
-		shstrndx = 0;
-	while ((scn = elf_nextscn(a->elf, scn)) && n++ < 65536) {
-		GElf_Shdr sh;
-		const char *name;
-
-		if (!gelf_getshdr(scn, &sh))
-			continue;
-		name = shstrndx ? elf_strptr(a->elf, shstrndx, sh.sh_name) : NULL;
-		if (upx_name(name))
-			dcam_add_finding(a, DCAM_CAT_STRUCTURE, DCAM_VIA_FILE, NULL, sh.sh_addr,
-					 DCAM_W_PACKER, "packer section %s", name);
-		if (sh.sh_type == SHT_DYNSYM && sh.sh_entsize)
-			a->sh_dynsym_count = sh.sh_size / sh.sh_entsize;
-		if (sh.sh_type == SHT_SYMTAB && sh.sh_entsize &&
-		    sh.sh_offset <= a->size && sh.sh_size <= a->size - sh.sh_offset) {
-			Elf_Data *d = elf_getdata(scn, NULL);
-			size_t cnt = sh.sh_size / sh.sh_entsize;
-
-			for (size_t i = 0; d && i < cnt && i < LIM_SYMS; i++) {
-				GElf_Sym s;
-
-				if (!gelf_getsym(d, (int)i, &s))
-					break;
-				if (GELF_ST_TYPE(s.st_info) == STT_FUNC && s.st_value)
-					add_name(a, s.st_value,
-						 elf_strptr(a->elf, sh.sh_link, s.st_name));
+			if (vaddr < o->vaddr + o->memsz && o->vaddr < vaddr + memsz &&
+			    vaddr + memsz > vaddr && o->vaddr + o->memsz > o->vaddr) {
+				structure(a, vaddr, DCAM_W_OVERLAP, "loadable segments overlap at 0x%"
+					  PRIx64 " (the later one is what the loader maps)", vaddr);
+				break;
 			}
 		}
+		a->segs[a->nsegs++] = (struct seg){ vaddr, memsz, off, filesz, flags };
+		if ((flags & PF_W) && (flags & PF_X))
+			structure(a, vaddr, DCAM_W_WX_SEGMENT,
+				  "writable and executable segment at 0x%" PRIx64, vaddr);
+		break;
+	case PT_DYNAMIC:
+		a->has_dynamic = true;
+		a->dyn_vaddr = vaddr;
+		a->dyn_off = off;
+		a->dyn_sz = filesz;
+		break;
+	case PT_INTERP:
+		a->has_interp = true;
+		break;
+	case PT_GNU_STACK:
+		if (flags & PF_X)
+			structure(a, 0, DCAM_W_EXEC_STACK, "executable stack (PT_GNU_STACK)");
+		break;
 	}
 }
 
+static bool load_segments(struct an *a)
+{
+	size_t entsz = a->is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+	uint64_t bytes = (uint64_t)a->e_phnum * entsz;
+	uint32_t n = a->e_phnum;
+	uint8_t *tab;
+
+	if (!n) {
+		structure(a, 0, DCAM_W_CORRUPT, "no program headers: not a loadable object");
+		return false;
+	}
+	if (a->e_phentsize != entsz) {
+		structure(a, 0, DCAM_W_CORRUPT,
+			  "program header entry size %u (the loader wants %zu): corrupt",
+			  a->e_phentsize, entsz);
+		return false;
+	}
+	if (bytes > LIM_PHDR_BYTES) {
+		structure(a, 0, DCAM_W_CORRUPT, "%u program headers: more than the kernel maps", n);
+		n = (uint32_t)(LIM_PHDR_BYTES / entsz);
+		bytes = (uint64_t)n * entsz;
+	}
+	if (a->e_phoff > a->size || bytes > a->size - a->e_phoff) {
+		structure(a, 0, DCAM_W_TRUNCATED,
+			  "truncated: program header table (0x%" PRIx64 ", %u entries) ends past "
+			  "the end of the file (%" PRIu64 " bytes)", a->e_phoff, n, a->size);
+		return false;
+	}
+	tab = malloc(bytes);
+	a->segs = calloc(n, sizeof(*a->segs));
+	if (!tab || !a->segs || !dcam_src_read(a->src, a->e_phoff, tab, bytes)) {
+		free(tab);
+		return false;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		const uint8_t *p = tab + (size_t)i * entsz;
+
+		if (a->is64)
+			add_segment(a, i, (uint32_t)dcam_rd(a, p, 4), (uint32_t)dcam_rd(a, p + 4, 4),
+				    dcam_rd(a, p + 8, 8), dcam_rd(a, p + 16, 8), dcam_rd(a, p + 32, 8),
+				    dcam_rd(a, p + 40, 8));
+		else
+			add_segment(a, i, (uint32_t)dcam_rd(a, p, 4), (uint32_t)dcam_rd(a, p + 24, 4),
+				    dcam_rd(a, p + 4, 4), dcam_rd(a, p + 8, 4), dcam_rd(a, p + 16, 4),
+				    dcam_rd(a, p + 20, 4));
+	}
+	free(tab);
+	if (!a->nsegs) {
+		structure(a, 0, DCAM_W_CORRUPT, "no loadable segments");
+		return false;
+	}
+	return true;
+}
+
+/* ld.so reads the dynamic segment at its address in the mapped image, not
+ * at p_offset: we do the same, and report a file that says otherwise. */
 static void read_dynamic(struct an *a)
 {
-	Elf_Data *d;
-	size_t n;
+	size_t entsz = a->is64 ? 16 : 8, n;
+	uint64_t off, avail;
+	uint8_t *d;
 
-	if (!a->has_dynamic || !a->dyn_sz)
+	if (!a->has_dynamic) {
+		if (a->etype == ET_DYN || a->has_interp)
+			structure(a, 0, DCAM_W_NO_DYNAMIC,
+				  "no dynamic segment in a dynamically loaded object");
 		return;
-	d = elf_getdata_rawchunk(a->elf, (int64_t)a->dyn_off, a->dyn_sz, ELF_T_DYN);
-	if (!d)
+	}
+	if (!dcam_va_off(a, a->dyn_vaddr, &off, &avail, false)) {
+		structure(a, a->dyn_vaddr, DCAM_W_NO_DYNAMIC,
+			  "dynamic segment at 0x%" PRIx64 " is not in a loadable segment",
+			  a->dyn_vaddr);
 		return;
-	n = a->dyn_sz / gelf_fsize(a->elf, ELF_T_DYN, 1, EV_CURRENT);
-	for (size_t i = 0; i < n && i < 65536; i++) {
-		GElf_Dyn dyn;
+	}
+	if (off != a->dyn_off)
+		structure(a, a->dyn_vaddr, DCAM_W_SECTIONS,
+			  "dynamic segment's file offset 0x%" PRIx64 " disagrees with its address "
+			  "(the loader reads offset 0x%" PRIx64 ")", a->dyn_off, off);
+	n = (size_t)((a->dyn_sz < avail ? a->dyn_sz : avail) / entsz);
+	if (n > LIM_DYN)
+		n = LIM_DYN;
+	if (!n || !(d = malloc(n * entsz)))
+		return;
+	if (!dcam_src_read(a->src, off, d, n * entsz))
+		n = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t tag = dcam_rd(a, d + i * entsz, entsz / 2);
+		uint64_t v = dcam_rd(a, d + i * entsz + entsz / 2, entsz / 2);
 
-		if (!gelf_getdyn(d, (int)i, &dyn) || dyn.d_tag == DT_NULL)
+		if (tag == DT_NULL)
 			break;
-		switch (dyn.d_tag) {
-		case DT_INIT: a->dt_init = dyn.d_un.d_ptr; break;
-		case DT_INIT_ARRAY: a->init_arr = dyn.d_un.d_ptr; break;
-		case DT_INIT_ARRAYSZ: a->init_arrsz = dyn.d_un.d_val; break;
-		case DT_PREINIT_ARRAY: a->preinit_arr = dyn.d_un.d_ptr; break;
-		case DT_PREINIT_ARRAYSZ: a->preinit_arrsz = dyn.d_un.d_val; break;
-		case DT_SYMTAB: a->symtab = dyn.d_un.d_ptr; break;
-		case DT_STRTAB: a->strtab = dyn.d_un.d_ptr; break;
-		case DT_STRSZ: a->strsz = dyn.d_un.d_val; break;
-		case DT_JMPREL: a->jmprel = dyn.d_un.d_ptr; break;
-		case DT_PLTRELSZ: a->pltrelsz = dyn.d_un.d_val; break;
-		case DT_RELA: a->rela = dyn.d_un.d_ptr; break;
-		case DT_RELASZ: a->relasz = dyn.d_un.d_val; break;
-		case DT_HASH: a->hash = dyn.d_un.d_ptr; break;
-		case DT_GNU_HASH: a->gnu_hash = dyn.d_un.d_ptr; break;
+		switch (tag) {
+		case DT_INIT: a->dt_init = v; break;
+		case DT_INIT_ARRAY: a->init_arr = v; break;
+		case DT_INIT_ARRAYSZ: a->init_arrsz = v; break;
+		case DT_PREINIT_ARRAY: a->preinit_arr = v; break;
+		case DT_PREINIT_ARRAYSZ: a->preinit_arrsz = v; break;
+		case DT_SYMTAB: a->symtab = v; break;
+		case DT_SYMENT: a->syment = v; break;
+		case DT_STRTAB: a->strtab = v; break;
+		case DT_STRSZ: a->strsz = v; break;
+		case DT_JMPREL: a->jmprel = v; break;
+		case DT_PLTRELSZ: a->pltrelsz = v; break;
+		case DT_PLTREL: a->pltrel = v; break;
+		case DT_RELA: a->rela = v; break;
+		case DT_RELASZ: a->relasz = v; break;
+		case DT_REL: a->rel = v; break;
+		case DT_RELSZ: a->relsz = v; break;
+		case DT_HASH: a->hash = v; break;
+		case DT_GNU_HASH: a->gnu_hash = v; break;
 		case DT_TEXTREL: a->textrel = true; break;
 		case DT_FLAGS:
-			if (dyn.d_un.d_val & DF_TEXTREL)
+			if (v & DF_TEXTREL)
 				a->textrel = true;
 			break;
 		}
 	}
+	free(d);
 	if (a->textrel)
-		dcam_add_finding(a, DCAM_CAT_STRUCTURE, DCAM_VIA_FILE, NULL, 0, DCAM_W_TEXTREL,
-				 "text relocations (code patched at load)");
+		structure(a, 0, DCAM_W_TEXTREL, "text relocations (code patched at load)");
 }
 
-static bool rd32(const struct an *a, uint64_t off, uint32_t *v)
+static bool rd32(const struct an *a, uint64_t va, uint32_t *v)
 {
-	if (off > a->size || a->size - off < 4)
+	uint8_t b[4];
+
+	if (!dcam_va_read(a, va, b, 4))
 		return false;
-	memcpy(v, a->img + off, 4);
+	*v = (uint32_t)dcam_rd(a, b, 4);
 	return true;
 }
 
-/* The dynsym count is not in the dynamic segment: take it from the section
- * header, DT_HASH's nchain or the end of DT_GNU_HASH's chains. */
-static size_t dynsym_count(const struct an *a)
+/* The dynsym count is not in the dynamic segment: DT_HASH's nchain, or
+ * one past the last symbol DT_GNU_HASH's chains reach (the hashed symbols
+ * come last). 0 when neither tells. */
+static size_t hash_count(const struct an *a)
 {
-	uint64_t off;
 	uint32_t v, nbuckets, symoff, bloom, maxsym = 0;
+	uint64_t buckets, chains;
 
-	if (a->sh_dynsym_count)
-		return a->sh_dynsym_count;
-	if (a->hash && dcam_va_to_off(a, a->hash, &off) && rd32(a, off + 4, &v))
+	if (a->hash && rd32(a, a->hash + 4, &v))
 		return v;
-	if (!a->gnu_hash || !dcam_va_to_off(a, a->gnu_hash, &off) || !rd32(a, off, &nbuckets) ||
-		 !rd32(a, off + 4, &symoff) || !rd32(a, off + 8, &bloom))
+	if (!a->gnu_hash || !rd32(a, a->gnu_hash, &nbuckets) || !rd32(a, a->gnu_hash + 4, &symoff) ||
+	    !rd32(a, a->gnu_hash + 8, &bloom) || nbuckets > LIM_SYMS || bloom > LIM_SYMS)
 		return 0;
-	{
-		uint64_t buckets = off + 16 + (uint64_t)bloom * (a->machine == EM_386 ? 4 : 8);
-		uint64_t chains = buckets + 4ull * nbuckets;
-
-		if (nbuckets > LIM_SYMS)
-			return 0;
-		for (uint32_t i = 0; i < nbuckets; i++)
-			if (rd32(a, buckets + 4ull * i, &v) && v > maxsym)
-				maxsym = v;
-		if (maxsym < symoff)
-			return symoff;
-		for (uint32_t i = maxsym; i < LIM_SYMS; i++) {
-			if (!rd32(a, chains + 4ull * (i - symoff), &v))
-				return i;
-			if (v & 1)
-				return i + 1;
-		}
+	buckets = a->gnu_hash + 16 + (uint64_t)bloom * (a->is64 ? 8 : 4);
+	chains = buckets + 4ull * nbuckets;
+	for (uint32_t i = 0; i < nbuckets; i++)
+		if (rd32(a, buckets + 4ull * i, &v) && v > maxsym)
+			maxsym = v;
+	if (!maxsym || maxsym < symoff)
+		return 0; /* nothing hashed: the table does not tell the count */
+	for (uint32_t i = maxsym; i < LIM_SYMS; i++) {
+		if (!rd32(a, chains + 4ull * (i - symoff), &v))
+			return i;
+		if (v & 1)
+			return i + 1;
 	}
-	return 0;
+	return LIM_SYMS;
 }
 
 static void load_dynsyms(struct an *a)
 {
-	uint64_t off, stroff;
-	size_t n, entsz = gelf_fsize(a->elf, ELF_T_SYM, 1, EV_CURRENT);
+	size_t entsz = a->is64 ? sizeof(Elf64_Sym) : sizeof(Elf32_Sym), n;
+	uint64_t off, avail;
 
-	if (!a->symtab || !a->strtab || !entsz || !dcam_va_to_off(a, a->symtab, &off) ||
-		 !dcam_va_to_off(a, a->strtab, &stroff))
+	if (!a->symtab || !a->strtab || !dcam_va_off(a, a->strtab, &off, &avail, false))
 		return;
-	a->dynstr = (const char *)a->img + stroff;
-	a->dynstr_len = a->size - stroff < a->strsz ? a->size - stroff : a->strsz;
-	n = dynsym_count(a);
+	a->dynstr_len = (size_t)(a->strsz < avail ? a->strsz : avail);
+	if (a->dynstr_len > LIM_DYNSTR)
+		a->dynstr_len = LIM_DYNSTR;
+	a->dynstr = malloc(a->dynstr_len + 1);
+	if (!a->dynstr || !dcam_src_read(a->src, off, a->dynstr, a->dynstr_len)) {
+		free(a->dynstr);
+		a->dynstr = NULL;
+		a->dynstr_len = 0;
+		return;
+	}
+	a->dynstr[a->dynstr_len] = '\0';
+	a->dyn_count = hash_count(a);
+	/* relocations name symbols the hash tables leave out (imports) */
+	n = a->dyn_count > a->max_reloc_sym ? a->dyn_count : a->max_reloc_sym + 1;
+	/* no hash table nor relocation: the symbols run up to the string
+	 * table (ld's layout) */
+	if (n <= 1 && a->strtab > a->symtab)
+		n = (size_t)((a->strtab - a->symtab) / entsz);
 	if (n > LIM_SYMS)
 		n = LIM_SYMS;
-	if (n > (a->size - off) / entsz)
-		n = (a->size - off) / entsz;
+	if (!dcam_va_off(a, a->symtab, &off, &avail, false))
+		return;
+	if (n > avail / entsz)
+		n = (size_t)(avail / entsz);
 	if (!n)
 		return;
-	a->dynsym = elf_getdata_rawchunk(a->elf, (int64_t)off, n * entsz, ELF_T_SYM);
-	if (!a->dynsym)
-		return;
-	a->nsyms = n;
+	a->syms = calloc(n, sizeof(*a->syms));
 	a->reached = calloc(n, 1);
-	for (size_t i = 1; i < n; i++) {
-		GElf_Sym s;
+	if (!a->syms || !a->reached)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t b[sizeof(Elf64_Sym)];
+		struct dsym *s = &a->syms[i];
 
-		if (!gelf_getsym(a->dynsym, (int)i, &s))
+		if (!dcam_src_read(a->src, off + i * entsz, b, entsz))
 			break;
-		if (s.st_shndx != SHN_UNDEF && s.st_value &&
-		    (GELF_ST_TYPE(s.st_info) == STT_FUNC || GELF_ST_TYPE(s.st_info) == STT_GNU_IFUNC))
-			add_name(a, s.st_value, dcam_dynstr_at(a, s.st_name));
+		s->name = (uint32_t)dcam_rd(a, b, 4);
+		if (a->is64) {
+			s->info = b[4];
+			s->shndx = (uint16_t)dcam_rd(a, b + 6, 2);
+			s->value = dcam_rd(a, b + 8, 8);
+		} else {
+			s->value = dcam_rd(a, b + 4, 4);
+			s->info = b[12];
+			s->shndx = (uint16_t)dcam_rd(a, b + 14, 2);
+		}
+		a->nsyms = i + 1;
+		if (i && s->shndx != SHN_UNDEF && s->value &&
+		    (ELF64_ST_TYPE(s->info) == STT_FUNC || ELF64_ST_TYPE(s->info) == STT_GNU_IFUNC))
+			add_name(a, s->value, dcam_dynstr_at(a, s->name));
 	}
 }
 
@@ -357,55 +498,246 @@ static bool in_array(const struct an *a, uint64_t addr)
 /* GOT slots with a symbol (JUMP_SLOT, GLOB_DAT) name the import a call
  * through them reaches; RELATIVE relocations of init-array slots give their
  * target when the file holds zeros there (RELA, --apply-dynamic-relocs off). */
-static void scan_relocs(struct an *a, uint64_t va, uint64_t sz)
+static void scan_relocs(struct an *a, uint64_t va, uint64_t sz, bool rela)
 {
-	size_t entsz = gelf_fsize(a->elf, ELF_T_RELA, 1, EV_CURRENT), n;
-	uint64_t off;
-	Elf_Data *d;
+	size_t entsz = a->is64 ? (rela ? 24 : 16) : (rela ? 12 : 8), w = a->is64 ? 8 : 4;
+	uint64_t off, avail, n;
 
-	if (!va || !sz || !entsz || !dcam_va_to_off(a, va, &off) || sz > a->size - off)
+	if (!va || !sz || !dcam_va_off(a, va, &off, &avail, false))
 		return;
-	n = sz / entsz;
-	d = elf_getdata_rawchunk(a->elf, (int64_t)off, n * entsz, ELF_T_RELA);
-	if (!d)
-		return;
-	for (size_t i = 0; i < n && i < LIM_SYMS; i++) {
-		GElf_Rela r;
+	n = (sz < avail ? sz : avail) / entsz;
+	for (uint64_t i = 0; i < n && a->nslots < LIM_SLOTS; i++) {
+		uint8_t b[24];
+		uint64_t r_off, info, addend;
 		uint32_t sym, type;
 
-		if (!gelf_getrela(d, (int)i, &r))
-			break;
-		sym = (uint32_t)GELF_R_SYM(r.r_info);
-		type = (uint32_t)GELF_R_TYPE(r.r_info);
-		if (sym && sym < a->nsyms) {
+		if (!dcam_src_read(a->src, off + i * entsz, b, entsz))
+			return;
+		r_off = dcam_rd(a, b, w);
+		info = dcam_rd(a, b + w, w);
+		addend = rela ? dcam_rd(a, b + 2 * w, w) : 0;
+		sym = (uint32_t)(a->is64 ? info >> 32 : info >> 8);
+		type = (uint32_t)(a->is64 ? info & 0xffffffff : info & 0xff);
+		if (sym && sym < LIM_SYMS) {
 			if (!dcam_grow(&a->slots, &a->capslots, a->nslots, sizeof(*a->slots)))
 				return;
-			a->slots[a->nslots++] = (struct slot){ r.r_offset, sym };
-		} else if (!sym && is_relative(a->machine, type) && in_array(a, r.r_offset) &&
+			a->slots[a->nslots++] = (struct slot){ r_off, sym };
+			if (sym > a->max_reloc_sym)
+				a->max_reloc_sym = sym;
+		} else if (!sym && rela && is_relative(a->machine, type) && in_array(a, r_off) &&
 			   a->narr < LIM_ARRAY) {
 			if (!dcam_grow(&a->arr_relocs, &a->caparr, a->narr, sizeof(*a->arr_relocs)))
 				return;
-			a->arr_relocs[a->narr++] = (struct slot){ r.r_offset, (uint64_t)r.r_addend };
+			a->arr_relocs[a->narr++] = (struct slot){ r_off, addend };
 		}
 	}
 }
 
-int dcam_elf_load(struct an *a, const GElf_Ehdr *eh, char *err, size_t errlen)
+bool dcam_elf_load(struct an *a)
 {
-	int ret = load_segments(a, err, errlen);
-
-	if (ret)
-		return ret;
-	load_sections(a, eh);
+	if (!read_header(a) || !load_segments(a))
+		return false;
 	read_dynamic(a);
+	scan_relocs(a, a->jmprel, a->pltrelsz, a->pltrel != DT_REL);
+	scan_relocs(a, a->rela, a->relasz, true);
+	scan_relocs(a, a->rel, a->relsz, false);
 	load_dynsyms(a);
-	if (a->nnames)
-		qsort(a->names, a->nnames, sizeof(*a->names), cmp_fname);
-	scan_relocs(a, a->jmprel, a->pltrelsz);
-	scan_relocs(a, a->rela, a->relasz);
+	/* slots of symbols past what could be read name nothing */
+	for (size_t i = 0; i < a->nslots; i++)
+		if (a->slots[i].val >= a->nsyms)
+			a->slots[i--] = a->slots[--a->nslots];
 	if (a->nslots)
 		qsort(a->slots, a->nslots, sizeof(*a->slots), cmp_slot);
 	if (a->narr)
 		qsort(a->arr_relocs, a->narr, sizeof(*a->arr_relocs), cmp_slot);
-	return a->nsyms && !a->reached ? -ENOMEM : 0;
+	return true;
+}
+
+/* --- section headers: compared, never needed ------------------------- */
+
+struct shdr {
+	uint32_t name, type, link;
+	uint64_t flags, addr, off, size, entsize;
+};
+
+static bool read_shdr(struct an *a, uint32_t i, struct shdr *sh)
+{
+	uint8_t b[64];
+	size_t entsz = a->is64 ? 64 : 40, w = a->is64 ? 8 : 4;
+
+	if (!dcam_src_read(a->src, a->e_shoff + (uint64_t)i * entsz, b, entsz))
+		return false;
+	sh->name = (uint32_t)dcam_rd(a, b, 4);
+	sh->type = (uint32_t)dcam_rd(a, b + 4, 4);
+	sh->flags = dcam_rd(a, b + 8, w);
+	sh->addr = dcam_rd(a, b + 8 + w, w);
+	sh->off = dcam_rd(a, b + 8 + 2 * w, w);
+	sh->size = dcam_rd(a, b + 8 + 3 * w, w);
+	sh->link = (uint32_t)dcam_rd(a, b + 8 + 4 * w, 4);
+	sh->entsize = dcam_rd(a, b + 16 + 5 * w, w);
+	return true;
+}
+
+static bool exec_mapped(const struct an *a, uint64_t addr, uint64_t size)
+{
+	for (size_t i = 0; i < a->nsegs; i++) {
+		const struct seg *s = &a->segs[i];
+
+		if ((s->flags & PF_X) && addr >= s->vaddr && addr - s->vaddr <= s->memsz &&
+		    size <= s->memsz - (addr - s->vaddr))
+			return true;
+	}
+	return false;
+}
+
+static bool upx_name(const char *n)
+{
+	return !strncmp(n, "UPX", 3) || !strncmp(n, ".upx", 4);
+}
+
+static void section_name(struct an *a, const struct shdr *names, uint32_t idx, char *buf,
+			 size_t len)
+{
+	snprintf(buf, len, "#%u", idx);
+	if (names && names->type == SHT_STRTAB && idx < names->size) {
+		char tmp[32];
+		uint64_t n = names->size - idx < sizeof(tmp) - 1 ? names->size - idx : sizeof(tmp) - 1;
+
+		if (dcam_src_read(a->src, names->off + idx, tmp, (size_t)n)) {
+			tmp[n] = '\0';
+			if (tmp[0])
+				snprintf(buf, len, "%s", tmp);
+		}
+	}
+	for (char *p = buf; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			*p = '?';
+}
+
+/* .symtab names our report's entry points (static constructors have no
+ * dynamic symbol). Cosmetic: nothing else depends on it. */
+static void load_symtab_names(struct an *a, const struct shdr *sh, const struct shdr *str)
+{
+	size_t entsz = a->is64 ? sizeof(Elf64_Sym) : sizeof(Elf32_Sym);
+	uint64_t n = sh->size / entsz, strn = str->size;
+
+	if (sh->entsize != entsz || str->type != SHT_STRTAB || str->off > a->size ||
+	    str->size > a->size - str->off || sh->off > a->size || sh->size > a->size - sh->off)
+		return;
+	if (strn > LIM_SYMSTR)
+		strn = LIM_SYMSTR;
+	a->symstr = malloc(strn + 1);
+	if (!a->symstr || !dcam_src_read(a->src, str->off, a->symstr, strn))
+		return;
+	a->symstr[strn] = '\0';
+	for (uint64_t i = 1; i < n && i < LIM_SYMTAB; i++) {
+		uint8_t b[sizeof(Elf64_Sym)];
+		uint64_t value;
+		uint32_t name;
+		uint8_t info;
+
+		if (!dcam_src_read(a->src, sh->off + i * entsz, b, entsz))
+			break;
+		name = (uint32_t)dcam_rd(a, b, 4);
+		info = a->is64 ? b[4] : b[12];
+		value = a->is64 ? dcam_rd(a, b + 8, 8) : dcam_rd(a, b + 4, 4);
+		if (ELF64_ST_TYPE(info) == STT_FUNC && value && name < strn)
+			add_name(a, value, a->symstr + name);
+	}
+}
+
+#define DISAGREE "section headers disagree with the loader's view: "
+
+/* One section against the program headers and the dynamic segment. */
+static void compare_section(struct an *a, const struct shdr *sh, const char *nm)
+{
+	uint64_t n = sh->entsize ? sh->size / sh->entsize : 0;
+	bool in_file = sh->off <= a->size && sh->size <= a->size - sh->off;
+
+	if (upx_name(nm))
+		structure(a, sh->addr, DCAM_W_PACKER, "packer section %s", nm);
+	if (sh->type != SHT_NOBITS && sh->size && !in_file) {
+		structure(a, sh->addr, DCAM_W_SECTIONS, "section %s (0x%" PRIx64 " bytes at 0x%"
+			  PRIx64 ") ends past the end of the file", nm, sh->size, sh->off);
+		return;
+	}
+	if ((sh->flags & SHF_ALLOC) && (sh->flags & SHF_EXECINSTR) && sh->type != SHT_NOBITS &&
+	    sh->size && !exec_mapped(a, sh->addr, sh->size))
+		structure(a, sh->addr, DCAM_W_SECTIONS, "section %s claims code at 0x%" PRIx64
+			  " where no executable segment maps", nm, sh->addr);
+	if (sh->type == SHT_DYNSYM && a->symtab && sh->addr != a->symtab)
+		structure(a, sh->addr, DCAM_W_SECTIONS, DISAGREE ".dynsym at 0x%" PRIx64
+			  ", DT_SYMTAB 0x%" PRIx64, sh->addr, a->symtab);
+	else if (sh->type == SHT_DYNSYM && a->dyn_count && n != a->dyn_count)
+		structure(a, sh->addr, DCAM_W_SECTIONS, DISAGREE ".dynsym holds %" PRIu64
+			  " symbols, the hash table %zu", n, a->dyn_count);
+	else if (sh->type == SHT_DYNSYM && !a->dyn_count && n <= a->max_reloc_sym)
+		structure(a, sh->addr, DCAM_W_SECTIONS, DISAGREE ".dynsym holds %" PRIu64
+			  " symbols, relocations use %u", n, a->max_reloc_sym + 1);
+	if (sh->type == SHT_DYNAMIC && a->has_dynamic && sh->addr != a->dyn_vaddr)
+		structure(a, sh->addr, DCAM_W_SECTIONS, DISAGREE ".dynamic at 0x%" PRIx64
+			  ", PT_DYNAMIC 0x%" PRIx64, sh->addr, a->dyn_vaddr);
+}
+
+void dcam_elf_sections(struct an *a)
+{
+	size_t entsz = a->is64 ? 64 : 40;
+	uint64_t count = a->e_shnum;
+	struct shdr sh0, names, sh;
+	bool have_names = false;
+	uint32_t symtab = 0, strndx = a->e_shstrndx;
+
+	if (!a->e_shoff) {
+		structure(a, 0, DCAM_W_NO_SECTIONS, "no section headers");
+		goto out;
+	}
+	if (a->e_shentsize != entsz) {
+		structure(a, 0, DCAM_W_SECTIONS, DISAGREE "entry size %u", a->e_shentsize);
+		goto out;
+	}
+	if (!read_shdr(a, 0, &sh0)) {
+		structure(a, 0, DCAM_W_SECTIONS, "section header table at 0x%" PRIx64
+			  " ends past the end of the file (%" PRIu64 " bytes)", a->e_shoff, a->size);
+		goto out;
+	}
+	/* extended numbering: the count and the name table index in entry 0 */
+	if (!count)
+		count = sh0.size;
+	if (strndx == SHN_XINDEX)
+		strndx = sh0.link;
+	if (a->e_shoff > a->size || count > (a->size - a->e_shoff) / entsz) {
+		structure(a, 0, DCAM_W_SECTIONS, "section header table (0x%" PRIx64 ", %" PRIu64
+			  " entries) ends past the end of the file (%" PRIu64 " bytes)",
+			  a->e_shoff, count, a->size);
+		goto out;
+	}
+	if (count > LIM_SECTIONS) {
+		structure(a, 0, DCAM_W_SECTIONS, "huge section header table (%" PRIu64 " entries)",
+			  count);
+		count = LIM_SECTIONS;
+	}
+	if (strndx && strndx < count && read_shdr(a, strndx, &names) &&
+	    names.off <= a->size && names.size <= a->size - names.off)
+		have_names = true;
+	else if (strndx)
+		structure(a, 0, DCAM_W_SECTIONS, "section name table index %u is bogus", strndx);
+	for (uint32_t i = 1; i < count; i++) {
+		char nm[40];
+
+		if (!read_shdr(a, i, &sh))
+			break;
+		section_name(a, have_names ? &names : NULL, sh.name, nm, sizeof(nm));
+		compare_section(a, &sh, nm);
+		if (sh.type == SHT_SYMTAB && !symtab)
+			symtab = i;
+	}
+	if (symtab && read_shdr(a, symtab, &sh)) {
+		struct shdr str;
+
+		if (sh.link && sh.link < count && read_shdr(a, sh.link, &str))
+			load_symtab_names(a, &sh, &str);
+	}
+out:
+	if (a->nnames)
+		qsort(a->names, a->nnames, sizeof(*a->names), cmp_fname);
 }

@@ -66,6 +66,11 @@ static const struct dcam_rule exact[] = {
 	{ "process_vm_writev", DCAM_CAT_INJECTION, 0.9, 0 },
 	{ "process_vm_readv", DCAM_CAT_INJECTION, 0.7, 0 },
 	{ "pidfd_getfd", DCAM_CAT_INJECTION, 0.6, 0 },
+	/* io_uring: reads, writes and connects that no syscall tracepoint sees */
+	{ "io_uring_setup", DCAM_CAT_RAW_SYSCALL, 0.5, 0 },
+	{ "io_uring_queue_init", DCAM_CAT_RAW_SYSCALL, 0.5, 0 },
+	{ "io_uring_queue_init_params", DCAM_CAT_RAW_SYSCALL, 0.5, 0 },
+	{ "io_uring_queue_init_mem", DCAM_CAT_RAW_SYSCALL, 0.5, 0 },
 };
 
 /* Crypto libraries' API name spaces (libcrypto, gcrypt, sodium, mbedTLS,
@@ -106,7 +111,7 @@ static const char *const sensitive_syscalls[] = {
 	"sendto", "sendmsg", "sendmmsg", "bind", "listen", "clone", "clone3", "fork",
 	"vfork", "execve", "execveat", "kill", "tkill", "tgkill", "ptrace", "setuid",
 	"setreuid", "setresuid", "process_vm_readv", "process_vm_writev", "memfd_create",
-	"pidfd_getfd", "init_module", "finit_module", "bpf",
+	"pidfd_getfd", "init_module", "finit_module", "bpf", "io_uring_setup", "io_uring_enter",
 };
 
 const char *dcam_rules_syscall(unsigned machine, long nr, bool *sensitive)

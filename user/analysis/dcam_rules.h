@@ -38,6 +38,21 @@ const char *dcam_syscall_name(unsigned machine, long nr);
 #define DCAM_W_ENTRY_OUTSIDE 0.8
 #define DCAM_W_PACKER 0.6
 #define DCAM_W_TEXTREL 0.3
+/* What the loader would refuse or a tool would misread: an object that
+ * cannot be analysed is a finding, never a silent zero. */
+#define DCAM_W_NOT_ELF 0.8      /* not ELF (or empty), yet mapped as code */
+#define DCAM_W_TRUNCATED 0.7    /* header, program headers or a segment past the end */
+#define DCAM_W_CORRUPT 0.7      /* program headers the loader refuses, not a loadable type */
+#define DCAM_W_NO_DYNAMIC 0.5   /* a shared object without a (mapped) dynamic segment */
+#define DCAM_W_MACHINE 0.4      /* a machine whose code we do not decode */
+#define DCAM_W_SECTIONS 0.6     /* section headers disagreeing with what the loader maps */
+#define DCAM_W_OVERLAP 0.6      /* loadable segments mapped over each other */
+/* Interposition: exports libc's own names and reaches the originals with
+ * dlsym(RTLD_NEXT, ...) (dcam_interpose.c). */
+#define DCAM_W_HOOK_HIDE 0.9    /* hooks that hide (directory listing) or grab credentials */
+#define DCAM_W_HOOK 0.5         /* other libc functions hooked */
+#define DCAM_W_HOOK_RUNTIME 0.2 /* wholesale: a runtime interposing dozens of functions */
+#define DCAM_HOOK_RUNTIME_MIN 24 /* functions hooked at once */
 /* Factors by how a finding was reached. */
 #define DCAM_F_INIT 1.0
 #define DCAM_F_EXPORT 0.6

@@ -31,7 +31,46 @@ static const struct {
 	{ "ChaCha20 constant \"expand 32-byte k\"", "expand 32-byte k", 16 },
 };
 
-/* One memmem per constant over each distinct file range the segments map. */
+/* Longest constant: consecutive windows overlap by this much less one. */
+#define CONST_MAX 32
+
+static void scan_range(struct an *a, const struct seg *s, bool *found)
+{
+	uint64_t pos = 0;
+
+	while (pos < s->filesz) {
+		size_t avail;
+		const uint8_t *p = dcam_src_ptr(a->src, s->off + pos, &avail, NULL);
+		bool all = true;
+
+		if (!p)
+			return;
+		if (avail > s->filesz - pos)
+			avail = (size_t)(s->filesz - pos);
+		for (size_t c = 0; c < ARRAY_SIZE(constants); c++) {
+			const uint8_t *hit;
+			uint64_t va = 0;
+
+			if (found[c])
+				continue;
+			hit = memmem(p, avail, constants[c].bytes, constants[c].len);
+			if (!hit) {
+				all = false;
+				continue;
+			}
+			found[c] = true;
+			dcam_off_to_va(a, s->off + pos + (uint64_t)(hit - p), &va);
+			dcam_add_finding(a, DCAM_CAT_CRYPTO, DCAM_VIA_DATA, NULL, va, DCAM_W_CRYPTO_CONST,
+					 "%s", constants[c].what);
+		}
+		if (all || pos + avail >= s->filesz || avail <= CONST_MAX)
+			return;
+		pos += avail - (CONST_MAX - 1);
+	}
+}
+
+/* Every constant searched over each distinct file range the segments map,
+ * a window of the bounded reader at a time. */
 void dcam_scan_constants(struct an *a)
 {
 	bool found[ARRAY_SIZE(constants)] = { 0 }, separate_code = false;
@@ -52,20 +91,7 @@ void dcam_scan_constants(struct an *a)
 		 * layout where .rodata shares the text segment */
 		if (dup || !s->filesz || ((s->flags & PF_X) && separate_code))
 			continue;
-		for (size_t c = 0; c < ARRAY_SIZE(constants); c++) {
-			const uint8_t *p;
-			uint64_t va = 0;
-
-			if (found[c])
-				continue;
-			p = memmem(a->img + s->off, s->filesz, constants[c].bytes, constants[c].len);
-			if (!p)
-				continue;
-			found[c] = true;
-			dcam_off_to_va(a, (uint64_t)(p - a->img), &va);
-			dcam_add_finding(a, DCAM_CAT_CRYPTO, DCAM_VIA_DATA, NULL, va, DCAM_W_CRYPTO_CONST,
-					 "%s", constants[c].what);
-		}
+		scan_range(a, s, found);
 	}
 }
 
@@ -74,14 +100,15 @@ void dcam_scan_constants(struct an *a)
 void dcam_scan_packer(struct an *a)
 {
 	uint64_t hist[256] = { 0 }, n = 0;
-	size_t head = a->size < 4096 ? a->size : 4096;
+	uint8_t head[4096];
+	size_t hlen = a->size < sizeof(head) ? (size_t)a->size : sizeof(head);
 
-	if (memmem(a->img, head, "UPX!", 4))
+	if (dcam_src_read(a->src, 0, head, hlen) && memmem(head, hlen, "UPX!", 4))
 		dcam_add_finding(a, DCAM_CAT_STRUCTURE, DCAM_VIA_FILE, NULL, 0, DCAM_W_PACKER,
 				 "UPX packer header");
 	for (size_t i = 0; i < a->nsegs; i++) {
 		const struct seg *s = &a->segs[i];
-		size_t len;
+		uint64_t len, done = 0;
 
 		if (!(s->flags & PF_X))
 			continue;
@@ -91,9 +118,19 @@ void dcam_scan_packer(struct an *a)
 					 "executable segment at 0x%" PRIx64 " mostly not in the file",
 					 s->vaddr);
 		len = s->filesz < (1u << 20) - n ? s->filesz : (1u << 20) - n;
-		for (size_t k = 0; k < len; k++)
-			hist[a->img[s->off + k]]++;
-		n += len;
+		while (done < len) {
+			size_t avail;
+			const uint8_t *p = dcam_src_ptr(a->src, s->off + done, &avail, NULL);
+
+			if (!p)
+				break;
+			if (avail > len - done)
+				avail = (size_t)(len - done);
+			for (size_t k = 0; k < avail; k++)
+				hist[p[k]]++;
+			done += avail;
+		}
+		n += done;
 	}
 	if (n >= 4096) {
 		double h = 0;

@@ -2,100 +2,196 @@
 /* The walk: Capstone decodes only code reachable from the entry points,
  * under fixed bounds (instructions, depth). Branch targets come from
  * op_str, not Capstone's slow detail mode; a small register model follows
- * constants and GOT loads far enough to name a call's import and its
- * protection or syscall number. */
+ * constants, addresses, GOT loads and the fds known calls return far
+ * enough to name a call's import and its key arguments.
+ *
+ * Two passes. The prediction pass walks the load-time entry points in the
+ * loader's order and emits the calls it meets in program order: a call to
+ * local code is walked where it is made, with the caller's argument
+ * registers, before the code after it; a thread's start routine is walked
+ * at pthread_create; within a function the path falls through first and
+ * a branch's other side is walked when the path ends (ret, a jump back
+ * into walked code), the latest branch first. The findings pass walks
+ * every entry point (load-time ones first, then the exports), each
+ * instruction once per file, and reports what it reaches. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <elf.h>
 #include <capstone/capstone.h>
-#include <gelf.h>
 #include "analysis/dcam_internal.h"
 #include "analysis/dcam_rules.h"
 #include "lib/util.h"
 
-static bool visited_add(struct an *a, uint64_t addr)
+#define LIM_PRED_INSNS 16384 /* the prediction pass, all load-time entries */
+#define LIM_MEMO 4096        /* (function, arguments) walked per entry */
+#define REG_NONE 31          /* never written: an argument we cannot see */
+#define RTLD_NEXT_HANDLE ((uint64_t)-1)
+
+struct walk {
+	const struct entry *e;
+	bool predict;     /* the prediction pass: each call walked in its context */
+	uint32_t gen;     /* findings pass: one visited generation for the file */
+	uint64_t budget;
+};
+
+
+static const uint8_t x86_call_args[6] = { 7, 6, 2, 1, 8, 9 };     /* rdi rsi rdx rcx r8 r9 */
+static const uint8_t x86_sys_args[6] = { 7, 6, 2, 10, 8, 9 };     /* rdi rsi rdx r10 r8 r9 */
+static const uint8_t x86_syscall_fn_args[6] = { 6, 2, 1, 8, 9, REG_NONE }; /* syscall(nr, ...) */
+static const uint8_t a64_args[6] = { 0, 1, 2, 3, 4, 5 };
+static const uint8_t a64_syscall_fn_args[6] = { 1, 2, 3, 4, 5, 6 };
+static const uint8_t no_args[6] = { REG_NONE, REG_NONE, REG_NONE, REG_NONE, REG_NONE, REG_NONE };
+
+static const uint8_t *call_args(const struct an *a)
 {
-	size_t mask, h;
+	return a->machine == EM_X86_64 ? x86_call_args : a64_args;
+}
+
+/* --- visited: an address set per generation (a function invocation in the
+ * prediction pass, the whole file in the findings pass) --------------- */
+
+static size_t vslot(const struct an *a, uint64_t key)
+{
+	size_t mask = a->visited_cap - 1, h = (key * 0x9e3779b97f4a7c15ull) >> 20 & mask;
+
+	while (a->vkey[h] && a->vkey[h] != key)
+		h = (h + 1) & mask;
+	return h;
+}
+
+static bool visited_add(struct an *a, uint64_t addr, uint32_t gen)
+{
+	uint64_t key = addr + 1; /* 0 marks an empty slot */
+	size_t h;
 
 	if ((a->visited_n + 1) * 2 > a->visited_cap) {
-		size_t cap = a->visited_cap ? a->visited_cap * 2 : 1024;
-		uint64_t *nv = calloc(cap, sizeof(*nv));
+		size_t cap = a->visited_cap ? a->visited_cap * 2 : 1024, ocap = a->visited_cap;
+		uint64_t *ok = a->vkey, *nk = calloc(cap, sizeof(*nk));
+		uint32_t *og = a->vgen, *ng = calloc(cap, sizeof(*ng));
 
-		if (!nv)
+		if (!nk || !ng) {
+			free(nk);
+			free(ng);
 			return false;
-		for (size_t i = 0; i < a->visited_cap; i++) {
-			uint64_t v = a->visited[i];
-
-			if (!v)
-				continue;
-			for (h = (v * 0x9e3779b97f4a7c15ull) >> 20 & (cap - 1); nv[h];
-			     h = (h + 1) & (cap - 1))
-				;
-			nv[h] = v;
 		}
-		free(a->visited);
-		a->visited = nv;
+		a->vkey = nk;
+		a->vgen = ng;
 		a->visited_cap = cap;
+		for (size_t i = 0; i < ocap; i++)
+			if (ok[i]) {
+				h = vslot(a, ok[i]);
+				a->vkey[h] = ok[i];
+				a->vgen[h] = og[i];
+			}
+		free(ok);
+		free(og);
 	}
-	addr += 1; /* 0 marks an empty slot */
-	mask = a->visited_cap - 1;
-	for (h = (addr * 0x9e3779b97f4a7c15ull) >> 20 & mask; a->visited[h]; h = (h + 1) & mask)
-		if (a->visited[h] == addr)
-			return false;
-	a->visited[h] = addr;
-	a->visited_n++;
+	h = vslot(a, key);
+	if (a->vkey[h] && a->vgen[h] == gen)
+		return false;
+	if (!a->vkey[h])
+		a->visited_n++;
+	a->vkey[h] = key;
+	a->vgen[h] = gen;
 	return true;
 }
 
-static bool visited_has(const struct an *a, uint64_t addr)
+static bool visited_has(const struct an *a, uint64_t addr, uint32_t gen)
 {
-	size_t mask = a->visited_cap - 1, h;
+	size_t h;
 
 	if (!a->visited_cap)
 		return false;
-	addr += 1;
-	for (h = (addr * 0x9e3779b97f4a7c15ull) >> 20 & mask; a->visited[h]; h = (h + 1) & mask)
-		if (a->visited[h] == addr)
-			return true;
-	return false;
+	h = vslot(a, addr + 1);
+	return a->vkey[h] && a->vgen[h] == gen;
 }
 
-static void push(struct an *a, uint64_t addr, int depth)
+static void truncated(struct an *a, const struct walk *w)
 {
-	if (depth > LIM_DEPTH) {
+	if (w->predict)
+		a->res->predicted_truncated = true;
+	else
 		a->res->truncated = true;
-		return;
-	}
+}
+
+static void push(struct an *a, uint64_t addr, const struct regs *rg)
+{
 	if (!dcam_grow(&a->stack, &a->capstack, a->nstack, sizeof(*a->stack)))
 		return;
-	a->stack[a->nstack++] = (struct work){ addr, depth };
+	a->stack[a->nstack].addr = addr;
+	a->stack[a->nstack].rg = *rg;
+	a->nstack++;
 }
 
-static void on_import(struct an *a, const struct entry *e, uint32_t sym, uint64_t at,
-		      const struct regs *rg, int prot_reg, int depth)
-{
-	const char *name = dcam_sym_name(a, sym);
-	const struct dcam_rule *rule;
-	GElf_Sym s;
-	double w;
+static void walk_fn(struct an *a, struct walk *w, uint64_t addr, const struct regs *in, int depth,
+		    struct retval *ret);
 
-	if (!name || !gelf_getsym(a->dynsym, (int)sym, &s))
-		return;
-	a->reached[sym] = 1;
-	if (s.st_shndx != SHN_UNDEF) {
-		/* our own interposable symbol: the call is local code */
-		if (s.st_value)
-			push(a, s.st_value, depth);
+static void clobber_call(unsigned machine, struct regs *rg)
+{
+	static const int volatile_regs[] = { 0, 1, 2, 6, 7, 8, 9, 10, 11 };
+
+	if (machine == EM_AARCH64) {
+		memset(rg->kind, RK_UNKNOWN, 19); /* x0-x18 */
 		return;
 	}
-	rule = dcam_rules_import(name);
+	for (size_t i = 0; i < ARRAY_SIZE(volatile_regs); i++)
+		rg->kind[volatile_regs[i]] = RK_UNKNOWN;
+}
+
+/* A call into the object's own code: walked now, with the caller's
+ * arguments; what it leaves in the result register comes back. */
+static void call_local(struct an *a, struct walk *w, uint64_t target, struct regs *rg, int depth)
+{
+	struct retval ret = { 0 };
+	struct regs callee = *rg;
+
+	callee.nslots = 0; /* a new frame */
+	walk_fn(a, w, target, &callee, depth + 1, &ret);
+	clobber_call(a->machine, rg);
+	if (ret.set) {
+		rg->kind[0] = ret.kind;
+		rg->val[0] = ret.val;
+	}
+}
+
+/* Code that runs as a result of the call: a thread's start routine, the
+ * main of __libc_start_main, clone's function. Walked with no arguments
+ * known. */
+static void follow_routine(struct an *a, struct walk *w, uint8_t kind, uint64_t target, int depth)
+{
+	struct regs fresh;
+	uint64_t off, avail;
+
+	if (kind != RK_CONST || !dcam_va_off(a, target, &off, &avail, true))
+		return;
+	memset(&fresh, 0, sizeof(fresh));
+	call_local(a, w, target, &fresh, depth);
+}
+
+static const char *arg_str(const struct an *a, const struct regs *rg, uint8_t reg, char *buf,
+			   size_t len)
+{
+	return reg != REG_NONE && rg->kind[reg] == RK_CONST ? dcam_va_str(a, rg->val[reg], buf, len)
+							     : NULL;
+}
+
+/* --- findings ------------------------------------------------------- */
+
+static void import_finding(struct an *a, const struct entry *e, const char *name, uint64_t at,
+			   const struct regs *rg, const char *prefix)
+{
+	const struct dcam_rule *rule = dcam_rules_import(name);
+	uint8_t prot_reg = call_args(a)[2];
+	double w;
+
 	if (!rule)
 		return;
 	w = rule->weight;
 	if (rule->flags & (DCAM_RULE_PROT_ARG | DCAM_RULE_EXEC_ONLY)) {
-		bool known = rg->kind[prot_reg] == RK_CONST;
+		bool known = !prefix && rg->kind[prot_reg] == RK_CONST;
 		bool exec = known && (rg->val[prot_reg] & PROT_EXEC_BIT);
 
 		if (exec) {
@@ -107,45 +203,147 @@ static void on_import(struct an *a, const struct entry *e, uint32_t sym, uint64_
 			return;
 		w *= 0.6; /* protection not a constant here */
 	}
-	dcam_add_finding(a, rule->category, e->via, e, at, w * dcam_via_factor(e->via), "%s", name);
+	dcam_add_finding(a, rule->category, e->via, e, at, w * dcam_via_factor(e->via), "%s%s%s",
+			 prefix ? prefix : "", name, prefix ? ")" : "");
 }
 
-static void on_syscall(struct an *a, const struct entry *e, uint64_t at, const char *insn,
-		       const struct regs *rg, int nr_reg)
+/* --- calls ----------------------------------------------------------- */
+
+static void predict(struct an *a, struct walk *w, const char *name, enum dcam_pred_via via,
+		    const uint8_t *args, uint64_t at, struct regs *rg)
+{
+	struct callsite c = { .name = name, .via = via, .rg = rg, .argreg = args, .at = at,
+			      .e = w->e };
+	uint8_t kind = RK_UNKNOWN;
+	uint64_t val = 0;
+
+	dcam_predict_call(a, &c, w->predict, &kind, &val);
+	rg->kind[0] = kind; /* the result, in rax / x0 */
+	rg->val[0] = val;
+}
+
+/* libc's syscall(nr, ...): the call of that number. */
+static const char *syscall_fn_name(const struct an *a, const struct regs *rg)
+{
+	uint8_t r = call_args(a)[0];
+
+	return rg->kind[r] == RK_CONST ? dcam_syscall_name(a->machine, (long)rg->val[r]) : NULL;
+}
+
+static void on_builder(struct an *a, const char *name, const struct regs *before,
+		       struct regs *after);
+
+static void on_import(struct an *a, struct walk *w, uint32_t sym, uint64_t at, struct regs *rg,
+		      int depth)
+{
+	const char *name = dcam_sym_name(a, sym);
+	const uint8_t *args = call_args(a);
+	struct regs before;
+	char buf[DCAM_ARG_LEN];
+
+	if (!name)
+		return;
+	a->reached[sym] = 1;
+	if (a->syms[sym].shndx != SHN_UNDEF) {
+		/* our own interposable symbol: the call is local code */
+		if (a->syms[sym].value)
+			call_local(a, w, a->syms[sym].value, rg, depth);
+		return;
+	}
+	if (!w->predict) {
+		import_finding(a, w->e, name, at, rg, NULL);
+		if (w->e->via == DCAM_VIA_EXPORT)
+			dcam_note_call_in_export(a, w->e->name, name);
+	}
+	before = *rg;
+	clobber_call(a->machine, rg);
+	on_builder(a, name, &before, rg);
+	if (!strcmp(name, "dlsym") || !strcmp(name, "dlvsym")) {
+		const char *target = arg_str(a, &before, args[1], buf, sizeof(buf));
+
+		if (!target)
+			return;
+		if (!w->predict) {
+			if (before.kind[args[0]] == RK_CONST && before.val[args[0]] == RTLD_NEXT_HANDLE)
+				dcam_note_next(a, target);
+			import_finding(a, w->e, target, at, &before, "dlsym(");
+		}
+		predict(a, w, target, DCAM_PRED_DLSYM, no_args, at, rg);
+		rg->kind[0] = RK_UNKNOWN;
+		return;
+	}
+	if (!strcmp(name, "syscall")) {
+		const char *nr = syscall_fn_name(a, &before);
+
+		if (nr)
+			predict(a, w, nr, DCAM_PRED_SYSCALL,
+				a->machine == EM_X86_64 ? x86_syscall_fn_args : a64_syscall_fn_args,
+				at, &before);
+		rg->kind[0] = before.kind[0];
+		rg->val[0] = before.val[0];
+		return;
+	}
+	predict(a, w, name, DCAM_PRED_IMPORT, args, at, &before);
+	rg->kind[0] = before.kind[0];
+	rg->val[0] = before.val[0];
+	/* code the call runs: walked right after the call's own token */
+	if (!strcmp(name, "pthread_create"))
+		follow_routine(a, w, before.kind[args[2]], before.val[args[2]], depth);
+	else if (!strcmp(name, "__libc_start_main") || !strcmp(name, "clone"))
+		follow_routine(a, w, before.kind[args[0]], before.val[args[0]], depth);
+}
+
+static void on_syscall(struct an *a, struct walk *w, uint64_t at, const char *insn,
+		       struct regs *rg, int nr_reg)
 {
 	bool sensitive = false;
 	const char *name;
 
 	if (rg->kind[nr_reg] != RK_CONST) {
-		dcam_add_finding(a, DCAM_CAT_RAW_SYSCALL, e->via, e, at,
-				 DCAM_W_RAW_SYSCALL * dcam_via_factor(e->via), "%s (number not constant)",
-				 insn);
+		if (!w->predict)
+			dcam_add_finding(a, DCAM_CAT_RAW_SYSCALL, w->e->via, w->e, at,
+					 DCAM_W_RAW_SYSCALL * dcam_via_factor(w->e->via),
+					 "%s (number not constant)", insn);
+		rg->kind[0] = RK_UNKNOWN;
 		return;
 	}
 	name = dcam_rules_syscall(a->machine, (long)rg->val[nr_reg], &sensitive);
-	dcam_add_finding(a, DCAM_CAT_RAW_SYSCALL, e->via, e, at,
-			 (sensitive ? DCAM_W_RAW_SYSCALL_SENSITIVE : DCAM_W_RAW_SYSCALL) *
-				 dcam_via_factor(e->via),
-			 "%s %" PRIu64 " (%s)", insn, rg->val[nr_reg], name ? name : "?");
+	if (!w->predict)
+		dcam_add_finding(a, DCAM_CAT_RAW_SYSCALL, w->e->via, w->e, at,
+				 (sensitive ? DCAM_W_RAW_SYSCALL_SENSITIVE : DCAM_W_RAW_SYSCALL) *
+					 dcam_via_factor(w->e->via),
+				 "%s %" PRIu64 " (%s)", insn, rg->val[nr_reg], name ? name : "?");
+	if (name)
+		predict(a, w, name, DCAM_PRED_SYSCALL,
+			a->machine == EM_X86_64 ? x86_sys_args : a64_args, at, rg);
+	else
+		rg->kind[0] = RK_UNKNOWN;
 }
 
 /* A call/jump to target: an import when target is a PLT stub, else local
  * code to walk. */
 static bool plt_slot(const struct an *a, uint64_t t, uint64_t *slot)
 {
-	size_t avail, o = 0;
-	const uint8_t *p = dcam_va_ptr(a, t, &avail, true);
+	uint8_t p[16];
+	size_t o = 0;
 
-	if (!p)
-		return false;
+	if (!dcam_va_read(a, t, p, sizeof(p))) {
+		uint64_t off, avail;
+
+		/* a stub at the very end of a segment */
+		memset(p, 0, sizeof(p));
+		if (!dcam_va_off(a, t, &off, &avail, true) || avail < 6 ||
+		    !dcam_src_read(a->src, off, p, (size_t)(avail < 16 ? avail : 16)))
+			return false;
+	}
 	if (a->machine == EM_X86_64) {
 		int32_t disp;
 
-		if (avail >= 4 && !memcmp(p, "\xf3\x0f\x1e\xfa", 4)) /* endbr64 */
+		if (!memcmp(p, "\xf3\x0f\x1e\xfa", 4)) /* endbr64 */
 			o = 4;
-		if (o < avail && p[o] == 0xf2) /* bnd */
+		if (p[o] == 0xf2) /* bnd */
 			o++;
-		if (avail < o + 6 || p[o] != 0xff || p[o + 1] != 0x25)
+		if (p[o] != 0xff || p[o + 1] != 0x25)
 			return false;
 		memcpy(&disp, p + o + 2, 4);
 		*slot = t + o + 6 + (int64_t)disp;
@@ -155,10 +353,8 @@ static bool plt_slot(const struct an *a, uint64_t t, uint64_t *slot)
 		uint32_t w0, w1;
 		int64_t imm;
 
-		if (avail >= 4 && !memcmp(p, "\x5f\x24\x03\xd5", 4)) /* bti c */
+		if (!memcmp(p, "\x5f\x24\x03\xd5", 4)) /* bti c */
 			o = 4;
-		if (avail < o + 8)
-			return false;
 		memcpy(&w0, p + o, 4);
 		memcpy(&w1, p + o + 4, 4);
 		if ((w0 & 0x9f00001f) != 0x90000010 || (w1 & 0xffc003ff) != 0xf9400211)
@@ -171,8 +367,9 @@ static bool plt_slot(const struct an *a, uint64_t t, uint64_t *slot)
 	return false;
 }
 
-static void on_target(struct an *a, const struct entry *e, uint64_t t, uint64_t at,
-		      const struct regs *rg, int depth, int prot_reg)
+/* Returns true when the target was an import (a jump to it is a tail call). */
+static bool on_target(struct an *a, struct walk *w, uint64_t t, uint64_t at, struct regs *rg,
+		      int depth, bool call)
 {
 	uint64_t slot;
 	const struct slot *s;
@@ -180,11 +377,19 @@ static void on_target(struct an *a, const struct entry *e, uint64_t t, uint64_t 
 	if (plt_slot(a, t, &slot)) {
 		s = dcam_find_slot(a->slots, a->nslots, slot);
 		if (s)
-			on_import(a, e, (uint32_t)s->val, at, rg, prot_reg, depth);
-		return;
+			on_import(a, w, (uint32_t)s->val, at, rg, depth);
+		else
+			clobber_call(a->machine, rg);
+		return true;
 	}
-	push(a, t, depth);
+	if (call)
+		call_local(a, w, t, rg, depth);
+	else
+		push(a, t, rg); /* a jump: the same path goes on there */
+	return false;
 }
+
+/* --- the register model ---------------------------------------------- */
 
 static bool parse_u64(const char *s, uint64_t *v)
 {
@@ -197,6 +402,20 @@ static bool parse_u64(const char *s, uint64_t *v)
 	errno = 0;
 	*v = strtoull(s, &end, 0);
 	return !errno && end != s && (*end == '\0' || *end == ',' || *end == ']');
+}
+
+/* An immediate that may be negative ("#-1"), as the 64-bit value it makes. */
+static bool parse_imm(const char *s, uint64_t *v)
+{
+	if (*s == '#')
+		s++;
+	if (*s == '-') {
+		if (!parse_u64(s + 1, v))
+			return false;
+		*v = (uint64_t)-(int64_t)*v;
+		return true;
+	}
+	return parse_u64(s, v);
 }
 
 /* Register index from the first operand of op_str; *full when it names the
@@ -251,45 +470,25 @@ static int reg_index(unsigned machine, const char *s, bool *full)
 	return -1;
 }
 
-static void clobber_call(unsigned machine, struct regs *rg)
+/* Instructions whose first operand is read, not written. */
+static bool reads_first_operand(unsigned machine, const char *m)
 {
+	static const char *const x86[] = { "test", "cmp", "push", "bt", "ucomisd", "ucomiss",
+					   "comisd", "comiss", "ptest", "nop" };
+	static const char *const a64[] = { "cmp", "cmn", "tst", "ccmp", "ccmn", "fcmp", "prfm" };
+
 	if (machine == EM_AARCH64) {
-		memset(rg->kind, RK_UNKNOWN, 19); /* x0-x18 */
-		return;
+		if (m[0] == 's' && m[1] == 't' && !strstr(m, "xr"))
+			return true; /* str, stp, stur...; stxr writes its status register */
+		for (size_t i = 0; i < ARRAY_SIZE(a64); i++)
+			if (!strcmp(m, a64[i]))
+				return true;
+		return false;
 	}
-	static const int volatile_regs[] = { 0, 1, 2, 6, 7, 8, 9, 10, 11 };
-	for (size_t i = 0; i < ARRAY_SIZE(volatile_regs); i++)
-		rg->kind[volatile_regs[i]] = RK_UNKNOWN;
-}
-
-/* Destination-register bookkeeping shared by both architectures. */
-static void track_write(struct an *a, const cs_insn *in, struct regs *rg)
-{
-	bool full;
-	int r = reg_index(a->machine, in->op_str, &full);
-	const char *src;
-	uint64_t v;
-
-	if (r < 0)
-		return;
-	rg->kind[r] = RK_UNKNOWN;
-	if (!full)
-		return;
-	src = strchr(in->op_str, ',');
-	if (!src)
-		return;
-	src += 2;
-	if ((!strcmp(in->mnemonic, "mov") || !strcmp(in->mnemonic, "movz")) && parse_u64(src, &v)) {
-		rg->kind[r] = RK_CONST;
-		rg->val[r] = a->machine == EM_X86_64 && in->op_str[0] == 'e' ? (uint32_t)v : v;
-	} else if (!strcmp(in->mnemonic, "xor") && !strncmp(in->op_str, src, strlen(src)) &&
-		   strlen(src) == (size_t)(strchr(in->op_str, ',') - in->op_str)) {
-		rg->kind[r] = RK_CONST; /* xor reg, reg */
-		rg->val[r] = 0;
-	} else if (!strcmp(in->mnemonic, "adrp") && parse_u64(src, &v)) {
-		rg->kind[r] = RK_CONST;
-		rg->val[r] = v;
-	}
+	for (size_t i = 0; i < ARRAY_SIZE(x86); i++)
+		if (!strcmp(m, x86[i]))
+			return true;
+	return false;
 }
 
 /* x86-64 rip-relative memory operand: the absolute address it names. */
@@ -304,47 +503,397 @@ static bool x86_riprel(const cs_insn *in, uint64_t *addr)
 	return true;
 }
 
+static uint64_t stackbuf_key(uint8_t base, int64_t disp)
+{
+	return (uint64_t)disp << 1 | base;
+}
+
+const char *dcam_strbuf(const struct regs *rg, uint64_t key)
+{
+	for (uint8_t i = 0; i < rg->nbufs; i++)
+		if (rg->buf[i].key == key)
+			return rg->buf[i].text;
+	return NULL;
+}
+
+/* A store into the frame at (base, disp) may overwrite a built string
+ * (compilers inline strcpy of a constant as immediate stores): what the
+ * buffer holds is no longer known. */
+static void strbuf_clobber(struct regs *rg, uint8_t base, int64_t disp)
+{
+	for (uint8_t i = 0; i < rg->nbufs; i++) {
+		int64_t at = (int64_t)rg->buf[i].key >> 1;
+
+		if ((rg->buf[i].key & 1) == base && disp >= at && disp < at + 128)
+			snprintf(rg->buf[i].text, sizeof(rg->buf[i].text), "%%s");
+	}
+}
+
+/* Record the text now in the stack buffer key (append: after what is there). */
+static void strbuf_set(struct regs *rg, uint64_t key, const char *text, bool append)
+{
+	struct strbuf *b = NULL;
+	char old[STRBUF_LEN] = "";
+
+	for (uint8_t i = 0; i < rg->nbufs; i++)
+		if (rg->buf[i].key == key)
+			b = &rg->buf[i];
+	if (b && append)
+		snprintf(old, sizeof(old), "%s", b->text);
+	if (!b) {
+		if (rg->nbufs == STRBUFS)
+			memmove(rg->buf, rg->buf + 1, sizeof(rg->buf[0]) * --rg->nbufs);
+		b = &rg->buf[rg->nbufs++];
+	}
+	b->key = key;
+	snprintf(b->text, sizeof(b->text), "%s%s", append && old[0] ? old : append ? "%s" : "",
+		 text);
+}
+
+/* --- string builders: what a path is made of ------------------------ */
+
+static const struct builder {
+	const char *name;
+	int8_t dest, src;
+	bool append;
+} builders[] = {
+	{ "sprintf", 0, 1, false }, { "snprintf", 0, 2, false }, { "__sprintf_chk", 0, 3, false },
+	{ "__snprintf_chk", 0, 4, false }, { "strcpy", 0, 1, false }, { "stpcpy", 0, 1, false },
+	{ "strncpy", 0, 1, false }, { "__strcpy_chk", 0, 1, false }, { "__stpcpy_chk", 0, 1, false },
+	{ "memcpy", 0, 1, false }, { "strcat", 0, 1, true }, { "strncat", 0, 1, true },
+	{ "__strcat_chk", 0, 1, true },
+	/* writers of what is known only at run time */
+	{ "memset", 0, -1, false }, { "read", 1, -1, false }, { "fread", 0, -1, false },
+	{ "fgets", 0, -1, false }, { "getcwd", 0, -1, false }, { "readlink", 1, -1, false },
+	{ "realpath", 1, -1, false }, { "recv", 1, -1, false }, { "recvfrom", 1, -1, false },
+};
+
+/* A string built into a stack buffer: its text, unknown parts as "%s". */
+static void on_builder(struct an *a, const char *name, const struct regs *before,
+		       struct regs *after)
+{
+	const uint8_t *args = call_args(a);
+	char buf[STRBUF_LEN];
+
+	for (size_t i = 0; i < ARRAY_SIZE(builders); i++) {
+		const struct builder *b = &builders[i];
+		uint8_t d = args[b->dest];
+		const char *text;
+
+		if (strcmp(name, b->name))
+			continue;
+		if (before->kind[d] != RK_STACKBUF)
+			return;
+		text = b->src < 0 ? NULL : arg_str(a, before, args[b->src], buf, sizeof(buf));
+		if (!text && b->src >= 0 && before->kind[args[b->src]] == RK_STACKBUF)
+			text = dcam_strbuf(before, before->val[args[b->src]]);
+		strbuf_set(after, before->val[d], text ? text : "%s", b->append);
+		return;
+	}
+}
+
+/* A stack-frame operand: "dword ptr [rbp - 0x14]", "qword ptr [rsp + 8]",
+ * "[sp, #0x1c]", "[x29, #16]": its base register and displacement. */
+static bool frame_operand(unsigned machine, const char *s, uint8_t *base, int64_t *disp)
+{
+	uint64_t v = 0;
+	const char *p;
+
+	if (machine == EM_X86_64) {
+		if (!strncmp(s, "dword ptr [", 11) || !strncmp(s, "qword ptr [", 11))
+			p = s + 11;
+		else if (*s == '[') /* lea's operand */
+			p = s + 1;
+		else
+			return false;
+		if (strncmp(p, "rbp", 3) && strncmp(p, "rsp", 3))
+			return false;
+		*base = p[1] == 'b' ? 0 : 1;
+		p += 3;
+		if (*p == ']') {
+			*disp = 0;
+			return true;
+		}
+		if ((p[1] != '+' && p[1] != '-') || !parse_u64(p + 3, &v))
+			return false;
+		*disp = p[1] == '-' ? -(int64_t)v : (int64_t)v;
+		return true;
+	}
+	if (*s != '[')
+		return false;
+	p = s + 1;
+	if (!strncmp(p, "sp", 2) && (p[2] == ']' || p[2] == ','))
+		*base = 1, p += 2;
+	else if (!strncmp(p, "x29", 3) && (p[3] == ']' || p[3] == ','))
+		*base = 0, p += 3;
+	else
+		return false;
+	if (*p == ']') {
+		*disp = 0;
+		return p[1] == '\0';
+	}
+	if (strncmp(p, ", #", 3) || !parse_imm(p + 2, &v) || !strchr(p, ']') || strchr(p, ']')[1])
+		return false; /* pre/post-index forms move the base: not a slot */
+	*disp = (int64_t)v;
+	return true;
+}
+
+static struct frame_slot *slot_find(struct regs *rg, uint8_t base, int64_t disp)
+{
+	for (uint8_t i = 0; i < rg->nslots; i++)
+		if (rg->slot[i].base == base && rg->slot[i].disp == disp)
+			return &rg->slot[i];
+	return NULL;
+}
+
+static void slot_store(struct regs *rg, uint8_t base, int64_t disp, uint8_t kind, uint64_t val)
+{
+	struct frame_slot *f = slot_find(rg, base, disp);
+
+	if (!f) {
+		if (rg->nslots == FRAME_SLOTS)
+			memmove(rg->slot, rg->slot + 1, sizeof(rg->slot[0]) * --rg->nslots);
+		f = &rg->slot[rg->nslots++];
+	}
+	*f = (struct frame_slot){ .disp = disp, .base = base, .kind = kind, .val = val };
+}
+
+/* Any store to the frame, of any size, may overwrite a built string:
+ * through the stack or frame pointer, or a register holding a buffer's
+ * address. An indexed store clobbers every buffer on that base. */
+static void clobber_stores(struct an *a, const cs_insn *in, struct regs *rg)
+{
+	const char *op = in->op_str, *mem;
+	bool x86 = a->machine == EM_X86_64, full;
+	uint8_t base;
+	int64_t disp;
+	int r;
+
+	if (x86) {
+		mem = strchr(op, '[');
+		/* the destination is the first operand: "<size> ptr [...], src" */
+		if (!mem || !strstr(op, "ptr [") || strchr(op, ',') < mem)
+			return;
+	} else if (in->mnemonic[0] != 's' || in->mnemonic[1] != 't' || !(mem = strchr(op, '['))) {
+		return;
+	}
+	if (frame_operand(a->machine, mem, &base, &disp)) {
+		strbuf_clobber(rg, base, disp);
+		return;
+	}
+	r = reg_index(a->machine, mem + 1, &full);
+	if (!x86 && !strncmp(mem + 1, "sp", 2))
+		r = 31, base = 1;
+	for (uint8_t i = 0; i < rg->nbufs; i++) {
+		uint8_t b = rg->buf[i].key & 1;
+
+		if ((r >= 0 && r < 32 && rg->kind[r] == RK_STACKBUF && rg->val[r] == rg->buf[i].key) ||
+		    (x86 && ((r == 4 && b == 1) || (r == 5 && b == 0))) ||
+		    (!x86 && ((r == 31 && b == 1) || (r == 29 && b == 0))))
+			snprintf(rg->buf[i].text, sizeof(rg->buf[i].text), "%%s");
+	}
+}
+
+/* mov [frame], reg / str reg, [frame]: the register's value is kept there;
+ * mov reg, [frame] / ldr reg, [frame]: it comes back. */
+static bool track_frame(struct an *a, const cs_insn *in, struct regs *rg)
+{
+	const char *m = in->mnemonic, *second = strchr(in->op_str, ',');
+	bool x86 = a->machine == EM_X86_64, full;
+	uint8_t base;
+	int64_t disp;
+	int r;
+
+	if (rg->nbufs)
+		clobber_stores(a, in, rg);
+	if (!second || (x86 ? strcmp(m, "mov") : strcmp(m, "str") && strcmp(m, "ldr") &&
+					       strcmp(m, "stur") && strcmp(m, "ldur")))
+		return false;
+	second += 2;
+	if (x86 && frame_operand(a->machine, in->op_str, &base, &disp)) {
+		uint64_t imm;
+
+		r = reg_index(a->machine, second, &full);
+		if (r < 0 && parse_imm(second, &imm))
+			slot_store(rg, base, disp, RK_CONST, in->op_str[0] == 'd' ? (uint32_t)imm : imm);
+		else
+			slot_store(rg, base, disp, r >= 0 && full ? rg->kind[r] : RK_UNKNOWN,
+				   r >= 0 && full ? rg->val[r] : 0);
+		return true;
+	}
+	if (!frame_operand(a->machine, second, &base, &disp))
+		return false;
+	r = reg_index(a->machine, in->op_str, &full);
+	if (r < 0)
+		return false;
+	if (!x86 && m[0] == 's') { /* str/stur reg, [frame] */
+		slot_store(rg, base, disp, full ? rg->kind[r] : RK_UNKNOWN, full ? rg->val[r] : 0);
+		return true;
+	}
+	{
+		struct frame_slot *f = slot_find(rg, base, disp);
+
+		rg->kind[r] = f && full ? f->kind : RK_UNKNOWN;
+		rg->val[r] = f && full ? f->val : 0;
+	}
+	return true;
+}
+
+/* Destination-register bookkeeping shared by both architectures. */
+static void track_write(struct an *a, const cs_insn *in, struct regs *rg)
+{
+	bool full, sfull;
+	int r, sr;
+	const char *src, *m = in->mnemonic;
+	uint64_t v;
+	uint8_t base;
+	int64_t disp;
+
+	if (track_frame(a, in, rg) || reads_first_operand(a->machine, m))
+		return;
+	r = reg_index(a->machine, in->op_str, &full);
+	if (r < 0)
+		return;
+	rg->kind[r] = RK_UNKNOWN;
+	if (!full)
+		return;
+	src = strchr(in->op_str, ',');
+	if (!src)
+		return;
+	src += 2;
+	if ((!strcmp(m, "mov") || !strcmp(m, "movz") || !strcmp(m, "movabs")) &&
+	    parse_imm(src, &v)) {
+		rg->kind[r] = RK_CONST;
+		rg->val[r] = a->machine == EM_X86_64 && in->op_str[0] == 'e' ? (uint32_t)v
+		       : a->machine == EM_AARCH64 && in->op_str[0] == 'w' ? (uint32_t)v : v;
+	} else if (!strcmp(m, "movn") && parse_u64(src, &v)) {
+		rg->kind[r] = RK_CONST;
+		rg->val[r] = ~v;
+	} else if (!strcmp(m, "xor") && !strncmp(in->op_str, src, strlen(src)) &&
+		   strlen(src) == (size_t)(strchr(in->op_str, ',') - in->op_str)) {
+		rg->kind[r] = RK_CONST; /* xor reg, reg */
+		rg->val[r] = 0;
+	} else if (!strcmp(m, "or") && parse_imm(src, &v) && v == (uint64_t)-1) {
+		rg->kind[r] = RK_CONST; /* or reg, -1 */
+		rg->val[r] = in->op_str[0] == 'e' ? 0xffffffffull : v;
+	} else if (!strcmp(m, "adrp") && parse_u64(src, &v)) {
+		rg->kind[r] = RK_CONST;
+		rg->val[r] = v;
+	} else if (!strcmp(m, "lea") && x86_riprel(in, &v)) {
+		rg->kind[r] = RK_CONST; /* an address: a string, a function */
+		rg->val[r] = v;
+	} else if (!strcmp(m, "lea") && frame_operand(a->machine, src, &base, &disp)) {
+		rg->kind[r] = RK_STACKBUF; /* a buffer on the stack */
+		rg->val[r] = stackbuf_key(base, disp);
+	} else if (a->machine == EM_AARCH64 && (!strcmp(m, "add") || !strcmp(m, "mov")) &&
+		   (!strncmp(src, "sp", 2) || !strncmp(src, "x29", 3))) {
+		v = 0; /* add x0, sp, #0x18; mov x0, sp */
+		if (src[strcspn(src, ",")] && !parse_u64(strchr(src, '#') ? strchr(src, '#') : "", &v))
+			return;
+		rg->kind[r] = RK_STACKBUF;
+		rg->val[r] = stackbuf_key(src[0] == 's' ? 1 : 0, (int64_t)v);
+	} else if (!strcmp(m, "add") && a->machine == EM_AARCH64 &&
+		   (sr = reg_index(a->machine, src, &sfull)) >= 0 && sfull && sr != r &&
+		   rg->kind[sr] == RK_CONST && strchr(src, '#') && parse_u64(strchr(src, '#'), &v)) {
+		rg->kind[r] = RK_CONST; /* adrp x0, page; add x0, x0, #off */
+		rg->val[r] = rg->val[sr] + v;
+	} else if ((!strcmp(m, "mov") || !strcmp(m, "movsxd")) &&
+		   (sr = reg_index(a->machine, src, &sfull)) >= 0 && sfull &&
+		   src[strcspn(src, ", ]")] == '\0') {
+		rg->kind[r] = rg->kind[sr]; /* mov reg, reg: the value moves */
+		rg->val[r] = rg->val[sr];
+		if (a->machine == EM_X86_64 && sr == 4 && in->op_str[0] == 'r') {
+			rg->kind[r] = RK_STACKBUF; /* mov reg, rsp: a buffer at the stack top */
+			rg->val[r] = stackbuf_key(1, 0);
+		}
+	}
+}
+
+/* aarch64 "add xN, xN, #imm" on a known page keeps it known. */
+static bool a64_add_self(struct an *a, const cs_insn *in, struct regs *rg)
+{
+	bool full, sfull;
+	int r, sr;
+	const char *src, *hash;
+	uint64_t v;
+
+	if (strcmp(in->mnemonic, "add") || (r = reg_index(a->machine, in->op_str, &full)) < 0 ||
+	    !full || !(src = strchr(in->op_str, ',')))
+		return false;
+	src += 2;
+	sr = reg_index(a->machine, src, &sfull);
+	hash = strchr(src, '#');
+	if (sr != r || rg->kind[r] != RK_CONST || !hash || !parse_u64(hash, &v))
+		return false;
+	rg->val[r] += v;
+	return true;
+}
+
 enum step { STEP_NEXT, STEP_END };
 
-static enum step step_x86(struct an *a, const struct entry *e, const cs_insn *in,
-			  struct regs *rg, int depth)
+/* A function's result over its paths: an fd a known call made beats a
+ * constant (the error path's -1), which beats nothing known. */
+static int ret_rank(uint8_t kind)
 {
-	uint64_t t;
+	return kind == RK_SOCKFD || kind == RK_MEMFD ? 3 : kind == RK_IMPORT ? 2
+	       : kind == RK_CONST ? 1 : 0;
+}
+
+static void set_ret(const struct regs *rg, struct retval *ret)
+{
+	if (!ret->set || ret_rank(rg->kind[0]) > ret_rank(ret->kind)) {
+		ret->set = true;
+		ret->kind = rg->kind[0];
+		ret->val = rg->val[0];
+	}
+}
+
+static enum step step_x86(struct an *a, struct walk *w, const cs_insn *in, struct regs *rg,
+			  int depth, struct retval *ret)
+{
+	uint64_t t, at = in->address;
 	const struct slot *s;
 	bool full;
 	int r;
 
 	switch (in->id) {
 	case X86_INS_SYSCALL:
-		on_syscall(a, e, in->address, "syscall", rg, 0);
+		on_syscall(a, w, at, "syscall", rg, 0);
 		return STEP_NEXT;
 	case X86_INS_SYSENTER:
-		on_syscall(a, e, in->address, "sysenter", rg, 0);
+		on_syscall(a, w, at, "sysenter", rg, 0);
 		return STEP_NEXT;
 	case X86_INS_INT:
 		if (!strcmp(in->op_str, "0x80"))
-			on_syscall(a, e, in->address, "int 0x80", rg, 0);
+			on_syscall(a, w, at, "int 0x80", rg, 0);
 		return STEP_NEXT;
 	case X86_INS_CALL:
 	case X86_INS_JMP: {
-		bool call = in->id == X86_INS_CALL;
+		bool call = in->id == X86_INS_CALL, tail = true;
 
 		if (parse_u64(in->op_str, &t)) {
-			on_target(a, e, t, in->address, rg, call ? depth + 1 : depth, 2);
+			tail = on_target(a, w, t, at, rg, depth, call);
 		} else if (x86_riprel(in, &t)) {
 			s = dcam_find_slot(a->slots, a->nslots, t);
 			if (s)
-				on_import(a, e, (uint32_t)s->val, in->address, rg, 2, depth + 1);
+				on_import(a, w, (uint32_t)s->val, at, rg, depth);
+			else
+				clobber_call(a->machine, rg);
 		} else if ((r = reg_index(a->machine, in->op_str, &full)) >= 0 &&
 			   rg->kind[r] == RK_IMPORT) {
-			on_import(a, e, (uint32_t)rg->val[r], in->address, rg, 2, depth + 1);
+			on_import(a, w, (uint32_t)rg->val[r], at, rg, depth);
+		} else if (call) {
+			clobber_call(a->machine, rg);
 		}
-		if (!call)
-			return STEP_END;
-		clobber_call(a->machine, rg);
-		return STEP_NEXT;
+		if (call)
+			return STEP_NEXT;
+		if (tail)
+			set_ret(rg, ret); /* a tail call returns what the callee does */
+		return STEP_END;
 	}
 	case X86_INS_RET:
+		set_ret(rg, ret);
+		return STEP_END;
 	case X86_INS_RETF:
 	case X86_INS_HLT:
 	case X86_INS_UD2:
@@ -353,7 +902,7 @@ static enum step step_x86(struct an *a, const struct entry *e, const cs_insn *in
 	}
 	if ((in->mnemonic[0] == 'j' || !strncmp(in->mnemonic, "loop", 4)) &&
 	    parse_u64(in->op_str, &t)) {
-		push(a, t, depth); /* conditional branch: both ways */
+		push(a, t, rg); /* conditional branch: the other way later */
 		return STEP_NEXT;
 	}
 	/* mov reg, [rip+X] loading a GOT slot: the register holds an import */
@@ -376,49 +925,57 @@ static bool a64_target(const cs_insn *in, uint64_t *t)
 	return p && parse_u64(p, t);
 }
 
-static enum step step_a64(struct an *a, const struct entry *e, const cs_insn *in,
-			  struct regs *rg, int depth)
+static enum step step_a64(struct an *a, struct walk *w, const cs_insn *in, struct regs *rg,
+			  int depth, struct retval *ret)
 {
-	uint64_t t, off;
+	uint64_t t, off, at = in->address;
 	const struct slot *s;
 	bool full;
 	int r;
 
 	switch (in->id) {
 	case ARM64_INS_SVC:
-		on_syscall(a, e, in->address, "svc", rg, 8);
+		on_syscall(a, w, at, "svc", rg, 8);
 		return STEP_NEXT;
 	case ARM64_INS_BL:
 		if (a64_target(in, &t))
-			on_target(a, e, t, in->address, rg, depth + 1, 2);
-		clobber_call(a->machine, rg);
+			on_target(a, w, t, at, rg, depth, true);
+		else
+			clobber_call(a->machine, rg);
 		return STEP_NEXT;
 	case ARM64_INS_B:
 		if (!a64_target(in, &t))
 			return STEP_END;
 		if (in->mnemonic[1] == '.') {
-			push(a, t, depth);
+			push(a, t, rg);
 			return STEP_NEXT;
 		}
-		on_target(a, e, t, in->address, rg, depth, 2);
+		if (on_target(a, w, t, at, rg, depth, false))
+			set_ret(rg, ret);
 		return STEP_END;
 	case ARM64_INS_CBZ:
 	case ARM64_INS_CBNZ:
 	case ARM64_INS_TBZ:
 	case ARM64_INS_TBNZ:
 		if (a64_target(in, &t))
-			push(a, t, depth);
+			push(a, t, rg);
 		return STEP_NEXT;
 	case ARM64_INS_BLR:
-	case ARM64_INS_BR:
+	case ARM64_INS_BR: {
+		bool call = in->id == ARM64_INS_BLR;
+
 		r = reg_index(a->machine, in->op_str, &full);
 		if (r >= 0 && rg->kind[r] == RK_IMPORT)
-			on_import(a, e, (uint32_t)rg->val[r], in->address, rg, 2, depth + 1);
-		if (in->id == ARM64_INS_BR)
-			return STEP_END;
-		clobber_call(a->machine, rg);
-		return STEP_NEXT;
+			on_import(a, w, (uint32_t)rg->val[r], at, rg, depth);
+		else
+			clobber_call(a->machine, rg);
+		if (call)
+			return STEP_NEXT;
+		set_ret(rg, ret);
+		return STEP_END;
+	}
 	case ARM64_INS_RET:
+		set_ret(rg, ret);
 		return STEP_END;
 	}
 	/* ldr xM, [xN, #off] with xN an adrp page: a GOT load */
@@ -437,62 +994,165 @@ static enum step step_a64(struct an *a, const struct entry *e, const cs_insn *in
 			}
 		}
 	}
+	if (a64_add_self(a, in, rg))
+		return STEP_NEXT;
 	track_write(a, in, rg);
 	return STEP_NEXT;
 }
 
-static void walk_block(struct an *a, const struct entry *e, const struct work *w,
-		       cs_insn *in, uint64_t *budget)
+static cs_insn *insn_at_depth(struct an *a, int depth)
 {
-	size_t avail;
-	const uint8_t *code = dcam_va_ptr(a, w->addr, &avail, true);
-	uint64_t pc = w->addr;
-	struct regs rg;
-
-	if (!code)
-		return;
-	if (avail > LIM_BLOCK_BYTES)
-		avail = LIM_BLOCK_BYTES;
-	memset(&rg, 0, sizeof(rg));
-	while (*budget && cs_disasm_iter(a->cs, &code, &avail, &pc, in)) {
-		enum step st;
-
-		(*budget)--;
-		a->insns++;
-		st = a->machine == EM_X86_64 ? step_x86(a, e, in, &rg, w->depth)
-					     : step_a64(a, e, in, &rg, w->depth);
-		if (st == STEP_END || visited_has(a, pc))
-			return;
-	}
-	if (!*budget)
-		a->res->truncated = true;
+	if (!a->insn[depth])
+		a->insn[depth] = cs_malloc(a->cs);
+	return a->insn[depth];
 }
 
-static void walk_entry(struct an *a, const struct entry *e, cs_insn *in)
+/* A path that joins walked code just before the function returns (the
+ * shared "leave; ret" of several returns, or unoptimised code's load of
+ * the result from its frame slot) still returns its own value. */
+static void peek_epilogue(struct an *a, cs_insn *in, const uint8_t **code, size_t *avail,
+			  uint64_t *pc, const struct regs *rg, struct retval *ret)
 {
-	uint64_t budget = LIM_INSNS_TOTAL - a->insns;
-	size_t avail;
+	static const char *const moves[] = { "leave", "pop", "nop", "endbr64", "add", "sub", "ldp",
+					     "ldr", "ldur", "mov" };
+	struct regs r = *rg;
 
-	if (!dcam_va_ptr(a, e->addr, &avail, true)) {
-		dcam_add_finding(a, DCAM_CAT_STRUCTURE, DCAM_VIA_FILE, e, e->addr,
-				 DCAM_W_ENTRY_OUTSIDE * dcam_via_factor(e->via),
-				 "entry point %s outside executable segments", e->name);
+	for (int i = 0; i < 6 && cs_disasm_iter(a->cs, code, avail, pc, in); i++) {
+		bool ok = false;
+
+		if (a->machine == EM_X86_64 ? in->id == X86_INS_RET : in->id == ARM64_INS_RET) {
+			set_ret(&r, ret);
+			return;
+		}
+		for (size_t k = 0; k < ARRAY_SIZE(moves); k++)
+			ok |= !strcmp(in->mnemonic, moves[k]);
+		if (!ok)
+			return;
+		track_write(a, in, &r);
+	}
+}
+
+static void walk_block(struct an *a, struct walk *w, const struct work *it, uint32_t gen,
+		       int depth, struct retval *ret)
+{
+	uint64_t off, seg_avail, pc = it->addr;
+	cs_insn *in = insn_at_depth(a, depth);
+	const uint8_t *code;
+	size_t avail;
+	struct regs rg = it->rg;
+	int pin;
+
+	if (!in || !dcam_va_off(a, it->addr, &off, &seg_avail, true))
+		return;
+	code = dcam_src_ptr(a->src, off, &avail, &pin);
+	if (!code)
+		return;
+	if (avail > seg_avail)
+		avail = (size_t)seg_avail;
+	if (avail > LIM_BLOCK_BYTES)
+		avail = LIM_BLOCK_BYTES;
+	while (w->budget && cs_disasm_iter(a->cs, &code, &avail, &pc, in)) {
+		enum step st;
+
+		w->budget--;
+		a->insns++;
+		st = a->machine == EM_X86_64 ? step_x86(a, w, in, &rg, depth, ret)
+					     : step_a64(a, w, in, &rg, depth, ret);
+		if (st == STEP_END)
+			break;
+		if (visited_has(a, pc, gen)) {
+			if (w->predict)
+				peek_epilogue(a, in, &code, &avail, &pc, &rg, ret);
+			break;
+		}
+	}
+	dcam_src_unpin(a->src, pin);
+	if (!w->budget)
+		truncated(a, w);
+}
+
+/* The prediction pass walks a function again for each call, with the
+ * caller's arguments; the same function with the same arguments (and a
+ * recursive call) is not walked again: its calls are already in the
+ * sequence, only its result is needed. */
+static uint64_t args_ctx(const struct an *a, uint64_t addr, const struct regs *in)
+{
+	const uint8_t *args = call_args(a);
+	uint64_t h = addr * 0x9e3779b97f4a7c15ull;
+
+	for (int i = 0; i < 6; i++)
+		h = (h ^ ((uint64_t)in->kind[args[i]] << 56 ^ in->val[args[i]])) * 0x100000001b3ull;
+	return h;
+}
+
+static struct memo *memo_find(struct an *a, uint64_t addr, uint64_t ctx)
+{
+	for (size_t i = 0; i < a->nmemo; i++)
+		if (a->memo[i].addr == addr && a->memo[i].ctx == ctx)
+			return &a->memo[i];
+	return NULL;
+}
+
+static void walk_fn(struct an *a, struct walk *w, uint64_t addr, const struct regs *in, int depth,
+		    struct retval *ret)
+{
+	uint32_t gen = w->predict ? ++a->gen : w->gen;
+	size_t base = a->nstack, memo = SIZE_MAX;
+	uint64_t ctx = 0;
+
+	if (depth > LIM_DEPTH) {
+		truncated(a, w);
+		return;
+	}
+	if (w->predict) {
+		struct memo *m;
+
+		ctx = args_ctx(a, addr, in);
+		m = memo_find(a, addr, ctx);
+		if (m) {
+			if (m->ret.set && !ret->set)
+				*ret = m->ret;
+			return;
+		}
+		if (a->nmemo < LIM_MEMO &&
+		    dcam_grow(&a->memo, &a->capmemo, a->nmemo, sizeof(*a->memo))) {
+			memo = a->nmemo++;
+			a->memo[memo] = (struct memo){ .addr = addr, .ctx = ctx };
+		}
+	}
+	push(a, addr, in);
+	while (a->nstack > base && w->budget) {
+		struct work it = a->stack[--a->nstack];
+
+		if (visited_add(a, it.addr, gen))
+			walk_block(a, w, &it, gen, depth, ret);
+	}
+	a->nstack = base;
+	if (memo != SIZE_MAX)
+		a->memo[memo].ret = *ret;
+}
+
+static void walk_entry(struct an *a, struct walk *w)
+{
+	const struct entry *e = w->e;
+	uint64_t off, avail;
+	struct retval ret = { 0 };
+	struct regs none;
+
+	if (!dcam_va_off(a, e->addr, &off, &avail, true)) {
+		if (!w->predict)
+			dcam_add_finding(a, DCAM_CAT_STRUCTURE, DCAM_VIA_FILE, e, e->addr,
+					 DCAM_W_ENTRY_OUTSIDE * dcam_via_factor(e->via),
+					 "entry point %s outside executable segments", e->name);
 		return;
 	}
 	if (!a->cs_open)
 		return;
-	if (budget > LIM_INSNS_ENTRY)
-		budget = LIM_INSNS_ENTRY;
+	memset(&none, 0, sizeof(none));
 	a->nstack = 0;
-	push(a, e->addr, 0);
-	while (a->nstack && budget) {
-		struct work w = a->stack[--a->nstack];
-
-		if (visited_add(a, w.addr))
-			walk_block(a, e, &w, in, &budget);
-	}
-	if (a->insns >= LIM_INSNS_TOTAL)
-		a->res->truncated = true;
+	a->nmemo = 0;
+	a->pred_entry_start = a->res->n_predicted;
+	walk_fn(a, w, e->addr, &none, 0, &ret);
 }
 
 static void entry_init(struct an *a, struct entry *e, uint64_t addr, const char *kind,
@@ -506,93 +1166,140 @@ static void entry_init(struct an *a, struct entry *e, uint64_t addr, const char 
 	snprintf(e->name, sizeof(e->name), "%s", n ? n : fallback);
 }
 
-static void walk_array(struct an *a, uint64_t va, uint64_t sz, const char *kind, cs_insn *in)
-{
-	size_t n = sz / 8;
+/* The load-time entry points in the order the loader runs them. */
+struct entries {
+	struct entry *v;
+	size_t n, cap;
+};
 
-	if (a->machine != EM_X86_64 && a->machine != EM_AARCH64)
+static void add_entry(struct an *a, struct entries *es, uint64_t addr, const char *kind,
+		      const char *fallback)
+{
+	if (!dcam_grow(&es->v, &es->cap, es->n, sizeof(*es->v)))
 		return;
+	entry_init(a, &es->v[es->n++], addr, kind, DCAM_VIA_INIT, fallback);
+}
+
+static void add_array(struct an *a, struct entries *es, uint64_t va, uint64_t sz,
+		      const char *kind)
+{
+	size_t w = a->is64 ? 8 : 4, n = (size_t)(sz / w);
+
 	for (size_t i = 0; i < n && i < LIM_ARRAY; i++) {
-		uint64_t slot = va + 8 * i, target = 0, off;
+		uint64_t slot = va + w * i, target = 0;
 		const struct slot *s = dcam_find_slot(a->arr_relocs, a->narr, slot);
 		char fallback[32];
-		struct entry e;
+		uint8_t b[8];
 
 		if (s)
 			target = s->val;
-		else if (dcam_va_to_off(a, slot, &off) && off + 8 <= a->size)
-			memcpy(&target, a->img + off, 8);
-		if (!target || target == ~0ull)
+		else if (dcam_va_read(a, slot, b, w))
+			target = dcam_rd(a, b, w);
+		if (!target || target == (a->is64 ? ~0ull : 0xffffffffull))
 			continue;
 		snprintf(fallback, sizeof(fallback), "%s[%zu]", kind, i);
-		entry_init(a, &e, target, kind, DCAM_VIA_INIT, fallback);
-		a->res->n_entries++;
-		walk_entry(a, &e, in);
+		add_entry(a, es, target, kind, fallback);
 	}
 }
 
-void dcam_walk_all(struct an *a, const GElf_Ehdr *eh)
+static void load_time_entries(struct an *a, struct entries *es)
 {
-	cs_insn *in = NULL;
+	add_array(a, es, a->preinit_arr, a->preinit_arrsz, "preinit_array");
+	if (a->dt_init)
+		add_entry(a, es, a->dt_init, "DT_INIT", "_init");
+	add_array(a, es, a->init_arr, a->init_arrsz, "init_array");
+}
+
+/* Instructions the findings pass may still decode. */
+static uint64_t budget_left(const struct an *a, uint64_t base)
+{
+	uint64_t used = a->insns - base;
+
+	return used < LIM_INSNS_TOTAL ? LIM_INSNS_TOTAL - used : 0;
+}
+
+void dcam_walk_all(struct an *a)
+{
+	struct entries es = { 0 };
+	uint64_t pred_budget = LIM_PRED_INSNS, base;
+	bool decoded = (a->machine == EM_X86_64 || a->machine == EM_AARCH64) && a->is64 && a->le;
 	struct entry e;
 
-	if (a->machine == EM_X86_64)
-		a->cs_open = cs_open(CS_ARCH_X86, CS_MODE_64, &a->cs) == CS_ERR_OK;
-	else if (a->machine == EM_AARCH64)
-		a->cs_open = cs_open(CS_ARCH_ARM64, CS_MODE_ARM, &a->cs) == CS_ERR_OK;
-	if (a->cs_open) {
-		in = cs_malloc(a->cs);
-		if (!in) {
-			cs_close(&a->cs);
-			a->cs_open = false;
-		}
+	if (decoded) {
+		if (a->machine == EM_X86_64)
+			a->cs_open = cs_open(CS_ARCH_X86, CS_MODE_64, &a->cs) == CS_ERR_OK;
+		else
+			a->cs_open = cs_open(CS_ARCH_ARM64, CS_MODE_ARM, &a->cs) == CS_ERR_OK;
 	}
-	/* the analysis order is the attribution order: load-time code first */
-	walk_array(a, a->preinit_arr, a->preinit_arrsz, "preinit_array", in);
-	if (a->dt_init) {
-		entry_init(a, &e, a->dt_init, "DT_INIT", DCAM_VIA_INIT, "_init");
+	load_time_entries(a, &es);
+	/* an executable's own start: after its constructors, as the loader does */
+	if (a->e_entry && (a->has_interp || a->etype == ET_EXEC))
+		add_entry(a, &es, a->e_entry, "e_entry", "_start");
+
+	/* prediction: what the object does as it loads, in order */
+	for (size_t i = 0; a->cs_open && i < es.n && pred_budget; i++) {
+		struct walk w = { .e = &es.v[i], .predict = true };
+
+		if (!strcmp(es.v[i].kind, "e_entry") && !a->has_interp)
+			continue; /* a static executable is exec'd, not loaded */
+		w.budget = pred_budget < LIM_INSNS_ENTRY ? pred_budget : LIM_INSNS_ENTRY;
+		pred_budget -= w.budget;
+		walk_entry(a, &w);
+		pred_budget += w.budget; /* what the entry did not use */
+	}
+	if (a->cs_open && !pred_budget)
+		a->res->predicted_truncated = true;
+
+	/* findings: every entry point, the load-time ones first (attribution) */
+	a->gen++;
+	base = a->insns;
+	for (size_t i = 0; decoded && i < es.n; i++) {
+		struct walk w = { .e = &es.v[i], .gen = a->gen };
+		uint64_t left = budget_left(a, base);
+
+		w.budget = left < LIM_INSNS_ENTRY ? left : LIM_INSNS_ENTRY;
 		a->res->n_entries++;
-		walk_entry(a, &e, in);
+		walk_entry(a, &w);
 	}
-	walk_array(a, a->init_arr, a->init_arrsz, "init_array", in);
-	if (eh->e_entry && (a->has_interp || a->etype == ET_EXEC)) {
-		entry_init(a, &e, eh->e_entry, "e_entry", DCAM_VIA_INIT, "_start");
-		a->res->n_entries++;
-		walk_entry(a, &e, in);
-	}
-	for (size_t i = 1; i < a->nsyms && a->res->n_entries < LIM_ENTRIES; i++) {
-		GElf_Sym s;
+	for (size_t i = 1; decoded && i < a->nsyms && a->res->n_entries < LIM_ENTRIES; i++) {
+		const struct dsym *s = &a->syms[i];
+		struct walk w = { .e = &e, .gen = a->gen };
+		uint64_t left = budget_left(a, base);
 		const char *n;
 
-		if (!gelf_getsym(a->dynsym, (int)i, &s))
-			break;
-		if (s.st_shndx == SHN_UNDEF || !s.st_value ||
-		    (GELF_ST_TYPE(s.st_info) != STT_FUNC && GELF_ST_TYPE(s.st_info) != STT_GNU_IFUNC) ||
-		    (GELF_ST_BIND(s.st_info) != STB_GLOBAL && GELF_ST_BIND(s.st_info) != STB_WEAK))
+		if (!dcam_sym_is_func_export(s))
 			continue;
-		n = dcam_dynstr_at(a, s.st_name);
-		e.addr = s.st_value;
+		n = dcam_dynstr_at(a, s->name);
+		e.addr = s->value;
 		e.kind = "export";
 		e.via = DCAM_VIA_EXPORT;
 		snprintf(e.name, sizeof(e.name), "%s", n && *n ? n : "?");
 		a->res->n_entries++;
-		walk_entry(a, &e, in);
+		w.budget = left < LIM_INSNS_ENTRY ? left : LIM_INSNS_ENTRY;
+		if (!w.budget) {
+			a->res->truncated = true;
+			break;
+		}
+		walk_entry(a, &w);
 	}
-	if (in)
-		cs_free(in, 1);
+	free(es.v);
+	for (size_t i = 0; i < ARRAY_SIZE(a->insn); i++)
+		if (a->insn[i])
+			cs_free(a->insn[i], 1);
+	memset(a->insn, 0, sizeof(a->insn));
 	if (a->cs_open)
 		cs_close(&a->cs);
+	a->cs_open = false;
 }
 
 void dcam_walk_unreached_imports(struct an *a)
 {
 	for (size_t i = 1; i < a->nsyms; i++) {
 		const struct dcam_rule *rule;
+		const struct dsym *s = &a->syms[i];
 		const char *n;
-		GElf_Sym s;
 
-		if (a->reached[i] || !gelf_getsym(a->dynsym, (int)i, &s) ||
-		    s.st_shndx != SHN_UNDEF || !(n = dcam_dynstr_at(a, s.st_name)) || !*n)
+		if (a->reached[i] || s->shndx != SHN_UNDEF || !(n = dcam_dynstr_at(a, s->name)) || !*n)
 			continue;
 		rule = dcam_rules_import(n);
 		if (!rule || (rule->flags & DCAM_RULE_EXEC_ONLY))

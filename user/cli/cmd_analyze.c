@@ -25,9 +25,14 @@ static void usage(FILE *out)
 		"  --allow-path GLOB   trust paths matching GLOB (repeatable)\n"
 		"  --deny-path GLOB    distrust paths matching GLOB (repeatable)\n"
 		"  -h, --help          this help\n\n"
-		"Reputation is computed as if the current user loaded the file.\n"
+		"Reputation is computed as if the current user loaded the file. A file\n"
+		"that is not a loadable ELF object (not ELF, truncated, corrupt) is\n"
+		"analysed too: what is wrong with it is a \"structure\" finding. The\n"
+		"predicted calls are those reachable from the load-time entry points,\n"
+		"in order, as tokens (docs/analysis.md).\n"
 		"Exit status: 0 when every file was analysed, 1 when one could not be\n"
-		"(an error line names it), 2 for bad arguments. Scores: docs/scoring.md.\n");
+		"read (an error line names it), 2 for bad arguments. Scores:\n"
+		"docs/scoring.md.\n");
 }
 
 static void print_error(bool json, const char *path, const char *msg)
@@ -61,6 +66,18 @@ static void print_human(const char *path, const struct dcam_result *d,
 		else if (f->addr)
 			printf("  [at 0x%llx]", (unsigned long long)f->addr);
 		putchar('\n');
+	}
+	if (d->n_predicted) {
+		printf("  predicted   %zu call%s from the load-time entry points%s\n", d->n_predicted,
+		       d->n_predicted == 1 ? "" : "s", d->predicted_truncated ? " (bounded)" : "");
+		for (size_t i = 0; i < d->n_predicted; i++) {
+			const struct dcam_predicted *p = &d->predicted[i];
+
+			printf("    %-17s %s %s%s%s%s  [%s %s, at 0x%llx]\n", p->token,
+			       dcam_pred_via_name(p->via), p->call, p->arg[0] ? " \"" : "", p->arg,
+			       p->arg[0] ? "\"" : "", p->entry_kind, p->entry,
+			       (unsigned long long)p->addr);
+		}
 	}
 	if (!rep)
 		return;

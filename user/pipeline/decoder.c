@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
 /* Classifies kernel call records into tokens. Classes need only the raw
- * arguments the kernel copied (flags, family, a path prefix), so this is
- * the one place where the vocabulary's meaning is decided. */
+ * arguments the kernel copied (flags, family, a path prefix); what a path
+ * or a program is (credential, persistence, shell, ...) is decided in
+ * behaviors/tokclass.c, which the static prediction (DCAM) shares. */
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <linux/ptrace.h>
@@ -11,44 +12,25 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include "behaviors/tokclass.h"
 #include "kernel/kdev.h"
 #include "pipeline/decoder.h"
 
-static bool has_prefix(const char *s, const char *prefix)
-{
-	return !strncmp(s, prefix, strlen(prefix));
-}
-
-static bool is_tmp_path(const char *p)
-{
-	return has_prefix(p, "/tmp/") || has_prefix(p, "/var/tmp/") || has_prefix(p, "/dev/shm/");
-}
-
-/* Files whose reading is a step of credential theft. */
-static bool is_credential_path(const char *p)
-{
-	static const char *const exact[] = { "/etc/shadow", "/etc/gshadow", "/etc/sudoers",
-					     "/etc/master.passwd" };
-	static const char *const inside[] = { "/.ssh/", "/.gnupg/", "/.aws/credentials",
-					      "/.docker/config.json", "/.kube/config" };
-
-	for (size_t i = 0; i < sizeof(exact) / sizeof(*exact); i++)
-		if (!strcmp(p, exact[i]))
-			return true;
-	for (size_t i = 0; i < sizeof(inside) / sizeof(*inside); i++)
-		if (strstr(p, inside[i]))
-			return true;
-	return false;
-}
-
 static const char *openat_token(const struct bp_call_rec *r)
 {
-	unsigned long flags = r->arg[0];
-	bool write = (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC));
+	char path[BP_STR_LEN + 1];
 
-	if (write)
-		return is_tmp_path(r->str) ? "openat:write_tmp" : "openat:write";
-	return is_credential_path(r->str) ? "openat:cred" : "openat:read";
+	/* the caller's tid stands for its pid: the main thread's are equal */
+	snprintf(path, sizeof(path), "%.*s", BP_STR_LEN, r->str);
+	return tokclass_open(path, r->arg[0], r->tid);
+}
+
+static const char *execve_token(const struct bp_call_rec *r)
+{
+	char path[BP_STR_LEN + 1];
+
+	snprintf(path, sizeof(path), "%.*s", BP_STR_LEN, r->str);
+	return tokclass_exec(path, NULL);
 }
 
 static const char *family_token(unsigned long family, const char *inet, const char *unx,
@@ -114,7 +96,7 @@ const char *decoder_token(const struct bp_call_rec *r)
 	case BP_CALL_SHMAT: return "shmat";
 	case BP_CALL_MSGSND: return "msgsnd";
 	case BP_CALL_KILL: return "kill";
-	case BP_CALL_EXECVE: return "execve";
+	case BP_CALL_EXECVE: return execve_token(r);
 	case BP_CALL_EXECVEAT: return (r->arg[1] & AT_EMPTY_PATH) ? "execveat:fd" : "execveat";
 	case BP_CALL_CLONE:
 	case BP_CALL_CLONE3: return (r->arg[0] & CLONE_THREAD) ? "clone:thread" : "clone:process";

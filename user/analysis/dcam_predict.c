@@ -1,0 +1,425 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* Calls met by the walk, as the tokens the kernel decoder would give the
+ * system calls they make (schemas/tokens.json). A libc function stands for
+ * its system call; what the decoder reads from the arguments (a path, a
+ * flag, a socket family) is read here from the constants the walk knows,
+ * and classed by the same code (behaviors/tokclass.c). Unknown arguments
+ * take the most likely class (an unknown socket is inet), so a constructor
+ * that hides one constant still predicts the same shape. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <elf.h>
+#include "analysis/dcam_internal.h"
+#include "behaviors/tokclass.h"
+#include "lib/util.h"
+
+#define SOCK_FAMILY_UNKNOWN 0xffff
+#define X_AF_UNIX 1
+#define X_AF_INET 2
+#define X_AF_INET6 10
+#define X_AF_PACKET 17
+#define X_SOCK_RAW 3
+#define X_PROT_WRITE 2
+#define X_MAP_ANONYMOUS 0x20
+#define X_CLONE_THREAD 0x10000
+#define X_AT_EMPTY_PATH 0x1000
+
+enum kind {
+	P_FIXED,    /* always token */
+	P_OPEN,     /* a0 path, a1 flags */
+	P_CREAT,    /* a0 path */
+	P_FOPEN,    /* a0 path, a1 mode string */
+	P_EXEC,     /* a0 path, a1 argv[0], a2 argv[1] (-1: not given as arguments) */
+	P_SPAWN,    /* a0 path: a new process that execs */
+	P_EXECVEAT, /* a1 flags */
+	P_SHELL,    /* a0 a shell command (system, popen) */
+	P_SOCKET,   /* a0 family, a1 type */
+	P_CONNECT,  /* a0 fd */
+	P_BIND,     /* a0 fd */
+	P_ACCEPT,   /* a0 fd */
+	P_SOCKIO,   /* a0 fd: the token only on a socket (write, read) */
+	P_DUP,      /* a0 fd */
+	P_MPROTECT, /* a0 prot */
+	P_MMAP,     /* a0 prot, a1 flags, a2 fd */
+	P_PTRACE,   /* a0 request */
+	P_CLONE,    /* a0 flags */
+	P_CHMOD,    /* a0 mode; token names the exec and plain variants */
+	P_MEMFD,
+};
+
+struct pmap {
+	const char *name;
+	enum kind kind;
+	int8_t a0, a1, a2;
+	const char *token;
+};
+
+/* By function (or syscall) name; the argument positions are libc's. */
+static const struct pmap map[] = {
+	{ "open", P_OPEN, 0, 1, -1, NULL },
+	{ "open64", P_OPEN, 0, 1, -1, NULL },
+	{ "__open_2", P_OPEN, 0, 1, -1, NULL },
+	{ "__open64_2", P_OPEN, 0, 1, -1, NULL },
+	{ "openat", P_OPEN, 1, 2, -1, NULL },
+	{ "openat64", P_OPEN, 1, 2, -1, NULL },
+	{ "__openat_2", P_OPEN, 1, 2, -1, NULL },
+	{ "__openat64_2", P_OPEN, 1, 2, -1, NULL },
+	{ "openat2", P_OPEN, 1, -1, -1, NULL },
+	{ "creat", P_CREAT, 0, -1, -1, NULL },
+	{ "creat64", P_CREAT, 0, -1, -1, NULL },
+	{ "fopen", P_FOPEN, 0, 1, -1, NULL },
+	{ "fopen64", P_FOPEN, 0, 1, -1, NULL },
+	{ "freopen", P_FOPEN, 0, 1, -1, NULL },
+	{ "freopen64", P_FOPEN, 0, 1, -1, NULL },
+	{ "execve", P_EXEC, 0, -1, -1, NULL },
+	{ "execv", P_EXEC, 0, -1, -1, NULL },
+	{ "execvp", P_EXEC, 0, -1, -1, NULL },
+	{ "execvpe", P_EXEC, 0, -1, -1, NULL },
+	{ "execl", P_EXEC, 0, 1, 2, NULL },
+	{ "execlp", P_EXEC, 0, 1, 2, NULL },
+	{ "execle", P_EXEC, 0, 1, 2, NULL },
+	{ "posix_spawn", P_SPAWN, 1, -1, -1, NULL },
+	{ "posix_spawnp", P_SPAWN, 1, -1, -1, NULL },
+	{ "fexecve", P_FIXED, -1, -1, -1, "execveat:fd" },
+	{ "execveat", P_EXECVEAT, -1, 4, -1, NULL },
+	{ "system", P_SHELL, 0, -1, -1, NULL },
+	{ "popen", P_SHELL, 0, -1, -1, NULL },
+	{ "socket", P_SOCKET, 0, 1, -1, NULL },
+	{ "connect", P_CONNECT, 0, -1, -1, NULL },
+	{ "bind", P_BIND, 0, -1, -1, NULL },
+	{ "listen", P_FIXED, -1, -1, -1, "listen" },
+	{ "accept", P_ACCEPT, 0, -1, -1, NULL },
+	{ "accept4", P_ACCEPT, 0, -1, -1, NULL },
+	{ "send", P_FIXED, -1, -1, -1, "sendto" },
+	{ "sendto", P_FIXED, -1, -1, -1, "sendto" },
+	{ "sendmsg", P_FIXED, -1, -1, -1, "sendmsg" },
+	{ "sendmmsg", P_FIXED, -1, -1, -1, "sendmsg" },
+	{ "write", P_SOCKIO, 0, -1, -1, "sendto" },
+	{ "writev", P_SOCKIO, 0, -1, -1, "sendto" },
+	{ "recv", P_FIXED, -1, -1, -1, "recvfrom" },
+	{ "recvfrom", P_FIXED, -1, -1, -1, "recvfrom" },
+	{ "recvmsg", P_FIXED, -1, -1, -1, "recvfrom" },
+	{ "recvmmsg", P_FIXED, -1, -1, -1, "recvfrom" },
+	{ "read", P_SOCKIO, 0, -1, -1, "recvfrom" },
+	{ "readv", P_SOCKIO, 0, -1, -1, "recvfrom" },
+	{ "dup2", P_DUP, 0, -1, -1, "dup2" },
+	{ "dup3", P_DUP, 0, -1, -1, "dup3" },
+	{ "mprotect", P_MPROTECT, 2, -1, -1, NULL },
+	{ "pkey_mprotect", P_MPROTECT, 2, -1, -1, NULL },
+	{ "mmap", P_MMAP, 2, 3, 4, NULL },
+	{ "mmap64", P_MMAP, 2, 3, 4, NULL },
+	{ "ptrace", P_PTRACE, 0, -1, -1, NULL },
+	{ "process_vm_writev", P_FIXED, -1, -1, -1, "process_vm_writev" },
+	{ "memfd_create", P_MEMFD, -1, -1, -1, "memfd_create" },
+	{ "fork", P_FIXED, -1, -1, -1, "clone:process" },
+	{ "vfork", P_FIXED, -1, -1, -1, "clone:process" },
+	{ "daemon", P_FIXED, -1, -1, -1, "clone:process" },
+	{ "clone", P_CLONE, 2, -1, -1, NULL },
+	{ "clone3", P_FIXED, -1, -1, -1, "clone:process" },
+	{ "pthread_create", P_FIXED, -1, -1, -1, "clone:thread" },
+	{ "kill", P_FIXED, -1, -1, -1, "kill" },
+	{ "killpg", P_FIXED, -1, -1, -1, "kill" },
+	{ "unlink", P_FIXED, -1, -1, -1, "unlinkat" },
+	{ "unlinkat", P_FIXED, -1, -1, -1, "unlinkat" },
+	{ "remove", P_FIXED, -1, -1, -1, "unlinkat" },
+	{ "rmdir", P_FIXED, -1, -1, -1, "unlinkat" },
+	{ "rename", P_FIXED, -1, -1, -1, "renameat2" },
+	{ "renameat", P_FIXED, -1, -1, -1, "renameat2" },
+	{ "renameat2", P_FIXED, -1, -1, -1, "renameat2" },
+	{ "chmod", P_CHMOD, 1, -1, -1, "fchmodat" },
+	{ "lchmod", P_CHMOD, 1, -1, -1, "fchmodat" },
+	{ "fchmodat", P_CHMOD, 2, -1, -1, "fchmodat" },
+	{ "fchmodat2", P_CHMOD, 2, -1, -1, "fchmodat" },
+	{ "fchmod", P_CHMOD, 1, -1, -1, "fchmod" },
+	{ "io_uring_setup", P_FIXED, -1, -1, -1, "io_uring_setup" },
+	{ "io_uring_queue_init", P_FIXED, -1, -1, -1, "io_uring_setup" },
+	{ "io_uring_queue_init_params", P_FIXED, -1, -1, -1, "io_uring_setup" },
+	{ "io_uring_queue_init_mem", P_FIXED, -1, -1, -1, "io_uring_setup" },
+	{ "dlopen", P_FIXED, -1, -1, -1, "dlopen" },
+	{ "dlmopen", P_FIXED, -1, -1, -1, "dlopen" },
+	{ "__libc_dlopen_mode", P_FIXED, -1, -1, -1, "dlopen" },
+	{ "pipe", P_FIXED, -1, -1, -1, "pipe2" },
+	{ "pipe2", P_FIXED, -1, -1, -1, "pipe2" },
+	{ "shmget", P_FIXED, -1, -1, -1, "shmget" },
+	{ "shmat", P_FIXED, -1, -1, -1, "shmat" },
+	{ "msgsnd", P_FIXED, -1, -1, -1, "msgsnd" },
+};
+
+struct arg {
+	uint8_t kind;
+	uint64_t val;
+};
+
+static struct arg arg_of(const struct callsite *c, int i)
+{
+	struct arg v = { RK_UNKNOWN, 0 };
+	uint8_t r;
+
+	if (i < 0 || i > 5)
+		return v;
+	r = c->argreg[i];
+	if (r < 32) {
+		v.kind = c->rg->kind[r];
+		v.val = c->rg->val[r];
+	}
+	return v;
+}
+
+/* A constant string argument, or the text built in a stack buffer (with
+ * its run-time parts as printf conversions). */
+static const char *arg_str(const struct an *a, const struct callsite *c, int i, char *buf,
+			   size_t len)
+{
+	struct arg v = arg_of(c, i);
+	const char *t;
+
+	if (v.kind == RK_STACKBUF && (t = dcam_strbuf(c->rg, v.val)) && strcmp(t, "%s")) {
+		snprintf(buf, len, "%s", t);
+		return buf;
+	}
+	return v.kind == RK_CONST ? dcam_va_str(a, v.val, buf, len) : NULL;
+}
+
+static void emit(struct an *a, const struct callsite *c, const char *token, const char *arg)
+{
+	struct dcam_result *r = a->res;
+	struct dcam_predicted *p;
+
+	/* a call site reached along several paths runs once */
+	for (size_t i = a->pred_entry_start; i < r->n_predicted; i++)
+		if (r->predicted[i].addr == c->at && r->predicted[i].token == token &&
+		    !strncmp(r->predicted[i].arg, arg ? arg : "", sizeof(r->predicted[i].arg) - 1))
+			return;
+	if (r->n_predicted >= DCAM_PRED_MAX) {
+		r->predicted_truncated = true;
+		return;
+	}
+	if (!dcam_grow(&r->predicted, &a->cap_pred, r->n_predicted, sizeof(*p)))
+		return;
+	p = &r->predicted[r->n_predicted++];
+	memset(p, 0, sizeof(*p));
+	p->token = token;
+	p->via = c->via;
+	snprintf(p->call, sizeof(p->call), "%s", c->name);
+	snprintf(p->arg, sizeof(p->arg), "%s", arg ? arg : "");
+	snprintf(p->entry, sizeof(p->entry), "%s", c->e->name);
+	p->entry_kind = c->e->kind;
+	p->entry_addr = c->e->addr;
+	p->addr = c->at;
+}
+
+static unsigned long fopen_flags(const char *mode)
+{
+	unsigned long f;
+
+	if (!mode)
+		return O_RDONLY;
+	f = mode[0] == 'w' ? O_WRONLY | O_CREAT | O_TRUNC
+	  : mode[0] == 'a' ? O_WRONLY | O_CREAT | O_APPEND : O_RDONLY;
+	if (strchr(mode, '+'))
+		f = (f & ~(unsigned long)O_ACCMODE) | O_RDWR;
+	return f;
+}
+
+static const char *multicall_applet(const char *path, const char *argv0, const char *argv1)
+{
+	const char *b = strrchr(path, '/'), *a0;
+
+	b = b ? b + 1 : path;
+	if (strcmp(b, "busybox") && strcmp(b, "toybox"))
+		return NULL;
+	if (!argv0)
+		return argv1;
+	a0 = strrchr(argv0, '/');
+	a0 = a0 ? a0 + 1 : argv0;
+	/* busybox runs the applet its argv[0] names, unless that is itself */
+	return strcmp(a0, b) ? argv0 : argv1;
+}
+
+/* A shell command line: /bin/sh, then every pipeline stage whose program
+ * is a shell or a downloader ("curl -s http://x | sh"). */
+static void shell_command(struct an *a, const struct callsite *c, const char *cmd)
+{
+	char buf[DCAM_ARG_LEN];
+	const char *p = cmd;
+
+	emit(a, c, "clone:process", cmd);
+	emit(a, c, "execve:shell", cmd);
+	while (p && *p) {
+		size_t n;
+		const char *tok;
+
+		p += strspn(p, " \t|;&()`\n$");
+		n = strcspn(p, " \t|;&()`\n");
+		if (!n)
+			break;
+		if (memchr(p, '=', n) && !memchr(p, '/', n)) { /* VAR=value before the program */
+			p += n;
+			continue;
+		}
+		snprintf(buf, sizeof(buf), "%.*s", (int)n, p);
+		tok = tokclass_exec(buf, NULL);
+		if (strcmp(tok, "execve")) {
+			emit(a, c, "clone:process", buf);
+			emit(a, c, tok, buf);
+		}
+		/* the rest of this stage are its arguments */
+		p += strcspn(p, "|;&()`\n");
+	}
+}
+
+static const struct pmap *lookup(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+		if (!strcmp(map[i].name, name))
+			return &map[i];
+	return NULL;
+}
+
+static const char *family_token(uint64_t family, const char *inet, const char *unx,
+				const char *other)
+{
+	if (family == X_AF_INET || family == X_AF_INET6 || family == SOCK_FAMILY_UNKNOWN)
+		return inet;
+	return family == X_AF_UNIX ? unx : other;
+}
+
+static uint64_t fd_family(const struct arg *fd)
+{
+	return fd->kind == RK_SOCKFD ? fd->val : SOCK_FAMILY_UNKNOWN;
+}
+
+void dcam_predict_call(struct an *a, const struct callsite *c, bool predict, uint8_t *ret_kind,
+		       uint64_t *ret_val)
+{
+	const struct pmap *m = lookup(c->name);
+	char s0[DCAM_ARG_LEN], s1[DCAM_ARG_LEN], s2[DCAM_ARG_LEN];
+	const char *path, *token = NULL;
+	unsigned long flags;
+	struct arg x, y, z;
+	int a0, a1, a2;
+
+	*ret_kind = RK_UNKNOWN;
+	*ret_val = 0;
+	if (!m)
+		return;
+	a0 = m->a0;
+	a1 = m->a1;
+	a2 = m->a2;
+	/* the raw clone syscall takes its flags first; libc's clone(fn, stack, flags) */
+	if (m->kind == P_CLONE && c->via == DCAM_PRED_SYSCALL)
+		a0 = 0;
+	x = arg_of(c, a0);
+	y = arg_of(c, a1);
+	z = arg_of(c, a2);
+	switch (m->kind) {
+	case P_FIXED:
+		token = m->token;
+		break;
+	case P_MEMFD:
+		token = m->token;
+		*ret_kind = RK_MEMFD;
+		break;
+	case P_OPEN:
+		path = arg_str(a, c, a0, s0, sizeof(s0));
+		if (predict)
+			emit(a, c, tokclass_open(path, y.kind == RK_CONST ? y.val : O_RDONLY, 0), path);
+		return;
+	case P_CREAT:
+		path = arg_str(a, c, a0, s0, sizeof(s0));
+		if (predict)
+			emit(a, c, tokclass_open(path, O_WRONLY | O_CREAT | O_TRUNC, 0), path);
+		return;
+	case P_FOPEN:
+		path = arg_str(a, c, a0, s0, sizeof(s0));
+		flags = fopen_flags(arg_str(a, c, a1, s1, sizeof(s1)));
+		if (predict)
+			emit(a, c, tokclass_open(path, flags, 0), path);
+		return;
+	case P_EXEC:
+	case P_SPAWN:
+		path = arg_str(a, c, a0, s0, sizeof(s0));
+		if (!predict)
+			return;
+		if (m->kind == P_SPAWN)
+			emit(a, c, "clone:process", path);
+		emit(a, c, tokclass_exec(path, path ? multicall_applet(path,
+						arg_str(a, c, a1, s1, sizeof(s1)),
+						arg_str(a, c, a2, s2, sizeof(s2))) : NULL), path);
+		return;
+	case P_EXECVEAT:
+		token = y.kind == RK_CONST && (y.val & X_AT_EMPTY_PATH) ? "execveat:fd" : "execveat";
+		break;
+	case P_SHELL:
+		if (predict)
+			shell_command(a, c, arg_str(a, c, a0, s0, sizeof(s0)));
+		return;
+	case P_SOCKET: {
+		uint64_t fam = x.kind == RK_CONST ? x.val : SOCK_FAMILY_UNKNOWN;
+
+		if (fam == X_AF_PACKET || (y.kind == RK_CONST && (y.val & 0xf) == X_SOCK_RAW))
+			token = "socket:raw";
+		else
+			token = family_token(fam, "socket:inet", "socket:unix", "socket:other");
+		*ret_kind = RK_SOCKFD;
+		*ret_val = fam;
+		break;
+	}
+	case P_CONNECT:
+		token = family_token(fd_family(&x), "connect:inet", "connect:unix", "connect:other");
+		break;
+	case P_BIND:
+		token = family_token(fd_family(&x), "bind:inet", "bind", "bind");
+		break;
+	case P_ACCEPT:
+		token = "accept4";
+		*ret_kind = RK_SOCKFD;
+		*ret_val = fd_family(&x);
+		break;
+	case P_SOCKIO:
+		if (x.kind != RK_SOCKFD)
+			return;
+		token = m->token;
+		break;
+	case P_DUP:
+		token = x.kind == RK_SOCKFD ? "dup2:socket" : m->token;
+		if (x.kind == RK_SOCKFD) {
+			*ret_kind = RK_SOCKFD;
+			*ret_val = x.val;
+		}
+		break;
+	case P_MPROTECT:
+		if (x.kind != RK_CONST || !(x.val & PROT_EXEC_BIT))
+			return; /* the kernel side records only executable protections */
+		token = (x.val & X_PROT_WRITE) ? "mprotect:wx" : "mprotect:exec";
+		break;
+	case P_MMAP:
+		if (x.kind != RK_CONST || !(x.val & PROT_EXEC_BIT))
+			return;
+		if (y.kind != RK_CONST || (y.val & X_MAP_ANONYMOUS))
+			token = "mmap:exec_anon";
+		else
+			token = z.kind == RK_MEMFD ? "mmap:exec_memfd" : "mmap:exec_file";
+		break;
+	case P_PTRACE:
+		token = "ptrace";
+		/* ATTACH, SEIZE, TRACEME; POKETEXT, POKEDATA, POKEUSR, SETREGS */
+		if (x.kind == RK_CONST && (x.val == 16 || x.val == 0x4206 || x.val == 0))
+			token = "ptrace:attach";
+		else if (x.kind == RK_CONST && (x.val == 4 || x.val == 5 || x.val == 6 || x.val == 13))
+			token = "ptrace:poke";
+		break;
+	case P_CLONE:
+		token = x.kind == RK_CONST && (x.val & X_CLONE_THREAD) ? "clone:thread"
+									: "clone:process";
+		break;
+	case P_CHMOD:
+		token = m->token;
+		if (x.kind == RK_CONST && (x.val & 0111))
+			token = !strcmp(m->token, "fchmod") ? "fchmod:exec" : "fchmodat:exec";
+		break;
+	}
+	if (predict && token)
+		emit(a, c, token, NULL);
+}
