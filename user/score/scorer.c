@@ -140,23 +140,68 @@ static void judge_source(struct scorer *s, const struct window *w, struct scorer
 	verdict_set(&out->verdict, VERDICT_SOURCE, out->source.score);
 }
 
-static void judge_sequence(struct scorer *s, const struct window *w, struct scorer_result *out)
-{
-	const char *names[3 * WINDOW_PART_MAX + BP_LOOKBACK_MAX + 1];
-	token_id ids[3 * WINDOW_PART_MAX + BP_LOOKBACK_MAX + 1];
-	size_t n = window_sequence(w, names, ARRAY_SIZE(names)), k = 0;
+#define SEQ_MAX (WINDOW_NPARTS * WINDOW_PART_MAX + BP_LOOKBACK_MAX + 1)
 
-	if (!s->idx)
-		return;
-	for (size_t i = 0; i < n; i++) {
+static int score_names(struct scorer *s, const char **names, size_t n, struct seqscore_result *r)
+{
+	static __thread token_id ids[SEQ_MAX + DCAM_PRED_MAX];
+	size_t k = 0;
+
+	for (size_t i = 0; i < n && k < ARRAY_SIZE(ids); i++) {
 		int id = tokens_intern(s->tok, names[i]);
 
 		if (id >= 0)
 			ids[k++] = (token_id)id;
 	}
-	if (seqscore_window(s->idx, ids, k, &out->sequence))
+	return seqscore_window(s->idx, ids, k, r);
+}
+
+static void judge_observed(struct scorer *s, const struct window *w, struct scorer_result *out)
+{
+	static __thread const char *names[SEQ_MAX];
+	size_t n = window_sequence(w, names, ARRAY_SIZE(names));
+
+	out->have_observed = !score_names(s, names, n, &out->sequence);
+}
+
+/* What the object's load-time code will call, after what led to its load:
+ * the lookback, the pivot, then the predicted calls. */
+static void judge_predicted(struct scorer *s, const struct window *w, struct scorer_result *out)
+{
+	static __thread const char *names[BP_LOOKBACK_MAX + 1 + DCAM_PRED_MAX];
+	size_t n = 0;
+
+	if (!out->dcam)
 		return;
-	verdict_set(&out->verdict, VERDICT_SEQUENCE, out->sequence.score);
+	for (size_t i = 0; i < w->ncalls[WINDOW_LOOKBACK] && n < BP_LOOKBACK_MAX; i++)
+		names[n++] = w->calls[WINDOW_LOOKBACK][i].token;
+	names[n++] = w->pivot == BP_PIVOT_DLOPEN ? "dlopen" : w->pivot_call.token;
+	out->n_predicted = dcam_result_predicted(out->dcam, names + n, DCAM_PRED_MAX);
+	if (!out->n_predicted)
+		return;
+	out->have_predicted = !score_names(s, names, n + out->n_predicted, &out->predicted);
+}
+
+static void judge_sequence(struct scorer *s, const struct window *w, struct scorer_result *out)
+{
+	double v = 0;
+
+	if (!s->idx)
+		return;
+	judge_observed(s, w, out);
+	judge_predicted(s, w, out);
+	if (out->have_observed)
+		v = out->sequence.score;
+	if (out->have_predicted && out->predicted.score > v)
+		v = out->predicted.score;
+	if (out->have_observed || out->have_predicted)
+		verdict_set(&out->verdict, VERDICT_SEQUENCE, v);
+}
+
+const char *scorer_result_sequence_source(const struct scorer_result *r)
+{
+	return r->have_predicted && (!r->have_observed || r->predicted.score > r->sequence.score)
+		       ? "predicted" : "observed";
 }
 
 void scorer_judge(struct scorer *s, const struct window *w, struct scorer_result *out)
@@ -165,8 +210,8 @@ void scorer_judge(struct scorer *s, const struct window *w, struct scorer_result
 	out->policy = s->policy;
 	out->tok = s->tok;
 	out->verdict.uncertain = w->uncertain;
-	judge_sequence(s, w, out);
 	judge_static(s, w, out);
+	judge_sequence(s, w, out);
 	judge_source(s, w, out);
 	if (is_quarantined(s, out->sha256_hex)) {
 		out->verdict.quarantined = true;
@@ -230,8 +275,32 @@ void scorer_result_explain_json(const struct scorer_result *r, json_t *obj)
 	json_object_set_new(obj, "missing", missing);
 	json_object_set_new(obj, "weights_used", used);
 
-	if (v->have[VERDICT_SEQUENCE])
+	if (r->have_observed)
 		json_object_set_new(obj, "matches", matches_json(&r->sequence, r->tok));
+	if (r->have_observed || r->have_predicted) {
+		json_t *seq = json_object();
+
+		if (r->have_observed)
+			json_object_set_new(seq, "observed", json_real(r->sequence.score));
+		if (r->have_predicted) {
+			json_object_set_new(seq, "predicted", json_real(r->predicted.score));
+			json_object_set_new(seq, "predicted_matches", matches_json(&r->predicted, r->tok));
+		}
+		json_object_set_new(seq, "rule", json_string("max(observed, predicted)"));
+		json_object_set_new(seq, "decided_by", json_string(scorer_result_sequence_source(r)));
+		json_object_set_new(obj, "sequence", seq);
+	}
+	if (r->dcam && r->n_predicted) {
+		const char *names[DCAM_PRED_MAX];
+		size_t n = dcam_result_predicted(r->dcam, names, DCAM_PRED_MAX);
+		json_t *a = json_array();
+
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(a, json_string(names[i]));
+		json_object_set_new(obj, "predicted", a);
+		if (r->have_predicted)
+			json_object_set_new(obj, "predicted_score", json_real(r->predicted.score));
+	}
 	if (r->dcam) {
 		json_t *j = dcam_result_to_json(r->dcam);
 

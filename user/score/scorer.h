@@ -26,7 +26,14 @@ struct scorer_result {
 	struct verdict verdict;
 	struct verdict_policy policy;     /* the weights and thresholds it was judged with */
 	const struct tokens *tok;         /* names the matched entries' tokens */
-	struct seqscore_result sequence;  /* valid when verdict.have[VERDICT_SEQUENCE] */
+	/* The sequence component is the larger of what was observed (the
+	 * window's calls) and what the static analysis predicts the object's
+	 * load-time code will call, scored the same way (docs/scoring.md): at
+	 * the gate, before the code ran, the prediction is all there is. */
+	struct seqscore_result sequence;  /* observed; valid when have_observed */
+	struct seqscore_result predicted; /* lookback + pivot + predicted calls */
+	bool have_observed, have_predicted;
+	size_t n_predicted;               /* predicted calls (dcam->predicted) */
 	struct reputation_result source;  /* valid when verdict.have[VERDICT_SOURCE] */
 	struct dcam_result *dcam;         /* a reference, NULL without static analysis */
 	char sha256_hex[FILEHASH_HEX_LEN]; /* the object's, "" when unknown */
@@ -47,6 +54,8 @@ int scorer_quarantine_hash(struct scorer *s, const char *sha256_hex);
 /* Takes the hash out of the quarantined set (an analyst released it);
  * -ENOENT when it was not in it. */
 int scorer_release_hash(struct scorer *s, const char *sha256_hex);
+/* "observed", "predicted": which decided the sequence component. */
+const char *scorer_result_sequence_source(const struct scorer_result *r);
 /* Fills *out; release it with scorer_result_release. */
 void scorer_judge(struct scorer *s, const struct window *w, struct scorer_result *out);
 void scorer_result_release(struct scorer_result *r);
