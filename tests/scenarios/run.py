@@ -13,6 +13,7 @@ optionally as JSON, and can rewrite docs/detection.md and check the floors
 (tests/scenarios/floors). Called by scripts/scenarios.sh, which builds first.
 """
 import argparse
+import fcntl
 import glob
 import json
 import os
@@ -236,14 +237,19 @@ class Runner:
                                  stderr=subprocess.STDOUT, start_new_session=True, cwd=cwd)
             try:
                 rc = p.wait(timeout)
-            except subprocess.TimeoutExpired:
+            except BaseException as e:  # the runner is stopped: so is the scenario
+                if isinstance(e, subprocess.TimeoutExpired):
+                    rc = None
+                else:
+                    os.killpg(p.pid, signal.SIGKILL)
+                    raise
+            if rc is None:
                 p.send_signal(signal.SIGINT)  # trace detaches cleanly and drains
                 try:
                     p.wait(5)
                 except subprocess.TimeoutExpired:
                     p.kill()
                     p.wait()
-                rc = None
         try:  # whatever the scenario left behind in its process group
             os.killpg(p.pid, signal.SIGKILL)
         except OSError:
@@ -353,6 +359,12 @@ class Runner:
             if not os.path.exists(need):
                 raise SystemExit(f"scenarios: {need} is not built (scripts/scenarios.sh builds it)")
         scen, bn = self.selected()
+        # one run per build directory: a second one would delete the first's files
+        self.lock = open(self.run_dir + ".lock", "w", encoding="ascii")
+        try:
+            fcntl.flock(self.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise SystemExit(f"scenarios: another run is using {self.run_dir}")
         shutil.rmtree(self.run_dir, ignore_errors=True)
         os.makedirs(self.run_dir)
         start = time.monotonic()
@@ -594,6 +606,9 @@ def main():
     if os.geteuid() != 0:
         log("scenarios: SKIPPED: needs root (the tracer loads BPF programs)")
         return 77
+    # a terminated run still stops its services, victims and process groups
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda n, _: sys.exit(128 + n))
     results, benign, seconds = runner.run()
     m = measure(results, benign, seconds)
     text = table(results, benign) + "\n\n" + "\n".join(summary_lines(m))

@@ -9,7 +9,8 @@ PORTS (JSON) once all of them listen:
          scenario's "done" marker from the shell, then "exit"
   pool   a mining pool: answers a JSON-RPC login with a job
   http   static files from WWW (second stages, the stage library, shellcode)
-Runs until SIGTERM. Nothing listens beyond 127.0.0.1.
+Runs until SIGTERM, or until the runner that started it is gone.
+Nothing listens beyond 127.0.0.1.
 """
 import argparse
 import functools
@@ -122,7 +123,10 @@ def main():
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    stop.wait()
+    parent = os.getppid()
+    while not stop.wait(1):
+        if os.getppid() != parent:  # the runner died without stopping us
+            break
     for s in servers.values():
         s.shutdown()
     return 0
