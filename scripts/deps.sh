@@ -8,6 +8,10 @@
 # libclang-rt-dev (libFuzzer) and zstd build and seed scripts/fuzz.sh.
 # libnats-dev is the NATS JetStream client of fleet mode (docs/fleet.md);
 # nats-server runs in its tests and in scripts/bench.sh fleet.
+# The scenario suite (scripts/scenarios.sh, docs/detection.md) needs curl,
+# procps and libpam0g-dev for its fixtures, and the programs of its benign
+# corpus: imagemagick, pamtester, gawk, sasl2-bin, p11-kit, libgtk-3-bin,
+# gstreamer1.0-tools and -plugins-base (with chromium, perl and python3).
 set -euo pipefail
 
 PKGS=(
@@ -20,6 +24,9 @@ PKGS=(
   zstd libclang-rt-dev
   prometheus chromium
   qemu-system-x86 busybox-static
+  curl procps libpam0g-dev
+  imagemagick pamtester gawk sasl2-bin p11-kit libgtk-3-bin
+  gstreamer1.0-tools gstreamer1.0-plugins-base
 )
 
 missing=()
