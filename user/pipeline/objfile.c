@@ -97,6 +97,30 @@ int objfile_cache_key(const struct window *w, struct bp_file_key *key,
 	return 0;
 }
 
+/* The name an exec'd image was run by, or the last file the loader opened
+ * before mapping one: opened if it is still the device and inode mapped. */
+static void open_named(struct window *w, uint32_t pid, const struct bp_ev_window_open *e,
+		       uint64_t dev, uint64_t ino)
+{
+	const struct bp_call_rec *p = &e->pivot_rec;
+	char name[BP_STR_LEN + 1] = "";
+	int fd;
+
+	if (p->call == BP_CALL_EXECVE)
+		snprintf(name, sizeof(name), "%.*s", BP_STR_LEN, p->str);
+	for (uint32_t i = e->nlookback; !name[0] && i-- > 0 && i < BP_LOOKBACK_MAX;)
+		if (e->lookback[i].call == BP_CALL_OPENAT)
+			snprintf(name, sizeof(name), "%.*s", BP_STR_LEN, e->lookback[i].str);
+	if (!name[0])
+		return;
+	fd = open_as(pid, name);
+	if (fd >= 0 && !fd_is(fd, dev, ino)) {
+		close(fd);
+		return;
+	}
+	adopt(w, fd, name);
+}
+
 void objfile_track(struct window *w, const void *data, size_t size)
 {
 	const struct bp_event_hdr *h = data;
@@ -116,6 +140,10 @@ void objfile_track(struct window *w, const void *data, size_t size)
 			if (w->file_fd < 0)
 				adopt(w, procmaps_open_mapped(h->pid, p->arg[2], p->arg[3], NULL, path,
 							     sizeof(path)), path);
+			/* the process is gone already: by the name it was run or
+			 * opened by, if that is still the same file */
+			if (w->file_fd < 0)
+				open_named(w, h->pid, e, p->arg[2], p->arg[3]);
 			return;
 		}
 		/* a bare name ("libm.so.6") is resolved by the loader: wait for it */

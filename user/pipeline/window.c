@@ -146,7 +146,9 @@ static void fill_call(struct window_call *c, const struct bp_call_rec *rec)
 
 static void note_file(struct window *w, const struct bp_call_rec *rec)
 {
-	if (rec->call == BP_CALL_MMAP && (rec->flags & BP_REC_FILE) && !w->file_ino) {
+	/* the loader's mapping, a mapping made executable, an exec'd image */
+	if ((rec->call == BP_CALL_MMAP || rec->call == BP_CALL_MPROTECT ||
+	     rec->call == BP_CALL_EXECVE) && (rec->flags & BP_REC_FILE) && !w->file_ino) {
 		w->file_dev = rec->arg[2];
 		w->file_ino = rec->arg[3];
 	}
