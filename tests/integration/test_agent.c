@@ -120,7 +120,7 @@ static void agent_start(struct agent_run *a, const char *extra_config)
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (a->notify[0])
 			setenv("NOTIFY_SOCKET", a->notify, 1);
-		execl(BPFPROF_BIN, BPFPROF_BIN, "agent", "--config", a->conf, "--db", a->db,
+		execl(BPFPROF_BIN, BPFPROF_BIN, "agent", "--config", a->conf, "--store", a->db,
 		      "--listen-unix", a->sock, NULL);
 		_exit(126);
 	}
@@ -221,7 +221,7 @@ Test(agent, a_load_anywhere_becomes_a_stored_and_served_decision)
 	status = agent_stop(&a, SIGTERM);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "SIGTERM must stop it cleanly");
 	cr_assert_neq(access(a.sock, F_OK), 0, "the API socket is removed");
-	snprintf(cmd, sizeof(cmd), "%s report --db %s | grep -q libevil.so", BPFPROF_BIN, a.db);
+	snprintf(cmd, sizeof(cmd), "%s report --store %s | grep -q libevil.so", BPFPROF_BIN, a.db);
 	cr_assert_eq(system(cmd), 0, "report does not show the stored decision");
 	json_decref(d);
 	agent_cleanup(&a);
@@ -265,7 +265,7 @@ Test(agent, kill_9_loses_no_stored_decision_or_acknowledged_submission)
 			       "\"label\":\"malicious\"}]}", &reply), 201, "%s", reply);
 	free(reply);
 	agent_stop(&a, SIGKILL);
-	snprintf(cmd, sizeof(cmd), "%s report --json --db %s | grep -q libbenign.so", BPFPROF_BIN, a.db);
+	snprintf(cmd, sizeof(cmd), "%s report --json --store %s | grep -q libbenign.so", BPFPROF_BIN, a.db);
 	cr_assert_eq(system(cmd), 0, "a served decision is missing after kill -9");
 	/* restart on the same files: the submission is there */
 	agent_start(&a, NULL);

@@ -126,7 +126,8 @@ void agent_metrics_decision(struct agent_metrics *am, const json_t *d)
 		metric_inc(metric_get(am->decisions, level));
 	if (json_is_number(risk))
 		metric_observe(am->risk, json_number_value(risk));
-	if (action && backend)
+	/* allowing is what happens without a mitigation: not one */
+	if (action && backend && strcmp(action, "allow"))
 		metric_inc(metric_get(am->mitigations, action, backend));
 }
 

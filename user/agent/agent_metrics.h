@@ -49,7 +49,9 @@ struct agent_metrics {
 struct agent_metrics *agent_metrics_new(void);
 void agent_metrics_free(struct agent_metrics *am);
 
-/* Counts one stored decision: by level, its risk, its action and backend. */
+/* Counts one decision: by level, its risk, and its mitigation by action
+ * and backend (an "allow" is no mitigation and is not counted there). The
+ * one place decisions reach the metrics: a caller must not count again. */
 void agent_metrics_decision(struct agent_metrics *am, const json_t *decision);
 
 /* Reports run time and run count of the programs list() names at every

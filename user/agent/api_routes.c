@@ -222,7 +222,8 @@ size_t api_routes_builtin(const struct api_opts *opts, struct api_route *out)
 		{ "GET", "/", 0, 1, page_file, (void *)&page_files[0], 0 },
 		{ "GET", "/app.js", 0, 1, page_file, (void *)&page_files[1], 0 },
 		{ "GET", "/style.css", 0, 1, page_file, (void *)&page_files[2], 0 },
-		{ "GET", "/healthz", 0, 0, healthz, ctx, 0 },
+		/* a liveness probe carries no token; it learns no data */
+		{ "GET", "/healthz", 0, 1, healthz, ctx, 0 },
 		{ "GET", "/metrics", 0, 0, metrics, ctx, 0 },
 		{ "GET", "/v1/decisions", 0, 0, decisions_list, ctx, 0 },
 		{ "GET", "/v1/decisions/", 1, 0, decisions_one, ctx, 0 },

@@ -462,6 +462,32 @@ int config_set(struct config *cfg, const char *section, const char *name, const 
 	return ret;
 }
 
+int config_apply_overrides(struct config *cfg, const struct config_override *ov, size_t n,
+			   char *err, size_t errlen)
+{
+	struct config tmp = *cfg;
+	int known, ret;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct key *k;
+
+		if (!ov[i].value)
+			continue;
+		k = find_key(ov[i].section, ov[i].key, &known);
+		if (!k) {
+			snprintf(err, errlen, "%s.%s: unknown key", ov[i].section, ov[i].key);
+			return -EINVAL;
+		}
+		ret = set_key(&tmp, k, ov[i].value, err, errlen);
+		if (ret)
+			return ret;
+	}
+	ret = config_check(&tmp, err, errlen);
+	if (!ret)
+		*cfg = tmp;
+	return ret;
+}
+
 struct parse_ctx {
 	struct config *cfg;
 	char msg[384];

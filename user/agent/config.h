@@ -88,6 +88,15 @@ int config_load_string(const char *text, const char *name, struct config *cfg, c
  * the whole: -EINVAL with a message naming section.key. */
 int config_set(struct config *cfg, const char *section, const char *key, const char *value,
 	       char *err, size_t errlen);
+/* Command-line overrides: every pair is set, then the whole is checked
+ * once (flags that only make sense together, like --listen-tcp and
+ * --token-file, are given together). NULL values are skipped. On error
+ * *cfg is untouched and err names the key. */
+struct config_override {
+	const char *section, *key, *value;
+};
+int config_apply_overrides(struct config *cfg, const struct config_override *ov, size_t n,
+			   char *err, size_t errlen);
 /* Checks the relations between keys (weights sum, thresholds order, TCP
  * needs a token file). */
 int config_check(const struct config *cfg, char *err, size_t errlen);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
@@ -91,7 +92,7 @@ static void usage(FILE *f)
 "Options:\n"
 "  -c, --config FILE       config file (default %s if it exists;\n"
 "                          reference: docs/operations.md)\n"
-"      --db PATH           decision database (overrides [store] db_path)\n"
+"      --store PATH        decision database (overrides [store] db_path)\n"
 "      --listen-unix PATH  API unix socket (overrides [api] listen_unix)\n"
 "      --listen-tcp A:P    API TCP listener, needs a token (overrides [api] listen_tcp)\n"
 "      --token-file FILE   bearer token for TCP (overrides [api] token_file)\n"
@@ -99,12 +100,6 @@ static void usage(FILE *f)
 "  -h, --help              this help\n\n"
 "Exit status: 0 after a clean stop; 2 usage or config error; 3 privileges;\n"
 "4 kernel feature missing; 1 other errors (docs/cli.md).\n", CONFIG_DEFAULT_PATH);
-}
-
-static void count_mitigation(struct agent *a, const struct mitigation *m)
-{
-	metric_inc(metric_get(a->metrics->mitigations, mitigate_action_name(m->action),
-			      mitigate_backend_name(m->backends)));
 }
 
 /* Fleet mode: a quarantine stops the same bytes on every host, and what
@@ -143,7 +138,6 @@ static void record(struct agent *a, const struct decision *d)
 	if (a->fleet)
 		publish_verdict(a, d, doc);
 	agent_metrics_decision(a->metrics, doc);
-	count_mitigation(a, &d->mitigation);
 	json_decref(doc);
 }
 
@@ -282,11 +276,18 @@ static size_t list_programs(void *ctx, struct agent_metrics_prog *out, size_t ma
 	return n;
 }
 
+/* The command line's overrides of the file (cmd_agent_main fills them). */
+enum { OV_STORE, OV_LISTEN_UNIX, OV_LISTEN_TCP, OV_TOKEN_FILE, OV_N };
+
 static int load_config(struct agent *a, struct config *cfg, const char *const *overrides,
 		       char *err, size_t errlen)
 {
-	static const char *const keys[][2] = { { "store", "db_path" }, { "api", "listen_unix" },
-					       { "api", "listen_tcp" }, { "api", "token_file" } };
+	const struct config_override ov[OV_N] = {
+		[OV_STORE] = { "store", "db_path", overrides[OV_STORE] },
+		[OV_LISTEN_UNIX] = { "api", "listen_unix", overrides[OV_LISTEN_UNIX] },
+		[OV_LISTEN_TCP] = { "api", "listen_tcp", overrides[OV_LISTEN_TCP] },
+		[OV_TOKEN_FILE] = { "api", "token_file", overrides[OV_TOKEN_FILE] },
+	};
 	int ret;
 
 	config_defaults(cfg);
@@ -295,11 +296,8 @@ static int load_config(struct agent *a, struct config *cfg, const char *const *o
 		if (ret)
 			return ret;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
-		if (overrides[i] && (ret = config_set(cfg, keys[i][0], keys[i][1], overrides[i],
-						      err, errlen)))
-			return ret;
-	return config_check(cfg, err, errlen);
+	/* all at once: --listen-tcp needs --token-file, and each alone fails */
+	return config_apply_overrides(cfg, ov, OV_N, err, errlen);
 }
 
 static int start_mitigation(struct agent *a, char *err, size_t errlen)
@@ -331,7 +329,7 @@ static void on_bd_changed(void *arg)
 			  "applied (%s): the agent scores with the entries it has",
 			  a->cfg.store.bd_path, bdstore_strerror(a->bd, ret));
 	else
-		log_warn("behavioral database %s changed on disk: %zu added, %zu replaced, "
+		log_info("behavioral database %s changed on disk: %zu added, %zu replaced, "
 			 "%zu removed, %zu entries (%.0f ms)", a->cfg.store.bd_path, st.added,
 			 st.replaced, st.removed, bdindex_count(a->bdidx),
 			 (double)(util_now_mono_ns() - t0) / 1e6);
@@ -387,7 +385,7 @@ static void reload(struct agent *a, const char *const *overrides)
 	pipeline_set_mitigate(a->pipeline, a->mitigate);
 	pipeline_set_gate_kills(a->pipeline, a->cfg.policy.enforce == CONFIG_ENFORCE_ON);
 	decision_store_reopen_log(a->store);
-	log_warn("config reloaded%s%s", a->config_path ? " from " : "",
+	log_info("config reloaded%s%s", a->config_path ? " from " : "",
 		 a->config_path ? a->config_path : "");
 }
 
@@ -406,6 +404,18 @@ static void make_state_dirs(const struct config *cfg)
 	}
 }
 
+/* Up to 1000 API connections (api.c) beside a few hundred BPF fds: the
+ * soft limit of 1024 is too low, the hard one is the administrator's. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 static void update_gauges(struct agent *a, const struct bp_stats *kernel)
 {
 	metric_set(a->metrics->ringbuf_lost, (double)kernel->events_lost);
@@ -415,7 +425,8 @@ int cmd_agent_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
-		{ "db", required_argument, NULL, 'd' },
+		{ "store", required_argument, NULL, 'd' },
+		{ "db", required_argument, NULL, 'D' },
 		{ "listen-unix", required_argument, NULL, 'u' },
 		{ "listen-tcp", required_argument, NULL, 't' },
 		{ "token-file", required_argument, NULL, 'k' },
@@ -423,7 +434,7 @@ int cmd_agent_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *overrides[4] = { 0 };
+	const char *overrides[OV_N] = { 0 };
 	struct agent a = { .stats_fd = -1 };
 	struct tracer_opts topts = TRACER_OPTS_DEFAULT;
 	struct bp_stats kernel = { 0 };
@@ -433,13 +444,20 @@ int cmd_agent_main(int argc, char **argv)
 	char err[512];
 	int opt, ret, exit_code = EXIT_OK;
 
+	/* a daemon says what it does: start, reload, stop are info lines */
+	log_set_level(LOG_LVL_INFO);
 	while ((opt = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': a.config_path = optarg; break;
-		case 'd': overrides[0] = optarg; break;
-		case 'u': overrides[1] = optarg; break;
-		case 't': overrides[2] = optarg; break;
-		case 'k': overrides[3] = optarg; break;
+		case 'd': overrides[OV_STORE] = optarg; break;
+		case 'D':
+			/* --db names the behavioral database in `db` and `score` */
+			fprintf(stderr, "bpf-profiler agent: --db is not an agent option: the decision "
+				"database is --store PATH, the behavioral database [store] bd_path\n");
+			return EXIT_USAGE;
+		case 'u': overrides[OV_LISTEN_UNIX] = optarg; break;
+		case 't': overrides[OV_LISTEN_TCP] = optarg; break;
+		case 'k': overrides[OV_TOKEN_FILE] = optarg; break;
 		case 'v': log_set_level(log_get_level() + 1); break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
@@ -461,6 +479,10 @@ int cmd_agent_main(int argc, char **argv)
 		return ret == -EPERM ? EXIT_PRIVILEGE : EXIT_KERNEL;
 	}
 	config_verdict_policy(&a.cfg, &a.policy);
+	/* what it writes (logs, databases, the outbox) is not for other users;
+	 * the decision database is the owner's alone (decision_store_open) */
+	umask(umask(0) | 027);
+	raise_fd_limit();
 	make_state_dirs(&a.cfg);
 
 	/* the gate's watchdog is forked before any BPF fd exists */
@@ -548,7 +570,7 @@ int cmd_agent_main(int argc, char **argv)
 	signal(SIGINT, on_stop);
 	signal(SIGHUP, on_hup);
 	signal(SIGPIPE, SIG_IGN);
-	log_warn("agent running: %d libc(s) watched, API on %s%s%s (port %d)",
+	log_info("agent running: %d libc(s) watched, API on %s%s%s (port %d)",
 		 tracer_libc_count(a.tracer), ao.listen_unix ? ao.listen_unix : "-",
 		 ao.listen_tcp ? " and " : "", ao.listen_tcp ? ao.listen_tcp : "",
 		 api_tcp_port(a.api));
@@ -580,7 +602,7 @@ int cmd_agent_main(int argc, char **argv)
 	tracer_stats(a.tracer, &kernel);
 	pipeline_close_all(a.pipeline, &kernel);
 	update_gauges(&a, &kernel);
-	log_warn("agent stopped: %lu decisions stored", a.decisions);
+	log_info("agent stopped: %lu decisions stored", a.decisions);
 out:
 	api_stop(a.api);
 	fleet_close(a.fleet);

@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "analysis/dcam.h"
 #include "score/reputation.h"
+#include "lib/jsonout.h"
 
 static void usage(FILE *out)
 {
@@ -36,7 +37,7 @@ static void print_error(bool json, const char *path, const char *msg)
 	if (json) {
 		json_t *o = json_pack("{s:s, s:s}", "path", path, "error", msg);
 
-		json_dumpf(o, stdout, JSON_COMPACT);
+		json_dumpf(o, stdout, JSONOUT_FLAGS);
 		fputc('\n', stdout);
 		json_decref(o);
 	}
@@ -106,7 +107,7 @@ static int analyze_one(struct dcam_cache *cache, const struct reputation_lists *
 		json_object_set_new(o, "dcam", dcam_result_to_json(d));
 		if (with_rep)
 			json_object_set_new(o, "reputation", reputation_result_to_json(&rep));
-		json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(6));
+		json_dumpf(o, stdout, JSONOUT_FLAGS);
 		fputc('\n', stdout);
 		json_decref(o);
 	} else {

@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "agent/config.h"
 #include "decision/decision_store.h"
+#include "lib/jsonout.h"
 #include "lib/timefmt.h"
 #include "lib/util.h"
 
@@ -20,13 +21,14 @@ static void usage(FILE *out)
 		"Shows the decisions stored by the agent, newest first.\n\n"
 		"Options:\n"
 		"  -c, --config FILE  agent config to take db_path from (default %s, if present)\n"
-		"  -d, --db PATH      decision database (overrides the config's store.db_path)\n"
+		"      --store PATH   decision database (overrides the config's store.db_path)\n"
 		"  -s, --since T      only decisions since T: RFC 3339, an age (90s, 15m, 2h, 7d)\n"
 		"                     or epoch seconds\n"
 		"  -l, --level L      only decisions of level L or higher (low, medium, high)\n"
 		"  -n, --limit N      at most N decisions (default 50, at most %d)\n"
 		"  -i, --id ID        one decision's full explanation\n"
-		"  -j, --json         JSON, as GET /v1/decisions (or /v1/decisions/ID) returns it\n"
+		"  -j, --json         one decision per line as JSON (the objects GET\n"
+		"                     /v1/decisions/ID returns), newest first\n"
 		"  -h, --help         this help\n",
 		CONFIG_DEFAULT_PATH, DECISION_QUERY_MAX);
 }
@@ -129,6 +131,23 @@ static void print_table(const json_t *arr)
 		       str(d, "path"));
 }
 
+/* JSON lines, as every other --json of the CLI: a decision per line. */
+static void print_json_lines(const json_t *d)
+{
+	size_t i;
+	json_t *x;
+
+	if (json_is_object(d)) {
+		json_dumpf(d, stdout, JSONOUT_FLAGS);
+		putchar('\n');
+		return;
+	}
+	json_array_foreach(d, i, x) {
+		json_dumpf(x, stdout, JSONOUT_FLAGS);
+		putchar('\n');
+	}
+}
+
 static int parse_long(const char *s, long min, long max, long *out)
 {
 	char *end;
@@ -141,7 +160,8 @@ static int parse_long(const char *s, long min, long max, long *out)
 int cmd_report_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' }, { "db", required_argument, NULL, 'd' },
+		{ "config", required_argument, NULL, 'c' }, { "store", required_argument, NULL, 'd' },
+		{ "db", required_argument, NULL, 'D' },
 		{ "since", required_argument, NULL, 's' },  { "level", required_argument, NULL, 'l' },
 		{ "limit", required_argument, NULL, 'n' },  { "id", required_argument, NULL, 'i' },
 		{ "json", no_argument, NULL, 'j' },         { "help", no_argument, NULL, 'h' },
@@ -157,10 +177,15 @@ int cmd_report_main(int argc, char **argv)
 	long id = 0, n;
 	json_t *out;
 
-	while ((opt = getopt_long(argc, argv, "c:d:s:l:n:i:jh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:s:l:n:i:jh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': config_path = optarg; break;
 		case 'd': db = optarg; break;
+		case 'D':
+			/* in `db` and `score`, --db is the behavioral database */
+			fprintf(stderr, "bpf-profiler report: the decision database is --store PATH "
+				"(--db names the behavioral database in other commands)\n");
+			return EXIT_USAGE;
 		case 's':
 			if (timefmt_parse_since(optarg, (int64_t)util_now_real_ns(), &q.since_ns)) {
 				fprintf(stderr, "bpf-profiler report: --since '%s' is not an RFC 3339 "
@@ -230,8 +255,7 @@ int cmd_report_main(int argc, char **argv)
 	if (ret)
 		return EXIT_FAIL;
 	if (json) {
-		json_dumpf(out, stdout, JSON_INDENT(2));
-		putchar('\n');
+		print_json_lines(id ? out : json_object_get(out, "decisions"));
 	} else if (id) {
 		print_explanation(out);
 	} else {

@@ -11,11 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <sqlite3.h>
 #include "decision/decision_store.h"
 #include "lib/log.h"
 #include "lib/timefmt.h"
+#include "lib/jsonout.h"
 
 struct conn {
 	sqlite3 *db;
@@ -199,6 +201,24 @@ static int open_log(struct decision_store *s)
 	return 0;
 }
 
+/* Decisions name users' processes, files and command lines: the database
+ * is the owner's only (SQLite gives its -wal and -shm the same mode), and
+ * a database an older version left readable by others is tightened. */
+static int make_private(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	struct stat st;
+	int ret = 0;
+
+	if (fd < 0 || fstat(fd, &st) || ((st.st_mode & 077) && fchmod(fd, st.st_mode & 0700)))
+		ret = -errno;
+	if (ret)
+		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
 int decision_store_open(const char *path, const struct decision_store_opts *opts,
 			struct decision_store **out, char *err, size_t errlen)
 {
@@ -215,6 +235,8 @@ int decision_store_open(const char *path, const struct decision_store_opts *opts
 	if (!s)
 		return -ENOMEM;
 	s->log_fd = -1;
+	if (!ro && (ret = make_private(path, err, errlen)))
+		goto fail;
 	if (!ro) {
 		snprintf(pragmas, sizeof(pragmas),
 			 "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s;",
@@ -311,7 +333,7 @@ int decision_store_reopen_log(struct decision_store *s)
 
 static void append_log(struct decision_store *s, const json_t *d)
 {
-	char *line = json_dumps(d, JSON_COMPACT);
+	char *line = json_dumps(d, JSONOUT_FLAGS);
 	size_t len, off = 0;
 
 	if (!line)
@@ -350,7 +372,7 @@ int decision_store_put(struct decision_store *s, json_t *d, int64_t *id, char *e
 	if (ret)
 		return ret;
 	timefmt_parse_rfc3339(json_string_value(json_object_get(d, "time")), &ns);
-	body = json_dumps(d, JSON_COMPACT);
+	body = json_dumps(d, JSONOUT_FLAGS);
 	if (!body)
 		return -ENOMEM;
 	pthread_mutex_lock(&s->w.lock);

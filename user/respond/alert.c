@@ -11,6 +11,7 @@
 #include "respond/mitigate.h"
 #include "lib/timefmt.h"
 #include "lib/util.h"
+#include "lib/jsonout.h"
 
 json_t *alert_build(const struct window *w, const struct scorer_result *r,
 		    const struct mitigation *m)
@@ -37,7 +38,7 @@ json_t *alert_build(const struct window *w, const struct scorer_result *r,
 
 int alert_log_append(const char *log_path, json_t *alert)
 {
-	char *line = json_dumps(alert, JSON_COMPACT);
+	char *line = json_dumps(alert, JSONOUT_FLAGS);
 	int fd, ret = 0;
 	size_t n;
 
