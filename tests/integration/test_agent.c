@@ -18,6 +18,7 @@ struct agent_run {
 	pid_t pid;
 	char dir[64], sock[96], db[96], conf[96], log[96], bd[96];
 	char notify[96]; /* NOTIFY_SOCKET to give it, or "" */
+	const char *args[8]; /* more command-line arguments, NULL-terminated */
 };
 
 static void write_config(struct agent_run *a, const char *extra)
@@ -120,8 +121,12 @@ static void agent_start(struct agent_run *a, const char *extra_config)
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (a->notify[0])
 			setenv("NOTIFY_SOCKET", a->notify, 1);
-		execl(BPFPROF_BIN, BPFPROF_BIN, "agent", "--config", a->conf, "--store", a->db,
-		      "--listen-unix", a->sock, NULL);
+		const char *argv[16] = { BPFPROF_BIN, "agent", "--config", a->conf, "--store", a->db,
+					 "--listen-unix", a->sock };
+
+		for (size_t i = 0; i < 8 && a->args[i]; i++)
+			argv[8 + i] = a->args[i];
+		execv(BPFPROF_BIN, (char **)argv);
 		_exit(126);
 	}
 	for (int i = 0; i < 100; i++) {
@@ -188,6 +193,26 @@ static bool wait_log(struct agent_run *a, const char *needle)
 		usleep(100 * 1000);
 	}
 	return false;
+}
+
+/* The TCP port the agent logged ("(port N)"), 0 if none within 5 s. */
+static int agent_tcp_port(struct agent_run *a)
+{
+	int port = 0;
+
+	for (int i = 0; i < 50 && !port; i++) {
+		char cmd[256];
+		FILE *p;
+
+		snprintf(cmd, sizeof(cmd), "sed -n 's/.*(port \\([0-9]*\\)).*/\\1/p' %s", a->log);
+		p = popen(cmd, "r");
+		if (fscanf(p, "%d", &port) != 1)
+			port = 0;
+		pclose(p);
+		if (!port)
+			usleep(100 * 1000);
+	}
+	return port;
 }
 
 static int run_loader(const char *lib)
@@ -513,18 +538,7 @@ Test(agent, tcp_needs_the_token_for_submissions)
 	chmod(token, 0600);
 	snprintf(extra, sizeof(extra), "[api]\nlisten_tcp = 127.0.0.1:0\ntoken_file = %s\n", token);
 	agent_start(&a, extra);
-	for (int i = 0; i < 50 && !port; i++) {
-		char cmd[256];
-		FILE *p;
-
-		snprintf(cmd, sizeof(cmd), "sed -n 's/.*(port \\([0-9]*\\)).*/\\1/p' %s", a.log);
-		p = popen(cmd, "r");
-		if (fscanf(p, "%d", &port) != 1)
-			port = 0;
-		pclose(p);
-		if (!port)
-			usleep(100 * 1000);
-	}
+	port = agent_tcp_port(&a);
 	cr_assert_gt(port, 0, "the agent did not log its TCP port");
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/v1/behaviors", port);
 	for (int attempt = 0; attempt < 3; attempt++) {
@@ -633,3 +647,72 @@ Test(agent, db_commands_of_another_process_reach_the_live_index)
 	agent_cleanup(&a);
 }
 
+
+/* The documented flags, as an operator types them; what the agent writes
+ * is private and what it logs says its true level. */
+Test(agent, documented_tcp_flags_work_together_and_its_files_are_private)
+{
+	struct agent_run a = { 0 };
+	char token[128], url[128], auth[128], *body = NULL, path[160];
+	const char *tok = "0123456789abcdef0123456789abcdef";
+	const char *privs[] = { "agent.db", "agent.db-wal", "decisions.jsonl" };
+	struct curl_slist *h;
+	FILE *f, *mem;
+	size_t len;
+	CURL *c;
+	long code = 0;
+	struct stat st;
+	json_t *d;
+	int port;
+
+	snprintf(token, sizeof(token), "/tmp/bpfprof-agent-token-%d", (int)getpid());
+	f = fopen(token, "w");
+	fprintf(f, "%s\n", tok);
+	fclose(f);
+	chmod(token, 0600);
+	a.args[0] = "--listen-tcp";
+	a.args[1] = "127.0.0.1:0";
+	a.args[2] = "--token-file";
+	a.args[3] = token;
+	agent_start(&a, NULL);
+	port = agent_tcp_port(&a);
+	cr_assert_gt(port, 0, "the agent did not log its TCP port");
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/metrics", port);
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok);
+	h = curl_slist_append(NULL, auth);
+	mem = open_memstream(&body, &len);
+	c = curl_easy_init();
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, mem);
+	cr_assert_eq(curl_easy_perform(c), CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	fclose(mem);
+	cr_assert_eq(code, 200, "TCP scrape with the token: HTTP %ld", code);
+	cr_assert(strstr(body, "bpf_profiler_build_info"), "%s", body);
+	free(body);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+
+	cr_assert_eq(run_loader(FIXTURE_DIR "/libbenign.so"), 0);
+	d = wait_decision(&a, "libbenign.so");
+	cr_assert_not_null(d);
+	json_decref(d);
+	for (size_t i = 0; i < sizeof(privs) / sizeof(privs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", a.dir, privs[i]);
+		cr_assert_eq(stat(path, &st), 0, "%s", path);
+		cr_assert_eq(st.st_mode & 007, 0, "%s is mode %04o: readable by others", path,
+			     st.st_mode & 07777);
+	}
+	snprintf(path, sizeof(path), "%s/agent.db", a.dir);
+	stat(path, &st);
+	cr_assert_eq(st.st_mode & 077, 0, "the decision database is mode %04o", st.st_mode & 07777);
+	agent_stop(&a, SIGTERM);
+	cr_assert(wait_log(&a, "bpf-profiler: info: agent running"), "start is not an info line");
+	cr_assert(wait_log(&a, "bpf-profiler: info: agent stopped"), "stop is not an info line");
+	snprintf(path, sizeof(path), "grep -q 'warning: agent' %s", a.log);
+	cr_assert_neq(system(path), 0, "an informational line is tagged warning");
+	unlink(token);
+	agent_cleanup(&a);
+}
