@@ -716,3 +716,52 @@ Test(agent, documented_tcp_flags_work_together_and_its_files_are_private)
 	unlink(token);
 	agent_cleanup(&a);
 }
+
+/* perf events (tracepoints, uprobes) the agent holds open. */
+static int perf_events_held(pid_t pid)
+{
+	char cmd[128];
+	int n = -1;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "ls -l /proc/%d/fd | grep -c perf_event", (int)pid);
+	p = popen(cmd, "r");
+	if (fscanf(p, "%d", &n) != 1)
+		n = -1;
+	pclose(p);
+	return n;
+}
+
+/* Closing a uprobe costs the kernel grace periods (25-80 ms each): the
+ * hooks of a process that exited are detached while the agent runs, so
+ * neither they nor a stop pay for every process ever hooked. */
+Test(agent, hooks_of_exited_processes_are_released)
+{
+	struct agent_run a = { 0 };
+	char cmd[512];
+	int before, during = 0, after = -1;
+
+	agent_start(&a, "[policy]\nenforce = on\n[scoring]\nthreshold_medium = 0.01\n"
+		    "threshold_high = 0.99\n");
+	before = perf_events_held(a.pid);
+	for (int i = 0; i < 3; i++) {
+		snprintf(cmd, sizeof(cmd), "python3 -c 'import ctypes, time; "
+			 "ctypes.CDLL(\"%s/libbenign.so\"); time.sleep(2)' >/dev/null", FIXTURE_DIR);
+		FILE *p = popen(cmd, "r");
+
+		cr_assert_not_null(p);
+		usleep(1500 * 1000);
+		if (perf_events_held(a.pid) > during)
+			during = perf_events_held(a.pid);
+		pclose(p);
+	}
+	cr_assert_gt(during, before, "no process was hooked (medium risk): %d", during);
+	for (int i = 0; i < 50 && after != before; i++) {
+		usleep(100 * 1000);
+		after = perf_events_held(a.pid);
+	}
+	cr_assert_eq(after, before, "hooks of exited processes still attached: %d perf events, "
+		     "%d before", after, before);
+	agent_stop(&a, SIGTERM);
+	agent_cleanup(&a);
+}

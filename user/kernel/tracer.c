@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "kernel/elfsym.h"
+#include "kernel/linkset.h"
 #include "lib/log.h"
 #include "kernel/procmaps.h"
 #include "profiler.skel.h"
@@ -157,9 +158,15 @@ void tracer_close(struct tracer *t)
 	if (!t)
 		return;
 	ring_buffer__free(t->rb);
-	for (int i = 0; i < t->nlibcs; i++)
-		for (size_t j = 0; j < 4; j++)
-			bpf_link__destroy(t->libcs[i].links[j]);
+	{
+		struct bpf_link *uprobes[MAX_LIBCS * 4];
+		size_t n = 0;
+
+		for (int i = 0; i < t->nlibcs; i++)
+			for (size_t j = 0; j < 4; j++)
+				uprobes[n++] = t->libcs[i].links[j];
+		linkset_detach(t->skel ? t->skel->skeleton : NULL, uprobes, n);
+	}
 	profiler_bpf__destroy(t->skel);
 	free(t);
 }
