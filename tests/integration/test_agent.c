@@ -765,3 +765,86 @@ Test(agent, hooks_of_exited_processes_are_released)
 	agent_stop(&a, SIGTERM);
 	agent_cleanup(&a);
 }
+
+#define CONTAINER_ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+/* Where cgroup v2 is mounted ("" when it is not). */
+static void cgroup2_mount(char *out, size_t len)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	char line[1024], mnt[512];
+
+	out[0] = '\0';
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, " - cgroup2 ") && sscanf(line, "%*s %*s %*s %*s %511s", mnt) == 1) {
+			snprintf(out, len, "%s", mnt);
+			break;
+		}
+	if (f)
+		fclose(f);
+}
+
+/* A load inside a cgroup named as docker's systemd driver names a
+ * container's: the decision names the container, its unit and cgroup,
+ * and the API and report find it by them. */
+Test(agent, a_load_in_a_container_cgroup_is_attributed_and_filterable)
+{
+	struct agent_run a = { 0 };
+	char root[512], slice[640], scope[768], cmd[2048], *body = NULL, url[256];
+	const json_t *p;
+	json_t *d;
+
+	cgroup2_mount(root, sizeof(root));
+	if (!root[0])
+		cr_skip_test("no cgroup v2 mount: cannot make a container's cgroup");
+	snprintf(slice, sizeof(slice), "%s/bpfprof-test-%d.slice", root, (int)getpid());
+	snprintf(scope, sizeof(scope), "%s/docker-" CONTAINER_ID ".scope", slice);
+	cr_assert_eq(mkdir(slice, 0755), 0, "%s: %m", slice);
+	cr_assert_eq(mkdir(scope, 0755), 0, "%s: %m", scope);
+	agent_start(&a, NULL);
+	snprintf(cmd, sizeof(cmd), "sh -c 'echo $$ > %s/cgroup.procs && exec %s/loader %s/libbenign.so' "
+		 ">/dev/null", scope, FIXTURE_DIR, FIXTURE_DIR);
+	cr_assert_eq(system(cmd), 0, "the loader did not run in the container's cgroup");
+	d = wait_decision(&a, "libbenign.so");
+	rmdir(scope);
+	rmdir(slice);
+	cr_assert_not_null(d, "no decision");
+	p = json_object_get(d, "process");
+	cr_assert(json_is_object(p), "no process object");
+	cr_assert_str_eq(json_string_value(json_object_get(p, "container_id")), CONTAINER_ID);
+	cr_assert_str_eq(json_string_value(json_object_get(p, "container_runtime")), "docker");
+	cr_assert_str_eq(json_string_value(json_object_get(p, "unit")),
+			 "docker-" CONTAINER_ID ".scope");
+	cr_assert(strstr(json_string_value(json_object_get(p, "cgroup")), "/docker-" CONTAINER_ID),
+		  "%s", json_string_value(json_object_get(p, "cgroup")));
+	cr_assert_gt(json_integer_value(json_object_get(p, "cgroup_id")), 0);
+	cr_assert_eq(json_integer_value(json_object_get(p, "uid")), 0);
+	cr_assert(json_is_integer(json_object_get(p, "gid")));
+	cr_assert_gt(json_integer_value(json_object_get(p, "ppid")), 0);
+	cr_assert(strstr(json_string_value(json_object_get(p, "cmdline")), "/loader /"),
+		  "%s", json_string_value(json_object_get(p, "cmdline")));
+	cr_assert(strstr(json_string_value(json_object_get(p, "exe")), "/loader"));
+	cr_assert(json_string_length(json_object_get(d, "host")) > 0, "no host name");
+	json_decref(d);
+
+	cr_assert_eq(http_get(&a, "/v1/decisions?container=0123456789ab", &body), 200);
+	cr_assert(strstr(body, "libbenign.so"), "the container filter misses it: %s", body);
+	free(body);
+	cr_assert_eq(http_get(&a, "/v1/decisions?container=fedcba987654", &body), 200);
+	cr_assert_null(strstr(body, "libbenign.so"), "another container's filter finds it");
+	free(body);
+	snprintf(url, sizeof(url), "/v1/decisions?exe=%s/loader&unit=docker-*", FIXTURE_DIR);
+	cr_assert_eq(http_get(&a, url, &body), 200);
+	cr_assert(strstr(body, "libbenign.so"), "exe and unit filters miss it: %s", body);
+	free(body);
+	cr_assert_eq(http_get(&a, "/v1/decisions?uid=x", &body), 400);
+	free(body);
+	agent_stop(&a, SIGTERM);
+	snprintf(cmd, sizeof(cmd), "%s report --store %s --container 0123456789ab --json | "
+		 "grep -q libbenign.so", BPFPROF_BIN, a.db);
+	cr_assert_eq(system(cmd), 0, "report --container misses it");
+	snprintf(cmd, sizeof(cmd), "python3 %s/validate_jsonl.py %s/schemas/decision.schema.json "
+		 "%s/decisions.jsonl", TOOLS_DIR, BPFPROF_SRCDIR, a.dir);
+	cr_assert_eq(system(cmd), 0, "the decision log does not match schemas/decision.schema.json");
+	agent_cleanup(&a);
+}

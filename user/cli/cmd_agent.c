@@ -21,6 +21,7 @@
 #include "behaviors/bdwatch.h"
 #include "cli/commands.h"
 #include "agent/config.h"
+#include "decision/attribution.h"
 #include "decision/decision.h"
 #include "decision/decision_store.h"
 #include "fleet/fleet.h"
@@ -260,8 +261,11 @@ static void on_event(void *ctx, const void *data, size_t size, const struct wind
 	(void)w;
 	if (h->type < ARRAY_SIZE(names) && names[h->type])
 		metric_inc(metric_get(a->metrics->events, names[h->type]));
-	if (h->type == BP_EV_WINDOW_OPEN)
+	if (h->type == BP_EV_WINDOW_OPEN) {
 		metric_inc(a->metrics->windows_opened);
+		/* a short-lived loader may be gone when its decision is built */
+		attribution_remember((pid_t)h->pid);
+	}
 }
 
 static size_t list_programs(void *ctx, struct agent_metrics_prog *out, size_t max)
