@@ -390,3 +390,29 @@ Test(decision_store, attribution_filters_select_by_container_exe_unit_object_and
 	q.cursor = next;
 	cr_assert_str_eq(filtered_ids(q), "1");
 }
+
+Test(decision_store, retention_removes_by_age_and_count_per_level)
+{
+	struct decision_retention r = { .max_age_ns = { 3600 * SEC, 0, 0 },
+					.max_count = { 3, 0, 1 } };
+	int64_t now = T0 + 10000 * SEC, gone[DECISION_LEVELS], c[DECISION_LEVELS];
+
+	/* low: 2 too old, 4 recent of which the oldest goes by count */
+	put(now - 7200 * SEC, "low");
+	put(now - 5000 * SEC, "low");
+	for (int i = 4; i >= 1; i--)
+		put(now - i * SEC, "low");
+	put(now - 7200 * SEC, "medium");
+	put(now - 9 * SEC, "high");
+	put(now - 8 * SEC, "high");
+	cr_assert_eq(decision_store_prune(store, &r, now, gone), 0);
+	cr_assert_eq(gone[0], 3, "low removed: %lld", (long long)gone[0]);
+	cr_assert_eq(gone[1], 0, "medium has no limits");
+	cr_assert_eq(gone[2], 1, "high keeps its newest 1");
+	cr_assert_eq(decision_store_count(store, c), 0);
+	cr_assert_eq(c[0], 3);
+	cr_assert_eq(c[1], 1);
+	cr_assert_eq(c[2], 1);
+	cr_assert_eq(decision_store_prune(store, &r, now, gone), 0);
+	cr_assert_eq(gone[0] + gone[1] + gone[2], 0, "pruning again removes nothing");
+}

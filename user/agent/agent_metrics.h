@@ -37,6 +37,7 @@ struct agent_metrics {
 	struct metric_family *db_resyncs;   /* {result}: another process's changes applied */
 	struct metric_family *prog_run_time, *prog_runs; /* {program} */
 	struct metric_family *api_requests; /* {code} */
+	struct metric_family *pruned;       /* {level}: decisions removed by retention */
 	agent_metrics_progs_fn progs;
 	void *progs_ctx;
 	agent_metrics_fleet_fn fleet;

@@ -28,6 +28,7 @@
 #include "fleet/fleet_trust.h"
 #include "respond/alert.h"
 #include "respond/gate.h"
+#include "score/exceptions.h"
 #include "lib/log.h"
 #include "agent/metrics.h"
 #include "respond/mitigate.h"
@@ -62,12 +63,24 @@ struct agent {
 	size_t nsinks;
 	int stats_fd;
 	unsigned long decisions;
+	struct exceptions *exceptions;  /* the live rules the pipeline reads */
+	uint64_t next_prune_ns;
 };
 
 /* how soon a `db import` or `db add` by another process reaches the live index */
 #define BDWATCH_INTERVAL_MS 1000
 
-static volatile sig_atomic_t stop_requested, reload_requested;
+/* how often old decisions are pruned ([retention]) */
+#define PRUNE_INTERVAL_NS (60 * 1000000000ull)
+
+static volatile sig_atomic_t stop_requested, reload_requested, reopen_requested;
+
+/* SIGUSR1 (logrotate): reopen the decision log, nothing else */
+static void on_usr1(int sig)
+{
+	(void)sig;
+	reopen_requested = 1;
+}
 
 static void on_stop(int sig)
 {
@@ -129,7 +142,11 @@ static void record(struct agent *a, const struct decision *d)
 
 	if (!doc)
 		return;
-	for (size_t i = 0; i < a->nsinks; i++) {
+	/* [retention] record_level: below it a decision is counted, not kept
+	 * (nor published: the fleet's consumers see what the host keeps); a
+	 * quarantine is still shared */
+	for (size_t i = 0; (int)d->result->verdict.level >= a->cfg.retention.record_level &&
+			   i < a->nsinks; i++) {
 		if (a->sinks[i].record(a->sinks[i].ctx, doc, &id, err, sizeof(err)))
 			log_error("cannot %s the decision on %s: %s", i ? "publish" : "store",
 				  d->window->path, err);
@@ -369,6 +386,44 @@ static int open_behaviors(struct agent *a, char *err, size_t errlen)
 	return ret;
 }
 
+/* The config's [exceptions] become the live set the pipeline reads (its
+ * handle stays the same; the rules are swapped). */
+static void take_exceptions(struct agent *a)
+{
+	struct exceptions *fresh = a->cfg.exceptions ? a->cfg.exceptions : exceptions_new();
+
+	if (!fresh)
+		return;
+	exceptions_swap(a->exceptions, fresh);
+	exceptions_free(fresh); /* the previous rules */
+	a->cfg.exceptions = NULL;
+}
+
+/* [retention]: old decisions go, low first (shorter defaults). */
+static void prune(struct agent *a, uint64_t now_mono)
+{
+	struct decision_retention r;
+	int64_t gone[DECISION_LEVELS];
+
+	if (now_mono < a->next_prune_ns)
+		return;
+	a->next_prune_ns = now_mono + PRUNE_INTERVAL_NS;
+	for (int l = 0; l < DECISION_LEVELS; l++) {
+		r.max_age_ns[l] = (int64_t)a->cfg.retention.max_age_s[l] * 1000000000LL;
+		r.max_count[l] = a->cfg.retention.max_count[l];
+	}
+	if (decision_store_prune(a->store, &r, (int64_t)util_now_real_ns(), gone)) {
+		log_warn("pruning old decisions failed; they are kept");
+		return;
+	}
+	for (int l = 0; l < DECISION_LEVELS; l++)
+		if (gone[l]) {
+			metric_add(metric_get(a->metrics->pruned, verdict_level_name(l)), (double)gone[l]);
+			log_info("retention: %lld %s decisions removed", (long long)gone[l],
+				 verdict_level_name(l));
+		}
+}
+
 /* SIGHUP: a new config replaces the old one only if it is valid whole. */
 static void reload(struct agent *a, const char *const *overrides)
 {
@@ -379,7 +434,9 @@ static void reload(struct agent *a, const char *const *overrides)
 		log_error("reload refused, keeping the running config: %s", err);
 		return;
 	}
+	config_free(&a->cfg);
 	a->cfg = cfg;
+	take_exceptions(a);
 	config_verdict_policy(&a->cfg, &a->policy);
 	scorer_set_policy(a->scorer, &a->policy);
 	mitigate_close(a->mitigate);
@@ -389,8 +446,8 @@ static void reload(struct agent *a, const char *const *overrides)
 	pipeline_set_mitigate(a->pipeline, a->mitigate);
 	pipeline_set_gate_kills(a->pipeline, a->cfg.policy.enforce == CONFIG_ENFORCE_ON);
 	decision_store_reopen_log(a->store);
-	log_info("config reloaded%s%s", a->config_path ? " from " : "",
-		 a->config_path ? a->config_path : "");
+	log_info("config reloaded%s%s: %zu exceptions", a->config_path ? " from " : "",
+		 a->config_path ? a->config_path : "", exceptions_count(a->exceptions));
 }
 
 /* Where the config puts files, the directories must exist (systemd's
@@ -477,11 +534,20 @@ int cmd_agent_main(int argc, char **argv)
 		fprintf(stderr, "bpf-profiler agent: %s\n", err);
 		return EXIT_USAGE;
 	}
+	if (exceptions_count(a.cfg.exceptions))
+		log_info("%zu exceptions ([exceptions] of %s)", exceptions_count(a.cfg.exceptions),
+			 a.config_path ? a.config_path : "the config");
 	ret = probe_require_tracing(err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "bpf-profiler agent: %s\n", err);
 		return ret == -EPERM ? EXIT_PRIVILEGE : EXIT_KERNEL;
 	}
+	a.exceptions = exceptions_new();
+	if (!a.exceptions) {
+		config_free(&a.cfg);
+		return EXIT_FAIL;
+	}
+	take_exceptions(&a);
 	config_verdict_policy(&a.cfg, &a.policy);
 	/* what it writes (logs, databases, the outbox) is not for other users;
 	 * the decision database is the owner's alone (decision_store_open) */
@@ -537,7 +603,7 @@ int cmd_agent_main(int argc, char **argv)
 	ret = pipeline_new(&(struct pipeline_opts){
 		.scorer = a.scorer, .gate = a.gate, .cache = tracer_verdict_cache(a.tracer),
 		.mitigate = a.mitigate, .gate_kills_high = a.cfg.policy.enforce == CONFIG_ENFORCE_ON,
-		.follow_ms = a.cfg.window.follow_ms,
+		.follow_ms = a.cfg.window.follow_ms, .exceptions = a.exceptions,
 		.hooks = { .on_event = on_event, .on_gate = on_gate, .on_decision = on_decision,
 			   .ctx = &a } }, &a.pipeline);
 	if (ret) {
@@ -573,6 +639,7 @@ int cmd_agent_main(int argc, char **argv)
 	signal(SIGTERM, on_stop);
 	signal(SIGINT, on_stop);
 	signal(SIGHUP, on_hup);
+	signal(SIGUSR1, on_usr1);
 	signal(SIGPIPE, SIG_IGN);
 	log_info("agent running: %d libc(s) watched, API on %s%s%s (port %d)",
 		 tracer_libc_count(a.tracer), ao.listen_unix ? ao.listen_unix : "-",
@@ -593,6 +660,14 @@ int cmd_agent_main(int argc, char **argv)
 		if (a.fleet)
 			fleet_verdicts_take(a.fleet, on_fleet_verdict, &a);
 		update_gauges(&a, &kernel);
+		prune(&a, util_now_mono_ns());
+		if (reopen_requested) {
+			reopen_requested = 0;
+			if (decision_store_reopen_log(a.store))
+				log_error("cannot reopen the decision log %s", a.cfg.store.decision_log);
+			else
+				log_info("decision log reopened");
+		}
 		if (reload_requested) {
 			reload_requested = 0;
 			sd_notify(0, "RELOADING=1");
@@ -626,5 +701,7 @@ out:
 		close(a.stats_fd);
 	agent_metrics_free(a.metrics);
 	decision_store_close(a.store);
+	exceptions_free(a.exceptions);
+	config_free(&a.cfg);
 	return exit_code;
 }

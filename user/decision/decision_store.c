@@ -357,6 +357,65 @@ void decision_store_close(struct decision_store *s)
 	free(s);
 }
 
+/* One statement's worth of one level's deletions, at most PRUNE_BATCH rows
+ * a transaction (a write lock of milliseconds, not of the whole backlog). */
+#define PRUNE_BATCH 5000
+
+static int prune_batches(struct decision_store *s, const char *sql, int level, int64_t arg,
+			 int64_t *deleted)
+{
+	sqlite3_stmt *st;
+	int rc, changed;
+
+	pthread_mutex_lock(&s->w.lock);
+	rc = sqlite3_prepare_v2(s->w.db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		pthread_mutex_unlock(&s->w.lock);
+		return sqlite_errno(rc);
+	}
+	do {
+		sqlite3_bind_int(st, 1, level);
+		sqlite3_bind_int64(st, 2, arg);
+		sqlite3_bind_int(st, 3, PRUNE_BATCH);
+		rc = sqlite3_step(st);
+		changed = sqlite3_changes(s->w.db);
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			*deleted += changed;
+		/* let a waiting decision_store_put in between batches */
+		pthread_mutex_unlock(&s->w.lock);
+		pthread_mutex_lock(&s->w.lock);
+	} while (rc == SQLITE_DONE && changed == PRUNE_BATCH);
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->w.lock);
+	return rc == SQLITE_DONE ? 0 : sqlite_errno(rc);
+}
+
+int decision_store_prune(struct decision_store *s, const struct decision_retention *r,
+			 int64_t now_ns, int64_t deleted[DECISION_LEVELS])
+{
+	int64_t gone[DECISION_LEVELS] = { 0 };
+	int ret = 0;
+
+	if (!s->insert)
+		return -EROFS;
+	for (int l = 0; l < DECISION_LEVELS && !ret; l++) {
+		if (r->max_age_ns[l] > 0)
+			ret = prune_batches(s, "DELETE FROM decisions WHERE id IN (SELECT id FROM"
+					    " decisions WHERE level = ?1 AND time_ns < ?2 LIMIT ?3)",
+					    l, now_ns - r->max_age_ns[l], &gone[l]);
+		/* the newest max_count stay: everything below the count-th id goes */
+		if (!ret && r->max_count[l] > 0)
+			ret = prune_batches(s, "DELETE FROM decisions WHERE id IN (SELECT id FROM"
+					    " decisions WHERE level = ?1 AND id < (SELECT id FROM"
+					    " decisions WHERE level = ?1 ORDER BY id DESC LIMIT 1"
+					    " OFFSET ?2 - 1) LIMIT ?3)", l, r->max_count[l], &gone[l]);
+	}
+	if (deleted)
+		memcpy(deleted, gone, sizeof(gone));
+	return ret;
+}
+
 int decision_store_reopen_log(struct decision_store *s)
 {
 	int ret;

@@ -80,6 +80,17 @@ int decision_store_ping(struct decision_store *store);
 /* Number of stored decisions per level (counts the level index). */
 int decision_store_count(struct decision_store *store, int64_t counts[DECISION_LEVELS]);
 
+/* Retention: per level (enum verdict_level), decisions older than
+ * max_age_ns and beyond the newest max_count are deleted; 0: no limit. */
+struct decision_retention {
+	int64_t max_age_ns[DECISION_LEVELS];
+	int64_t max_count[DECISION_LEVELS];
+};
+/* Applies r at now_ns, in batches so readers and the writer are never held
+ * long; deleted[level] gets how many went (may be NULL). */
+int decision_store_prune(struct decision_store *store, const struct decision_retention *r,
+			 int64_t now_ns, int64_t deleted[DECISION_LEVELS]);
+
 /* Re-opens the decision log (after logrotate moved it; on SIGHUP). */
 int decision_store_reopen_log(struct decision_store *store);
 

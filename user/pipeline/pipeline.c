@@ -6,9 +6,12 @@
  * cache and the mitigation. */
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include "decision/attribution.h"
 #include "pipeline/objfile.h"
 #include "pipeline/pipeline.h"
+#include "score/exceptions.h"
 #include "lib/util.h"
 
 struct pipeline {
@@ -23,13 +26,42 @@ static void remember_quarantine(struct pipeline *p, const struct scorer_result *
 		scorer_quarantine_hash(p->o.scorer, r->sha256_hex);
 }
 
+/* The scorer, then the operator's exceptions: a matching rule decides the
+ * level (deny: high, allow: low) and the decision says which rule. */
+static void judge(struct pipeline *p, const struct window *w, struct scorer_result *r)
+{
+	struct exception_subject s = { .path = w->file_path[0] ? w->file_path : w->path };
+	struct attribution *at = NULL;
+	struct exception_match m;
+
+	scorer_judge(p->o.scorer, w, r);
+	if (!exceptions_count(p->o.exceptions))
+		return;
+	s.sha256 = r->sha256_hex[0] ? r->sha256_hex : NULL;
+	if ((exceptions_need(p->o.exceptions, EXCEPTION_EXE) ||
+	     exceptions_need(p->o.exceptions, EXCEPTION_CONTAINER) ||
+	     exceptions_need(p->o.exceptions, EXCEPTION_UNIT)) && (at = malloc(sizeof(*at)))) {
+		attribution_of_window(w, at);
+		s.exe = at->exe;
+		s.container_id = at->container_id;
+		s.unit = at->unit;
+	}
+	if (exceptions_match(p->o.exceptions, &s, &m)) {
+		r->excepted = true;
+		r->exception = m;
+		snprintf(r->exception_value, sizeof(r->exception_value), "%s", m.value);
+		r->verdict.level = m.effect == EXCEPTION_DENY ? VERDICT_HIGH : VERDICT_LOW;
+	}
+	free(at);
+}
+
 static void on_window_closed(void *ctx, struct window *w)
 {
 	struct pipeline *p = ctx;
 	struct scorer_result r;
 	struct decision d = { .point = decision_point_of(w), .window = w, .result = &r };
 
-	scorer_judge(p->o.scorer, w, &r);
+	judge(p, w, &r);
 	if (p->o.mitigate) {
 		mitigate_apply(p->o.mitigate, w, &r, &d.mitigation);
 	} else if (w->gate_action == BP_GATE_KILLED) {
@@ -112,7 +144,7 @@ static void on_gate(struct pipeline *p, const struct bp_ev_gate *e)
 		return;
 	}
 	objfile_track(w, e, sizeof(*e));
-	scorer_judge(p->o.scorer, w, &r);
+	judge(p, w, &r);
 	kill_it = p->o.gate_kills_high && r.verdict.level == VERDICT_HIGH;
 	if (kill_it) {
 		w->gate_action = BP_GATE_KILLED;

@@ -42,6 +42,7 @@ struct pipeline_opts {
 	struct mitigate *mitigate;          /* NULL: judge and report only */
 	bool gate_kills_high;               /* a high verdict at the gate kills (else resumes) */
 	unsigned int follow_ms;             /* quiet windows close this long after dlopen returned */
+	const struct exceptions *exceptions; /* an operator's allow/deny rules; NULL: none */
 	struct pipeline_hooks hooks;
 };
 
