@@ -848,3 +848,70 @@ Test(agent, a_load_in_a_container_cgroup_is_attributed_and_filterable)
 	cr_assert_eq(system(cmd), 0, "the decision log does not match schemas/decision.schema.json");
 	agent_cleanup(&a);
 }
+
+/* The operator's rules decide and say so; a reload swaps them; below
+ * record_level nothing is stored; SIGUSR1 after logrotate reopens the log. */
+/* python3 loads lib with ctypes and stays a second. */
+static int python_load(const char *lib)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "python3 -c 'import ctypes, time; ctypes.CDLL(\"%s\"); "
+		 "time.sleep(1)'", lib);
+	return system(cmd);
+}
+
+Test(agent, exceptions_decide_reload_and_record_level_and_logrotate_work)
+{
+	struct agent_run a = { 0 };
+	char extra[512], cmd[1024], path[256];
+	const json_t *ex;
+	json_t *d;
+	struct stat st;
+
+	/* exe rules need the process alive at judgement (a loader that exits
+	 * at once may have gone before its window's open is read) */
+	agent_start(&a, "[exceptions]\nallow_exe = */python3*\n");
+	cr_assert_eq(python_load(FIXTURE_DIR "/libevil.so"), 0);
+	d = wait_decision(&a, "libevil.so");
+	cr_assert_not_null(d);
+	cr_assert_str_eq(json_string_value(json_object_get(d, "level")), "low",
+			 "an allow_exe rule did not decide");
+	ex = json_object_get(d, "exception");
+	cr_assert_str_eq(json_string_value(json_object_get(ex, "rule")), "allow_exe");
+	cr_assert(strstr(json_string_value(json_object_get(ex, "matched")), "python3"));
+	json_decref(d);
+
+	snprintf(extra, sizeof(extra), "[exceptions]\nallow_exe = */python3*\n"
+		 "deny_path = */libbenign.so\n[retention]\nrecord_level = medium\n");
+	write_config(&a, extra);
+	kill(a.pid, SIGHUP);
+	cr_assert(wait_log(&a, "2 exceptions"), "the reload did not take the new rules");
+	cr_assert_eq(python_load(FIXTURE_DIR "/libbenign.so"), 0);
+	d = wait_decision(&a, "libbenign.so");
+	cr_assert_not_null(d);
+	cr_assert_str_eq(json_string_value(json_object_get(d, "level")), "high", "deny beats allow: %s",
+			 json_dumps(d, 0));
+	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(d, "exception"), "rule")),
+			 "deny_path");
+	json_decref(d);
+
+	/* logrotate with the shipped policy, pointed at this agent */
+	snprintf(path, sizeof(path), "%s/logrotate.conf", a.dir);
+	snprintf(cmd, sizeof(cmd), "sed -e 's|/var/log/bpf-profiler|%s|' -e "
+		 "'s|systemctl kill.*|kill -USR1 %d|' -e 's/create 0640 root adm/create 0640 root root/' "
+		 "%s/scripts/bpf-profiler.logrotate > %s && logrotate -f -s %s/lr.state %s", a.dir,
+		 (int)a.pid, BPFPROF_SRCDIR, path, a.dir, path);
+	cr_assert_eq(system(cmd), 0, "logrotate failed: %s", cmd);
+	cr_assert(wait_log(&a, "decision log reopened"), "SIGUSR1 did not reopen the log");
+	snprintf(path, sizeof(path), "%s/decisions.jsonl.1", a.dir);
+	cr_assert_eq(stat(path, &st), 0, "nothing rotated");
+	/* the next decision goes to the reopened log */
+	cr_assert_eq(run_loader(FIXTURE_DIR "/libbenign.so"), 0);
+	snprintf(path, sizeof(path), "%s/decisions.jsonl", a.dir);
+	for (int i = 0; i < 100 && stat(path, &st); i++)
+		usleep(100 * 1000);
+	cr_assert_eq(stat(path, &st), 0, "the reopened log has not got the new decision");
+	agent_stop(&a, SIGTERM);
+	agent_cleanup(&a);
+}
