@@ -8,6 +8,7 @@
 # libclang-rt-dev (libFuzzer) and zstd build and seed scripts/fuzz.sh.
 # libnats-dev is the NATS JetStream client of fleet mode (docs/fleet.md);
 # nats-server runs in its tests and in scripts/bench.sh fleet.
+# scdoc (man pages), lintian and logrotate: scripts/package.sh and its test.
 set -euo pipefail
 
 PKGS=(
@@ -19,6 +20,7 @@ PKGS=(
   libnats-dev nats-server
   zstd libclang-rt-dev
   prometheus chromium
+  scdoc lintian logrotate
   qemu-system-x86 busybox-static
 )
 
