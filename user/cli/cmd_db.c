@@ -535,7 +535,7 @@ static int do_pending(const char *path, int argc, char **argv)
 
 		ret = fleet_pending_list(st, &items);
 		if (!ret && r == 1) {
-			json_dumpf(items, stdout, JSON_COMPACT);
+			json_dumpf(items, stdout, JSONOUT_FLAGS);
 			putchar('\n');
 		}
 		json_array_foreach(r == 1 ? NULL : items, i, it) {
