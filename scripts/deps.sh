@@ -12,6 +12,7 @@
 # procps and libpam0g-dev for its fixtures, and the programs of its benign
 # corpus: imagemagick, pamtester, gawk, sasl2-bin, p11-kit, libgtk-3-bin,
 # gstreamer1.0-tools and -plugins-base (with chromium, perl and python3).
+# scdoc (man pages), lintian and logrotate: scripts/package.sh and its test.
 set -euo pipefail
 
 PKGS=(
@@ -23,6 +24,7 @@ PKGS=(
   libnats-dev nats-server
   zstd libclang-rt-dev
   prometheus chromium
+  scdoc lintian logrotate
   qemu-system-x86 busybox-static
   curl procps libpam0g-dev
   imagemagick pamtester gawk sasl2-bin p11-kit libgtk-3-bin

@@ -15,7 +15,7 @@ case "$seconds" in
   *[!0-9]*|'') echo "fuzz.sh: SECONDS must be a number, not '$seconds'" >&2; exit 2 ;;
 esac
 build=build-fuzz
-targets=(entry trace snapshot query fleet dcam)
+targets=(entry trace snapshot query fleet dcam attribution)
 
 CC=clang cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBPFPROF_FUZZ=ON >/dev/null
 cmake --build "$build" -j"$(nproc)" --target fuzz bpf-profiler >/dev/null

@@ -18,6 +18,7 @@ struct agent_run {
 	pid_t pid;
 	char dir[64], sock[96], db[96], conf[96], log[96], bd[96];
 	char notify[96]; /* NOTIFY_SOCKET to give it, or "" */
+	const char *args[8]; /* more command-line arguments, NULL-terminated */
 };
 
 static void write_config(struct agent_run *a, const char *extra)
@@ -120,8 +121,12 @@ static void agent_start(struct agent_run *a, const char *extra_config)
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (a->notify[0])
 			setenv("NOTIFY_SOCKET", a->notify, 1);
-		execl(BPFPROF_BIN, BPFPROF_BIN, "agent", "--config", a->conf, "--db", a->db,
-		      "--listen-unix", a->sock, NULL);
+		const char *argv[16] = { BPFPROF_BIN, "agent", "--config", a->conf, "--store", a->db,
+					 "--listen-unix", a->sock };
+
+		for (size_t i = 0; i < 8 && a->args[i]; i++)
+			argv[8 + i] = a->args[i];
+		execv(BPFPROF_BIN, (char **)argv);
 		_exit(126);
 	}
 	for (int i = 0; i < 100; i++) {
@@ -190,6 +195,26 @@ static bool wait_log(struct agent_run *a, const char *needle)
 	return false;
 }
 
+/* The TCP port the agent logged ("(port N)"), 0 if none within 5 s. */
+static int agent_tcp_port(struct agent_run *a)
+{
+	int port = 0;
+
+	for (int i = 0; i < 50 && !port; i++) {
+		char cmd[256];
+		FILE *p;
+
+		snprintf(cmd, sizeof(cmd), "sed -n 's/.*(port \\([0-9]*\\)).*/\\1/p' %s", a->log);
+		p = popen(cmd, "r");
+		if (fscanf(p, "%d", &port) != 1)
+			port = 0;
+		pclose(p);
+		if (!port)
+			usleep(100 * 1000);
+	}
+	return port;
+}
+
 static int run_loader(const char *lib)
 {
 	char *argv[] = { FIXTURE_DIR "/loader", (char *)lib, NULL };
@@ -221,7 +246,7 @@ Test(agent, a_load_anywhere_becomes_a_stored_and_served_decision)
 	status = agent_stop(&a, SIGTERM);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "SIGTERM must stop it cleanly");
 	cr_assert_neq(access(a.sock, F_OK), 0, "the API socket is removed");
-	snprintf(cmd, sizeof(cmd), "%s report --db %s | grep -q libevil.so", BPFPROF_BIN, a.db);
+	snprintf(cmd, sizeof(cmd), "%s report --store %s | grep -q libevil.so", BPFPROF_BIN, a.db);
 	cr_assert_eq(system(cmd), 0, "report does not show the stored decision");
 	json_decref(d);
 	agent_cleanup(&a);
@@ -265,7 +290,7 @@ Test(agent, kill_9_loses_no_stored_decision_or_acknowledged_submission)
 			       "\"label\":\"malicious\"}]}", &reply), 201, "%s", reply);
 	free(reply);
 	agent_stop(&a, SIGKILL);
-	snprintf(cmd, sizeof(cmd), "%s report --json --db %s | grep -q libbenign.so", BPFPROF_BIN, a.db);
+	snprintf(cmd, sizeof(cmd), "%s report --json --store %s | grep -q libbenign.so", BPFPROF_BIN, a.db);
 	cr_assert_eq(system(cmd), 0, "a served decision is missing after kill -9");
 	/* restart on the same files: the submission is there */
 	agent_start(&a, NULL);
@@ -513,18 +538,7 @@ Test(agent, tcp_needs_the_token_for_submissions)
 	chmod(token, 0600);
 	snprintf(extra, sizeof(extra), "[api]\nlisten_tcp = 127.0.0.1:0\ntoken_file = %s\n", token);
 	agent_start(&a, extra);
-	for (int i = 0; i < 50 && !port; i++) {
-		char cmd[256];
-		FILE *p;
-
-		snprintf(cmd, sizeof(cmd), "sed -n 's/.*(port \\([0-9]*\\)).*/\\1/p' %s", a.log);
-		p = popen(cmd, "r");
-		if (fscanf(p, "%d", &port) != 1)
-			port = 0;
-		pclose(p);
-		if (!port)
-			usleep(100 * 1000);
-	}
+	port = agent_tcp_port(&a);
 	cr_assert_gt(port, 0, "the agent did not log its TCP port");
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/v1/behaviors", port);
 	for (int attempt = 0; attempt < 3; attempt++) {
@@ -633,3 +647,271 @@ Test(agent, db_commands_of_another_process_reach_the_live_index)
 	agent_cleanup(&a);
 }
 
+
+/* The documented flags, as an operator types them; what the agent writes
+ * is private and what it logs says its true level. */
+Test(agent, documented_tcp_flags_work_together_and_its_files_are_private)
+{
+	struct agent_run a = { 0 };
+	char token[128], url[128], auth[128], *body = NULL, path[160];
+	const char *tok = "0123456789abcdef0123456789abcdef";
+	const char *privs[] = { "agent.db", "agent.db-wal", "decisions.jsonl" };
+	struct curl_slist *h;
+	FILE *f, *mem;
+	size_t len;
+	CURL *c;
+	long code = 0;
+	struct stat st;
+	json_t *d;
+	int port;
+
+	snprintf(token, sizeof(token), "/tmp/bpfprof-agent-token-%d", (int)getpid());
+	f = fopen(token, "w");
+	fprintf(f, "%s\n", tok);
+	fclose(f);
+	chmod(token, 0600);
+	a.args[0] = "--listen-tcp";
+	a.args[1] = "127.0.0.1:0";
+	a.args[2] = "--token-file";
+	a.args[3] = token;
+	agent_start(&a, NULL);
+	port = agent_tcp_port(&a);
+	cr_assert_gt(port, 0, "the agent did not log its TCP port");
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/metrics", port);
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok);
+	h = curl_slist_append(NULL, auth);
+	mem = open_memstream(&body, &len);
+	c = curl_easy_init();
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, mem);
+	cr_assert_eq(curl_easy_perform(c), CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	fclose(mem);
+	cr_assert_eq(code, 200, "TCP scrape with the token: HTTP %ld", code);
+	cr_assert(strstr(body, "bpf_profiler_build_info"), "%s", body);
+	free(body);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+
+	cr_assert_eq(run_loader(FIXTURE_DIR "/libbenign.so"), 0);
+	d = wait_decision(&a, "libbenign.so");
+	cr_assert_not_null(d);
+	json_decref(d);
+	for (size_t i = 0; i < sizeof(privs) / sizeof(privs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", a.dir, privs[i]);
+		cr_assert_eq(stat(path, &st), 0, "%s", path);
+		cr_assert_eq(st.st_mode & 007, 0, "%s is mode %04o: readable by others", path,
+			     st.st_mode & 07777);
+	}
+	snprintf(path, sizeof(path), "%s/agent.db", a.dir);
+	stat(path, &st);
+	cr_assert_eq(st.st_mode & 077, 0, "the decision database is mode %04o", st.st_mode & 07777);
+	agent_stop(&a, SIGTERM);
+	cr_assert(wait_log(&a, "bpf-profiler: info: agent running"), "start is not an info line");
+	cr_assert(wait_log(&a, "bpf-profiler: info: agent stopped"), "stop is not an info line");
+	snprintf(path, sizeof(path), "grep -q 'warning: agent' %s", a.log);
+	cr_assert_neq(system(path), 0, "an informational line is tagged warning");
+	unlink(token);
+	agent_cleanup(&a);
+}
+
+/* perf events (tracepoints, uprobes) the agent holds open. */
+static int perf_events_held(pid_t pid)
+{
+	char cmd[128];
+	int n = -1;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "ls -l /proc/%d/fd | grep -c perf_event", (int)pid);
+	p = popen(cmd, "r");
+	if (fscanf(p, "%d", &n) != 1)
+		n = -1;
+	pclose(p);
+	return n;
+}
+
+/* Closing a uprobe costs the kernel grace periods (25-80 ms each): the
+ * hooks of a process that exited are detached while the agent runs, so
+ * neither they nor a stop pay for every process ever hooked. */
+Test(agent, hooks_of_exited_processes_are_released)
+{
+	struct agent_run a = { 0 };
+	char cmd[512];
+	int before, during = 0, after = -1;
+
+	agent_start(&a, "[policy]\nenforce = on\n[scoring]\nthreshold_medium = 0.01\n"
+		    "threshold_high = 0.99\n");
+	before = perf_events_held(a.pid);
+	for (int i = 0; i < 3; i++) {
+		snprintf(cmd, sizeof(cmd), "python3 -c 'import ctypes, time; "
+			 "ctypes.CDLL(\"%s/libbenign.so\"); time.sleep(2)' >/dev/null", FIXTURE_DIR);
+		FILE *p = popen(cmd, "r");
+
+		cr_assert_not_null(p);
+		usleep(1500 * 1000);
+		if (perf_events_held(a.pid) > during)
+			during = perf_events_held(a.pid);
+		pclose(p);
+	}
+	cr_assert_gt(during, before, "no process was hooked (medium risk): %d", during);
+	for (int i = 0; i < 50 && after != before; i++) {
+		usleep(100 * 1000);
+		after = perf_events_held(a.pid);
+	}
+	cr_assert_eq(after, before, "hooks of exited processes still attached: %d perf events, "
+		     "%d before", after, before);
+	agent_stop(&a, SIGTERM);
+	agent_cleanup(&a);
+}
+
+#define CONTAINER_ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+/* Where cgroup v2 is mounted ("" when it is not). */
+static void cgroup2_mount(char *out, size_t len)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	char line[1024], mnt[512];
+
+	out[0] = '\0';
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, " - cgroup2 ") && sscanf(line, "%*s %*s %*s %*s %511s", mnt) == 1) {
+			snprintf(out, len, "%s", mnt);
+			break;
+		}
+	if (f)
+		fclose(f);
+}
+
+/* A load inside a cgroup named as docker's systemd driver names a
+ * container's: the decision names the container, its unit and cgroup,
+ * and the API and report find it by them. */
+Test(agent, a_load_in_a_container_cgroup_is_attributed_and_filterable)
+{
+	struct agent_run a = { 0 };
+	char root[512], slice[640], scope[768], cmd[2048], *body = NULL, url[256];
+	const json_t *p;
+	json_t *d;
+
+	cgroup2_mount(root, sizeof(root));
+	if (!root[0])
+		cr_skip_test("no cgroup v2 mount: cannot make a container's cgroup");
+	snprintf(slice, sizeof(slice), "%s/bpfprof-test-%d.slice", root, (int)getpid());
+	snprintf(scope, sizeof(scope), "%s/docker-" CONTAINER_ID ".scope", slice);
+	cr_assert_eq(mkdir(slice, 0755), 0, "%s: %m", slice);
+	cr_assert_eq(mkdir(scope, 0755), 0, "%s: %m", scope);
+	agent_start(&a, NULL);
+	snprintf(cmd, sizeof(cmd), "sh -c 'echo $$ > %s/cgroup.procs && exec %s/loader %s/libbenign.so' "
+		 ">/dev/null", scope, FIXTURE_DIR, FIXTURE_DIR);
+	cr_assert_eq(system(cmd), 0, "the loader did not run in the container's cgroup");
+	d = wait_decision(&a, "libbenign.so");
+	rmdir(scope);
+	rmdir(slice);
+	cr_assert_not_null(d, "no decision");
+	p = json_object_get(d, "process");
+	cr_assert(json_is_object(p), "no process object");
+	cr_assert_str_eq(json_string_value(json_object_get(p, "container_id")), CONTAINER_ID);
+	cr_assert_str_eq(json_string_value(json_object_get(p, "container_runtime")), "docker");
+	cr_assert_str_eq(json_string_value(json_object_get(p, "unit")),
+			 "docker-" CONTAINER_ID ".scope");
+	cr_assert(strstr(json_string_value(json_object_get(p, "cgroup")), "/docker-" CONTAINER_ID),
+		  "%s", json_string_value(json_object_get(p, "cgroup")));
+	cr_assert_gt(json_integer_value(json_object_get(p, "cgroup_id")), 0);
+	cr_assert_eq(json_integer_value(json_object_get(p, "uid")), 0);
+	cr_assert(json_is_integer(json_object_get(p, "gid")));
+	cr_assert_gt(json_integer_value(json_object_get(p, "ppid")), 0);
+	cr_assert(strstr(json_string_value(json_object_get(p, "cmdline")), "/loader /"),
+		  "%s", json_string_value(json_object_get(p, "cmdline")));
+	cr_assert(strstr(json_string_value(json_object_get(p, "exe")), "/loader"));
+	cr_assert(json_string_length(json_object_get(d, "host")) > 0, "no host name");
+	json_decref(d);
+
+	cr_assert_eq(http_get(&a, "/v1/decisions?container=0123456789ab", &body), 200);
+	cr_assert(strstr(body, "libbenign.so"), "the container filter misses it: %s", body);
+	free(body);
+	cr_assert_eq(http_get(&a, "/v1/decisions?container=fedcba987654", &body), 200);
+	cr_assert_null(strstr(body, "libbenign.so"), "another container's filter finds it");
+	free(body);
+	snprintf(url, sizeof(url), "/v1/decisions?exe=%s/loader&unit=docker-*", FIXTURE_DIR);
+	cr_assert_eq(http_get(&a, url, &body), 200);
+	cr_assert(strstr(body, "libbenign.so"), "exe and unit filters miss it: %s", body);
+	free(body);
+	cr_assert_eq(http_get(&a, "/v1/decisions?uid=x", &body), 400);
+	free(body);
+	agent_stop(&a, SIGTERM);
+	snprintf(cmd, sizeof(cmd), "%s report --store %s --container 0123456789ab --json | "
+		 "grep -q libbenign.so", BPFPROF_BIN, a.db);
+	cr_assert_eq(system(cmd), 0, "report --container misses it");
+	snprintf(cmd, sizeof(cmd), "python3 %s/validate_jsonl.py %s/schemas/decision.schema.json "
+		 "%s/decisions.jsonl", TOOLS_DIR, BPFPROF_SRCDIR, a.dir);
+	cr_assert_eq(system(cmd), 0, "the decision log does not match schemas/decision.schema.json");
+	agent_cleanup(&a);
+}
+
+/* The operator's rules decide and say so; a reload swaps them; below
+ * record_level nothing is stored; SIGUSR1 after logrotate reopens the log. */
+/* python3 loads lib with ctypes and stays a second. */
+static int python_load(const char *lib)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "python3 -c 'import ctypes, time; ctypes.CDLL(\"%s\"); "
+		 "time.sleep(1)'", lib);
+	return system(cmd);
+}
+
+Test(agent, exceptions_decide_reload_and_record_level_and_logrotate_work)
+{
+	struct agent_run a = { 0 };
+	char extra[512], cmd[1024], path[256];
+	const json_t *ex;
+	json_t *d;
+	struct stat st;
+
+	/* exe rules need the process alive at judgement (a loader that exits
+	 * at once may have gone before its window's open is read) */
+	agent_start(&a, "[exceptions]\nallow_exe = */python3*\n");
+	cr_assert_eq(python_load(FIXTURE_DIR "/libevil.so"), 0);
+	d = wait_decision(&a, "libevil.so");
+	cr_assert_not_null(d);
+	cr_assert_str_eq(json_string_value(json_object_get(d, "level")), "low",
+			 "an allow_exe rule did not decide");
+	ex = json_object_get(d, "exception");
+	cr_assert_str_eq(json_string_value(json_object_get(ex, "rule")), "allow_exe");
+	cr_assert(strstr(json_string_value(json_object_get(ex, "matched")), "python3"));
+	json_decref(d);
+
+	snprintf(extra, sizeof(extra), "[exceptions]\nallow_exe = */python3*\n"
+		 "deny_path = */libbenign.so\n[retention]\nrecord_level = medium\n");
+	write_config(&a, extra);
+	kill(a.pid, SIGHUP);
+	cr_assert(wait_log(&a, "2 exceptions"), "the reload did not take the new rules");
+	cr_assert_eq(python_load(FIXTURE_DIR "/libbenign.so"), 0);
+	d = wait_decision(&a, "libbenign.so");
+	cr_assert_not_null(d);
+	cr_assert_str_eq(json_string_value(json_object_get(d, "level")), "high", "deny beats allow: %s",
+			 json_dumps(d, 0));
+	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(d, "exception"), "rule")),
+			 "deny_path");
+	json_decref(d);
+
+	/* logrotate with the shipped policy, pointed at this agent */
+	snprintf(path, sizeof(path), "%s/logrotate.conf", a.dir);
+	snprintf(cmd, sizeof(cmd), "sed -e 's|/var/log/bpf-profiler|%s|' -e "
+		 "'s|systemctl kill.*|kill -USR1 %d|' -e 's/create 0640 root adm/create 0640 root root/' "
+		 "%s/scripts/bpf-profiler.logrotate > %s && logrotate -f -s %s/lr.state %s", a.dir,
+		 (int)a.pid, BPFPROF_SRCDIR, path, a.dir, path);
+	cr_assert_eq(system(cmd), 0, "logrotate failed: %s", cmd);
+	cr_assert(wait_log(&a, "decision log reopened"), "SIGUSR1 did not reopen the log");
+	snprintf(path, sizeof(path), "%s/decisions.jsonl.1", a.dir);
+	cr_assert_eq(stat(path, &st), 0, "nothing rotated");
+	/* the next decision goes to the reopened log */
+	cr_assert_eq(run_loader(FIXTURE_DIR "/libbenign.so"), 0);
+	snprintf(path, sizeof(path), "%s/decisions.jsonl", a.dir);
+	for (int i = 0; i < 100 && stat(path, &st); i++)
+		usleep(100 * 1000);
+	cr_assert_eq(stat(path, &st), 0, "the reopened log has not got the new decision");
+	agent_stop(&a, SIGTERM);
+	agent_cleanup(&a);
+}

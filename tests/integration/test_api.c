@@ -6,7 +6,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include "api_fixture.h"
 
 #define T0 1795764095000000000LL
@@ -65,8 +69,8 @@ Test(api, unix_socket_is_root_only_by_default)
 
 Test(api, tcp_without_a_token_or_with_a_wrong_one_is_401)
 {
-	const char *paths[] = { "/healthz", "/metrics", "/v1/decisions", "/v1/decisions/1",
-				"/v1/stats", "/nope" };
+	const char *paths[] = { "/metrics", "/v1/decisions", "/v1/decisions/1", "/v1/stats",
+				"/nope" };
 
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		struct http_reply r = fx_request("GET", paths[i], 1, NULL, NULL);
@@ -423,4 +427,70 @@ Test(api, every_decision_stored_before_a_kill_9_is_served_after_restart)
 		json_decref(j);
 		free(r.body);
 	}
+}
+
+Test(api, healthz_over_tcp_needs_no_token_and_everything_else_still_does)
+{
+	struct http_reply r = fx_request("GET", "/healthz", 1, NULL, NULL);
+
+	cr_assert_eq(r.status, 200, "a liveness probe has no token: %ld %s", r.status, r.body);
+	free(r.body);
+	r = fx_request("GET", "/metrics", 1, NULL, NULL);
+	assert_json_error(&r, 401);
+}
+
+/* A connection from src that sends half a request and then nothing. */
+static int half_request(const char *src)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(fx.port) };
+	struct sockaddr_in s = { .sin_family = AF_INET };
+	static const char half[] = "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	cr_assert_geq(fd, 0);
+	inet_pton(AF_INET, src, &s.sin_addr);
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&s, sizeof(s)), 0, "bind %s: %m", src);
+	/* a refused or reset connection is what a limit does: fine */
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) ||
+	    send(fd, half, sizeof(half) - 1, MSG_NOSIGNAL) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+Test(api, idle_half_requests_do_not_lock_out_an_authorized_scrape, .timeout = 60)
+{
+	struct rlimit rl;
+	int fds[600], n = 0;
+	struct http_reply r;
+	struct timespec t0, t1;
+	char src[32];
+
+	/* 600 client ends here plus the server's: more than the usual 1024 */
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	/* 300 from one address (another host) ... */
+	for (int i = 0; i < 300; i++)
+		if ((fds[n] = half_request("127.0.0.2")) >= 0)
+			n++;
+	/* ... and 300 from 300 addresses */
+	for (int i = 0; i < 300; i++) {
+		snprintf(src, sizeof(src), "127.0.%d.%d", 1 + i / 250, 1 + i % 250);
+		if ((fds[n] = half_request(src)) >= 0)
+			n++;
+	}
+	usleep(200 * 1000);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = fx_request("GET", "/metrics", 1, TEST_TOKEN, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	cr_assert_eq(r.status, 200, "the scrape was not served: %ld %s", r.status, r.body);
+	cr_assert(strstr(r.body, "bpf_profiler_"), "%s", r.body);
+	/* bounded, not a benchmark: before the limits it never answered */
+	cr_assert_lt(t1.tv_sec - t0.tv_sec, 3, "the scrape took %ld s", (long)(t1.tv_sec - t0.tv_sec));
+	free(r.body);
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
 }

@@ -43,11 +43,11 @@ Test(report_page, the_decisions_table_shows_a_stored_decision)
 	dom = dump_dom(frag);
 	table = strstr(dom, "<table id=\"decisions\">");
 	cr_assert_not_null(table, "no decisions table in: %.3000s", dom);
-	cr_assert(strstr(table, "<td>/tmp/libreport-page-test.so</td>"),
+	cr_assert(strstr(table, "<td class=\"path\">/tmp/libreport-page-test.so</td>"),
 		  "the stored decision is not in the table: %.3000s", table);
 	snprintf(idcell, sizeof(idcell), "data-id=\"%lld\"", (long long)id);
 	cr_assert(strstr(table, idcell), "no row for decision %lld", (long long)id);
-	cr_assert(strstr(table, "<td>high</td>"), "%.3000s", table);
+	cr_assert(strstr(table, "<td class=\"lvl\">high</td>"), "%.3000s", table);
 	/* the statistics panel degrades gracefully without /v1/behaviors/stats */
 	cr_assert(strstr(dom, "not available"), "%.3000s", dom);
 	free(dom);
@@ -63,10 +63,10 @@ Test(report_page, a_decision_link_opens_its_explanation)
 	fx_put(T0 + 2000000000LL, "low", "/usr/lib/libother.so");
 	snprintf(frag, sizeof(frag), "#token=%s&decision=%lld", TEST_TOKEN, (long long)id);
 	dom = dump_dom(frag);
-	detail = strstr(dom, "<section id=\"detail\">");
+	detail = strstr(dom, "<section id=\"detail\" aria-live=\"polite\">");
 	cr_assert_not_null(detail, "explanation not shown: %.4000s", dom);
 	cr_assert(strstr(detail, "<dd>/tmp/libexplained.so</dd>"), "%.4000s", detail);
-	cr_assert(strstr(detail, "<td>connect:inet openat:write mprotect:exec</td>"), "matches: %.4000s",
+	cr_assert(strstr(detail, "<td class=\"tokens\">connect:inet openat:write mprotect:exec</td>"), "matches: %.4000s",
 		  detail);
 	cr_assert(strstr(detail, "<td>init_array evil_init</td>"), "findings: %.4000s", detail);
 	cr_assert(strstr(detail, "<td>loaded from /tmp</td>"), "reputation: %.4000s", detail);

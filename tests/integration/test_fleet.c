@@ -177,7 +177,7 @@ static void agent_start(struct agent_run *a, const char *name, const char *extra
 		snprintf(db, sizeof(db), "%s/agent.db", a->dir);
 		dup2(fd, STDERR_FILENO);
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		execl(BPFPROF_BIN, BPFPROF_BIN, "agent", "--config", a->conf, "--db", db,
+		execl(BPFPROF_BIN, BPFPROF_BIN, "agent", "--config", a->conf, "--store", db,
 		      "--listen-unix", a->sock, NULL);
 		_exit(126);
 	}

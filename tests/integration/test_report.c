@@ -71,7 +71,7 @@ Test(report, table_lists_decisions_newest_first_while_the_agent_holds_the_store)
 {
 	char args[256], *out;
 
-	snprintf(args, sizeof(args), "--db %s", db);
+	snprintf(args, sizeof(args), "--store %s", db);
 	cr_assert_eq(run(args, &out), 0, "%s", out);
 	cr_assert(strstr(out, "ID") && strstr(out, "LEVEL") && strstr(out, "OBJECT"), "%s", out);
 	cr_assert(strstr(out, "/tmp/libmedium.so") < strstr(out, "/tmp/libhigh.so") &&
@@ -84,32 +84,49 @@ Test(report, level_and_since_filter_like_the_api)
 {
 	char args[256], *out;
 
-	snprintf(args, sizeof(args), "--db %s --level high", db);
+	snprintf(args, sizeof(args), "--store %s --level high", db);
 	cr_assert_eq(run(args, &out), 0, "%s", out);
 	cr_assert(strstr(out, "/tmp/libhigh.so") && !strstr(out, "/tmp/liblow.so") &&
 		  !strstr(out, "/tmp/libmedium.so"), "%s", out);
 	free(out);
-	snprintf(args, sizeof(args), "--db %s --since 2026-11-27T07:21:36Z", db);
+	snprintf(args, sizeof(args), "--store %s --since 2026-11-27T07:21:36Z", db);
 	cr_assert_eq(run(args, &out), 0, "%s", out);
 	cr_assert(strstr(out, "/tmp/libhigh.so") && !strstr(out, "/tmp/liblow.so"), "%s", out);
 	free(out);
 }
 
-Test(report, json_has_the_api_shape_and_works_after_the_agent_is_gone)
+Test(report, json_is_one_decision_per_line_and_works_after_the_agent_is_gone)
 {
-	char args[256], *out;
-	json_t *j;
+	char args[256], *out, *line, *save = NULL;
+	int n = 0;
 
 	decision_store_close(store);
 	store = NULL;
-	snprintf(args, sizeof(args), "--db %s --json --limit 2", db);
+	snprintf(args, sizeof(args), "--store %s --json --limit 2", db);
 	cr_assert_eq(run(args, &out), 0, "%s", out);
-	j = json_loads(out, 0, NULL);
-	cr_assert_not_null(j, "%s", out);
-	cr_assert_eq(json_array_size(json_object_get(j, "decisions")), 2);
-	cr_assert(json_is_string(json_object_get(j, "next_cursor")));
-	cr_assert_eq(decision_validate(json_array_get(json_object_get(j, "decisions"), 0), NULL, 0), 0);
-	json_decref(j);
+	/* JSON lines like every other --json: `| jq` and line tools work */
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		json_t *d = json_loads(line, 0, NULL);
+
+		cr_assert_not_null(d, "not one JSON document per line: %s", line);
+		cr_assert_eq(decision_validate(d, NULL, 0), 0, "%s", line);
+		cr_assert(json_is_integer(json_object_get(d, "id")), "%s", line);
+		/* 15 significant digits at most: 0.5, never 0.50000000000000000 */
+		cr_assert_null(strstr(line, "0000000000"), "long float: %s", line);
+		json_decref(d);
+		n++;
+	}
+	cr_assert_eq(n, 2, "expected 2 lines");
+	free(out);
+}
+
+Test(report, db_is_refused_with_a_pointer_to_store)
+{
+	char args[256], *out;
+
+	snprintf(args, sizeof(args), "--db %s", db);
+	cr_assert_eq(run(args, &out), 2, "%s", out);
+	cr_assert(strstr(out, "--store"), "%s", out);
 	free(out);
 }
 
@@ -117,7 +134,7 @@ Test(report, id_prints_the_full_explanation)
 {
 	char args[256], *out;
 
-	snprintf(args, sizeof(args), "--db %s --id 2", db);
+	snprintf(args, sizeof(args), "--store %s --id 2", db);
 	cr_assert_eq(run(args, &out), 0, "%s", out);
 	cr_assert(strstr(out, "decision 2") && strstr(out, "/tmp/libhigh.so"), "%s", out);
 	cr_assert(strstr(out, "match        entry 7"), "%s", out);
@@ -125,7 +142,7 @@ Test(report, id_prints_the_full_explanation)
 	cr_assert(strstr(out, "reputation   tmp_dir"), "%s", out);
 	cr_assert(strstr(out, "lookback     connect:inet > openat:write > mprotect:exec"), "%s", out);
 	free(out);
-	snprintf(args, sizeof(args), "--db %s --id 99", db);
+	snprintf(args, sizeof(args), "--store %s --id 99", db);
 	cr_assert_eq(run(args, &out), 1, "%s", out);
 	cr_assert(strstr(out, "no decision 99"), "%s", out);
 	free(out);
@@ -141,7 +158,7 @@ Test(report, usage_errors_exit_2_and_a_missing_database_1)
 	free(out);
 	cr_assert_eq(run("--since tomorrow", &out), 2, "%s", out);
 	free(out);
-	cr_assert_eq(run("--db /nonexistent/x.db", &out), 1, "%s", out);
+	cr_assert_eq(run("--store /nonexistent/x.db", &out), 1, "%s", out);
 	cr_assert(strstr(out, "/nonexistent/x.db"), "%s", out);
 	free(out);
 	cr_assert_eq(run("--help", &out), 0, "%s", out);

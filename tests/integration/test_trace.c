@@ -297,3 +297,59 @@ Test(trace, a_failed_load_is_reported_with_ok_false)
 	json_decref(events);
 	unlink(out);
 }
+
+/* Runs a shell command line, returns its stdout (stderr discarded). */
+static char *shell_stdout(const char *cmd)
+{
+	char *out = NULL;
+	size_t cap = 0;
+	FILE *p = popen(cmd, "r");
+
+	cr_assert_not_null(p);
+	if (getdelim(&out, &cap, '\0', p) < 0) {
+		free(out);
+		out = calloc(1, 1);
+	}
+	pclose(p);
+	return out;
+}
+
+Test(trace, json_on_stdout_stays_json_whatever_the_command_prints)
+{
+	char cmd[512], *out, *line, *save = NULL;
+	int n = 0;
+
+	snprintf(cmd, sizeof(cmd), "%s trace --json -- sh -c 'echo this is not json; "
+		 "%s/loader %s/libbenign.so; echo neither is this' 2>/dev/null", BPFPROF_BIN,
+		 FIXTURE_DIR, FIXTURE_DIR);
+	out = shell_stdout(cmd);
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		json_t *j = json_loads(line, 0, NULL);
+
+		cr_assert_not_null(j, "a line of stdout is not JSON: %s", line);
+		/* floats are short: 0.4, not 0.40000000000000002 */
+		cr_assert_null(strstr(line, "0000000000"), "long float: %s", line);
+		json_decref(j);
+		n++;
+	}
+	cr_assert_gt(n, 0, "no JSON lines at all");
+	free(out);
+}
+
+Test(trace, no_color_on_a_terminal_when_NO_COLOR_is_set)
+{
+	char cmd[512], *out;
+
+	/* script(1) gives trace a terminal on stdout */
+	snprintf(cmd, sizeof(cmd), "NO_COLOR=1 script -qec '%s trace -- %s/loader %s/libbenign.so' "
+		 "/dev/null 2>/dev/null", BPFPROF_BIN, FIXTURE_DIR, FIXTURE_DIR);
+	out = shell_stdout(cmd);
+	cr_assert(strstr(out, "VERDICT"), "no verdict: %s", out);
+	cr_assert_null(strchr(out, '\033'), "colour despite NO_COLOR: %s", out);
+	free(out);
+	snprintf(cmd, sizeof(cmd), "script -qec '%s trace -- %s/loader %s/libbenign.so' "
+		 "/dev/null 2>/dev/null", BPFPROF_BIN, FIXTURE_DIR, FIXTURE_DIR);
+	out = shell_stdout(cmd);
+	cr_assert_not_null(strchr(out, '\033'), "no colour on a terminal at all: %s", out);
+	free(out);
+}

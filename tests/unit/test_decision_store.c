@@ -321,3 +321,98 @@ Test(decision_store, recording_through_the_sink_stores_the_decision)
 	json_decref(got);
 	json_decref(d);
 }
+
+#define CID "3f4a1b2c3d4e5f60718293a4b5c6d7e8f90123456789abcdef0123456789abcd"
+
+static void put_attributed(int64_t t, const char *path, const char *container, const char *exe,
+			   const char *unit, int uid)
+{
+	json_t *d = decision_sample(t, "medium", 0.5, path);
+	json_t *p = json_pack("{s:i, s:i, s:s, s:i}", "pid", 4242, "tid", 4243, "exe", exe,
+			      "uid", uid);
+	char err[256];
+
+	if (container)
+		json_object_set_new(p, "container_id", json_string(container));
+	if (unit)
+		json_object_set_new(p, "unit", json_string(unit));
+	json_object_set_new(d, "process", p);
+	cr_assert_eq(decision_store_put(store, d, NULL, err, sizeof(err)), 0, "%s", err);
+	json_decref(d);
+}
+
+/* The ids a query returns, newest first, as "3,1". */
+static char *filtered_ids(struct decision_query q)
+{
+	static char out[256];
+	char next[DECISION_CURSOR_LEN];
+	json_t *arr, *d;
+	size_t i, n = 0;
+
+	q.limit = q.limit ? q.limit : 100;
+	cr_assert_eq(decision_store_query(store, &q, &arr, next), 0);
+	out[0] = '\0';
+	json_array_foreach(arr, i, d)
+		n += snprintf(out + n, sizeof(out) - n, "%s%lld", i ? "," : "",
+			      (long long)json_integer_value(json_object_get(d, "id")));
+	json_decref(arr);
+	return out;
+}
+
+Test(decision_store, attribution_filters_select_by_container_exe_unit_object_and_uid)
+{
+	struct decision_query q = { .exe = "/usr/bin/python3*", .limit = 1 };
+	char next[DECISION_CURSOR_LEN];
+	json_t *arr;
+
+	put_attributed(T0, "/tmp/liba.so", CID, "/usr/bin/python3.11", "docker-" CID ".scope", 0);
+	put_attributed(T0 + SEC, "/opt/lib/libb.so", NULL, "/usr/sbin/nginx", "nginx.service", 33);
+	put_attributed(T0 + 2 * SEC, "/tmp/libc2.so", NULL, "/usr/bin/python3.11",
+		       "session-3.scope", 1000);
+
+	cr_assert_str_eq(filtered_ids((struct decision_query){ .container = CID }), "1");
+	/* docker ps shows 12 digits */
+	cr_assert_str_eq(filtered_ids((struct decision_query){ .container = "3f4a1b2c3d4e" }), "1");
+	cr_assert_str_eq(filtered_ids((struct decision_query){ .container = "ffff" }), "");
+	cr_assert_str_eq(filtered_ids((struct decision_query){ .exe = "/usr/bin/python3.11" }), "3,1");
+	cr_assert_str_eq(filtered_ids((struct decision_query){ .exe = "/usr/bin/python3" }), "",
+			 "without a glob, exe must be equal");
+	cr_assert_str_eq(filtered_ids((struct decision_query){ .exe = "/usr/bin/python3*" }), "3,1");
+	cr_assert_str_eq(filtered_ids((struct decision_query){ .unit = "nginx.service" }), "2");
+	cr_assert_str_eq(filtered_ids((struct decision_query){ .object = "/tmp/*" }), "3,1");
+	cr_assert_str_eq(filtered_ids((struct decision_query){ .uid = 0, .uid_set = true }), "1");
+	cr_assert_str_eq(filtered_ids((struct decision_query){ .uid = 1000, .uid_set = true,
+							       .exe = "/usr/bin/*" }), "3");
+	/* filters page like the rest: limit 1 then the cursor */
+	cr_assert_eq(decision_store_query(store, &q, &arr, next), 0);
+	cr_assert_eq(json_array_size(arr), 1);
+	json_decref(arr);
+	q.cursor = next;
+	cr_assert_str_eq(filtered_ids(q), "1");
+}
+
+Test(decision_store, retention_removes_by_age_and_count_per_level)
+{
+	struct decision_retention r = { .max_age_ns = { 3600 * SEC, 0, 0 },
+					.max_count = { 3, 0, 1 } };
+	int64_t now = T0 + 10000 * SEC, gone[DECISION_LEVELS], c[DECISION_LEVELS];
+
+	/* low: 2 too old, 4 recent of which the oldest goes by count */
+	put(now - 7200 * SEC, "low");
+	put(now - 5000 * SEC, "low");
+	for (int i = 4; i >= 1; i--)
+		put(now - i * SEC, "low");
+	put(now - 7200 * SEC, "medium");
+	put(now - 9 * SEC, "high");
+	put(now - 8 * SEC, "high");
+	cr_assert_eq(decision_store_prune(store, &r, now, gone), 0);
+	cr_assert_eq(gone[0], 3, "low removed: %lld", (long long)gone[0]);
+	cr_assert_eq(gone[1], 0, "medium has no limits");
+	cr_assert_eq(gone[2], 1, "high keeps its newest 1");
+	cr_assert_eq(decision_store_count(store, c), 0);
+	cr_assert_eq(c[0], 3);
+	cr_assert_eq(c[1], 1);
+	cr_assert_eq(c[2], 1);
+	cr_assert_eq(decision_store_prune(store, &r, now, gone), 0);
+	cr_assert_eq(gone[0] + gone[1] + gone[2], 0, "pruning again removes nothing");
+}

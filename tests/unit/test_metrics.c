@@ -191,3 +191,21 @@ Test(agent_metrics, design_families_are_registered_and_decisions_counted)
 	json_decref(d);
 	agent_metrics_free(am);
 }
+
+Test(agent_metrics, an_allow_is_not_a_mitigation)
+{
+	struct agent_metrics *am = agent_metrics_new();
+	json_t *d = json_pack("{s:s, s:f, s:s, s:s}", "level", "low", "risk", 0.1, "action",
+			      "allow", "backend", "none");
+	char *out;
+
+	cr_assert_not_null(am);
+	agent_metrics_decision(am, d);
+	out = render(am->reg);
+	assert_contains(out, "bpf_profiler_decisions_total{level=\"low\"} 1");
+	cr_assert_null(strstr(out, "bpf_profiler_mitigations_total{action=\"allow\""),
+		       "an allow was counted as a mitigation: %s", out);
+	free(out);
+	json_decref(d);
+	agent_metrics_free(am);
+}

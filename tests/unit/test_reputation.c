@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "score/pkgindex.h"
+#include "score/exceptions.h"
 #include "score/reputation.h"
 #include "lib/util.h"
 
@@ -109,24 +110,26 @@ Test(reputation, deleted_file_is_flagged)
 	cr_expect_not_null(has(&r, "deleted"));
 }
 
-Test(reputation, lists_decide_and_deny_beats_allow)
+Test(reputation, exceptions_decide_and_deny_beats_allow)
 {
 	static const char sha[] = "aa00000000000000000000000000000000000000000000000000000000000000";
-	struct reputation_lists l = { 0 };
-	struct reputation_input in = { .path = "/tmp/evil.so", .fd = -1, .sha256_hex = sha, .lists = &l };
+	struct exceptions *ex = exceptions_new();
+	struct reputation_input in = { .path = "/tmp/evil.so", .fd = -1, .sha256_hex = sha,
+				       .exceptions = ex };
 	struct reputation_result r;
+	char err[256];
 
-	cr_assert_eq(reputation_lists_add(&l, "allow-path", "/tmp/*.so"), 0);
+	cr_assert_eq(exceptions_add(ex, "allow-path", "/tmp/*.so", err, sizeof(err)), 0);
 	cr_assert_eq(reputation_score(&in, &r), 0);
 	cr_expect_float_eq(r.score, 0.0, 1e-9);
 	cr_expect_not_null(has(&r, "allow_path"));
-	cr_assert_eq(reputation_lists_add(&l, "deny-hash", sha), 0);
+	cr_assert_eq(exceptions_add(ex, "deny-hash", sha, err, sizeof(err)), 0);
 	cr_assert_eq(reputation_score(&in, &r), 0);
 	cr_expect_float_eq(r.score, 1.0, 1e-9);
 	cr_expect_not_null(has(&r, "deny_hash"));
-	cr_expect_eq(reputation_lists_add(&l, "deny-hash", "not-a-hash"), -EINVAL);
-	cr_expect_eq(reputation_lists_add(&l, "maybe", "x"), -EINVAL);
-	reputation_lists_clear(&l);
+	cr_expect_eq(exceptions_add(ex, "deny-hash", "not-a-hash", err, sizeof(err)), -EINVAL);
+	cr_expect_eq(exceptions_add(ex, "maybe", "x", err, sizeof(err)), -EINVAL);
+	exceptions_free(ex);
 }
 
 Test(reputation, owner_mode_and_age_come_from_the_stat)

@@ -92,7 +92,10 @@ struct agent_metrics *agent_metrics_new(void)
 				       NULL, 0);
 	am->api_requests = metrics_family(r, METRIC_COUNTER, "bpf_profiler_api_requests_total",
 					  "HTTP API requests, by status code.", "code", NULL, 0);
-	if (!am->events || !am->ringbuf_lost || !am->windows_opened || !am->windows_closed ||
+	am->pruned = metrics_family(r, METRIC_COUNTER, "bpf_profiler_decisions_pruned_total",
+				    "Stored decisions removed by retention ([retention]), by level.",
+				    "level", NULL, 0);
+	if (!am->pruned || !am->events || !am->ringbuf_lost || !am->windows_opened || !am->windows_closed ||
 	    !am->windows_uncertain || !am->decisions || !am->mitigations || !am->risk ||
 	    !am->db_entries || !am->db_resyncs || !am->prog_run_time || !am->prog_runs || !am->api_requests ||
 	    metrics_add_collector(r, collect_progs, am))
@@ -126,7 +129,8 @@ void agent_metrics_decision(struct agent_metrics *am, const json_t *d)
 		metric_inc(metric_get(am->decisions, level));
 	if (json_is_number(risk))
 		metric_observe(am->risk, json_number_value(risk));
-	if (action && backend)
+	/* allowing is what happens without a mitigation: not one */
+	if (action && backend && strcmp(action, "allow"))
 		metric_inc(metric_get(am->mitigations, action, backend));
 }
 

@@ -37,6 +37,7 @@ struct agent_metrics {
 	struct metric_family *db_resyncs;   /* {result}: another process's changes applied */
 	struct metric_family *prog_run_time, *prog_runs; /* {program} */
 	struct metric_family *api_requests; /* {code} */
+	struct metric_family *pruned;       /* {level}: decisions removed by retention */
 	agent_metrics_progs_fn progs;
 	void *progs_ctx;
 	agent_metrics_fleet_fn fleet;
@@ -49,7 +50,9 @@ struct agent_metrics {
 struct agent_metrics *agent_metrics_new(void);
 void agent_metrics_free(struct agent_metrics *am);
 
-/* Counts one stored decision: by level, its risk, its action and backend. */
+/* Counts one decision: by level, its risk, and its mitigation by action
+ * and backend (an "allow" is no mitigation and is not counted there). The
+ * one place decisions reach the metrics: a caller must not count again. */
 void agent_metrics_decision(struct agent_metrics *am, const json_t *decision);
 
 /* Reports run time and run count of the programs list() names at every

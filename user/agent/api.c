@@ -25,9 +25,21 @@
 #include "agent/config.h"
 #include "lib/log.h"
 #include "lib/util.h"
+#include "lib/jsonout.h"
 
 #define MAX_ROUTES 64
 #define DEFAULT_MAX_BODY (1u << 20)
+/* TCP: idle or half-sent requests must not lock the API out. One client
+ * address holds at most TCP_PER_IP connections, all of them at most
+ * TCP_CONN_LIMIT; a connection that has not completed an authorized
+ * request within TCP_TIMEOUT_S is dropped, an authorized one may stay
+ * (keep-alive) TCP_AUTH_TIMEOUT_S between requests. */
+#define TCP_PER_IP 16
+#define TCP_CONN_LIMIT 1000
+#define TCP_TIMEOUT_S 5
+#define TCP_AUTH_TIMEOUT_S 60
+#define UNIX_CONN_LIMIT 128
+#define UNIX_TIMEOUT_S 30
 
 struct listener {
 	struct api *api;
@@ -86,7 +98,7 @@ void api_reply_json(struct api_response *resp, int status, json_t *doc)
 {
 	resp->status = status;
 	resp->content_type = "application/json";
-	resp->body = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	resp->body = doc ? json_dumps(doc, JSONOUT_FLAGS) : NULL;
 	json_decref(doc);
 	if (!resp->body) {
 		resp->status = 500;
@@ -190,8 +202,11 @@ static enum MHD_Result send_response(struct api *api, struct MHD_Connection *con
 		MHD_add_response_header(r, "Content-Security-Policy",
 					"default-src 'self'; script-src 'self'; style-src 'self'; "
 					"img-src 'self' data:; frame-ancestors 'none'");
-	if (resp->status == 401)
+	if (resp->status == 401) {
 		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+		/* a client without the token keeps no connection slot */
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	}
 	ret = MHD_queue_response(conn, resp->status, r);
 	MHD_destroy_response(r);
 	if (api->opts.metrics) {
@@ -227,12 +242,16 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
 		/* decided before any body is buffered: a client without the
 		 * token cannot make us hold max_body bytes */
 		st->principal = principal(api, conn);
-		if (l->tcp && !(route && route->public) && !authorized(api, conn) &&
-		    !(st->principal && route && route->submitters))
-			st->rejected = 401;
-		else if (st->principal && route && !route->submitters && !route->public)
+		if (l->tcp && !authorized(api, conn)) {
+			if (!(route && route->public) && !(st->principal && route && route->submitters))
+				st->rejected = 401;
+		} else if (l->tcp) {
+			MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT,
+						  (unsigned int)TCP_AUTH_TIMEOUT_S);
+		}
+		if (!st->rejected && st->principal && route && !route->submitters && !route->public)
 			st->rejected = 403;
-		else if (cl && strtoull(cl, NULL, 10) > api->opts.max_body)
+		else if (!st->rejected && cl && strtoull(cl, NULL, 10) > api->opts.max_body)
 			st->rejected = 413;
 		return MHD_YES;
 	}
@@ -372,7 +391,7 @@ static int bind_tcp(struct api *api, const char *addr, char *err, size_t errlen)
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, sl) || listen(fd, 64) ||
+	if (bind(fd, (struct sockaddr *)&ss, sl) || listen(fd, 512) ||
 	    getsockname(fd, (struct sockaddr *)&ss, &sl)) {
 		ret = -errno;
 		snprintf(err, errlen, "listen_tcp %s: %s", addr, strerror(errno));
@@ -423,12 +442,23 @@ static int start_daemon(struct listener *l, struct api *api, int fd, int tcp, ch
 	l->api = api;
 	l->fd = fd;
 	l->tcp = tcp;
-	l->daemon = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-		access_handler, l, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED,
-		request_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)128, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
-		NULL, MHD_OPTION_END);
+	if (tcp)
+		l->daemon = MHD_start_daemon(
+			MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+			MHD_USE_ERROR_LOG, 0, NULL, NULL, access_handler, l,
+			MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, request_completed,
+			NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)TCP_TIMEOUT_S,
+			MHD_OPTION_CONNECTION_LIMIT, (unsigned int)TCP_CONN_LIMIT,
+			MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)TCP_PER_IP,
+			MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+	else
+		l->daemon = MHD_start_daemon(
+			MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
+			MHD_USE_ERROR_LOG, 0, NULL, NULL, access_handler, l,
+			MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, request_completed,
+			NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)UNIX_TIMEOUT_S,
+			MHD_OPTION_CONNECTION_LIMIT, (unsigned int)UNIX_CONN_LIMIT,
+			MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
 	if (!l->daemon) {
 		snprintf(err, errlen, "cannot start the HTTP server on the %s listener",
 			 tcp ? "TCP" : "unix");

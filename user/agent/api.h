@@ -41,7 +41,7 @@ struct api_route {
 	const char *method; /* "GET", "POST", ... */
 	const char *path;   /* exact, or a prefix ending in '/' when prefix is set */
 	int prefix;
-	int public;         /* served on TCP without a token (static page files only) */
+	int public;         /* served on TCP without a token (page files, /healthz) */
 	api_handler_fn fn;
 	void *ctx;
 	int submitters;     /* a submitter's token is enough on TCP (api_opts.principal) */

@@ -91,6 +91,36 @@ static int need_store(const struct api_opts *o, struct api_response *resp)
 	return 0;
 }
 
+/* ?container=&exe=&unit=&pod=&object=&uid= (docs/api.md); 0 after a 400. */
+static int parse_filters(const struct api_request *req, struct decision_query *q,
+			 struct api_response *resp)
+{
+	struct { const char *name; const char **dst; } f[] = {
+		{ "container", &q->container }, { "exe", &q->exe }, { "unit", &q->unit },
+		{ "pod", &q->pod }, { "object", &q->object },
+	};
+	const char *uid = api_request_query(req, "uid");
+
+	for (size_t i = 0; i < ARRAY_SIZE(f); i++) {
+		const char *v = api_request_query(req, f[i].name);
+
+		if (v && (!*v || strlen(v) > 4096)) {
+			api_reply_error(resp, 400, "%s: must be 1..4096 characters", f[i].name);
+			return 0;
+		}
+		*f[i].dst = v;
+	}
+	if (uid) {
+		if (api_query_int(uid, 0, UINT32_MAX, &q->uid)) {
+			api_reply_error(resp, 400, "uid: '%s' is not an integer in 0..%u", uid,
+					UINT32_MAX);
+			return 0;
+		}
+		q->uid_set = true;
+	}
+	return 1;
+}
+
 static void decisions_list(void *ctx, const struct api_request *req, struct api_response *resp)
 {
 	const struct api_opts *o = ctx;
@@ -126,6 +156,8 @@ static void decisions_list(void *ctx, const struct api_request *req, struct api_
 		api_reply_error(resp, 400, "level: '%s' is not low, medium or high", level);
 		return;
 	}
+	if (!parse_filters(req, &q, resp))
+		return;
 	if (limit) {
 		int64_t n;
 
@@ -139,6 +171,10 @@ static void decisions_list(void *ctx, const struct api_request *req, struct api_
 	ret = decision_store_query_text(o->store, &q, &text, &len, next);
 	if (ret == -EINVAL) {
 		api_reply_error(resp, 400, "cursor: not a cursor this API returned");
+		return;
+	}
+	if (ret == -ENOTSUP) {
+		api_reply_error(resp, 503, "the decision database predates attribution filters");
 		return;
 	}
 	if (ret) {
@@ -222,7 +258,8 @@ size_t api_routes_builtin(const struct api_opts *opts, struct api_route *out)
 		{ "GET", "/", 0, 1, page_file, (void *)&page_files[0], 0 },
 		{ "GET", "/app.js", 0, 1, page_file, (void *)&page_files[1], 0 },
 		{ "GET", "/style.css", 0, 1, page_file, (void *)&page_files[2], 0 },
-		{ "GET", "/healthz", 0, 0, healthz, ctx, 0 },
+		/* a liveness probe carries no token; it learns no data */
+		{ "GET", "/healthz", 0, 1, healthz, ctx, 0 },
 		{ "GET", "/metrics", 0, 0, metrics, ctx, 0 },
 		{ "GET", "/v1/decisions", 0, 0, decisions_list, ctx, 0 },
 		{ "GET", "/v1/decisions/", 1, 0, decisions_one, ctx, 0 },

@@ -11,9 +11,10 @@
 #include <strings.h>
 #include <ini.h>
 #include "agent/config.h"
+#include "score/exceptions.h"
 #include "lib/util.h"
 
-enum key_type { K_DOUBLE, K_INT, K_STR, K_BOOL, K_ENUM, K_MODE, K_SIZE };
+enum key_type { K_DOUBLE, K_INT, K_STR, K_BOOL, K_ENUM, K_MODE, K_SIZE, K_AGE, K_COUNT, K_RULE };
 
 struct key {
 	const char *section, *name;
@@ -28,6 +29,7 @@ struct key {
 static const char *const fail_choices[] = { "open", "closed", NULL };
 static const char *const enforce_choices[] = { "monitor", "on", NULL };
 static const char *const sync_choices[] = { "normal", "full", NULL };
+static const char *const level_choices[] = { "low", "medium", "high", NULL };
 
 static const struct key keys[] = {
 	{ "scoring", "weight_sequence", K_DOUBLE, F(scoring.w_sequence), 0, 1, NULL },
@@ -63,6 +65,23 @@ static const struct key keys[] = {
 	{ "fleet", "stream_prefix", K_STR, F(fleet.stream_prefix), 0, 0, NULL },
 	{ "fleet", "replicas", K_INT, F(fleet.replicas), 1, 5, NULL },
 	{ "fleet", "outbox", K_STR, F(fleet.outbox), 0, 0, NULL },
+	{ "retention", "max_age_low", K_AGE, F(retention.max_age_s[0]), 0, 0, NULL },
+	{ "retention", "max_age_medium", K_AGE, F(retention.max_age_s[1]), 0, 0, NULL },
+	{ "retention", "max_age_high", K_AGE, F(retention.max_age_s[2]), 0, 0, NULL },
+	{ "retention", "max_count_low", K_COUNT, F(retention.max_count[0]), 0, 1e12, NULL },
+	{ "retention", "max_count_medium", K_COUNT, F(retention.max_count[1]), 0, 1e12, NULL },
+	{ "retention", "max_count_high", K_COUNT, F(retention.max_count[2]), 0, 1e12, NULL },
+	{ "retention", "record_level", K_ENUM, F(retention.record_level), 0, 0, level_choices },
+	{ "exceptions", "allow_path", K_RULE, 0, 0, 0, 0, NULL },
+	{ "exceptions", "allow_hash", K_RULE, 0, 0, 0, 0, NULL },
+	{ "exceptions", "allow_exe", K_RULE, 0, 0, 0, 0, NULL },
+	{ "exceptions", "allow_container", K_RULE, 0, 0, 0, 0, NULL },
+	{ "exceptions", "allow_unit", K_RULE, 0, 0, 0, 0, NULL },
+	{ "exceptions", "deny_path", K_RULE, 0, 0, 0, 0, NULL },
+	{ "exceptions", "deny_hash", K_RULE, 0, 0, 0, 0, NULL },
+	{ "exceptions", "deny_exe", K_RULE, 0, 0, 0, 0, NULL },
+	{ "exceptions", "deny_container", K_RULE, 0, 0, 0, 0, NULL },
+	{ "exceptions", "deny_unit", K_RULE, 0, 0, 0, 0, NULL },
 };
 
 /* The keys of every [submitter.NAME] section: offsets in struct
@@ -103,6 +122,43 @@ void config_defaults(struct config *c)
 	strcpy(c->alerts.alert_log, "/var/log/bpf-profiler/alerts.jsonl");
 	strcpy(c->fleet.stream_prefix, "BPFPROF");
 	c->fleet.replicas = 1;
+	/* low goes first: a week of it, three months of medium, a year of high */
+	c->retention.max_age_s[0] = 7 * 86400L;
+	c->retention.max_age_s[1] = 90 * 86400L;
+	c->retention.max_age_s[2] = 365 * 86400L;
+	c->retention.max_count[0] = 100000;
+	c->retention.max_count[1] = 100000;
+	c->retention.max_count[2] = 100000;
+	c->retention.record_level = 0;
+}
+
+void config_free(struct config *c)
+{
+	exceptions_free(c->exceptions);
+	c->exceptions = NULL;
+}
+
+/* "0", "90s", "15m", "2h", "7d": seconds. */
+static int parse_age(const char *v, long *out)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || end == v || n < 0 || n > 100L * 365 * 86400)
+		return -EINVAL;
+	if (!*end && n == 0) {
+		*out = 0;
+		return 0;
+	}
+	switch (end[0] && !end[1] ? end[0] : 0) {
+	case 's': *out = n; return 0;
+	case 'm': *out = n * 60; return 0;
+	case 'h': *out = n * 3600; return 0;
+	case 'd': *out = n * 86400; return 0;
+	default: return -EINVAL;
+	}
 }
 
 static int parse_number(const char *v, double *out)
@@ -128,12 +184,39 @@ static const char *choices_text(const char *const *ch, char *buf, size_t len)
 static int set_key(struct config *cfg, const struct key *k, const char *v, char *err,
 		   size_t errlen)
 {
-	char *p = (char *)cfg + k->off, buf[64];
+	char *p = (char *)cfg + k->off, buf[320];
 	double d;
 	long l;
 	char *end;
 
 	switch (k->type) {
+	case K_RULE:
+		if (!*v) /* "allow_path =": no rule, as in the example file */
+			return 0;
+		if (!cfg->exceptions && !(cfg->exceptions = exceptions_new())) {
+			snprintf(err, errlen, "%s.%s: out of memory", k->section, k->name);
+			return -ENOMEM;
+		}
+		if (exceptions_add(cfg->exceptions, k->name, v, buf, sizeof(buf))) {
+			snprintf(err, errlen, "%s.%s: %s", k->section, k->name,
+				 strchr(buf, ':') ? strchr(buf, ':') + 2 : buf);
+			return -EINVAL;
+		}
+		return 0;
+	case K_AGE:
+		if (parse_age(v, (long *)p)) {
+			snprintf(err, errlen, "%s.%s: '%s' is not an age like 90s, 15m, 2h, 7d or 0 "
+				 "(no limit)", k->section, k->name, v);
+			return -EINVAL;
+		}
+		return 0;
+	case K_COUNT:
+		errno = 0;
+		l = strtol(v, &end, 10);
+		if (errno || end == v || *end || l < k->min || l > k->max)
+			goto range;
+		*(long *)p = l;
+		return 0;
 	case K_DOUBLE:
 		if (parse_number(v, &d) || d < k->min || d > k->max)
 			goto range;
@@ -462,6 +545,32 @@ int config_set(struct config *cfg, const char *section, const char *name, const 
 	return ret;
 }
 
+int config_apply_overrides(struct config *cfg, const struct config_override *ov, size_t n,
+			   char *err, size_t errlen)
+{
+	struct config tmp = *cfg;
+	int known, ret;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct key *k;
+
+		if (!ov[i].value)
+			continue;
+		k = find_key(ov[i].section, ov[i].key, &known);
+		if (!k) {
+			snprintf(err, errlen, "%s.%s: unknown key", ov[i].section, ov[i].key);
+			return -EINVAL;
+		}
+		ret = set_key(&tmp, k, ov[i].value, err, errlen);
+		if (ret)
+			return ret;
+	}
+	ret = config_check(&tmp, err, errlen);
+	if (!ret)
+		*cfg = tmp;
+	return ret;
+}
+
 struct parse_ctx {
 	struct config *cfg;
 	char msg[384];
@@ -509,6 +618,8 @@ int config_load_string(const char *text, const char *name, struct config *cfg, c
 
 	config_defaults(&tmp);
 	line = ini_parse_string(text, handler, &ctx);
+	if (line != 0)
+		config_free(&tmp);
 	if (line > 0) {
 		if (ctx.failed)
 			snprintf(err, errlen, "%s:%d: %s", name, line, ctx.msg);
@@ -527,6 +638,7 @@ int config_load_string(const char *text, const char *name, struct config *cfg, c
 
 		snprintf(msg, sizeof(msg), "%s", err);
 		snprintf(err, errlen, "%s: %s", name, msg);
+		config_free(&tmp);
 		return ret;
 	}
 	*cfg = tmp;

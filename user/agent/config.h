@@ -75,10 +75,22 @@ struct config {
 	} fleet;
 	struct config_submitter submitters[CONFIG_SUBMITTERS_MAX];
 	size_t nsubmitters;
+	struct {
+		/* per enum verdict_level: oldest kept (seconds) and most kept; 0: no limit */
+		long max_age_s[3];
+		long max_count[3];
+		int record_level;    /* enum verdict_level: lower decisions are not stored */
+	} retention;
+	/* [exceptions] allow_path = ..., deny_hash = ... (repeatable); NULL:
+	 * none. Owned: the one pointer in here (config_free). */
+	struct exceptions *exceptions;
 };
 
 void config_defaults(struct config *cfg);
-/* Parses path over the defaults into *cfg. On error *cfg is untouched and
+/* Frees what *cfg owns (its exceptions); *cfg is then the defaults'. */
+void config_free(struct config *cfg);
+/* Parses path over the defaults into *cfg, which it replaces whole (free
+ * the old one with config_free first). On error *cfg is untouched and
  * err names the file, line and key. Returns 0, -EINVAL or -errno. */
 int config_load(const char *path, struct config *cfg, char *err, size_t errlen);
 /* The same from a string (name is used in messages). */
@@ -88,6 +100,15 @@ int config_load_string(const char *text, const char *name, struct config *cfg, c
  * the whole: -EINVAL with a message naming section.key. */
 int config_set(struct config *cfg, const char *section, const char *key, const char *value,
 	       char *err, size_t errlen);
+/* Command-line overrides: every pair is set, then the whole is checked
+ * once (flags that only make sense together, like --listen-tcp and
+ * --token-file, are given together). NULL values are skipped. On error
+ * *cfg is untouched and err names the key. */
+struct config_override {
+	const char *section, *key, *value;
+};
+int config_apply_overrides(struct config *cfg, const struct config_override *ov, size_t n,
+			   char *err, size_t errlen);
 /* Checks the relations between keys (weights sum, thresholds order, TCP
  * needs a token file). */
 int config_check(const struct config *cfg, char *err, size_t errlen);

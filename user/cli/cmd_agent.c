@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
@@ -20,12 +21,14 @@
 #include "behaviors/bdwatch.h"
 #include "cli/commands.h"
 #include "agent/config.h"
+#include "decision/attribution.h"
 #include "decision/decision.h"
 #include "decision/decision_store.h"
 #include "fleet/fleet.h"
 #include "fleet/fleet_trust.h"
 #include "respond/alert.h"
 #include "respond/gate.h"
+#include "score/exceptions.h"
 #include "lib/log.h"
 #include "agent/metrics.h"
 #include "respond/mitigate.h"
@@ -60,12 +63,24 @@ struct agent {
 	size_t nsinks;
 	int stats_fd;
 	unsigned long decisions;
+	struct exceptions *exceptions;  /* the live rules the pipeline reads */
+	uint64_t next_prune_ns;
 };
 
 /* how soon a `db import` or `db add` by another process reaches the live index */
 #define BDWATCH_INTERVAL_MS 1000
 
-static volatile sig_atomic_t stop_requested, reload_requested;
+/* how often old decisions are pruned ([retention]) */
+#define PRUNE_INTERVAL_NS (60 * 1000000000ull)
+
+static volatile sig_atomic_t stop_requested, reload_requested, reopen_requested;
+
+/* SIGUSR1 (logrotate): reopen the decision log, nothing else */
+static void on_usr1(int sig)
+{
+	(void)sig;
+	reopen_requested = 1;
+}
 
 static void on_stop(int sig)
 {
@@ -91,7 +106,7 @@ static void usage(FILE *f)
 "Options:\n"
 "  -c, --config FILE       config file (default %s if it exists;\n"
 "                          reference: docs/operations.md)\n"
-"      --db PATH           decision database (overrides [store] db_path)\n"
+"      --store PATH        decision database (overrides [store] db_path)\n"
 "      --listen-unix PATH  API unix socket (overrides [api] listen_unix)\n"
 "      --listen-tcp A:P    API TCP listener, needs a token (overrides [api] listen_tcp)\n"
 "      --token-file FILE   bearer token for TCP (overrides [api] token_file)\n"
@@ -99,12 +114,6 @@ static void usage(FILE *f)
 "  -h, --help              this help\n\n"
 "Exit status: 0 after a clean stop; 2 usage or config error; 3 privileges;\n"
 "4 kernel feature missing; 1 other errors (docs/cli.md).\n", CONFIG_DEFAULT_PATH);
-}
-
-static void count_mitigation(struct agent *a, const struct mitigation *m)
-{
-	metric_inc(metric_get(a->metrics->mitigations, mitigate_action_name(m->action),
-			      mitigate_backend_name(m->backends)));
 }
 
 /* Fleet mode: a quarantine stops the same bytes on every host, and what
@@ -133,7 +142,11 @@ static void record(struct agent *a, const struct decision *d)
 
 	if (!doc)
 		return;
-	for (size_t i = 0; i < a->nsinks; i++) {
+	/* [retention] record_level: below it a decision is counted, not kept
+	 * (nor published: the fleet's consumers see what the host keeps); a
+	 * quarantine is still shared */
+	for (size_t i = 0; (int)d->result->verdict.level >= a->cfg.retention.record_level &&
+			   i < a->nsinks; i++) {
 		if (a->sinks[i].record(a->sinks[i].ctx, doc, &id, err, sizeof(err)))
 			log_error("cannot %s the decision on %s: %s", i ? "publish" : "store",
 				  d->window->path, err);
@@ -143,7 +156,6 @@ static void record(struct agent *a, const struct decision *d)
 	if (a->fleet)
 		publish_verdict(a, d, doc);
 	agent_metrics_decision(a->metrics, doc);
-	count_mitigation(a, &d->mitigation);
 	json_decref(doc);
 }
 
@@ -266,8 +278,11 @@ static void on_event(void *ctx, const void *data, size_t size, const struct wind
 	(void)w;
 	if (h->type < ARRAY_SIZE(names) && names[h->type])
 		metric_inc(metric_get(a->metrics->events, names[h->type]));
-	if (h->type == BP_EV_WINDOW_OPEN)
+	if (h->type == BP_EV_WINDOW_OPEN) {
 		metric_inc(a->metrics->windows_opened);
+		/* a short-lived loader may be gone when its decision is built */
+		attribution_remember((pid_t)h->pid);
+	}
 }
 
 static size_t list_programs(void *ctx, struct agent_metrics_prog *out, size_t max)
@@ -282,11 +297,18 @@ static size_t list_programs(void *ctx, struct agent_metrics_prog *out, size_t ma
 	return n;
 }
 
+/* The command line's overrides of the file (cmd_agent_main fills them). */
+enum { OV_STORE, OV_LISTEN_UNIX, OV_LISTEN_TCP, OV_TOKEN_FILE, OV_N };
+
 static int load_config(struct agent *a, struct config *cfg, const char *const *overrides,
 		       char *err, size_t errlen)
 {
-	static const char *const keys[][2] = { { "store", "db_path" }, { "api", "listen_unix" },
-					       { "api", "listen_tcp" }, { "api", "token_file" } };
+	const struct config_override ov[OV_N] = {
+		[OV_STORE] = { "store", "db_path", overrides[OV_STORE] },
+		[OV_LISTEN_UNIX] = { "api", "listen_unix", overrides[OV_LISTEN_UNIX] },
+		[OV_LISTEN_TCP] = { "api", "listen_tcp", overrides[OV_LISTEN_TCP] },
+		[OV_TOKEN_FILE] = { "api", "token_file", overrides[OV_TOKEN_FILE] },
+	};
 	int ret;
 
 	config_defaults(cfg);
@@ -295,11 +317,8 @@ static int load_config(struct agent *a, struct config *cfg, const char *const *o
 		if (ret)
 			return ret;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
-		if (overrides[i] && (ret = config_set(cfg, keys[i][0], keys[i][1], overrides[i],
-						      err, errlen)))
-			return ret;
-	return config_check(cfg, err, errlen);
+	/* all at once: --listen-tcp needs --token-file, and each alone fails */
+	return config_apply_overrides(cfg, ov, OV_N, err, errlen);
 }
 
 static int start_mitigation(struct agent *a, char *err, size_t errlen)
@@ -331,7 +350,7 @@ static void on_bd_changed(void *arg)
 			  "applied (%s): the agent scores with the entries it has",
 			  a->cfg.store.bd_path, bdstore_strerror(a->bd, ret));
 	else
-		log_warn("behavioral database %s changed on disk: %zu added, %zu replaced, "
+		log_info("behavioral database %s changed on disk: %zu added, %zu replaced, "
 			 "%zu removed, %zu entries (%.0f ms)", a->cfg.store.bd_path, st.added,
 			 st.replaced, st.removed, bdindex_count(a->bdidx),
 			 (double)(util_now_mono_ns() - t0) / 1e6);
@@ -367,6 +386,44 @@ static int open_behaviors(struct agent *a, char *err, size_t errlen)
 	return ret;
 }
 
+/* The config's [exceptions] become the live set the pipeline reads (its
+ * handle stays the same; the rules are swapped). */
+static void take_exceptions(struct agent *a)
+{
+	struct exceptions *fresh = a->cfg.exceptions ? a->cfg.exceptions : exceptions_new();
+
+	if (!fresh)
+		return;
+	exceptions_swap(a->exceptions, fresh);
+	exceptions_free(fresh); /* the previous rules */
+	a->cfg.exceptions = NULL;
+}
+
+/* [retention]: old decisions go, low first (shorter defaults). */
+static void prune(struct agent *a, uint64_t now_mono)
+{
+	struct decision_retention r;
+	int64_t gone[DECISION_LEVELS];
+
+	if (now_mono < a->next_prune_ns)
+		return;
+	a->next_prune_ns = now_mono + PRUNE_INTERVAL_NS;
+	for (int l = 0; l < DECISION_LEVELS; l++) {
+		r.max_age_ns[l] = (int64_t)a->cfg.retention.max_age_s[l] * 1000000000LL;
+		r.max_count[l] = a->cfg.retention.max_count[l];
+	}
+	if (decision_store_prune(a->store, &r, (int64_t)util_now_real_ns(), gone)) {
+		log_warn("pruning old decisions failed; they are kept");
+		return;
+	}
+	for (int l = 0; l < DECISION_LEVELS; l++)
+		if (gone[l]) {
+			metric_add(metric_get(a->metrics->pruned, verdict_level_name(l)), (double)gone[l]);
+			log_info("retention: %lld %s decisions removed", (long long)gone[l],
+				 verdict_level_name(l));
+		}
+}
+
 /* SIGHUP: a new config replaces the old one only if it is valid whole. */
 static void reload(struct agent *a, const char *const *overrides)
 {
@@ -377,7 +434,9 @@ static void reload(struct agent *a, const char *const *overrides)
 		log_error("reload refused, keeping the running config: %s", err);
 		return;
 	}
+	config_free(&a->cfg);
 	a->cfg = cfg;
+	take_exceptions(a);
 	config_verdict_policy(&a->cfg, &a->policy);
 	scorer_set_policy(a->scorer, &a->policy);
 	mitigate_close(a->mitigate);
@@ -387,8 +446,8 @@ static void reload(struct agent *a, const char *const *overrides)
 	pipeline_set_mitigate(a->pipeline, a->mitigate);
 	pipeline_set_gate_kills(a->pipeline, a->cfg.policy.enforce == CONFIG_ENFORCE_ON);
 	decision_store_reopen_log(a->store);
-	log_warn("config reloaded%s%s", a->config_path ? " from " : "",
-		 a->config_path ? a->config_path : "");
+	log_info("config reloaded%s%s: %zu exceptions", a->config_path ? " from " : "",
+		 a->config_path ? a->config_path : "", exceptions_count(a->exceptions));
 }
 
 /* Where the config puts files, the directories must exist (systemd's
@@ -406,6 +465,18 @@ static void make_state_dirs(const struct config *cfg)
 	}
 }
 
+/* Up to 1000 API connections (api.c) beside a few hundred BPF fds: the
+ * soft limit of 1024 is too low, the hard one is the administrator's. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 static void update_gauges(struct agent *a, const struct bp_stats *kernel)
 {
 	metric_set(a->metrics->ringbuf_lost, (double)kernel->events_lost);
@@ -415,7 +486,8 @@ int cmd_agent_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
-		{ "db", required_argument, NULL, 'd' },
+		{ "store", required_argument, NULL, 'd' },
+		{ "db", required_argument, NULL, 'D' },
 		{ "listen-unix", required_argument, NULL, 'u' },
 		{ "listen-tcp", required_argument, NULL, 't' },
 		{ "token-file", required_argument, NULL, 'k' },
@@ -423,7 +495,7 @@ int cmd_agent_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *overrides[4] = { 0 };
+	const char *overrides[OV_N] = { 0 };
 	struct agent a = { .stats_fd = -1 };
 	struct tracer_opts topts = TRACER_OPTS_DEFAULT;
 	struct bp_stats kernel = { 0 };
@@ -433,13 +505,20 @@ int cmd_agent_main(int argc, char **argv)
 	char err[512];
 	int opt, ret, exit_code = EXIT_OK;
 
+	/* a daemon says what it does: start, reload, stop are info lines */
+	log_set_level(LOG_LVL_INFO);
 	while ((opt = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': a.config_path = optarg; break;
-		case 'd': overrides[0] = optarg; break;
-		case 'u': overrides[1] = optarg; break;
-		case 't': overrides[2] = optarg; break;
-		case 'k': overrides[3] = optarg; break;
+		case 'd': overrides[OV_STORE] = optarg; break;
+		case 'D':
+			/* --db names the behavioral database in `db` and `score` */
+			fprintf(stderr, "bpf-profiler agent: --db is not an agent option: the decision "
+				"database is --store PATH, the behavioral database [store] bd_path\n");
+			return EXIT_USAGE;
+		case 'u': overrides[OV_LISTEN_UNIX] = optarg; break;
+		case 't': overrides[OV_LISTEN_TCP] = optarg; break;
+		case 'k': overrides[OV_TOKEN_FILE] = optarg; break;
 		case 'v': log_set_level(log_get_level() + 1); break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
@@ -455,12 +534,25 @@ int cmd_agent_main(int argc, char **argv)
 		fprintf(stderr, "bpf-profiler agent: %s\n", err);
 		return EXIT_USAGE;
 	}
+	if (exceptions_count(a.cfg.exceptions))
+		log_info("%zu exceptions ([exceptions] of %s)", exceptions_count(a.cfg.exceptions),
+			 a.config_path ? a.config_path : "the config");
 	ret = probe_require_tracing(err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "bpf-profiler agent: %s\n", err);
 		return ret == -EPERM ? EXIT_PRIVILEGE : EXIT_KERNEL;
 	}
+	a.exceptions = exceptions_new();
+	if (!a.exceptions) {
+		config_free(&a.cfg);
+		return EXIT_FAIL;
+	}
+	take_exceptions(&a);
 	config_verdict_policy(&a.cfg, &a.policy);
+	/* what it writes (logs, databases, the outbox) is not for other users;
+	 * the decision database is the owner's alone (decision_store_open) */
+	umask(umask(0) | 027);
+	raise_fd_limit();
 	make_state_dirs(&a.cfg);
 
 	/* the gate's watchdog is forked before any BPF fd exists */
@@ -511,7 +603,7 @@ int cmd_agent_main(int argc, char **argv)
 	ret = pipeline_new(&(struct pipeline_opts){
 		.scorer = a.scorer, .gate = a.gate, .cache = tracer_verdict_cache(a.tracer),
 		.mitigate = a.mitigate, .gate_kills_high = a.cfg.policy.enforce == CONFIG_ENFORCE_ON,
-		.follow_ms = a.cfg.window.follow_ms,
+		.follow_ms = a.cfg.window.follow_ms, .exceptions = a.exceptions,
 		.hooks = { .on_event = on_event, .on_gate = on_gate, .on_decision = on_decision,
 			   .ctx = &a } }, &a.pipeline);
 	if (ret) {
@@ -547,8 +639,9 @@ int cmd_agent_main(int argc, char **argv)
 	signal(SIGTERM, on_stop);
 	signal(SIGINT, on_stop);
 	signal(SIGHUP, on_hup);
+	signal(SIGUSR1, on_usr1);
 	signal(SIGPIPE, SIG_IGN);
-	log_warn("agent running: %d dlopen loader(s) watched, API on %s%s%s (port %d)",
+	log_info("agent running: %d dlopen loader(s) watched, API on %s%s%s (port %d)",
 		 tracer_loader_count(a.tracer), ao.listen_unix ? ao.listen_unix : "-",
 		 ao.listen_tcp ? " and " : "", ao.listen_tcp ? ao.listen_tcp : "",
 		 api_tcp_port(a.api));
@@ -567,6 +660,14 @@ int cmd_agent_main(int argc, char **argv)
 		if (a.fleet)
 			fleet_verdicts_take(a.fleet, on_fleet_verdict, &a);
 		update_gauges(&a, &kernel);
+		prune(&a, util_now_mono_ns());
+		if (reopen_requested) {
+			reopen_requested = 0;
+			if (decision_store_reopen_log(a.store))
+				log_error("cannot reopen the decision log %s", a.cfg.store.decision_log);
+			else
+				log_info("decision log reopened");
+		}
 		if (reload_requested) {
 			reload_requested = 0;
 			sd_notify(0, "RELOADING=1");
@@ -580,7 +681,7 @@ int cmd_agent_main(int argc, char **argv)
 	tracer_stats(a.tracer, &kernel);
 	pipeline_close_all(a.pipeline, &kernel);
 	update_gauges(&a, &kernel);
-	log_warn("agent stopped: %lu decisions stored", a.decisions);
+	log_info("agent stopped: %lu decisions stored", a.decisions);
 out:
 	api_stop(a.api);
 	fleet_close(a.fleet);
@@ -600,5 +701,7 @@ out:
 		close(a.stats_fd);
 	agent_metrics_free(a.metrics);
 	decision_store_close(a.store);
+	exceptions_free(a.exceptions);
+	config_free(&a.cfg);
 	return exit_code;
 }

@@ -11,7 +11,9 @@
 #include <unistd.h>
 #include "cli/commands.h"
 #include "analysis/dcam.h"
+#include "score/exceptions.h"
 #include "score/reputation.h"
+#include "lib/jsonout.h"
 
 static void usage(FILE *out)
 {
@@ -24,6 +26,8 @@ static void usage(FILE *out)
 		"  --deny-hash SHA256  distrust a file by hash (repeatable)\n"
 		"  --allow-path GLOB   trust paths matching GLOB (repeatable)\n"
 		"  --deny-path GLOB    distrust paths matching GLOB (repeatable)\n"
+		"                      (the agent's [exceptions] allow_hash, deny_hash,\n"
+		"                      allow_path and deny_path rules, the same mechanism)\n"
 		"  -h, --help          this help\n\n"
 		"Reputation is computed as if the current user loaded the file. A file\n"
 		"that is not a loadable ELF object (not ELF, truncated, corrupt) is\n"
@@ -41,7 +45,7 @@ static void print_error(bool json, const char *path, const char *msg)
 	if (json) {
 		json_t *o = json_pack("{s:s, s:s}", "path", path, "error", msg);
 
-		json_dumpf(o, stdout, JSON_COMPACT);
+		json_dumpf(o, stdout, JSONOUT_FLAGS);
 		fputc('\n', stdout);
 		json_decref(o);
 	}
@@ -87,10 +91,10 @@ static void print_human(const char *path, const struct dcam_result *d,
 		       rep->reasons[i].detail);
 }
 
-static int analyze_one(struct dcam_cache *cache, const struct reputation_lists *lists,
+static int analyze_one(struct dcam_cache *cache, const struct exceptions *ex,
 		       bool with_rep, const char *path, bool json)
 {
-	struct reputation_input in = { .path = path, .fd = -1, .uid = getuid(), .lists = lists };
+	struct reputation_input in = { .path = path, .fd = -1, .uid = getuid(), .exceptions = ex };
 	struct reputation_result rep;
 	struct dcam_result *d = NULL;
 	char err[320];
@@ -123,7 +127,7 @@ static int analyze_one(struct dcam_cache *cache, const struct reputation_lists *
 		json_object_set_new(o, "dcam", dcam_result_to_json(d));
 		if (with_rep)
 			json_object_set_new(o, "reputation", reputation_result_to_json(&rep));
-		json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(6));
+		json_dumpf(o, stdout, JSONOUT_FLAGS);
 		fputc('\n', stdout);
 		json_decref(o);
 	} else {
@@ -147,9 +151,10 @@ int cmd_analyze_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct reputation_lists lists = { 0 };
+	struct exceptions *ex = exceptions_new();
 	struct dcam_cache *cache;
 	bool json = false, with_rep = true, progress;
+	char why[256];
 	int c, failed = 0, status;
 
 	optind = 1;
@@ -168,44 +173,43 @@ int cmd_analyze_main(int argc, char **argv)
 		case 'D':
 		case 'a':
 		case 'd':
-			if (reputation_lists_add(&lists, kind, optarg)) {
-				fprintf(stderr, "bpf-profiler analyze: bad --%s value '%s'\n", kind,
-					optarg);
-				reputation_lists_clear(&lists);
+			if (!ex || exceptions_add(ex, kind, optarg, why, sizeof(why))) {
+				fprintf(stderr, "bpf-profiler analyze: --%s\n", ex ? why : "out of memory");
+				exceptions_free(ex);
 				return EXIT_USAGE;
 			}
 			break;
 		case 'h':
 			usage(stdout);
-			reputation_lists_clear(&lists);
+			exceptions_free(ex);
 			return EXIT_OK;
 		default:
 			fprintf(stderr, "bpf-profiler analyze: see --help\n");
-			reputation_lists_clear(&lists);
+			exceptions_free(ex);
 			return EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "bpf-profiler analyze: no FILE given (see --help)\n");
-		reputation_lists_clear(&lists);
+		exceptions_free(ex);
 		return EXIT_USAGE;
 	}
 	cache = dcam_cache_new(1024);
 	if (!cache) {
-		reputation_lists_clear(&lists);
+		exceptions_free(ex);
 		return EXIT_FAIL;
 	}
 	progress = argc - optind > 1 && isatty(STDERR_FILENO) && !isatty(STDOUT_FILENO);
 	for (int i = optind; i < argc; i++) {
 		if (progress)
 			fprintf(stderr, "\ranalyze: %d/%d", i - optind + 1, argc - optind);
-		if (analyze_one(cache, &lists, with_rep, argv[i], json))
+		if (analyze_one(cache, ex, with_rep, argv[i], json))
 			failed++;
 	}
 	if (progress)
 		fprintf(stderr, "\r\033[K");
 	status = failed ? EXIT_FAIL : EXIT_OK;
 	dcam_cache_free(cache);
-	reputation_lists_clear(&lists);
+	exceptions_free(ex);
 	return status;
 }

@@ -17,6 +17,7 @@
 #include "behaviors/tokens.h"
 #include "fleet/fleet_pending.h"
 #include "learn/tracefile.h"
+#include "lib/jsonout.h"
 
 #define DB_DEFAULT_PATH "/var/lib/bpf-profiler/bd.sqlite"
 
@@ -132,7 +133,7 @@ static int do_stats(const char *path, int argc, char **argv)
 						      p.unknown_logit, "unknown_weight",
 						      p.unknown_weight, "length_norm",
 						      p.length_norm));
-		json_dumpf(o, stdout, JSON_COMPACT);
+		json_dumpf(o, stdout, JSONOUT_FLAGS);
 		putchar('\n');
 		json_decref(o);
 	} else {
@@ -237,7 +238,7 @@ static int do_add(const char *path, int argc, char **argv)
 		fprintf(stderr, "bpf-profiler db add: %s\n", err);
 	else {
 		note_unlisted_tokens(sub);
-		json_dumpf(res, stdout, JSON_COMPACT);
+		json_dumpf(res, stdout, JSONOUT_FLAGS);
 		putchar('\n');
 	}
 	json_decref(res);
@@ -534,7 +535,7 @@ static int do_pending(const char *path, int argc, char **argv)
 
 		ret = fleet_pending_list(st, &items);
 		if (!ret && r == 1) {
-			json_dumpf(items, stdout, JSON_COMPACT);
+			json_dumpf(items, stdout, JSONOUT_FLAGS);
 			putchar('\n');
 		}
 		json_array_foreach(r == 1 ? NULL : items, i, it) {

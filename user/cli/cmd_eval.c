@@ -17,6 +17,7 @@
 #include "lib/progress.h"
 #include "score/seqscore.h"
 #include "learn/tracefile.h"
+#include "lib/jsonout.h"
 
 enum set { NORMAL_TRAIN, MALICIOUS_TRAIN, NORMAL_TEST, MALICIOUS_TEST, NSETS };
 
@@ -268,7 +269,7 @@ int cmd_eval_main(int argc, char **argv)
 				"normal_test", (json_int_t)nn, "malicious_test", (json_int_t)nm,
 				"entries", (json_int_t)bdindex_count(idx));
 
-			json_dumpf(o, stdout, JSON_COMPACT);
+			json_dumpf(o, stdout, JSONOUT_FLAGS);
 			putchar('\n');
 			json_decref(o);
 		} else {

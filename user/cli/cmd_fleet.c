@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "fleet/fleet_status.h"
 #include "lib/log.h"
+#include "lib/jsonout.h"
 
 static void usage(FILE *f)
 {
@@ -110,7 +111,7 @@ int cmd_fleet_main(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	if (json) {
-		json_dumpf(st, stdout, JSON_COMPACT);
+		json_dumpf(st, stdout, JSONOUT_FLAGS);
 		putchar('\n');
 	} else {
 		print_text(st);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include "cli/commands.h"
 #include "kernel/probe.h"
+#include "lib/jsonout.h"
 
 int cmd_probe_main(int argc, char **argv)
 {
@@ -50,7 +51,7 @@ int cmd_probe_main(int argc, char **argv)
 					    json_pack("{s:b, s:s}", "ok", r.ok[f], "detail", r.detail[f]));
 		root = json_pack("{s:o, s:o, s:i}", "features", features, "backends", backends,
 				 "landlock_abi", r.landlock_abi);
-		s = json_dumps(root, JSON_COMPACT);
+		s = json_dumps(root, JSONOUT_FLAGS);
 		printf("%s\n", s);
 		free(s);
 		json_decref(root);

@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "agent/config.h"
 #include "decision/decision_store.h"
+#include "lib/jsonout.h"
 #include "lib/timefmt.h"
 #include "lib/util.h"
 
@@ -20,13 +21,21 @@ static void usage(FILE *out)
 		"Shows the decisions stored by the agent, newest first.\n\n"
 		"Options:\n"
 		"  -c, --config FILE  agent config to take db_path from (default %s, if present)\n"
-		"  -d, --db PATH      decision database (overrides the config's store.db_path)\n"
+		"      --store PATH   decision database (overrides the config's store.db_path)\n"
 		"  -s, --since T      only decisions since T: RFC 3339, an age (90s, 15m, 2h, 7d)\n"
 		"                     or epoch seconds\n"
 		"  -l, --level L      only decisions of level L or higher (low, medium, high)\n"
 		"  -n, --limit N      at most N decisions (default 50, at most %d)\n"
 		"  -i, --id ID        one decision's full explanation\n"
-		"  -j, --json         JSON, as GET /v1/decisions (or /v1/decisions/ID) returns it\n"
+		"      --container ID  only decisions in this container (an id, a prefix\n"
+		"                     of one, or a glob)\n"
+		"      --exe PATH     only decisions of processes running PATH (or a glob)\n"
+		"      --unit UNIT    only decisions in this systemd unit (or a glob)\n"
+		"      --pod UID      only decisions in this Kubernetes pod\n"
+		"      --object PATH  only decisions on this loaded object (or a glob)\n"
+		"      --uid UID      only decisions of processes of this user id\n"
+		"  -j, --json         one decision per line as JSON (the objects GET\n"
+		"                     /v1/decisions/ID returns), newest first\n"
 		"  -h, --help         this help\n",
 		CONFIG_DEFAULT_PATH, DECISION_QUERY_MAX);
 }
@@ -64,6 +73,35 @@ static void print_tokens(const char *label, const json_t *arr)
 	print_token_list(arr);
 }
 
+/* The attribution lines: only what the decision has. */
+static void print_process(const json_t *p, const char *host)
+{
+	const json_t *uid = json_object_get(p, "uid");
+
+	if (!p)
+		return;
+	if (json_is_integer(uid) && json_is_integer(json_object_get(p, "gid")))
+		printf("  user         uid %lld, gid %lld\n", (long long)json_integer_value(uid),
+		       (long long)json_integer_value(json_object_get(p, "gid")));
+	else if (json_is_integer(uid))
+		printf("  user         uid %lld\n", (long long)json_integer_value(uid));
+	if (json_object_get(p, "ppid"))
+		printf("  parent       %s (pid %lld)\n", str(p, "parent_comm"),
+		       (long long)json_integer_value(json_object_get(p, "ppid")));
+	if (json_object_get(p, "cmdline"))
+		printf("  cmdline      %s\n", str(p, "cmdline"));
+	if (json_object_get(p, "container_id"))
+		printf("  container    %s (%s)\n", str(p, "container_id"), str(p, "container_runtime"));
+	if (json_object_get(p, "pod_uid"))
+		printf("  pod          %s\n", str(p, "pod_uid"));
+	if (json_object_get(p, "unit"))
+		printf("  unit         %s\n", str(p, "unit"));
+	if (json_object_get(p, "cgroup"))
+		printf("  cgroup       %s (id %lld)\n", str(p, "cgroup"),
+		       (long long)json_integer_value(json_object_get(p, "cgroup_id")));
+	printf("  host         %s\n", host);
+}
+
 static void print_explanation(const json_t *d)
 {
 	const json_t *c = json_object_get(d, "components"), *w = json_object_get(d, "window");
@@ -74,6 +112,7 @@ static void print_explanation(const json_t *d)
 	       str(d, "time"), str(d, "verdict_point"), str(d, "path"));
 	printf("  process      %s (pid %lld) %s\n", str(d, "comm"),
 	       (long long)json_integer_value(json_object_get(d, "pid")), str(d, "exe"));
+	print_process(json_object_get(d, "process"), str(d, "host"));
 	printf("  sha256       %s\n", str(d, "sha256"));
 	printf("  level        %s (risk %.3f)\n", str(d, "level"),
 	       json_number_value(json_object_get(d, "risk")));
@@ -129,6 +168,23 @@ static void print_table(const json_t *arr)
 		       str(d, "path"));
 }
 
+/* JSON lines, as every other --json of the CLI: a decision per line. */
+static void print_json_lines(const json_t *d)
+{
+	size_t i;
+	json_t *x;
+
+	if (json_is_object(d)) {
+		json_dumpf(d, stdout, JSONOUT_FLAGS);
+		putchar('\n');
+		return;
+	}
+	json_array_foreach(d, i, x) {
+		json_dumpf(x, stdout, JSONOUT_FLAGS);
+		putchar('\n');
+	}
+}
+
 static int parse_long(const char *s, long min, long max, long *out)
 {
 	char *end;
@@ -141,10 +197,14 @@ static int parse_long(const char *s, long min, long max, long *out)
 int cmd_report_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' }, { "db", required_argument, NULL, 'd' },
+		{ "config", required_argument, NULL, 'c' }, { "store", required_argument, NULL, 'd' },
+		{ "db", required_argument, NULL, 'D' },
 		{ "since", required_argument, NULL, 's' },  { "level", required_argument, NULL, 'l' },
 		{ "limit", required_argument, NULL, 'n' },  { "id", required_argument, NULL, 'i' },
 		{ "json", no_argument, NULL, 'j' },         { "help", no_argument, NULL, 'h' },
+		{ "container", required_argument, NULL, 'C' }, { "exe", required_argument, NULL, 'E' },
+		{ "unit", required_argument, NULL, 'U' },   { "pod", required_argument, NULL, 'P' },
+		{ "object", required_argument, NULL, 'O' }, { "uid", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct decision_query q = { .limit = 50 };
@@ -157,10 +217,15 @@ int cmd_report_main(int argc, char **argv)
 	long id = 0, n;
 	json_t *out;
 
-	while ((opt = getopt_long(argc, argv, "c:d:s:l:n:i:jh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:s:l:n:i:jh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': config_path = optarg; break;
 		case 'd': db = optarg; break;
+		case 'D':
+			/* in `db` and `score`, --db is the behavioral database */
+			fprintf(stderr, "bpf-profiler report: the decision database is --store PATH "
+				"(--db names the behavioral database in other commands)\n");
+			return EXIT_USAGE;
 		case 's':
 			if (timefmt_parse_since(optarg, (int64_t)util_now_real_ns(), &q.since_ns)) {
 				fprintf(stderr, "bpf-profiler report: --since '%s' is not an RFC 3339 "
@@ -189,6 +254,19 @@ int cmd_report_main(int argc, char **argv)
 			}
 			break;
 		case 'j': json = 1; break;
+		case 'C': q.container = optarg; break;
+		case 'E': q.exe = optarg; break;
+		case 'U': q.unit = optarg; break;
+		case 'P': q.pod = optarg; break;
+		case 'O': q.object = optarg; break;
+		case 'u':
+			if (parse_long(optarg, 0, UINT32_MAX, &n)) {
+				fprintf(stderr, "bpf-profiler report: --uid must be 0..%u\n", UINT32_MAX);
+				return EXIT_USAGE;
+			}
+			q.uid = n;
+			q.uid_set = true;
+			break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default:
 			fprintf(stderr, "Try 'bpf-profiler report --help'.\n");
@@ -224,14 +302,16 @@ int cmd_report_main(int argc, char **argv)
 		out = ret ? NULL : json_pack("{s:o, s:o}", "decisions", arr, "next_cursor",
 					     *next ? json_string(next) : json_null());
 	}
-	if (ret && ret != -ENOENT)
+	if (ret == -ENOTSUP)
+		fprintf(stderr, "bpf-profiler report: %s predates the attribution filters: start "
+			"the agent on it once to add them\n", db);
+	else if (ret && ret != -ENOENT)
 		fprintf(stderr, "bpf-profiler report: reading %s: %s\n", db, strerror(-ret));
 	decision_store_close(store);
 	if (ret)
 		return EXIT_FAIL;
 	if (json) {
-		json_dumpf(out, stdout, JSON_INDENT(2));
-		putchar('\n');
+		print_json_lines(id ? out : json_object_get(out, "decisions"));
 	} else if (id) {
 		print_explanation(out);
 	} else {

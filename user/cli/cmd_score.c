@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "score/seqscore.h"
 #include "learn/tracefile.h"
+#include "lib/jsonout.h"
 
 static void usage(FILE *out)
 {
@@ -139,7 +140,7 @@ int cmd_score_main(int argc, char **argv)
 			json_t *o = seqscore_result_to_json(&res, tok);
 
 			json_object_set_new(o, "trace", json_string(argv[i]));
-			json_dumpf(o, stdout, JSON_COMPACT);
+			json_dumpf(o, stdout, JSONOUT_FLAGS);
 			putchar('\n');
 			json_decref(o);
 			continue;

@@ -54,7 +54,8 @@ static void usage(FILE *f)
 "(lookback, load, follow), with a verdict per window.\n\n"
 "Options:\n"
 "  -p, --pid PID         attach to a running process (and its future children)\n"
-"  -j, --json            one JSON object per line (schemas/trace-event.schema.json)\n"
+"  -j, --json            one JSON object per line (schemas/trace-event.schema.json);\n"
+"                        the command's stdout goes to stderr unless -o is given\n"
 "  -o, --output FILE     write events to FILE, not stdout (the command keeps stdout)\n"
 "  -k, --lookback K      calls kept before dlopen (1..%d, default 16)\n"
 "  -m, --follow M        calls watched after dlopen returns (0..1048576, default 32)\n"
@@ -154,8 +155,11 @@ static void on_denial(void *ctx, const struct sandbox_event *e)
 }
 
 /* Forks the command stopped on a pipe, so it is traced before it runs.
- * The exec error, if any, comes back through a close-on-exec pipe. */
-static pid_t spawn_stopped(char **argv, const struct confine_opts *co, int *go_fd, int *err_fd)
+ * The exec error, if any, comes back through a close-on-exec pipe. With
+ * stdout_to_stderr the command's stdout is our stderr: JSON lines on our
+ * stdout stay JSON lines whatever the command prints. */
+static pid_t spawn_stopped(char **argv, const struct confine_opts *co, bool stdout_to_stderr,
+			   int *go_fd, int *err_fd)
 {
 	int go[2], err[2];
 	pid_t pid;
@@ -172,6 +176,8 @@ static pid_t spawn_stopped(char **argv, const struct confine_opts *co, int *go_f
 		close(go[1]);
 		close(err[0]);
 		if (read(go[0], &c, 1) != 1)
+			_exit(EXIT_FAIL);
+		if (stdout_to_stderr && dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
 			_exit(EXIT_FAIL);
 		signal(SIGINT, SIG_DFL);
 		if (confine_wanted(co)) {
@@ -437,7 +443,7 @@ int cmd_trace_main(int argc, char **argv)
 		fprintf(stderr, "bpf-profiler trace: %s: %s\n", output_path, strerror(errno));
 		return EXIT_FAIL;
 	}
-	c.out.color = !c.out.json && isatty(fileno(c.out.out));
+	c.out.color = !c.out.json && log_color_wanted(fileno(c.out.out));
 	topts.filter_traced = true;
 	ret = tokens_load_default(&tokens);
 	if (!ret)
@@ -457,7 +463,8 @@ int cmd_trace_main(int argc, char **argv)
 		goto out;
 	}
 	if (!attach_pid) {
-		child = spawn_stopped(argv + optind, &confine, &go_fd, &err_fd);
+		child = spawn_stopped(argv + optind, &confine, c.out.json && c.out.out == stdout,
+				      &go_fd, &err_fd);
 		if (child < 0) {
 			fprintf(stderr, "bpf-profiler trace: cannot start %s: %s\n", argv[optind],
 				strerror(-child));

@@ -4,10 +4,11 @@
 #include <string.h>
 #include "pipeline/decoder.h"
 #include "cli/trace_output.h"
+#include "lib/jsonout.h"
 
 static void emit_json(struct trace_output *o, json_t *obj)
 {
-	char *s = json_dumps(obj, JSON_COMPACT);
+	char *s = json_dumps(obj, JSONOUT_FLAGS);
 
 	if (s) {
 		fprintf(o->out, "%s\n", s);

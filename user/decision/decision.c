@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <unistd.h>
+#include "decision/attribution.h"
 #include "decision/decision.h"
 #include "lib/timefmt.h"
 #include "lib/util.h"
@@ -41,21 +42,20 @@ json_t *decision_to_json(const struct decision *d)
 	const struct verdict *v = &d->result->verdict;
 	const struct verdict_policy *policy = &d->result->policy;
 	const struct mitigation *m = &d->mitigation;
-	char when[64], link[64], exe[PATH_MAX] = "";
-	ssize_t n;
+	char when[64], host[256];
+	struct attribution at;
 	json_t *j;
 
 	timefmt_format_rfc3339((int64_t)util_now_real_ns(), when, sizeof(when));
-	snprintf(link, sizeof(link), "/proc/%u/exe", w->pid);
-	n = readlink(link, exe, sizeof(exe) - 1);
-	exe[n > 0 ? n : 0] = '\0';
+	attribution_of_window(w, &at);
+	attribution_hostname(host, sizeof(host));
 	j = json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:s,"
 		      " s:{s:o, s:o, s:o, s:b, s:I},"
 		      " s:{s:o, s:o, s:o}, s:{s:f, s:f, s:f},"
 		      " s:f, s:s, s:s, s:s}",
 		      "time", when, "verdict_point", decision_point_name(d->point),
 		      "pid", (json_int_t)w->pid, "tid", (json_int_t)w->tid, "comm", w->comm,
-		      "exe", exe, "path", window_object_name(w),
+		      "exe", at.exe, "path", window_object_name(w),
 		      "window", "lookback", decision_tokens_json(w, WINDOW_LOOKBACK),
 		      "load", decision_tokens_json(w, WINDOW_LOAD),
 		      "follow", decision_tokens_json(w, WINDOW_FOLLOW),
@@ -76,6 +76,8 @@ json_t *decision_to_json(const struct decision *d)
 				    "pid", (json_int_t)w->from_pid, "tid", (json_int_t)w->from_tid,
 				    "comm", w->from_comm));
 	scorer_result_explain_json(d->result, j);
+	json_object_set_new(j, "process", attribution_to_json(&at));
+	json_object_set_new(j, "host", json_string(host));
 	if (m->detail[0])
 		json_object_set_new(j, "mitigation_error", json_string(m->detail));
 	if (m->alerted)

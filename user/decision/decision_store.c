@@ -11,11 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <sqlite3.h>
 #include "decision/decision_store.h"
 #include "lib/log.h"
 #include "lib/timefmt.h"
+#include "lib/util.h"
+#include "lib/jsonout.h"
 
 struct conn {
 	sqlite3 *db;
@@ -53,6 +56,43 @@ static const char schema_sql[] =
 	 * ORDER BY time_ns DESC, id DESC and the (time_ns, id) cursor */
 	"CREATE INDEX IF NOT EXISTS decisions_time ON decisions(time_ns);"
 	"CREATE INDEX IF NOT EXISTS decisions_level ON decisions(level);";
+
+/* The attribution an analyst filters on, in columns of their own (added
+ * to a database an older version made). NULL when the decision has none. */
+static const struct {
+	const char *column, *type, *member; /* member of the decision's "process" */
+} filter_columns[] = {
+	{ "exe", "TEXT", "exe" },
+	{ "container_id", "TEXT", "container_id" },
+	{ "pod_uid", "TEXT", "pod_uid" },
+	{ "unit", "TEXT", "unit" },
+	{ "uid", "INTEGER", "uid" },
+};
+/* each filter is an index with time: the newest matches come first */
+static const char index_sql[] =
+	"CREATE INDEX IF NOT EXISTS decisions_exe ON decisions(exe, time_ns);"
+	"CREATE INDEX IF NOT EXISTS decisions_container ON decisions(container_id, time_ns);"
+	"CREATE INDEX IF NOT EXISTS decisions_pod ON decisions(pod_uid, time_ns);"
+	"CREATE INDEX IF NOT EXISTS decisions_unit ON decisions(unit, time_ns);"
+	"CREATE INDEX IF NOT EXISTS decisions_uid ON decisions(uid, time_ns);"
+	"CREATE INDEX IF NOT EXISTS decisions_path ON decisions(path, time_ns);"
+	"CREATE INDEX IF NOT EXISTS decisions_level_time ON decisions(level, time_ns);";
+
+static int add_filter_columns(sqlite3 *db)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(filter_columns); i++) {
+		char sql[160];
+
+		if (sqlite3_table_column_metadata(db, NULL, "decisions", filter_columns[i].column,
+						  NULL, NULL, NULL, NULL, NULL) == SQLITE_OK)
+			continue;
+		snprintf(sql, sizeof(sql), "ALTER TABLE decisions ADD COLUMN %s %s",
+			 filter_columns[i].column, filter_columns[i].type);
+		if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			return -EIO;
+	}
+	return sqlite3_exec(db, index_sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+}
 
 /* ---- validation ---------------------------------------------------------- */
 
@@ -199,6 +239,24 @@ static int open_log(struct decision_store *s)
 	return 0;
 }
 
+/* Decisions name users' processes, files and command lines: the database
+ * is the owner's only (SQLite gives its -wal and -shm the same mode), and
+ * a database an older version left readable by others is tightened. */
+static int make_private(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	struct stat st;
+	int ret = 0;
+
+	if (fd < 0 || fstat(fd, &st) || ((st.st_mode & 077) && fchmod(fd, st.st_mode & 0700)))
+		ret = -errno;
+	if (ret)
+		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
 int decision_store_open(const char *path, const struct decision_store_opts *opts,
 			struct decision_store **out, char *err, size_t errlen)
 {
@@ -215,20 +273,24 @@ int decision_store_open(const char *path, const struct decision_store_opts *opts
 	if (!s)
 		return -ENOMEM;
 	s->log_fd = -1;
+	if (!ro && (ret = make_private(path, err, errlen)))
+		goto fail;
 	if (!ro) {
 		snprintf(pragmas, sizeof(pragmas),
 			 "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s;",
 			 opts && opts->sync_full ? "FULL" : "NORMAL");
 		ret = conn_open(&s->w, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
 				pragmas, err, errlen);
-		if (!ret && sqlite3_exec(s->w.db, schema_sql, NULL, NULL, NULL) != SQLITE_OK) {
+		if (!ret && (sqlite3_exec(s->w.db, schema_sql, NULL, NULL, NULL) != SQLITE_OK ||
+			     add_filter_columns(s->w.db))) {
 			snprintf(err, errlen, "%s: creating tables: %s", path, sqlite3_errmsg(s->w.db));
 			ret = -EIO;
 		}
 		if (!ret)
 			ret = prepare(s->w.db,
 				      "INSERT INTO decisions(time_ns, level, risk, pid, comm, path,"
-				      " action, body) VALUES(?,?,?,?,?,?,?,?)",
+				      " action, body, exe, container_id, pod_uid, unit, uid)"
+				      " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
 				      &s->insert, err, errlen);
 		if (ret)
 			goto fail;
@@ -295,6 +357,65 @@ void decision_store_close(struct decision_store *s)
 	free(s);
 }
 
+/* One statement's worth of one level's deletions, at most PRUNE_BATCH rows
+ * a transaction (a write lock of milliseconds, not of the whole backlog). */
+#define PRUNE_BATCH 5000
+
+static int prune_batches(struct decision_store *s, const char *sql, int level, int64_t arg,
+			 int64_t *deleted)
+{
+	sqlite3_stmt *st;
+	int rc, changed;
+
+	pthread_mutex_lock(&s->w.lock);
+	rc = sqlite3_prepare_v2(s->w.db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		pthread_mutex_unlock(&s->w.lock);
+		return sqlite_errno(rc);
+	}
+	do {
+		sqlite3_bind_int(st, 1, level);
+		sqlite3_bind_int64(st, 2, arg);
+		sqlite3_bind_int(st, 3, PRUNE_BATCH);
+		rc = sqlite3_step(st);
+		changed = sqlite3_changes(s->w.db);
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			*deleted += changed;
+		/* let a waiting decision_store_put in between batches */
+		pthread_mutex_unlock(&s->w.lock);
+		pthread_mutex_lock(&s->w.lock);
+	} while (rc == SQLITE_DONE && changed == PRUNE_BATCH);
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->w.lock);
+	return rc == SQLITE_DONE ? 0 : sqlite_errno(rc);
+}
+
+int decision_store_prune(struct decision_store *s, const struct decision_retention *r,
+			 int64_t now_ns, int64_t deleted[DECISION_LEVELS])
+{
+	int64_t gone[DECISION_LEVELS] = { 0 };
+	int ret = 0;
+
+	if (!s->insert)
+		return -EROFS;
+	for (int l = 0; l < DECISION_LEVELS && !ret; l++) {
+		if (r->max_age_ns[l] > 0)
+			ret = prune_batches(s, "DELETE FROM decisions WHERE id IN (SELECT id FROM"
+					    " decisions WHERE level = ?1 AND time_ns < ?2 LIMIT ?3)",
+					    l, now_ns - r->max_age_ns[l], &gone[l]);
+		/* the newest max_count stay: everything below the count-th id goes */
+		if (!ret && r->max_count[l] > 0)
+			ret = prune_batches(s, "DELETE FROM decisions WHERE id IN (SELECT id FROM"
+					    " decisions WHERE level = ?1 AND id < (SELECT id FROM"
+					    " decisions WHERE level = ?1 ORDER BY id DESC LIMIT 1"
+					    " OFFSET ?2 - 1) LIMIT ?3)", l, r->max_count[l], &gone[l]);
+	}
+	if (deleted)
+		memcpy(deleted, gone, sizeof(gone));
+	return ret;
+}
+
 int decision_store_reopen_log(struct decision_store *s)
 {
 	int ret;
@@ -311,7 +432,7 @@ int decision_store_reopen_log(struct decision_store *s)
 
 static void append_log(struct decision_store *s, const json_t *d)
 {
-	char *line = json_dumps(d, JSON_COMPACT);
+	char *line = json_dumps(d, JSONOUT_FLAGS);
 	size_t len, off = 0;
 
 	if (!line)
@@ -336,6 +457,21 @@ static void append_log(struct decision_store *s, const json_t *d)
 	free(line);
 }
 
+/* The filter columns from the decision's "process" (NULL when absent). */
+static void bind_attribution(sqlite3_stmt *st, int first, const json_t *process)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(filter_columns); i++) {
+		const json_t *v = json_object_get(process, filter_columns[i].member);
+
+		if (json_is_string(v))
+			sqlite3_bind_text(st, first + (int)i, json_string_value(v), -1, SQLITE_STATIC);
+		else if (json_is_integer(v))
+			sqlite3_bind_int64(st, first + (int)i, json_integer_value(v));
+		else
+			sqlite3_bind_null(st, first + (int)i);
+	}
+}
+
 int decision_store_put(struct decision_store *s, json_t *d, int64_t *id, char *err,
 		       size_t errlen)
 {
@@ -350,7 +486,7 @@ int decision_store_put(struct decision_store *s, json_t *d, int64_t *id, char *e
 	if (ret)
 		return ret;
 	timefmt_parse_rfc3339(json_string_value(json_object_get(d, "time")), &ns);
-	body = json_dumps(d, JSON_COMPACT);
+	body = json_dumps(d, JSONOUT_FLAGS);
 	if (!body)
 		return -ENOMEM;
 	pthread_mutex_lock(&s->w.lock);
@@ -362,6 +498,7 @@ int decision_store_put(struct decision_store *s, json_t *d, int64_t *id, char *e
 	sqlite3_bind_text(s->insert, 6, json_string_value(json_object_get(d, "path")), -1, SQLITE_STATIC);
 	sqlite3_bind_text(s->insert, 7, json_string_value(json_object_get(d, "action")), -1, SQLITE_STATIC);
 	sqlite3_bind_text(s->insert, 8, body, -1, SQLITE_STATIC);
+	bind_attribution(s->insert, 9, json_object_get(d, "process"));
 	rc = sqlite3_step(s->insert);
 	rowid = sqlite3_last_insert_rowid(s->w.db);
 	if (rc != SQLITE_DONE)
@@ -431,12 +568,72 @@ int decision_store_get(struct decision_store *s, int64_t id, json_t **out)
 }
 
 /* Steps the query, calling row(ctx, id, body text) per decision. */
+static bool has_filters(const struct decision_query *q)
+{
+	return q->container || q->exe || q->unit || q->pod || q->object || q->uid_set;
+}
+
+static bool is_glob(const char *v)
+{
+	return strpbrk(v, "*?[") != NULL;
+}
+
+/* The page's statement: the prepared one, or one built for the filters
+ * (parameters ?1..?5 as the prepared one, then the filter values). */
+static int query_stmt(struct decision_store *s, const struct decision_query *q,
+		      sqlite3_stmt **st, bool *owned)
+{
+	const struct { const char *col, *v; bool prefix; } f[] = {
+		{ "container_id", q->container, true }, { "exe", q->exe, false },
+		{ "unit", q->unit, false }, { "pod_uid", q->pod, false },
+		{ "path", q->object, false },
+	};
+	char sql[1024];
+	size_t n;
+	int p = 6, rc;
+
+	*owned = false;
+	*st = s->query;
+	if (!has_filters(q))
+		return 0;
+	n = snprintf(sql, sizeof(sql), "SELECT id, time_ns, body FROM decisions"
+		     " WHERE time_ns >= ?1 AND level >= ?2 AND (time_ns, id) < (?3, ?4)");
+	for (size_t i = 0; i < ARRAY_SIZE(f); i++)
+		if (f[i].v)
+			n += snprintf(sql + n, sizeof(sql) - n, " AND %s %s ?%d", f[i].col,
+				      is_glob(f[i].v) || f[i].prefix ? "GLOB" : "=", p++);
+	if (q->uid_set)
+		n += snprintf(sql + n, sizeof(sql) - n, " AND uid = ?%d", p++);
+	snprintf(sql + n, sizeof(sql) - n, " ORDER BY time_ns DESC, id DESC LIMIT ?5");
+	rc = sqlite3_prepare_v2(s->r.db, sql, -1, st, NULL);
+	if (rc != SQLITE_OK)
+		return rc == SQLITE_ERROR ? -ENOTSUP : sqlite_errno(rc);
+	*owned = true;
+	p = 6;
+	for (size_t i = 0; i < ARRAY_SIZE(f); i++) {
+		char *v;
+
+		if (!f[i].v)
+			continue;
+		/* a container id prefix (docker ps's 12 digits) matches the id */
+		v = f[i].prefix && !is_glob(f[i].v) ? sqlite3_mprintf("%s*", f[i].v)
+						    : sqlite3_mprintf("%s", f[i].v);
+		sqlite3_bind_text(*st, p++, v, -1, sqlite3_free);
+	}
+	if (q->uid_set)
+		sqlite3_bind_int64(*st, p++, q->uid);
+	return 0;
+}
+
+/* Steps the query, calling row(ctx, id, body text) per decision. */
 static int query_rows(struct decision_store *s, const struct decision_query *q,
 		      int (*row)(void *ctx, int64_t id, const char *body, int len), void *ctx,
 		      char next_cursor[DECISION_CURSOR_LEN])
 {
 	int64_t ct = INT64_MAX, cid = INT64_MAX, last_t = 0, last_id = 0;
 	unsigned n = 0, limit = q->limit;
+	sqlite3_stmt *st;
+	bool owned;
 	int rc, ret = 0;
 
 	if (limit < 1 || limit > DECISION_QUERY_MAX || q->min_level < 0 ||
@@ -449,19 +646,27 @@ static int query_rows(struct decision_store *s, const struct decision_query *q,
 			return -EINVAL;
 	}
 	pthread_mutex_lock(&s->r.lock);
-	sqlite3_bind_int64(s->query, 1, q->since_ns);
-	sqlite3_bind_int(s->query, 2, q->min_level);
-	sqlite3_bind_int64(s->query, 3, ct);
-	sqlite3_bind_int64(s->query, 4, cid);
-	sqlite3_bind_int64(s->query, 5, limit);
-	while (!ret && (rc = sqlite3_step(s->query)) == SQLITE_ROW) {
-		last_id = sqlite3_column_int64(s->query, 0);
-		last_t = sqlite3_column_int64(s->query, 1);
-		ret = row(ctx, last_id, (const char *)sqlite3_column_text(s->query, 2),
-			  sqlite3_column_bytes(s->query, 2));
+	ret = query_stmt(s, q, &st, &owned);
+	if (ret) {
+		pthread_mutex_unlock(&s->r.lock);
+		return ret;
+	}
+	sqlite3_bind_int64(st, 1, q->since_ns);
+	sqlite3_bind_int(st, 2, q->min_level);
+	sqlite3_bind_int64(st, 3, ct);
+	sqlite3_bind_int64(st, 4, cid);
+	sqlite3_bind_int64(st, 5, limit);
+	while (!ret && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		last_id = sqlite3_column_int64(st, 0);
+		last_t = sqlite3_column_int64(st, 1);
+		ret = row(ctx, last_id, (const char *)sqlite3_column_text(st, 2),
+			  sqlite3_column_bytes(st, 2));
 		n++;
 	}
-	sqlite3_reset(s->query);
+	if (owned)
+		sqlite3_finalize(st);
+	else
+		sqlite3_reset(st);
 	pthread_mutex_unlock(&s->r.lock);
 	if (ret)
 		return ret;

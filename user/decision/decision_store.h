@@ -5,6 +5,7 @@
 #ifndef BPFPROF_DECISION_STORE_H
 #define BPFPROF_DECISION_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
@@ -48,11 +49,23 @@ struct decision_query {
 	int min_level;      /* enum verdict_level; VERDICT_LOW: all */
 	unsigned limit;     /* 1..DECISION_QUERY_MAX */
 	const char *cursor; /* NULL or "": from the newest */
+	/* attribution filters, NULL: any. A value with * ? or [ is a glob
+	 * (sqlite GLOB, like fnmatch), else it must equal; container also
+	 * takes a prefix of the id (docker's 12-digit short ids). */
+	const char *container; /* process.container_id */
+	const char *exe;       /* process.exe */
+	const char *unit;      /* process.unit */
+	const char *pod;       /* process.pod_uid */
+	const char *object;    /* the loaded object's path */
+	int64_t uid;           /* process.uid; -1 (or 0 with uid_set unset): any */
+	bool uid_set;
 };
 #define DECISION_QUERY_MAX 1000
 
 /* Sets *decisions to a new JSON array and next_cursor to the cursor of
- * the next page ("" when this page is the last). -EINVAL: bad cursor. */
+ * the next page ("" when this page is the last). -EINVAL: bad cursor;
+ * -ENOTSUP: filters on a database too old to have their columns (read
+ * only; the agent adds them when it opens it). */
 int decision_store_query(struct decision_store *store, const struct decision_query *q,
 			 json_t **decisions, char next_cursor[DECISION_CURSOR_LEN]);
 
@@ -66,6 +79,17 @@ int decision_store_ping(struct decision_store *store);
 
 /* Number of stored decisions per level (counts the level index). */
 int decision_store_count(struct decision_store *store, int64_t counts[DECISION_LEVELS]);
+
+/* Retention: per level (enum verdict_level), decisions older than
+ * max_age_ns and beyond the newest max_count are deleted; 0: no limit. */
+struct decision_retention {
+	int64_t max_age_ns[DECISION_LEVELS];
+	int64_t max_count[DECISION_LEVELS];
+};
+/* Applies r at now_ns, in batches so readers and the writer are never held
+ * long; deleted[level] gets how many went (may be NULL). */
+int decision_store_prune(struct decision_store *store, const struct decision_retention *r,
+			 int64_t now_ns, int64_t deleted[DECISION_LEVELS]);
 
 /* Re-opens the decision log (after logrotate moved it; on SIGHUP). */
 int decision_store_reopen_log(struct decision_store *store);

@@ -11,6 +11,7 @@
 #include "fleet/fleet_internal.h"
 #include "lib/log.h"
 #include "lib/util.h"
+#include "lib/jsonout.h"
 
 const char *fleet_kind_name(enum fleet_kind k)
 {
@@ -175,7 +176,7 @@ static int record(void *ctx, json_t *d, int64_t *id, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	snprintf(subject, sizeof(subject), "%s.decisions.%s.%s", f->prefix, f->host, level);
-	body = json_dumps(d, JSON_COMPACT);
+	body = json_dumps(d, JSONOUT_FLAGS);
 	ret = body ? fleet_outbox_put(f, FLEET_KIND_DECISION, subject, body, false) : -ENOMEM;
 	free(body);
 	if (ret) {
@@ -199,7 +200,7 @@ struct decision_sink fleet_decision_sink(struct fleet *f)
 
 int fleet_alert(struct fleet *f, const json_t *alert)
 {
-	char subject[FLEET_NAME_MAX + FLEET_HOST_MAX + 16], *body = json_dumps(alert, JSON_COMPACT);
+	char subject[FLEET_NAME_MAX + FLEET_HOST_MAX + 16], *body = json_dumps(alert, JSONOUT_FLAGS);
 	int ret;
 
 	snprintf(subject, sizeof(subject), "%s.alerts.%s", f->prefix, f->host);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fleet/fleet_msg.h"
+#include "lib/jsonout.h"
 
 const char *fleet_op_name(enum fleet_op_kind k)
 {
@@ -172,7 +173,7 @@ json_t *fleet_op_json(enum fleet_op_kind kind, const struct bd_entry *e,
 char *fleet_change_text(const char *host, json_t *ops, size_t *len)
 {
 	json_t *msg = json_pack("{s:i, s:s, s:O}", "v", FLEET_MSG_VERSION, "host", host, "ops", ops);
-	char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+	char *text = msg ? json_dumps(msg, JSONOUT_FLAGS) : NULL;
 
 	json_decref(msg);
 	if (text && len)

@@ -13,6 +13,7 @@
 #include "lib/log.h"
 #include "lib/timefmt.h"
 #include "lib/util.h"
+#include "lib/jsonout.h"
 
 #define HEARTBEAT_MS 5000
 #define PUBLISH_WAIT_MS 5000
@@ -153,7 +154,7 @@ static void heartbeat(struct publisher *p)
 	if (hb && f->last_decision)
 		json_object_set(hb, "last_decision", f->last_decision);
 	pthread_mutex_unlock(&f->lock);
-	text = hb ? json_dumps(hb, JSON_COMPACT) : NULL;
+	text = hb ? json_dumps(hb, JSONOUT_FLAGS) : NULL;
 	if (text && kvStore_PutString(NULL, p->hosts, f->host, text) != NATS_OK)
 		p->next_heartbeat_ms = now + FLEET_RETRY_MS;
 	free(text);

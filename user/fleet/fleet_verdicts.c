@@ -14,6 +14,7 @@
 #include "lib/log.h"
 #include "lib/timefmt.h"
 #include "lib/util.h"
+#include "lib/jsonout.h"
 
 #define WATCH_WAIT_MS 1000
 
@@ -97,7 +98,7 @@ int fleet_quarantine(struct fleet *f, const char *sha256, const json_t *why)
 			if (json_object_get(why, *k))
 				json_object_set(v, !strcmp(*k, "id") ? "decision_id" : *k,
 						json_object_get(why, *k));
-	body = json_dumps(v, JSON_COMPACT);
+	body = json_dumps(v, JSONOUT_FLAGS);
 	snprintf(subject, sizeof(subject), "$KV.%s.%s", f->bucket_verdicts, sha256);
 	ret = body ? fleet_outbox_put(f, FLEET_KIND_VERDICT, subject, body, false) : -ENOMEM;
 	free(body);

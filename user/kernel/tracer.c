@@ -17,6 +17,7 @@
 #include <limits.h>
 #include "kernel/elfsym.h"
 #include "kernel/kdev.h"
+#include "kernel/linkset.h"
 #include "lib/log.h"
 #include "kernel/procmaps.h"
 #include "profiler.skel.h"
@@ -164,8 +165,23 @@ void tracer_close(struct tracer *t)
 	if (!t)
 		return;
 	ring_buffer__free(t->rb);
-	for (size_t i = 0; i < t->nobjects; i++)
-		loader_detach(&t->objects[i]);
+	/* every link at once: each waits for grace periods (kernel/linkset.c) */
+	{
+		size_t n = 0;
+		struct bpf_link **uprobes = calloc(4 * t->nobjects + 1, sizeof(*uprobes));
+
+		for (size_t i = 0; uprobes && i < t->nobjects; i++)
+			for (size_t j = 0; j < 4; j++)
+				uprobes[n++] = t->objects[i].links[j];
+		linkset_detach(t->skel ? t->skel->skeleton : NULL, uprobes, n);
+		free(uprobes);
+		for (size_t i = 0; i < t->nobjects; i++) {
+			if (!uprobes)
+				loader_detach(&t->objects[i]);
+			else if (t->objects[i].fd >= 0)
+				close(t->objects[i].fd);
+		}
+	}
 	free(t->objects);
 	profiler_bpf__destroy(t->skel);
 	free(t);

@@ -4,10 +4,17 @@
 #ifndef BPFPROF_LOG_H
 #define BPFPROF_LOG_H
 
+#include <stdbool.h>
+
 enum log_level { LOG_LVL_ERROR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
+/* "error", "warning", "info", "debug". */
+const char *log_level_name(enum log_level level);
+/* Whether output on fd may be coloured: a terminal, and NO_COLOR unset or
+ * empty (https://no-color.org). */
+bool log_color_wanted(int fd);
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -5,10 +5,13 @@
  * back into the tracer: the kernel is reached only through its verdict
  * cache and the mitigation. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "decision/attribution.h"
 #include "pipeline/objfile.h"
 #include "pipeline/pipeline.h"
+#include "score/exceptions.h"
 #include "lib/util.h"
 
 struct pipeline {
@@ -21,6 +24,35 @@ static void remember_quarantine(struct pipeline *p, const struct scorer_result *
 {
 	if (r->sha256_hex[0])
 		scorer_quarantine_hash(p->o.scorer, r->sha256_hex);
+}
+
+/* The scorer, then the operator's exceptions: a matching rule decides the
+ * level (deny: high, allow: low) and the decision says which rule. */
+static void judge_window(struct pipeline *p, const struct window *w, struct scorer_result *r)
+{
+	struct exception_subject s = { .path = window_object_name(w) };
+	struct attribution *at = NULL;
+	struct exception_match m;
+
+	scorer_judge(p->o.scorer, w, r);
+	if (!exceptions_count(p->o.exceptions))
+		return;
+	s.sha256 = r->sha256_hex[0] ? r->sha256_hex : NULL;
+	if ((exceptions_need(p->o.exceptions, EXCEPTION_EXE) ||
+	     exceptions_need(p->o.exceptions, EXCEPTION_CONTAINER) ||
+	     exceptions_need(p->o.exceptions, EXCEPTION_UNIT)) && (at = malloc(sizeof(*at)))) {
+		attribution_of_window(w, at);
+		s.exe = at->exe;
+		s.container_id = at->container_id;
+		s.unit = at->unit;
+	}
+	if (exceptions_match(p->o.exceptions, &s, &m)) {
+		r->excepted = true;
+		r->exception = m;
+		snprintf(r->exception_value, sizeof(r->exception_value), "%s", m.value);
+		r->verdict.level = m.effect == EXCEPTION_DENY ? VERDICT_HIGH : VERDICT_LOW;
+	}
+	free(at);
 }
 
 /* A low object is allowed for good: its next loads open no window and
@@ -43,7 +75,7 @@ static void judge(struct pipeline *p, struct window *w, enum decision_point poin
 	struct scorer_result r;
 	struct decision d = { .point = point, .window = w, .result = &r };
 
-	scorer_judge(p->o.scorer, w, &r);
+	judge_window(p, w, &r);
 	if (point == DECISION_WATCH && (int)r.verdict.level <= w->level) {
 		scorer_result_release(&r);
 		return;
@@ -148,7 +180,7 @@ static void on_gate(struct pipeline *p, const struct bp_ev_gate *e)
 		return;
 	}
 	objfile_track(w, e, sizeof(*e));
-	scorer_judge(p->o.scorer, w, &r);
+	judge_window(p, w, &r);
 	kill_it = p->o.gate_kills_high && r.verdict.level == VERDICT_HIGH;
 	if (kill_it) {
 		w->gate_action = BP_GATE_KILLED;

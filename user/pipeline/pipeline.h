@@ -44,6 +44,7 @@ struct pipeline_opts {
 	unsigned int follow_ms;             /* quiet windows close this long after dlopen returned */
 	unsigned int watch_ms;              /* tasks the code created are watched this long
 					     * (0: PIPELINE_WATCH_MS_DEFAULT) */
+	const struct exceptions *exceptions; /* an operator's allow/deny rules; NULL: none */
 	struct pipeline_hooks hooks;
 };
 

@@ -7,20 +7,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "decision/attribution.h"
 #include "respond/alert.h"
 #include "respond/mitigate.h"
 #include "lib/timefmt.h"
 #include "lib/util.h"
+#include "lib/jsonout.h"
 
 json_t *alert_build(const struct window *w, const struct scorer_result *r,
 		    const struct mitigation *m)
 {
 	const struct verdict *v = &r->verdict;
 	char when[64], host[256] = "";
+	struct attribution at;
 	json_t *a;
 
 	timefmt_format_rfc3339((int64_t)util_now_real_ns(), when, sizeof(when));
-	gethostname(host, sizeof(host) - 1);
+	attribution_hostname(host, sizeof(host));
+	attribution_of_window(w, &at);
 	a = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:f, s:s, s:s, s:s, s:b}",
 		      "type", "alert", "time", when, "host", host, "pid", (json_int_t)w->pid,
 		      "comm", w->comm, "path", window_object_name(w),
@@ -30,6 +34,7 @@ json_t *alert_build(const struct window *w, const struct scorer_result *r,
 	if (!a)
 		return NULL;
 	scorer_result_explain_json(r, a);
+	json_object_set_new(a, "process", attribution_to_json(&at));
 	if (!json_object_get(a, "sha256"))
 		json_object_set_new(a, "sha256", json_null());
 	return a;
@@ -37,7 +42,7 @@ json_t *alert_build(const struct window *w, const struct scorer_result *r,
 
 int alert_log_append(const char *log_path, json_t *alert)
 {
-	char *line = json_dumps(alert, JSON_COMPACT);
+	char *line = json_dumps(alert, JSONOUT_FLAGS);
 	int fd, ret = 0;
 	size_t n;
 

@@ -4,14 +4,17 @@
  * argument or to block, so the kernel side needs no per-function code. */
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "kernel/elfsym.h"
+#include "kernel/linkset.h"
 #include "respond/hooks.h"
 #include "hooks.skel.h"
 #include "lib/log.h"
 #include "kernel/procmaps.h"
+#include "lib/util.h"
 
 #define HOOKS_MAX 512
 
@@ -27,9 +30,12 @@ struct hooks {
 	struct hooks_bpf *skel;
 	struct ring_buffer *rb;
 	struct hooks_opts opts;
+	/* slot i is cookie i; a released slot (links[i] NULL) is reused */
 	struct bpf_link *links[HOOKS_MAX];
 	char *names[HOOKS_MAX];  /* cookie index -> function name */
-	int n;
+	pid_t owner[HOOKS_MAX];  /* the process slot i hooks */
+	int n;                   /* slots in use or released below this */
+	uint64_t next_reap_ns;
 	pid_t watched[HOOKS_MAX]; /* a process is hooked once, whatever its verdicts */
 	int nwatched;
 };
@@ -40,7 +46,7 @@ static int on_ring(void *ctx, void *data, size_t size)
 	const struct hook_event *e = data;
 	unsigned int idx = (unsigned int)e->cookie;
 
-	if (size >= sizeof(*e) && h->opts.on_call && idx < (unsigned int)h->n)
+	if (size >= sizeof(*e) && h->opts.on_call && idx < (unsigned int)h->n && h->names[idx])
 		h->opts.on_call(h->opts.ctx, e, h->names[idx]);
 	return 0;
 }
@@ -76,10 +82,9 @@ void hooks_close(struct hooks *h)
 {
 	if (!h)
 		return;
-	for (int i = 0; i < h->n; i++) {
-		bpf_link__destroy(h->links[i]);
+	linkset_destroy(h->links, h->n);
+	for (int i = 0; i < h->n; i++)
 		free(h->names[i]);
-	}
 	ring_buffer__free(h->rb);
 	hooks_bpf__destroy(h->skel);
 	free(h);
@@ -105,21 +110,25 @@ static int hook_one(struct hooks *h, pid_t pid, const char *binary, const char *
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, uo);
 	size_t off;
-	int ret;
+	int ret, slot = 0;
 
-	if (h->n == HOOKS_MAX)
+	while (slot < h->n && h->names[slot])
+		slot++;
+	if (slot == HOOKS_MAX)
 		return -ENOSPC;
 	ret = elfsym_offset(binary, func, &off);
 	if (ret)
 		return ret == -ENOENT ? 0 : ret;
-	uo.bpf_cookie = (unsigned int)h->n | (str ? HOOK_COOKIE_STR : 0) |
+	uo.bpf_cookie = (unsigned int)slot | (str ? HOOK_COOKIE_STR : 0) |
 			(blocked(h, func) ? HOOK_COOKIE_BLOCK : 0);
-	h->links[h->n] = bpf_program__attach_uprobe_opts(h->skel->progs.hook_call, pid, binary,
+	h->links[slot] = bpf_program__attach_uprobe_opts(h->skel->progs.hook_call, pid, binary,
 							  off, &uo);
-	if (!h->links[h->n])
+	if (!h->links[slot])
 		return -errno;
-	h->names[h->n] = strdup(func);
-	h->n++;
+	h->names[slot] = strdup(func);
+	h->owner[slot] = pid;
+	if (slot == h->n)
+		h->n++;
 	return 1;
 }
 
@@ -177,7 +186,54 @@ bool hooks_watching(const struct hooks *h, pid_t pid)
 	return false;
 }
 
+/* A process that exited leaves its uprobes attached until they are
+ * closed, and closing one costs the kernel grace periods (linkset.c):
+ * released as processes go, so a stop pays only for the living. */
+static void reap_exited(struct hooks *h)
+{
+	struct bpf_link *gone[HOOKS_MAX];
+	size_t ngone = 0;
+
+	for (int w = 0; w < h->nwatched;) {
+		pid_t pid = h->watched[w];
+
+		if (!kill(pid, 0) || errno != ESRCH) {
+			w++;
+			continue;
+		}
+		for (int i = 0; i < h->n; i++) {
+			if (h->owner[i] != pid || !h->names[i])
+				continue;
+			gone[ngone++] = h->links[i];
+			h->links[i] = NULL;
+			free(h->names[i]);
+			h->names[i] = NULL;
+		}
+		h->watched[w] = h->watched[--h->nwatched];
+	}
+	linkset_destroy(gone, ngone);
+	while (h->n && !h->names[h->n - 1])
+		h->n--;
+}
+
 int hooks_poll(struct hooks *h)
 {
-	return ring_buffer__consume(h->rb);
+	uint64_t now = util_now_mono_ns();
+	int n = ring_buffer__consume(h->rb);
+
+	if (h->nwatched && now >= h->next_reap_ns) {
+		/* the exited process's last calls are reported above first */
+		reap_exited(h);
+		h->next_reap_ns = now + 1000000000ull;
+	}
+	return n;
+}
+
+int hooks_count(const struct hooks *h)
+{
+	int n = 0;
+
+	for (int i = 0; i < h->n; i++)
+		n += h->links[i] != NULL;
+	return n;
 }

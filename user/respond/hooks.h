@@ -31,7 +31,10 @@ int hooks_watch(struct hooks *h, pid_t pid, const char *object_path,
 		const char *const *funcs, size_t nfuncs);
 /* Whether pid's calls are hooked already. */
 bool hooks_watching(const struct hooks *h, pid_t pid);
-/* Reports pending calls; returns how many. */
+/* Reports pending calls (returns how many) and, once a second, detaches
+ * the hooks of processes that exited. */
 int hooks_poll(struct hooks *h);
+/* Uprobes attached now. */
+int hooks_count(const struct hooks *h);
 
 #endif

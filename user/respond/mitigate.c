@@ -19,6 +19,7 @@
 #include "respond/mitigate.h"
 #include "lib/util.h"
 #include "respond/webhook.h"
+#include "lib/jsonout.h"
 
 static const char process_gone[] = "the process exited before it could be confined";
 
@@ -162,7 +163,7 @@ static void move_aside(struct mitigate *m, const struct window *w, const struct 
 	snprintf(meta, sizeof(meta), "%s.json", dst);
 	note = json_pack("{s:s, s:I, s:s, s:s*}", "original_path", src, "pid", (json_int_t)w->pid,
 			 "comm", w->comm, "sha256", sha);
-	if (!note || json_dump_file(note, meta, JSON_COMPACT))
+	if (!note || json_dump_file(note, meta, JSONOUT_FLAGS))
 		log_warn("cannot write %s", meta);
 	json_decref(note);
 }

@@ -16,6 +16,7 @@
 #include "lib/log.h"
 #include "lib/util.h"
 #include "respond/webhook.h"
+#include "lib/jsonout.h"
 
 #define BACKOFF_FIRST_MS 500
 #define BACKOFF_MAX_MS (5 * 60 * 1000)
@@ -256,7 +257,7 @@ void webhook_close(struct webhook *wh, unsigned int linger_ms)
 
 int webhook_enqueue(struct webhook *wh, json_t *alert)
 {
-	char *body = json_dumps(alert, JSON_COMPACT);
+	char *body = json_dumps(alert, JSONOUT_FLAGS);
 	sqlite3_stmt *ins = NULL;
 	int ret = 0;
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include "lib/filehash.h"
 #include "score/pkgindex.h"
+#include "score/exceptions.h"
 #include "score/reputation.h"
 #include "lib/util.h"
 
@@ -39,93 +40,30 @@ static void reason(struct reputation_result *r, const char *code, double w, cons
 	va_end(ap);
 }
 
-static int add_str(char ***v, size_t *n, const char *s)
+/* Exceptions on the path or the hash decide the score alone (the rules on
+ * exe, container and unit are the agent's, before scoring). 1 if decided. */
+static int apply_exceptions(const struct reputation_input *in, const char *canon,
+			    struct reputation_result *r)
 {
-	char **nv = realloc(*v, (*n + 1) * sizeof(**v));
+	struct exception_subject s = { .path = in->path, .sha256 = in->sha256_hex };
+	struct exception_match m;
+	char code[24];
 
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	nv[*n] = strdup(s);
-	if (!nv[*n])
-		return -ENOMEM;
-	(*n)++;
-	return 0;
-}
-
-int reputation_lists_add(struct reputation_lists *l, const char *kind, const char *value)
-{
-	uint8_t d[FILEHASH_LEN];
-
-	if (!strcmp(kind, "allow-hash") || !strcmp(kind, "deny-hash")) {
-		if (filehash_parse_hex(value, d))
-			return -EINVAL;
-		return kind[0] == 'a' ? add_str(&l->allow_sha256, &l->n_allow_sha256, value)
-				      : add_str(&l->deny_sha256, &l->n_deny_sha256, value);
+	if (!exceptions_match(in->exceptions, &s, &m)) {
+		if (!canon)
+			return 0;
+		s.path = canon;
+		if (!exceptions_match(in->exceptions, &s, &m))
+			return 0;
 	}
-	if (!strcmp(kind, "allow-path"))
-		return add_str(&l->allow_path, &l->n_allow_path, value);
-	if (!strcmp(kind, "deny-path"))
-		return add_str(&l->deny_path, &l->n_deny_path, value);
-	return -EINVAL;
-}
-
-static void free_strs(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-void reputation_lists_clear(struct reputation_lists *l)
-{
-	free_strs(l->allow_sha256, l->n_allow_sha256);
-	free_strs(l->deny_sha256, l->n_deny_sha256);
-	free_strs(l->allow_path, l->n_allow_path);
-	free_strs(l->deny_path, l->n_deny_path);
-	memset(l, 0, sizeof(*l));
-}
-
-static const char *match_hash(char **v, size_t n, const char *hex)
-{
-	for (size_t i = 0; hex && i < n; i++)
-		if (!strcasecmp(v[i], hex))
-			return v[i];
-	return NULL;
-}
-
-static const char *match_path(char **v, size_t n, const char *a, const char *b)
-{
-	for (size_t i = 0; i < n; i++)
-		if ((a && !fnmatch(v[i], a, 0)) || (b && !fnmatch(v[i], b, 0)))
-			return v[i];
-	return NULL;
-}
-
-/* Allow/deny lists: a match decides the score alone. 1 if decided. */
-static int apply_lists(const struct reputation_input *in, const char *canon,
-		       struct reputation_result *r)
-{
-	const struct reputation_lists *l = in->lists;
-	const char *m;
-
-	if (!l)
-		return 0;
-	if ((m = match_hash(l->deny_sha256, l->n_deny_sha256, in->sha256_hex))) {
-		reason(r, "deny_hash", 1, "sha256 %s is on the deny list", m);
-		r->score = 1;
-	} else if ((m = match_path(l->deny_path, l->n_deny_path, in->path, canon))) {
-		reason(r, "deny_path", 1, "path matches deny pattern %s", m);
-		r->score = 1;
-	} else if ((m = match_hash(l->allow_sha256, l->n_allow_sha256, in->sha256_hex))) {
-		reason(r, "allow_hash", -1, "sha256 %s is on the allow list", m);
-		r->score = 0;
-	} else if ((m = match_path(l->allow_path, l->n_allow_path, in->path, canon))) {
-		reason(r, "allow_path", -1, "path matches allow pattern %s", m);
-		r->score = 0;
-	} else {
-		return 0;
-	}
+	/* the codes of docs/scoring.md: allow_path, deny_hash, ... */
+	snprintf(code, sizeof(code), "%s_%s", exception_effect_name(m.effect),
+		 exception_field_name(m.field));
+	r->score = m.effect == EXCEPTION_DENY;
+	reason(r, m.effect == EXCEPTION_DENY ? (m.field == EXCEPTION_SHA256 ? "deny_hash" : "deny_path")
+		  : (m.field == EXCEPTION_SHA256 ? "allow_hash" : "allow_path"),
+	       m.effect == EXCEPTION_DENY ? 1 : -1, "%s %s matches %s rule %s",
+	       m.field == EXCEPTION_SHA256 ? "sha256" : "path", m.value, code, m.pattern);
 	return 1;
 }
 
@@ -276,7 +214,7 @@ int reputation_score(const struct reputation_input *in, struct reputation_result
 	memfd = has_prefix(in->path, "/memfd:") || fd_is_memfd(in->fd);
 	if (!memfd && !ends_with(in->path, " (deleted)"))
 		canon = resolve_path(in);
-	if (apply_lists(in, canon, out))
+	if (apply_exceptions(in, canon, out))
 		goto out;
 	if (memfd)
 		reason(out, "memfd", 0.5, "anonymous memory file %s: no file on disk", in->path);

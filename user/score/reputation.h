@@ -11,17 +11,7 @@
 #include <time.h>
 #include <jansson.h>
 
-/* Allow and deny lists: SHA-256 hex digests and fnmatch(3) path patterns
- * (from the behavioral database or the API). Deny beats allow. */
-struct reputation_lists {
-	char **allow_sha256, **deny_sha256, **allow_path, **deny_path;
-	size_t n_allow_sha256, n_deny_sha256, n_allow_path, n_deny_path;
-};
-
-/* kind: "allow-hash", "deny-hash", "allow-path" or "deny-path".
- * -EINVAL for an unknown kind or a malformed hash. */
-int reputation_lists_add(struct reputation_lists *l, const char *kind, const char *value);
-void reputation_lists_clear(struct reputation_lists *l);
+struct exceptions;
 
 struct reputation_input {
 	const char *path;      /* as the loader saw it; may be "/memfd:x (deleted)" */
@@ -30,7 +20,7 @@ struct reputation_input {
 	pid_t pid;             /* loading process; paths resolve in its root (0: ours) */
 	uid_t uid;             /* its uid */
 	const char *sha256_hex;                /* NULL when unknown */
-	const struct reputation_lists *lists;  /* NULL: none */
+	const struct exceptions *exceptions;   /* path and hash rules decide; NULL: none */
 	time_t now;            /* 0: time(NULL) */
 };
 

@@ -21,7 +21,6 @@ struct scorer {
 	char (*quarantined)[FILEHASH_HEX_LEN];
 	size_t nquarantined;
 	struct dcam_cache *dcam;
-	struct reputation_lists lists;
 };
 
 int scorer_new(const struct verdict_policy *policy, struct tokens *tok, const struct bdindex *idx,
@@ -53,7 +52,6 @@ void scorer_free(struct scorer *s)
 		return;
 	dcam_cache_free(s->dcam);
 	free(s->quarantined);
-	reputation_lists_clear(&s->lists);
 	free(s);
 }
 
@@ -124,11 +122,11 @@ static void judge_static(struct scorer *s, const struct window *w, struct scorer
 	snprintf(out->sha256_hex, sizeof(out->sha256_hex), "%s", out->dcam->sha256_hex);
 }
 
-static void judge_source(struct scorer *s, const struct window *w, struct scorer_result *out)
+static void judge_source(const struct window *w, struct scorer_result *out)
 {
 	struct reputation_input in = {
 		.path = object_path(w), .fd = w->file_fd, .pid = w->pid, .uid = w->uid,
-		.sha256_hex = out->sha256_hex[0] ? out->sha256_hex : NULL, .lists = &s->lists,
+		.sha256_hex = out->sha256_hex[0] ? out->sha256_hex : NULL,
 	};
 
 	/* a relative name (dlopen("libm.so.6")) says nothing without the fd,
@@ -212,7 +210,7 @@ void scorer_judge(struct scorer *s, const struct window *w, struct scorer_result
 	out->verdict.uncertain = w->uncertain;
 	judge_static(s, w, out);
 	judge_sequence(s, w, out);
-	judge_source(s, w, out);
+	judge_source(w, out);
 	if (is_quarantined(s, out->sha256_hex)) {
 		out->verdict.quarantined = true;
 		out->quarantined_hash = true;
@@ -317,4 +315,10 @@ void scorer_result_explain_json(const struct scorer_result *r, json_t *obj)
 		json_object_set_new(obj, "sha256", json_string(r->sha256_hex));
 	if (r->quarantined_hash)
 		json_object_set_new(obj, "quarantined_hash", json_true());
+	if (r->excepted) {
+		struct exception_match m = r->exception;
+
+		m.value = r->exception_value;
+		json_object_set_new(obj, "exception", exception_match_to_json(&m));
+	}
 }

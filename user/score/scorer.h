@@ -7,11 +7,13 @@
 #define BPFPROF_SCORER_H
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include "analysis/dcam.h"
 #include "lib/filehash.h"
 #include "pipeline/window.h"
+#include "score/exceptions.h"
 #include "score/reputation.h"
 #include "score/seqscore.h"
 #include "score/verdict.h"
@@ -38,6 +40,11 @@ struct scorer_result {
 	struct dcam_result *dcam;         /* a reference, NULL without static analysis */
 	char sha256_hex[FILEHASH_HEX_LEN]; /* the object's, "" when unknown */
 	bool quarantined_hash;            /* the same bytes were quarantined before */
+	/* an operator's exception decided the level (score/exceptions.h);
+	 * exception.value points at exception_value */
+	bool excepted;
+	struct exception_match exception;
+	char exception_value[PATH_MAX];
 };
 
 /* policy: weights and thresholds (NULL: the defaults). tok and idx: the
