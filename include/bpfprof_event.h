@@ -12,6 +12,7 @@
 #define BP_PATH_LEN 256      /* the dlopen'ed path */
 #define BP_LOOKBACK_MAX 32   /* ring slots per thread (K <= this) */
 #define BP_COMM_LEN 16
+#define BP_ARGS_LEN 128      /* the loader's argv, NUL-separated, as far as it fits */
 
 /* Traced calls. The decoder turns (call, args) into a token name. */
 enum bp_call {
@@ -116,6 +117,12 @@ struct bp_ev_window_open {
 	__u64 flags;       /* dlopen flags */
 	char comm[BP_COMM_LEN];
 	char path[BP_PATH_LEN];
+	/* who loaded it, as the kernel saw it at the load: a process that is
+	 * gone by the time userspace judges still has an identity */
+	__u64 cgroup_id;   /* cgroup v2 (0: unknown): container and unit */
+	__u32 gid, euid, egid, ppid;
+	__u32 args_len;    /* bytes of args used */
+	char args[BP_ARGS_LEN];
 	__u32 from_pid;    /* BP_PIVOT_INJECT: the injecting process and thread */
 	__u32 from_tid;
 	char from_comm[BP_COMM_LEN];

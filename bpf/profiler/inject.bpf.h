@@ -55,7 +55,10 @@ static __always_inline void inject_window(struct task_state *st, __u32 target,
 	e->hdr.tid = target;
 	e->hdr.pivot = BP_PIVOT_INJECT;
 	e->hdr.window_id = wid;
-	e->uid = 0; /* the target's: userspace reads it */
+	/* the target's identity: userspace reads it */
+	e->uid = e->gid = e->euid = e->egid = e->ppid = 0;
+	e->cgroup_id = 0;
+	e->args_len = 0;
 	e->flags = 0;
 	e->from_pid = id >> 32;
 	e->from_tid = (__u32)id;

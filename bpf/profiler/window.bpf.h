@@ -57,6 +57,30 @@ static __always_inline void fill_lookback(struct bp_ev_window_open *e, const str
 	}
 }
 
+/* The loading process's identity, while it is certainly alive. */
+static __always_inline void fill_identity(struct bp_ev_window_open *e)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 ug = bpf_get_current_uid_gid();
+	unsigned long start = BPF_CORE_READ(task, mm, arg_start);
+	unsigned long end = BPF_CORE_READ(task, mm, arg_end);
+	__u32 n = end > start ? end - start : 0;
+
+	e->uid = (__u32)ug;
+	e->gid = ug >> 32;
+	e->euid = BPF_CORE_READ(task, cred, euid.val);
+	e->egid = BPF_CORE_READ(task, cred, egid.val);
+	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	e->cgroup_id = bpf_get_current_cgroup_id();
+	/* the mask is for the verifier: at most BP_ARGS_LEN - 1 bytes */
+	if (n > BP_ARGS_LEN - 1)
+		n = BP_ARGS_LEN - 1;
+	n &= BP_ARGS_LEN - 1;
+	e->args_len = 0;
+	if (n && !bpf_probe_read_user(e->args, n, (const void *)start))
+		e->args_len = n;
+}
+
 static __always_inline void begin_window(struct task_state *st, __u32 pivot)
 {
 	struct bp_stats *s = cpu_stats();
@@ -84,7 +108,7 @@ static __always_inline void open_window(struct task_state *st, __u32 pivot,
 	if (!e)
 		return;
 	fill_hdr(&e->hdr, BP_EV_WINDOW_OPEN, st);
-	e->uid = (__u32)bpf_get_current_uid_gid();
+	fill_identity(e);
 	e->flags = flags;
 	e->from_pid = 0;
 	e->from_tid = 0;

@@ -1240,8 +1240,10 @@ void dcam_walk_all(struct an *a)
 	for (size_t i = 0; a->cs_open && i < es.n && pred_budget; i++) {
 		struct walk w = { .e = &es.v[i], .predict = true };
 
-		if (!strcmp(es.v[i].kind, "e_entry") && !a->has_interp)
-			continue; /* a static executable is exec'd, not loaded */
+		/* an executable's main is the application, not code it loads:
+		 * its calls are observed; only constructors are predicted */
+		if (!strcmp(es.v[i].kind, "e_entry"))
+			continue;
 		w.budget = pred_budget < LIM_INSNS_ENTRY ? pred_budget : LIM_INSNS_ENTRY;
 		pred_budget -= w.budget;
 		walk_entry(a, &w);

@@ -6,6 +6,7 @@
  * (docker-<id>.scope, cri-containerd-<id>.scope, crio-<id>.scope,
  * libpod-<id>.scope), the cgroupfs drivers' /docker/<id> and
  * /kubepods/<qos>/pod<uid>/<id>, and kubelet's kubepods-*-pod<uid>.slice. */
+#include <dirent.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -287,6 +288,50 @@ static uint64_t cgroup_id_of(const char *v2_path)
 	return stat(p, &st) ? 0 : (uint64_t)st.st_ino;
 }
 
+static int find_id(const char *dir, uint64_t id, int depth, char *out, size_t len)
+{
+	struct dirent *e;
+	struct stat st;
+	int found = -ENOENT;
+	DIR *d;
+
+	if (depth > 8 || !(d = opendir(dir)))
+		return -ENOENT;
+	while (found && (e = readdir(d))) {
+		char p[PATH_MAX];
+
+		if (e->d_type != DT_DIR || e->d_name[0] == '.')
+			continue;
+		if ((size_t)snprintf(p, sizeof(p), "%s/%s", dir, e->d_name) >= sizeof(p) ||
+		    stat(p, &st))
+			continue;
+		if ((uint64_t)st.st_ino == id) {
+			snprintf(out, len, "%s", p);
+			found = 0;
+		} else {
+			found = find_id(p, id, depth + 1, out, len);
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+/* The v2 path of a cgroup by its id (a directory's inode): a process gone
+ * before its decision still names its container and unit, since a cgroup
+ * outlives its processes. */
+static int cgroup_path_of(uint64_t id, char *out, size_t len)
+{
+	char full[PATH_MAX];
+	size_t root;
+
+	pthread_once(&cgroup2_once, find_cgroup2);
+	root = strlen(cgroup2_root);
+	if (!root || find_id(cgroup2_root, id, 0, full, sizeof(full)))
+		return -ENOENT;
+	snprintf(out, len, "%s", full + root);
+	return 0;
+}
+
 /* /proc/PID/NAME into buf (NUL-terminated); bytes read or -errno. */
 static ssize_t read_proc(pid_t pid, const char *name, char *buf, size_t len)
 {
@@ -367,6 +412,30 @@ void attribution_remember(pid_t pid)
 	free(a);
 }
 
+void attribution_note_exe(pid_t pid, const char *exe)
+{
+	struct attribution *r;
+
+	pthread_mutex_lock(&remembered_lock);
+	if (!remembered)
+		remembered = calloc(REMEMBERED, sizeof(*remembered));
+	for (unsigned i = 1; remembered && i <= REMEMBERED; i++) {
+		r = &remembered[(remembered_next - i) % REMEMBERED];
+		if (r->pid == pid) {
+			snprintf(r->exe, sizeof(r->exe), "%s", exe);
+			pthread_mutex_unlock(&remembered_lock);
+			return;
+		}
+	}
+	if (remembered) {
+		r = &remembered[remembered_next++ % REMEMBERED];
+		memset(r, 0, sizeof(*r));
+		r->pid = r->tid = pid;
+		snprintf(r->exe, sizeof(r->exe), "%s", exe);
+	}
+	pthread_mutex_unlock(&remembered_lock);
+}
+
 /* The newest remembered attribution of pid; false if none. */
 static bool recall(pid_t pid, struct attribution *a)
 {
@@ -421,15 +490,32 @@ void attribution_of_window(const struct window *w, struct attribution *a)
 			*a = *r;
 		else
 			fill_from(a, r);
-		gone = false;
+		gone = gone && !r->have_ids; /* an entry may hold only the exe */
 	}
 	free(r);
 
 	a->tid = (pid_t)w->tid;
 	snprintf(a->comm, sizeof(a->comm), "%s", w->comm);
+	if (!a->cgroup[0] && w->cgroup_id && !cgroup_path_of(w->cgroup_id, a->cgroup,
+							     sizeof(a->cgroup))) {
+		a->cgroup_id = w->cgroup_id;
+		attribution_container_id(a->cgroup, a->container_id, &a->runtime);
+		attribution_pod_uid(a->cgroup, a->pod_uid);
+		attribution_unit(a->cgroup, a->unit, sizeof(a->unit));
+	}
 	if (gone || !a->have_ids) {
 		a->uid = w->uid;
 		a->have_uid = true;
+	}
+	/* gone before anyone read /proc: what the kernel saw at the load */
+	if (gone && w->ppid && !a->have_ids) {
+		a->gid = w->gid;
+		a->euid = w->euid;
+		a->egid = w->egid;
+		a->ppid = (pid_t)w->ppid;
+		a->have_ids = true;
+		if (!a->cmdline[0])
+			attribution_join_cmdline(w->args, w->args_len, a->cmdline, sizeof(a->cmdline));
 	}
 }
 

@@ -44,6 +44,10 @@ int attribution_read(pid_t pid, struct attribution *a);
  * when a window opens. */
 void attribution_remember(pid_t pid);
 
+/* pid runs exe now (its exec'd image, resolved when its window was
+ * judged): kept like attribution_remember's, for its later decisions. */
+void attribution_note_exe(pid_t pid, const char *exe);
+
 struct window;
 /* attribution_read of the window's process or, when it has exited, what
  * attribution_remember kept of it; completed with what the window kept:

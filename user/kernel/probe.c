@@ -60,6 +60,71 @@ static bool have_caps(void)
 
 /* tracefs (tracepoint ids for libbpf) and securityfs (the LSM list) are
  * mounted by systemd on most hosts, not in minimal containers or VMs. */
+static bool tracepoint_exists(const char *event)
+{
+	char path[160];
+
+	snprintf(path, sizeof(path), "/sys/kernel/tracing/events/%s", event);
+	if (!access(path, F_OK))
+		return true;
+	snprintf(path, sizeof(path), "/sys/kernel/debug/tracing/events/%s", event);
+	return !access(path, F_OK);
+}
+
+const char *probe_source_name(enum probe_source s)
+{
+	static const char *const names[] = {
+		[PROBE_SRC_DLOPEN] = "dlopen", [PROBE_SRC_EXEC_MAPPING] = "exec_mapping",
+		[PROBE_SRC_MPROTECT] = "mprotect_exec", [PROBE_SRC_PKEY_MPROTECT] = "pkey_mprotect",
+		[PROBE_SRC_EXEC_IMAGE] = "exec_image", [PROBE_SRC_CODE_ANON] = "anon_memfd_code",
+		[PROBE_SRC_INJECTION] = "injection", [PROBE_SRC_CHILDREN] = "threads_children",
+		[PROBE_SRC_IO_URING] = "io_uring", [PROBE_SRC_EXIT_STRINGS] = "paths_at_exit",
+		[PROBE_SRC_CONTENT_CACHE] = "content_cache",
+	};
+
+	return (unsigned int)s < PROBE_NSOURCES ? names[s] : "?";
+}
+
+static void source(struct probe_source_result *o, bool ok, const char *yes, const char *no)
+{
+	o->ok = ok;
+	snprintf(o->detail, sizeof(o->detail), "%s", ok ? yes : no);
+}
+
+void probe_sources(const struct probe_result *r, struct probe_source_result out[PROBE_NSOURCES])
+{
+	bool base = r->ok[PROBE_SYSCALL_TP] && r->ok[PROBE_TASK_STORAGE] && r->ok[PROBE_RINGBUF];
+
+	source(&out[PROBE_SRC_DLOPEN], r->ok[PROBE_UPROBES],
+	       "uprobes on every object exporting dlopen/dlmopen", "no uprobes");
+	source(&out[PROBE_SRC_EXEC_MAPPING], base && tracepoint_exists("syscalls/sys_enter_mmap"),
+	       "mmap(PROT_EXEC) of files, the loader's start-up mappings", "no mmap tracepoint");
+	source(&out[PROBE_SRC_MPROTECT], base && tracepoint_exists("syscalls/sys_enter_mprotect"),
+	       "mprotect adding exec (bpf_find_vma names the file)", "no mprotect tracepoint");
+	source(&out[PROBE_SRC_PKEY_MPROTECT],
+	       base && tracepoint_exists("syscalls/sys_enter_pkey_mprotect"),
+	       "pkey_mprotect adding exec", "no pkey_mprotect tracepoint on this kernel");
+	source(&out[PROBE_SRC_EXEC_IMAGE], base && tracepoint_exists("sched/sched_process_exec"),
+	       "exec'd images (static binaries, execveat of a memfd)", "no sched_process_exec");
+	source(&out[PROBE_SRC_CODE_ANON], base,
+	       "executable anonymous and memfd memory", "no syscall tracepoints");
+	source(&out[PROBE_SRC_INJECTION],
+	       base && tracepoint_exists("syscalls/sys_enter_ptrace") &&
+		       tracepoint_exists("syscalls/sys_enter_process_vm_writev") &&
+		       tracepoint_exists("syscalls/sys_exit_openat"),
+	       "ptrace writes, process_vm_writev, /proc/PID/mem: a window in the target",
+	       "a ptrace, process_vm_writev or openat exit tracepoint is missing");
+	source(&out[PROBE_SRC_CHILDREN], base && tracepoint_exists("sched/sched_process_fork"),
+	       "threads and children inherit the window (watch)", "no sched_process_fork");
+	source(&out[PROBE_SRC_IO_URING], base && tracepoint_exists("io_uring/io_uring_submit_req"),
+	       "io_uring operations as the calls they stand for",
+	       "no io_uring_submit_req tracepoint: io_uring operations are not seen");
+	source(&out[PROBE_SRC_EXIT_STRINGS], base && tracepoint_exists("syscalls/sys_exit_openat"),
+	       "paths on untouched pages read at the syscall's exit", "no exit tracepoints");
+	source(&out[PROBE_SRC_CONTENT_CACHE], base,
+	       "verdicts keyed by device, inode, ctime, size and i_version", "no syscall tracepoints");
+}
+
 void probe_mount_kernel_fs(void)
 {
 	if (access("/sys/kernel/tracing/events", F_OK) &&

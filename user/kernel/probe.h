@@ -29,6 +29,23 @@ bool probe_bpf_lsm(char *detail, size_t len);
 /* The backend each mitigation would use, as a JSON object. */
 json_t *probe_backends_json(const struct probe_result *r);
 
+/* The ways code gets loaded that the tracer watches (docs/architecture.md),
+ * each with whether this kernel gives what it needs. */
+enum probe_source {
+	PROBE_SRC_DLOPEN, PROBE_SRC_EXEC_MAPPING, PROBE_SRC_MPROTECT, PROBE_SRC_PKEY_MPROTECT,
+	PROBE_SRC_EXEC_IMAGE, PROBE_SRC_CODE_ANON, PROBE_SRC_INJECTION, PROBE_SRC_CHILDREN,
+	PROBE_SRC_IO_URING, PROBE_SRC_EXIT_STRINGS, PROBE_SRC_CONTENT_CACHE, PROBE_NSOURCES,
+};
+
+struct probe_source_result {
+	bool ok;
+	char detail[160];
+};
+
+/* From a probe_run result and the tracepoints this kernel has. */
+void probe_sources(const struct probe_result *r, struct probe_source_result out[PROBE_NSOURCES]);
+const char *probe_source_name(enum probe_source s);
+
 /* Mounts tracefs and securityfs where they are missing (root only). */
 void probe_mount_kernel_fs(void);
 /* Before loading BPF: -EPERM (privileges) or -ENOTSUP (no BTF), with err. */

@@ -99,6 +99,11 @@ static void judge(struct pipeline *p, struct window *w, enum decision_point poin
 
 static void on_window_closed(void *ctx, struct window *w)
 {
+	/* an exec'd image names the process's executable for its later loads,
+	 * even once it has exited */
+	if (w->pivot == BP_PIVOT_EXEC_FILE && w->file_path[0] == '/' && w->pivot_call.token &&
+	    !strncmp(w->pivot_call.token, "execve", 6))
+		attribution_note_exe((pid_t)w->pid, w->file_path);
 	judge(ctx, w, decision_point_of(w));
 }
 

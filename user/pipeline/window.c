@@ -280,6 +280,13 @@ static void on_open(struct window *w, const struct bp_ev_window_open *e)
 {
 	memcpy(w->comm, e->comm, BP_COMM_LEN);
 	memcpy(w->path, e->path, BP_PATH_LEN);
+	w->cgroup_id = e->cgroup_id;
+	w->gid = e->gid;
+	w->euid = e->euid;
+	w->egid = e->egid;
+	w->ppid = e->ppid;
+	w->args_len = e->args_len < BP_ARGS_LEN ? e->args_len : BP_ARGS_LEN;
+	memcpy(w->args, e->args, w->args_len);
 	w->from_pid = e->from_pid;
 	w->from_tid = e->from_tid;
 	memcpy(w->from_comm, e->from_comm, BP_COMM_LEN);

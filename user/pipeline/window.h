@@ -35,6 +35,11 @@ struct window {
 	uint64_t id;
 	uint32_t pid, tid;
 	uint32_t uid;              /* the loader's uid (0 when the open record was lost) */
+	/* the loader's identity at the load (from the kernel: it may be gone) */
+	uint64_t cgroup_id;        /* cgroup v2 (0: unknown) */
+	uint32_t gid, euid, egid, ppid;
+	char args[BP_ARGS_LEN + 1];
+	size_t args_len;
 	unsigned int pivot;        /* enum bp_pivot */
 	char comm[BP_COMM_LEN + 1];
 	char path[BP_PATH_LEN + 1];

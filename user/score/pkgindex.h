@@ -10,6 +10,9 @@
 /* The package owning canonical_path (e.g. "libc6:amd64"), or NULL. The
  * first call builds the index (thread-safe); strings live until exit. */
 const char *pkgindex_owner(const char *canonical_path);
+/* Builds the index on a thread of its own now, so the first verdict
+ * (perhaps a process stopped at the gate) does not wait for it. */
+void pkgindex_warm(void);
 /* True when a package database was found (dpkg). */
 bool pkgindex_available(void);
 /* Number of paths indexed (for diagnostics and tests). */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "analysis/dcam.h"
 #include "lib/log.h"
+#include "score/pkgindex.h"
 #include "score/reputation.h"
 #include "score/scorer.h"
 #include "score/seqscore.h"
@@ -36,6 +37,7 @@ int scorer_new(const struct verdict_policy *policy, struct tokens *tok, const st
 		s->policy = *policy;
 	else
 		verdict_policy_default(&s->policy);
+	pkgindex_warm(); /* the source component's first use must not wait */
 	s->dcam = dcam_cache_new(4096);
 	if (!s->dcam) {
 		snprintf(err, errlen, "cannot allocate the analysis cache");
