@@ -244,3 +244,40 @@ Test(pipeline, quiet_windows_close_at_their_deadline_and_all_at_the_end)
 	cr_assert_eq(s.level[1], VERDICT_LOW);
 	pipeline_free(p);
 }
+
+static struct bp_ev_call watch_ev(uint64_t id, struct bp_call_rec r)
+{
+	struct bp_ev_call e = call_ev(id, BP_PART_WATCH, r);
+
+	e.hdr.pid = e.hdr.tid = 4300;
+	return e;
+}
+
+/* The loaded code forks; the child does what the parent did not: a later
+ * decision (point watch) escalates the first, and only a rise is one. */
+Test(pipeline, a_child_that_does_more_raises_a_watch_decision)
+{
+	struct seen s = { 0 };
+	struct pipeline *p = pipeline_for(&s, NULL);
+
+	PUSH(p, harmless_open(7, 4242));
+	PUSH(p, call_ev(7, BP_PART_LOAD, rec(BP_CALL_CLONE, 0, 0, NULL)));
+	PUSH(p, ret_ev(7, 0x1000, 2000));
+	PUSH(p, close_ev(7, BP_CLOSE_FOLLOW_DONE, 1, 0, 0));
+	cr_assert_eq(s.decisions, 1);
+	cr_assert_eq(s.level[0], VERDICT_LOW);
+	PUSH(p, watch_ev(7, rec(BP_CALL_SOCKET, AF_INET, SOCK_STREAM, NULL)));
+	PUSH(p, watch_ev(7, rec(BP_CALL_CONNECT, AF_INET, 0, NULL)));
+	PUSH(p, watch_ev(7, rec(BP_CALL_RECVFROM, 3, 4096, NULL)));
+	PUSH(p, watch_ev(7, rec(BP_CALL_OPENAT, O_WRONLY | O_CREAT, 0700, "/tmp/stage2.so")));
+	PUSH(p, watch_ev(7, rec(BP_CALL_FCHMODAT, 0755, 0, "/tmp/stage2.so")));
+	PUSH(p, watch_ev(7, rec(BP_CALL_DLOPEN, 0, 0, "/tmp/stage2.so")));
+	pipeline_tick(p, &no_losses);
+	cr_assert_eq(s.decisions, 2, "the child's dropper calls were not judged again");
+	cr_assert_eq(s.point[1], DECISION_WATCH);
+	cr_assert_eq(s.level[1], VERDICT_HIGH);
+	PUSH(p, watch_ev(7, rec(BP_CALL_OPENAT, O_RDONLY, 0, "/etc/hostname")));
+	pipeline_tick(p, &no_losses);
+	cr_assert_eq(s.decisions, 2, "no rise, no new decision");
+	pipeline_free(p);
+}

@@ -178,3 +178,99 @@ Test(window, last_call_is_the_call_the_latest_record_added)
 	cr_assert_eq(w->dropped, 1);
 	window_set_free(ws);
 }
+
+struct watched {
+	int closed, watched;
+	size_t nwatch;
+};
+
+static void on_closed_w(void *ctx, struct window *w)
+{
+	(void)w;
+	((struct watched *)ctx)->closed++;
+}
+
+static void on_watched(void *ctx, struct window *w)
+{
+	struct watched *c = ctx;
+
+	c->watched++;
+	c->nwatch = w->ncalls[WINDOW_WATCH];
+}
+
+/* A window whose load forked stays after its close: the child's calls
+ * (part watch) hand it over again, until its horizon. */
+Test(window, a_window_that_spawned_is_watched_until_its_horizon)
+{
+	struct watched c = { 0 };
+	struct window_set *ws = window_set_new(on_closed_w, on_watched, 10000, &c);
+	struct bp_ev_call child = call_ev(3, BP_PART_WATCH, rec(BP_CALL_CONNECT, AF_INET, 0, NULL));
+
+	child.hdr.pid = child.hdr.tid = 77;
+	FEED(ws, open_ev(3, 0), 0);                                 /* opened at ts 1000 */
+	FEED(ws, call_ev(3, BP_PART_LOAD, rec(BP_CALL_CLONE, 0, 0, NULL)), 0);
+	FEED(ws, ret_ev(3, 1, 2000), 0);
+	FEED(ws, close_ev(3, BP_CLOSE_FOLLOW_DONE, 1, 0, 0), 0);
+	cr_assert_eq(c.closed, 1);
+	cr_assert_eq(window_set_open_count(ws), 0, "closed, only watched");
+	FEED(ws, child, 0);
+	window_set_expire(ws, 5000, 100, 0);
+	cr_assert_eq(c.watched, 1, "the child's call is handed over");
+	cr_assert_eq(c.nwatch, 1);
+	window_set_expire(ws, 6000, 100, 0);
+	cr_assert_eq(c.watched, 1, "nothing new: not handed over again");
+	window_set_expire(ws, 12000, 100, 0); /* past open + 10000 */
+	FEED(ws, child, 0);
+	window_set_expire(ws, 12001, 100, 0);
+	cr_assert_eq(c.watched, 1, "past its horizon the window is gone");
+	window_set_free(ws);
+}
+
+/* A window that created nothing is freed at its close. */
+Test(window, a_window_that_spawned_nothing_is_not_watched)
+{
+	struct watched c = { 0 };
+	struct window_set *ws = window_set_new(on_closed_w, on_watched, 10000, &c);
+	struct bp_ev_call late = call_ev(4, BP_PART_WATCH, rec(BP_CALL_CONNECT, AF_INET, 0, NULL));
+
+	FEED(ws, open_ev(4, 0), 0);
+	FEED(ws, ret_ev(4, 1, 2000), 0);
+	FEED(ws, close_ev(4, BP_CLOSE_FOLLOW_DONE, 0, 0, 0), 0);
+	FEED(ws, late, 0); /* a late record of a window closed here: ignored */
+	window_set_expire(ws, 5000, 100, 0);
+	cr_assert_eq(c.closed, 1);
+	cr_assert_eq(c.watched, 0);
+	window_set_free(ws);
+}
+
+static void last_load_call(void *ctx, struct window *w)
+{
+	struct closed *c = ctx;
+
+	c->n++;
+	c->last.dropped = w->dropped;
+	c->last.uncertain = w->uncertain;
+	c->seq[0] = w->calls[WINDOW_LOAD][w->ncalls[WINDOW_LOAD] - 1].token;
+	c->nseq = w->ncalls[WINDOW_LOAD];
+}
+
+/* Past WINDOW_PART_MAX, a call that matters takes the place of one that
+ * does not; the window says calls were not kept. */
+Test(window, a_full_part_keeps_the_calls_that_matter)
+{
+	struct closed c = { 0 };
+	struct window_set *ws = window_set_new(last_load_call, NULL, 0, &c);
+
+	FEED(ws, open_ev(5, 0), 0);
+	for (int i = 0; i < WINDOW_PART_MAX + 100; i++)
+		FEED(ws, call_ev(5, BP_PART_LOAD, rec(BP_CALL_OPENAT, 0, 0, "/etc/hostname")), 0);
+	FEED(ws, call_ev(5, BP_PART_LOAD, rec(BP_CALL_CONNECT, AF_INET, 0, NULL)), 0);
+	FEED(ws, call_ev(5, BP_PART_LOAD, rec(BP_CALL_PIPE2, 0, 0, NULL)), 0);
+	FEED(ws, close_ev(5, BP_CLOSE_EXIT, WINDOW_PART_MAX + 102, 0, 0), 0);
+	cr_assert_eq(c.n, 1);
+	cr_assert(c.last.uncertain, "calls were not kept: uncertain");
+	cr_assert_eq(c.last.dropped, 102);
+	cr_assert_eq(c.nseq, WINDOW_PART_MAX);
+	cr_assert_str_eq(c.seq[0], "connect:inet", "the connect was kept, last");
+	window_set_free(ws);
+}
