@@ -59,6 +59,36 @@ BT
   rm -rf "$tmp"
 }
 
+# --- gate: what a gated process waits for a verdict ----------------------------
+# A new object (N distinct copies of a small library) is stopped, judged and
+# resumed; a judged one loaded again (1000 times) passes on a cache lookup.
+bench_gate() {
+  [ "$(id -u)" -eq 0 ] || { echo "gate: needs root" >&2; return 1; }
+  local gl=$BUILD/tests/bench/bench_gate_load lib=$BUILD/tests/fixtures/libbenign.so
+  local n=${GATE_NEW:-200} tmp copies=() same=() sum
+  tmp=$(mktemp -d)
+  for i in $(seq "$n"); do # distinct bytes: a new object each (same code)
+    cp "$lib" "$tmp/new-$i.so"; printf '%08d' "$i" >>"$tmp/new-$i.so"; copies+=("$tmp/new-$i.so")
+  done
+  for i in $(seq 1000); do same+=("$lib"); done
+  pct() { sort -n | awk -v p="$1" '{a[NR]=$1} END {i=int(NR*p/100); if (i<1) i=1; print a[i]}'; }
+  "$gl" "${copies[@]}" >"$tmp/base.txt"
+  "$BUILD/bpf-profiler" trace --gate --json -o "$tmp/new.jsonl" -- "$gl" "${copies[@]}" >"$tmp/new.txt"
+  "$BUILD/bpf-profiler" trace --gate --json -o "$tmp/same.jsonl" -- "$gl" "${same[@]}" >"$tmp/same.txt"
+  sum=$(grep '"type":"summary"' "$tmp/same.jsonl")
+  echo "gate: dlopen latency in microseconds (p50 / p90 / p99), $n new objects, 1000 loads of one"
+  printf '  %-46s %8s %8s %8s\n' "" p50 p90 p99
+  printf '  %-46s %8s %8s %8s\n' "new objects, no tracing" "$(pct 50 <"$tmp/base.txt")" \
+    "$(pct 90 <"$tmp/base.txt")" "$(pct 99 <"$tmp/base.txt")"
+  printf '  %-46s %8s %8s %8s\n' "new objects, trace --gate (stop, judge, resume)" \
+    "$(pct 50 <"$tmp/new.txt")" "$(pct 90 <"$tmp/new.txt")" "$(pct 99 <"$tmp/new.txt")"
+  printf '  %-46s %8s %8s %8s\n' "one judged object, trace --gate" "$(pct 50 <"$tmp/same.txt")" \
+    "$(pct 90 <"$tmp/same.txt")" "$(pct 99 <"$tmp/same.txt")"
+  echo "  first gated load: $(head -1 "$tmp/new.txt") us"
+  echo "  judged object, 1000 loads: gate stops $(echo "$sum" | sed 's/.*"gate_stops":\([0-9]*\).*/\1/'), cache hits $(echo "$sum" | sed 's/.*"gate_cache_hits":\([0-9]*\).*/\1/'), $(awk '{s+=$1} END {printf "%.0f", NR/(s/1e6)}' "$tmp/same.txt") loads/s"
+  rm -rf "$tmp"
+}
+
 # --- dcam: static analysis of every shared object in the system library dir
 bench_dcam() {
   local dir=${DCAM_DIR:-/usr/lib/x86_64-linux-gnu} target=${DCAM_TARGET_MBS:-200}
@@ -137,7 +167,7 @@ bench_bd() {
 }
 
 sections=("$@")
-[ ${#sections[@]} -gt 0 ] || sections=(pipeline dcam api bd)
+[ ${#sections[@]} -gt 0 ] || sections=(pipeline gate dcam api bd)
 build
 for s in "${sections[@]}"; do
   case "$s" in
@@ -145,6 +175,7 @@ for s in "${sections[@]}"; do
     dcam) bench_dcam ;;
     api) bench_api ;;
     bd) bench_bd ;;
-    *) echo "bench.sh: unknown section '$s' (known: pipeline dcam api bd)" >&2; exit 2 ;;
+    gate) bench_gate ;;
+    *) echo "bench.sh: unknown section '$s' (known: pipeline gate dcam api bd)" >&2; exit 2 ;;
   esac
 done
