@@ -158,8 +158,11 @@ static void report_gate(struct pipeline *p, const struct pipeline_gate_report *g
 
 /* The kernel stopped the process at the loader's executable mapping of a
  * file: judge what is known now (lookback, the load so far, the file's
- * exact bytes) and resume or kill. The verdict goes into the kernel's
- * cache, so the same file does not stop anyone again. */
+ * exact bytes) and act before any of its code runs: kill (high), hook and
+ * confine then resume (medium), or resume. A low or a killed file goes
+ * into the kernel's cache, so it does not stop anyone again; any other
+ * stays out of it, so the next process that loads it is judged (and
+ * confined) before it runs too. */
 static void on_gate(struct pipeline *p, const struct bp_ev_gate *e)
 {
 	struct window *w = window_set_get(p->windows, e->hdr.window_id);
@@ -186,11 +189,15 @@ static void on_gate(struct pipeline *p, const struct bp_ev_gate *e)
 	}
 	objfile_track(w, e, sizeof(*e));
 	judge_window(p, w, &r);
-	kill_it = p->o.gate_kills_high && r.verdict.level == VERDICT_HIGH;
+	if (p->o.mitigate) {
+		kill_it = mitigate_gate(p->o.mitigate, w, &r, &d.mitigation) == GATE_KILL;
+	} else {
+		kill_it = p->o.gate_kills_high && r.verdict.level == VERDICT_HIGH;
+		d.mitigation.action = kill_it ? MITIGATE_QUARANTINE : MITIGATE_ALLOW;
+		d.mitigation.backends = kill_it ? MITIGATE_BY_SIGNAL : 0;
+	}
 	if (kill_it) {
 		w->gate_action = BP_GATE_KILLED;
-		d.mitigation.action = MITIGATE_QUARANTINE;
-		d.mitigation.backends = MITIGATE_BY_SIGNAL;
 		remember_quarantine(p, &r);
 	}
 	if (r.verdict.level == VERDICT_LOW || kill_it)
