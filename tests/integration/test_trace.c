@@ -353,3 +353,83 @@ Test(trace, no_color_on_a_terminal_when_NO_COLOR_is_set)
 	cr_assert_not_null(strchr(out, '\033'), "no colour on a terminal at all: %s", out);
 	free(out);
 }
+
+/* The reputation reason with code in a verdict, or NULL. */
+static json_t *reason(json_t *verdict, const char *code)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(json_object_get(verdict, "reputation_reasons"), i, r)
+		if (!strcmp(json_string_value(json_object_get(r, "code")), code))
+			return r;
+	return NULL;
+}
+
+Test(trace, a_process_that_exits_right_after_its_load_is_judged_from_the_host)
+{
+	char out[128];
+	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--",
+			 FIXTURE_DIR "/main_exits_first", "libz.so.1", NULL };
+	json_t *events, *v;
+
+	if (access("/var/lib/dpkg/info", F_OK))
+		cr_skip_test("needs dpkg's database");
+	tmp_output(out, sizeof(out), "exited");
+	cr_assert_eq(run(argv, NULL), 0);
+	events = read_events(out);
+	v = find_event(events, "verdict", "libz.so.1");
+	cr_assert_not_null(v);
+	cr_assert_not_null(reason(v, "package_owned"), "zlib1g's file was not package owned");
+	cr_assert_null(reason(v, "vanished"), "a gone process's package file vanished");
+	cr_assert_null(reason(v, "not_package_owned"));
+	json_decref(events);
+	unlink(out);
+}
+
+Test(trace, a_soname_loaded_already_is_judged_as_the_file_it_maps)
+{
+	char out[128];
+	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--",
+			 FIXTURE_DIR "/loader", "libz.so.1", NULL };
+	/* libz is in the process before the dlopen: the loader maps nothing */
+	char *env[] = { "LD_PRELOAD=libz.so.1", NULL };
+	json_t *events, *v, *pkg;
+
+	if (access("/var/lib/dpkg/info", F_OK))
+		cr_skip_test("needs dpkg's database");
+	tmp_output(out, sizeof(out), "soname");
+	cr_assert_eq(run(argv, env), 0);
+	events = read_events(out);
+	v = find_event(events, "verdict", "libz.so.1");
+	cr_assert_not_null(v);
+	cr_assert(json_is_number(json_object_get(json_object_get(v, "components"), "source")),
+		  "libz.so.1 was not attributed to a file: no source");
+	pkg = reason(v, "path_system");
+	cr_assert_not_null(pkg);
+	cr_assert(strstr(json_string_value(json_object_get(pkg, "detail")), "libz.so.1."),
+		  "not the mapped file: %s", json_string_value(json_object_get(pkg, "detail")));
+	cr_assert_not_null(reason(v, "package_owned"));
+	json_decref(events);
+	unlink(out);
+}
+
+Test(trace, a_failed_load_is_not_judged_as_the_loaders_cache)
+{
+	char out[128];
+	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--", FIXTURE_DIR "/loader",
+			 "libbpfprof-no-such-library.so", NULL };
+	json_t *events, *v, *comp;
+
+	tmp_output(out, sizeof(out), "failed-soname");
+	cr_assert_eq(run(argv, NULL), 3);
+	events = read_events(out);
+	v = find_event(events, "verdict", "libbpfprof-no-such-library.so");
+	cr_assert_not_null(v);
+	comp = json_object_get(v, "components");
+	cr_assert(json_is_null(json_object_get(comp, "source")), "nothing was loaded to judge");
+	cr_assert(json_is_null(json_object_get(comp, "dcam")), "ld.so.cache was analysed");
+	cr_assert_str_eq(json_string_value(json_object_get(v, "level")), "low");
+	json_decref(events);
+	unlink(out);
+}
