@@ -127,6 +127,19 @@ Test(enforce, medium_at_the_gate_confines_the_constructor_before_it_runs)
 	unlink(marker);
 }
 
+/* The dropper's environment: $BPFPROF_MARKER (its constructor ran) in the
+ * fixtures, and where it drops the library (so the test can remove it
+ * when the dropper is killed before it does). */
+static void dropper_env(const char *tag, char *marker, size_t mlen, char *marker_env,
+			size_t elen, char *drop_env, size_t dlen)
+{
+	snprintf(marker, mlen, "%s/%s-marker-%d", FIXTURE_DIR, tag, (int)getpid());
+	snprintf(marker_env, elen, "BPFPROF_MARKER=%s", marker);
+	snprintf(drop_env, dlen, "BPFPROF_DROP_PATH=/tmp/bpfprof-dropper-%s-%d.so", tag,
+		 (int)getpid());
+	unlink(marker);
+}
+
 Test(enforce, monitoring_says_what_enforcement_would_do_and_lets_the_dropper_run)
 {
 	char out[128], marker[160], marker_env[200], drop_env[200], cmd[512];
@@ -136,11 +149,8 @@ Test(enforce, monitoring_says_what_enforcement_would_do_and_lets_the_dropper_run
 	json_t *events, *gate, *v;
 
 	tmp_output(out, sizeof(out), "monitor-would");
-	snprintf(marker, sizeof(marker), "%s/would-marker-%d", FIXTURE_DIR, (int)getpid());
-	snprintf(marker_env, sizeof(marker_env), "BPFPROF_MARKER=%s", marker);
-	snprintf(drop_env, sizeof(drop_env), "BPFPROF_DROP_PATH=/tmp/bpfprof-dropper-would-%d.so",
-		 (int)getpid());
-	unlink(marker);
+	dropper_env("would", marker, sizeof(marker), marker_env, sizeof(marker_env), drop_env,
+		    sizeof(drop_env));
 	cr_assert_eq(run(argv, env), 0, "monitoring: the dropper runs to its end");
 	cr_assert_eq(access(marker, F_OK), 0, "the constructor did not run");
 	events = read_events(out);
@@ -174,16 +184,13 @@ Test(enforce, high_risk_dropper_never_runs_its_constructor_and_alerts)
 	json_t *events, *v, *gate;
 
 	tmp_output(out, sizeof(out), "enforce-high");
-	snprintf(marker, sizeof(marker), "%s/high-marker-%d", FIXTURE_DIR, (int)getpid());
-	snprintf(marker_env, sizeof(marker_env), "BPFPROF_MARKER=%s", marker);
 	/* killed before it removes what it dropped: the test does */
-	snprintf(drop_env, sizeof(drop_env), "BPFPROF_DROP_PATH=/tmp/bpfprof-dropper-test-%d.so",
-		 (int)getpid());
+	dropper_env("high", marker, sizeof(marker), marker_env, sizeof(marker_env), drop_env,
+		    sizeof(drop_env));
 	snprintf(alerts, sizeof(alerts), "/tmp/bpfprof-test-alerts-%d.jsonl", (int)getpid());
 	snprintf(outbox, sizeof(outbox), "/tmp/bpfprof-test-outbox-%d.sqlite", (int)getpid());
 	endpoint_start(&ep, 0);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/alerts", ep.port);
-	unlink(marker);
 	unlink(alerts);
 	cr_assert_eq(run(argv, env), 77, "quarantine is told apart by exit status 77");
 	cr_assert_geq(atomic_load(&ep.requests), 1, "the webhook received nothing");
