@@ -135,6 +135,9 @@ void trace_output_window(struct trace_output *o, const struct window *w)
 			json_object_set_new(j, "ok", json_boolean(w->ok));
 		if (w->ncalls[WINDOW_WATCH])
 			json_object_set_new(j, "watch", decision_tokens_json(w, WINDOW_WATCH));
+		/* the token between lookback and load in the scored sequence */
+		if (w->pivot != BP_PIVOT_DLOPEN && w->pivot_call.token)
+			json_object_set_new(j, "pivot_token", json_string(w->pivot_call.token));
 		if (w->from_pid)
 			json_object_set_new(j, "injector", json_pack("{s:I, s:I, s:s}",
 					    "pid", (json_int_t)w->from_pid, "tid", (json_int_t)w->from_tid,
