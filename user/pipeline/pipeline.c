@@ -56,14 +56,17 @@ static void judge_window(struct pipeline *p, const struct window *w, struct scor
 }
 
 /* A low object is allowed for good: its next loads open no window and
- * pass the gate, until its bytes change (the kernel compares the marker). */
+ * pass the gate, until its bytes change (the kernel compares the marker).
+ * Not one the gate judged higher (and confined): each of its loads is
+ * judged, and confined, before it runs. */
 static void cache_allow(struct pipeline *p, const struct window *w,
 			const struct scorer_result *r)
 {
 	struct bp_file_marker marker;
 	struct bp_file_key key;
 
-	if (r->verdict.level == VERDICT_LOW && !r->verdict.uncertain && w->pivot != BP_PIVOT_INJECT &&
+	if (r->verdict.level == VERDICT_LOW && w->level <= (int)VERDICT_LOW &&
+	    !r->verdict.uncertain && w->pivot != BP_PIVOT_INJECT &&
 	    !objfile_cache_key(w, &key, &marker))
 		verdict_cache_set(p->o.cache, &key, &marker, BP_VERDICT_ALLOW);
 }
