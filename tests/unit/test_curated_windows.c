@@ -130,6 +130,8 @@ Test(curated, a_write_to_a_persistence_place_scores_high)
 	expect_at_least(AFTER_LOAD("clone:thread openat:read openat:persist"), HIGH,
 			"shell rc from a thread");
 	expect_at_least(AFTER_LOAD("openat:persist openat:persist"), HIGH, "two places");
+	expect_at_least(AFTER_LOAD("openat:write openat:persist openat:write"), HIGH,
+			"a payload written, then its trigger");
 }
 
 Test(curated, a_downloader_feeding_a_shell_scores_high)
