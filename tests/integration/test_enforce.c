@@ -49,8 +49,10 @@ Test(enforce, medium_keeps_the_process_running_confined_and_hooked)
 	int port, lfd = listen_local(&port);
 	/* thresholds put any risk at medium: the library is unpackaged, so its
 	 * source alone makes it risky */
-	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--enforce", "--medium", "0.01",
-			 "--high", "0.99", "--", FIXTURE_DIR "/net_after_load",
+	/* judged when dlopen returns (--no-gate): the gate's own medium path
+	 * is medium_at_the_gate_confines_the_constructor_before_it_runs */
+	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--enforce", "--no-gate",
+			 "--medium", "0.01", "--high", "0.99", "--", FIXTURE_DIR "/net_after_load",
 			 FIXTURE_DIR "/libbenign.so", portstr, NULL };
 	json_t *events, *v;
 	int denied;
@@ -77,6 +79,99 @@ Test(enforce, medium_keeps_the_process_running_confined_and_hooked)
 	unlink(out);
 }
 
+/* The marker the constructor of libconnect.so writes: "ok" or "errno N". */
+static void read_marker(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	cr_assert_not_null(f, "the constructor did not run: no %s", path);
+	cr_assert_not_null(fgets(buf, (int)len, f));
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+Test(enforce, medium_at_the_gate_confines_the_constructor_before_it_runs)
+{
+	char out[128], port_env[64], marker[160], marker_env[200], got[64];
+	int port, lfd = listen_local(&port);
+	/* --enforce gates by default; the thresholds make the load medium */
+	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--enforce", "--medium", "0.01",
+			 "--high", "0.99", "--", FIXTURE_DIR "/loader", FIXTURE_DIR "/libconnect.so",
+			 NULL };
+	char *env[] = { port_env, marker_env, NULL };
+	json_t *events, *gate, *v;
+
+	snprintf(port_env, sizeof(port_env), "BPFPROF_CALLBACK_PORT=%d", port);
+	snprintf(marker, sizeof(marker), "/tmp/bpfprof-gate-medium-%d", (int)getpid());
+	snprintf(marker_env, sizeof(marker_env), "BPFPROF_MARKER=%s", marker);
+	tmp_output(out, sizeof(out), "enforce-gate-medium");
+	unlink(marker);
+	cr_assert_eq(run(argv, env), 0, "a medium load runs (confined)");
+	close(lfd);
+	read_marker(marker, got, sizeof(got));
+	cr_assert_str_eq(got, "errno 1", "the constructor's connect was not refused with EPERM: %s",
+			 got);
+	events = read_events(out);
+	gate = find_event(events, "gate", "libconnect.so");
+	cr_assert_not_null(gate, "--enforce did not gate");
+	cr_assert_str_eq(json_string_value(json_object_get(gate, "action")), "resume");
+	cr_assert_str_eq(json_string_value(json_object_get(gate, "reason")), "medium");
+	cr_assert_str_eq(json_string_value(json_object_get(gate, "mitigation")), "hook+confine");
+	cr_assert_null(json_object_get(gate, "would"), "enforcing: nothing is hypothetical");
+	cr_assert_geq(count_events(events, "denial", NULL, NULL), 1, "the denial was not reported");
+	v = find_event(events, "verdict", "libconnect.so");
+	cr_assert_not_null(v);
+	cr_assert_str_eq(json_string_value(json_object_get(v, "action")), "hook+confine");
+	json_decref(events);
+	unlink(out);
+	unlink(marker);
+}
+
+/* The dropper's environment: $BPFPROF_MARKER (its constructor ran) in the
+ * fixtures, and where it drops the library (so the test can remove it
+ * when the dropper is killed before it does). */
+static void dropper_env(const char *tag, char *marker, size_t mlen, char *marker_env,
+			size_t elen, char *drop_env, size_t dlen)
+{
+	snprintf(marker, mlen, "%s/%s-marker-%d", FIXTURE_DIR, tag, (int)getpid());
+	snprintf(marker_env, elen, "BPFPROF_MARKER=%s", marker);
+	snprintf(drop_env, dlen, "BPFPROF_DROP_PATH=/tmp/bpfprof-dropper-%s-%d.so", tag,
+		 (int)getpid());
+	unlink(marker);
+}
+
+Test(enforce, monitoring_says_what_enforcement_would_do_and_lets_the_dropper_run)
+{
+	char out[128], marker[160], marker_env[200], drop_env[200], cmd[512];
+	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--gate", "--",
+			 FIXTURE_DIR "/dropper", FIXTURE_DIR "/libevil.so", NULL };
+	char *env[] = { marker_env, drop_env, NULL };
+	json_t *events, *gate, *v;
+
+	tmp_output(out, sizeof(out), "monitor-would");
+	dropper_env("would", marker, sizeof(marker), marker_env, sizeof(marker_env), drop_env,
+		    sizeof(drop_env));
+	cr_assert_eq(run(argv, env), 0, "monitoring: the dropper runs to its end");
+	cr_assert_eq(access(marker, F_OK), 0, "the constructor did not run");
+	events = read_events(out);
+	gate = find_event(events, "gate", "bpfprof-dropper");
+	cr_assert_not_null(gate);
+	cr_assert_str_eq(json_string_value(json_object_get(gate, "action")), "resume");
+	cr_assert_str_eq(json_string_value(json_object_get(gate, "would")), "quarantine");
+	v = find_event(events, "verdict", "bpfprof-dropper");
+	cr_assert_not_null(v);
+	cr_assert_str_eq(json_string_value(json_object_get(v, "level")), "high");
+	cr_assert_str_eq(json_string_value(json_object_get(v, "action")), "allow");
+	cr_assert_str_eq(json_string_value(json_object_get(v, "would")), "quarantine");
+	snprintf(cmd, sizeof(cmd), "python3 %s/validate_jsonl.py %s/schemas/trace-event.schema.json %s",
+		 TOOLS_DIR, BPFPROF_SRCDIR, out);
+	cr_assert_eq(system(cmd), 0, "gate and verdict lines do not match the schema");
+	json_decref(events);
+	unlink(out);
+	unlink(marker);
+	unlink(strchr(drop_env, '=') + 1);
+}
+
 Test(enforce, high_risk_dropper_never_runs_its_constructor_and_alerts)
 {
 	char out[128], marker[160], marker_env[200], alerts[160], cmd[512], url[64], outbox[160];
@@ -89,16 +184,13 @@ Test(enforce, high_risk_dropper_never_runs_its_constructor_and_alerts)
 	json_t *events, *v, *gate;
 
 	tmp_output(out, sizeof(out), "enforce-high");
-	snprintf(marker, sizeof(marker), "%s/high-marker-%d", FIXTURE_DIR, (int)getpid());
-	snprintf(marker_env, sizeof(marker_env), "BPFPROF_MARKER=%s", marker);
 	/* killed before it removes what it dropped: the test does */
-	snprintf(drop_env, sizeof(drop_env), "BPFPROF_DROP_PATH=/tmp/bpfprof-dropper-test-%d.so",
-		 (int)getpid());
+	dropper_env("high", marker, sizeof(marker), marker_env, sizeof(marker_env), drop_env,
+		    sizeof(drop_env));
 	snprintf(alerts, sizeof(alerts), "/tmp/bpfprof-test-alerts-%d.jsonl", (int)getpid());
 	snprintf(outbox, sizeof(outbox), "/tmp/bpfprof-test-outbox-%d.sqlite", (int)getpid());
 	endpoint_start(&ep, 0);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/alerts", ep.port);
-	unlink(marker);
 	unlink(alerts);
 	cr_assert_eq(run(argv, env), 77, "quarantine is told apart by exit status 77");
 	cr_assert_geq(atomic_load(&ep.requests), 1, "the webhook received nothing");

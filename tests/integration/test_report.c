@@ -33,6 +33,8 @@ static void setup(void)
 
 		snprintf(path, sizeof(path), "/tmp/lib%s.so", levels[i]);
 		d = decision_sample(T0 + i * SEC, levels[i], 0.2 + 0.3 * i, path);
+		if (i == 2) /* taken while monitoring */
+			json_object_set_new(d, "would", json_string("hook+confine"));
 		cr_assert_eq(decision_store_put(store, d, NULL, err, sizeof(err)), 0, "%s", err);
 		json_decref(d);
 	}
@@ -141,6 +143,12 @@ Test(report, id_prints_the_full_explanation)
 	cr_assert(strstr(out, "finding      network: connect in init_array evil_init"), "%s", out);
 	cr_assert(strstr(out, "reputation   tmp_dir"), "%s", out);
 	cr_assert(strstr(out, "lookback     connect:inet > openat:write > mprotect:exec"), "%s", out);
+	cr_assert_null(strstr(out, "monitoring"), "an enforced decision: %s", out);
+	free(out);
+	snprintf(args, sizeof(args), "--db %s --id 3", db);
+	cr_assert_eq(run(args, &out), 0, "%s", out);
+	cr_assert(strstr(out, "action       quarantine via signal (monitoring: enforcement would "
+			 "hook+confine)"), "%s", out);
 	free(out);
 	snprintf(args, sizeof(args), "--store %s --id 99", db);
 	cr_assert_eq(run(args, &out), 1, "%s", out);

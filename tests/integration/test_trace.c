@@ -277,23 +277,29 @@ Test(trace, gate_resumes_an_allowed_load_and_caches_the_verdict)
 	unlink(out);
 }
 
-Test(trace, a_failed_load_is_reported_with_ok_false)
+Test(trace, a_failed_load_is_reported_with_ok_false_and_nothing_judged_as_its_object)
 {
 	char out[128];
+	/* a bare name: the loader searches its cache and directories first */
 	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--", FIXTURE_DIR "/loader",
-			 "/nonexistent/libnothing.so", NULL };
-	json_t *events, *dl, *win;
+			 "libbpfprof-no-such-library.so", NULL };
+	json_t *events, *dl, *win, *comp;
 
 	tmp_output(out, sizeof(out), "failed");
 	cr_assert_eq(run(argv, NULL), 3, "the loader's own status for a failed dlopen");
 	events = read_events(out);
-	dl = find_event(events, "dlopen", "libnothing.so");
+	dl = find_event(events, "dlopen", "libbpfprof-no-such-library.so");
 	cr_assert_not_null(dl);
 	cr_assert(json_is_false(json_object_get(dl, "ok")));
-	win = find_event(events, "window", "libnothing.so");
+	win = find_event(events, "window", "libbpfprof-no-such-library.so");
 	cr_assert_not_null(win);
 	cr_assert(json_is_false(json_object_get(win, "ok")));
-	cr_assert_not_null(find_event(events, "verdict", "libnothing.so"));
+	comp = json_object_get(find_event(events, "verdict", "libbpfprof-no-such-library.so"),
+			       "components");
+	cr_assert_not_null(comp);
+	/* not /etc/ld.so.cache, which the loader opened to search */
+	cr_assert(json_is_null(json_object_get(comp, "source")), "nothing was loaded to judge");
+	cr_assert(json_is_null(json_object_get(comp, "dcam")), "the loader's cache was analysed");
 	json_decref(events);
 	unlink(out);
 }
@@ -352,4 +358,64 @@ Test(trace, no_color_on_a_terminal_when_NO_COLOR_is_set)
 	out = shell_stdout(cmd);
 	cr_assert_not_null(strchr(out, '\033'), "no colour on a terminal at all: %s", out);
 	free(out);
+}
+
+/* The reputation reason with code in a verdict, or NULL. */
+static json_t *reason(json_t *verdict, const char *code)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(json_object_get(verdict, "reputation_reasons"), i, r)
+		if (!strcmp(json_string_value(json_object_get(r, "code")), code))
+			return r;
+	return NULL;
+}
+
+Test(trace, a_process_that_exits_right_after_its_load_is_judged_from_the_host)
+{
+	char out[128];
+	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--",
+			 FIXTURE_DIR "/main_exits_first", "libz.so.1", NULL };
+	json_t *events, *v;
+
+	if (access("/var/lib/dpkg/info", F_OK))
+		cr_skip_test("needs dpkg's database");
+	tmp_output(out, sizeof(out), "exited");
+	cr_assert_eq(run(argv, NULL), 0);
+	events = read_events(out);
+	v = find_event(events, "verdict", "libz.so.1");
+	cr_assert_not_null(v);
+	cr_assert_not_null(reason(v, "package_owned"), "zlib1g's file was not package owned");
+	cr_assert_null(reason(v, "vanished"), "a gone process's package file vanished");
+	cr_assert_null(reason(v, "not_package_owned"));
+	json_decref(events);
+	unlink(out);
+}
+
+Test(trace, a_soname_loaded_already_is_judged_as_the_file_it_maps)
+{
+	char out[128];
+	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--",
+			 FIXTURE_DIR "/loader", "libz.so.1", NULL };
+	/* libz is in the process before the dlopen: the loader maps nothing */
+	char *env[] = { "LD_PRELOAD=libz.so.1", NULL };
+	json_t *events, *v, *pkg;
+
+	if (access("/var/lib/dpkg/info", F_OK))
+		cr_skip_test("needs dpkg's database");
+	tmp_output(out, sizeof(out), "soname");
+	cr_assert_eq(run(argv, env), 0);
+	events = read_events(out);
+	v = find_event(events, "verdict", "libz.so.1");
+	cr_assert_not_null(v);
+	cr_assert(json_is_number(json_object_get(json_object_get(v, "components"), "source")),
+		  "libz.so.1 was not attributed to a file: no source");
+	pkg = reason(v, "path_system");
+	cr_assert_not_null(pkg);
+	cr_assert(strstr(json_string_value(json_object_get(pkg, "detail")), "libz.so.1."),
+		  "not the mapped file: %s", json_string_value(json_object_get(pkg, "detail")));
+	cr_assert_not_null(reason(v, "package_owned"));
+	json_decref(events);
+	unlink(out);
 }

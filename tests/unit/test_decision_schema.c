@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
 /* schemas/decision.schema.json and decision_validate() agree: what the
  * store accepts and serves is valid JSON Schema 2020-12, and decisions the
- * schema rejects for a required field are rejected by the store too. */
+ * schema rejects for a required field are rejected by the store too; a
+ * monitored decision's "would" is in the schema. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "decision/decision.h"
 #include "decision/decision_store.h"
 #include "decision_sample.h"
+#include "window_fixture.h"
 
 #define T0 1795764095000000000LL
 
@@ -73,4 +76,33 @@ Test(decision_schema, both_reject_what_the_store_must_not_take)
 		cr_expect_neq(schema_check(d), 0);
 		json_decref(d);
 	}
+}
+
+Test(decision_schema, a_monitored_decision_says_what_enforcement_would_do)
+{
+	static const char *const lookback[] = { "connect:inet", "openat:write_tmp", NULL };
+	const char *const *parts[WINDOW_NPARTS] = { lookback };
+	struct scorer_result r;
+	struct window w;
+	struct decision d = { .point = DECISION_GATE, .window = &w, .result = &r,
+			      .mitigation = { .action = MITIGATE_ALLOW, .monitored = true,
+					      .would_action = MITIGATE_QUARANTINE } };
+	json_t *j;
+
+	memset(&r, 0, sizeof(r));
+	verdict_policy_default(&r.policy);
+	r.verdict.level = VERDICT_HIGH;
+	r.verdict.risk = 0.9;
+	window_fixture(&w, 4242, parts, NULL);
+	j = decision_to_json(&d);
+	cr_assert_not_null(j);
+	cr_assert_str_eq(json_string_value(json_object_get(j, "action")), "allow");
+	cr_assert_str_eq(json_string_value(json_object_get(j, "would")), "quarantine");
+	cr_assert_eq(schema_check(j), 0);
+	json_decref(j);
+	d.mitigation.monitored = false;
+	j = decision_to_json(&d);
+	cr_assert_null(json_object_get(j, "would"), "enforcing: no hypothetical action");
+	json_decref(j);
+	window_fixture_free(&w);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
 /* The mitigation ladder's decisions that need no kernel backend: alerting
- * while monitoring, quarantine by signal, moving the object aside, and the
- * names of actions and backends. Medium (uprobes and the cgroup) is
+ * while monitoring and what enforcement would have done, quarantine by
+ * signal (at the gate and after), moving the object aside, and the names of
+ * actions and backends. Medium (uprobes and the cgroup) is
  * exercised for real by tests/integration/test_confine.c. */
 #include <criterion/criterion.h>
 #include <signal.h>
@@ -203,4 +204,79 @@ Test(mitigate, low_allows)
 	cr_assert_eq(m.backends, 0);
 	cr_assert_str_empty(m.detail);
 	ladder_close(&l);
+}
+
+Test(mitigate, monitoring_records_what_enforcement_would_do)
+{
+	static const struct { enum verdict_level level; enum mitigate_action would; } cases[] = {
+		{ VERDICT_LOW, MITIGATE_ALLOW },
+		{ VERDICT_MEDIUM, MITIGATE_HOOK_CONFINE },
+		{ VERDICT_HIGH, MITIGATE_QUARANTINE },
+	};
+	struct mitigate_opts watch = { .act = false, .cache = &no_cache };
+	struct mitigate_opts act = { .act = true, .cache = &no_cache };
+	struct scorer_result r;
+	struct mitigation m;
+	struct ladder l;
+
+	ladder_open(&l, &watch, getpid(), NULL);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		r = result(cases[i].level, 0.5);
+		mitigate_apply(l.m, &l.w, &r, &m);
+		cr_assert(m.monitored);
+		cr_assert_eq(m.action, MITIGATE_ALLOW, "monitoring touches nothing");
+		cr_assert_eq(m.would_action, cases[i].would, "%s", verdict_level_name(cases[i].level));
+		cr_assert_eq(mitigate_ladder(cases[i].level), cases[i].would);
+	}
+	ladder_close(&l);
+	ladder_open(&l, &act, getpid(), NULL);
+	r = result(VERDICT_LOW, 0.1);
+	mitigate_apply(l.m, &l.w, &r, &m);
+	cr_assert_not(m.monitored, "enforcing: nothing is hypothetical");
+	ladder_close(&l);
+}
+
+Test(mitigate, the_gate_kills_high_and_leaves_the_rest_to_the_window)
+{
+	struct mitigate_opts o = { .act = true, .cache = &no_cache };
+	struct scorer_result r = result(VERDICT_HIGH, 0.9);
+	struct mitigation m;
+	struct ladder l;
+	pid_t pid = victim();
+
+	ladder_open(&l, &o, pid, NULL);
+	cr_assert_eq(mitigate_gate(l.m, &l.w, &r, &m), GATE_KILL);
+	cr_assert_eq(m.action, MITIGATE_QUARANTINE);
+	cr_assert_eq(m.backends, MITIGATE_BY_SIGNAL);
+	cr_assert_eq(kill(pid, 0), 0, "the gate's own SIGKILL does it, not the ladder");
+	r = result(VERDICT_LOW, 0.1);
+	cr_assert_eq(mitigate_gate(l.m, &l.w, &r, &m), GATE_RESUME);
+	cr_assert_eq(m.action, MITIGATE_ALLOW);
+	cr_assert_not(m.monitored);
+	ladder_close(&l);
+	kill(pid, SIGKILL);
+	cr_assert(killed_by(pid, SIGKILL));
+}
+
+Test(mitigate, monitoring_at_the_gate_resumes_says_would_and_alerts_once)
+{
+	char dir[] = "/tmp/bpfprof-mitigate-XXXXXX", log[128];
+	struct mitigate_opts o = { .act = false, .cache = &no_cache, .alert_log = log };
+	struct scorer_result r = result(VERDICT_HIGH, 0.9);
+	struct mitigation m;
+	struct ladder l;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(log, sizeof(log), "%s/alerts.jsonl", dir);
+	ladder_open(&l, &o, getpid(), NULL);
+	cr_assert_eq(mitigate_gate(l.m, &l.w, &r, &m), GATE_RESUME);
+	cr_assert_eq(m.action, MITIGATE_ALLOW);
+	cr_assert(m.monitored);
+	cr_assert_eq(m.would_action, MITIGATE_QUARANTINE);
+	cr_assert_neq(access(log, F_OK), 0, "the window's verdict alerts, not the gate too");
+	mitigate_apply(l.m, &l.w, &r, &m);
+	cr_assert(m.alerted);
+	cr_assert_eq(m.would_action, MITIGATE_QUARANTINE);
+	ladder_close(&l);
+	cr_assert_eq(tmpdir_remove(dir), 0);
 }

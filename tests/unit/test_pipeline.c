@@ -24,6 +24,8 @@ struct seen {
 	enum mitigate_action action[MAX_SEEN];
 	enum gate_decision gate_action[MAX_SEEN];
 	bool gate_judged[MAX_SEEN];
+	bool monitored[MAX_SEEN];
+	enum mitigate_action would[MAX_SEEN];
 	char path[MAX_SEEN][BP_PATH_LEN + 1];
 };
 
@@ -48,8 +50,11 @@ static void on_gate(void *ctx, const struct pipeline_gate_report *g)
 		return;
 	s->gate_action[s->gates] = g->action;
 	s->gate_judged[s->gates] = g->decision != NULL;
-	if (g->decision)
+	if (g->decision) {
 		s->action[s->gates] = g->decision->mitigation.action;
+		s->monitored[s->gates] = g->decision->mitigation.monitored;
+		s->would[s->gates] = g->decision->mitigation.would_action;
+	}
 	s->gates++;
 }
 
@@ -58,6 +63,7 @@ static struct bdindex *idx;
 static struct scorer *scorer;
 static const struct verdict_cache no_cache = { .map_fd = -1 };
 static const struct bp_stats no_losses;
+static struct mitigate *ladder; /* what pipeline_for hands the pipeline (NULL: none) */
 
 /* Scores on the sequence alone, so a dropper's lookback is high without
  * the object (these records name no real file). */
@@ -88,7 +94,8 @@ static struct pipeline *pipeline_for(struct seen *s, struct gate *g)
 	struct pipeline *p;
 
 	cr_assert_eq(pipeline_new(&(struct pipeline_opts){
-		.scorer = scorer, .gate = g, .cache = &no_cache, .gate_kills_high = true,
+		.scorer = scorer, .gate = g, .cache = &no_cache, .mitigate = ladder,
+		.gate_kills_high = true,
 		.follow_ms = 200,
 		.hooks = { .on_decision = on_decision, .on_gate = on_gate, .ctx = s } }, &p), 0);
 	return p;
@@ -213,6 +220,29 @@ Test(pipeline, the_gate_kills_a_high_load_before_it_runs)
 	cr_assert_eq(s.action[0], MITIGATE_QUARANTINE, "the gate's kill stands");
 	pipeline_free(p);
 	gate_free(g);
+}
+
+Test(pipeline, monitoring_at_the_gate_resumes_a_high_load_and_says_it_would_quarantine)
+{
+	struct mitigate_opts o = { .act = false, .cache = &no_cache };
+	struct seen s = { 0 };
+	struct gate *g;
+	struct pipeline *p;
+	pid_t child = stopped_child();
+	char err[256];
+	int status;
+
+	cr_assert_eq(mitigate_open(&o, &ladder, err, sizeof(err)), 0, "%s", err);
+	status = gate_one(&s, dropper_open(7, child), child, &p, &g);
+	cr_assert_eq(s.gate_action[0], GATE_RESUME, "monitoring never kills");
+	cr_assert_eq(s.action[0], MITIGATE_ALLOW);
+	cr_assert(s.monitored[0]);
+	cr_assert_eq(s.would[0], MITIGATE_QUARANTINE);
+	cr_assert(WIFEXITED(status), "the resumed process ran to its end");
+	pipeline_free(p);
+	gate_free(g);
+	mitigate_close(ladder);
+	ladder = NULL;
 }
 
 Test(pipeline, a_kill_by_the_kernel_cache_is_reported_without_a_judgement)

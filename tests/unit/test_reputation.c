@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "score/pkgindex.h"
 #include "score/exceptions.h"
@@ -203,4 +204,80 @@ Test(reputation, paths_resolve_inside_the_loading_process_root)
 	cr_assert_eq(reputation_score(&in, &r), 0);
 	cr_expect_not_null(has(&r, "vanished"));
 	cr_expect_null(has(&r, "package_owned"));
+}
+
+/* A process that has exited, reaped: its /proc entry is gone. */
+static pid_t gone_process(void)
+{
+	pid_t pid = fork();
+
+	cr_assert_geq(pid, 0);
+	if (pid == 0)
+		_exit(0);
+	cr_assert_eq(waitpid(pid, NULL, 0), pid);
+	return pid;
+}
+
+Test(reputation, a_package_file_loaded_by_a_process_that_has_exited_is_still_package_owned)
+{
+	struct reputation_input in = { .path = LIBC, .fd = -1 };
+	struct reputation_result r;
+
+	need_dpkg_libc();
+	in.pid = gone_process();
+	in.fd = open(LIBC, O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(in.fd, 0);
+	cr_assert_eq(reputation_score(&in, &r), 0);
+	cr_expect_not_null(has(&r, "package_owned"), "the exited loader's libc is dpkg's");
+	cr_expect_not_null(has(&r, "resolved_on_host"));
+	cr_expect_null(has(&r, "vanished"));
+	cr_expect_null(has(&r, "not_package_owned"));
+	cr_expect_leq(r.score, 0.2);
+	close(in.fd);
+	/* the kernel's device and inode do as well as an fd */
+	{
+		struct stat st;
+
+		cr_assert_eq(stat(LIBC, &st), 0);
+		in.fd = -1;
+		in.dev = st.st_dev;
+		in.ino = st.st_ino;
+		cr_assert_eq(reputation_score(&in, &r), 0);
+		cr_expect_not_null(has(&r, "package_owned"));
+	}
+}
+
+Test(reputation, a_host_path_that_is_not_the_loaded_file_is_not_believed)
+{
+	char dir[] = "/tmp/bpfprof-rep-XXXXXX", obj[128], other[128];
+	struct reputation_input in = { .path = obj, .fd = -1 };
+	struct reputation_result r;
+	struct stat st;
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(obj, sizeof(obj), "%s/libx.so", dir);
+	snprintf(other, sizeof(other), "%s/liby.so", dir);
+	f = fopen(obj, "w");
+	cr_assert_not_null(f);
+	fclose(f);
+	cr_assert_eq(stat(obj, &st), 0);
+	in.dev = st.st_dev;
+	in.ino = st.st_ino;
+	f = fopen(other, "w");
+	cr_assert_not_null(f);
+	fclose(f);
+	cr_assert_eq(rename(other, obj), 0, "another file now has the loaded one's name");
+	in.pid = gone_process();
+	cr_assert_eq(reputation_score(&in, &r), 0);
+	cr_expect_not_null(has(&r, "replaced"));
+	cr_expect_null(has(&r, "resolved_on_host"));
+	cr_expect_null(has(&r, "not_package_owned"), "an unresolved path asks dpkg nothing");
+	/* and without anything to check against, nothing is believed either */
+	in.ino = 0;
+	cr_assert_eq(reputation_score(&in, &r), 0);
+	cr_expect_not_null(has(&r, "vanished"));
+	cr_expect(strstr(has(&r, "vanished")->detail, "exited"), "%s", has(&r, "vanished")->detail);
+	unlink(obj);
+	rmdir(dir);
 }

@@ -116,7 +116,10 @@ static void print_explanation(const json_t *d)
 	printf("  sha256       %s\n", str(d, "sha256"));
 	printf("  level        %s (risk %.3f)\n", str(d, "level"),
 	       json_number_value(json_object_get(d, "risk")));
-	printf("  action       %s via %s\n", str(d, "action"), str(d, "backend"));
+	printf("  action       %s via %s", str(d, "action"), str(d, "backend"));
+	if (json_object_get(d, "would"))
+		printf(" (monitoring: enforcement would %s)", str(d, "would"));
+	putchar('\n');
 	print_number("sequence", json_object_get(c, "sequence"));
 	print_number("source", json_object_get(c, "source"));
 	print_number("dcam", json_object_get(c, "dcam"));

@@ -62,15 +62,25 @@ static void usage(FILE *f)
 "  -t, --follow-ms T     ... or this many milliseconds (0..3600000, default 200)\n"
 "      --windows-only    do not print calls outside windows\n"
 "      --gate            stop each process at the loader's first executable mapping\n"
-"                        of a file inside dlopen (before any of its code runs),\n"
-"                        judge it, then resume it or kill it (high risk)\n"
+"                        of a file inside dlopen (before any of its code runs) and\n"
+"                        judge it there; with --enforce (which gates by default)\n"
+"                        high risk is killed, medium is hooked and confined before\n"
+"                        it resumes; without, it resumes and the verdict says what\n"
+"                        enforcement would have done (\"would\")\n"
+"      --no-gate         with --enforce: judge when dlopen returns, not before\n"
+"                        the object's code runs\n"
 "      --gate-timeout-ms N  longest stop before the fail policy applies\n"
 "                        (1..600000, default 2000)\n"
 "      --fail-closed     kill, rather than resume, a process whose gate times out\n"
-"      --quarantine FILE never let FILE run: a load of it is killed at the gate\n"
-"  -e, --enforce         apply the mitigation ladder: medium risk hooks the process's\n"
-"                        dangerous calls and confines it to a restricted cgroup,\n"
-"                        high risk kills it and never lets the file load again\n"
+"      --quarantine FILE never let FILE run: a load of it, or of the same bytes\n"
+"                        under another name, is killed at the gate (also without\n"
+"                        --enforce)\n"
+"  -e, --enforce         apply the mitigation ladder, at the gate (implied; see\n"
+"                        --no-gate) and when the window closes: medium risk hooks\n"
+"                        the process's dangerous calls and confines it to a\n"
+"                        restricted cgroup, high risk kills it and never lets the\n"
+"                        file load again. Without it nothing is enforced (but\n"
+"                        --quarantine) and each verdict carries \"would\"\n"
 "      --bd PATH         behavioral database: SQLite (db add/learn/import) or a\n"
 "                        .bdsnap snapshot (default: the curated one built in)\n"
 "      --medium R        risk from which a window is medium (0..1, default 0.4)\n"
@@ -263,6 +273,7 @@ int cmd_trace_main(int argc, char **argv)
 		{ "follow-ms", required_argument, NULL, 't' },
 		{ "windows-only", no_argument, NULL, 'W' },
 		{ "gate", no_argument, NULL, 'G' },
+		{ "no-gate", no_argument, NULL, 'n' },
 		{ "gate-timeout-ms", required_argument, NULL, 'T' },
 		{ "fail-closed", no_argument, NULL, 'F' },
 		{ "quarantine", required_argument, NULL, 'Q' },
@@ -302,7 +313,7 @@ int cmd_trace_main(int argc, char **argv)
 	enum gate_fail gate_fail = GATE_FAIL_OPEN;
 	struct verdict_policy policy;
 	struct mitigate_opts mopts = { .on_hook = on_hook, .on_denial = on_denial };
-	bool enforce = false, net_set = false;
+	bool enforce = false, net_set = false, no_gate = false;
 	struct confine_opts confine = { 0 };
 	pid_t child = 0;
 	bool child_done = false;
@@ -334,6 +345,7 @@ int cmd_trace_main(int argc, char **argv)
 			break;
 		case 'W': topts.emit_traced_calls = false; break;
 		case 'G': topts.gate = true; break;
+		case 'n': no_gate = true; break;
 		case 'T':
 			if (parse_uint(optarg, 600000, &v) || !v)
 				goto bad_value;
@@ -409,6 +421,13 @@ int cmd_trace_main(int argc, char **argv)
 			"and --quarantine-dir act on verdicts: add --enforce\n");
 		return EXIT_USAGE;
 	}
+	if (no_gate && (topts.gate || !enforce)) {
+		fprintf(stderr, "bpf-profiler trace: --no-gate turns off the gate --enforce implies; "
+			"it cannot go with --gate or --quarantine, nor without --enforce\n");
+		return EXIT_USAGE;
+	}
+	if (enforce && !no_gate)
+		topts.gate = true;
 	if (confine_wanted(&confine) && attach_pid) {
 		fprintf(stderr, "bpf-profiler trace: --confine-writes and --deny-syscalls apply to a "
 			"command trace starts, not to -p\n");
@@ -482,24 +501,24 @@ int cmd_trace_main(int argc, char **argv)
 		exit_code = EXIT_USAGE;
 		goto out;
 	}
-	if (enforce) {
-		if (mopts.webhook_url && !mopts.outbox) {
-			mkdir("/var/lib/bpf-profiler", 0700);
-			mopts.outbox = "/var/lib/bpf-profiler/outbox.sqlite";
-		}
-		mopts.act = true;
-		mopts.cache = tracer_verdict_cache(tracer);
-		mopts.ctx = &c;
-		ret = mitigate_open(&mopts, &mitigate, err, sizeof(err));
-		if (ret) {
-			fprintf(stderr, "bpf-profiler trace: %s\n", err);
-			exit_code = EXIT_FAIL;
-			goto out;
-		}
+	/* monitoring too: the ladder then only says what it would have done */
+	if (enforce && mopts.webhook_url && !mopts.outbox) {
+		mkdir("/var/lib/bpf-profiler", 0700);
+		mopts.outbox = "/var/lib/bpf-profiler/outbox.sqlite";
+	}
+	mopts.act = enforce;
+	mopts.kill_quarantined = nquarantine > 0;
+	mopts.cache = tracer_verdict_cache(tracer);
+	mopts.ctx = &c;
+	ret = mitigate_open(&mopts, &mitigate, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "bpf-profiler trace: %s\n", err);
+		exit_code = EXIT_FAIL;
+		goto out;
 	}
 	ret = pipeline_new(&(struct pipeline_opts){
 		.scorer = scorer, .gate = gate, .cache = tracer_verdict_cache(tracer),
-		.mitigate = mitigate, .gate_kills_high = true, .follow_ms = topts.follow_ms,
+		.mitigate = mitigate, .gate_kills_high = enforce, .follow_ms = topts.follow_ms,
 		.hooks = { .on_event = on_event, .on_gate = on_gate, .on_decision = on_decision,
 			   .ctx = &c } }, &c.pipeline);
 	if (ret) {

@@ -86,6 +86,7 @@ void trace_output_dlopen(struct trace_output *o, const struct bp_event_hdr *h,
 void trace_output_gate(struct trace_output *o, const struct pipeline_gate_report *g)
 {
 	const struct bp_event_hdr *h = g->hdr;
+	const struct mitigation *m = g->decision ? &g->decision->mitigation : NULL;
 	const char *path = g->window ? window_object_name(g->window) : "";
 	const char *action = gate_decision_name(g->action), *reason = g->reason;
 
@@ -97,11 +98,24 @@ void trace_output_gate(struct trace_output *o, const struct pipeline_gate_report
 		json_object_set_new(j, "reason", json_string(reason));
 		json_object_set_new(j, "backend", json_string("signal"));
 		json_object_set_new(j, "window", json_integer(h->window_id));
+		if (m) {
+			json_object_set_new(j, "mitigation", json_string(mitigate_action_name(m->action)));
+			if (m->detail[0])
+				json_object_set_new(j, "mitigation_error", json_string(m->detail));
+			if (m->monitored)
+				json_object_set_new(j, "would",
+						    json_string(mitigate_action_name(m->would_action)));
+		}
 		emit_json(o, j);
 		return;
 	}
-	fprintf(o->out, "%7u %s=== gate: %s %s (%s)%s\n", h->tid, paint(o, "\033[1m"), action,
-		path, reason, paint(o, "\033[0m"));
+	fprintf(o->out, "%7u %s=== gate: %s %s (%s)", h->tid, paint(o, "\033[1m"), action, path, reason);
+	if (m && m->action != MITIGATE_ALLOW && m->action != MITIGATE_QUARANTINE)
+		fprintf(o->out, ", %s (%s) before it runs", mitigate_action_name(m->action),
+			mitigate_backend_name(m->backends));
+	if (m && m->monitored)
+		fprintf(o->out, " [would %s]", mitigate_action_name(m->would_action));
+	fprintf(o->out, "%s\n", paint(o, "\033[0m"));
 }
 
 void trace_output_window(struct trace_output *o, const struct window *w)
@@ -121,6 +135,9 @@ void trace_output_window(struct trace_output *o, const struct window *w)
 			json_object_set_new(j, "ok", json_boolean(w->ok));
 		if (w->ncalls[WINDOW_WATCH])
 			json_object_set_new(j, "watch", decision_tokens_json(w, WINDOW_WATCH));
+		/* the token between lookback and load in the scored sequence */
+		if (w->pivot != BP_PIVOT_DLOPEN && w->pivot_call.token)
+			json_object_set_new(j, "pivot_token", json_string(w->pivot_call.token));
 		if (w->from_pid)
 			json_object_set_new(j, "injector", json_pack("{s:I, s:I, s:s}",
 					    "pid", (json_int_t)w->from_pid, "tid", (json_int_t)w->from_tid,
@@ -167,6 +184,8 @@ void trace_output_verdict(struct trace_output *o, const struct decision *d)
 			json_object_set_new(j, "mitigation_error", json_string(m->detail));
 		if (m->alerted)
 			json_object_set_new(j, "alerted", json_true());
+		if (m->monitored)
+			json_object_set_new(j, "would", json_string(mitigate_action_name(m->would_action)));
 		scorer_result_explain_json(d->result, j);
 		emit_json(o, j);
 		return;
@@ -181,8 +200,11 @@ void trace_output_verdict(struct trace_output *o, const struct decision *d)
 		else
 			fprintf(o->out, "%s%s n/a", c ? ", " : "", verdict_component_name(c));
 	}
-	fprintf(o->out, "]%s -> %s (%s)%s%s\n", v->uncertain ? " uncertain" : "", action,
+	fprintf(o->out, "]%s -> %s (%s)%s%s", v->uncertain ? " uncertain" : "", action,
 		backend, m->detail[0] ? ": " : "", m->detail);
+	if (m->monitored)
+		fprintf(o->out, " [would %s]", mitigate_action_name(m->would_action));
+	fputc('\n', o->out);
 }
 
 void trace_output_summary(struct trace_output *o, const struct bp_stats *s,

@@ -82,5 +82,7 @@ json_t *decision_to_json(const struct decision *d)
 		json_object_set_new(j, "mitigation_error", json_string(m->detail));
 	if (m->alerted)
 		json_object_set_new(j, "alerted", json_true());
+	if (m->monitored)
+		json_object_set_new(j, "would", json_string(mitigate_action_name(m->would_action)));
 	return j;
 }

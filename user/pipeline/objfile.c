@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,6 +14,7 @@
 #include "kernel/procmaps.h"
 #include "kernel/verdict_cache.h"
 #include "pipeline/objfile.h"
+#include "pipeline/soname.h"
 
 static bool fd_is(int fd, uint64_t dev, uint64_t ino)
 {
@@ -69,6 +71,16 @@ static void open_loader_fd(struct window *w, uint32_t pid, int fd, uint64_t dev,
 	adopt(w, f, n > 0 ? target : NULL);
 }
 
+/* Whether fd holds an ELF object: what the loader opens besides the object
+ * (its cache /etc/ld.so.cache, hwcaps directories) is not one, and must not
+ * be taken for the object when the load fails before any mapping. */
+static bool is_elf(int fd)
+{
+	unsigned char m[4];
+
+	return pread(fd, m, sizeof(m), 0) == (ssize_t)sizeof(m) && !memcmp(m, "\177ELF", 4);
+}
+
 /* A path as the process named it, opened through its root or its cwd; if
  * the process is already gone, as we see it (right for `trace -- CMD`,
  * which shares our root and cwd). Either way the device and inode of the
@@ -121,6 +133,65 @@ static void open_named(struct window *w, uint32_t pid, const struct bp_ev_window
 	adopt(w, fd, name);
 }
 
+static void copy_path(char *dst, size_t len, const char *src)
+{
+	size_t n = strnlen(src, len - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* Exited, or a zombie: its maps are empty, its root can no longer be
+ * followed. */
+static bool process_gone(uint32_t pid)
+{
+	char link[32], target[8];
+
+	snprintf(link, sizeof(link), "/proc/%u/root", pid);
+	return readlink(link, target, sizeof(target)) < 0 && (errno == ENOENT || errno == ESRCH);
+}
+
+/* A soname loaded already: the mapping whose file name is the soname, or
+ * the one of the file the loader's search finds (libz.so.1 is mapped as
+ * libz.so.1.2.13); a process that is gone leaves that file itself. */
+static int open_soname(uint32_t pid, const char *name, char *path, size_t len)
+{
+	char found[PATH_MAX];
+	struct stat st;
+	int fd = procmaps_open_mapped((pid_t)pid, 0, 0, name, path, len);
+
+	if (fd >= 0 || soname_resolve((pid_t)pid, name, found, sizeof(found)) ||
+	    stat(found, &st))
+		return fd;
+	if (!process_gone(pid))
+		return procmaps_open_mapped((pid_t)pid, kdev_from_dev(st.st_dev), st.st_ino, NULL,
+					   path, len);
+	fd = open(found, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		copy_path(path, len, found);
+	return fd;
+}
+
+/* The mapped object by device and inode; when the process is gone, a bare
+ * soname resolved the loader's way, if it is that very file. */
+static int open_mapped_or_named(uint32_t pid, const struct window *w, char *path, size_t len)
+{
+	char found[PATH_MAX];
+	int fd = procmaps_open_mapped((pid_t)pid, w->file_dev, w->file_ino, NULL, path, len);
+
+	if (fd >= 0 || strchr(w->path, '/') || !process_gone(pid) ||
+	    soname_resolve((pid_t)pid, w->path, found, sizeof(found)))
+		return fd;
+	fd = open(found, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && !fd_is(fd, w->file_dev, w->file_ino)) {
+		close(fd);
+		return -ENOENT;
+	}
+	if (fd >= 0)
+		copy_path(path, len, found);
+	return fd;
+}
+
 void objfile_track(struct window *w, const void *data, size_t size)
 {
 	const struct bp_event_hdr *h = data;
@@ -161,9 +232,15 @@ void objfile_track(struct window *w, const void *data, size_t size)
 		 * file opened before the first executable mapping is the candidate */
 		if (e->rec.call == BP_CALL_OPENAT && !w->file_ino && e->rec.str[0]) {
 			char name[BP_STR_LEN + 1];
+			int fd;
 
 			snprintf(name, sizeof(name), "%.*s", BP_STR_LEN, e->rec.str);
-			adopt(w, open_as(h->pid, name), name);
+			fd = open_as(h->pid, name);
+			if (fd >= 0 && !is_elf(fd)) {
+				close(fd);
+				fd = -1;
+			}
+			adopt(w, fd, name);
 			return;
 		}
 		if (e->rec.call != BP_CALL_MMAP ||
@@ -191,11 +268,10 @@ void objfile_track(struct window *w, const void *data, size_t size)
 	}
 	case BP_EV_DLOPEN_RET:
 		if (w->file_ino && (w->file_fd < 0 || !fd_is(w->file_fd, w->file_dev, w->file_ino)))
-			adopt(w, procmaps_open_mapped(h->pid, w->file_dev, w->file_ino, NULL, path,
-						     sizeof(path)), path);
+			adopt(w, open_mapped_or_named(h->pid, w, path, sizeof(path)), path);
 		/* nothing was mapped: the object was loaded already (python's libm) */
 		else if (!w->file_ino && w->file_fd < 0 && w->ok == 1 && !strchr(w->path, '/'))
-			adopt(w, procmaps_open_mapped(h->pid, 0, 0, w->path, path, sizeof(path)), path);
+			adopt(w, open_soname(h->pid, w->path, path, sizeof(path)), path);
 		return;
 	default:
 		return;

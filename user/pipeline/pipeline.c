@@ -56,14 +56,17 @@ static void judge_window(struct pipeline *p, const struct window *w, struct scor
 }
 
 /* A low object is allowed for good: its next loads open no window and
- * pass the gate, until its bytes change (the kernel compares the marker). */
+ * pass the gate, until its bytes change (the kernel compares the marker).
+ * Not one the gate judged higher (and confined): each of its loads is
+ * judged, and confined, before it runs. */
 static void cache_allow(struct pipeline *p, const struct window *w,
 			const struct scorer_result *r)
 {
 	struct bp_file_marker marker;
 	struct bp_file_key key;
 
-	if (r->verdict.level == VERDICT_LOW && !r->verdict.uncertain && w->pivot != BP_PIVOT_INJECT &&
+	if (r->verdict.level == VERDICT_LOW && w->level <= (int)VERDICT_LOW &&
+	    !r->verdict.uncertain && w->pivot != BP_PIVOT_INJECT &&
 	    !objfile_cache_key(w, &key, &marker))
 		verdict_cache_set(p->o.cache, &key, &marker, BP_VERDICT_ALLOW);
 }
@@ -158,8 +161,11 @@ static void report_gate(struct pipeline *p, const struct pipeline_gate_report *g
 
 /* The kernel stopped the process at the loader's executable mapping of a
  * file: judge what is known now (lookback, the load so far, the file's
- * exact bytes) and resume or kill. The verdict goes into the kernel's
- * cache, so the same file does not stop anyone again. */
+ * exact bytes) and act before any of its code runs: kill (high), hook and
+ * confine then resume (medium), or resume. A low or a killed file goes
+ * into the kernel's cache, so it does not stop anyone again; any other
+ * stays out of it, so the next process that loads it is judged (and
+ * confined) before it runs too. */
 static void on_gate(struct pipeline *p, const struct bp_ev_gate *e)
 {
 	struct window *w = window_set_get(p->windows, e->hdr.window_id);
@@ -186,11 +192,15 @@ static void on_gate(struct pipeline *p, const struct bp_ev_gate *e)
 	}
 	objfile_track(w, e, sizeof(*e));
 	judge_window(p, w, &r);
-	kill_it = p->o.gate_kills_high && r.verdict.level == VERDICT_HIGH;
+	if (p->o.mitigate) {
+		kill_it = mitigate_gate(p->o.mitigate, w, &r, &d.mitigation) == GATE_KILL;
+	} else {
+		kill_it = p->o.gate_kills_high && r.verdict.level == VERDICT_HIGH;
+		d.mitigation.action = kill_it ? MITIGATE_QUARANTINE : MITIGATE_ALLOW;
+		d.mitigation.backends = kill_it ? MITIGATE_BY_SIGNAL : 0;
+	}
 	if (kill_it) {
 		w->gate_action = BP_GATE_KILLED;
-		d.mitigation.action = MITIGATE_QUARANTINE;
-		d.mitigation.backends = MITIGATE_BY_SIGNAL;
 		remember_quarantine(p, &r);
 	}
 	if (r.verdict.level == VERDICT_LOW || kill_it)

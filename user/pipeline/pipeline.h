@@ -39,8 +39,10 @@ struct pipeline_opts {
 	struct scorer *scorer;
 	struct gate *gate;                  /* NULL: the gate is off */
 	const struct verdict_cache *cache;  /* the kernel's, written at the gate */
-	struct mitigate *mitigate;          /* NULL: judge and report only */
-	bool gate_kills_high;               /* a high verdict at the gate kills (else resumes) */
+	struct mitigate *mitigate;          /* NULL: judge and report only; else it acts at
+					     * the gate too (mitigate_gate) */
+	bool gate_kills_high;               /* without a mitigation: a high verdict at the gate
+					     * kills (else resumes) */
 	unsigned int follow_ms;             /* quiet windows close this long after dlopen returned */
 	unsigned int watch_ms;              /* tasks the code created are watched this long
 					     * (0: PIPELINE_WATCH_MS_DEFAULT) */

@@ -209,6 +209,36 @@ static void high(struct mitigate *m, const struct window *w, const struct scorer
 	alert(m, w, r, out);
 }
 
+/* Monitoring: tell (high alerts where a sink is configured), never touch,
+ * and say what enforcement would have done. */
+static void monitor(struct mitigate *m, const struct window *w, const struct scorer_result *r,
+		    struct mitigation *out, bool may_alert)
+{
+	out->monitored = true;
+	out->would_action = mitigate_ladder(r->verdict.level);
+	if (r->verdict.level != VERDICT_HIGH || !may_alert)
+		return;
+	out->action = MITIGATE_ALERT;
+	alert(m, w, r, out);
+	if (!out->alerted)
+		out->action = MITIGATE_ALLOW;
+}
+
+/* A process an earlier verdict (the gate's, most often) hooked and
+ * confined stays so whatever a later, lower one says: the decision must
+ * not claim it runs free. */
+static void standing(struct mitigate *m, const struct window *w, struct mitigation *out)
+{
+	bool hooked = m->hooks && hooks_watching(m->hooks, w->pid);
+	bool confined = m->sandbox && sandbox_confines(m->sandbox, w->pid);
+
+	if (!hooked && !confined)
+		return;
+	out->action = hooked && confined ? MITIGATE_HOOK_CONFINE : hooked ? MITIGATE_HOOK :
+		      MITIGATE_CONFINE;
+	out->backends = (hooked ? MITIGATE_BY_UPROBE : 0) | (confined ? MITIGATE_BY_CGROUP_BPF : 0);
+}
+
 void mitigate_apply(struct mitigate *m, const struct window *w, const struct scorer_result *r,
 		    struct mitigation *out)
 {
@@ -216,18 +246,47 @@ void mitigate_apply(struct mitigate *m, const struct window *w, const struct sco
 
 	memset(out, 0, sizeof(*out));
 	/* the gate's kill stands whatever a later look concludes */
-	if (w->gate_action == BP_GATE_KILLED || (m->opts.act && level == VERDICT_HIGH)) {
+	if (w->gate_action == BP_GATE_KILLED || (m->opts.act && level == VERDICT_HIGH))
 		high(m, w, r, out);
-	} else if (m->opts.act && level == VERDICT_MEDIUM) {
+	else if (m->opts.act && level == VERDICT_MEDIUM)
 		medium(m, w, r, out);
-	} else if (level == VERDICT_HIGH) { /* monitoring: tell, do not touch */
-		out->action = MITIGATE_ALERT;
-		alert(m, w, r, out);
-		if (!out->alerted)
-			out->action = MITIGATE_ALLOW;
-	}
+	else if (m->opts.act)
+		standing(m, w, out);
+	else
+		monitor(m, w, r, out, true);
 	if (out->failed)
 		log_warn("mitigation for pid %u (%s): %s", w->pid, w->path, out->detail);
+}
+
+enum gate_decision mitigate_gate(struct mitigate *m, const struct window *w,
+				 const struct scorer_result *r, struct mitigation *out)
+{
+	enum verdict_level level = r->verdict.level;
+
+	memset(out, 0, sizeof(*out));
+	if (!m->opts.act && !(m->opts.kill_quarantined && r->quarantined_hash)) {
+		/* the window's verdict alerts when it closes: once is enough */
+		monitor(m, w, r, out, false);
+		return GATE_RESUME;
+	}
+	if (level == VERDICT_HIGH) {
+		/* the rest of high (cache, BPF LSM, moving aside, the alert)
+		 * happens when the window closes: mitigate_apply */
+		out->action = MITIGATE_QUARANTINE;
+		out->backends = MITIGATE_BY_SIGNAL;
+		return GATE_KILL;
+	}
+	if (level == VERDICT_MEDIUM)
+		medium(m, w, r, out);
+	if (out->failed)
+		log_warn("mitigation at the gate for pid %u (%s): %s", w->pid, w->path, out->detail);
+	return GATE_RESUME;
+}
+
+enum mitigate_action mitigate_ladder(enum verdict_level level)
+{
+	return level == VERDICT_HIGH ? MITIGATE_QUARANTINE :
+	       level == VERDICT_MEDIUM ? MITIGATE_HOOK_CONFINE : MITIGATE_ALLOW;
 }
 
 const char *mitigate_action_name(enum mitigate_action a)

@@ -10,12 +10,15 @@
 #include <stddef.h>
 #include "kernel/verdict_cache.h"
 #include "pipeline/window.h"
+#include "respond/gate.h"
 #include "respond/hooks.h"
 #include "respond/sandbox.h"
 #include "score/scorer.h"
 
 struct mitigate_opts {
 	bool act;                    /* false: monitor only, high verdicts just alert */
+	bool kill_quarantined;       /* monitoring too: bytes quarantined on purpose
+				      * (trace --quarantine) are killed at the gate */
 	const struct verdict_cache *cache; /* the kernel's: a quarantined file is denied there */
 	enum sandbox_net net;        /* medium: what network the sandbox leaves */
 	const char *block;           /* medium: hooked calls that kill (see hooks.h) */
@@ -52,6 +55,10 @@ struct mitigation {
 	char detail[256];        /* why the action is less than the level asked for */
 	bool failed;             /* a backend failed (not merely: the process was gone) */
 	bool alerted;            /* written to the alert log or queued for the webhook */
+	/* monitoring (nothing enforced): would_action is what enforcement
+	 * would have done at this level */
+	bool monitored;
+	enum mitigate_action would_action;
 };
 
 struct mitigate;
@@ -61,6 +68,15 @@ void mitigate_close(struct mitigate *m);
 /* Acts on a judged window (the result's findings name the exports to hook). */
 void mitigate_apply(struct mitigate *m, const struct window *w, const struct scorer_result *r,
 		    struct mitigation *out);
+/* At the gate, the process stopped before any of the object's code ran:
+ * high is killed there (GATE_KILL: the gate's SIGKILL does it), medium is
+ * hooked and confined while stopped, so its constructors run restricted;
+ * monitoring only records what enforcement would do. Returns what the gate
+ * must do with the process. */
+enum gate_decision mitigate_gate(struct mitigate *m, const struct window *w,
+				 const struct scorer_result *r, struct mitigation *out);
+/* What enforcement does at a level: allow, hook+confine or quarantine. */
+enum mitigate_action mitigate_ladder(enum verdict_level level);
 /* Collects reports of hooked calls and sandbox denials. */
 void mitigate_poll(struct mitigate *m);
 

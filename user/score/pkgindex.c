@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@ static struct {
 	char **pkgs;
 	size_t npkgs;
 	bool available;
+	atomic_bool building; /* a build is running (pkgindex_warm's thread, maybe) */
 } idx = { .once = PTHREAD_ONCE_INIT };
 
 static uint64_t fnv1a(const char *s)
@@ -161,7 +163,7 @@ static void index_list(struct strmap *dirs, const char *pkg, char *text)
 	}
 }
 
-static void build(void)
+static void build_index(void)
 {
 	struct strmap dirs = { 0 };
 	DIR *d = opendir(DPKG_INFO);
@@ -196,10 +198,20 @@ static void build(void)
 	strmap_free(&dirs, true);
 }
 
+static void build(void)
+{
+	atomic_store(&idx.building, true);
+	build_index();
+	atomic_store(&idx.building, false);
+}
+
 /* The index lives for the process; release it at exit so leak checkers
- * see a clean heap. */
+ * see a clean heap — unless pkgindex_warm's detached thread is still
+ * building it: freeing under it crashed short runs at exit. */
 __attribute__((destructor)) static void pkgindex_release(void)
 {
+	if (atomic_load(&idx.building))
+		return;
 	strmap_free(&idx.paths, false);
 	for (size_t i = 0; i < idx.npkgs; i++)
 		free(idx.pkgs[i]);

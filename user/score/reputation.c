@@ -117,19 +117,58 @@ static bool fd_is_memfd(int fd)
 	return has_prefix(target, "/memfd:");
 }
 
+/* Whether pid's root can no longer be followed: it exited (or is a zombie,
+ * whose root is gone already). */
+static bool root_gone(pid_t pid)
+{
+	char link[64], target[8];
+
+	snprintf(link, sizeof(link), "/proc/%d/root", (int)pid);
+	return readlink(link, target, sizeof(target)) < 0 && (errno == ENOENT || errno == ESRCH);
+}
+
+/* How the path was resolved, for the reasons: in the process's root, on
+ * the host as the same file, on the host with nothing to check it against
+ * (not believed), on the host as another file, not at all. */
+enum resolved { RES_ROOT, RES_HOST, RES_HOST_UNCHECKED, RES_HOST_OTHER, RES_NONE };
+
 /* realpath of the loader's path, inside its root when it is another
- * process; NULL for memfds, deleted and vanished files. */
-static char *resolve_path(const struct reputation_input *in)
+ * process. A short-lived process may be gone before its load is judged:
+ * then the path is resolved on the host, and believed only when the file
+ * there is the object (device and inode). NULL for memfds, deleted and
+ * vanished files, and for a host path that is not known to be the object. */
+static char *resolve_path(const struct reputation_input *in, const struct stat *obj,
+			  enum resolved *how)
 {
 	char buf[PATH_MAX + 64], *r;
+	struct stat st;
 
-	if (in->pid > 0 && in->pid != getpid()) {
-		snprintf(buf, sizeof(buf), "/proc/%d/root%s", (int)in->pid, in->path);
-		r = realpath(buf, NULL);
-	} else {
-		r = realpath(in->path, NULL);
+	*how = RES_ROOT;
+	if (in->pid <= 0 || in->pid == getpid())
+		return realpath(in->path, NULL);
+	snprintf(buf, sizeof(buf), "/proc/%d/root%s", (int)in->pid, in->path);
+	r = realpath(buf, NULL);
+	if (r || !root_gone(in->pid)) {
+		*how = r ? RES_ROOT : RES_NONE;
+		return r;
 	}
-	return r;
+	r = realpath(in->path, NULL);
+	if (!r) {
+		*how = RES_NONE;
+		return NULL;
+	}
+	if (!obj || stat(r, &st)) { /* nothing to check it against: not believed */
+		*how = RES_HOST_UNCHECKED;
+		free(r);
+		return NULL;
+	}
+	if (st.st_dev == obj->st_dev && st.st_ino == obj->st_ino) {
+		*how = RES_HOST;
+		return r;
+	}
+	*how = RES_HOST_OTHER;
+	free(r);
+	return NULL;
 }
 
 static void path_reasons(const struct reputation_input *in, const char *canon,
@@ -142,7 +181,7 @@ static void path_reasons(const struct reputation_input *in, const char *canon,
 
 	if (pkg)
 		reason(r, "package_owned", -0.4, "%s", pkg);
-	else if (pkgindex_available())
+	else if (canon && pkgindex_available()) /* an unresolved path: nothing to ask */
 		reason(r, "not_package_owned", 0.1, "no dpkg package lists %s", p);
 	else
 		reason(r, "no_package_db", 0, "no package database to ask");
@@ -199,11 +238,28 @@ static void stat_reasons(const struct reputation_input *in, const struct stat *s
 		       (unsigned)st->st_uid);
 }
 
+/* The object's identity: its stat, its fd's, or the kernel's device and
+ * inode (only those two are filled then). */
+static const struct stat *identity(const struct reputation_input *in, struct stat *buf)
+{
+	if (in->st)
+		return in->st;
+	if (in->fd >= 0 && !fstat(in->fd, buf))
+		return buf;
+	if (!in->ino)
+		return NULL;
+	memset(buf, 0, sizeof(*buf));
+	buf->st_dev = in->dev;
+	buf->st_ino = in->ino;
+	return buf;
+}
+
 int reputation_score(const struct reputation_input *in, struct reputation_result *out)
 {
-	struct stat own;
-	const struct stat *st = in->st;
+	struct stat own, id;
+	const struct stat *st = in->st, *obj = identity(in, &id);
 	time_t now = in->now ? in->now : time(NULL);
+	enum resolved how = RES_NONE;
 	char *canon = NULL;
 	bool memfd;
 	double sum = PRIOR;
@@ -213,13 +269,22 @@ int reputation_score(const struct reputation_input *in, struct reputation_result
 		return -EINVAL;
 	memfd = has_prefix(in->path, "/memfd:") || fd_is_memfd(in->fd);
 	if (!memfd && !ends_with(in->path, " (deleted)"))
-		canon = resolve_path(in);
+		canon = resolve_path(in, obj, &how);
 	if (apply_exceptions(in, canon, out))
 		goto out;
 	if (memfd)
 		reason(out, "memfd", 0.5, "anonymous memory file %s: no file on disk", in->path);
 	else if (ends_with(in->path, " (deleted)"))
 		reason(out, "deleted", 0.4, "the file was deleted after it was opened");
+	else if (how == RES_HOST)
+		reason(out, "resolved_on_host", 0, "process %d exited: %s resolved on the host, "
+		       "same device and inode", (int)in->pid, canon);
+	else if (how == RES_HOST_UNCHECKED)
+		reason(out, "vanished", 0.3, "process %d exited, and neither an fd nor a device "
+		       "and inode tell which file %s was", (int)in->pid, in->path);
+	else if (how == RES_HOST_OTHER)
+		reason(out, "replaced", 0.3, "process %d exited and %s now names another file "
+		       "(device or inode differ)", (int)in->pid, in->path);
 	else if (!canon)
 		reason(out, "vanished", 0.3, "%s cannot be resolved now", in->path);
 	if (!memfd)

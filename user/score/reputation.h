@@ -17,7 +17,12 @@ struct reputation_input {
 	const char *path;      /* as the loader saw it; may be "/memfd:x (deleted)" */
 	int fd;                /* the object's fd, or -1 */
 	const struct stat *st; /* its fstat; NULL: taken from fd, else path */
-	pid_t pid;             /* loading process; paths resolve in its root (0: ours) */
+	/* the object's identity as the kernel saw it mapped (0: unknown):
+	 * checks a path resolved on the host once the process has gone */
+	dev_t dev;
+	ino_t ino;
+	pid_t pid;             /* loading process; paths resolve in its root (0: ours);
+				* once it has exited, on the host, if the identity holds */
 	uid_t uid;             /* its uid */
 	const char *sha256_hex;                /* NULL when unknown */
 	const struct exceptions *exceptions;   /* path and hash rules decide; NULL: none */

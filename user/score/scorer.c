@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "analysis/dcam.h"
+#include "kernel/kdev.h"
 #include "lib/log.h"
 #include "score/pkgindex.h"
 #include "score/reputation.h"
@@ -128,6 +129,7 @@ static void judge_source(const struct window *w, struct scorer_result *out)
 {
 	struct reputation_input in = {
 		.path = object_path(w), .fd = w->file_fd, .pid = w->pid, .uid = w->uid,
+		.dev = w->file_ino ? kdev_to_dev(w->file_dev) : 0, .ino = w->file_ino,
 		.sha256_hex = out->sha256_hex[0] ? out->sha256_hex : NULL,
 	};
 
