@@ -30,7 +30,9 @@ struct fleet_opts {
 	int replicas;              /* of the streams this agent creates; 0: 1 */
 	const char *outbox;        /* SQLite file of decisions, alerts, verdicts to publish */
 	/* the behavioral database the stream is applied to; bd_lock is held
-	 * by every writer of store and index (the API's lock) */
+	 * by every writer of store and index (the API's lock). fleet_open
+	 * takes the store connection's SQLite commit hook (until fleet_close):
+	 * a commit wakes the publisher */
 	struct bdstore *bd;
 	struct bdindex *idx;
 	struct tokens *tok;
