@@ -166,8 +166,69 @@ bench_bd() {
   done
 }
 
+# --- fleet: the fleet module on one nats-server ------------------------------
+bench_fleet() {
+  # absolute numbers (the targets are absolute), no root needed. Twice, each
+  # on a fresh nats-server (JetStream, loopback, a temporary store): one
+  # publisher and FLEET_CLIENTS client processes of bench_fleet (the agent's
+  # fleet module without the kernel part). First FLEET_ENTRIES submissions
+  # as fast as the publisher goes, FLEET_QUARANTINES quarantines and a late
+  # client catching up alone; then FLEET_PACED_ENTRIES at FLEET_RATE
+  # entries/s (a rate the machine sustains: the latency without a backlog).
+  # The servers and the stores go away however this ends.
+  local clients=${FLEET_CLIENTS:-50}
+  fleet_run --clients "$clients" --entries "${FLEET_ENTRIES:-100000}" \
+    --quarantines "${FLEET_QUARANTINES:-100}"
+  fleet_run --clients "$clients" --entries "${FLEET_PACED_ENTRIES:-3000}" \
+    --rate "${FLEET_RATE:-100}" --batch 10 --quarantines 0 --no-catch-up
+}
+
+fleet_run() { # bench_fleet options
+  local port mport
+  FLEET_NATS_PID= FLEET_BENCH_PID=
+  FLEET_TMP=$(mktemp -d /tmp/bench-fleet-XXXXXX)
+  trap fleet_cleanup EXIT
+  trap 'exit 130' INT TERM
+  read -r port mport < <(python3 -c 'import socket
+s = [socket.socket() for _ in range(2)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(*(x.getsockname()[1] for x in s))')
+  mkdir "$FLEET_TMP/clients"
+  # --pdeathsig: not even a kill -9 of this script leaves a server behind
+  setpriv --pdeathsig KILL nats-server -js -a 127.0.0.1 -p "$port" -m "$mport" \
+    -sd "$FLEET_TMP/js" >"$FLEET_TMP/nats.log" 2>&1 &
+  FLEET_NATS_PID=$!
+  for _ in $(seq 100); do
+    curl -sf "http://127.0.0.1:$mport/healthz" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  echo "fleet: nats-server $(nats-server --version | sed 's/.*v//') on 127.0.0.1:$port," \
+    "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start"
+  # in the background, so that a signal to this script is handled at once
+  setpriv --pdeathsig KILL "$BUILD/tests/bench/bench_fleet" "nats://127.0.0.1:$port" \
+    "$FLEET_TMP/clients" --server-pid "$FLEET_NATS_PID" --monitor "http://127.0.0.1:$mport" "$@" &
+  FLEET_BENCH_PID=$!
+  wait "$FLEET_BENCH_PID"
+  FLEET_BENCH_PID=
+  echo "fleet: load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+  fleet_cleanup
+  trap - EXIT INT TERM
+}
+
+fleet_cleanup() {
+  local p
+  for p in "${FLEET_BENCH_PID:-}" "${FLEET_NATS_PID:-}"; do
+    [ -n "$p" ] || continue
+    kill "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
+  FLEET_BENCH_PID= FLEET_NATS_PID=
+  [ -z "${FLEET_TMP:-}" ] || rm -rf "$FLEET_TMP"
+  FLEET_TMP=
+}
+
 sections=("$@")
-[ ${#sections[@]} -gt 0 ] || sections=(pipeline gate dcam api bd)
+[ ${#sections[@]} -gt 0 ] || sections=(pipeline gate dcam api bd fleet)
 build
 for s in "${sections[@]}"; do
   case "$s" in
@@ -176,6 +237,7 @@ for s in "${sections[@]}"; do
     api) bench_api ;;
     bd) bench_bd ;;
     gate) bench_gate ;;
-    *) echo "bench.sh: unknown section '$s' (known: pipeline gate dcam api bd)" >&2; exit 2 ;;
+    fleet) bench_fleet ;;
+    *) echo "bench.sh: unknown section '$s' (known: pipeline gate dcam api bd fleet)" >&2; exit 2 ;;
   esac
 done

@@ -501,6 +501,40 @@ Test(bdstore, a_submission_is_stored_and_applied_to_the_live_index)
 	bdstore_close(st);
 }
 
+/* bdstore_find_same keeps its statement prepared across calls: it must
+ * still find (and stop finding) entries after a snapshot import dropped
+ * and rebuilt the sequence index under it. */
+Test(bdstore, a_resubmission_is_recognised_across_a_snapshot_import_and_a_removal)
+{
+	struct bdstore *st = open_or_die(path_a, BDSTORE_NO_SEED);
+	json_t *sub = json_loads("{\"submitter\":\"market\",\"entries\":["
+				 "{\"sequence\":[\"shmget\",\"shmat\",\"kill\"],\"risk_score\":0.8,"
+				 "\"confidence\":0.7,\"label\":\"malicious\"}]}", 0, NULL);
+	json_t *res;
+	json_int_t first, again;
+	char err[512];
+	size_t n;
+
+	cr_assert_eq(bd_submit(st, NULL, tok, sub, &res, err, sizeof(err)), 0, "%s", err);
+	first = json_integer_value(json_array_get(json_object_get(res, "ids"), 0));
+	json_decref(res);
+	cr_assert_eq(bdsnapshot_export(st, snap, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(bdsnapshot_import(st, snap, &n, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(bd_submit(st, NULL, tok, sub, &res, err, sizeof(err)), 0, "%s", err);
+	again = json_integer_value(json_array_get(json_object_get(res, "ids"), 0));
+	json_decref(res);
+	cr_assert_eq(again, first, "the resubmission got id %lld, not %lld", (long long)again,
+		     (long long)first);
+	cr_assert_eq(bdstore_count(st), 1);
+	cr_assert_eq(bdstore_remove(st, first), 0);
+	cr_assert_eq(bdstore_count(st), 0);
+	cr_assert_eq(bd_submit(st, NULL, tok, sub, NULL, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(bdstore_count(st), 1, "the removed entry was taken as still there");
+	json_decref(sub);
+	bdstore_close(st);
+}
+
 static int dump_one(const struct bd_entry *e, void *arg)
 {
 	json_t *arr = arg;

@@ -176,7 +176,8 @@ int agent_metrics_watch_fleet(struct agent_metrics *am, agent_metrics_fleet_fn f
 				 "Decisions, alerts, verdicts and database changes waiting to be "
 				 "published.");
 	am->fleet_quarantined = gauge(r, "bpf_profiler_fleet_quarantined_hashes",
-				      "Hashes in the fleet's verdict bucket, as seen here.");
+				      "Hashes of the fleet's verdict bucket this host's gate "
+				      "enforces.");
 	am->fleet_applied = counter(r, "bpf_profiler_fleet_applied_entries_total",
 				    "Database operations applied from the fleet stream.");
 	am->fleet_refused = counter(r, "bpf_profiler_fleet_refused_entries_total",

@@ -41,6 +41,20 @@ void fleet_kick(struct fleet *f)
 	pthread_mutex_unlock(&f->lock);
 }
 
+_Thread_local bool fleet_own_thread;
+
+/* A commit on the agent's store connection (an API submission, a DELETE)
+ * may have journaled changes: the publisher sends them now rather than at
+ * its next poll (250 ms). Its own and the consumer's commits journal
+ * nothing to send. Called inside SQLite's commit, before the committer
+ * releases the store's writer lock, which the publisher then waits for. */
+static int on_bd_commit(void *arg)
+{
+	if (!fleet_own_thread)
+		fleet_kick(arg);
+	return 0;
+}
+
 static char *dup_opt(const char *s)
 {
 	return s && *s ? strdup(s) : NULL;
@@ -107,8 +121,10 @@ int fleet_open(const struct fleet_opts *opts, struct fleet **out, char *err, siz
 
 		pthread_mutex_lock(f->o.bd_lock);
 		ret = fleet_journal_setup(bdstore_sqlite(f->o.bd), f->journal_epoch, err, errlen);
-		if (!ret)
+		if (!ret) {
 			fleet_journal_applied(bdstore_sqlite(f->o.bd), &seq);
+			sqlite3_commit_hook(bdstore_sqlite(f->o.bd), on_bd_commit, f);
+		}
 		pthread_mutex_unlock(f->o.bd_lock);
 		if (ret)
 			goto fail;
@@ -142,6 +158,11 @@ void fleet_close(struct fleet *f)
 		pthread_join(f->consumer, NULL);
 	if (f->watcher_started)
 		pthread_join(f->watcher, NULL);
+	if (f->o.bd) {
+		pthread_mutex_lock(f->o.bd_lock);
+		sqlite3_commit_hook(bdstore_sqlite(f->o.bd), NULL, NULL);
+		pthread_mutex_unlock(f->o.bd_lock);
+	}
 	fleet_conn_close(f);
 	sqlite3_close(f->outbox);
 	json_decref(f->quarantine);

@@ -30,7 +30,9 @@ struct fleet_opts {
 	int replicas;              /* of the streams this agent creates; 0: 1 */
 	const char *outbox;        /* SQLite file of decisions, alerts, verdicts to publish */
 	/* the behavioral database the stream is applied to; bd_lock is held
-	 * by every writer of store and index (the API's lock) */
+	 * by every writer of store and index (the API's lock). fleet_open
+	 * takes the store connection's SQLite commit hook (until fleet_close):
+	 * a commit wakes the publisher */
 	struct bdstore *bd;
 	struct bdindex *idx;
 	struct tokens *tok;
@@ -49,7 +51,8 @@ struct fleet_stats {
 	uint64_t refused_messages;  /* messages refused (malformed, oversize, invalid) */
 	uint64_t published[4];      /* by enum fleet_kind */
 	int64_t outbox_depth;       /* decisions, alerts, verdicts and database changes waiting */
-	uint64_t quarantined;       /* hashes in the fleet's verdict bucket, as seen here */
+	uint64_t quarantined;       /* hashes of the verdict bucket handed over by
+				     * fleet_verdicts_take: what the gate enforces */
 };
 
 enum fleet_kind { FLEET_KIND_DATABASE, FLEET_KIND_DECISION, FLEET_KIND_ALERT, FLEET_KIND_VERDICT };

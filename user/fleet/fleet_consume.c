@@ -236,6 +236,7 @@ void *fleet_consume_main(void *arg)
 	uint64_t gen = 0;
 	bool again = false;
 
+	fleet_own_thread = true;
 	while (!atomic_load(&f->stopping)) {
 		natsMsgList list = { 0 };
 		jsErrCode jerr = 0;

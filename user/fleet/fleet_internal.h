@@ -91,5 +91,8 @@ void *fleet_publish_main(void *arg);
 void *fleet_consume_main(void *arg);
 void *fleet_verdicts_main(void *arg);
 void fleet_kick(struct fleet *f);
+/* True on the publisher's and the consumer's threads: their commits to
+ * the store do not kick the publisher. */
+extern _Thread_local bool fleet_own_thread;
 
 #endif

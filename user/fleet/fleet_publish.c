@@ -179,6 +179,7 @@ void *fleet_publish_main(void *arg)
 	struct fleet *f = p.f;
 	char err[256];
 
+	fleet_own_thread = true;
 	if (fleet_outbox_open(f->outbox_path, &p.odb, (char[FLEET_EPOCH_LEN]){ 0 }, err, sizeof(err))) {
 		log_error("fleet: the publisher cannot open the outbox: %s", err);
 		return NULL;

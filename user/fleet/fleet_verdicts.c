@@ -59,24 +59,28 @@ static void seen(struct fleet *f, const char *sha, json_t *value)
 		json_object_del(f->quarantine, sha);
 		queue(f, sha, false);
 	}
-	atomic_store(&f->quarantined_n, json_object_size(f->quarantine));
 }
 
 size_t fleet_verdicts_take(struct fleet *f,
 			   void (*fn)(void *ctx, const char *sha256, bool quarantined), void *ctx)
 {
 	struct fleet_verdict_change *c;
-	size_t n;
+	size_t n, held;
 
 	pthread_mutex_lock(&f->lock);
 	c = f->changes;
 	n = f->nchanges;
+	held = json_object_size(f->quarantine);
 	f->changes = NULL;
 	f->nchanges = f->capchanges = 0;
 	pthread_mutex_unlock(&f->lock);
 	for (size_t i = 0; i < n; i++)
 		fn(ctx, c[i].sha256, c[i].quarantined);
 	free(c);
+	/* counted once handed over: what the gate enforces, not what the
+	 * watcher has seen (a caller waiting on the count would otherwise
+	 * race the main loop's next take) */
+	atomic_store(&f->quarantined_n, held);
 	return n;
 }
 
