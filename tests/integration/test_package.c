@@ -25,7 +25,7 @@ Test(package, the_deb_installs_with_its_files_and_modes_and_purges_clean)
 		"bpf-profiler-trace.8", "bpf-profiler-report.8", "bpf-profiler-db.8",
 		"bpf-profiler-probe.8", "bpf-profiler-analyze.8", "bpf-profiler-score.8",
 		"bpf-profiler-eval.8" };
-	char cmd[1024], deb[512] = "", path[256];
+	char cmd[2048], deb[512] = "", path[1024];
 	struct group *adm = getgrnam("adm");
 	struct stat st;
 	FILE *p;
@@ -42,7 +42,7 @@ Test(package, the_deb_installs_with_its_files_and_modes_and_purges_clean)
 	cr_assert_not_null(fgets(deb, sizeof(deb), p));
 	cr_assert_eq(pclose(p), 0, "package.sh failed");
 	deb[strcspn(deb, "\n")] = '\0';
-	snprintf(path, sizeof(path), "%s/%s", BPFPROF_SRCDIR, deb);
+	cr_assert_lt((size_t)snprintf(path, sizeof(path), "%s/%s", BPFPROF_SRCDIR, deb), sizeof(path));
 	cr_assert(strstr(deb, "bpf-profiler_") && strstr(deb, ".deb"), "%s", deb);
 
 	snprintf(cmd, sizeof(cmd), "dpkg -i %s >/dev/null", path);
