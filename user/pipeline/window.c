@@ -420,7 +420,8 @@ void window_set_close_all(struct window_set *ws, uint64_t lost_total)
 			drop_at(ws, w);
 		} else {
 			close_at(ws, w, lost_total);
-			if (w == ws->open[ws->nopen - 1] && w->closed) {
+			/* close_at may have dropped it (and emptied the set) */
+			if (ws->nopen && w == ws->open[ws->nopen - 1] && w->closed) {
 				hand_over_watched(ws, w);
 				drop_at(ws, w);
 			}
