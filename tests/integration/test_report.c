@@ -145,7 +145,7 @@ Test(report, id_prints_the_full_explanation)
 	cr_assert(strstr(out, "lookback     connect:inet > openat:write > mprotect:exec"), "%s", out);
 	cr_assert_null(strstr(out, "monitoring"), "an enforced decision: %s", out);
 	free(out);
-	snprintf(args, sizeof(args), "--db %s --id 3", db);
+	snprintf(args, sizeof(args), "--store %s --id 3", db);
 	cr_assert_eq(run(args, &out), 0, "%s", out);
 	cr_assert(strstr(out, "action       quarantine via signal (monitoring: enforcement would "
 			 "hook+confine)"), "%s", out);

@@ -192,3 +192,31 @@ Test(sandbox, loopback_policy_keeps_loopback_and_denies_the_rest)
 	sandbox_close(sb);
 	stop_child(&c);
 }
+
+/* A killed agent cannot remove its cgroup: the next sandbox does, and only
+ * when the owner is gone (pid 1's stays). */
+Test(sandbox, a_dead_owners_cgroup_is_removed_by_the_next_sandbox)
+{
+	struct sandbox_opts o = { .net = SANDBOX_NET_NONE };
+	struct sandbox *sb;
+	char err[256], root[512], dead[600], live[600];
+	struct stat st;
+	pid_t gone = fork();
+
+	if (!gone)
+		_exit(0);
+	waitpid(gone, NULL, 0);
+	cr_assert_eq(sandbox_open(&o, &sb, err, sizeof(err)), 0, "%s", err);
+	snprintf(root, sizeof(root), "%s", sandbox_path(sb));
+	*strrchr(root, '/') = '\0';
+	sandbox_close(sb);
+	snprintf(dead, sizeof(dead), "%s/bpf-profiler-restricted-%d", root, (int)gone);
+	snprintf(live, sizeof(live), "%s/bpf-profiler-restricted-1", root);
+	cr_assert_eq(mkdir(dead, 0700), 0, "%s: %s", dead, strerror(errno));
+	cr_assert_eq(mkdir(live, 0700), 0, "%s: %s", live, strerror(errno));
+	cr_assert_eq(sandbox_open(&o, &sb, err, sizeof(err)), 0, "%s", err);
+	sandbox_close(sb);
+	cr_assert_neq(stat(dead, &st), 0, "the cgroup of a process that is gone is left behind");
+	cr_assert_eq(stat(live, &st), 0, "the cgroup of a live process was removed");
+	rmdir(live);
+}

@@ -5,7 +5,9 @@
  * on close (a crash can leave the directory, never a confined process in a
  * cgroup with programs nobody owns). */
 #include <bpf/libbpf.h>
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@
 #include "lib/util.h"
 
 #define SANDBOX_MAX 256
+#define SANDBOX_PREFIX "bpf-profiler-restricted-"
 
 struct sandbox {
 	struct sandbox_bpf *skel;
@@ -50,6 +53,33 @@ static int find_cgroup2(char *path, size_t len)
 	return ret;
 }
 
+/* A killed agent or trace leaves its empty directory behind: the next one
+ * removes those whose owner is gone (rmdir refuses one that still holds a
+ * process, which is left alone). */
+static void sweep_stale(const char *root)
+{
+	DIR *d = opendir(root);
+	char path[512];
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char *end;
+		long pid;
+
+		if (strncmp(e->d_name, SANDBOX_PREFIX, strlen(SANDBOX_PREFIX)))
+			continue;
+		pid = strtol(e->d_name + strlen(SANDBOX_PREFIX), &end, 10);
+		if (*end || pid <= 0 || pid == getpid() || !kill((pid_t)pid, 0) || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", root, e->d_name);
+		if (!rmdir(path))
+			log_info("sandbox: removed %s, left by a process that is gone", path);
+	}
+	closedir(d);
+}
+
 static int on_ring(void *ctx, void *data, size_t size)
 {
 	struct sandbox *sb = ctx;
@@ -74,7 +104,8 @@ int sandbox_open(const struct sandbox_opts *opts, struct sandbox **out, char *er
 		snprintf(err, errlen, "no cgroup v2 hierarchy mounted");
 		goto fail;
 	}
-	snprintf(sb->path, sizeof(sb->path), "%s/bpf-profiler-restricted-%d", sb->root, (int)getpid());
+	sweep_stale(sb->root);
+	snprintf(sb->path, sizeof(sb->path), "%s/" SANDBOX_PREFIX "%d", sb->root, (int)getpid());
 	if (mkdir(sb->path, 0700) && errno != EEXIST) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot create the restricted cgroup: %s", strerror(-ret));
