@@ -13,6 +13,7 @@
 #include "behaviors/bd.h"
 #include "behaviors/tokens.h"
 #include "pipeline/pipeline.h"
+#include "score/exceptions.h"
 #include "records.h"
 
 #define MAX_SEEN 8
@@ -26,6 +27,7 @@ struct seen {
 	bool gate_judged[MAX_SEEN];
 	bool monitored[MAX_SEEN];
 	enum mitigate_action would[MAX_SEEN];
+	bool excepted[MAX_SEEN], scored[MAX_SEEN];
 	char path[MAX_SEEN][BP_PATH_LEN + 1];
 };
 
@@ -38,6 +40,8 @@ static void on_decision(void *ctx, const struct decision *d)
 	s->point[s->decisions] = d->point;
 	s->level[s->decisions] = d->result->verdict.level;
 	s->action[s->decisions] = d->mitigation.action;
+	s->excepted[s->decisions] = d->result->excepted;
+	s->scored[s->decisions] = d->result->verdict.have[VERDICT_SEQUENCE];
 	snprintf(s->path[s->decisions], sizeof(s->path[0]), "%s", d->window->path);
 	s->decisions++;
 }
@@ -64,6 +68,7 @@ static struct scorer *scorer;
 static const struct verdict_cache no_cache = { .map_fd = -1 };
 static const struct bp_stats no_losses;
 static struct mitigate *ladder; /* what pipeline_for hands the pipeline (NULL: none) */
+static struct exceptions *rules; /* likewise */
 
 /* Scores on the sequence alone, so a dropper's lookback is high without
  * the object (these records name no real file). */
@@ -95,6 +100,7 @@ static struct pipeline *pipeline_for(struct seen *s, struct gate *g)
 
 	cr_assert_eq(pipeline_new(&(struct pipeline_opts){
 		.scorer = scorer, .gate = g, .cache = &no_cache, .mitigate = ladder,
+		.exceptions = rules,
 		.gate_kills_high = true,
 		.follow_ms = 200,
 		.hooks = { .on_decision = on_decision, .on_gate = on_gate, .ctx = s } }, &p), 0);
@@ -168,6 +174,49 @@ Test(pipeline, a_closed_window_becomes_one_decision)
 	cr_assert_eq(s.action[0], MITIGATE_ALLOW, "no mitigation configured: judge and report");
 	cr_assert_str_eq(s.path[0], "libdropped.so");
 	pipeline_free(p);
+}
+
+/* One window opened by open, through a pipeline with the rules given as
+ * kind=value pairs; the decision is s->*[0]. */
+static void judge_with_rules(struct seen *s, struct bp_ev_window_open open, const char **kv)
+{
+	struct pipeline *p;
+	char err[256];
+
+	rules = exceptions_new();
+	cr_assert_not_null(rules);
+	for (size_t i = 0; kv[i]; i += 2)
+		cr_assert_eq(exceptions_add(rules, kv[i], kv[i + 1], err, sizeof(err)), 0, "%s", err);
+	p = pipeline_for(s, NULL);
+	pipeline_on_record(p, &open, sizeof(open));
+	PUSH(p, ret_ev(open.hdr.window_id, 0x1000, 2000));
+	PUSH(p, close_ev(open.hdr.window_id, BP_CLOSE_FOLLOW_DONE, 1, 0, 0));
+	cr_assert_eq(s->decisions, 1);
+	pipeline_free(p);
+	exceptions_free(rules);
+	rules = NULL;
+}
+
+/* A rule on the path decides before anything is scored; an allow waits for
+ * the scorer's hash when a hash rule could still deny. */
+Test(pipeline, exceptions_decide_before_scoring_unless_a_hash_rule_could_deny)
+{
+	struct seen allowed = { 0 }, denied = { 0 }, hashed = { 0 };
+
+	judge_with_rules(&allowed, dropper_open(1, 4242),
+			 (const char *[]){ "allow_path", "libdropped*", NULL });
+	cr_assert(allowed.excepted[0] && allowed.level[0] == VERDICT_LOW);
+	cr_assert_not(allowed.scored[0], "an excepted load was scored");
+	judge_with_rules(&denied, harmless_open(2, 4243),
+			 (const char *[]){ "allow_path", "*", "deny_path", "libharmless*", NULL });
+	cr_assert(denied.excepted[0] && denied.level[0] == VERDICT_HIGH, "deny goes first");
+	cr_assert_not(denied.scored[0]);
+	judge_with_rules(&hashed, dropper_open(3, 4244),
+			 (const char *[]){ "allow_path", "libdropped*", "deny_hash",
+					   "0000000000000000000000000000000000000000000000000000000000000000",
+					   NULL });
+	cr_assert(hashed.excepted[0] && hashed.level[0] == VERDICT_LOW);
+	cr_assert(hashed.scored[0], "a hash rule needs the scorer's hash first");
 }
 
 /* A process stopped at the gate for window id, which opened with open: the

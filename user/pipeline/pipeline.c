@@ -26,18 +26,31 @@ static void remember_quarantine(struct pipeline *p, const struct scorer_result *
 		scorer_quarantine_hash(p->o.scorer, r->sha256_hex);
 }
 
-/* The scorer, then the operator's exceptions: a matching rule decides the
- * level (deny: high, allow: low) and the decision says which rule. */
+static void excepted(struct scorer_result *r, const struct exception_match *m)
+{
+	r->excepted = true;
+	r->exception = *m;
+	snprintf(r->exception_value, sizeof(r->exception_value), "%s", m->value);
+	r->exception.value = NULL; /* the subject is gone: exception_value holds it */
+	r->verdict.level = m->effect == EXCEPTION_DENY ? VERDICT_HIGH : VERDICT_LOW;
+}
+
+/* The operator's exceptions, then the scorer: a rule on the path, the
+ * executable, the container or the unit decides before anything is scored
+ * (deny first; an allow waits for the hash when a hash rule could deny);
+ * a hash rule needs the hash the scorer reads, so it is matched after. The
+ * decision says which rule. */
 static void judge_window(struct pipeline *p, const struct window *w, struct scorer_result *r)
 {
 	struct exception_subject s = { .path = window_object_name(w) };
 	struct attribution *at = NULL;
 	struct exception_match m;
+	bool hash_rules;
 
-	scorer_judge(p->o.scorer, w, r);
-	if (!exceptions_count(p->o.exceptions))
+	if (!exceptions_count(p->o.exceptions)) {
+		scorer_judge(p->o.scorer, w, r);
 		return;
-	s.sha256 = r->sha256_hex[0] ? r->sha256_hex : NULL;
+	}
 	if ((exceptions_need(p->o.exceptions, EXCEPTION_EXE) ||
 	     exceptions_need(p->o.exceptions, EXCEPTION_CONTAINER) ||
 	     exceptions_need(p->o.exceptions, EXCEPTION_UNIT)) && (at = malloc(sizeof(*at)))) {
@@ -46,11 +59,16 @@ static void judge_window(struct pipeline *p, const struct window *w, struct scor
 		s.container_id = at->container_id;
 		s.unit = at->unit;
 	}
-	if (exceptions_match(p->o.exceptions, &s, &m)) {
-		r->excepted = true;
-		r->exception = m;
-		snprintf(r->exception_value, sizeof(r->exception_value), "%s", m.value);
-		r->verdict.level = m.effect == EXCEPTION_DENY ? VERDICT_HIGH : VERDICT_LOW;
+	hash_rules = exceptions_need(p->o.exceptions, EXCEPTION_SHA256);
+	if (exceptions_match(p->o.exceptions, &s, &m) &&
+	    (m.effect == EXCEPTION_DENY || !hash_rules)) {
+		scorer_result_unscored(p->o.scorer, w, r);
+		excepted(r, &m);
+	} else {
+		scorer_judge(p->o.scorer, w, r);
+		s.sha256 = r->sha256_hex[0] ? r->sha256_hex : NULL;
+		if (exceptions_match(p->o.exceptions, &s, &m))
+			excepted(r, &m);
 	}
 	free(at);
 }

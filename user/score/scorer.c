@@ -206,12 +206,18 @@ const char *scorer_result_sequence_source(const struct scorer_result *r)
 		       ? "predicted" : "observed";
 }
 
-void scorer_judge(struct scorer *s, const struct window *w, struct scorer_result *out)
+void scorer_result_unscored(const struct scorer *s, const struct window *w,
+			     struct scorer_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->policy = s->policy;
 	out->tok = s->tok;
 	out->verdict.uncertain = w->uncertain;
+}
+
+void scorer_judge(struct scorer *s, const struct window *w, struct scorer_result *out)
+{
+	scorer_result_unscored(s, w, out);
 	judge_static(s, w, out);
 	judge_sequence(s, w, out);
 	judge_source(w, out);

@@ -65,6 +65,9 @@ int scorer_release_hash(struct scorer *s, const char *sha256_hex);
 const char *scorer_result_sequence_source(const struct scorer_result *r);
 /* Fills *out; release it with scorer_result_release. */
 void scorer_judge(struct scorer *s, const struct window *w, struct scorer_result *out);
+/* A result with no component (an operator's exception decides instead). */
+void scorer_result_unscored(const struct scorer *s, const struct window *w,
+			    struct scorer_result *out);
 void scorer_result_release(struct scorer_result *r);
 /* Exported functions the static analysis flagged (where a hook is worth
  * it), each once; returns how many went to names[0..max). */
