@@ -3,7 +3,7 @@
 # Runs the libFuzzer targets of tests/fuzz for SECONDS each (default 30) under
 # ASan/UBSan: snapshots, entries, trace files with the scorer, decision queries,
 # fleet database stream messages, ELF objects through the static analysis
-# (DCAM).
+# (DCAM), /proc status, cmdline and cgroup text through attribution.
 # Seeds: tests/fuzz/corpus/<target>/ plus a snapshot of the curated database
 # exported by the build itself. A crash or broken property fails the run; the
 # input is kept in build-fuzz/crashes/<target>/.

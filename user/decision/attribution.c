@@ -110,6 +110,9 @@ static bool is_uid_char(char c, char dash)
 /* 36 characters of a pod uid at s with dash as separator, as 8-4-4-4-12. */
 static bool take_pod_uid(const char *s, size_t n, char dash, char uid[ATTRIBUTION_POD_UID_LEN])
 {
+	char take[ATTRIBUTION_POD_UID_LEN];
+
+	/* into take first: a near miss leaves uid as it was */
 	if (n != ATTRIBUTION_POD_UID_LEN - 1)
 		return false;
 	for (size_t i = 0; i < n; i++) {
@@ -117,9 +120,10 @@ static bool take_pod_uid(const char *s, size_t n, char dash, char uid[ATTRIBUTIO
 
 		if (sep ? s[i] != dash : !is_uid_char(s[i], 0) || s[i] == dash)
 			return false;
-		uid[i] = sep ? '-' : (char)tolower((unsigned char)s[i]);
+		take[i] = sep ? '-' : (char)tolower((unsigned char)s[i]);
 	}
-	uid[n] = '\0';
+	take[n] = '\0';
+	memcpy(uid, take, sizeof(take));
 	return true;
 }
 
@@ -237,8 +241,9 @@ void attribution_parse_cgroup(const char *text, struct attribution *a)
 		/* hierarchy-id:controllers:path */
 		path = strchr(line, ':');
 		path = path ? strchr(path + 1, ':') : NULL;
-		if (!path++)
+		if (!path)
 			continue;
+		path++;
 		if (!strncmp(line, "0::", 3)) {
 			snprintf(a->cgroup, sizeof(a->cgroup), "%s", path);
 			v2 = true;
