@@ -48,6 +48,15 @@ static bool id_between(const char *s, size_t n, const char *prefix, const char *
 	       take_id(s + p, n - p - q, id);
 }
 
+/* The next component of a cgroup path at *c (slashes skipped): its length,
+ * 0 at the end. */
+static size_t path_component(const char **c)
+{
+	while (**c == '/')
+		(*c)++;
+	return strcspn(*c, "/");
+}
+
 int attribution_container_id(const char *path, char id[ATTRIBUTION_CONTAINER_ID_LEN],
 			     const char **runtime)
 {
@@ -59,18 +68,11 @@ int attribution_container_id(const char *path, char id[ATTRIBUTION_CONTAINER_ID_
 		{ ":cri-containerd:", "containerd" }, { ":crio:", "cri-o" }, { ":docker:", "docker" },
 	};
 	const char *found_rt = NULL, *parent = "";
-	size_t parent_len = 0;
+	size_t parent_len = 0, n;
 	bool found = false;
 
 	/* the deepest component that names a container wins */
-	for (const char *c = path; *c;) {
-		size_t n;
-
-		while (*c == '/')
-			c++;
-		n = strcspn(c, "/");
-		if (!n)
-			break;
+	for (const char *c = path; (n = path_component(&c)); c += n) {
 		for (size_t i = 0; i < ARRAY_SIZE(scopes); i++)
 			if (id_between(c, n, scopes[i].prefix, ".scope", id)) {
 				found = true;
@@ -93,7 +95,6 @@ int attribution_container_id(const char *path, char id[ATTRIBUTION_CONTAINER_ID_
 		}
 		parent = c;
 		parent_len = n;
-		c += n;
 	}
 	if (!found)
 		return -ENOENT;
@@ -130,16 +131,11 @@ static bool take_pod_uid(const char *s, size_t n, char dash, char uid[ATTRIBUTIO
 int attribution_pod_uid(const char *path, char uid[ATTRIBUTION_POD_UID_LEN])
 {
 	bool in_kubepods = false;
+	size_t n;
 
-	for (const char *c = path; *c;) {
-		size_t n;
+	for (const char *c = path; (n = path_component(&c)); c += n) {
 		const char *pod;
 
-		while (*c == '/')
-			c++;
-		n = strcspn(c, "/");
-		if (!n)
-			break;
 		/* systemd driver: kubepods-burstable-pod<uid with _>.slice */
 		if (!strncmp(c, "kubepods", 8) && n > 6 && !strncmp(c + n - 6, ".slice", 6) &&
 		    (pod = memmem(c, n, "-pod", 4)) && take_pod_uid(pod + 4, c + n - 6 - pod - 4, '_', uid))
@@ -149,7 +145,6 @@ int attribution_pod_uid(const char *path, char uid[ATTRIBUTION_POD_UID_LEN])
 			return 0;
 		if (!strncmp(c, "kubepods", 8))
 			in_kubepods = true;
-		c += n;
 	}
 	return -ENOENT;
 }
@@ -157,22 +152,14 @@ int attribution_pod_uid(const char *path, char uid[ATTRIBUTION_POD_UID_LEN])
 int attribution_unit(const char *path, char *unit, size_t len)
 {
 	const char *best = NULL;
-	size_t best_n = 0;
+	size_t best_n = 0, n;
 
-	for (const char *c = path; *c;) {
-		size_t n;
-
-		while (*c == '/')
-			c++;
-		n = strcspn(c, "/");
-		if (!n)
-			break;
+	for (const char *c = path; (n = path_component(&c)); c += n) {
 		if ((n > 8 && !strncmp(c + n - 8, ".service", 8)) ||
 		    (n > 6 && !strncmp(c + n - 6, ".scope", 6))) {
 			best = c;
 			best_n = n;
 		}
-		c += n;
 	}
 	if (!best || best_n >= len)
 		return -ENOENT;
