@@ -59,6 +59,45 @@ BT
   rm -rf "$tmp"
 }
 
+# --- sources: the price of each load source, with and without the agent -------
+# The real agent (gate on, monitoring) runs while tests/bench/workload does one
+# kind of work at a time: a judged file mapped executable, anonymous memory
+# made executable (each one a load the agent judges), fork (window
+# inheritance), io_uring submissions, and the pipeline's mixed loop.
+bench_sources() {
+  [ "$(id -u)" -eq 0 ] || { echo "sources: needs root" >&2; return 1; }
+  local wl=$BUILD/tests/bench/bench_workload tmp kind ap
+  local -A iters=([mixed]=500000 [mmap_exec]=200000 [anon_exec]=20000 [fork]=3000 [io_uring]=300000)
+  local -A base=() agent=() traced=()
+  tmp=$(mktemp -d)
+  printf '[policy]\nenforce = off\n' >"$tmp/agent.conf"
+  for r in $(seq "$ROUNDS"); do
+    echo "sources: round $r/$ROUNDS" >&2
+    for kind in "${!iters[@]}"; do base[$kind]+="$("$wl" "${iters[$kind]}" "$kind") "; done
+    for kind in "${!iters[@]}"; do
+      traced[$kind]+="$("$BUILD/bpf-profiler" trace --json -o "$tmp/t.jsonl" -- "$wl" "${iters[$kind]}" "$kind") "
+    done
+    "$BUILD/bpf-profiler" agent --config "$tmp/agent.conf" --store "$tmp/agent.db" \
+      --listen-unix "$tmp/api.sock" 2>"$tmp/agent.log" & ap=$!
+    for _ in $(seq 200); do [ -S "$tmp/api.sock" ] && break; sleep 0.1; done
+    sleep 1
+    for kind in "${!iters[@]}"; do agent[$kind]+="$("$wl" "${iters[$kind]}" "$kind") "; done
+    kill "$ap"; wait "$ap" || true
+  done
+  echo "sources: ns/iteration (median of $ROUNDS), ratio to no agent in the same run"
+  printf '  %-10s %9s %9s %6s %9s %6s\n' kind "no agent" agent ratio traced ratio
+  for kind in mixed mmap_exec anon_exec fork io_uring; do
+    local b a t
+    b=$(tr ' ' '\n' <<<"${base[$kind]}" | grep . | median)
+    a=$(tr ' ' '\n' <<<"${agent[$kind]}" | grep . | median)
+    t=$(tr ' ' '\n' <<<"${traced[$kind]}" | grep . | median)
+    printf '  %-10s %9.1f %9.1f %5.2fx %9.1f %5.2fx\n' "$kind" "$b" "$a" "$(echo "$a/$b" | bc -l)" \
+      "$t" "$(echo "$t/$b" | bc -l)"
+  done
+  echo "  agent decisions stored: $("$BUILD/bpf-profiler" report --json --store "$tmp/agent.db" 2>/dev/null | wc -l)"
+  rm -rf "$tmp"
+}
+
 # --- gate: what a gated process waits for a verdict ----------------------------
 # A new object (N distinct copies of a small library) is stopped, judged and
 # resumed; a judged one loaded again (1000 times) passes on a cache lookup.
@@ -228,7 +267,7 @@ fleet_cleanup() {
 }
 
 sections=("$@")
-[ ${#sections[@]} -gt 0 ] || sections=(pipeline gate dcam api bd fleet)
+[ ${#sections[@]} -gt 0 ] || sections=(pipeline sources gate dcam api bd fleet)
 build
 for s in "${sections[@]}"; do
   case "$s" in
@@ -236,8 +275,9 @@ for s in "${sections[@]}"; do
     dcam) bench_dcam ;;
     api) bench_api ;;
     bd) bench_bd ;;
+    sources) bench_sources ;;
     gate) bench_gate ;;
     fleet) bench_fleet ;;
-    *) echo "bench.sh: unknown section '$s' (known: pipeline gate dcam api bd fleet)" >&2; exit 2 ;;
+    *) echo "bench.sh: unknown section '$s' (known: pipeline sources gate dcam api bd fleet)" >&2; exit 2 ;;
   esac
 done

@@ -526,6 +526,8 @@ Test(dcam, io_uring_setup_through_liburing_and_syscall_is_predicted)
 	cr_expect_str_eq(r->predicted[0].call, "io_uring_queue_init");
 	cr_expect_eq(r->predicted[1].via, DCAM_PRED_SYSCALL);
 	cr_expect_not_null(find_cat(r, DCAM_CAT_RAW_SYSCALL, "io_uring_queue_init"));
+	/* syscall() steps around libc as the instruction does */
+	cr_expect_not_null(find_cat(r, DCAM_CAT_RAW_SYSCALL, "syscall(425) (io_uring_setup)"));
 	dcam_result_free(r);
 }
 
@@ -545,6 +547,10 @@ Test(dcam, paths_built_with_snprintf_are_classed_by_their_format)
 	SEQ(r, "openat:persist", "openat:procmem");
 	cr_expect_str_eq(r->predicted[0].arg, "%s/.ssh/authorized_keys");
 	cr_expect_str_eq(r->predicted[1].arg, "/proc/%d/mem");
+	/* what the arguments say is a finding too, from the constructor */
+	cr_expect_not_null(find_cat(r, DCAM_CAT_PERSISTENCE, "open(\"%s/.ssh/authorized_keys\")"));
+	cr_expect_not_null(find_cat(r, DCAM_CAT_INJECTION, "open(\"/proc/%d/mem\")"));
+	cr_expect_geq(r->score, 0.9, "%.3f", r->score);
 	dcam_result_free(r);
 }
 

@@ -36,7 +36,8 @@ int dcam_fail(char *err, size_t errlen, int ret, const char *fmt, ...)
 const char *dcam_category_name(enum dcam_category c)
 {
 	static const char *const n[] = { "network", "process", "memory", "injection",
-					 "crypto", "raw_syscall", "structure", "interposition" };
+					 "crypto", "raw_syscall", "structure", "interposition",
+					 "persistence" };
 	return (unsigned)c < ARRAY_SIZE(n) ? n[c] : "?";
 }
 

@@ -26,6 +26,7 @@ enum dcam_category {
 	DCAM_CAT_RAW_SYSCALL,
 	DCAM_CAT_STRUCTURE,
 	DCAM_CAT_INTERPOSITION, /* hooks the process it lives in (libc names + RTLD_NEXT) */
+	DCAM_CAT_PERSISTENCE,   /* writes a place that runs code later (cron, units, rc files) */
 	DCAM_CAT_COUNT
 };
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <elf.h>
 #include "analysis/dcam_internal.h"
+#include "analysis/dcam_rules.h"
 #include "behaviors/tokclass.h"
 #include "lib/util.h"
 
@@ -237,6 +238,27 @@ static const char *multicall_applet(const char *path, const char *argv0, const c
 	return strcmp(a0, b) ? argv0 : argv1;
 }
 
+/* An open the code makes: its token when predicting; when finding, a
+ * write to a place that makes code run again later (persistence) or to
+ * another process's memory is a finding of its own, as the call's import
+ * would be. */
+static void open_call(struct an *a, const struct callsite *c, bool predict, const char *path,
+		      unsigned long flags)
+{
+	const char *tok = tokclass_open(path, flags, 0);
+
+	if (predict)
+		emit(a, c, tok, path);
+	else if (!strcmp(tok, "openat:persist"))
+		dcam_add_finding(a, DCAM_CAT_PERSISTENCE, c->e->via, c->e, c->at,
+				 DCAM_W_PERSIST_WRITE * dcam_via_factor(c->e->via),
+				 "%s(\"%s\") for writing", c->name, path);
+	else if (!strcmp(tok, "openat:procmem"))
+		dcam_add_finding(a, DCAM_CAT_INJECTION, c->e->via, c->e, c->at,
+				 DCAM_W_PROCMEM_WRITE * dcam_via_factor(c->e->via),
+				 "%s(\"%s\") for writing", c->name, path);
+}
+
 /* A shell command line: /bin/sh, then every pipeline stage whose program
  * is a shell or a downloader ("curl -s http://x | sh"). */
 static void shell_command(struct an *a, const struct callsite *c, const char *cmd)
@@ -323,19 +345,16 @@ void dcam_predict_call(struct an *a, const struct callsite *c, bool predict, uin
 		break;
 	case P_OPEN:
 		path = arg_str(a, c, a0, s0, sizeof(s0));
-		if (predict)
-			emit(a, c, tokclass_open(path, y.kind == RK_CONST ? y.val : O_RDONLY, 0), path);
+		open_call(a, c, predict, path, y.kind == RK_CONST ? y.val : O_RDONLY);
 		return;
 	case P_CREAT:
 		path = arg_str(a, c, a0, s0, sizeof(s0));
-		if (predict)
-			emit(a, c, tokclass_open(path, O_WRONLY | O_CREAT | O_TRUNC, 0), path);
+		open_call(a, c, predict, path, O_WRONLY | O_CREAT | O_TRUNC);
 		return;
 	case P_FOPEN:
 		path = arg_str(a, c, a0, s0, sizeof(s0));
 		flags = fopen_flags(arg_str(a, c, a1, s1, sizeof(s1)));
-		if (predict)
-			emit(a, c, tokclass_open(path, flags, 0), path);
+		open_call(a, c, predict, path, flags);
 		return;
 	case P_EXEC:
 	case P_SPAWN:
