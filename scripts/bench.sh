@@ -70,7 +70,7 @@ bench_sources() {
   local -A iters=([mixed]=500000 [mmap_exec]=200000 [anon_exec]=20000 [fork]=3000 [io_uring]=300000)
   local -A base=() agent=() traced=()
   tmp=$(mktemp -d)
-  printf '[policy]\nenforce = off\n' >"$tmp/agent.conf"
+  printf '[policy]\nenforce = monitor\n' >"$tmp/agent.conf"
   for r in $(seq "$ROUNDS"); do
     echo "sources: round $r/$ROUNDS" >&2
     for kind in "${!iters[@]}"; do base[$kind]+="$("$wl" "${iters[$kind]}" "$kind") "; done
@@ -80,6 +80,7 @@ bench_sources() {
     "$BUILD/bpf-profiler" agent --config "$tmp/agent.conf" --store "$tmp/agent.db" \
       --listen-unix "$tmp/api.sock" 2>"$tmp/agent.log" & ap=$!
     for _ in $(seq 200); do [ -S "$tmp/api.sock" ] && break; sleep 0.1; done
+    kill -0 "$ap" 2>/dev/null || { echo "sources: the agent did not start:" >&2; cat "$tmp/agent.log" >&2; return 1; }
     sleep 1
     for kind in "${!iters[@]}"; do agent[$kind]+="$("$wl" "${iters[$kind]}" "$kind") "; done
     kill "$ap"; wait "$ap" || true
