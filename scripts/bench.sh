@@ -70,7 +70,8 @@ bench_sources() {
   local -A iters=([mixed]=500000 [mmap_exec]=200000 [anon_exec]=20000 [fork]=3000 [io_uring]=300000)
   local -A base=() agent=() traced=()
   tmp=$(mktemp -d)
-  printf '[policy]\nenforce = monitor\n' >"$tmp/agent.conf"
+  printf '[policy]\nenforce = monitor\n[store]\nbd_path = %s/bd.sqlite\ndecision_log = %s/decisions.jsonl\n' \
+    "$tmp" "$tmp" >"$tmp/agent.conf"
   for r in $(seq "$ROUNDS"); do
     echo "sources: round $r/$ROUNDS" >&2
     for kind in "${!iters[@]}"; do base[$kind]+="$("$wl" "${iters[$kind]}" "$kind") "; done
