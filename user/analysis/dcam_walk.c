@@ -222,29 +222,28 @@ static void predict(struct an *a, struct walk *w, const char *name, enum dcam_pr
 	rg->val[0] = val;
 }
 
-/* libc's syscall(nr, ...): the call of that number. */
-static const char *syscall_fn_name(const struct an *a, const struct regs *rg)
+/* libc's syscall(nr, ...) with a constant number: the call of that number.
+ * When finding, a sensitive one is a raw_syscall finding: it skips the libc
+ * function a hook would see, as the instruction does. */
+static const char *syscall_fn(struct an *a, const struct walk *w, uint64_t at,
+			      const struct regs *rg)
 {
 	uint8_t r = call_args(a)[0];
+	bool sensitive;
+	const char *name;
 
-	return rg->kind[r] == RK_CONST ? dcam_syscall_name(a->machine, (long)rg->val[r]) : NULL;
+	if (rg->kind[r] != RK_CONST)
+		return NULL;
+	name = dcam_rules_syscall(a->machine, (long)rg->val[r], &sensitive);
+	if (sensitive && !w->predict)
+		dcam_add_finding(a, DCAM_CAT_RAW_SYSCALL, w->e->via, w->e, at,
+				 DCAM_W_RAW_SYSCALL_SENSITIVE * dcam_via_factor(w->e->via),
+				 "syscall(%" PRIu64 ") (%s)", rg->val[r], name);
+	return name;
 }
 
 static void on_builder(struct an *a, const char *name, const struct regs *before,
 		       struct regs *after);
-
-static void raw_syscall_fn_finding(struct an *a, struct walk *w, uint64_t at,
-				   const struct regs *rg)
-{
-	uint64_t nr = rg->val[call_args(a)[0]];
-	bool sensitive;
-	const char *name = dcam_rules_syscall(a->machine, (long)nr, &sensitive);
-
-	if (sensitive)
-		dcam_add_finding(a, DCAM_CAT_RAW_SYSCALL, w->e->via, w->e, at,
-				 DCAM_W_RAW_SYSCALL_SENSITIVE * dcam_via_factor(w->e->via),
-				 "syscall(%" PRIu64 ") (%s)", nr, name);
-}
 
 static void on_import(struct an *a, struct walk *w, uint32_t sym, uint64_t at, struct regs *rg,
 		      int depth)
@@ -286,12 +285,8 @@ static void on_import(struct an *a, struct walk *w, uint32_t sym, uint64_t at, s
 		return;
 	}
 	if (!strcmp(name, "syscall")) {
-		const char *nr = syscall_fn_name(a, &before);
+		const char *nr = syscall_fn(a, w, at, &before);
 
-		/* libc's syscall() with a sensitive number skips the libc
-		 * function a hook would see, as the instruction does */
-		if (nr && !w->predict)
-			raw_syscall_fn_finding(a, w, at, &before);
 		if (nr)
 			predict(a, w, nr, DCAM_PRED_SYSCALL,
 				a->machine == EM_X86_64 ? x86_syscall_fn_args : a64_syscall_fn_args,
