@@ -5,9 +5,20 @@
  * The injector's program cannot reach the target's task storage, so it
  * leaves the window id in inject_pending and the target's first call
  * joins it (join_injected, from record()); a global count keeps that
- * lookup off every call while nothing waits. */
+ * lookup off every call while nothing waits. Under the gate the target
+ * is stopped before the injected bytes land (inject_gate). */
 #ifndef BPFPROF_PROFILER_INJECT_H
 #define BPFPROF_PROFILER_INJECT_H
+
+/* 6.13+: signal another task. Weak, so older kernels load the program and
+ * see injections without stopping their target (probe reports which). */
+extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym __weak;
+extern void bpf_task_release(struct task_struct *p) __ksym __weak;
+extern int bpf_send_signal_task(struct task_struct *task, int sig, enum pid_type type,
+				u64 value) __ksym __weak;
+#ifndef bpf_ksym_exists /* libbpf < 1.2 */
+#define bpf_ksym_exists(sym) (!!(sym))
+#endif
 
 #define PTRACE_POKETEXT		4
 #define PTRACE_POKEDATA		5
@@ -21,6 +32,47 @@ static __always_inline bool ptrace_writes(__u64 request)
 	return request == PTRACE_POKETEXT || request == PTRACE_POKEDATA ||
 	       request == PTRACE_POKEUSR || request == PTRACE_SETREGS ||
 	       request == PTRACE_SETFPREGS || request == PTRACE_SETREGSET;
+}
+
+/* The gate for an injection: the injector is still in the call that
+ * writes (ptrace, process_vm_writev) or has only opened /proc/PID/mem, so
+ * the target is stopped before any injected byte can run; userspace judges
+ * the window on the injector's lookback and kills the target or resumes
+ * it. A ptrace-stopped target takes the stop once it is detached. */
+static __always_inline void inject_gate(__u32 target, __u64 wid)
+{
+	struct task_struct *t;
+	struct bp_ev_gate *e;
+	struct bp_stats *s;
+
+	if (!gate_enabled || !bpf_ksym_exists(bpf_task_from_pid) ||
+	    !bpf_ksym_exists(bpf_send_signal_task) || !bpf_ksym_exists(bpf_task_release))
+		return;
+	e = reserve(sizeof(*e), NULL);
+	if (!e)
+		return; /* never stop a process userspace will not hear of */
+	t = bpf_task_from_pid(target);
+	if (!t) {
+		bpf_ringbuf_discard(e, 0);
+		return;
+	}
+	bpf_send_signal_task(t, SIGSTOP, PIDTYPE_TGID, 0);
+	bpf_task_release(t);
+	s = cpu_stats();
+	if (s)
+		s->gate_stops++;
+	fill_hdr(&e->hdr, BP_EV_GATE, NULL);
+	e->hdr.pid = target;
+	e->hdr.tid = target;
+	e->hdr.pivot = BP_PIVOT_INJECT;
+	e->hdr.window_id = wid;
+	e->fd = -1;
+	e->action = BP_GATE_STOPPED;
+	__builtin_memset(&e->file, 0, sizeof(e->file));
+	e->file_flags = 0;
+	e->pad = 0;
+	__builtin_memset(&e->marker, 0, sizeof(e->marker));
+	submit(e, true);
 }
 
 /* Opens the target's window. target: a pid or tid (ptrace takes a tid). */
@@ -68,6 +120,7 @@ static __always_inline void inject_window(struct task_state *st, __u32 target,
 	e->pivot_rec = *rec;
 	fill_lookback(e, st); /* what the injector did first */
 	submit(e, true);
+	inject_gate(target, wid);
 }
 
 /* "/proc/<pid>/mem" -> pid; 0 for anything else ("self", tasks, ...). */

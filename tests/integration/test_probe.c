@@ -11,7 +11,7 @@ Test(probe, lists_every_load_source_and_this_kernel_supports_them)
 	static const char *const sources[] = {
 		"dlopen", "exec_mapping", "mprotect_exec", "pkey_mprotect", "exec_image",
 		"anon_memfd_code", "injection", "threads_children", "io_uring", "paths_at_exit",
-		"content_cache",
+		"content_cache", "injection_gate",
 	};
 	char cmd[256], buf[65536];
 	json_t *root, *src;

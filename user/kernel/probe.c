@@ -79,11 +79,13 @@ const char *probe_source_name(enum probe_source s)
 		[PROBE_SRC_EXEC_IMAGE] = "exec_image", [PROBE_SRC_CODE_ANON] = "anon_memfd_code",
 		[PROBE_SRC_INJECTION] = "injection", [PROBE_SRC_CHILDREN] = "threads_children",
 		[PROBE_SRC_IO_URING] = "io_uring", [PROBE_SRC_EXIT_STRINGS] = "paths_at_exit",
-		[PROBE_SRC_CONTENT_CACHE] = "content_cache",
+		[PROBE_SRC_CONTENT_CACHE] = "content_cache", [PROBE_SRC_INJECTION_GATE] = "injection_gate",
 	};
 
 	return (unsigned int)s < PROBE_NSOURCES ? names[s] : "?";
 }
+
+static int btf_func_id(const char *name);
 
 static void source(struct probe_source_result *o, bool ok, const char *yes, const char *no)
 {
@@ -123,6 +125,11 @@ void probe_sources(const struct probe_result *r, struct probe_source_result out[
 	       "paths on untouched pages read at the syscall's exit", "no exit tracepoints");
 	source(&out[PROBE_SRC_CONTENT_CACHE], base,
 	       "verdicts keyed by device, inode, ctime, size and i_version", "no syscall tracepoints");
+	source(&out[PROBE_SRC_INJECTION_GATE],
+	       out[PROBE_SRC_INJECTION].ok && btf_func_id("bpf_send_signal_task") > 0 &&
+		       btf_func_id("bpf_task_from_pid") > 0,
+	       "the gate stops an injection's target before the injected code can run",
+	       "no bpf_send_signal_task kfunc (6.13+): injections are judged after the write");
 }
 
 void probe_mount_kernel_fs(void)

@@ -252,8 +252,8 @@ void objfile_track(struct window *w, const void *data, size_t size)
 	case BP_EV_GATE: {
 		const struct bp_ev_gate *e = data;
 
-		if (size < sizeof(*e))
-			return;
+		if (size < sizeof(*e) || !e->file.ino)
+			return; /* an injection: no file */
 		if (!w->file_ino) {
 			w->file_dev = e->file.dev;
 			w->file_ino = e->file.ino;

@@ -178,19 +178,20 @@ static void report_gate(struct pipeline *p, const struct pipeline_gate_report *g
 }
 
 /* The kernel stopped the process at the loader's executable mapping of a
- * file: judge what is known now (lookback, the load so far, the file's
- * exact bytes) and act before any of its code runs: kill (high), hook and
- * confine then resume (medium), or resume. A low or a killed file goes
- * into the kernel's cache, so it does not stop anyone again; any other
- * stays out of it, so the next process that loads it is judged (and
- * confined) before it runs too. */
+ * file, or at an injection into it: judge what is known now (lookback,
+ * the load so far, the file's exact bytes; the injector's calls) and act
+ * before any of that code runs: kill (high), hook and confine then resume
+ * (medium), or resume. A low or a killed file goes into the kernel's
+ * cache, so it does not stop anyone again; any other stays out of it, so
+ * the next process that loads it is judged (and confined) before it runs
+ * too. Injected bytes have no file to cache. */
 static void on_gate(struct pipeline *p, const struct bp_ev_gate *e)
 {
 	struct window *w = window_set_get(p->windows, e->hdr.window_id);
 	struct pipeline_gate_report g = { .hdr = &e->hdr, .window = w };
 	struct scorer_result r;
 	struct decision d = { .point = DECISION_GATE, .window = w, .result = &r };
-	bool kill_it;
+	bool injected = e->hdr.pivot == BP_PIVOT_INJECT, kill_it;
 
 	if (e->action == BP_GATE_KILLED) {
 		g.action = GATE_KILL;
@@ -221,7 +222,7 @@ static void on_gate(struct pipeline *p, const struct bp_ev_gate *e)
 		w->gate_action = BP_GATE_KILLED;
 		remember_quarantine(p, &r);
 	}
-	if (r.verdict.level == VERDICT_LOW || kill_it)
+	if (!injected && (r.verdict.level == VERDICT_LOW || kill_it))
 		verdict_cache_set(p->o.cache, &e->file, &e->marker,
 				  kill_it ? BP_VERDICT_DENY : BP_VERDICT_ALLOW);
 	if ((int)r.verdict.level > w->level)
