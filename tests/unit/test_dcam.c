@@ -461,6 +461,36 @@ Test(dcam, bogus_section_headers_are_a_finding_and_do_not_change_the_analysis)
 	free(buf);
 }
 
+/* Bytes mapped as code without any ELF around them (a shellcode blob, a
+ * hand-rolled loader's image) are code as they stand: walked from the
+ * first byte, so the gate predicts them like a constructor. */
+Test(dcam, code_that_is_not_elf_is_walked_from_its_first_byte)
+{
+	static const uint8_t blob[] = {
+		0xb8, 0x29, 0x00, 0x00, 0x00, /* mov eax, 41 (socket) */
+		0xbf, 0x02, 0x00, 0x00, 0x00, /* mov edi, AF_INET */
+		0xbe, 0x01, 0x00, 0x00, 0x00, /* mov esi, SOCK_STREAM */
+		0x31, 0xd2,                   /* xor edx, edx */
+		0x0f, 0x05,                   /* syscall */
+		0x89, 0xc7,                   /* mov edi, eax */
+		0xb8, 0x2a, 0x00, 0x00, 0x00, /* mov eax, 42 (connect) */
+		0x0f, 0x05,                   /* syscall */
+		0xb8, 0x0a, 0x00, 0x00, 0x00, /* mov eax, 10 (mprotect) */
+		0xba, 0x05, 0x00, 0x00, 0x00, /* mov edx, PROT_READ|PROT_EXEC */
+		0x0f, 0x05,                   /* syscall */
+		0xc3,                         /* ret */
+	};
+	struct dcam_result *r = analyze_ok(blob, sizeof(blob));
+
+	dump(r);
+	cr_expect_not_null(find_cat(r, DCAM_CAT_STRUCTURE, "not an ELF file"));
+	SEQ(r, "socket:inet", "connect:inet", "mprotect:exec");
+	cr_expect_str_eq(r->predicted[0].entry_kind, "code");
+	cr_expect_eq(r->predicted[0].via, DCAM_PRED_SYSCALL);
+	cr_expect_not_null(find(r, "syscall 42 (connect)"));
+	dcam_result_free(r);
+}
+
 Test(dcam, constructor_that_connects_reads_shadow_and_sends_is_predicted_in_order)
 {
 	struct dcam_result *r = analyze_path(fixture("dcam_exfil_ctor"));

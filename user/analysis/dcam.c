@@ -178,6 +178,10 @@ static int analyze_src(struct dcam_src *src, const uint8_t sha[FILEHASH_LEN],
 		dcam_interpose_check(&a);
 		dcam_scan_constants(&a);
 		dcam_scan_packer(&a);
+	} else if (dcam_flat_load(&a)) {
+		/* a blob mapped as code: what it calls, from its first byte */
+		r->arch = arch_name(a.machine);
+		dcam_walk_all(&a);
 	}
 	r->insns = a.insns;
 	score(r);

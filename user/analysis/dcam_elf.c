@@ -533,6 +533,28 @@ static void scan_relocs(struct an *a, uint64_t va, uint64_t sz, bool rela)
 	}
 }
 
+bool dcam_flat_load(struct an *a)
+{
+	uint8_t h[SELFMAG];
+
+	if (!a->size || (a->size >= SELFMAG && dcam_src_read(a->src, 0, h, SELFMAG) &&
+			 !memcmp(h, ELFMAG, SELFMAG)))
+		return false;
+	a->segs = calloc(1, sizeof(*a->segs));
+	if (!a->segs)
+		return false;
+#if defined(__aarch64__)
+	a->machine = EM_AARCH64;
+#else
+	a->machine = EM_X86_64;
+#endif
+	a->is64 = a->le = a->flat = true;
+	a->segs[0] = (struct seg){ .vaddr = 0, .memsz = a->size, .off = 0, .filesz = a->size,
+				   .flags = PF_R | PF_X };
+	a->nsegs = 1;
+	return true;
+}
+
 bool dcam_elf_load(struct an *a)
 {
 	if (!read_header(a) || !load_segments(a))

@@ -145,6 +145,7 @@ struct an {
 	struct seg *segs;
 	size_t nsegs;
 	bool has_interp;
+	bool flat; /* not ELF, mapped as code: one segment, walked from byte 0 */
 	uint64_t dyn_vaddr, dyn_off, dyn_sz;
 	bool has_dynamic;
 	/* from the dynamic segment (virtual addresses) */
@@ -215,6 +216,10 @@ bool dcam_src_read(struct dcam_src *s, uint64_t off, void *dst, size_t len);
 /* Reads the headers, segments and dynamic segment. Problems are findings;
  * returns false when nothing more can be analysed (no code to walk). */
 bool dcam_elf_load(struct an *a);
+/* Bytes that are not ELF at all, yet were mapped executable, are code
+ * as they stand: set up one executable segment over them for the host's
+ * machine. False for an ELF file (even a broken one) or an empty file. */
+bool dcam_flat_load(struct an *a);
 /* Compares the section headers with what the loader maps (findings). */
 void dcam_elf_sections(struct an *a);
 /* File offset of virtual address va inside a segment's file image

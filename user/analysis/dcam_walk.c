@@ -1244,6 +1244,8 @@ void dcam_walk_all(struct an *a)
 			a->cs_open = cs_open(CS_ARCH_ARM64, CS_MODE_ARM, &a->cs) == CS_ERR_OK;
 	}
 	load_time_entries(a, &es);
+	if (a->flat)
+		add_entry(a, &es, 0, "code", "code[0]");
 	/* an executable's own start: after its constructors, as the loader does */
 	if (a->e_entry && (a->has_interp || a->etype == ET_EXEC))
 		add_entry(a, &es, a->e_entry, "e_entry", "_start");

@@ -29,7 +29,7 @@ scn_sc_begin:
 	syscall
 	mov	%rax, %r12
 	test	%rax, %rax
-	js	1f
+	js	2f			/* no socket (a confined process): no "done" either */
 	mov	$42, %eax		/* connect(fd, &addr, 16) */
 	mov	%r12, %rdi
 	lea	scn_sc_addr(%rip), %rsi
@@ -47,7 +47,7 @@ scn_sc_begin:
 	test	%rbx, %rbx
 	jnz	2f			/* not connected: no "done" */
 
-1:	mov	$9, %eax		/* mmap(0, 4096, RW, PRIVATE|ANONYMOUS, -1, 0) */
+	mov	$9, %eax		/* mmap(0, 4096, RW, PRIVATE|ANONYMOUS, -1, 0) */
 	xor	%edi, %edi
 	mov	$4096, %esi
 	mov	$3, %edx
