@@ -4,8 +4,11 @@
 # trampolines, docs/kernel.md): boots Debian's own 6.1 kernel under QEMU with TCG
 # and an initramfs made here (static busybox, tests/vm/lsm_selftest with the
 # shared libraries ldd finds, the fixtures), runs the selftest as root in
-# the guest and reads "N passed, N failed" from the serial console. Exits 0
-# only when the tests ran and all passed. No network in the guest.
+# the guest and reads "N passed, N failed" from the serial console. The
+# same guest is the second kernel for the CO-RE tracer: `bpf-profiler probe`
+# and a gated `trace` of a program must work there too (6.1 lacks kfuncs
+# this host has, e.g. the injection gate's). Exits 0 only when all of it
+# ran and passed. No network in the guest.
 #
 #   BPFPROF_SKIP_VM=1       skip, loudly (where QEMU cannot run); never a pass
 #   BPFPROF_BUILD=DIR       build tree (default build/); the kernel is cached
@@ -33,7 +36,7 @@ ldd "$(command -v busybox)" >/dev/null 2>&1 &&
   die "$(command -v busybox) is not static (install busybox-static)"
 
 [ -f "$build/CMakeCache.txt" ] || cmake -S . -B "$build" >/dev/null
-cmake --build "$build" --target lsm_selftest -j"$(nproc)" >/dev/null
+cmake --build "$build" --target lsm_selftest bpf-profiler -j"$(nproc)" >/dev/null
 mkdir -p "$vm"
 
 # --- the guest kernel: Debian's newest linux-image-6.1.*-amd64, once ------
@@ -59,9 +62,9 @@ rm -rf "$root"
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,fixtures}
 cp "$(command -v busybox)" "$root/bin/busybox"
 for app in sh mount mkdir cat echo poweroff; do ln -s busybox "$root/bin/$app"; done
-cp "$build/tests/vm/lsm_selftest" "$root/bin/"
+cp "$build/tests/vm/lsm_selftest" "$build/bpf-profiler" "$root/bin/"
 cp "$build"/tests/fixtures/{libevil.so,libbenign.so,loader} "$root/fixtures/"
-for f in "$root/bin/lsm_selftest" "$root"/fixtures/*; do ldd "$f"; done |
+for f in "$root/bin/lsm_selftest" "$root/bin/bpf-profiler" "$root"/fixtures/*; do ldd "$f"; done |
   grep -o '/[^ ]*' | sort -u | while read -r lib; do
     mkdir -p "$root$(dirname "$lib")"
     cp -L "$lib" "$root$lib"
@@ -79,6 +82,13 @@ mount -t tracefs tracefs /sys/kernel/tracing
 echo "vmtest: guest up, LSMs $(cat /sys/kernel/security/lsm)"
 /bin/lsm_selftest /fixtures
 echo "vmtest: selftest exit $?"
+mount -t tmpfs tmp /tmp
+/bin/bpf-profiler probe > /tmp/probe.txt 2>&1
+echo "vmtest: profiler probe exit $?"
+grep -E '^ +(injection|injection_gate|io_uring) ' /tmp/probe.txt | sed 's/^ */info: probe: /'
+/bin/bpf-profiler trace --gate --json -o /tmp/trace.jsonl -- /fixtures/loader /fixtures/libbenign.so
+echo "vmtest: profiler trace exit $?"
+echo "vmtest: profiler gate lines $(grep -c '"type":"gate"' /tmp/trace.jsonl), verdicts $(grep -c '"type":"verdict"' /tmp/trace.jsonl)"
 poweroff -f
 INIT
 chmod 755 "$root/init"
@@ -104,4 +114,8 @@ result=$(console | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)
 [ -n "$result" ] || die "the selftest did not run to its result line (console in $log)"
 read -r npass _ nfail _ <<< "$result"
 [ "$nfail" -eq 0 ] && [ "$npass" -gt 0 ] || die "$result (console in $log)"
-echo "vmtest: OK, $result in the guest, ${elapsed}s" >&2
+console | grep -q '^vmtest: profiler probe exit 0$' || die "bpf-profiler probe failed in the guest (console in $log)"
+console | grep -q '^vmtest: profiler trace exit 0$' || die "bpf-profiler trace failed in the guest (console in $log)"
+console | grep -Eq '^vmtest: profiler gate lines [1-9][0-9]*, verdicts [1-9]' ||
+  die "the gated trace in the guest stopped nothing or judged nothing (console in $log)"
+echo "vmtest: OK, $result in the guest, and the tracer gates and judges there, ${elapsed}s" >&2
