@@ -65,6 +65,7 @@ enum bp_event_type {
 	BP_EV_WINDOW_CLOSE,  /* follow part complete, timed out or thread exited */
 	BP_EV_EXEC_RETIRED,  /* not sent: an exec'd image is a load (BP_PIVOT_EXEC_FILE) */
 	BP_EV_GATE,          /* first executable mapping of a file without a cached verdict */
+	BP_EV_CODE,          /* the first bytes of anonymous memory made executable */
 };
 
 /* Which part of a window a call belongs to. WATCH: a call of a thread or
@@ -190,6 +191,19 @@ struct bp_ev_gate {
 	__u32 file_flags; /* BP_REC_FILE_* */
 	__u32 pad;
 	struct bp_file_marker marker; /* the file as it was mapped */
+};
+
+/* Anonymous memory made executable has no file to read later, and a
+ * short-lived process takes it (and its mapped files) with it: the first
+ * page is copied when mprotect makes memory executable (a stager's code
+ * fits; a JIT region is judged by its start). */
+#define BP_CODE_MAX 4096
+struct bp_ev_code {
+	struct bp_event_hdr hdr;
+	__u64 addr;
+	__u32 len;     /* bytes in code[] */
+	__u32 pad;
+	__u8 code[BP_CODE_MAX];
 };
 
 /* Per-CPU counters (the `stats` map), summed by userspace. */

@@ -11,8 +11,9 @@
 
 /* Code loaded outside dlopen: its own window (the lookback and the calls
  * that follow), and the gate for a file not judged before. Inside dlopen
- * the dlopen window covers it; only the gate applies. */
-static __always_inline void code_load(struct task_state *st, struct bp_call_rec *rec,
+ * the dlopen window covers it; only the gate applies. Returns whether it
+ * opened a window. */
+static __always_inline bool code_load(struct task_state *st, struct bp_call_rec *rec,
 				      struct file *f, int fd, __u32 pivot)
 {
 	struct bp_stats *s = cpu_stats();
@@ -28,20 +29,21 @@ static __always_inline void code_load(struct task_state *st, struct bp_call_rec 
 				s->loads_cached++;
 				s->gate_cache_hits += gate_enabled;
 			}
-			return;
+			return false;
 		}
 	}
 	if (st->state == ST_LOAD) {
 		gate(st, f, rec->flags, fd);
-		return;
+		return false;
 	}
 	if (!pivot_codeload)
-		return;
+		return false;
 	if (st->state != ST_IDLE)
 		close_window(st, BP_CLOSE_NEXT_LOAD);
 	open_window(st, pivot, NULL, 0, rec);
 	start_follow(st);
 	gate(st, f, rec->flags, fd);
+	return true;
 }
 
 static __always_inline __u32 file_pivot(const struct bp_call_rec *rec)
@@ -93,6 +95,27 @@ static long vma_file_of(struct task_struct *task, struct vm_area_struct *vma, vo
 	return 0;
 }
 
+/* The first page of memory just made executable (mprotect takes a
+ * page-aligned start, so the page is all inside the region): the bytes the
+ * static analysis reads, whether or not the process outlives the event. A
+ * page not present (never touched) has nothing to send. */
+static __always_inline void send_code(struct task_state *st, __u64 start)
+{
+	struct bp_ev_code *e = reserve(sizeof(*e), st);
+
+	if (!e)
+		return;
+	if (bpf_probe_read_user(e->code, sizeof(e->code), (const void *)start)) {
+		bpf_ringbuf_discard(e, 0);
+		return;
+	}
+	fill_hdr(&e->hdr, BP_EV_CODE, st);
+	e->addr = start;
+	e->len = sizeof(e->code);
+	e->pad = 0;
+	submit(e, false);
+}
+
 /* mprotect and pkey_mprotect adding PROT_EXEC: anonymous memory made
  * executable, or a private file mapping that was not (a loader that maps
  * data and flips it). */
@@ -114,10 +137,10 @@ static __always_inline int protect_exec(__u64 start, __u64 len, __u64 prot)
 	after_record(st, rec);
 	if (!v.found)
 		return 0;
-	if (v.file)
-		code_load(st, rec, v.file, -1, file_pivot(rec));
-	else
-		code_load(st, rec, NULL, -1, BP_PIVOT_EXEC_ANON);
+	/* a file's page too: a process gone before userspace opens the
+	 * file leaves these bytes to judge */
+	if (code_load(st, rec, v.file, -1, v.file ? file_pivot(rec) : BP_PIVOT_EXEC_ANON))
+		send_code(st, start);
 	return 0;
 }
 

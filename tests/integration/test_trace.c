@@ -393,6 +393,43 @@ Test(trace, a_process_that_exits_right_after_its_load_is_judged_from_the_host)
 	unlink(out);
 }
 
+/* Anonymous memory made executable is an object too: its first page
+ * reaches userspace with the event, so code whose process has exited is
+ * still analysed (what it calls, no "not ELF" finding). */
+Test(trace, anonymous_code_is_analysed_after_its_process_exited)
+{
+	char out[128];
+	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--",
+			 FIXTURE_DIR "/anon_code", NULL };
+	json_t *events, *e, *v = NULL, *dcam, *f;
+	size_t i;
+	int found = 0;
+
+	tmp_output(out, sizeof(out), "anon");
+	cr_assert_eq(run(argv, NULL), 0);
+	events = read_events(out);
+	json_array_foreach(events, i, e) {
+		const char *t = json_string_value(json_object_get(e, "type"));
+		const char *p = json_string_value(json_object_get(e, "path"));
+
+		if (t && p && !strcmp(t, "verdict") && strstr(p, "exec_anon"))
+			v = e;
+	}
+	cr_assert_not_null(v, "no verdict on the anonymous code");
+	dcam = json_object_get(json_object_get(v, "components"), "dcam");
+	cr_assert(json_is_number(dcam), "the anonymous code has no static component");
+	json_array_foreach(json_object_get(v, "findings"), i, f) {
+		const char *what = json_string_value(json_object_get(f, "what"));
+
+		cr_expect_str_neq(json_string_value(json_object_get(f, "category")), "structure");
+		if (what && strstr(what, "syscall 39 (getpid)"))
+			found++;
+	}
+	cr_expect_eq(found, 1, "the raw getpid is not a finding");
+	json_decref(events);
+	unlink(out);
+}
+
 Test(trace, a_soname_loaded_already_is_judged_as_the_file_it_maps)
 {
 	char out[128];

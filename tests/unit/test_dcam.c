@@ -462,8 +462,9 @@ Test(dcam, bogus_section_headers_are_a_finding_and_do_not_change_the_analysis)
 }
 
 /* Bytes mapped as code without any ELF around them (a shellcode blob, a
- * hand-rolled loader's image) are code as they stand: walked from the
- * first byte, so the gate predicts them like a constructor. */
+ * hand-rolled loader's image), and anonymous memory made executable, are
+ * code as they stand: walked from the first byte, so they are predicted
+ * like a constructor. */
 Test(dcam, code_that_is_not_elf_is_walked_from_its_first_byte)
 {
 	static const uint8_t blob[] = {
@@ -481,6 +482,7 @@ Test(dcam, code_that_is_not_elf_is_walked_from_its_first_byte)
 		0xc3,                         /* ret */
 	};
 	struct dcam_result *r = analyze_ok(blob, sizeof(blob));
+	char err[256] = "";
 
 	dump(r);
 	cr_expect_not_null(find_cat(r, DCAM_CAT_STRUCTURE, "not an ELF file"));
@@ -488,6 +490,20 @@ Test(dcam, code_that_is_not_elf_is_walked_from_its_first_byte)
 	cr_expect_str_eq(r->predicted[0].entry_kind, "code");
 	cr_expect_eq(r->predicted[0].via, DCAM_PRED_SYSCALL);
 	cr_expect_not_null(find(r, "syscall 42 (connect)"));
+	dcam_result_free(r);
+
+	/* the same bytes as memory made executable: no file, so "not an ELF
+	 * file" is no finding; the calls are the same */
+	cr_assert_eq(dcam_analyze_code(blob, sizeof(blob), &r, err, sizeof(err)), 0, "%s", err);
+	cr_expect_null(find_cat(r, DCAM_CAT_STRUCTURE, ""));
+	SEQ(r, "socket:inet", "connect:inet", "mprotect:exec");
+	cr_expect_float_eq(r->score, find(r, "syscall 42 (connect)")->weight, 1e-9);
+	dcam_result_free(r);
+	/* JIT-like code with no system call: nothing found, nothing predicted */
+	cr_assert_eq(dcam_analyze_code(blob + 19, 2, &r, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(r->n_findings, 0);
+	cr_expect_eq(r->n_predicted, 0);
+	cr_expect_float_eq(r->score, 0, 1e-12);
 	dcam_result_free(r);
 }
 

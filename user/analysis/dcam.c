@@ -149,7 +149,7 @@ static void an_free(struct an *a)
 
 /* Analyse what src holds. Returns 0 and *out, or a negative errno for
  * memory or I/O (src->err). */
-static int analyze_src(struct dcam_src *src, const uint8_t sha[FILEHASH_LEN],
+static int analyze_src(struct dcam_src *src, const uint8_t sha[FILEHASH_LEN], bool code_only,
 		       struct dcam_result **out)
 {
 	struct an a = { .src = src, .size = src->size };
@@ -164,7 +164,7 @@ static int analyze_src(struct dcam_src *src, const uint8_t sha[FILEHASH_LEN],
 	memcpy(r->sha256, sha, FILEHASH_LEN);
 	filehash_hex(sha, r->sha256_hex);
 	a.res = r;
-	if (dcam_elf_load(&a)) {
+	if (!code_only && dcam_elf_load(&a)) {
 		r->arch = arch_name(a.machine);
 		dcam_elf_sections(&a);
 		decoded = (a.machine == EM_X86_64 || a.machine == EM_AARCH64) && a.is64 && a.le;
@@ -178,8 +178,9 @@ static int analyze_src(struct dcam_src *src, const uint8_t sha[FILEHASH_LEN],
 		dcam_interpose_check(&a);
 		dcam_scan_constants(&a);
 		dcam_scan_packer(&a);
-	} else if (dcam_flat_load(&a)) {
-		/* a blob mapped as code: what it calls, from its first byte */
+	} else if (code_only ? dcam_code_setup(&a) : dcam_flat_load(&a)) {
+		/* a blob mapped as code, or memory made executable (never ELF,
+		 * so not a finding): what it calls, from its first byte */
 		r->arch = arch_name(a.machine);
 		dcam_walk_all(&a);
 	}
@@ -196,8 +197,8 @@ static int analyze_src(struct dcam_src *src, const uint8_t sha[FILEHASH_LEN],
 	return 0;
 }
 
-int dcam_analyze_mem(const void *buf, size_t len, struct dcam_result **out, char *err,
-		     size_t errlen)
+static int analyze_buf(const void *buf, size_t len, bool code_only, struct dcam_result **out,
+		       char *err, size_t errlen)
 {
 	uint8_t sha[FILEHASH_LEN];
 	struct dcam_src src;
@@ -207,9 +208,21 @@ int dcam_analyze_mem(const void *buf, size_t len, struct dcam_result **out, char
 	if (ret)
 		return dcam_fail(err, errlen, ret, "sha256: %s", strerror(-ret));
 	dcam_src_init_mem(&src, buf, len);
-	ret = analyze_src(&src, sha, out);
+	ret = analyze_src(&src, sha, code_only, out);
 	dcam_src_fini(&src);
 	return ret ? dcam_fail(err, errlen, ret, "%s", strerror(-ret)) : 0;
+}
+
+int dcam_analyze_mem(const void *buf, size_t len, struct dcam_result **out, char *err,
+		     size_t errlen)
+{
+	return analyze_buf(buf, len, false, out, err, errlen);
+}
+
+int dcam_analyze_code(const void *buf, size_t len, struct dcam_result **out, char *err,
+		      size_t errlen)
+{
+	return analyze_buf(buf, len, true, out, err, errlen);
 }
 
 static bool same_file(const struct stat *x, const struct stat *y)
@@ -255,7 +268,7 @@ static int analyze_fd_once(struct dcam_cache *cache, int fd, const struct stat *
 		}
 	}
 	dcam_src_init_fd(&src, fd, (uint64_t)st->st_size);
-	ret = analyze_src(&src, sha, out);
+	ret = analyze_src(&src, sha, false, out);
 	dcam_src_fini(&src);
 	if (ret)
 		return dcam_fail(err, errlen, ret, "read: %s", strerror(-ret));

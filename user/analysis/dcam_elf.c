@@ -537,8 +537,15 @@ bool dcam_flat_load(struct an *a)
 {
 	uint8_t h[SELFMAG];
 
-	if (!a->size || (a->size >= SELFMAG && dcam_src_read(a->src, 0, h, SELFMAG) &&
-			 !memcmp(h, ELFMAG, SELFMAG)))
+	if (a->size >= SELFMAG && dcam_src_read(a->src, 0, h, SELFMAG) &&
+	    !memcmp(h, ELFMAG, SELFMAG))
+		return false;
+	return dcam_code_setup(a);
+}
+
+bool dcam_code_setup(struct an *a)
+{
+	if (!a->size)
 		return false;
 	a->segs = calloc(1, sizeof(*a->segs));
 	if (!a->segs)

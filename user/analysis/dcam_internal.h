@@ -220,6 +220,9 @@ bool dcam_elf_load(struct an *a);
  * as they stand: set up one executable segment over them for the host's
  * machine. False for an ELF file (even a broken one) or an empty file. */
 bool dcam_flat_load(struct an *a);
+/* The same for bytes known to be code (memory made executable), whatever
+ * they start with. */
+bool dcam_code_setup(struct an *a);
 /* Compares the section headers with what the loader maps (findings). */
 void dcam_elf_sections(struct an *a);
 /* File offset of virtual address va inside a segment's file image

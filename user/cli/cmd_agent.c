@@ -271,7 +271,7 @@ static void on_event(void *ctx, const void *data, size_t size, const struct wind
 	static const char *const names[] = {
 		[BP_EV_CALL] = "call", [BP_EV_WINDOW_OPEN] = "window_open",
 		[BP_EV_DLOPEN_RET] = "dlopen_return", [BP_EV_WINDOW_CLOSE] = "window_close",
-		[BP_EV_GATE] = "gate",
+		[BP_EV_GATE] = "gate", [BP_EV_CODE] = "code",
 	};
 
 	(void)size;

@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -264,6 +265,21 @@ void objfile_track(struct window *w, const void *data, size_t size)
 		if (w->file_fd < 0 || !fd_is(w->file_fd, e->file.dev, e->file.ino))
 			adopt(w, procmaps_open_mapped(h->pid, e->file.dev, e->file.ino, NULL, path,
 						     sizeof(path)), path);
+		return;
+	}
+	case BP_EV_CODE: {
+		/* memory made executable: for anonymous memory its bytes are the
+		 * object; for a file's mapping, what to judge if the file cannot
+		 * be opened any more */
+		const struct bp_ev_code *e = data;
+
+		if (size < sizeof(*e) || w->code || !e->len || e->len > sizeof(e->code))
+			return;
+		w->code = malloc(e->len);
+		if (w->code) {
+			memcpy(w->code, e->code, e->len);
+			w->code_len = e->len;
+		}
 		return;
 	}
 	case BP_EV_DLOPEN_RET:

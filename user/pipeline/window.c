@@ -55,6 +55,7 @@ static void window_free(struct window *w)
 {
 	if (w->file_fd >= 0)
 		close(w->file_fd);
+	free(w->code);
 	for (int p = 0; p < WINDOW_NPARTS; p++)
 		free(w->calls[p]);
 	free(w);

@@ -59,6 +59,11 @@ struct window {
 	 * (or the pivot's), and an fd on it once userspace has opened it */
 	uint64_t file_dev, file_ino;
 	int file_fd;               /* -1 until opened; closed with the window */
+	/* memory made executable by mprotect: its first page as it was made
+	 * so (BP_EV_CODE), for the static analysis of anonymous code or of a
+	 * file that could not be opened */
+	uint8_t *code;
+	size_t code_len;
 	char file_path[BP_PATH_LEN + 1]; /* as mapped, when known */
 	unsigned int gate_action;  /* enum bp_gate_action the kernel took, 0 if none */
 	/* BP_PIVOT_INJECT: the process that wrote into this one */

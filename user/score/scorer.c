@@ -109,13 +109,19 @@ static const char *object_path(const struct window *w)
 static void judge_static(struct scorer *s, const struct window *w, struct scorer_result *out)
 {
 	char err[256];
+	int ret;
 
-	if (w->file_fd < 0) {
+	if (w->file_fd >= 0)
+		ret = dcam_analyze_fd(s->dcam, w->file_fd, object_path(w), &out->dcam, err,
+				      sizeof(err));
+	else if (w->code_len) /* memory made executable, no file to open */
+		ret = dcam_analyze_code(w->code, w->code_len, &out->dcam, err, sizeof(err));
+	else {
 		log_debug("window %llu: %s was not opened: no static analysis",
 			  (unsigned long long)w->id, object_path(w));
 		return;
 	}
-	if (dcam_analyze_fd(s->dcam, w->file_fd, object_path(w), &out->dcam, err, sizeof(err))) {
+	if (ret) {
 		log_debug("window %llu: no static analysis of %s: %s", (unsigned long long)w->id,
 			  object_path(w), err);
 		out->dcam = NULL;
