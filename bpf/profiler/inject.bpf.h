@@ -10,9 +10,11 @@
 #ifndef BPFPROF_PROFILER_INJECT_H
 #define BPFPROF_PROFILER_INJECT_H
 
-/* 6.13+: signal another task. Weak, so older kernels load the program and
- * see injections without stopping their target (probe reports which). */
+/* Kfuncs of newer kernels, weak so that older ones load the program:
+ * bpf_task_from_vpid resolves the target in the injector's own pid
+ * namespace, bpf_send_signal_task (6.13) stops it (probe reports which). */
 extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym __weak;
+extern struct task_struct *bpf_task_from_vpid(s32 vpid) __ksym __weak;
 extern void bpf_task_release(struct task_struct *p) __ksym __weak;
 extern int bpf_send_signal_task(struct task_struct *task, int sig, enum pid_type type,
 				u64 value) __ksym __weak;
@@ -39,31 +41,23 @@ static __always_inline bool ptrace_writes(__u64 request)
  * the target is stopped before any injected byte can run; userspace judges
  * the window on the injector's lookback and kills the target or resumes
  * it. A ptrace-stopped target takes the stop once it is detached. */
-static __always_inline void inject_gate(__u32 target, __u64 wid)
+static __always_inline void inject_gate(struct task_struct *t, __u32 tgid, __u64 wid)
 {
-	struct task_struct *t;
 	struct bp_ev_gate *e;
 	struct bp_stats *s;
 
-	if (!gate_enabled || !bpf_ksym_exists(bpf_task_from_pid) ||
-	    !bpf_ksym_exists(bpf_send_signal_task) || !bpf_ksym_exists(bpf_task_release))
+	if (!gate_enabled || !bpf_ksym_exists(bpf_send_signal_task))
 		return;
 	e = reserve(sizeof(*e), NULL);
 	if (!e)
 		return; /* never stop a process userspace will not hear of */
-	t = bpf_task_from_pid(target);
-	if (!t) {
-		bpf_ringbuf_discard(e, 0);
-		return;
-	}
 	bpf_send_signal_task(t, SIGSTOP, PIDTYPE_TGID, 0);
-	bpf_task_release(t);
 	s = cpu_stats();
 	if (s)
 		s->gate_stops++;
 	fill_hdr(&e->hdr, BP_EV_GATE, NULL);
-	e->hdr.pid = target;
-	e->hdr.tid = target;
+	e->hdr.pid = tgid;
+	e->hdr.tid = tgid;
 	e->hdr.pivot = BP_PIVOT_INJECT;
 	e->hdr.window_id = wid;
 	e->fd = -1;
@@ -75,25 +69,38 @@ static __always_inline void inject_gate(__u32 target, __u64 wid)
 	submit(e, true);
 }
 
-/* Opens the target's window. target: a pid or tid (ptrace takes a tid). */
-static __always_inline void inject_window(struct task_state *st, __u32 target,
-					  const struct bp_call_rec *rec)
+/* The injector names its target in its own pid namespace (a container's
+ * gdb attaches to its pid 42, not the host's 42): its task, or NULL when
+ * this kernel cannot resolve that namespace. The caller releases it. */
+static __always_inline struct task_struct *inject_target(__u32 target, bool init_ns)
+{
+	if (bpf_ksym_exists(bpf_task_from_vpid))
+		return bpf_task_from_vpid(target);
+	if (bpf_ksym_exists(bpf_task_from_pid) && init_ns)
+		return bpf_task_from_pid(target);
+	return NULL;
+}
+
+/* Opens the target's window: tgid and tid are the host's. Returns its id,
+ * or 0 when none was opened. */
+static __always_inline __u64 inject_open(struct task_state *st, __u32 tgid, __u32 tid,
+					 const struct bp_call_rec *rec)
 {
 	__u64 id = bpf_get_current_pid_tgid(), wid;
 	struct bp_ev_window_open *e;
 	struct bp_stats *s;
 	__u8 one = 1;
 
-	if (!pivot_codeload || !target || target == (__u32)(id >> 32) || target == (__u32)id)
-		return;
-	if (bpf_map_lookup_elem(&inject_pending, &target))
-		return; /* one window per injection, not one per word poked */
+	if (!tid || tgid == (__u32)(id >> 32))
+		return 0;
+	if (bpf_map_lookup_elem(&inject_pending, &tid))
+		return 0; /* one window per injection, not one per word poked */
 	wid = __sync_fetch_and_add(&next_window_id, 1) + 1;
-	if (bpf_map_update_elem(&inject_pending, &target, &wid, BPF_NOEXIST))
-		return;
+	if (bpf_map_update_elem(&inject_pending, &tid, &wid, BPF_NOEXIST))
+		return 0;
 	__sync_fetch_and_add(&injections_pending, 1);
 	if (filter_traced) /* trace follows what its command injected into */
-		bpf_map_update_elem(&traced, &target, &one, BPF_ANY);
+		bpf_map_update_elem(&traced, &tgid, &one, BPF_ANY);
 	s = cpu_stats();
 	if (s) {
 		s->injections++;
@@ -101,10 +108,10 @@ static __always_inline void inject_window(struct task_state *st, __u32 target,
 	}
 	e = reserve(sizeof(*e), NULL);
 	if (!e)
-		return;
+		return wid;
 	fill_hdr(&e->hdr, BP_EV_WINDOW_OPEN, NULL);
-	e->hdr.pid = target;
-	e->hdr.tid = target;
+	e->hdr.pid = tgid;
+	e->hdr.tid = tid;
 	e->hdr.pivot = BP_PIVOT_INJECT;
 	e->hdr.window_id = wid;
 	/* the target's identity: userspace reads it */
@@ -120,7 +127,37 @@ static __always_inline void inject_window(struct task_state *st, __u32 target,
 	e->pivot_rec = *rec;
 	fill_lookback(e, st); /* what the injector did first */
 	submit(e, true);
-	inject_gate(target, wid);
+	return wid;
+}
+
+/* An injection into target (a pid or a tid, as the injector names it:
+ * ptrace takes a tid): the target's window, and its gate. An injector in
+ * another pid namespace whose target this kernel cannot resolve opens
+ * nothing: a window, or a stop, on the host's process of that number
+ * would hit a bystander. */
+static __always_inline void inject_window(struct task_state *st, __u32 target,
+					  const struct bp_call_rec *rec)
+{
+	bool init_ns = BPF_CORE_READ(bpf_get_current_task_btf(), thread_pid, level) == 0;
+	__u32 tgid = target, tid = target;
+	struct task_struct *t;
+	__u64 wid;
+
+	if (!pivot_codeload || !target)
+		return;
+	t = inject_target(target, init_ns);
+	if (t) {
+		tgid = BPF_CORE_READ(t, tgid);
+		tid = BPF_CORE_READ(t, pid);
+	} else if (!init_ns) {
+		return;
+	}
+	wid = inject_open(st, tgid, tid, rec);
+	if (t) {
+		if (wid)
+			inject_gate(t, tgid, wid);
+		bpf_task_release(t);
+	}
 }
 
 /* "/proc/<pid>/mem" -> pid; 0 for anything else ("self", tasks, ...). */

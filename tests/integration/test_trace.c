@@ -430,6 +430,54 @@ Test(trace, anonymous_code_is_analysed_after_its_process_exited)
 	unlink(out);
 }
 
+/* An injector names its target in its own pid namespace: the window (and,
+ * under the gate, the stop) belongs to that process, never to the host's
+ * process of the same number (2: kthreadd). */
+Test(trace, an_injection_from_a_pid_namespace_opens_the_window_of_its_real_target)
+{
+	char out[128], victim_file[128];
+	char *argv[] = { BPFPROF_BIN, "trace", "--gate", "--json", "-o", out, "--",
+			 FIXTURE_DIR "/inject_ns", victim_file, NULL };
+	json_t *events, *e;
+	long victim = 0;
+	int windows = 0, stops = 0;
+	size_t i;
+	FILE *f;
+
+	tmp_output(out, sizeof(out), "injns");
+	snprintf(victim_file, sizeof(victim_file), "/tmp/bpfprof-test-injns-victim-%d",
+		 (int)getpid());
+	cr_assert_eq(run(argv, NULL), 0);
+	f = fopen(victim_file, "r");
+	cr_assert_not_null(f);
+	cr_assert_eq(fscanf(f, "%ld", &victim), 1);
+	fclose(f);
+	cr_assert_gt(victim, 2);
+	events = read_events(out);
+	json_array_foreach(events, i, e) {
+		const char *t = json_string_value(json_object_get(e, "type"));
+		const char *pivot = json_string_value(json_object_get(e, "pivot"));
+		const char *path = json_string_value(json_object_get(e, "path"));
+
+		if (t && !strcmp(t, "gate") && path && !strncmp(path, "[inject", 7)) {
+			stops++;
+			cr_expect_eq(json_integer_value(json_object_get(e, "pid")), victim,
+				     "the gate stopped another process than the victim (%ld)", victim);
+		}
+		if (!t || strcmp(t, "window") || !pivot || strcmp(pivot, "inject"))
+			continue;
+		windows++;
+		cr_expect_eq(json_integer_value(json_object_get(e, "pid")), victim,
+			     "the injection's window is not the victim's (host pid %ld)", victim);
+	}
+	cr_expect_eq(windows, 1, "%d injection windows", windows);
+	/* this host kind has bpf_send_signal_task (probe: injection_gate) */
+	cr_expect_eq(stops, 1, "%d gate stops at the injection", stops);
+	json_decref(events);
+	unlink(out);
+	unlink(victim_file);
+}
+
 Test(trace, a_soname_loaded_already_is_judged_as_the_file_it_maps)
 {
 	char out[128];

@@ -127,7 +127,7 @@ void probe_sources(const struct probe_result *r, struct probe_source_result out[
 	       "verdicts keyed by device, inode, ctime, size and i_version", "no syscall tracepoints");
 	source(&out[PROBE_SRC_INJECTION_GATE],
 	       out[PROBE_SRC_INJECTION].ok && btf_func_id("bpf_send_signal_task") > 0 &&
-		       btf_func_id("bpf_task_from_pid") > 0,
+		       (btf_func_id("bpf_task_from_vpid") > 0 || btf_func_id("bpf_task_from_pid") > 0),
 	       "the gate stops an injection's target before the injected code can run",
 	       "no bpf_send_signal_task kfunc (6.13+): injections are judged after the write");
 }
