@@ -85,7 +85,21 @@ const char *probe_source_name(enum probe_source s)
 	return (unsigned int)s < PROBE_NSOURCES ? names[s] : "?";
 }
 
-static int btf_func_id(const char *name);
+/* The injection gate's kfuncs: signalling another task, and finding it
+ * (in the injector's pid namespace, or the initial one). */
+static bool injection_gate_kfuncs(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool ok;
+
+	if (!btf)
+		return false;
+	ok = btf__find_by_name_kind(btf, "bpf_send_signal_task", BTF_KIND_FUNC) > 0 &&
+	     (btf__find_by_name_kind(btf, "bpf_task_from_vpid", BTF_KIND_FUNC) > 0 ||
+	      btf__find_by_name_kind(btf, "bpf_task_from_pid", BTF_KIND_FUNC) > 0);
+	btf__free(btf);
+	return ok;
+}
 
 static void source(struct probe_source_result *o, bool ok, const char *yes, const char *no)
 {
@@ -126,8 +140,7 @@ void probe_sources(const struct probe_result *r, struct probe_source_result out[
 	source(&out[PROBE_SRC_CONTENT_CACHE], base,
 	       "verdicts keyed by device, inode, ctime, size and i_version", "no syscall tracepoints");
 	source(&out[PROBE_SRC_INJECTION_GATE],
-	       out[PROBE_SRC_INJECTION].ok && btf_func_id("bpf_send_signal_task") > 0 &&
-		       (btf_func_id("bpf_task_from_vpid") > 0 || btf_func_id("bpf_task_from_pid") > 0),
+	       out[PROBE_SRC_INJECTION].ok && injection_gate_kfuncs(),
 	       "the gate stops an injection's target before the injected code can run",
 	       "no bpf_send_signal_task kfunc (6.13+): injections are judged after the write");
 }
