@@ -4,7 +4,9 @@
  * it is a finding); the score is in 0..1 and the lists within their bounds;
  * every predicted token is in the vocabulary; the result serialises; and
  * the same bytes read through a file (the bounded chunked reader) give the
- * same result as read from memory. */
+ * same result as read from memory; and the bytes as memory made executable
+ * (walked as code whatever they hold) hold to the same properties, with no
+ * structure finding. */
 #include <stdint.h>
 #include <string.h>
 #include "analysis/dcam.h"
@@ -70,6 +72,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		dcam_result_free(f);
 		close(fd);
 	}
+	dcam_result_free(m);
+	ret = dcam_analyze_code(data, len, &m, err, sizeof(err));
+	FUZZ_CHECK(ret == 0, "analysis as code failed (%d): %s", ret, err);
+	check(m);
+	for (size_t i = 0; i < m->n_findings; i++)
+		FUZZ_CHECK(m->findings[i].category != DCAM_CAT_STRUCTURE,
+			   "memory made executable has a structure finding: %s", m->findings[i].what);
 	dcam_result_free(m);
 	return 0;
 }
