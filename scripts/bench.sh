@@ -20,7 +20,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 bench_pipeline() {
   [ "$(id -u)" -eq 0 ] || { echo "pipeline: needs root" >&2; return 1; }
   local wl=$BUILD/tests/bench/bench_workload load=$BUILD/tests/bench/bench_pipeline_load
-  local n=${PIPELINE_ITERS:-1000000} nb=${BPFTRACE_ITERS:-100000}
+  local n=${PIPELINE_ITERS:-600000} nb=${BPFTRACE_ITERS:-100000}
   local base=() filt=() all=() traced=() bt=() btbase=() lost=0 tmp
   tmp=$(mktemp -d)
   cat >"$tmp/bt.bt" <<'BT'
@@ -33,12 +33,20 @@ BT
     for _ in $(seq 100); do grep -q ready "$tmp/ready" 2>/dev/null && break; sleep 0.1; done
     "$wl" "$n"; kill "$lp"; wait "$lp" || true
   }
+  # Each variant runs between two untraced runs and is divided by their
+  # mean: this machine's speed drifts by a quarter over minutes, and a
+  # ratio to a baseline taken a minute earlier measured the drift.
+  local rf=() ra=() rt=() b0 b1 b2 b3 v
+  ratio() { echo "$1 / (($2 + $3) / 2)" | bc -l; }
   for r in $(seq "$ROUNDS"); do
     echo "pipeline: round $r/$ROUNDS" >&2
-    base+=("$("$wl" "$n")")
-    filt+=("$(with_loader filtered)")
-    all+=("$(with_loader all)")
-    traced+=("$("$BUILD/bpf-profiler" trace --json -o "$tmp/trace.jsonl" -- "$wl" "$n")")
+    b0=$("$wl" "$n"); base+=("$b0")
+    v=$(with_loader filtered); filt+=("$v")
+    b1=$("$wl" "$n"); base+=("$b1"); rf+=("$(ratio "$v" "$b0" "$b1")")
+    v=$(with_loader all); all+=("$v")
+    b2=$("$wl" "$n"); base+=("$b2"); ra+=("$(ratio "$v" "$b1" "$b2")")
+    v=$("$BUILD/bpf-profiler" trace --json -o "$tmp/trace.jsonl" -- "$wl" "$n"); traced+=("$v")
+    b3=$("$wl" "$n"); base+=("$b3"); rt+=("$(ratio "$v" "$b2" "$b3")")
     lost=$((lost + $(grep '"type":"summary"' "$tmp/trace.jsonl" | sed 's/.*"lost":\([0-9]*\).*/\1/')))
     btbase+=("$("$wl" "$nb")")
     bpftrace "$tmp/bt.bt" >/dev/null 2>"$tmp/bt.err" & local bp=$!
@@ -50,11 +58,11 @@ BT
   b=$(printf '%s\n' "${base[@]}" | median); f=$(printf '%s\n' "${filt[@]}" | median)
   a=$(printf '%s\n' "${all[@]}" | median); t=$(printf '%s\n' "${traced[@]}" | median)
   bb=$(printf '%s\n' "${btbase[@]}" | median); bx=$(printf '%s\n' "${bt[@]}" | median)
-  echo "pipeline: ns/iteration (median of $ROUNDS), ratio to no tracing in the same run"
-  printf '  %-52s %8.1f  1.00x\n' "no tracing" "$b"
-  printf '  %-52s %8.1f  %.2fx\n' "(a) programs loaded, process untracked (trace filter)" "$f" "$(echo "$f/$b" | bc -l)"
-  printf '  %-52s %8.1f  %.2fx\n' "(a') programs loaded, every process recorded (agent)" "$a" "$(echo "$a/$b" | bc -l)"
-  printf '  %-52s %8.1f  %.2fx  lost events: %d\n' "(b) traced by bpf-profiler trace, every event sent" "$t" "$(echo "$t/$b" | bc -l)" "$lost"
+  echo "pipeline: ns/iteration (median of $ROUNDS); ratio: median over rounds of the variant to the mean of the untraced runs either side of it"
+  printf '  %-52s %8.1f  1.00x  (untraced runs: %s)\n' "no tracing" "$b" "$(printf '%s\n' "${base[@]}" | sort -n | sed -n '1p;$p' | paste -sd- | sed 's/\.[0-9]*//g')"
+  printf '  %-52s %8.1f  %.2fx\n' "(a) programs loaded, process untracked (trace filter)" "$f" "$(printf '%s\n' "${rf[@]}" | median)"
+  printf '  %-52s %8.1f  %.2fx\n' "(a') programs loaded, every process recorded (agent)" "$a" "$(printf '%s\n' "${ra[@]}" | median)"
+  printf '  %-52s %8.1f  %.2fx  lost events: %d\n' "(b) traced by bpf-profiler trace, every event sent" "$t" "$(printf '%s\n' "${rt[@]}" | median)" "$lost"
   printf '  %-52s %8.1f  %.2fx  (baseline %.1f at %d iterations)\n' "(c) bpftrace, printf per event" "$bx" "$(echo "$bx/$bb" | bc -l)" "$bb" "$nb"
   rm -rf "$tmp"
 }
