@@ -403,10 +403,13 @@ Test(trace, anonymous_code_is_analysed_after_its_process_exited)
 			 FIXTURE_DIR "/anon_code", NULL };
 	json_t *events, *e, *v = NULL, *dcam, *f;
 	size_t i;
-	int found = 0;
+	int found = 0, rc;
 
 	tmp_output(out, sizeof(out), "anon");
-	cr_assert_eq(run(argv, NULL), 0);
+	rc = run(argv, NULL);
+	if (rc == 77)
+		cr_skip_test("the fixture's code bytes are x86-64");
+	cr_assert_eq(rc, 0);
 	events = read_events(out);
 	json_array_foreach(events, i, e) {
 		const char *t = json_string_value(json_object_get(e, "type"));

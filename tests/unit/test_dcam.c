@@ -481,9 +481,13 @@ Test(dcam, code_that_is_not_elf_is_walked_from_its_first_byte)
 		0x0f, 0x05,                   /* syscall */
 		0xc3,                         /* ret */
 	};
-	struct dcam_result *r = analyze_ok(blob, sizeof(blob));
+	struct dcam_result *r;
 	char err[256] = "";
 
+#if !defined(__x86_64__)
+	cr_skip_test("x86-64 code bytes; code with no ELF is decoded for the host's machine");
+#endif
+	r = analyze_ok(blob, sizeof(blob));
 	dump(r);
 	cr_expect_not_null(find_cat(r, DCAM_CAT_STRUCTURE, "not an ELF file"));
 	SEQ(r, "socket:inet", "connect:inet", "mprotect:exec");

@@ -67,6 +67,39 @@ Test(scorer, a_window_without_its_object_has_only_the_sequence_component)
 	scorer_result_release(&r);
 }
 
+/* Anonymous code (no file): what its static analysis finds counts; a page
+ * in which nothing is found leaves the component missing, not 0. */
+Test(scorer, anonymous_code_counts_only_what_is_found_in_it)
+{
+	static uint8_t getpid_page[] = { 0xb8, 0x27, 0x00, 0x00, 0x00, 0x0f, 0x05, 0xc3 };
+	static uint8_t ret_page[] = { 0xc3 };
+	const char *const *parts[WINDOW_NPARTS] = { dropper_lookback, NULL, NULL };
+	struct scorer_result r;
+	struct window w;
+
+#if !defined(__x86_64__)
+	cr_skip_test("x86-64 code bytes; memory is decoded for the host's machine");
+#endif
+	window_fixture(&w, getpid(), parts, NULL);
+	w.pivot = BP_PIVOT_EXEC_ANON;
+	w.code = getpid_page;
+	w.code_len = sizeof(getpid_page);
+	scorer_judge(scorer, &w, &r);
+	cr_assert(r.verdict.have[VERDICT_DCAM], "a raw system call in anonymous code is a finding");
+	cr_assert_gt(r.verdict.component[VERDICT_DCAM], 0);
+	cr_assert_eq(strlen(r.sha256_hex), 64);
+	scorer_result_release(&r);
+
+	w.code = ret_page;
+	w.code_len = sizeof(ret_page);
+	scorer_judge(scorer, &w, &r);
+	cr_assert_not(r.verdict.have[VERDICT_DCAM], "nothing found in memory is no evidence");
+	cr_assert_float_eq(r.verdict.risk, r.verdict.component[VERDICT_SEQUENCE], 1e-9);
+	scorer_result_release(&r);
+	w.code = NULL;
+	window_fixture_free(&w);
+}
+
 Test(scorer, the_object_gives_the_static_and_source_components)
 {
 	struct scorer_result r;

@@ -127,8 +127,13 @@ static void judge_static(struct scorer *s, const struct window *w, struct scorer
 		out->dcam = NULL;
 		return;
 	}
-	verdict_set(&out->verdict, VERDICT_DCAM, out->dcam->score);
 	snprintf(out->sha256_hex, sizeof(out->sha256_hex), "%s", out->dcam->sha256_hex);
+	/* a page of memory in which nothing was found is no evidence of
+	 * safety (a stub that decodes its payload calls nothing yet): the
+	 * component is missing, not 0. A file has a structure to vouch for. */
+	if (w->file_fd < 0 && !out->dcam->n_findings)
+		return;
+	verdict_set(&out->verdict, VERDICT_DCAM, out->dcam->score);
 }
 
 static void judge_source(const struct window *w, struct scorer_result *out)
