@@ -814,18 +814,25 @@ Test(agent, a_load_in_a_container_cgroup_is_attributed_and_filterable)
 	cr_assert_not_null(d, "no decision");
 	p = json_object_get(d, "process");
 	cr_assert(json_is_object(p), "no process object");
+	/* a field missing is a failure that says which, not a crash in strcmp */
+	for (const char *const *k = (const char *const[]){ "container_id", "container_runtime",
+							  "unit", NULL }; *k; k++)
+		cr_assert(json_is_string(json_object_get(p, *k)), "no %s in the decision", *k);
 	cr_assert_str_eq(json_string_value(json_object_get(p, "container_id")), CONTAINER_ID);
 	cr_assert_str_eq(json_string_value(json_object_get(p, "container_runtime")), "docker");
 	cr_assert_str_eq(json_string_value(json_object_get(p, "unit")),
 			 "docker-" CONTAINER_ID ".scope");
+	cr_assert(json_is_string(json_object_get(p, "cgroup")), "no cgroup");
 	cr_assert(strstr(json_string_value(json_object_get(p, "cgroup")), "/docker-" CONTAINER_ID),
 		  "%s", json_string_value(json_object_get(p, "cgroup")));
 	cr_assert_gt(json_integer_value(json_object_get(p, "cgroup_id")), 0);
 	cr_assert_eq(json_integer_value(json_object_get(p, "uid")), 0);
 	cr_assert(json_is_integer(json_object_get(p, "gid")));
 	cr_assert_gt(json_integer_value(json_object_get(p, "ppid")), 0);
+	cr_assert(json_is_string(json_object_get(p, "cmdline")), "no command line");
 	cr_assert(strstr(json_string_value(json_object_get(p, "cmdline")), "/loader /"),
 		  "%s", json_string_value(json_object_get(p, "cmdline")));
+	cr_assert(json_is_string(json_object_get(p, "exe")), "no executable");
 	cr_assert(strstr(json_string_value(json_object_get(p, "exe")), "/loader"));
 	cr_assert(json_string_length(json_object_get(d, "host")) > 0, "no host name");
 	json_decref(d);

@@ -121,10 +121,15 @@ static void judge(struct pipeline *p, struct window *w, enum decision_point poin
 static void on_window_closed(void *ctx, struct window *w)
 {
 	/* an exec'd image names the process's executable for its later loads,
-	 * even once it has exited */
-	if (w->pivot == BP_PIVOT_EXEC_FILE && w->file_path[0] == '/' && w->pivot_call.token &&
-	    !strncmp(w->pivot_call.token, "execve", 6))
-		attribution_note_exe((pid_t)w->pid, w->file_path);
+	 * even once it has exited: the file it mapped, or else (gone before
+	 * the file was opened) the absolute name the kernel ran it by */
+	if (w->pivot == BP_PIVOT_EXEC_FILE && w->pivot_call.token &&
+	    !strncmp(w->pivot_call.token, "execve", 6)) {
+		const char *exe = w->file_path[0] == '/' ? w->file_path : w->pivot_call.arg;
+
+		if (exe[0] == '/' && !strstr(exe, "..."))
+			attribution_note_exe((pid_t)w->pid, exe);
+	}
 	judge(ctx, w, decision_point_of(w));
 }
 
