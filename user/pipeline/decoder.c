@@ -129,7 +129,7 @@ static void describe_sockaddr(const struct bp_call_rec *r, char *buf, size_t len
 
 char *decoder_describe(const struct bp_call_rec *r, char *buf, size_t len)
 {
-	const char *trunc = (r->flags & BP_REC_STR_TRUNC) ? "..." : "";
+	const char *trunc = (r->flags & BP_REC_STR_TRUNC) ? DECODER_TRUNCATED : "";
 	size_t n;
 
 	buf[0] = '\0';

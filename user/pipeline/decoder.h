@@ -12,6 +12,8 @@ const char *decoder_token(const struct bp_call_rec *rec);
 /* Room for any decoder_describe() text with its NUL: the kernel keeps
  * BP_STR_LEN bytes of a path or address, plus a flag or mode suffix. */
 #define DECODER_ARG_LEN 128
+/* Ends an argument the kernel had to cut (BP_REC_STR_TRUNC). */
+#define DECODER_TRUNCATED "..."
 /* The call's key argument as text ("/tmp/x.so", "127.0.0.1:8080", ...);
  * returns buf, empty when the call has none. */
 char *decoder_describe(const struct bp_call_rec *rec, char *buf, size_t len);
