@@ -40,7 +40,8 @@ enum bp_call {
 
 /* One traced call, as kept in the per-thread lookback ring and as sent.
  * arg[] meaning per call (decoder.c reads them):
- *   openat: flags, mode        fchmodat/fchmod: mode, fd
+ *   openat: flags, mode, dev, ino (BP_REC_FILE: the file an open for writing got)
+ *   fchmodat/fchmod: mode, fd
  *   mmap: prot, flags | fd << 32, dev, ino
  *   mprotect (and pkey_mprotect): prot, len, dev, ino (BP_REC_FILE: a file's mapping)
  *   socket: family, type

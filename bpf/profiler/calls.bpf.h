@@ -11,12 +11,6 @@
 #define S_IFMT_BITS	0170000
 #define S_IFSOCK_BITS	0140000
 
-SEC("tracepoint/syscalls/sys_enter_openat")
-int tp_openat(struct trace_event_raw_sys_enter *ctx)
-{
-	return simple_call(BP_CALL_OPENAT, ARG(2), ARG(3), (const void *)ARG(1));
-}
-
 SEC("tracepoint/syscalls/sys_enter_unlinkat")
 int tp_unlinkat(struct trace_event_raw_sys_enter *ctx)
 {
@@ -114,32 +108,41 @@ PATH_EXIT(rename)
 PATH_EXIT(renameat)
 PATH_EXIT(execveat)
 
-/* openat's exit also drops the verdict of a file opened for writing (its
- * next executable mapping is judged again), and an open of another
- * process's memory for writing is an injection into it. */
+/* openat is recorded at its exit alone, one program per open instead of
+ * two (each costs about 0.2 us here: docs/performance.md): the arguments
+ * are still in the task's registers, the kernel has copied the path (its
+ * page is in), and the fd says which file an open for writing names. That
+ * file's verdict is dropped (its next executable mapping is judged again),
+ * the record carries its identity (a process that maps what it just wrote
+ * is dropping code: docs/scoring.md), and an open of another process's
+ * memory for writing is an injection into it. */
 SEC("tracepoint/syscalls/sys_exit_openat")
 int tp_exit_openat(struct trace_event_raw_sys_exit *ctx)
 {
-	struct task_state *st = state_of_current(false);
+	struct task_state *st = state_of_current(true);
+	struct pt_regs *regs;
 	struct bp_call_rec *rec;
 	struct bp_file_key key;
-	struct file *f;
+	struct file *f = NULL;
 	__u32 target;
 
 	if (!st)
 		return 0;
-	finish_pending(st);
-	if (ctx->ret < 0)
-		return 0;
-	rec = &st->ring[(st->head - 1) & RING_MASK];
-	if (rec->call != BP_CALL_OPENAT || !(rec->arg[0] & O_ACCMODE_BITS))
-		return 0;
-	f = fd_file((int)ctx->ret);
-	if (!f)
-		return 0;
-	file_key(BPF_CORE_READ(f, f_inode), &key);
-	bpf_map_delete_elem(&verdict_cache, &key);
-	target = procmem_pid(rec->str);
+	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	rec = record(st, BP_CALL_OPENAT, PT_REGS_PARM3_CORE_SYSCALL(regs),
+		     PT_REGS_PARM4_CORE_SYSCALL(regs));
+	if (bpf_probe_read_user_str(rec->str, sizeof(rec->str),
+				    (const void *)PT_REGS_PARM2_CORE_SYSCALL(regs)) == sizeof(rec->str))
+		rec->flags |= BP_REC_STR_TRUNC;
+	if (ctx->ret >= 0 && (rec->arg[0] & O_ACCMODE_BITS))
+		f = fd_file((int)ctx->ret);
+	if (f) {
+		describe_file(rec, f);
+		file_key(BPF_CORE_READ(f, f_inode), &key);
+		bpf_map_delete_elem(&verdict_cache, &key);
+	}
+	after_record(st, rec);
+	target = f ? procmem_pid(rec->str) : 0;
 	if (target)
 		inject_window(st, target, rec);
 	return 0;

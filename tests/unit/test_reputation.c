@@ -154,6 +154,25 @@ Test(reputation, owner_mode_and_age_come_from_the_stat)
 	cr_expect_null(has(&r, "recent_file"));
 }
 
+Test(reputation, code_the_loader_wrote_itself_counts_against_it)
+{
+	struct stat st = { .st_uid = 0, .st_mode = S_IFREG | 0644, .st_nlink = 1 };
+	struct reputation_input in = { .path = "/usr/lib/libnothere.so", .fd = -1, .st = &st,
+				       .now = 1000000 };
+	struct reputation_result plain, dropped;
+
+	st.st_mtime = st.st_ctime = 1000000 - 10 * 86400;
+	cr_assert_eq(reputation_score(&in, &plain), 0);
+	cr_expect_null(has(&plain, "written_by_loader"));
+	in.written_by_loader = true;
+	in.written_ms_before = 3;
+	cr_assert_eq(reputation_score(&in, &dropped), 0);
+	cr_assert_not_null(has(&dropped, "written_by_loader"));
+	cr_expect_str_eq(has(&dropped, "written_by_loader")->detail,
+			 "the loading thread wrote it 3 ms before mapping it executable");
+	cr_expect_float_eq(dropped.score, plain.score + 0.3, 1e-9);
+}
+
 Test(reputation, world_writable_directory_is_flagged)
 {
 	char dir[PATH_MAX], file[PATH_MAX + 16];

@@ -126,6 +126,42 @@ Test(scorer, the_object_gives_the_static_and_source_components)
 	scorer_result_release(&r);
 }
 
+static bool has_reason(const struct scorer_result *r, const char *code)
+{
+	for (size_t i = 0; i < r->source.n_reasons; i++)
+		if (!strcmp(r->source.reasons[i].code, code))
+			return true;
+	return false;
+}
+
+/* The thread that maps a file it opened for writing moments before is
+ * running code it dropped: known by device and inode, whatever the name. */
+Test(scorer, an_object_its_loader_wrote_in_the_lookback_loses_reputation)
+{
+	static const char *const wrote_lookback[] = { "openat:write", "openat:read", NULL };
+	const char *const *parts[WINDOW_NPARTS] = { wrote_lookback, loader_load, NULL };
+	struct scorer_result before, after;
+	struct window w;
+
+	window_fixture(&w, getpid(), parts, DCAM_FIXTURES "/libdcam_net_ctor.so");
+	w.open_ns = 5000000;
+	w.calls[WINDOW_LOOKBACK][0].ts_ns = 2000000;
+	scorer_judge(scorer, &w, &before);
+	cr_assert_null(window_wrote_object(&w), "an open for writing of another file");
+	cr_assert_not(has_reason(&before, "written_by_loader"));
+
+	w.calls[WINDOW_LOOKBACK][0].wrote_dev = w.file_dev;
+	w.calls[WINDOW_LOOKBACK][0].wrote_ino = w.file_ino;
+	cr_assert_eq(window_wrote_object(&w), &w.calls[WINDOW_LOOKBACK][0]);
+	scorer_judge(scorer, &w, &after);
+	cr_assert(has_reason(&after, "written_by_loader"));
+	cr_assert_gt(after.verdict.component[VERDICT_SOURCE],
+		     before.verdict.component[VERDICT_SOURCE]);
+	scorer_result_release(&before);
+	scorer_result_release(&after);
+	window_fixture_free(&w);
+}
+
 Test(scorer, a_quarantined_hash_is_high_under_any_name)
 {
 	char copy[] = "/tmp/bpfprof-scorer-XXXXXX";

@@ -143,6 +143,11 @@ static void fill_call(struct window_call *c, const struct bp_call_rec *rec)
 	decoder_describe(rec, c->arg, sizeof(c->arg));
 	c->ts_ns = rec->ts_ns;
 	c->tid = rec->tid;
+	c->wrote_dev = c->wrote_ino = 0;
+	if (rec->call == BP_CALL_OPENAT && (rec->flags & BP_REC_FILE)) {
+		c->wrote_dev = rec->arg[2];
+		c->wrote_ino = rec->arg[3];
+	}
 }
 
 static void note_file(struct window *w, const struct bp_call_rec *rec)
@@ -428,6 +433,17 @@ void window_set_close_all(struct window_set *ws, uint64_t lost_total)
 			}
 		}
 	}
+}
+
+const struct window_call *window_wrote_object(const struct window *w)
+{
+	for (size_t i = w->ncalls[WINDOW_LOOKBACK]; w->file_ino && i-- > 0;) {
+		const struct window_call *c = &w->calls[WINDOW_LOOKBACK][i];
+
+		if (c->wrote_ino == w->file_ino && c->wrote_dev == w->file_dev)
+			return c;
+	}
+	return NULL;
 }
 
 size_t window_sequence(const struct window *w, const char **out, size_t max)

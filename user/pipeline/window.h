@@ -29,6 +29,8 @@ struct window_call {
 	char arg[DECODER_ARG_LEN]; /* decoder_describe() */
 	uint64_t ts_ns;
 	uint32_t tid;
+	/* an open for writing: the file it got (kernel dev_t, inode); 0: none */
+	uint64_t wrote_dev, wrote_ino;
 };
 
 struct window {
@@ -105,6 +107,10 @@ void window_set_close_all(struct window_set *ws, uint64_t lost_total);
 /* The loaded object's name: the file it resolved to when known, else the
  * name the load gave (a dlopen argument, "[exec_anon ...]"). */
 const char *window_object_name(const struct window *w);
+/* The lookback's last call that opened the loaded object for writing:
+ * the loading thread wrote the code it is about to run. NULL when none
+ * (or the object is not known by device and inode). */
+const struct window_call *window_wrote_object(const struct window *w);
 /* Whether a call with this token is one a full part keeps. */
 bool window_token_matters(const char *token);
 size_t window_set_open_count(const struct window_set *ws);

@@ -287,6 +287,11 @@ int reputation_score(const struct reputation_input *in, struct reputation_result
 		       "(device or inode differ)", (int)in->pid, in->path);
 	else if (!canon)
 		reason(out, "vanished", 0.3, "%s cannot be resolved now", in->path);
+	/* code written and run by the same thread is a dropper's second stage
+	 * (a compiler or an installer writes what another process runs) */
+	if (in->written_by_loader)
+		reason(out, "written_by_loader", 0.3, "the loading thread wrote it %.0f ms before "
+		       "mapping it executable", in->written_ms_before);
 	if (!memfd)
 		path_reasons(in, canon, out);
 	if (!st) {

@@ -5,6 +5,7 @@
 #ifndef BPFPROF_REPUTATION_H
 #define BPFPROF_REPUTATION_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -24,6 +25,10 @@ struct reputation_input {
 	pid_t pid;             /* loading process; paths resolve in its root (0: ours);
 				* once it has exited, on the host, if the identity holds */
 	uid_t uid;             /* its uid */
+	/* the loading thread opened this very file for writing just before
+	 * (its lookback), this long before the load */
+	bool written_by_loader;
+	double written_ms_before;
 	const char *sha256_hex;                /* NULL when unknown */
 	const struct exceptions *exceptions;   /* path and hash rules decide; NULL: none */
 	time_t now;            /* 0: time(NULL) */

@@ -143,6 +143,13 @@ static void judge_source(const struct window *w, struct scorer_result *out)
 		.dev = w->file_ino ? kdev_to_dev(w->file_dev) : 0, .ino = w->file_ino,
 		.sha256_hex = out->sha256_hex[0] ? out->sha256_hex : NULL,
 	};
+	const struct window_call *wrote = window_wrote_object(w);
+
+	if (wrote) {
+		in.written_by_loader = true;
+		in.written_ms_before = w->open_ns > wrote->ts_ns ?
+			(double)(w->open_ns - wrote->ts_ns) / 1e6 : 0;
+	}
 
 	/* a relative name (dlopen("libm.so.6")) says nothing without the fd,
 	 * and a load that failed without a file found loaded nothing */
