@@ -274,3 +274,37 @@ Test(window, a_full_part_keeps_the_calls_that_matter)
 	cr_assert_str_eq(c.seq[0], "connect:inet", "the connect was kept, last");
 	window_set_free(ws);
 }
+
+/* Code mapped outside dlopen from a file the thread had just written is
+ * named by the path it wrote (the kernel's device and inode tie the two):
+ * a dropper gone before its file could be opened is still named. */
+Test(window, code_from_a_file_its_loader_wrote_is_named_by_that_path)
+{
+	struct closed c = { 0 };
+	struct window_set *ws = window_set_new(on_closed, NULL, 0, &c);
+	struct bp_ev_window_open e = open_ev(3, 2);
+	struct bp_call_rec map = rec(BP_CALL_MMAP, 5 /* PROT_READ|PROT_EXEC */, 2, NULL);
+
+	e.path[0] = '\0';
+	e.hdr.pivot = BP_PIVOT_EXEC_FILE;
+	e.lookback[0] = rec(BP_CALL_OPENAT, 01101 /* O_WRONLY|O_CREAT|O_TRUNC */, 0600,
+			    "/var/lib/x/.cache.bin");
+	e.lookback[0].flags = BP_REC_FILE;
+	e.lookback[0].arg[2] = 0x800001;
+	e.lookback[0].arg[3] = 4242;
+	map.flags = BP_REC_FILE;
+	map.arg[2] = 0x800001;
+	map.arg[3] = 4242;
+	e.pivot_rec = map;
+	FEED(ws, e, 0);
+	FEED(ws, close_ev(3, BP_CLOSE_EXIT, 0, 0, 0), 0);
+	cr_assert_str_eq(c.last.path, "/var/lib/x/.cache.bin");
+
+	/* another file written: the code is named by what loaded it */
+	e.hdr.window_id = 4;
+	e.lookback[0].arg[3] = 4243;
+	FEED(ws, e, 0);
+	FEED(ws, close_ev(4, BP_CLOSE_EXIT, 0, 0, 0), 0);
+	cr_assert_eq(c.last.path[0], '[', "%s", c.last.path);
+	window_set_free(ws);
+}

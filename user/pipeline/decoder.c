@@ -127,6 +127,13 @@ static void describe_sockaddr(const struct bp_call_rec *r, char *buf, size_t len
 	}
 }
 
+bool decoder_arg_is_whole_path(const char *arg)
+{
+	size_t n = strlen(arg), t = strlen(DECODER_TRUNCATED);
+
+	return arg[0] == '/' && !(n >= t && !strcmp(arg + n - t, DECODER_TRUNCATED));
+}
+
 char *decoder_describe(const struct bp_call_rec *r, char *buf, size_t len)
 {
 	const char *trunc = (r->flags & BP_REC_STR_TRUNC) ? DECODER_TRUNCATED : "";

@@ -4,6 +4,7 @@
 #ifndef BPFPROF_DECODER_H
 #define BPFPROF_DECODER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "bpfprof_event.h"
 
@@ -14,6 +15,9 @@ const char *decoder_token(const struct bp_call_rec *rec);
 #define DECODER_ARG_LEN 128
 /* Ends an argument the kernel had to cut (BP_REC_STR_TRUNC). */
 #define DECODER_TRUNCATED "..."
+/* Whether a described argument is an absolute path the kernel kept whole
+ * (a cut one would name another file). */
+bool decoder_arg_is_whole_path(const char *arg);
 /* The call's key argument as text ("/tmp/x.so", "127.0.0.1:8080", ...);
  * returns buf, empty when the call has none. */
 char *decoder_describe(const struct bp_call_rec *rec, char *buf, size_t len);

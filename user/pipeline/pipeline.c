@@ -126,9 +126,8 @@ static void on_window_closed(void *ctx, struct window *w)
 	if (w->pivot == BP_PIVOT_EXEC_FILE && w->pivot_call.token &&
 	    !strncmp(w->pivot_call.token, "execve", 6)) {
 		const char *exe = w->file_path[0] == '/' ? w->file_path : w->pivot_call.arg;
-		size_t n = strlen(exe), t = strlen(DECODER_TRUNCATED);
 
-		if (exe[0] == '/' && !(n >= t && !strcmp(exe + n - t, DECODER_TRUNCATED)))
+		if (decoder_arg_is_whole_path(exe))
 			attribution_note_exe((pid_t)w->pid, exe);
 	}
 	judge(ctx, w, decision_point_of(w));

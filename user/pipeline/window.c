@@ -150,6 +150,21 @@ static void fill_call(struct window_call *c, const struct bp_call_rec *rec)
 	}
 }
 
+/* Code loaded outside dlopen has no name of its own: the path its loader
+ * wrote it by, when the lookback shows that write of this very file (a
+ * process gone before its file could be opened is still named), else what
+ * loaded it. */
+static void name_unnamed_code(struct window *w, unsigned int pivot)
+{
+	const struct window_call *wrote = window_wrote_object(w);
+
+	if (wrote && decoder_arg_is_whole_path(wrote->arg))
+		snprintf(w->path, sizeof(w->path), "%s", wrote->arg);
+	else
+		snprintf(w->path, sizeof(w->path), "[%s %s]", decoder_pivot_name(pivot),
+			 w->pivot_call.arg);
+}
+
 static void note_file(struct window *w, const struct bp_call_rec *rec)
 {
 	/* the loader's mapping, a mapping made executable, an exec'd image */
@@ -307,9 +322,8 @@ static void on_open(struct window *w, const struct bp_ev_window_open *e)
 		note_file(w, &e->pivot_rec);
 		w->ok = 1;
 		w->return_ns = e->hdr.ts_ns;
-		if (!w->path[0]) /* name the code by what loaded it */
-			snprintf(w->path, sizeof(w->path), "[%s %s]",
-				 decoder_pivot_name(e->hdr.pivot), w->pivot_call.arg);
+		if (!w->path[0])
+			name_unnamed_code(w, e->hdr.pivot);
 	}
 }
 
