@@ -118,6 +118,11 @@ Test(enforce, medium_at_the_gate_confines_the_constructor_before_it_runs)
 	cr_assert_str_eq(json_string_value(json_object_get(gate, "reason")), "medium");
 	cr_assert_str_eq(json_string_value(json_object_get(gate, "mitigation")), "hook+confine");
 	cr_assert_null(json_object_get(gate, "would"), "enforcing: nothing is hypothetical");
+	/* what the gate judged on is said: medium between the two thresholds */
+	cr_assert(json_is_number(json_object_get(gate, "risk")));
+	cr_assert_geq(json_number_value(json_object_get(gate, "risk")), 0.01);
+	cr_assert_lt(json_number_value(json_object_get(gate, "risk")), 0.99);
+	cr_assert(json_is_object(json_object_get(gate, "components")));
 	cr_assert_geq(count_events(events, "denial", NULL, NULL), 1, "the denial was not reported");
 	v = find_event(events, "verdict", "libconnect.so");
 	cr_assert_not_null(v);

@@ -83,6 +83,17 @@ void trace_output_dlopen(struct trace_output *o, const struct bp_event_hdr *h,
 		ok ? "loaded" : "FAILED", paint(o, "\033[0m"));
 }
 
+/* {"sequence": x, "source": x, "dcam": x}, null for a missing component */
+static json_t *components_json(const struct verdict *v)
+{
+	json_t *comp = json_object();
+
+	for (int c = 0; c < VERDICT_NCOMPONENTS; c++)
+		json_object_set_new(comp, verdict_component_name(c),
+				    v->have[c] ? json_real(v->component[c]) : json_null());
+	return comp;
+}
+
 void trace_output_gate(struct trace_output *o, const struct pipeline_gate_report *g)
 {
 	const struct bp_event_hdr *h = g->hdr;
@@ -98,6 +109,12 @@ void trace_output_gate(struct trace_output *o, const struct pipeline_gate_report
 		json_object_set_new(j, "reason", json_string(reason));
 		json_object_set_new(j, "backend", json_string("signal"));
 		json_object_set_new(j, "window", json_integer(h->window_id));
+		if (g->decision) { /* what the gate judged on: the risk before any code ran */
+			const struct verdict *v = &g->decision->result->verdict;
+
+			json_object_set_new(j, "risk", json_real(v->risk));
+			json_object_set_new(j, "components", components_json(v));
+		}
 		if (m) {
 			json_object_set_new(j, "mitigation", json_string(mitigate_action_name(m->action)));
 			if (m->detail[0])
@@ -109,7 +126,10 @@ void trace_output_gate(struct trace_output *o, const struct pipeline_gate_report
 		emit_json(o, j);
 		return;
 	}
-	fprintf(o->out, "%7u %s=== gate: %s %s (%s)", h->tid, paint(o, "\033[1m"), action, path, reason);
+	fprintf(o->out, "%7u %s=== gate: %s %s (%s", h->tid, paint(o, "\033[1m"), action, path, reason);
+	if (g->decision)
+		fprintf(o->out, ", risk %.2f", g->decision->result->verdict.risk);
+	fprintf(o->out, ")");
 	if (m && m->action != MITIGATE_ALLOW && m->action != MITIGATE_QUARANTINE)
 		fprintf(o->out, ", %s (%s) before it runs", mitigate_action_name(m->action),
 			mitigate_backend_name(m->backends));
@@ -166,16 +186,10 @@ void trace_output_verdict(struct trace_output *o, const struct decision *d)
 	const char *backend = mitigate_backend_name(m->backends);
 
 	if (o->json) {
-		json_t *comp = json_object();
-		json_t *j;
-
-		for (int c = 0; c < VERDICT_NCOMPONENTS; c++)
-			json_object_set_new(comp, verdict_component_name(c),
-					    v->have[c] ? json_real(v->component[c]) : json_null());
-		j = json_pack("{s:s, s:I, s:I, s:I, s:s, s:f, s:s, s:o, s:b}",
+		json_t *j = json_pack("{s:s, s:I, s:I, s:I, s:s, s:f, s:s, s:o, s:b}",
 			      "type", "verdict", "pid", (json_int_t)w->pid, "tid", (json_int_t)w->tid,
 			      "window", (json_int_t)w->id, "path", window_object_name(w), "risk", v->risk,
-			      "level", verdict_level_name(v->level), "components", comp,
+			      "level", verdict_level_name(v->level), "components", components_json(v),
 			      "uncertain", v->uncertain);
 		json_object_set_new(j, "point", json_string(decision_point_name(d->point)));
 		json_object_set_new(j, "action", json_string(action));
