@@ -3,6 +3,9 @@
 # Benchmarks (not tests): `scripts/bench.sh [SECTION...]`, all sections by
 # default. Each reports ratios measured within one run, because these
 # machines are noisy. Results go to docs/performance.md by hand.
+# Knobs (environment): ROUNDS (3), the pipeline's PIPELINE_ITERS (600000),
+# BPFTRACE_ITERS (100000), ALT_PAIRS (40) and ALT_ITERS (30000) for the
+# attached/detached pairs; BUILD (build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -17,36 +20,34 @@ build() {
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # --- pipeline: cost of the kernel programs on a syscall-heavy loop -----------
+# (a) and (a'): the programs loaded once and attached and detached between
+# short runs, in ABBA pairs a second apart (bench_pipeline_load alternate):
+# this host's speed drifts within minutes, and loading the programs anew
+# for each run measured the drift. (b) and (c) start a tool, so each runs
+# between two untraced runs and is divided by their mean.
 bench_pipeline() {
   [ "$(id -u)" -eq 0 ] || { echo "pipeline: needs root" >&2; return 1; }
   local wl=$BUILD/tests/bench/bench_workload load=$BUILD/tests/bench/bench_pipeline_load
   local n=${PIPELINE_ITERS:-600000} nb=${BPFTRACE_ITERS:-100000}
-  local base=() filt=() all=() traced=() bt=() btbase=() lost=0 tmp
+  local pairs=${ALT_PAIRS:-40} na=${ALT_ITERS:-30000}
+  local base=() traced=() bt=() btbase=() lost=0 tmp af aa
   tmp=$(mktemp -d)
   cat >"$tmp/bt.bt" <<'BT'
 tracepoint:syscalls:sys_enter_openat,tracepoint:syscalls:sys_enter_close,
 tracepoint:syscalls:sys_enter_mmap,tracepoint:syscalls:sys_enter_mprotect,
 tracepoint:syscalls:sys_enter_munmap /comm == "bench_workload"/ { printf("%s %d\n", probe, pid); }
 BT
-  with_loader() { # mode
-    "$load" "$1" >"$tmp/ready" 2>"$tmp/load.err" & local lp=$!
-    for _ in $(seq 100); do grep -q ready "$tmp/ready" 2>/dev/null && break; sleep 0.1; done
-    "$wl" "$n"; kill "$lp"; wait "$lp" || true
-  }
-  # Each variant runs between two untraced runs and is divided by their
-  # mean: this machine's speed drifts by a quarter over minutes, and a
-  # ratio to a baseline taken a minute earlier measured the drift.
-  local rf=() ra=() rt=() b0 b1 b2 b3 v
+  echo "pipeline: (a) $pairs pairs, programs detached/attached, this process untracked" >&2
+  af=$("$load" alternate filtered "$pairs" "$wl" "$na" | tail -1)
+  echo "pipeline: (a') $pairs pairs, every process recorded" >&2
+  aa=$("$load" alternate all "$pairs" "$wl" "$na" | tail -1)
+  local rt=() b0 b1 v
   ratio() { echo "$1 / (($2 + $3) / 2)" | bc -l; }
   for r in $(seq "$ROUNDS"); do
     echo "pipeline: round $r/$ROUNDS" >&2
     b0=$("$wl" "$n"); base+=("$b0")
-    v=$(with_loader filtered); filt+=("$v")
-    b1=$("$wl" "$n"); base+=("$b1"); rf+=("$(ratio "$v" "$b0" "$b1")")
-    v=$(with_loader all); all+=("$v")
-    b2=$("$wl" "$n"); base+=("$b2"); ra+=("$(ratio "$v" "$b1" "$b2")")
     v=$("$BUILD/bpf-profiler" trace --json -o "$tmp/trace.jsonl" -- "$wl" "$n"); traced+=("$v")
-    b3=$("$wl" "$n"); base+=("$b3"); rt+=("$(ratio "$v" "$b2" "$b3")")
+    b1=$("$wl" "$n"); base+=("$b1"); rt+=("$(ratio "$v" "$b0" "$b1")")
     lost=$((lost + $(grep '"type":"summary"' "$tmp/trace.jsonl" | sed 's/.*"lost":\([0-9]*\).*/\1/')))
     btbase+=("$("$wl" "$nb")")
     bpftrace "$tmp/bt.bt" >/dev/null 2>"$tmp/bt.err" & local bp=$!
@@ -54,14 +55,13 @@ BT
     bt+=("$("$wl" "$nb")")
     kill -INT "$bp"; wait "$bp" || true
   done
-  local b f a t bb bx
-  b=$(printf '%s\n' "${base[@]}" | median); f=$(printf '%s\n' "${filt[@]}" | median)
-  a=$(printf '%s\n' "${all[@]}" | median); t=$(printf '%s\n' "${traced[@]}" | median)
+  local b t bb bx
+  b=$(printf '%s\n' "${base[@]}" | median); t=$(printf '%s\n' "${traced[@]}" | median)
   bb=$(printf '%s\n' "${btbase[@]}" | median); bx=$(printf '%s\n' "${bt[@]}" | median)
-  echo "pipeline: ns/iteration (median of $ROUNDS); ratio: median over rounds of the variant to the mean of the untraced runs either side of it"
+  echo "pipeline: (a), (a'): median of the pairs' ratios [q1, q3]; (b): median over $ROUNDS rounds of the run to the mean of the untraced runs either side; ns/iteration medians"
   printf '  %-52s %8.1f  1.00x  (untraced runs: %s)\n' "no tracing" "$b" "$(printf '%s\n' "${base[@]}" | sort -n | sed -n '1p;$p' | paste -sd- | sed 's/\.[0-9]*//g')"
-  printf '  %-52s %8.1f  %.2fx\n' "(a) programs loaded, process untracked (trace filter)" "$f" "$(printf '%s\n' "${rf[@]}" | median)"
-  printf '  %-52s %8.1f  %.2fx\n' "(a') programs loaded, every process recorded (agent)" "$a" "$(printf '%s\n' "${ra[@]}" | median)"
+  printf '  %-52s %8s  %s\n' "(a) programs loaded, process untracked (trace filter)" "" "$(echo "$af" | awk '{printf "%.2fx [%.2f, %.2f] over %d pairs", $2, $4, $6, $8}')"
+  printf '  %-52s %8s  %s\n' "(a') programs loaded, every process recorded (agent)" "" "$(echo "$aa" | awk '{printf "%.2fx [%.2f, %.2f] over %d pairs", $2, $4, $6, $8}')"
   printf '  %-52s %8.1f  %.2fx  lost events: %d\n' "(b) traced by bpf-profiler trace, every event sent" "$t" "$(printf '%s\n' "${rt[@]}" | median)" "$lost"
   printf '  %-52s %8.1f  %.2fx  (baseline %.1f at %d iterations)\n' "(c) bpftrace, printf per event" "$bx" "$(echo "$bx/$bb" | bc -l)" "$bb" "$nb"
   rm -rf "$tmp"

@@ -187,6 +187,14 @@ void tracer_close(struct tracer *t)
 	free(t);
 }
 
+int tracer_set_attached(struct tracer *t, bool on)
+{
+	if (on)
+		return profiler_bpf__attach(t->skel);
+	linkset_detach(t->skel->skeleton, NULL, 0);
+	return 0;
+}
+
 static struct bpf_link *attach_uprobe(struct bpf_program *prog, bool ret,
 				      const char *path, size_t off)
 {

@@ -62,6 +62,12 @@ int tracer_poll(struct tracer *t, int timeout_ms, tracer_record_fn fn, void *ctx
 /* The kernel's verdict cache, valid until tracer_close. */
 const struct verdict_cache *tracer_verdict_cache(const struct tracer *t);
 
+/* Detaches every program the tracer attached at open (the dlopen uprobes
+ * stay), or attaches them again: the programs' price measured against no
+ * programs seconds apart, on one loaded object (tests/bench). Returns 0 or
+ * -errno. */
+int tracer_set_attached(struct tracer *t, bool on);
+
 /* Sum of the per-CPU counters. */
 int tracer_stats(struct tracer *t, struct bp_stats *sum);
 
