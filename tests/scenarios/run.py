@@ -126,7 +126,8 @@ def bind_client(port, stop):
 
 def read_trace(path):
     """The events of one `trace --json` run, grouped."""
-    ev = {"verdicts": [], "gates": [], "windows": [], "summary": None, "bad_lines": 0}
+    ev = {"verdicts": [], "gates": [], "windows": [], "calls": [], "summary": None,
+          "bad_lines": 0}
     try:
         with open(path, encoding="utf-8") as f:
             for line in f:
@@ -142,6 +143,8 @@ def read_trace(path):
                     ev["gates"].append(e)
                 elif kind == "window":
                     ev["windows"].append(e)
+                elif kind == "call" and e.get("window"):
+                    ev["calls"].append(e)
                 elif kind == "summary":
                     ev["summary"] = e
     except OSError:
@@ -180,6 +183,46 @@ def summarize_run(ev):
                                                if g.get("action") == "kill"]),
                     "action": v.get("action")})
     return out
+
+
+PARTS_AFTER_LOAD = ("load", "follow", "watch")
+
+
+def expectation_failures(s, mode, ev, ran):
+    """Issue 12's per-case assertions, from the manifest's "expect": a
+    decision names the object (a regex on the verdict's path), the payload's
+    calls are in that object's windows (or, "calls_in": "run", in any
+    window of the run), and "stopped" cases never run under enforcement.
+    Every scenario: a kill at the gate means the payload never ran."""
+    failures = []
+    kills = [g for g in ev["gates"] if g.get("action") == "kill"]
+    if mode == "enforce":
+        if kills and ran:
+            failures.append(f"the gate killed {kills[0].get('path')} but the payload ran")
+        if s.get("expect", {}).get("stopped") and ran:
+            failures.append("the payload ran under --gate --enforce")
+        return failures
+    want = s.get("expect")
+    if not want:
+        return failures
+    named = [v for v in ev["verdicts"] if re.search(want["object"], v.get("path", ""))]
+    if not named:
+        return [f"no decision names an object matching {want['object']!r}"]
+    ids = {(v.get("pid"), v.get("window")) for v in named}
+    mine = want.get("calls_in", "object") != "run"
+    seen = set()
+    for c in ev["calls"]:
+        if c.get("part") in PARTS_AFTER_LOAD and (not mine or (c.get("pid"), c.get("window")) in ids):
+            seen.add(c["token"])
+    for w in ev["windows"]:
+        if not mine or (w.get("pid"), w.get("window")) in ids:
+            for part in PARTS_AFTER_LOAD:
+                seen.update(w.get(part) or [])
+    missing = [t for t in want.get("calls", []) if t not in seen]
+    if missing:
+        where = "the windows of " + want["object"] if mine else "any window"
+        failures.append(f"{', '.join(missing)} not in {where}")
+    return failures
 
 
 def enforce_outcome(run):
@@ -301,10 +344,13 @@ class Runner:
                 victim.stop()
             for p in {p for pat in DROPPED for p in glob.glob(pat)} - before:
                 os.unlink(p)
-        run = summarize_run(read_trace(os.path.join(base, "trace.jsonl")))
+        ev = read_trace(os.path.join(base, "trace.jsonl"))
+        run = summarize_run(ev)
         run.update({"exit": rc, "seconds": round(secs, 1),
                     "ran": os.path.exists(os.path.join(markers, s["name"] + ".ran")),
                     "done": os.path.exists(os.path.join(markers, s["name"] + ".done"))})
+        run["failed_checks"] = ([] if self.args.untraced else
+                                expectation_failures(s, mode, ev, run["ran"]))
         if not self.args.keep:
             shutil.rmtree(work, ignore_errors=True)
         return run
@@ -420,6 +466,9 @@ def measure(results, benign, seconds):
         "stopped": sum(r["stopped"] for r in ran),
         "unseen": sum(1 for r in ran if not r["monitor"].get("level")),
         "incomplete": [r["name"] for r in ran if not r["complete"]],
+        "failed_checks": [f'{r["name"]} ({mode}): {f}' for r in ran
+                          for mode in ("monitor", "enforce")
+                          for f in r.get(mode, {}).get("failed_checks", [])],
         "benign_groups": len(benign),
         "benign_loads": sum(b["loads"] for b in benign),
         "benign_judged": sum(b["verdicts"] for b in benign),
@@ -497,6 +546,8 @@ def summary_lines(m):
         f'{m["benign_groups"]} groups; target 0)',
         f'- runtime: {m["seconds"]} s',
     ]
+    for f in m["failed_checks"]:
+        lines.append(f"- **per-scenario check failed**: {f}")
     if m["incomplete"]:
         lines.append(f'- payload did not complete even unenforced (scenario or host problem): '
                      f'{", ".join(m["incomplete"])}')
@@ -545,6 +596,9 @@ def check_floors(m, floors):
               ("benign_loads_min", m["benign_loads"], ">="),
               ("incomplete_max", len(m["incomplete"]), "<=")]
     failed = []
+    for f in m["failed_checks"]:
+        log(f"check {f}: FAILED")
+        failed.append(f.split(" ")[0])
     for key, value, op in checks:
         if key not in floors:
             continue
