@@ -109,7 +109,7 @@ PATH_EXIT(renameat)
 PATH_EXIT(execveat)
 
 /* openat is recorded at its exit alone, one program per open instead of
- * two (each costs about 0.2 us here: docs/performance.md): the arguments
+ * two (each run costs 0.25-0.3 us here: docs/kernel.md): the arguments
  * are still in the task's registers, the kernel has copied the path (its
  * page is in), and the fd says which file an open for writing names. That
  * file's verdict is dropped (its next executable mapping is judged again),

@@ -75,28 +75,22 @@ static int alternate(struct tracer *t, int pairs, char **workload)
 	if (!ratio)
 		return 1;
 	for (int i = 0; i < pairs; i++) {
-		double off, on;
+		double ns[2]; /* [0] detached, [1] attached */
 
-		/* ABBA: the order flips every pair, so a steady drift cancels */
-		if (i % 2 == 0) {
-			tracer_set_attached(t, false);
-			off = run_workload(workload);
-			if (tracer_set_attached(t, true))
+		/* the order flips every pair (ABBA), so a steady drift cancels */
+		for (int k = 0; k < 2; k++) {
+			bool on = (k == 1) == (i % 2 == 0);
+
+			if (tracer_set_attached(t, on))
 				goto fail;
-			on = run_workload(workload);
-		} else {
-			on = run_workload(workload);
-			tracer_set_attached(t, false);
-			off = run_workload(workload);
-			if (tracer_set_attached(t, true))
-				goto fail;
+			ns[on] = run_workload(workload);
 		}
 		tracer_poll(t, 0, on_event, &seen);
-		if (off <= 0 || on <= 0)
+		if (ns[0] <= 0 || ns[1] <= 0)
 			goto fail;
-		ratio[i] = on / off;
-		printf("pair %d: %.1f ns without, %.1f ns with the programs: %.3fx\n", i + 1, off,
-		       on, ratio[i]);
+		ratio[i] = ns[1] / ns[0];
+		printf("pair %d: %.1f ns without, %.1f ns with the programs: %.3fx\n", i + 1, ns[0],
+		       ns[1], ratio[i]);
 		fflush(stdout);
 	}
 	qsort(ratio, pairs, sizeof(*ratio), cmp_double);
