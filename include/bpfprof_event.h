@@ -59,6 +59,15 @@ struct bp_call_rec {
 	char str[BP_STR_LEN];
 };
 
+/* Whether the record's file (BP_REC_FILE) is code it maps: an executable
+ * mapping, a mapping made executable, an exec'd image. An open for
+ * writing names its file too, and loads nothing. */
+static inline int bp_rec_maps_file(const struct bp_call_rec *r)
+{
+	return (r->flags & BP_REC_FILE) && (r->call == BP_CALL_MMAP ||
+		r->call == BP_CALL_MPROTECT || r->call == BP_CALL_EXECVE);
+}
+
 enum bp_event_type {
 	BP_EV_CALL = 1,      /* a call of a thread in a window or a traced process */
 	BP_EV_WINDOW_OPEN,   /* pivot reached: dlopen entry or code loading outside it */

@@ -199,7 +199,7 @@ static __always_inline void emit_call(struct task_state *st, struct bp_call_rec 
 	e->hdr.part = part;
 	e->rec = *rec;
 	/* the loader mapping a file: userspace should open it now */
-	submit(e, part == BP_PART_LOAD && (rec->flags & BP_REC_FILE));
+	submit(e, part == BP_PART_LOAD && bp_rec_maps_file(rec));
 }
 
 static __always_inline void after_record(struct task_state *st, struct bp_call_rec *rec)

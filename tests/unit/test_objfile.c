@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "kernel/kdev.h"
 #include "pipeline/objfile.h"
 #include "pipeline/soname.h"
 #include "records.h"
@@ -137,5 +138,37 @@ Test(objfile, a_failed_load_is_not_blamed_on_the_loaders_cache)
 	objfile_track(&w, &e, sizeof(e));
 	cr_assert_geq(w.file_fd, 0);
 	cr_assert_str_eq(w.file_path, FIXTURE_DIR "/libbenign.so");
+	close(w.file_fd);
+}
+
+/* An injection's window opens on the injector's open of /proc/PID/mem for
+ * writing: that record names its file (BP_REC_FILE), which is not the code
+ * loaded and must not be analysed as it. A mapping of the same file is. */
+Test(objfile, a_file_opened_for_writing_is_not_taken_for_the_code_loaded)
+{
+	struct bp_ev_window_open e = open_ev(1, 0);
+	struct bp_call_rec *p = &e.pivot_rec;
+	struct window w;
+	struct stat st;
+
+	cr_assert_eq(stat(FIXTURE_DIR "/libbenign.so", &st), 0);
+	window_for(&w, getpid(), "");
+	w.pivot = BP_PIVOT_INJECT;
+	e.hdr.pid = e.hdr.tid = (uint32_t)getpid();
+	e.hdr.pivot = BP_PIVOT_INJECT;
+	*p = rec(BP_CALL_OPENAT, O_RDWR, 0, FIXTURE_DIR "/libbenign.so");
+	p->flags = BP_REC_FILE;
+	p->arg[2] = kdev_from_dev(st.st_dev);
+	p->arg[3] = st.st_ino;
+	e.nlookback = 1; /* the injector's open is its last call too */
+	e.lookback[0] = *p;
+	objfile_track(&w, &e, sizeof(e));
+	cr_assert_lt(w.file_fd, 0, "the file the injector wrote was taken for the code");
+
+	/* the same file mapped executable is the object */
+	e.hdr.pivot = BP_PIVOT_EXEC_FILE;
+	p->call = BP_CALL_EXECVE;
+	objfile_track(&w, &e, sizeof(e));
+	cr_assert_geq(w.file_fd, 0, "an exec'd image was not opened");
 	close(w.file_fd);
 }

@@ -308,3 +308,25 @@ Test(window, code_from_a_file_its_loader_wrote_is_named_by_that_path)
 	cr_assert_eq(c.last.path[0], '[', "%s", c.last.path);
 	window_set_free(ws);
 }
+
+/* An injection's window opens on the injector's write of /proc/PID/mem:
+ * that record names its file, but the file is not the code loaded. */
+Test(window, an_injection_is_not_named_by_the_memory_file_it_wrote)
+{
+	struct closed c = { 0 };
+	struct window_set *ws = window_set_new(on_closed, NULL, 0, &c);
+	struct bp_ev_window_open e = open_ev(5, 0);
+	struct bp_call_rec wr = rec(BP_CALL_OPENAT, 02 /* O_RDWR */, 0, "/proc/4242/mem");
+
+	e.path[0] = '\0';
+	e.hdr.pivot = BP_PIVOT_INJECT;
+	wr.flags = BP_REC_FILE;
+	wr.arg[2] = 0x16;
+	wr.arg[3] = 777;
+	e.pivot_rec = wr;
+	FEED(ws, e, 0);
+	FEED(ws, close_ev(5, BP_CLOSE_EXIT, 0, 0, 0), 0);
+	cr_assert_eq(c.last.file_ino, 0, "the memory file taken for the loaded object");
+	cr_assert_str_eq(c.last.path, "[inject /proc/4242/mem]");
+	window_set_free(ws);
+}

@@ -334,8 +334,7 @@ static void examine_record(struct tracer *t, const void *data, size_t size)
 		examine_object(t, h->pid, g->file.dev, g->file.ino, g->fd);
 		return;
 	}
-	if (!r || !(r->flags & BP_REC_FILE) ||
-	    (r->call != BP_CALL_MMAP && r->call != BP_CALL_MPROTECT && r->call != BP_CALL_EXECVE))
+	if (!r || !bp_rec_maps_file(r))
 		return;
 	if (r->call == BP_CALL_MMAP)
 		fd = (int)(r->arg[1] >> 32);

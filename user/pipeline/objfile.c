@@ -206,7 +206,7 @@ void objfile_track(struct window *w, const void *data, size_t size)
 		if (size < sizeof(*e) || w->file_fd >= 0)
 			return;
 		/* code made executable outside dlopen: the very file mapped */
-		if (h->pivot != BP_PIVOT_DLOPEN && (p->flags & BP_REC_FILE)) {
+		if (h->pivot != BP_PIVOT_DLOPEN && bp_rec_maps_file(p)) {
 			if (p->call == BP_CALL_MMAP)
 				open_loader_fd(w, h->pid, (int)(p->arg[1] >> 32), p->arg[2], p->arg[3]);
 			if (w->file_fd < 0)

@@ -168,8 +168,7 @@ static void name_unnamed_code(struct window *w, unsigned int pivot)
 static void note_file(struct window *w, const struct bp_call_rec *rec)
 {
 	/* the loader's mapping, a mapping made executable, an exec'd image */
-	if ((rec->call == BP_CALL_MMAP || rec->call == BP_CALL_MPROTECT ||
-	     rec->call == BP_CALL_EXECVE) && (rec->flags & BP_REC_FILE) && !w->file_ino) {
+	if (bp_rec_maps_file(rec) && !w->file_ino) {
 		w->file_dev = rec->arg[2];
 		w->file_ino = rec->arg[3];
 	}
