@@ -275,6 +275,18 @@ Test(window, a_full_part_keeps_the_calls_that_matter)
 	window_set_free(ws);
 }
 
+/* A record naming its file by the kernel's device and inode (BP_REC_FILE). */
+static struct bp_call_rec file_rec(unsigned call, unsigned long a0, const char *str,
+				   uint64_t dev, uint64_t ino)
+{
+	struct bp_call_rec r = rec(call, a0, 0, str);
+
+	r.flags = BP_REC_FILE;
+	r.arg[2] = dev;
+	r.arg[3] = ino;
+	return r;
+}
+
 /* Code mapped outside dlopen from a file the thread had just written is
  * named by the path it wrote (the kernel's device and inode tie the two):
  * a dropper gone before its file could be opened is still named. */
@@ -283,19 +295,12 @@ Test(window, code_from_a_file_its_loader_wrote_is_named_by_that_path)
 	struct closed c = { 0 };
 	struct window_set *ws = window_set_new(on_closed, NULL, 0, &c);
 	struct bp_ev_window_open e = open_ev(3, 2);
-	struct bp_call_rec map = rec(BP_CALL_MMAP, 5 /* PROT_READ|PROT_EXEC */, 2, NULL);
 
 	e.path[0] = '\0';
 	e.hdr.pivot = BP_PIVOT_EXEC_FILE;
-	e.lookback[0] = rec(BP_CALL_OPENAT, 01101 /* O_WRONLY|O_CREAT|O_TRUNC */, 0600,
-			    "/var/lib/x/.cache.bin");
-	e.lookback[0].flags = BP_REC_FILE;
-	e.lookback[0].arg[2] = 0x800001;
-	e.lookback[0].arg[3] = 4242;
-	map.flags = BP_REC_FILE;
-	map.arg[2] = 0x800001;
-	map.arg[3] = 4242;
-	e.pivot_rec = map;
+	e.lookback[0] = file_rec(BP_CALL_OPENAT, 01101 /* O_WRONLY|O_CREAT|O_TRUNC */,
+				 "/var/lib/x/.cache.bin", 0x800001, 4242);
+	e.pivot_rec = file_rec(BP_CALL_MMAP, 5 /* PROT_READ|PROT_EXEC */, NULL, 0x800001, 4242);
 	FEED(ws, e, 0);
 	FEED(ws, close_ev(3, BP_CLOSE_EXIT, 0, 0, 0), 0);
 	cr_assert_str_eq(c.last.path, "/var/lib/x/.cache.bin");
@@ -316,14 +321,10 @@ Test(window, an_injection_is_not_named_by_the_memory_file_it_wrote)
 	struct closed c = { 0 };
 	struct window_set *ws = window_set_new(on_closed, NULL, 0, &c);
 	struct bp_ev_window_open e = open_ev(5, 0);
-	struct bp_call_rec wr = rec(BP_CALL_OPENAT, 02 /* O_RDWR */, 0, "/proc/4242/mem");
 
 	e.path[0] = '\0';
 	e.hdr.pivot = BP_PIVOT_INJECT;
-	wr.flags = BP_REC_FILE;
-	wr.arg[2] = 0x16;
-	wr.arg[3] = 777;
-	e.pivot_rec = wr;
+	e.pivot_rec = file_rec(BP_CALL_OPENAT, 02 /* O_RDWR */, "/proc/4242/mem", 0x16, 777);
 	FEED(ws, e, 0);
 	FEED(ws, close_ev(5, BP_CLOSE_EXIT, 0, 0, 0), 0);
 	cr_assert_eq(c.last.file_ino, 0, "the memory file taken for the loaded object");
