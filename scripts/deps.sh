@@ -13,6 +13,8 @@
 # corpus: imagemagick, pamtester, gawk, sasl2-bin, p11-kit, libgtk-3-bin,
 # gstreamer1.0-tools and -plugins-base (with chromium, perl and python3).
 # scdoc (man pages), lintian and logrotate: scripts/package.sh and its test.
+# liburing-dev: a static-analysis fixture prepares io_uring operations with
+# liburing's inline helpers, as code built against it does.
 set -euo pipefail
 
 PKGS=(
@@ -26,7 +28,7 @@ PKGS=(
   prometheus chromium
   scdoc lintian logrotate
   qemu-system-x86 busybox-static
-  curl procps libpam0g-dev
+  curl procps libpam0g-dev liburing-dev
   imagemagick pamtester gawk sasl2-bin p11-kit libgtk-3-bin
   gstreamer1.0-tools gstreamer1.0-plugins-base
 )

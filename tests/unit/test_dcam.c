@@ -581,6 +581,24 @@ Test(dcam, io_uring_setup_through_liburing_and_syscall_is_predicted)
 	dcam_result_free(r);
 }
 
+Test(dcam, io_uring_operations_are_predicted_as_the_calls_they_stand_for)
+{
+	struct dcam_result *r = analyze_path(fixture("dcam_uring_ops"));
+	const struct dcam_predicted *open;
+
+	/* liburing's prep helpers store the opcode through the entry's
+	 * pointer (merged with its zeroed flags); the raw entry is built on
+	 * the stack, its path stored before its opcode */
+	SEQ(r, "io_uring_setup", "socket:inet", "connect:inet", "sendto", "openat:cred");
+	cr_expect_eq(r->predicted[1].via, DCAM_PRED_IO_URING);
+	cr_expect_str_eq(r->predicted[1].call, "socket");
+	cr_expect_eq(r->predicted[3].via, DCAM_PRED_IO_URING);
+	open = &r->predicted[4];
+	cr_expect_eq(open->via, DCAM_PRED_IO_URING);
+	cr_expect_str_eq(open->arg, "/etc/shadow");
+	dcam_result_free(r);
+}
+
 Test(dcam, persistence_write_and_a_downloader_pipeline_are_predicted)
 {
 	struct dcam_result *r = analyze_path(fixture("dcam_persist_ctor"));
@@ -632,7 +650,8 @@ Test(dcam, every_predicted_token_is_in_the_vocabulary)
 {
 	static const char *const names[] = { "dcam_net_ctor", "dcam_exfil_ctor", "dcam_fork_shell",
 					     "dcam_thread_connect", "dcam_dlsym_connect",
-					     "dcam_raw_connect", "dcam_uring", "dcam_persist_ctor",
+					     "dcam_raw_connect", "dcam_uring", "dcam_uring_ops",
+					     "dcam_persist_ctor",
 					     "dcam_built_paths" };
 	struct tokens *t;
 

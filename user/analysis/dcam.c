@@ -49,7 +49,7 @@ const char *dcam_via_name(enum dcam_via v)
 
 const char *dcam_pred_via_name(enum dcam_pred_via v)
 {
-	static const char *const n[] = { "import", "dlsym", "syscall" };
+	static const char *const n[] = { "import", "dlsym", "syscall", "io_uring" };
 	return (unsigned)v < ARRAY_SIZE(n) ? n[v] : "?";
 }
 

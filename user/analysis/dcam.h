@@ -58,6 +58,7 @@ enum dcam_pred_via {
 	DCAM_PRED_IMPORT,  /* a call to an imported function */
 	DCAM_PRED_DLSYM,   /* a function looked up by dlsym(handle, "name") */
 	DCAM_PRED_SYSCALL, /* a syscall instruction, or libc's syscall(), with a constant number */
+	DCAM_PRED_IO_URING, /* an operation prepared in a submission queue entry, at its submission */
 };
 
 #define DCAM_PRED_MAX 256 /* predicted tokens kept; more sets predicted_truncated */

@@ -105,6 +105,18 @@ struct strbuf {
 	uint64_t key; /* RK_STACKBUF value of its address */
 	char text[STRBUF_LEN];
 };
+/* An io_uring operation being prepared: the IORING_OP_* constant stored
+ * as a queue entry's first byte, where that entry is (a register and a
+ * displacement), and the constants stored in its addr (a path, an
+ * address) and open_flags fields. */
+#define RING_OPS 4
+struct ring_op {
+	uint8_t op, base;
+	bool has_addr, has_flags;
+	uint32_t flags;
+	int64_t disp;
+	uint64_t addr;
+};
 struct regs {
 	uint8_t kind[32];
 	uint64_t val[32];
@@ -113,6 +125,10 @@ struct regs {
 	struct frame_slot slot[FRAME_SLOTS];
 	uint8_t nslots, nbufs;
 	struct strbuf buf[STRBUFS];
+	/* io_uring operations prepared since the last submission, in order,
+	 * so the submission predicts the calls the ring makes */
+	struct ring_op ring_op[RING_OPS];
+	uint8_t nring_ops;
 };
 /* The text built in the stack buffer key names, or NULL. */
 const char *dcam_strbuf(const struct regs *rg, uint64_t key);
@@ -248,6 +264,7 @@ void dcam_walk_all(struct an *a);
 void dcam_walk_unreached_imports(struct an *a);
 
 /* dcam_predict.c: calls to tokens */
+#define REG_NONE 31 /* never written: an argument we cannot see */
 struct callsite {
 	const char *name;         /* function or syscall name */
 	enum dcam_pred_via via;
@@ -260,6 +277,14 @@ struct callsite {
  * predict) and return what its result register holds afterwards. */
 void dcam_predict_call(struct an *a, const struct callsite *c, bool predict, uint8_t *ret_kind,
 		       uint64_t *ret_val);
+/* io_uring: whether op is an operation that stands for a call the
+ * decoder makes a token of; whether the function or syscall name submits
+ * a ring's prepared operations; the tokens of the operations prepared in
+ * c->rg, predicted at their submission c (its arguments: those of the
+ * operations, out of the walk's sight). */
+bool dcam_ring_op_predicted(uint64_t op);
+bool dcam_ring_submits(const char *name);
+void dcam_predict_ring_ops(struct an *a, const struct callsite *c, bool predict);
 
 /* dcam_interpose.c: hooking the process the object lives in */
 void dcam_note_next(struct an *a, const char *name);

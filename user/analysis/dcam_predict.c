@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <elf.h>
+#include <linux/io_uring.h>
 #include "analysis/dcam_internal.h"
 #include "analysis/dcam_rules.h"
 #include "behaviors/tokclass.h"
@@ -145,6 +146,38 @@ static const struct pmap map[] = {
 	{ "shmget", P_FIXED, -1, -1, -1, "shmget" },
 	{ "shmat", P_FIXED, -1, -1, -1, "shmat" },
 	{ "msgsnd", P_FIXED, -1, -1, -1, "msgsnd" },
+};
+
+/* io_uring operations that stand for a call the decoder makes a token of
+ * (bpf/profiler/iouring.bpf.h maps the same operations at run time), by
+ * the libc function of that call. An open's path and flags are read from
+ * the queue entry when the walk saw them stored; every other argument
+ * takes the most likely class, as an unknown argument of the function
+ * does. */
+static const struct {
+	const char *call;
+	bool opens;
+} ring_op_call[] = {
+	[IORING_OP_SOCKET] = { "socket", false },
+	[IORING_OP_CONNECT] = { "connect", false },
+	[IORING_OP_SEND] = { "send", false },
+	[IORING_OP_SEND_ZC] = { "send", false },
+	[IORING_OP_SENDMSG] = { "sendmsg", false },
+	[IORING_OP_SENDMSG_ZC] = { "sendmsg", false },
+	[IORING_OP_RECV] = { "recv", false },
+	[IORING_OP_RECVMSG] = { "recvmsg", false },
+	[IORING_OP_ACCEPT] = { "accept4", false },
+	[IORING_OP_OPENAT] = { "openat", true },
+	[IORING_OP_OPENAT2] = { "openat", true },
+	[IORING_OP_UNLINKAT] = { "unlinkat", false },
+	[IORING_OP_RENAMEAT] = { "renameat", false },
+};
+
+/* What hands a ring's prepared entries to the kernel: the system call, and
+ * liburing's functions that make it. */
+static const char *const ring_submit[] = {
+	"io_uring_enter", "io_uring_enter2", "io_uring_submit", "io_uring_submit_and_wait",
+	"io_uring_submit_and_wait_timeout", "io_uring_submit_and_get_events",
 };
 
 struct arg {
@@ -441,4 +474,43 @@ void dcam_predict_call(struct an *a, const struct callsite *c, bool predict, uin
 	}
 	if (predict && token)
 		emit(a, c, token, NULL);
+}
+
+bool dcam_ring_op_predicted(uint64_t op)
+{
+	return op < ARRAY_SIZE(ring_op_call) && ring_op_call[op].call;
+}
+
+bool dcam_ring_submits(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(ring_submit); i++)
+		if (!strcmp(ring_submit[i], name))
+			return true;
+	return false;
+}
+
+void dcam_predict_ring_ops(struct an *a, const struct callsite *c, bool predict)
+{
+	/* openat(dirfd, path, flags): the path in register 0, the flags in 1 */
+	static const uint8_t open_args[6] = { REG_NONE, 0, 1, REG_NONE, REG_NONE, REG_NONE };
+	uint8_t kind;
+	uint64_t val;
+
+	for (uint8_t i = 0; i < c->rg->nring_ops; i++) {
+		const struct ring_op *r = &c->rg->ring_op[i];
+		struct callsite op = *c;
+		struct regs entry;
+
+		op.name = ring_op_call[r->op].call;
+		if (ring_op_call[r->op].opens) {
+			memset(&entry, 0, sizeof(entry));
+			entry.kind[0] = r->has_addr ? RK_CONST : RK_UNKNOWN;
+			entry.val[0] = r->addr;
+			entry.kind[1] = r->has_flags ? RK_CONST : RK_UNKNOWN;
+			entry.val[1] = r->flags;
+			op.rg = &entry;
+			op.argreg = open_args;
+		}
+		dcam_predict_call(a, &op, predict, &kind, &val);
+	}
 }

@@ -27,7 +27,6 @@
 
 #define LIM_PRED_INSNS 16384 /* the prediction pass, all load-time entries */
 #define LIM_MEMO 4096        /* (function, arguments) walked per entry */
-#define REG_NONE 31          /* never written: an argument we cannot see */
 #define RTLD_NEXT_HANDLE ((uint64_t)-1)
 
 struct walk {
@@ -218,6 +217,12 @@ static void predict(struct an *a, struct walk *w, const char *name, enum dcam_pr
 	uint64_t val = 0;
 
 	dcam_predict_call(a, &c, w->predict, &kind, &val);
+	if (rg->nring_ops && dcam_ring_submits(name)) {
+		c.via = DCAM_PRED_IO_URING;
+		c.argreg = no_args;
+		dcam_predict_ring_ops(a, &c, w->predict);
+		rg->nring_ops = 0;
+	}
 	rg->kind[0] = kind; /* the result, in rax / x0 */
 	rg->val[0] = val;
 }
@@ -293,11 +298,13 @@ static void on_import(struct an *a, struct walk *w, uint32_t sym, uint64_t at, s
 				at, &before);
 		rg->kind[0] = before.kind[0];
 		rg->val[0] = before.val[0];
+		rg->nring_ops = before.nring_ops;
 		return;
 	}
 	predict(a, w, name, DCAM_PRED_IMPORT, args, at, &before);
 	rg->kind[0] = before.kind[0];
 	rg->val[0] = before.val[0];
+	rg->nring_ops = before.nring_ops;
 	/* code the call runs: walked right after the call's own token */
 	if (!strcmp(name, "pthread_create"))
 		follow_routine(a, w, before.kind[args[2]], before.val[args[2]], depth);
@@ -751,6 +758,113 @@ static bool track_frame(struct an *a, const cs_insn *in, struct regs *rg)
 	return true;
 }
 
+/* "[reg]", "[reg + 0x40]", "[reg - 8]", "[sp, #0x40]", "[x0]": a memory
+ * operand's base register and displacement (no index, no write-back). */
+static bool mem_operand(unsigned machine, const char *mem, uint8_t *base, int64_t *disp)
+{
+	const char *p = mem + 1, *end = strchr(mem, ']');
+	uint64_t v;
+	bool full;
+	int r;
+
+	if (!end || (end[1] != '\0' && end[1] != ','))
+		return false; /* "[x0, #16]!", "[x0], #16": the base moves */
+	if (machine == EM_AARCH64 && !strncmp(p, "sp", 2))
+		r = 31;
+	else if ((r = reg_index(machine, p, &full)) < 0 || !full)
+		return false;
+	p += strcspn(p, " ,]");
+	*base = (uint8_t)r;
+	*disp = 0;
+	if (*p == ']')
+		return true;
+	if (machine == EM_X86_64 ? p[0] != ' ' || (p[1] != '+' && p[1] != '-') || p[2] != ' '
+				 : p[0] != ',' || p[1] != ' ' || p[2] != '#')
+		return false;
+	if (!parse_u64(p + (machine == EM_X86_64 ? 3 : 2), &v))
+		return false;
+	*disp = machine == EM_X86_64 && p[1] == '-' ? -(int64_t)v : (int64_t)v;
+	return true;
+}
+
+/* Constants stored into an io_uring submission queue entry. Its first byte
+ * is the operation: built on the stack, a byte store ("mov byte ptr
+ * [rsp + 0x40], 0x10", "strb w1, [sp, #0x40]"); prepared in place at the
+ * pointer io_uring_get_sqe returned, possibly merged by the compiler with
+ * the zeroed flags and priority after it into one wider store at that
+ * pointer ("mov dword ptr [rax], 0x10"). Only operations that stand for a
+ * tokened call are kept, with the entry's addr (16 bytes in) and
+ * open_flags (28 bytes in) when constants land there, before or after the
+ * opcode; a submission turns them into predictions (dcam_ring_submits). */
+static void track_ring_op(struct an *a, const cs_insn *in, struct regs *rg)
+{
+	const char *op = in->op_str, *mem = strchr(op, '['), *src = strchr(op, ',');
+	bool x86 = a->machine == EM_X86_64, byte, full, stack;
+	struct ring_op *last = rg->nring_ops ? &rg->ring_op[rg->nring_ops - 1] : NULL;
+	unsigned size;
+	uint8_t base;
+	int64_t disp;
+	uint64_t v;
+	int r;
+
+	if (!mem || !src)
+		return;
+	if (x86) {
+		if (strcmp(in->mnemonic, "mov") || src < mem)
+			return;
+		size = !strncmp(op, "byte", 4) ? 1 : !strncmp(op, "word", 4) ? 2
+		     : !strncmp(op, "dword", 5) ? 4 : 8;
+		r = reg_index(a->machine, src + 2, &full);
+		if (r >= 0 ? !full || rg->kind[r] != RK_CONST : !parse_imm(src + 2, &v))
+			return;
+	} else {
+		if (strcmp(in->mnemonic, "strb") && strcmp(in->mnemonic, "str") &&
+		    strcmp(in->mnemonic, "stur"))
+			return;
+		r = reg_index(a->machine, op, &full);
+		if (r < 0 || !full || rg->kind[r] != RK_CONST)
+			return;
+		size = in->mnemonic[3] == 'b' ? 1 : op[0] == 'w' ? 4 : 8;
+	}
+	if (r >= 0)
+		v = rg->val[r];
+	if (!mem_operand(a->machine, mem, &base, &disp))
+		return;
+	if (last && last->base == base) {
+		if (size == 8 && disp == last->disp + 16) {
+			last->has_addr = true;
+			last->addr = v;
+			return;
+		}
+		if (size == 4 && disp == last->disp + 28) {
+			last->has_flags = true;
+			last->flags = (uint32_t)v;
+			return;
+		}
+	}
+	byte = size == 1;
+	stack = x86 ? base == 4 || base == 5 : base == 31 || base == 29;
+	v &= 0xff;
+	if ((!byte && (disp || stack)) || !dcam_ring_op_predicted(v))
+		return;
+	if (last && last->op == v && last->base == base && last->disp == disp)
+		return;
+	if (rg->nring_ops == RING_OPS)
+		memmove(rg->ring_op, rg->ring_op + 1, sizeof(rg->ring_op[0]) * --rg->nring_ops);
+	last = &rg->ring_op[rg->nring_ops++];
+	*last = (struct ring_op){ .op = (uint8_t)v, .base = base, .disp = disp };
+	if (stack) { /* fields stored before the opcode are in the frame's slots */
+		uint8_t frame = base == (x86 ? 4 : 31) ? 1 : 0;
+		const struct frame_slot *f = slot_find(rg, frame, disp + 16);
+
+		if (f && f->kind == RK_CONST)
+			last->has_addr = true, last->addr = f->val;
+		f = slot_find(rg, frame, disp + 28);
+		if (f && f->kind == RK_CONST)
+			last->has_flags = true, last->flags = (uint32_t)f->val;
+	}
+}
+
 /* Destination-register bookkeeping shared by both architectures. */
 static void track_write(struct an *a, const cs_insn *in, struct regs *rg)
 {
@@ -761,6 +875,7 @@ static void track_write(struct an *a, const cs_insn *in, struct regs *rg)
 	uint8_t base;
 	int64_t disp;
 
+	track_ring_op(a, in, rg);
 	if (track_frame(a, in, rg) || reads_first_operand(a->machine, m))
 		return;
 	r = reg_index(a->machine, in->op_str, &full);
@@ -1084,9 +1199,9 @@ static void walk_block(struct an *a, struct walk *w, const struct work *it, uint
 }
 
 /* The prediction pass walks a function again for each call, with the
- * caller's arguments; the same function with the same arguments (and a
- * recursive call) is not walked again: its calls are already in the
- * sequence, only its result is needed. */
+ * caller's arguments and prepared io_uring operations; the same function
+ * with the same of both (and a recursive call) is not walked again: its
+ * calls are already in the sequence, only its result is needed. */
 static uint64_t args_ctx(const struct an *a, uint64_t addr, const struct regs *in)
 {
 	const uint8_t *args = call_args(a);
@@ -1094,6 +1209,10 @@ static uint64_t args_ctx(const struct an *a, uint64_t addr, const struct regs *i
 
 	for (int i = 0; i < 6; i++)
 		h = (h ^ ((uint64_t)in->kind[args[i]] << 56 ^ in->val[args[i]])) * 0x100000001b3ull;
+	/* operations prepared by the caller are submitted by the callee */
+	for (uint8_t i = 0; i < in->nring_ops; i++)
+		h = (h ^ in->ring_op[i].op ^ in->ring_op[i].addr << 8 ^
+		     (uint64_t)in->ring_op[i].flags << 32) * 0x100000001b3ull;
 	return h;
 }
 
