@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
 /* The mitigation ladder's decisions that need no kernel backend: alerting
  * while monitoring and what enforcement would have done, quarantine by
- * signal (at the gate and after), moving the object aside, and the names of
- * actions and backends. Medium (uprobes and the cgroup) is
- * exercised for real by tests/integration/test_confine.c. */
+ * signal (at the gate and after), moving the object aside (not a file with
+ * the bytes its package shipped), and the names of actions and backends.
+ * Medium (uprobes and the cgroup) is exercised for real by
+ * tests/integration/test_confine.c. */
 #include <criterion/criterion.h>
 #include <signal.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "respond/mitigate.h"
+#include "score/pkgindex.h"
 #include "tmpdir.h"
 #include "window_fixture.h"
 
@@ -167,6 +171,85 @@ Test(mitigate, high_kills_the_process_and_moves_the_object_aside)
 	cr_assert_eq(st.st_mode & 0777, 0400);
 	snprintf(note, sizeof(note), "%s/%s.json", aside, r.sha256_hex);
 	cr_assert_eq(stat(note, &st), 0, "with a note of what it was");
+	ladder_close(&l);
+	cr_assert_eq(tmpdir_remove(dir), 0);
+}
+
+/* A copy of libc (its package's bytes, under its name) in dir, and the
+ * package that ships it: what the reputation says of a packaged file. */
+static void packaged_copy(const char *dir, char *obj, size_t len, char *pkg, size_t pkglen)
+{
+	char *real = realpath("/usr/lib/x86_64-linux-gnu/libc.so.6", NULL), cmd[600];
+	const char *owner;
+
+	cr_assert_not_null(real, "libc.so.6: a Debian amd64 host");
+	owner = pkgindex_owner(real);
+	cr_assert_not_null(owner, "dpkg owns %s", real);
+	snprintf(pkg, pkglen, "%s", owner);
+	snprintf(obj, len, "%s/libc.so.6", dir);
+	snprintf(cmd, sizeof(cmd), "cp %s %s", real, obj);
+	cr_assert_eq(system(cmd), 0);
+	free(real);
+}
+
+static void owned_by(struct scorer_result *r, const char *pkg)
+{
+	r->source.n_reasons = 1;
+	r->source.reasons[0].code = "package_owned";
+	snprintf(r->source.reasons[0].detail, sizeof(r->source.reasons[0].detail), "%s", pkg);
+}
+
+Test(mitigate, high_on_the_bytes_a_package_shipped_stops_the_process_and_keeps_the_file)
+{
+	char dir[] = "/tmp/bpfprof-mitigate-XXXXXX", obj[128], aside[128], pkg[64];
+	struct mitigate_opts o = { .act = true, .cache = &no_cache, .quarantine_dir = aside };
+	struct scorer_result r = result(VERDICT_HIGH, 0.9);
+	struct mitigation m;
+	struct ladder l;
+	struct stat st;
+	pid_t pid = victim();
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(aside, sizeof(aside), "%s/quarantine", dir);
+	packaged_copy(dir, obj, sizeof(obj), pkg, sizeof(pkg));
+	owned_by(&r, pkg);
+	ladder_open(&l, &o, pid, obj);
+	cr_assert_eq(mitigate_gate(l.m, &l.w, &r, &m), GATE_KILL, "the process is stopped");
+	cr_assert_str_eq(m.file_kept, pkg);
+	mitigate_apply(l.m, &l.w, &r, &m);
+	cr_assert_eq(m.action, MITIGATE_QUARANTINE);
+	cr_assert(killed_by(pid, SIGKILL), "a high verdict kills the loading process");
+	cr_assert_str_eq(m.file_kept, pkg);
+	cr_assert_eq(stat(obj, &st), 0, "a packaged file is not moved aside");
+	cr_assert_neq(stat(aside, &st), 0, "nothing was quarantined");
+	ladder_close(&l);
+	cr_assert_eq(tmpdir_remove(dir), 0);
+}
+
+Test(mitigate, a_packaged_name_with_other_bytes_is_quarantined)
+{
+	char dir[] = "/tmp/bpfprof-mitigate-XXXXXX", obj[128], aside[128], pkg[64];
+	struct mitigate_opts o = { .act = true, .cache = &no_cache, .quarantine_dir = aside };
+	struct scorer_result r = result(VERDICT_HIGH, 0.9);
+	struct mitigation m;
+	struct ladder l;
+	struct stat st;
+	pid_t pid = victim();
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(aside, sizeof(aside), "%s/quarantine", dir);
+	packaged_copy(dir, obj, sizeof(obj), pkg, sizeof(pkg));
+	f = fopen(obj, "a"); /* a modified packaged file: its md5sum no longer agrees */
+	cr_assert_not_null(f);
+	fputs("patched", f);
+	fclose(f);
+	owned_by(&r, pkg);
+	ladder_open(&l, &o, pid, obj);
+	mitigate_apply(l.m, &l.w, &r, &m);
+	cr_assert(killed_by(pid, SIGKILL));
+	cr_assert_str_eq(m.file_kept, "");
+	cr_assert_neq(stat(obj, &st), 0, "moved aside like any other file");
 	ladder_close(&l);
 	cr_assert_eq(tmpdir_remove(dir), 0);
 }

@@ -116,15 +116,17 @@ static void usage(FILE *f)
 "4 kernel feature missing; 1 other errors (docs/cli.md).\n", CONFIG_DEFAULT_PATH);
 }
 
-/* Fleet mode: a quarantine stops the same bytes on every host, and what
- * alerts here alerts the fleet's consumers. */
+/* Fleet mode: a quarantine stops the same bytes on every host (not bytes a
+ * package shipped: mitigate_keeps_file), and what alerts here alerts the
+ * fleet's consumers. */
 static void publish_verdict(struct agent *a, const struct decision *d, const json_t *doc)
 {
 	const char *sha = d->result ? d->result->sha256_hex : "";
 	enum mitigate_action act = d->mitigation.action;
 	json_t *al;
 
-	if (sha[0] && act == MITIGATE_QUARANTINE && fleet_quarantine(a->fleet, sha, doc))
+	if (sha[0] && act == MITIGATE_QUARANTINE && !d->mitigation.file_kept[0] &&
+	    fleet_quarantine(a->fleet, sha, doc))
 		log_error("fleet: cannot queue the quarantine of %s", sha);
 	if ((act != MITIGATE_QUARANTINE && act != MITIGATE_ALERT) || !d->result)
 		return;

@@ -119,6 +119,8 @@ static void print_explanation(const json_t *d)
 	printf("  action       %s via %s", str(d, "action"), str(d, "backend"));
 	if (json_object_get(d, "would"))
 		printf(" (monitoring: enforcement would %s)", str(d, "would"));
+	if (json_object_get(d, "file_kept"))
+		printf(" (file kept: %s ships these bytes)", str(d, "file_kept"));
 	putchar('\n');
 	print_number("sequence", json_object_get(c, "sequence"));
 	print_number("source", json_object_get(c, "source"));

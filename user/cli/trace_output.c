@@ -117,11 +117,7 @@ void trace_output_gate(struct trace_output *o, const struct pipeline_gate_report
 		}
 		if (m) {
 			json_object_set_new(j, "mitigation", json_string(mitigate_action_name(m->action)));
-			if (m->detail[0])
-				json_object_set_new(j, "mitigation_error", json_string(m->detail));
-			if (m->monitored)
-				json_object_set_new(j, "would",
-						    json_string(mitigate_action_name(m->would_action)));
+			decision_mitigation_json(m, j);
 		}
 		emit_json(o, j);
 		return;
@@ -194,12 +190,7 @@ void trace_output_verdict(struct trace_output *o, const struct decision *d)
 		json_object_set_new(j, "point", json_string(decision_point_name(d->point)));
 		json_object_set_new(j, "action", json_string(action));
 		json_object_set_new(j, "backend", json_string(backend));
-		if (m->detail[0])
-			json_object_set_new(j, "mitigation_error", json_string(m->detail));
-		if (m->alerted)
-			json_object_set_new(j, "alerted", json_true());
-		if (m->monitored)
-			json_object_set_new(j, "would", json_string(mitigate_action_name(m->would_action)));
+		decision_mitigation_json(m, j);
 		scorer_result_explain_json(d->result, j);
 		emit_json(o, j);
 		return;
@@ -218,6 +209,8 @@ void trace_output_verdict(struct trace_output *o, const struct decision *d)
 		backend, m->detail[0] ? ": " : "", m->detail);
 	if (m->monitored)
 		fprintf(o->out, " [would %s]", mitigate_action_name(m->would_action));
+	if (m->file_kept[0])
+		fprintf(o->out, " [file kept: %s ships these bytes]", m->file_kept);
 	fputc('\n', o->out);
 }
 

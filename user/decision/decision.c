@@ -78,11 +78,18 @@ json_t *decision_to_json(const struct decision *d)
 	scorer_result_explain_json(d->result, j);
 	json_object_set_new(j, "process", attribution_to_json(&at));
 	json_object_set_new(j, "host", json_string(host));
+	decision_mitigation_json(m, j);
+	return j;
+}
+
+void decision_mitigation_json(const struct mitigation *m, json_t *j)
+{
 	if (m->detail[0])
 		json_object_set_new(j, "mitigation_error", json_string(m->detail));
+	if (m->file_kept[0])
+		json_object_set_new(j, "file_kept", json_string(m->file_kept));
 	if (m->alerted)
 		json_object_set_new(j, "alerted", json_true());
 	if (m->monitored)
 		json_object_set_new(j, "would", json_string(mitigate_action_name(m->would_action)));
-	return j;
 }

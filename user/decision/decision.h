@@ -28,6 +28,10 @@ const char *decision_point_name(enum decision_point p);
 /* The verdict point of a closed window. */
 enum decision_point decision_point_of(const struct window *w);
 json_t *decision_to_json(const struct decision *d);
+/* What a mitigation adds to a decision's JSON object j beyond its action:
+ * mitigation_error, file_kept, alerted, would (each only when it says
+ * something). */
+void decision_mitigation_json(const struct mitigation *m, json_t *j);
 /* A window part's tokens, as a JSON array of names. */
 json_t *decision_tokens_json(const struct window *w, enum window_part part);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
-/* SHA-256 of files through libcrypto's EVP interface (uses the CPU's SHA
- * extensions where present). pread, never read: callers share fds. */
+/* SHA-256 (and MD5, for dpkg) of files through libcrypto's EVP interface
+ * (uses the CPU's SHA extensions where present). pread, never read:
+ * callers share fds. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -17,7 +18,8 @@ int filehash_sha256_mem(const void *buf, size_t len, uint8_t out[FILEHASH_LEN])
 	return 0;
 }
 
-int filehash_sha256_fd(int fd, uint8_t out[FILEHASH_LEN])
+/* The digest md of everything fd holds, len bytes into out. */
+static int digest_fd(int fd, const EVP_MD *md, uint8_t *out, unsigned int len)
 {
 	enum { CHUNK = 1 << 20 };
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -30,7 +32,7 @@ int filehash_sha256_fd(int fd, uint8_t out[FILEHASH_LEN])
 		ret = -ENOMEM;
 		goto out;
 	}
-	if (!EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+	if (!EVP_DigestInit_ex(ctx, md, NULL)) {
 		ret = -EIO;
 		goto out;
 	}
@@ -51,12 +53,22 @@ int filehash_sha256_fd(int fd, uint8_t out[FILEHASH_LEN])
 		}
 		off += r;
 	}
-	if (!EVP_DigestFinal_ex(ctx, out, &n) || n != FILEHASH_LEN)
+	if (!EVP_DigestFinal_ex(ctx, out, &n) || n != len)
 		ret = -EIO;
 out:
 	free(buf);
 	EVP_MD_CTX_free(ctx);
 	return ret;
+}
+
+int filehash_sha256_fd(int fd, uint8_t out[FILEHASH_LEN])
+{
+	return digest_fd(fd, EVP_sha256(), out, FILEHASH_LEN);
+}
+
+int filehash_md5_fd(int fd, uint8_t out[FILEHASH_MD5_LEN])
+{
+	return digest_fd(fd, EVP_md5(), out, FILEHASH_MD5_LEN);
 }
 
 int filehash_sha256_path(const char *path, uint8_t out[FILEHASH_LEN])

@@ -20,9 +20,13 @@ struct pipeline {
 	uint64_t events_lost;        /* the kernel's count as of the last tick */
 };
 
-static void remember_quarantine(struct pipeline *p, const struct scorer_result *r)
+/* A quarantine stops these bytes wherever they load next — unless their
+ * package shipped them (mitigate_keeps_file): then only the process was
+ * stopped. */
+static void remember_quarantine(struct pipeline *p, const struct scorer_result *r,
+				const struct mitigation *m)
 {
-	if (r->sha256_hex[0])
+	if (r->sha256_hex[0] && !m->file_kept[0])
 		scorer_quarantine_hash(p->o.scorer, r->sha256_hex);
 }
 
@@ -106,9 +110,10 @@ static void judge(struct pipeline *p, struct window *w, enum decision_point poin
 	} else if (w->gate_action == BP_GATE_KILLED) {
 		d.mitigation.action = MITIGATE_QUARANTINE;
 		d.mitigation.backends = MITIGATE_BY_SIGNAL;
+		mitigate_keeps_file(w, &r, d.mitigation.file_kept, sizeof(d.mitigation.file_kept));
 	}
 	if (d.mitigation.action == MITIGATE_QUARANTINE)
-		remember_quarantine(p, &r);
+		remember_quarantine(p, &r, &d.mitigation);
 	if (point != DECISION_WATCH)
 		cache_allow(p, w, &r);
 	if ((int)r.verdict.level > w->level)
@@ -222,12 +227,15 @@ static void on_gate(struct pipeline *p, const struct bp_ev_gate *e)
 		kill_it = p->o.gate_kills_high && r.verdict.level == VERDICT_HIGH;
 		d.mitigation.action = kill_it ? MITIGATE_QUARANTINE : MITIGATE_ALLOW;
 		d.mitigation.backends = kill_it ? MITIGATE_BY_SIGNAL : 0;
+		if (kill_it)
+			mitigate_keeps_file(w, &r, d.mitigation.file_kept,
+					    sizeof(d.mitigation.file_kept));
 	}
 	if (kill_it) {
 		w->gate_action = BP_GATE_KILLED;
-		remember_quarantine(p, &r);
+		remember_quarantine(p, &r, &d.mitigation);
 	}
-	if (!injected && (r.verdict.level == VERDICT_LOW || kill_it))
+	if (!injected && (r.verdict.level == VERDICT_LOW || (kill_it && !d.mitigation.file_kept[0])))
 		verdict_cache_set(p->o.cache, &e->file, &e->marker,
 				  kill_it ? BP_VERDICT_DENY : BP_VERDICT_ALLOW);
 	if ((int)r.verdict.level > w->level)

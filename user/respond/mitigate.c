@@ -20,6 +20,7 @@
 #include "lib/util.h"
 #include "respond/webhook.h"
 #include "lib/jsonout.h"
+#include "score/pkgindex.h"
 
 static const char process_gone[] = "the process exited before it could be confined";
 
@@ -185,6 +186,27 @@ static void alert(struct mitigate *m, const struct window *w, const struct score
 	json_decref(a);
 }
 
+bool mitigate_keeps_file(const struct window *w, const struct scorer_result *r, char *pkg,
+			 size_t len)
+{
+	const char *path = w->file_path[0] == '/' ? w->file_path : w->path, *name;
+
+	if (w->file_fd < 0)
+		return false;
+	name = strrchr(path, '/');
+	name = name ? name + 1 : path;
+	for (size_t i = 0; i < r->source.n_reasons; i++) {
+		const struct reputation_reason *why = &r->source.reasons[i];
+
+		if (strcmp(why->code, "package_owned") ||
+		    pkgindex_ships(why->detail, name, w->file_fd) != 1)
+			continue;
+		snprintf(pkg, len, "%s", why->detail);
+		return true;
+	}
+	return false;
+}
+
 static void high(struct mitigate *m, const struct window *w, const struct scorer_result *r,
 		 struct mitigation *out)
 {
@@ -197,6 +219,10 @@ static void high(struct mitigate *m, const struct window *w, const struct scorer
 	if (w->gate_action != BP_GATE_KILLED && kill(w->pid, SIGKILL) && errno != ESRCH) {
 		snprintf(out->detail, sizeof(out->detail), "kill %u: %s", w->pid, strerror(errno));
 		out->failed = true;
+	}
+	if (mitigate_keeps_file(w, r, out->file_kept, sizeof(out->file_kept))) {
+		alert(m, w, r, out);
+		return;
 	}
 	/* no later load of these bytes runs (a rewrite makes them new bytes) */
 	if (!objfile_cache_key(w, &key, &marker))
@@ -274,6 +300,7 @@ enum gate_decision mitigate_gate(struct mitigate *m, const struct window *w,
 		 * happens when the window closes: mitigate_apply */
 		out->action = MITIGATE_QUARANTINE;
 		out->backends = MITIGATE_BY_SIGNAL;
+		mitigate_keeps_file(w, r, out->file_kept, sizeof(out->file_kept));
 		return GATE_KILL;
 	}
 	if (level == VERDICT_MEDIUM)

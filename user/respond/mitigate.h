@@ -59,6 +59,9 @@ struct mitigation {
 	 * would have done at this level */
 	bool monitored;
 	enum mitigate_action would_action;
+	/* high on a file whose bytes its package shipped: the process is
+	 * stopped, the file is left alone (mitigate_keeps_file); the package */
+	char file_kept[64];
 };
 
 struct mitigate;
@@ -75,6 +78,17 @@ void mitigate_apply(struct mitigate *m, const struct window *w, const struct sco
  * must do with the process. */
 enum gate_decision mitigate_gate(struct mitigate *m, const struct window *w,
 				 const struct scorer_result *r, struct mitigation *out);
+/* Whether a high verdict must leave the object's file alone: bytes a
+ * package shipped (dpkg's md5sums agree) are the system's own, and a high
+ * verdict on them blames the code that loaded them or ran beside them (a
+ * dropper's calls in the lookback, an LD_PRELOAD constructor's calls in the
+ * window of the next library ld.so mapped). Quarantining such a file —
+ * moving it aside, denying it in the verdict cache or the BPF LSM, sharing
+ * its hash with the fleet — would stop every program on every host that
+ * uses it. The process is still stopped. When kept, pkg names the package
+ * (len bytes). A modified packaged file is not kept. */
+bool mitigate_keeps_file(const struct window *w, const struct scorer_result *r, char *pkg,
+			 size_t len);
 /* What enforcement does at a level: allow, hook+confine or quarantine. */
 enum mitigate_action mitigate_ladder(enum verdict_level level);
 /* Collects reports of hooked calls and sandbox denials. */

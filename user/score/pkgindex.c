@@ -5,6 +5,7 @@
  * realpath of a file, which names the real file dpkg lists, whichever
  * symlinked directory the loader went through. rpm is not read (yet). */
 #include <dirent.h>
+#include <errno.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -12,8 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include "score/pkgindex.h"
+#include "lib/filehash.h"
 #include "lib/util.h"
 
 #define DPKG_INFO "/var/lib/dpkg/info"
@@ -253,4 +256,42 @@ void pkgindex_warm(void)
 	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
 	pthread_create(&t, &at, warm_thread, NULL);
 	pthread_attr_destroy(&at);
+}
+
+int pkgindex_ships(const char *pkg, const char *name, int fd)
+{
+	uint8_t md5[FILEHASH_MD5_LEN];
+	char file[PATH_MAX], hex[2 * FILEHASH_MD5_LEN + 1], *text, *line, *save = NULL;
+	bool hashed = false;
+	size_t len;
+	int ret = 0;
+
+	if (!pkg || !name || strchr(pkg, '/'))
+		return -EINVAL;
+	snprintf(file, sizeof(file), "%s/%s.md5sums", DPKG_INFO, pkg);
+	ret = util_read_file(file, 64u << 20, &text, &len);
+	if (ret)
+		return ret;
+	/* "<32 hex>  <path without the leading slash>" per line */
+	for (line = strtok_r(text, "\n", &save); line && ret == 0;
+	     line = strtok_r(NULL, "\n", &save)) {
+		const char *path = line + 2 * FILEHASH_MD5_LEN + 2, *base;
+
+		if (strlen(line) <= 2 * FILEHASH_MD5_LEN + 2)
+			continue;
+		base = strrchr(path, '/');
+		if (strcmp(base ? base + 1 : path, name))
+			continue;
+		if (!hashed) {
+			ret = filehash_md5_fd(fd, md5);
+			if (ret)
+				break;
+			for (int i = 0; i < FILEHASH_MD5_LEN; i++)
+				snprintf(hex + 2 * i, 3, "%02x", md5[i]);
+			hashed = true;
+		}
+		ret = !strncasecmp(line, hex, 2 * FILEHASH_MD5_LEN);
+	}
+	free(text);
+	return ret;
 }

@@ -15,6 +15,11 @@ const char *pkgindex_owner(const char *canonical_path);
 void pkgindex_warm(void);
 /* True when a package database was found (dpkg). */
 bool pkgindex_available(void);
+/* Whether package pkg (as pkgindex_owner names it) shipped the bytes fd
+ * holds as a file called name: dpkg's md5sums of pkg list a file of that
+ * name with the fd's MD5. 1 yes, 0 no (not listed, other bytes), -errno
+ * when it cannot tell (no md5sums, unreadable fd). */
+int pkgindex_ships(const char *pkg, const char *name, int fd);
 /* Number of paths indexed (for diagnostics and tests). */
 unsigned long pkgindex_size(void);
 
