@@ -37,6 +37,7 @@ enum bp_call {
 #define BP_REC_STR_TRUNC    0x8  /* str was cut to BP_STR_LEN */
 #define BP_REC_SOCKET       0x10 /* dup2/dup3: the fd duplicated is a socket */
 #define BP_REC_IO_URING     0x20 /* submitted through io_uring, not a system call */
+#define BP_REC_CODE         0x40 /* code_* (and caller_* where found): whose code made it */
 
 /* One traced call, as kept in the per-thread lookback ring and as sent.
  * arg[] meaning per call (decoder.c reads them):
@@ -57,6 +58,12 @@ struct bp_call_rec {
 	__u16 flags;
 	__u32 tid;
 	char str[BP_STR_LEN];
+	/* BP_REC_CODE, in the follow part of a window opened by a file's
+	 * executable mapping: the file whose code made the system call (its
+	 * instruction's mapping), and the first other file whose code is on
+	 * the user stack above it (a libc wrapper's caller). 0: none. */
+	__u64 code_ino, caller_ino;
+	__u32 code_dev, caller_dev;
 };
 
 /* Whether the record's file (BP_REC_FILE) is code it maps: an executable

@@ -10,6 +10,8 @@
 #define SIGKILL		9
 #define SIGSTOP		19
 
+#define VM_EXEC		0x4	/* vm_area_struct.vm_flags */
+
 #define PROT_WRITE	0x2
 #define PROT_EXEC	0x4
 #define MAP_ANONYMOUS	0x20

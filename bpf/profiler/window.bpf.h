@@ -202,12 +202,76 @@ static __always_inline void emit_call(struct task_state *st, struct bp_call_rec 
 	submit(e, part == BP_PART_LOAD && bp_rec_maps_file(rec));
 }
 
+static __always_inline void file_key(struct inode *inode, struct bp_file_key *key);
+
+struct code_file {
+	struct bp_file_key key;
+	bool found;
+};
+
+static long vma_code_file(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	struct code_file *c = data;
+	struct file *f = BPF_CORE_READ(vma, vm_file);
+
+	if (f && (BPF_CORE_READ(vma, vm_flags) & VM_EXEC)) {
+		file_key(BPF_CORE_READ(f, f_inode), &c->key);
+		c->found = true;
+	}
+	return 0;
+}
+
+/* The file whose executable mapping holds addr. */
+static __always_inline bool code_file_at(__u64 addr, struct bp_file_key *key)
+{
+	struct code_file c = {};
+
+	bpf_find_vma(bpf_get_current_task_btf(), addr, vma_code_file, &c, 0);
+	*key = c.key;
+	return c.found;
+}
+
+#define CALLER_STACK_WORDS 16
+
+/* Which object's code made this call. ld.so maps every start-up object
+ * (LD_PRELOAD, DT_NEEDED) before it runs any constructor, so their calls
+ * all come in the follow part of the window of the last object mapped;
+ * userspace gives each call to the window of the object whose code made
+ * it (the window follows the loaded code, not the thread). The system
+ * call instruction's file, then the first other file whose code a word
+ * of the user stack points into: a libc wrapper's caller. A stale or
+ * spilled word can name a wrong file; userspace only moves a call to
+ * another window of this process whose object it names. */
+static __always_inline void note_code(struct bp_call_rec *rec)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	struct bp_file_key code, other;
+	__u64 sp = PT_REGS_SP_CORE(regs), word;
+
+	if (!code_file_at(PT_REGS_IP_CORE(regs), &code))
+		return;
+	rec->flags |= BP_REC_CODE;
+	rec->code_dev = (__u32)code.dev;
+	rec->code_ino = code.ino;
+	for (int i = 0; i < CALLER_STACK_WORDS; i++) {
+		if (bpf_probe_read_user(&word, sizeof(word), (const void *)(sp + 8 * i)))
+			break;
+		if (code_file_at(word, &other) && (other.dev != code.dev || other.ino != code.ino)) {
+			rec->caller_dev = (__u32)other.dev;
+			rec->caller_ino = other.ino;
+			break;
+		}
+	}
+}
+
 static __always_inline void after_record(struct task_state *st, struct bp_call_rec *rec)
 {
 	if (st->state == ST_LOAD)
 		st->nload++;
 	else if (st->state == ST_FOLLOW || st->state == ST_WATCH)
 		st->nfollow++;
+	if (st->state == ST_FOLLOW && st->pivot == BP_PIVOT_EXEC_FILE)
+		note_code(rec);
 	emit_call(st, rec);
 	if (st->state == ST_FOLLOW && --st->follow_left == 0)
 		close_window(st, BP_CLOSE_FOLLOW_DONE);
@@ -264,6 +328,8 @@ static __always_inline struct bp_call_rec *record(struct task_state *st, __u16 c
 	rec->arg[2] = 0;
 	rec->arg[3] = 0;
 	rec->str[0] = '\0';
+	rec->code_ino = rec->caller_ino = 0;
+	rec->code_dev = rec->caller_dev = 0;
 	if (s)
 		s->calls_seen++;
 	return rec;

@@ -507,3 +507,58 @@ Test(trace, a_soname_loaded_already_is_judged_as_the_file_it_maps)
 	json_decref(events);
 	unlink(out);
 }
+
+/* Whether a token is in a window event's part. */
+static bool part_has(json_t *win, const char *part, const char *token)
+{
+	json_t *t;
+	size_t i;
+
+	json_array_foreach(json_object_get(win, part), i, t)
+		if (!strcmp(json_string_value(t), token))
+			return true;
+	return false;
+}
+
+/* ld.so maps a preloaded library and then libc, and only then runs the
+ * library's constructor: its calls come in libc's window. The kernel says
+ * whose code made each call, and the call is the library's. Its calls are
+ * resolved at run time (nothing for the static analysis to predict), so
+ * only this attribution puts them against the library. */
+Test(trace, a_preloaded_constructor_s_calls_are_its_library_s_not_libc_s)
+{
+	char out[128], port_env[64];
+	int port, lfd = listen_local(&port);
+	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--", "/usr/bin/env",
+			 "LD_PRELOAD=" FIXTURE_DIR "/libhidden.so", "/bin/true", NULL };
+	char *env[] = { port_env, NULL };
+	json_int_t library = 0;
+	bool given = false, in_libc = false;
+	json_t *events, *e;
+	size_t i;
+
+	tmp_output(out, sizeof(out), "hidden");
+	snprintf(port_env, sizeof(port_env), "BPFPROF_CALLBACK_PORT=%d", port);
+	cr_assert_eq(run(argv, env), 0);
+	close(lfd);
+	events = read_events(out);
+	e = find_event(events, "window", "libhidden.so");
+	cr_assert_not_null(e, "no window for the preloaded library");
+	library = json_integer_value(json_object_get(e, "window"));
+	json_array_foreach(events, i, e) {
+		const char *type = json_string_value(json_object_get(e, "type"));
+		const char *path = json_string_value(json_object_get(e, "path"));
+
+		if (!strcmp(type, "window") && strstr(path, "/libc.so"))
+			in_libc |= part_has(e, "follow", "connect:inet");
+		if (!strcmp(type, "call") &&
+		    !strcmp(json_string_value(json_object_get(e, "token")), "connect:inet") &&
+		    json_integer_value(json_object_get(e, "window")) == library)
+			given |= !strcmp(json_string_value(json_object_get(e, "part")), "watch") &&
+				 json_object_get(e, "from_window");
+	}
+	cr_assert(given, "the constructor's connect was not given to libhidden.so's window");
+	cr_assert_not(in_libc, "libc's window has the constructor's connect");
+	json_decref(events);
+	unlink(out);
+}

@@ -191,9 +191,9 @@ PARTS_AFTER_LOAD = ("load", "follow", "watch")
 def expectation_failures(s, mode, ev, ran):
     """Issue 12's per-case assertions, from the manifest's "expect": a
     decision names the object (a regex on the verdict's path), the payload's
-    calls are in that object's windows (or, "calls_in": "run", in any
-    window of the run), and "stopped" cases never run under enforcement.
-    Every scenario: a kill at the gate means the payload never ran."""
+    calls are in that object's windows, and "stopped" cases never run under
+    enforcement. Every scenario: a kill at the gate means the payload never
+    ran."""
     failures = []
     kills = [g for g in ev["gates"] if g.get("action") == "kill"]
     if mode == "enforce":
@@ -209,19 +209,17 @@ def expectation_failures(s, mode, ev, ran):
     if not named:
         return [f"no decision names an object matching {want['object']!r}"]
     ids = {(v.get("pid"), v.get("window")) for v in named}
-    mine = want.get("calls_in", "object") != "run"
     seen = set()
     for c in ev["calls"]:
-        if c.get("part") in PARTS_AFTER_LOAD and (not mine or (c.get("pid"), c.get("window")) in ids):
+        if c.get("part") in PARTS_AFTER_LOAD and (c.get("pid"), c.get("window")) in ids:
             seen.add(c["token"])
     for w in ev["windows"]:
-        if not mine or (w.get("pid"), w.get("window")) in ids:
+        if (w.get("pid"), w.get("window")) in ids:
             for part in PARTS_AFTER_LOAD:
                 seen.update(w.get(part) or [])
     missing = [t for t in want.get("calls", []) if t not in seen]
     if missing:
-        where = "the windows of " + want["object"] if mine else "any window"
-        failures.append(f"{', '.join(missing)} not in {where}")
+        failures.append(f"{', '.join(missing)} not in the windows of {want['object']}")
     return failures
 
 

@@ -142,116 +142,130 @@ Test(mitigate, monitoring_without_an_alert_sink_allows)
 	ladder_close(&l);
 }
 
-Test(mitigate, high_kills_the_process_and_moves_the_object_aside)
-{
-	char dir[] = "/tmp/bpfprof-mitigate-XXXXXX", obj[128], aside[128], note[200];
-	struct mitigate_opts o = { .act = true, .cache = &no_cache, .quarantine_dir = aside };
-	struct scorer_result r = result(VERDICT_HIGH, 0.9);
-	struct mitigation m;
+/* A high verdict on an object in a scratch directory, with a quarantine
+ * directory beside it and a process to stop. */
+struct high_case {
+	char dir[32], obj[128], aside[64];
+	struct mitigate_opts o;
+	struct scorer_result r;
 	struct ladder l;
-	struct stat st;
-	pid_t pid = victim();
-	FILE *f;
+	pid_t pid;
+};
 
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(obj, sizeof(obj), "%s/libbad.so", dir);
-	snprintf(aside, sizeof(aside), "%s/quarantine", dir);
-	f = fopen(obj, "w");
-	cr_assert_not_null(f);
-	fputs("not really code", f);
-	fclose(f);
-	ladder_open(&l, &o, pid, obj);
-	mitigate_apply(l.m, &l.w, &r, &m);
-	cr_assert_eq(m.action, MITIGATE_QUARANTINE);
-	cr_assert(m.backends & MITIGATE_BY_SIGNAL);
-	cr_assert(killed_by(pid, SIGKILL), "a high verdict kills the loading process");
-	cr_assert_neq(stat(obj, &st), 0, "the object is gone from where it was loaded");
-	snprintf(note, sizeof(note), "%s/%s", aside, r.sha256_hex);
-	cr_assert_eq(stat(note, &st), 0, "moved aside under its SHA-256");
-	cr_assert_eq(st.st_mode & 0777, 0400);
-	snprintf(note, sizeof(note), "%s/%s.json", aside, r.sha256_hex);
-	cr_assert_eq(stat(note, &st), 0, "with a note of what it was");
-	ladder_close(&l);
-	cr_assert_eq(tmpdir_remove(dir), 0);
+static void high_case_open(struct high_case *c)
+{
+	snprintf(c->dir, sizeof(c->dir), "/tmp/bpfprof-mitigate-XXXXXX");
+	cr_assert_not_null(mkdtemp(c->dir));
+	snprintf(c->aside, sizeof(c->aside), "%s/quarantine", c->dir);
+	c->o = (struct mitigate_opts){ .act = true, .cache = &no_cache, .quarantine_dir = c->aside };
+	c->r = result(VERDICT_HIGH, 0.9);
+	c->pid = victim();
 }
 
-/* A copy of libc (its package's bytes, under its name) in dir, and the
- * package that ships it: what the reputation says of a packaged file. */
-static void packaged_copy(const char *dir, char *obj, size_t len, char *pkg, size_t pkglen)
+/* After the object was written to c->obj. */
+static void high_case_ladder(struct high_case *c)
+{
+	ladder_open(&c->l, &c->o, c->pid, c->obj);
+}
+
+static void high_case_close(struct high_case *c)
+{
+	ladder_close(&c->l);
+	cr_assert_eq(tmpdir_remove(c->dir), 0);
+}
+
+static void write_file(const char *path, const char *mode, const char *text)
+{
+	FILE *f = fopen(path, mode);
+
+	cr_assert_not_null(f, "%s", path);
+	fputs(text, f);
+	fclose(f);
+}
+
+Test(mitigate, high_kills_the_process_and_moves_the_object_aside)
+{
+	struct high_case c;
+	struct mitigation m;
+	struct stat st;
+	char note[160];
+
+	high_case_open(&c);
+	snprintf(c.obj, sizeof(c.obj), "%s/libbad.so", c.dir);
+	write_file(c.obj, "w", "not really code");
+	high_case_ladder(&c);
+	mitigate_apply(c.l.m, &c.l.w, &c.r, &m);
+	cr_assert_eq(m.action, MITIGATE_QUARANTINE);
+	cr_assert(m.backends & MITIGATE_BY_SIGNAL);
+	cr_assert(killed_by(c.pid, SIGKILL), "a high verdict kills the loading process");
+	cr_assert_neq(stat(c.obj, &st), 0, "the object is gone from where it was loaded");
+	snprintf(note, sizeof(note), "%s/%s", c.aside, c.r.sha256_hex);
+	cr_assert_eq(stat(note, &st), 0, "moved aside under its SHA-256");
+	cr_assert_eq(st.st_mode & 0777, 0400);
+	snprintf(note, sizeof(note), "%s/%s.json", c.aside, c.r.sha256_hex);
+	cr_assert_eq(stat(note, &st), 0, "with a note of what it was");
+	high_case_close(&c);
+}
+
+/* A copy of libc (its package's bytes, under its name) as c's object, and
+ * what the reputation says of a packaged file: the package that owns it. */
+static void packaged_copy(struct high_case *c, char *pkg, size_t len)
 {
 	char *real = realpath("/usr/lib/x86_64-linux-gnu/libc.so.6", NULL), cmd[600];
 	const char *owner;
+	struct reputation_reason *why = &c->r.source.reasons[0];
 
 	cr_assert_not_null(real, "libc.so.6: a Debian amd64 host");
 	owner = pkgindex_owner(real);
 	cr_assert_not_null(owner, "dpkg owns %s", real);
-	snprintf(pkg, pkglen, "%s", owner);
-	snprintf(obj, len, "%s/libc.so.6", dir);
-	snprintf(cmd, sizeof(cmd), "cp %s %s", real, obj);
+	snprintf(pkg, len, "%s", owner);
+	snprintf(c->obj, sizeof(c->obj), "%s/libc.so.6", c->dir);
+	snprintf(cmd, sizeof(cmd), "cp %s %s", real, c->obj);
 	cr_assert_eq(system(cmd), 0);
 	free(real);
-}
-
-static void owned_by(struct scorer_result *r, const char *pkg)
-{
-	r->source.n_reasons = 1;
-	r->source.reasons[0].code = "package_owned";
-	snprintf(r->source.reasons[0].detail, sizeof(r->source.reasons[0].detail), "%s", pkg);
+	c->r.source.n_reasons = 1;
+	why->code = "package_owned";
+	snprintf(why->detail, sizeof(why->detail), "%s", pkg);
 }
 
 Test(mitigate, high_on_the_bytes_a_package_shipped_stops_the_process_and_keeps_the_file)
 {
-	char dir[] = "/tmp/bpfprof-mitigate-XXXXXX", obj[128], aside[128], pkg[64];
-	struct mitigate_opts o = { .act = true, .cache = &no_cache, .quarantine_dir = aside };
-	struct scorer_result r = result(VERDICT_HIGH, 0.9);
+	struct high_case c;
 	struct mitigation m;
-	struct ladder l;
 	struct stat st;
-	pid_t pid = victim();
+	char pkg[64];
 
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(aside, sizeof(aside), "%s/quarantine", dir);
-	packaged_copy(dir, obj, sizeof(obj), pkg, sizeof(pkg));
-	owned_by(&r, pkg);
-	ladder_open(&l, &o, pid, obj);
-	cr_assert_eq(mitigate_gate(l.m, &l.w, &r, &m), GATE_KILL, "the process is stopped");
+	high_case_open(&c);
+	packaged_copy(&c, pkg, sizeof(pkg));
+	high_case_ladder(&c);
+	cr_assert_eq(mitigate_gate(c.l.m, &c.l.w, &c.r, &m), GATE_KILL, "the process is stopped");
 	cr_assert_str_eq(m.file_kept, pkg);
-	mitigate_apply(l.m, &l.w, &r, &m);
+	mitigate_apply(c.l.m, &c.l.w, &c.r, &m);
 	cr_assert_eq(m.action, MITIGATE_QUARANTINE);
-	cr_assert(killed_by(pid, SIGKILL), "a high verdict kills the loading process");
+	cr_assert(killed_by(c.pid, SIGKILL), "a high verdict kills the loading process");
 	cr_assert_str_eq(m.file_kept, pkg);
-	cr_assert_eq(stat(obj, &st), 0, "a packaged file is not moved aside");
-	cr_assert_neq(stat(aside, &st), 0, "nothing was quarantined");
-	ladder_close(&l);
-	cr_assert_eq(tmpdir_remove(dir), 0);
+	cr_assert_eq(stat(c.obj, &st), 0, "a packaged file is not moved aside");
+	cr_assert_neq(stat(c.aside, &st), 0, "nothing was quarantined");
+	high_case_close(&c);
 }
 
 Test(mitigate, a_packaged_name_with_other_bytes_is_quarantined)
 {
-	char dir[] = "/tmp/bpfprof-mitigate-XXXXXX", obj[128], aside[128], pkg[64];
-	struct mitigate_opts o = { .act = true, .cache = &no_cache, .quarantine_dir = aside };
-	struct scorer_result r = result(VERDICT_HIGH, 0.9);
+	struct high_case c;
 	struct mitigation m;
-	struct ladder l;
 	struct stat st;
-	pid_t pid = victim();
-	FILE *f;
+	char pkg[64];
 
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(aside, sizeof(aside), "%s/quarantine", dir);
-	packaged_copy(dir, obj, sizeof(obj), pkg, sizeof(pkg));
-	f = fopen(obj, "a"); /* a modified packaged file: its md5sum no longer agrees */
-	cr_assert_not_null(f);
-	fputs("patched", f);
-	fclose(f);
-	owned_by(&r, pkg);
-	ladder_open(&l, &o, pid, obj);
-	mitigate_apply(l.m, &l.w, &r, &m);
-	cr_assert(killed_by(pid, SIGKILL));
+	high_case_open(&c);
+	packaged_copy(&c, pkg, sizeof(pkg));
+	/* a modified packaged file: its md5sum no longer agrees */
+	write_file(c.obj, "a", "patched");
+	high_case_ladder(&c);
+	mitigate_apply(c.l.m, &c.l.w, &c.r, &m);
+	cr_assert(killed_by(c.pid, SIGKILL));
 	cr_assert_str_eq(m.file_kept, "");
-	cr_assert_neq(stat(obj, &st), 0, "moved aside like any other file");
-	ladder_close(&l);
-	cr_assert_eq(tmpdir_remove(dir), 0);
+	cr_assert_neq(stat(c.obj, &st), 0, "moved aside like any other file");
+	high_case_close(&c);
 }
 
 Test(mitigate, a_gate_kill_stands_whatever_the_later_verdict)

@@ -331,3 +331,116 @@ Test(window, an_injection_is_not_named_by_the_memory_file_it_wrote)
 	cr_assert_str_eq(c.last.path, "[inject /proc/4242/mem]");
 	window_set_free(ws);
 }
+
+/* ld.so maps every start-up object, then runs the constructors: a
+ * constructor's calls come in the follow part of the last object's
+ * window. The kernel says whose code made each (BP_REC_CODE): the system
+ * call instruction's file and the first other file on the stack. */
+struct startup {
+	size_t follow_of_libc, watch_of_lib;
+	bool libc_uncertain;
+	int lib_handed_over;
+	const char *given;
+};
+
+static void startup_closed(void *ctx, struct window *w)
+{
+	struct startup *c = ctx;
+
+	if (w->id == 2) {
+		c->follow_of_libc = w->ncalls[WINDOW_FOLLOW];
+		c->libc_uncertain = w->uncertain;
+	}
+}
+
+static void startup_watched(void *ctx, struct window *w)
+{
+	struct startup *c = ctx;
+
+	if (w->id == 1) {
+		c->lib_handed_over++;
+		c->watch_of_lib = w->ncalls[WINDOW_WATCH];
+		c->given = w->calls[WINDOW_WATCH][0].token;
+	}
+}
+
+static struct bp_ev_window_open mapped(uint64_t id, uint64_t ino)
+{
+	struct bp_ev_window_open e = open_ev(id, 0);
+
+	e.hdr.pivot = BP_PIVOT_EXEC_FILE;
+	e.pivot_rec = file_rec(BP_CALL_MMAP, 5 /* PROT_READ|PROT_EXEC */, NULL, 0x800001, ino);
+	return e;
+}
+
+static struct bp_ev_call made_by(uint64_t id, struct bp_call_rec r, uint64_t code,
+				 uint64_t caller)
+{
+	r.flags |= BP_REC_CODE;
+	r.code_dev = r.caller_dev = 0x800001;
+	r.code_ino = code;
+	r.caller_ino = caller;
+	return call_ev(id, BP_PART_FOLLOW, r);
+}
+
+Test(window, a_constructor_s_calls_go_to_its_object_s_window_not_the_last_mapped)
+{
+	enum { LIB = 100, LIBC = 200, LDSO = 300 };
+	struct startup c = { 0 };
+	struct window_set *ws = window_set_new(startup_closed, startup_watched, 10000, &c);
+
+	FEED(ws, mapped(1, LIB), 0);                         /* LD_PRELOAD'ed library */
+	FEED(ws, close_ev(1, BP_CLOSE_NEXT_LOAD, 0, 0, 0), 0); /* closed by libc's mapping */
+	FEED(ws, mapped(2, LIBC), 0);
+	/* libc's connect wrapper called from the library's constructor */
+	FEED(ws, made_by(2, rec(BP_CALL_CONNECT, AF_INET, 0, NULL), LIBC, LIB), 0);
+	/* libc's own start-up, called from ld.so (which has no window) */
+	FEED(ws, made_by(2, rec(BP_CALL_OPENAT, 0, 0, "/etc/ld.so.cache"), LIBC, LDSO), 0);
+	/* a raw system call in the library's own code */
+	FEED(ws, made_by(2, rec(BP_CALL_SOCKET, AF_INET, SOCK_STREAM, NULL), LIB, LDSO), 0);
+	FEED(ws, close_ev(2, BP_CLOSE_FOLLOW_DONE, 0, 3, 0), 0);
+	cr_assert_eq(c.follow_of_libc, 1, "only libc's own call stays in libc's window");
+	cr_assert_not(c.libc_uncertain, "calls given away are not calls lost");
+	cr_assert_eq(c.lib_handed_over, 1, "the library is judged again with its calls");
+	cr_assert_eq(c.watch_of_lib, 2);
+	cr_assert_str_eq(c.given, "connect:inet");
+	window_set_expire(ws, 5000, 100, 0);
+	cr_assert_not_null(window_set_get(ws, 1), "with calls of its own: watched to its horizon");
+	window_set_expire(ws, 12000, 100, 0);
+	cr_assert_null(window_set_get(ws, 1));
+	window_set_free(ws);
+}
+
+/* Without the kernel's word on whose code it is, a call stays where the
+ * thread made it. */
+Test(window, a_call_without_its_code_stays_in_the_thread_s_window)
+{
+	struct startup c = { 0 };
+	struct window_set *ws = window_set_new(startup_closed, startup_watched, 10000, &c);
+
+	FEED(ws, mapped(1, 100), 0);
+	FEED(ws, close_ev(1, BP_CLOSE_NEXT_LOAD, 0, 0, 0), 0);
+	FEED(ws, mapped(2, 200), 0);
+	FEED(ws, call_ev(2, BP_PART_FOLLOW, rec(BP_CALL_CONNECT, AF_INET, 0, NULL)), 0);
+	FEED(ws, close_ev(2, BP_CLOSE_FOLLOW_DONE, 0, 1, 0), 0);
+	cr_assert_eq(c.follow_of_libc, 1);
+	cr_assert_eq(c.lib_handed_over, 0);
+	cr_assert_null(window_set_get(ws, 1), "held for nothing: released with libc's close");
+	window_set_free(ws);
+}
+
+/* A library loaded through a copy of libc calls that copy's wrappers from
+ * its own code: the copy has a window too, but the call is the library's. */
+Test(window, a_call_from_the_window_s_own_object_stays_whatever_file_made_it)
+{
+	struct startup c = { 0 };
+	struct window_set *ws = window_set_new(startup_closed, startup_watched, 10000, &c);
+
+	FEED(ws, mapped(1, 300), 0);                           /* the libc copy */
+	FEED(ws, close_ev(1, BP_CLOSE_NEXT_LOAD, 0, 0, 0), 0);
+	FEED(ws, mapped(2, 400), 0);                           /* the library it loads */
+	FEED(ws, made_by(2, rec(BP_CALL_CONNECT, AF_INET, 0, NULL), 300, 400), 0);
+	FEED(ws, close_ev(2, BP_CLOSE_FOLLOW_DONE, 0, 1, 0), 0);
+	cr_assert_eq(c.follow_of_libc, 1, "the call stays in the library's own window");
+	window_set_free(ws);
+}

@@ -139,9 +139,14 @@ static void on_event(void *ctx, const void *data, size_t size, const struct wind
 
 	(void)size;
 	switch (h->type) {
-	case BP_EV_CALL:
-		trace_output_call(&c->out, data, w && w->last_call ? w->last_call->arg : NULL);
+	case BP_EV_CALL: {
+		/* the window the call went to: its own, or its code's object's */
+		const struct window *to = w && w->given_to ? w->given_to : w;
+
+		trace_output_call(&c->out, data, to && to->last_call ? to->last_call->arg : NULL,
+				  w ? w->given_to : NULL);
 		break;
+	}
 	case BP_EV_WINDOW_OPEN:
 		trace_output_window_open(&c->out, data);
 		break;

@@ -35,26 +35,34 @@ static const char *paint(const struct trace_output *o, const char *code)
 	return o->color ? code : "";
 }
 
-void trace_output_call(struct trace_output *o, const struct bp_ev_call *e, const char *described)
+void trace_output_call(struct trace_output *o, const struct bp_ev_call *e, const char *described,
+		       const struct window *given_to)
 {
 	char buf[DECODER_ARG_LEN];
 	const char *arg = described ? described : decoder_describe(&e->rec, buf, sizeof(buf));
+	uint8_t part = given_to ? BP_PART_WATCH : e->hdr.part;
 
 	if (o->json) {
 		json_t *j = event_base("call", &e->hdr);
 
 		json_object_set_new(j, "token", json_string(decoder_token(&e->rec)));
 		json_object_set_new(j, "arg", json_string(arg));
-		json_object_set_new(j, "part", json_string(part_name(e->hdr.part)));
-		if (e->hdr.window_id)
+		json_object_set_new(j, "part", json_string(part_name(part)));
+		if (given_to) {
+			json_object_set_new(j, "window", json_integer((json_int_t)given_to->id));
+			json_object_set_new(j, "from_window", json_integer(e->hdr.window_id));
+		} else if (e->hdr.window_id) {
 			json_object_set_new(j, "window", json_integer(e->hdr.window_id));
+		}
 		emit_json(o, j);
 		return;
 	}
-	fprintf(o->out, "%7u %s%-6s%s %-18s %s\n", e->hdr.tid,
-		paint(o, e->hdr.part ? "\033[36m" : ""),
-		e->hdr.part ? part_name(e->hdr.part) : "",
-		paint(o, e->hdr.part ? "\033[0m" : ""), decoder_token(&e->rec), arg);
+	fprintf(o->out, "%7u %s%-6s%s %-18s %s", e->hdr.tid, paint(o, part ? "\033[36m" : ""),
+		part ? part_name(part) : "", paint(o, part ? "\033[0m" : ""),
+		decoder_token(&e->rec), arg);
+	if (given_to)
+		fprintf(o->out, "  [code of %s]", window_object_name(given_to));
+	fputc('\n', o->out);
 }
 
 void trace_output_window_open(struct trace_output *o, const struct bp_ev_window_open *e)

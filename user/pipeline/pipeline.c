@@ -128,8 +128,7 @@ static void on_window_closed(void *ctx, struct window *w)
 	/* an exec'd image names the process's executable for its later loads,
 	 * even once it has exited: the file it mapped, or else (gone before
 	 * the file was opened) the absolute name the kernel ran it by */
-	if (w->pivot == BP_PIVOT_EXEC_FILE && w->pivot_call.token &&
-	    !strncmp(w->pivot_call.token, "execve", 6)) {
+	if (window_is_exec_image(w)) {
 		const char *exe = w->file_path[0] == '/' ? w->file_path : w->pivot_call.arg;
 
 		if (decoder_arg_is_whole_path(exe))

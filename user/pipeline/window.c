@@ -179,6 +179,60 @@ const char *window_object_name(const struct window *w)
 	return w->file_path[0] ? w->file_path : w->path;
 }
 
+bool window_is_exec_image(const struct window *w)
+{
+	return w->pivot == BP_PIVOT_EXEC_FILE && w->pivot_call.token &&
+	       !strncmp(w->pivot_call.token, "execve", 6);
+}
+
+/* A file the loader mapped outside dlopen (not the program itself: its
+ * own calls stay in whichever window its thread is in). */
+static bool maps_object_code(const struct window *w)
+{
+	return w->pivot == BP_PIVOT_EXEC_FILE && w->file_ino && !window_is_exec_image(w);
+}
+
+static struct window *window_of_object(struct window_set *ws, const struct window *w,
+					uint64_t dev, uint64_t ino)
+{
+	for (size_t i = 0; i < ws->nopen; i++) {
+		struct window *o = ws->open[i];
+
+		if (o != w && o->pid == w->pid && o->file_ino == ino && o->file_dev == dev &&
+		    maps_object_code(o))
+			return o;
+	}
+	return NULL;
+}
+
+/* The window of another object of this process whose code made a call
+ * that came in w's follow part (BP_REC_CODE, bpf/profiler/window.bpf.h).
+ * The caller on the stack first: a C library's wrapper made the system
+ * call for it. Then the system call instruction's own file: a raw system
+ * call, its caller being ld.so running constructors (no window). Either
+ * being w's own object keeps the call in w, as does neither having a
+ * window. NULL: the call stays in w. */
+static struct window *code_owner(struct window_set *ws, const struct window *w,
+				 const struct bp_call_rec *rec)
+{
+	const uint64_t ino[2] = { rec->caller_ino, rec->code_ino };
+	const uint64_t dev[2] = { rec->caller_dev, rec->code_dev };
+	struct window *o;
+
+	if (!(rec->flags & BP_REC_CODE))
+		return NULL;
+	for (int k = 0; k < 2; k++) {
+		if (!ino[k])
+			continue;
+		if (ino[k] == w->file_ino && dev[k] == w->file_dev)
+			return NULL;
+		o = window_of_object(ws, w, dev[k], ino[k]);
+		if (o)
+			return o;
+	}
+	return NULL;
+}
+
 bool window_token_matters(const char *t)
 {
 	static const char *const prefixes[] = {
@@ -270,23 +324,6 @@ static size_t watched_count(const struct window_set *ws)
 	return ws->nopen - window_set_open_count(ws);
 }
 
-static void close_at(struct window_set *ws, struct window *w, uint64_t lost_total)
-{
-	/* a close the kernel did not send: losses since open may be ours */
-	if (!w->close_reason && lost_total > w->lost_total_at_open)
-		w->uncertain = true;
-	if (w->lost)
-		w->uncertain = true;
-	ws->on_closed(ws->ctx, w);
-	if (ws->on_watched && spawned(w) && watched_count(ws) < WINDOW_WATCHED_MAX) {
-		w->closed = true;
-		w->watch_dirty = false;
-		w->watch_until_ns = w->open_ns + ws->watch_ns;
-		return;
-	}
-	drop_at(ws, w);
-}
-
 /* The watched tasks added calls: hand the window over again. */
 static void hand_over_watched(struct window_set *ws, struct window *w)
 {
@@ -294,6 +331,49 @@ static void hand_over_watched(struct window_set *ws, struct window *w)
 		w->watch_dirty = false;
 		ws->on_watched(ws->ctx, w);
 	}
+}
+
+/* The thread's window closed: the windows it held for their code's calls
+ * have them all now (constructors run before the thread's next window
+ * closes) — judged again if calls came, then freed unless they spawned. */
+static void release_held(struct window_set *ws, const struct window *by)
+{
+	for (size_t i = 0; i < ws->nopen;) {
+		struct window *o = ws->open[i];
+
+		if (o != by && o->held && o->tid == by->tid) {
+			o->held = false;
+			hand_over_watched(ws, o);
+			if (!spawned(o)) {
+				drop_at(ws, o);
+				continue; /* this slot holds another window now */
+			}
+		}
+		i++;
+	}
+}
+
+static void close_at(struct window_set *ws, struct window *w, uint64_t lost_total)
+{
+	bool hold;
+
+	/* a close the kernel did not send: losses since open may be ours */
+	if (!w->close_reason && lost_total > w->lost_total_at_open)
+		w->uncertain = true;
+	if (w->lost)
+		w->uncertain = true;
+	ws->on_closed(ws->ctx, w);
+	hold = w->close_reason == BP_CLOSE_NEXT_LOAD && maps_object_code(w);
+	if (!hold)
+		release_held(ws, w);
+	if (ws->on_watched && (spawned(w) || hold) && watched_count(ws) < WINDOW_WATCHED_MAX) {
+		w->closed = true;
+		w->held = hold;
+		w->watch_dirty = false;
+		w->watch_until_ns = w->open_ns + ws->watch_ns;
+		return;
+	}
+	drop_at(ws, w);
 }
 
 static void on_open(struct window *w, const struct bp_ev_window_open *e)
@@ -345,6 +425,7 @@ int window_set_on_record(struct window_set *ws, const void *data, size_t size,
 		return 0;
 	case BP_EV_CALL: {
 		const struct bp_ev_call *e = data;
+		struct window *owner;
 
 		if (size < sizeof(*e))
 			return -EINVAL;
@@ -352,6 +433,7 @@ int window_set_on_record(struct window_set *ws, const void *data, size_t size,
 		if (!w)
 			return 0;
 		w->last_call = NULL;
+		w->given_to = NULL;
 		if (h->dropped) /* the kernel's watch bound: calls it did not send */
 			w->uncertain = true;
 		if (h->part == BP_PART_WATCH) {
@@ -360,6 +442,13 @@ int window_set_on_record(struct window_set *ws, const void *data, size_t size,
 		}
 		if (w->closed) /* the creator's own late calls: the watch has them */
 			return 0;
+		if (h->part == BP_PART_FOLLOW && (owner = code_owner(ws, w, &e->rec))) {
+			/* another object's code: its window's, as a watch call */
+			owner->watch_dirty |= owner->closed;
+			w->given++;
+			w->given_to = owner;
+			return append(owner, WINDOW_WATCH, &e->rec);
+		}
 		return append(w, h->part == BP_PART_LOAD ? WINDOW_LOAD : WINDOW_FOLLOW, &e->rec);
 	}
 	case BP_EV_DLOPEN_RET: {
@@ -399,7 +488,8 @@ int window_set_on_record(struct window_set *ws, const void *data, size_t size,
 		w->close_ns = h->ts_ns;
 		w->lost += h->lost;
 		/* the kernel counted nload+nfollow calls: fewer arrived? */
-		if (w->ncalls[WINDOW_LOAD] + w->ncalls[WINDOW_FOLLOW] < (size_t)e->nload + e->nfollow)
+		if (w->ncalls[WINDOW_LOAD] + w->ncalls[WINDOW_FOLLOW] + w->given <
+		    (size_t)e->nload + e->nfollow)
 			w->uncertain = true;
 		close_at(ws, w, lost_total);
 		return 0;

@@ -75,11 +75,20 @@ struct window {
 	uint64_t watch_until_ns;   /* 0: nothing to watch, freed at close */
 	bool closed;               /* judged once; now only watched */
 	bool watch_dirty;          /* watch calls arrived since it was last handed over */
+	/* closed by the next object's mapping before its code ran (ld.so maps
+	 * every start-up object, then runs their constructors): kept until
+	 * its thread's window closes, for the calls its code makes there */
+	bool held;
+	size_t given;              /* follow calls given to the window of the code that made them */
 	int level;                 /* the highest level decided for it, -1 before any */
 	/* the call the latest record added to this window, NULL when it added
 	 * none (a full part): lets a printer reuse its description; valid until
 	 * the next record */
 	const struct window_call *last_call;
+	/* the window the latest record was given to instead (the code that
+	 * made the call is that window's object), NULL when none; valid until
+	 * the next record */
+	const struct window *given_to;
 };
 
 /* Called for each closed window, and again (watched set) for a closed
@@ -107,6 +116,8 @@ void window_set_close_all(struct window_set *ws, uint64_t lost_total);
 /* The loaded object's name: the file it resolved to when known, else the
  * name the load gave (a dlopen argument, "[exec_anon ...]"). */
 const char *window_object_name(const struct window *w);
+/* Whether the window's load is an exec'd image (the program itself). */
+bool window_is_exec_image(const struct window *w);
 /* The lookback's last call that opened the loaded object for writing:
  * the loading thread wrote the code it is about to run. NULL when none
  * (or the object is not known by device and inode). */
