@@ -337,9 +337,9 @@ Test(window, an_injection_is_not_named_by_the_memory_file_it_wrote)
  * window. The kernel says whose code made each (BP_REC_CODE): the system
  * call instruction's file and the first other file on the stack. */
 struct startup {
-	size_t follow_of_libc, watch_of_lib;
-	bool libc_uncertain;
-	int lib_handed_over;
+	size_t follow_of_last, watch_of_first;
+	bool last_uncertain;
+	int first_handed_over;
 	const char *given;
 };
 
@@ -348,8 +348,8 @@ static void startup_closed(void *ctx, struct window *w)
 	struct startup *c = ctx;
 
 	if (w->id == 2) {
-		c->follow_of_libc = w->ncalls[WINDOW_FOLLOW];
-		c->libc_uncertain = w->uncertain;
+		c->follow_of_last = w->ncalls[WINDOW_FOLLOW];
+		c->last_uncertain = w->uncertain;
 	}
 }
 
@@ -358,8 +358,8 @@ static void startup_watched(void *ctx, struct window *w)
 	struct startup *c = ctx;
 
 	if (w->id == 1) {
-		c->lib_handed_over++;
-		c->watch_of_lib = w->ncalls[WINDOW_WATCH];
+		c->first_handed_over++;
+		c->watch_of_first = w->ncalls[WINDOW_WATCH];
 		c->given = w->calls[WINDOW_WATCH][0].token;
 	}
 }
@@ -385,7 +385,7 @@ static struct bp_ev_call made_by(uint64_t id, struct bp_call_rec r, uint64_t cod
 
 Test(window, a_constructor_s_calls_go_to_its_object_s_window_not_the_last_mapped)
 {
-	enum { LIB = 100, LIBC = 200, LDSO = 300 };
+	enum { LIB = 100, LIBC = 200, LDSO = 300, EXE = 500 };
 	struct startup c = { 0 };
 	struct window_set *ws = window_set_new(startup_closed, startup_watched, 10000, &c);
 
@@ -396,13 +396,15 @@ Test(window, a_constructor_s_calls_go_to_its_object_s_window_not_the_last_mapped
 	FEED(ws, made_by(2, rec(BP_CALL_CONNECT, AF_INET, 0, NULL), LIBC, LIB), 0);
 	/* libc's own start-up, called from ld.so (which has no window) */
 	FEED(ws, made_by(2, rec(BP_CALL_OPENAT, 0, 0, "/etc/ld.so.cache"), LIBC, LDSO), 0);
-	/* a raw system call in the library's own code */
-	FEED(ws, made_by(2, rec(BP_CALL_SOCKET, AF_INET, SOCK_STREAM, NULL), LIB, LDSO), 0);
-	FEED(ws, close_ev(2, BP_CLOSE_FOLLOW_DONE, 0, 3, 0), 0);
-	cr_assert_eq(c.follow_of_libc, 1, "only libc's own call stays in libc's window");
-	cr_assert_not(c.libc_uncertain, "calls given away are not calls lost");
-	cr_assert_eq(c.lib_handed_over, 1, "the library is judged again with its calls");
-	cr_assert_eq(c.watch_of_lib, 2);
+	/* a raw system call in the library's own code, no other file above */
+	FEED(ws, made_by(2, rec(BP_CALL_SOCKET, AF_INET, SOCK_STREAM, NULL), LIB, 0), 0);
+	/* the program's main through libc: the program has no held window */
+	FEED(ws, made_by(2, rec(BP_CALL_OPENAT, 0, 0, "/etc/hostname"), LIBC, EXE), 0);
+	FEED(ws, close_ev(2, BP_CLOSE_FOLLOW_DONE, 0, 4, 0), 0);
+	cr_assert_eq(c.follow_of_last, 2, "libc's and main's calls stay in libc's window");
+	cr_assert_not(c.last_uncertain, "calls given away are not calls lost");
+	cr_assert_eq(c.first_handed_over, 1, "the library is judged again with its calls");
+	cr_assert_eq(c.watch_of_first, 2);
 	cr_assert_str_eq(c.given, "connect:inet");
 	window_set_expire(ws, 5000, 100, 0);
 	cr_assert_not_null(window_set_get(ws, 1), "with calls of its own: watched to its horizon");
@@ -423,8 +425,8 @@ Test(window, a_call_without_its_code_stays_in_the_thread_s_window)
 	FEED(ws, mapped(2, 200), 0);
 	FEED(ws, call_ev(2, BP_PART_FOLLOW, rec(BP_CALL_CONNECT, AF_INET, 0, NULL)), 0);
 	FEED(ws, close_ev(2, BP_CLOSE_FOLLOW_DONE, 0, 1, 0), 0);
-	cr_assert_eq(c.follow_of_libc, 1);
-	cr_assert_eq(c.lib_handed_over, 0);
+	cr_assert_eq(c.follow_of_last, 1);
+	cr_assert_eq(c.first_handed_over, 0);
 	cr_assert_null(window_set_get(ws, 1), "held for nothing: released with libc's close");
 	window_set_free(ws);
 }
@@ -441,6 +443,23 @@ Test(window, a_call_from_the_window_s_own_object_stays_whatever_file_made_it)
 	FEED(ws, mapped(2, 400), 0);                           /* the library it loads */
 	FEED(ws, made_by(2, rec(BP_CALL_CONNECT, AF_INET, 0, NULL), 300, 400), 0);
 	FEED(ws, close_ev(2, BP_CLOSE_FOLLOW_DONE, 0, 1, 0), 0);
-	cr_assert_eq(c.follow_of_libc, 1, "the call stays in the library's own window");
+	cr_assert_eq(c.follow_of_last, 1, "the call stays in the library's own window");
+	window_set_free(ws);
+}
+
+/* Once its thread's window closed, an object's window is no longer held:
+ * later calls through it (the program's, long after start-up) are not its. */
+Test(window, only_a_held_window_takes_calls)
+{
+	struct startup c = { 0 };
+	struct window_set *ws = window_set_new(startup_closed, startup_watched, 10000, &c);
+
+	FEED(ws, mapped(1, 200), 0);                               /* libc */
+	FEED(ws, close_ev(1, BP_CLOSE_FOLLOW_DONE, 0, 0, 0), 0);   /* not by a load */
+	FEED(ws, mapped(2, 600), 0);                               /* mapped later */
+	FEED(ws, made_by(2, rec(BP_CALL_CONNECT, AF_INET, 0, NULL), 200, 0), 0);
+	FEED(ws, made_by(2, rec(BP_CALL_CONNECT, AF_INET, 0, NULL), 200, 500), 0);
+	FEED(ws, close_ev(2, BP_CLOSE_FOLLOW_DONE, 0, 2, 0), 0);
+	cr_assert_eq(c.follow_of_last, 2, "both calls stay where they came");
 	window_set_free(ws);
 }

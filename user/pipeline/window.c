@@ -192,45 +192,35 @@ static bool maps_object_code(const struct window *w)
 	return w->pivot == BP_PIVOT_EXEC_FILE && w->file_ino && !window_is_exec_image(w);
 }
 
-static struct window *window_of_object(struct window_set *ws, const struct window *w,
-					uint64_t dev, uint64_t ino)
+static struct window *held_window_of(struct window_set *ws, const struct window *w, uint64_t dev,
+				     uint64_t ino)
 {
 	for (size_t i = 0; i < ws->nopen; i++) {
 		struct window *o = ws->open[i];
 
-		if (o != w && o->pid == w->pid && o->file_ino == ino && o->file_dev == dev &&
-		    maps_object_code(o))
+		if (o->held && o->pid == w->pid && o->file_ino == ino && o->file_dev == dev)
 			return o;
 	}
 	return NULL;
 }
 
-/* The window of another object of this process whose code made a call
- * that came in w's follow part (BP_REC_CODE, bpf/profiler/window.bpf.h).
- * The caller on the stack first: a C library's wrapper made the system
- * call for it. Then the system call instruction's own file: a raw system
- * call, its caller being ld.so running constructors (no window). Either
- * being w's own object keeps the call in w, as does neither having a
- * window. NULL: the call stays in w. */
+/* The held window (close_at) of the object whose code made a call that
+ * came in w's follow part (BP_REC_CODE, bpf/profiler/window.bpf.h): its
+ * caller on the stack, a C library's wrapper having made the system call
+ * for it — or, with no other file on the stack, the file of the system
+ * call instruction itself (a raw system call). A caller with no held
+ * window (the program's main, ld.so) keeps the call in w, as does w's own
+ * object. NULL: the call stays in w. */
 static struct window *code_owner(struct window_set *ws, const struct window *w,
 				 const struct bp_call_rec *rec)
 {
-	const uint64_t ino[2] = { rec->caller_ino, rec->code_ino };
-	const uint64_t dev[2] = { rec->caller_dev, rec->code_dev };
-	struct window *o;
+	bool by_caller = rec->caller_ino != 0;
+	uint64_t ino = by_caller ? rec->caller_ino : rec->code_ino;
+	uint64_t dev = by_caller ? rec->caller_dev : rec->code_dev;
 
-	if (!(rec->flags & BP_REC_CODE))
+	if (!(rec->flags & BP_REC_CODE) || !ino || (ino == w->file_ino && dev == w->file_dev))
 		return NULL;
-	for (int k = 0; k < 2; k++) {
-		if (!ino[k])
-			continue;
-		if (ino[k] == w->file_ino && dev[k] == w->file_dev)
-			return NULL;
-		o = window_of_object(ws, w, dev[k], ino[k]);
-		if (o)
-			return o;
-	}
-	return NULL;
+	return held_window_of(ws, w, dev, ino);
 }
 
 bool window_token_matters(const char *t)
