@@ -599,6 +599,24 @@ Test(dcam, io_uring_operations_are_predicted_as_the_calls_they_stand_for)
 	dcam_result_free(r);
 }
 
+/* A constructor that decodes the names it hands dlsym leaves no import and
+ * no string naming what it calls (tests/fixtures/libhidden.c): the hiding
+ * is the finding. A constant name is the call's own finding instead. */
+Test(dcam, dlsym_of_a_name_decoded_at_run_time_is_a_finding)
+{
+	static const char what[] = "dlsym of a name decoded at run time";
+	struct dcam_result *r = analyze_path(FIXTURE_DIR "/libhidden.so");
+	const struct dcam_finding *f = find_cat(r, DCAM_CAT_STRUCTURE, what);
+
+	cr_assert_not_null(f);
+	cr_expect_eq(f->via, DCAM_VIA_INIT);
+	cr_expect_float_eq(f->weight, 0.6, 1e-9);
+	dcam_result_free(r);
+	r = analyze_path(fixture("dcam_dlsym_connect"));
+	cr_expect_null(find_cat(r, DCAM_CAT_STRUCTURE, what));
+	dcam_result_free(r);
+}
+
 Test(dcam, persistence_write_and_a_downloader_pipeline_are_predicted)
 {
 	struct dcam_result *r = analyze_path(fixture("dcam_persist_ctor"));

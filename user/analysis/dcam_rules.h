@@ -40,6 +40,7 @@ const char *dcam_syscall_name(unsigned machine, long nr);
 #define DCAM_W_NO_SECTIONS 0.4
 #define DCAM_W_ENTRY_OUTSIDE 0.8
 #define DCAM_W_PACKER 0.6
+#define DCAM_W_DECODED_NAME 0.6 /* dlsym of a name the code decodes into a stack buffer */
 #define DCAM_W_TEXTREL 0.3
 /* What the loader would refuse or a tool would misread: an object that
  * cannot be analysed is a finding, never a silent zero. */

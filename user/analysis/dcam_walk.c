@@ -278,6 +278,15 @@ static void on_import(struct an *a, struct walk *w, uint32_t sym, uint64_t at, s
 	if (!strcmp(name, "dlsym") || !strcmp(name, "dlvsym")) {
 		const char *target = arg_str(a, &before, args[1], buf, sizeof(buf));
 
+		/* a name written into a stack buffer by the code itself, not by
+		 * a string function the walk follows: decoded at run time so
+		 * that no import or string names the function (dynamic API
+		 * resolution, T1027.007) */
+		if (!target && !w->predict && before.kind[args[1]] == RK_STACKBUF &&
+		    !dcam_strbuf(&before, before.val[args[1]]))
+			dcam_add_finding(a, DCAM_CAT_STRUCTURE, w->e->via, w->e, at,
+					 DCAM_W_DECODED_NAME * dcam_via_factor(w->e->via),
+					 "%s of a name decoded at run time", name);
 		if (!target)
 			return;
 		if (!w->predict) {
