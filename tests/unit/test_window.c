@@ -287,6 +287,18 @@ static struct bp_call_rec file_rec(unsigned call, unsigned long a0, const char *
 	return r;
 }
 
+/* A window opened by pivot_rec outside dlopen, named by nothing yet. */
+static struct bp_ev_window_open opened_by(uint64_t id, unsigned nlookback, unsigned pivot,
+					  struct bp_call_rec pivot_rec)
+{
+	struct bp_ev_window_open e = open_ev(id, nlookback);
+
+	e.path[0] = '\0';
+	e.hdr.pivot = pivot;
+	e.pivot_rec = pivot_rec;
+	return e;
+}
+
 /* Code mapped outside dlopen from a file the thread had just written is
  * named by the path it wrote (the kernel's device and inode tie the two):
  * a dropper gone before its file could be opened is still named. */
@@ -294,13 +306,11 @@ Test(window, code_from_a_file_its_loader_wrote_is_named_by_that_path)
 {
 	struct closed c = { 0 };
 	struct window_set *ws = window_set_new(on_closed, NULL, 0, &c);
-	struct bp_ev_window_open e = open_ev(3, 2);
+	struct bp_ev_window_open e = opened_by(3, 2, BP_PIVOT_EXEC_FILE,
+		file_rec(BP_CALL_MMAP, 5 /* PROT_READ|PROT_EXEC */, NULL, 0x800001, 4242));
 
-	e.path[0] = '\0';
-	e.hdr.pivot = BP_PIVOT_EXEC_FILE;
 	e.lookback[0] = file_rec(BP_CALL_OPENAT, 01101 /* O_WRONLY|O_CREAT|O_TRUNC */,
 				 "/var/lib/x/.cache.bin", 0x800001, 4242);
-	e.pivot_rec = file_rec(BP_CALL_MMAP, 5 /* PROT_READ|PROT_EXEC */, NULL, 0x800001, 4242);
 	FEED(ws, e, 0);
 	FEED(ws, close_ev(3, BP_CLOSE_EXIT, 0, 0, 0), 0);
 	cr_assert_str_eq(c.last.path, "/var/lib/x/.cache.bin");
@@ -320,11 +330,9 @@ Test(window, an_injection_is_not_named_by_the_memory_file_it_wrote)
 {
 	struct closed c = { 0 };
 	struct window_set *ws = window_set_new(on_closed, NULL, 0, &c);
-	struct bp_ev_window_open e = open_ev(5, 0);
+	struct bp_ev_window_open e = opened_by(5, 0, BP_PIVOT_INJECT,
+		file_rec(BP_CALL_OPENAT, 02 /* O_RDWR */, "/proc/4242/mem", 0x16, 777));
 
-	e.path[0] = '\0';
-	e.hdr.pivot = BP_PIVOT_INJECT;
-	e.pivot_rec = file_rec(BP_CALL_OPENAT, 02 /* O_RDWR */, "/proc/4242/mem", 0x16, 777);
 	FEED(ws, e, 0);
 	FEED(ws, close_ev(5, BP_CLOSE_EXIT, 0, 0, 0), 0);
 	cr_assert_eq(c.last.file_ino, 0, "the memory file taken for the loaded object");
@@ -366,10 +374,10 @@ static void startup_watched(void *ctx, struct window *w)
 
 static struct bp_ev_window_open mapped(uint64_t id, uint64_t ino)
 {
-	struct bp_ev_window_open e = open_ev(id, 0);
+	struct bp_ev_window_open e = opened_by(id, 0, BP_PIVOT_EXEC_FILE,
+		file_rec(BP_CALL_MMAP, 5 /* PROT_READ|PROT_EXEC */, NULL, 0x800001, ino));
 
-	e.hdr.pivot = BP_PIVOT_EXEC_FILE;
-	e.pivot_rec = file_rec(BP_CALL_MMAP, 5 /* PROT_READ|PROT_EXEC */, NULL, 0x800001, ino);
+	snprintf(e.path, sizeof(e.path), "/tmp/x.so");
 	return e;
 }
 

@@ -768,7 +768,10 @@ static bool track_frame(struct an *a, const cs_insn *in, struct regs *rg)
 }
 
 /* "[reg]", "[reg + 0x40]", "[reg - 8]", "[sp, #0x40]", "[x0]": a memory
- * operand's base register and displacement (no index, no write-back). */
+ * operand's base register and displacement, no index. After the "]" only
+ * the end or x86's source operand: aarch64's pre-index write-back
+ * ("[x0, #16]!") is refused; its post-index form ("[x0], #16") is taken
+ * as the address it stores at, the base before it moves. */
 static bool mem_operand(unsigned machine, const char *mem, uint8_t *base, int64_t *disp)
 {
 	const char *p = mem + 1, *end = strchr(mem, ']');
@@ -777,7 +780,7 @@ static bool mem_operand(unsigned machine, const char *mem, uint8_t *base, int64_
 	int r;
 
 	if (!end || (end[1] != '\0' && end[1] != ','))
-		return false; /* "[x0, #16]!", "[x0], #16": the base moves */
+		return false;
 	if (machine == EM_AARCH64 && !strncmp(p, "sp", 2))
 		r = 31;
 	else if ((r = reg_index(machine, p, &full)) < 0 || !full)

@@ -19,10 +19,8 @@ struct trace_output {
 };
 
 /* described: the call's decoder_describe() text when the window assembler
- * has it already, else NULL. */
-/* described: the call's description when the window made it already;
- * given_to: the window the call was given to (its code's object), NULL:
- * the event's own. */
+ * has it already, else NULL; given_to: the window the call was given to
+ * (its code's object), NULL: the event's own. */
 void trace_output_call(struct trace_output *o, const struct bp_ev_call *e, const char *described,
 		       const struct window *given_to);
 void trace_output_window_open(struct trace_output *o, const struct bp_ev_window_open *e);
