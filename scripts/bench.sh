@@ -70,15 +70,16 @@ BT
 # --- sources: the price of each load source, with and without the agent -------
 # The real agent (gate on, monitoring) runs while tests/bench/workload does one
 # kind of work at a time: a judged file mapped executable, anonymous memory
-# made executable (each one a load the agent judges), fork (window
+# made executable (each one a load the agent judges; with a system call
+# instruction in it, a gate stop each), fork (window
 # inheritance), io_uring submissions, and the pipeline's mixed loop.
 bench_sources() {
   [ "$(id -u)" -eq 0 ] || { echo "sources: needs root" >&2; return 1; }
   local wl=$BUILD/tests/bench/bench_workload tmp kind ap
-  local -A iters=([mixed]=500000 [mmap_exec]=200000 [anon_exec]=20000 [fork]=3000 [io_uring]=300000)
+  local -A iters=([mixed]=500000 [mmap_exec]=200000 [anon_exec]=20000 [anon_raw]=2000 [fork]=3000 [io_uring]=300000)
   local -A base=() agent=() traced=()
   tmp=$(mktemp -d)
-  printf '[policy]\nenforce = monitor\n[store]\nbd_path = %s/bd.sqlite\ndecision_log = %s/decisions.jsonl\n' \
+  printf '[policy]\nenforce = monitor\ngate = on\n[store]\nbd_path = %s/bd.sqlite\ndecision_log = %s/decisions.jsonl\n' \
     "$tmp" "$tmp" >"$tmp/agent.conf"
   for r in $(seq "$ROUNDS"); do
     echo "sources: round $r/$ROUNDS" >&2
@@ -96,7 +97,7 @@ bench_sources() {
   done
   echo "sources: ns/iteration (median of $ROUNDS), ratio to no agent in the same run"
   printf '  %-10s %9s %9s %6s %9s %6s\n' kind "no agent" agent ratio traced ratio
-  for kind in mixed mmap_exec anon_exec fork io_uring; do
+  for kind in mixed mmap_exec anon_exec anon_raw fork io_uring; do
     local b a t
     b=$(tr ' ' '\n' <<<"${base[$kind]}" | grep . | median)
     a=$(tr ' ' '\n' <<<"${agent[$kind]}" | grep . | median)

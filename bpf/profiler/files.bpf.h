@@ -117,36 +117,16 @@ static __always_inline void describe_fd(struct bp_call_rec *rec, int fd)
 	describe_file(rec, fd_file(fd));
 }
 
-/* The gate: the first executable mapping of code without a cached
- * verdict is the last moment before it can run (inside dlopen the
- * constructors run after all mappings and relocations; outside it the
- * code runs once the call returns). The process is stopped when the call
- * returns; userspace judges the file's exact bytes through /proc/PID/fd/N
- * or the mapping and resumes or kills it. fd < 0: no fd (a file mapping
- * made executable, an exec'd binary). Returns whether userspace will hear
- * of it. */
-static __always_inline void gate(struct task_state *st, struct file *f, __u32 file_flags, int fd)
+/* Stop the current process and tell userspace: the process holds when
+ * the call returns, before any code it just made executable can run.
+ * key, marker: the file as it was mapped; NULL for anonymous code. */
+static __always_inline void gate_stop(struct task_state *st, const struct bp_file_key *key,
+				      const struct bp_file_marker *marker, __u32 file_flags,
+				      int fd, __u32 action)
 {
 	struct bp_stats *s = cpu_stats();
-	struct bp_file_marker now;
-	struct bp_file_key key;
-	struct bp_ev_gate *e;
-	__u32 cached, action;
+	struct bp_ev_gate *e = reserve(sizeof(*e), st);
 
-	if (!gate_enabled || !f)
-		return;
-	file_key(BPF_CORE_READ(f, f_inode), &key);
-	file_marker(BPF_CORE_READ(f, f_inode), &now);
-	cached = cached_verdict(&key, &now);
-	if (cached == BP_VERDICT_ALLOW) {
-		if (s)
-			s->gate_cache_hits++;
-		return;
-	}
-	action = cached == BP_VERDICT_DENY ? BP_GATE_KILLED : BP_GATE_STOPPED;
-	if (s && action == BP_GATE_KILLED)
-		s->gate_cache_hits++;
-	e = reserve(sizeof(*e), st);
 	if (!e) {
 		/* never stop a process userspace will not hear of: the window is
 		 * already uncertain (a lost event), so its verdict escalates */
@@ -160,11 +140,43 @@ static __always_inline void gate(struct task_state *st, struct file *f, __u32 fi
 	fill_hdr(&e->hdr, BP_EV_GATE, st);
 	e->fd = fd;
 	e->action = action;
-	e->file = key;
 	e->file_flags = file_flags;
 	e->pad = 0;
-	e->marker = now;
+	if (key && marker) {
+		e->file = *key;
+		e->marker = *marker;
+	} else {
+		__builtin_memset(&e->file, 0, sizeof(e->file));
+		__builtin_memset(&e->marker, 0, sizeof(e->marker));
+	}
 	submit(e, true);
+}
+
+/* The gate: the first executable mapping of code without a cached
+ * verdict is the last moment before it can run (inside dlopen the
+ * constructors run after all mappings and relocations; outside it the
+ * code runs once the call returns). The process is stopped when the call
+ * returns; userspace judges the file's exact bytes through /proc/PID/fd/N
+ * or the mapping and resumes or kills it. fd < 0: no fd (a file mapping
+ * made executable, an exec'd binary). */
+static __always_inline void gate(struct task_state *st, struct file *f, __u32 file_flags, int fd)
+{
+	struct bp_stats *s = cpu_stats();
+	struct bp_file_marker now;
+	struct bp_file_key key;
+	__u32 cached;
+
+	if (!gate_enabled || !f)
+		return;
+	file_key(BPF_CORE_READ(f, f_inode), &key);
+	file_marker(BPF_CORE_READ(f, f_inode), &now);
+	cached = cached_verdict(&key, &now);
+	if (s && cached)
+		s->gate_cache_hits++;
+	if (cached == BP_VERDICT_ALLOW)
+		return;
+	gate_stop(st, &key, &now, file_flags, fd,
+		  cached == BP_VERDICT_DENY ? BP_GATE_KILLED : BP_GATE_STOPPED);
 }
 
 #endif

@@ -95,30 +95,73 @@ static long vma_file_of(struct task_struct *task, struct vm_area_struct *vma, vo
 	return 0;
 }
 
+/* Bytes equal to c in w: the high bit of each such byte set (a byte
+ * above a match may be flagged too: a false alarm costs a stop, never a
+ * miss). */
+static __always_inline __u64 bytes_eq(__u64 w, __u8 c)
+{
+	__u64 t = w ^ (0x0101010101010101ull * c);
+
+	return (t - 0x0101010101010101ull) & ~t & 0x8080808080808080ull;
+}
+
+/* Whether code holds a system call instruction at any byte: x86-64
+ * `syscall` (0f 05), `sysenter` (0f 34), `int 0x80` (cd 80); aarch64
+ * `svc #0` (d4000001, aligned). Code a JIT emits calls its runtime and
+ * never the kernel directly, so this is what sets code a process made
+ * itself apart from a JIT's, at the price of a few thousand instructions
+ * per page made executable. */
+static __always_inline bool holds_syscall_insn(const __u8 *code)
+{
+	const __u64 *w = (const __u64 *)code;
+
+#pragma clang loop unroll(disable)
+	for (__u32 i = 0; i < BP_CODE_MAX / 8; i++) {
+		__u64 x = w[i], next = i + 1 < BP_CODE_MAX / 8 ? w[(i + 1) & (BP_CODE_MAX / 8 - 1)] : 0;
+		__u64 y = (x >> 8) | (next << 56); /* each byte's successor */
+
+#if defined(__TARGET_ARCH_arm64)
+		if ((__u32)x == 0xd4000001 || (x >> 32) == 0xd4000001)
+			return true;
+#else
+		if ((bytes_eq(x, 0x0f) & (bytes_eq(y, 0x05) | bytes_eq(y, 0x34))) ||
+		    (bytes_eq(x, 0xcd) & bytes_eq(y, 0x80)))
+			return true;
+#endif
+	}
+	return false;
+}
+
 /* The first page of memory just made executable (mprotect takes a
  * page-aligned start, so the page is all inside the region): the bytes the
  * static analysis reads, whether or not the process outlives the event. A
- * page not present (never touched) has nothing to send. */
-static __always_inline void send_code(struct task_state *st, __u64 start)
+ * page not present (never touched) has nothing to send. Returns whether
+ * the page holds a system call instruction. */
+static __always_inline bool send_code(struct task_state *st, __u64 start)
 {
 	struct bp_ev_code *e = reserve(sizeof(*e), st);
+	bool raw;
 
 	if (!e)
-		return;
+		return false;
 	if (bpf_probe_read_user(e->code, sizeof(e->code), (const void *)start)) {
 		bpf_ringbuf_discard(e, 0);
-		return;
+		return false;
 	}
+	raw = holds_syscall_insn(e->code);
 	fill_hdr(&e->hdr, BP_EV_CODE, st);
 	e->addr = start;
 	e->len = sizeof(e->code);
 	e->pad = 0;
 	submit(e, false);
+	return raw;
 }
 
 /* mprotect and pkey_mprotect adding PROT_EXEC: anonymous memory made
  * executable, or a private file mapping that was not (a loader that maps
- * data and flips it). */
+ * data and flips it). Anonymous code that calls the kernel itself is
+ * stopped here like a new file (its page goes first, so userspace judges
+ * it): shellcode, not a JIT. */
 static __always_inline int protect_exec(__u64 start, __u64 len, __u64 prot)
 {
 	struct vma_file v = {};
@@ -137,10 +180,18 @@ static __always_inline int protect_exec(__u64 start, __u64 len, __u64 prot)
 	after_record(st, rec);
 	if (!v.found)
 		return 0;
-	/* a file's page too: a process gone before userspace opens the
-	 * file leaves these bytes to judge */
-	if (code_load(st, rec, v.file, -1, v.file ? file_pivot(rec) : BP_PIVOT_EXEC_ANON))
-		send_code(st, start);
+	if (v.file) {
+		/* a file's page too: a process gone before userspace opens the
+		 * file leaves these bytes to judge */
+		if (code_load(st, rec, v.file, -1, file_pivot(rec)))
+			send_code(st, start);
+		return 0;
+	}
+	/* inside dlopen, a constructor's code: the dlopen window is judged
+	 * again, on what the constructor did so far */
+	if ((code_load(st, rec, NULL, -1, BP_PIVOT_EXEC_ANON) || st->state == ST_LOAD) &&
+	    send_code(st, start) && gate_enabled)
+		gate_stop(st, NULL, NULL, 0, -1, BP_GATE_STOPPED);
 	return 0;
 }
 

@@ -5,10 +5,14 @@
  *   mixed      open("/dev/null") + close + mmap(4 KiB anonymous) + mprotect
  *              + munmap (the pipeline section's loop)
  *   mmap_exec  an executable mapping of a file already judged (this program)
- *   anon_exec  anonymous memory made executable (mprotect RW -> RX), as a JIT
+ *   anon_exec  a page of code that calls no kernel (a JIT's) written into
+ *              anonymous memory and made executable (mprotect RW -> RX)
+ *   anon_raw   the same with a system call instruction in the page: the
+ *              agent's gate stops the process at each (shellcode's price)
  *   fork       fork, the child exits, waitpid (window inheritance, exit)
  *   io_uring   one NOP submitted and reaped through io_uring_enter */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,12 +43,33 @@ static void mmap_exec(void)
 		munmap(p, 4096);
 }
 
-static void anon_exec(void)
+/* A written page, so the kernel reads it (an untouched page is not
+ * present and costs nothing to look at): a JIT's code, with no system
+ * call instruction, is scanned to its end; a stager's starts with one. */
+static void anon_page(bool raw)
 {
-	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+				-1, 0);
 
+	if (p == MAP_FAILED)
+		return;
+	memset(p, 0x90, 4096);	/* nop */
+	if (raw)
+		memcpy(p, "\x0f\x05\xc3", 3);	/* syscall; ret */
+	else
+		p[4095] = 0xc3;	/* ret */
 	mprotect(p, 4096, PROT_READ | PROT_EXEC);
 	munmap(p, 4096);
+}
+
+static void anon_exec(void)
+{
+	anon_page(false);
+}
+
+static void anon_raw(void)
+{
+	anon_page(true);
 }
 
 static void fork_one(void)
@@ -68,7 +93,7 @@ int main(int argc, char **argv)
 {
 	static const struct { const char *name; void (*fn)(void); } kinds[] = {
 		{ "mixed", mixed }, { "mmap_exec", mmap_exec }, { "anon_exec", anon_exec },
-		{ "fork", fork_one }, { "io_uring", uring_nop },
+		{ "anon_raw", anon_raw }, { "fork", fork_one }, { "io_uring", uring_nop },
 	};
 	long n = argc > 1 ? atol(argv[1]) : 1000000;
 	const char *kind = argc > 2 ? argv[2] : "mixed";
@@ -79,7 +104,7 @@ int main(int argc, char **argv)
 		if (!strcmp(kind, kinds[i].name))
 			fn = kinds[i].fn;
 	if (!fn || n <= 0) {
-		fprintf(stderr, "usage: workload N [mixed|mmap_exec|anon_exec|fork|io_uring]\n");
+		fprintf(stderr, "usage: workload N [mixed|mmap_exec|anon_exec|anon_raw|fork|io_uring]\n");
 		return 2;
 	}
 	fd_self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);

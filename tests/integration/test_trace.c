@@ -433,6 +433,91 @@ Test(trace, anonymous_code_is_analysed_after_its_process_exited)
 	unlink(out);
 }
 
+/* Gate events on anonymous code in one gated trace of anon_code MODE. */
+static size_t anon_gates(const char *mode, const char *tag, json_t **gate)
+{
+	char out[128];
+	char *argv[] = { BPFPROF_BIN, "trace", "--gate", "--json", "-o", out, "--",
+			 FIXTURE_DIR "/anon_code", (char *)mode, NULL };
+	json_t *events, *e;
+	size_t i, n = 0;
+	int rc;
+
+	tmp_output(out, sizeof(out), tag);
+	rc = run(argv, NULL);
+	if (rc == 77)
+		cr_skip_test("the fixture's code bytes are x86-64");
+	cr_assert_eq(rc, 0, "anon_code %s: exit %d", mode ? mode : "", rc);
+	events = read_events(out);
+	cr_assert_not_null(find_event(events, "verdict", "exec_anon"), "no verdict on the code");
+	json_array_foreach(events, i, e) {
+		const char *t = json_string_value(json_object_get(e, "type"));
+		const char *p = json_string_value(json_object_get(e, "path"));
+
+		if (t && p && !strcmp(t, "gate") && strstr(p, "exec_anon")) {
+			if (gate && !n)
+				*gate = json_incref(e);
+			n++;
+		}
+	}
+	json_decref(events);
+	unlink(out);
+	return n;
+}
+
+/* Anonymous code that makes a system call itself is stopped before it
+ * runs, like a new file; code that calls no kernel (a JIT's) is judged
+ * after the fact and costs no stop. */
+Test(trace, anonymous_code_that_calls_the_kernel_is_gated_and_a_jit_s_is_not)
+{
+	json_t *gate = NULL;
+
+	cr_assert_eq(anon_gates(NULL, "anon-gate", &gate), 1, "one stop at the raw code");
+	cr_assert_str_eq(json_string_value(json_object_get(gate, "action")), "resume");
+	cr_assert(json_is_number(json_object_get(gate, "risk")), "the gate judged nothing");
+	json_decref(gate);
+	cr_assert_eq(anon_gates("jit", "anon-jit", NULL), 0, "a JIT's page was stopped");
+}
+
+/* Inside dlopen the code a constructor makes executable stops the process
+ * again: the library's window is judged a second time, on what its
+ * constructor did so far, before that code runs. */
+Test(trace, a_constructor_s_raw_code_stops_its_library_again_before_it_runs)
+{
+	char out[128], cmd[512];
+	char *argv[] = { BPFPROF_BIN, "trace", "--gate", "--json", "-o", out, "--",
+			 FIXTURE_DIR "/loader", FIXTURE_DIR "/libanoncode.so", NULL };
+	json_t *events, *e, *at_file = NULL, *at_code = NULL;
+	size_t i;
+
+	tmp_output(out, sizeof(out), "anon-ctor");
+	cr_assert_eq(run(argv, NULL), 0);
+	events = read_events(out);
+	json_array_foreach(events, i, e) {
+		const char *t = json_string_value(json_object_get(e, "type"));
+		const char *p = json_string_value(json_object_get(e, "path"));
+		const char *why = json_string_value(json_object_get(e, "trigger"));
+
+		if (!t || strcmp(t, "gate") || !p || !strstr(p, "libanoncode.so") || !why)
+			continue;
+		if (!strcmp(why, "file"))
+			at_file = e;
+		else if (!strcmp(why, "code"))
+			at_code = e;
+	}
+	cr_assert_not_null(at_file, "no stop at the library's mapping");
+	cr_assert_not_null(at_code, "no stop at the code its constructor made executable");
+	cr_assert_eq(json_integer_value(json_object_get(at_code, "window")),
+		     json_integer_value(json_object_get(at_file, "window")),
+		     "the constructor's code is judged in another window than its library's");
+	cr_assert(json_is_number(json_object_get(at_code, "risk")));
+	snprintf(cmd, sizeof(cmd), "python3 %s/validate_jsonl.py %s/schemas/trace-event.schema.json %s",
+		 TOOLS_DIR, BPFPROF_SRCDIR, out);
+	cr_assert_eq(system(cmd), 0, "gate lines do not match the schema");
+	json_decref(events);
+	unlink(out);
+}
+
 /* An injector names its target in its own pid namespace: the window (and,
  * under the gate, the stop) belongs to that process, never to the host's
  * process of the same number (2: kthreadd). */

@@ -191,18 +191,22 @@ PARTS_AFTER_LOAD = ("load", "follow", "watch")
 def expectation_failures(s, mode, ev, ran):
     """Issue 12's per-case assertions, from the manifest's "expect": a
     decision names the object (a regex on the verdict's path), the payload's
-    calls are in that object's windows, and "stopped" cases never run under
-    enforcement. Every scenario: a kill at the gate means the payload never
+    calls are in that object's windows, "stopped" cases never run under
+    enforcement, and "gated" ones are stopped at that object before its code
+    runs. Every scenario: a kill at the gate means the payload never
     ran."""
     failures = []
     kills = [g for g in ev["gates"] if g.get("action") == "kill"]
+    want = s.get("expect")
     if mode == "enforce":
         if kills and ran:
             failures.append(f"the gate killed {kills[0].get('path')} but the payload ran")
-        if s.get("expect", {}).get("stopped") and ran:
+        if want and want.get("stopped") and ran:
             failures.append("the payload ran under --gate --enforce")
+        if want and want.get("gated") and not any(
+                re.search(want["object"], g.get("path", "")) for g in ev["gates"]):
+            failures.append(f"no gate stopped {want['object']} before its code ran")
         return failures
-    want = s.get("expect")
     if not want:
         return failures
     named = [v for v in ev["verdicts"] if re.search(want["object"], v.get("path", ""))]

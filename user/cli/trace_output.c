@@ -115,6 +115,7 @@ void trace_output_gate(struct trace_output *o, const struct pipeline_gate_report
 		json_object_set_new(j, "path", json_string(path));
 		json_object_set_new(j, "action", json_string(action));
 		json_object_set_new(j, "reason", json_string(reason));
+		json_object_set_new(j, "trigger", json_string(gate_trigger_name(g->trigger)));
 		json_object_set_new(j, "backend", json_string("signal"));
 		json_object_set_new(j, "window", json_integer(h->window_id));
 		if (g->decision) { /* what the gate judged on: the risk before any code ran */
@@ -130,7 +131,8 @@ void trace_output_gate(struct trace_output *o, const struct pipeline_gate_report
 		emit_json(o, j);
 		return;
 	}
-	fprintf(o->out, "%7u %s=== gate: %s %s (%s", h->tid, paint(o, "\033[1m"), action, path, reason);
+	fprintf(o->out, "%7u %s=== gate: %s %s%s (%s", h->tid, paint(o, "\033[1m"), action, path,
+		g->trigger == GATE_AT_CODE ? " [code it made executable]" : "", reason);
 	if (g->decision)
 		fprintf(o->out, ", risk %.2f", g->decision->result->verdict.risk);
 	fprintf(o->out, ")");

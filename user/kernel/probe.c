@@ -123,7 +123,8 @@ void probe_sources(const struct probe_result *r, struct probe_source_result out[
 	source(&out[PROBE_SRC_EXEC_IMAGE], base && tracepoint_exists("sched/sched_process_exec"),
 	       "exec'd images (static binaries, execveat of a memfd)", "no sched_process_exec");
 	source(&out[PROBE_SRC_CODE_ANON], base,
-	       "executable anonymous and memfd memory", "no syscall tracepoints");
+	       "executable anonymous and memfd memory (gated when it makes system calls itself)",
+	       "no syscall tracepoints");
 	source(&out[PROBE_SRC_INJECTION],
 	       base && tracepoint_exists("syscalls/sys_enter_ptrace") &&
 		       tracepoint_exists("syscalls/sys_enter_process_vm_writev") &&

@@ -180,6 +180,11 @@ void pipeline_set_gate_kills(struct pipeline *p, bool kills)
 	p->o.gate_kills_high = kills;
 }
 
+const char *gate_trigger_name(enum gate_trigger t)
+{
+	return t == GATE_AT_CODE ? "code" : t == GATE_AT_INJECTION ? "injection" : "file";
+}
+
 static void report_gate(struct pipeline *p, const struct pipeline_gate_report *g)
 {
 	if (p->o.hooks.on_gate)
@@ -187,20 +192,25 @@ static void report_gate(struct pipeline *p, const struct pipeline_gate_report *g
 }
 
 /* The kernel stopped the process at the loader's executable mapping of a
- * file, or at an injection into it: judge what is known now (lookback,
+ * file, at anonymous code that calls the kernel itself, or at an
+ * injection into it: judge what is known now (lookback,
  * the load so far, the file's exact bytes; the injector's calls) and act
  * before any of that code runs: kill (high), hook and confine then resume
  * (medium), or resume. A low or a killed file goes into the kernel's
  * cache, so it does not stop anyone again; any other stays out of it, so
  * the next process that loads it is judged (and confined) before it runs
- * too. Injected bytes have no file to cache. */
+ * too. Injected bytes and anonymous code have no file to cache. */
 static void on_gate(struct pipeline *p, const struct bp_ev_gate *e)
 {
 	struct window *w = window_set_get(p->windows, e->hdr.window_id);
-	struct pipeline_gate_report g = { .hdr = &e->hdr, .window = w };
+	struct pipeline_gate_report g = {
+		.hdr = &e->hdr, .window = w,
+		.trigger = e->hdr.pivot == BP_PIVOT_INJECT ? GATE_AT_INJECTION
+			   : e->file.ino ? GATE_AT_FILE : GATE_AT_CODE,
+	};
 	struct scorer_result r;
 	struct decision d = { .point = DECISION_GATE, .window = w, .result = &r };
-	bool injected = e->hdr.pivot == BP_PIVOT_INJECT, kill_it;
+	bool kill_it;
 
 	if (e->action == BP_GATE_KILLED) {
 		g.action = GATE_KILL;
@@ -234,7 +244,7 @@ static void on_gate(struct pipeline *p, const struct bp_ev_gate *e)
 		w->gate_action = BP_GATE_KILLED;
 		remember_quarantine(p, &r, &d.mitigation);
 	}
-	if (!injected && (r.verdict.level == VERDICT_LOW || (kill_it && !d.mitigation.file_kept[0])))
+	if (e->file.ino && (r.verdict.level == VERDICT_LOW || (kill_it && !d.mitigation.file_kept[0])))
 		verdict_cache_set(p->o.cache, &e->file, &e->marker,
 				  kill_it ? BP_VERDICT_DENY : BP_VERDICT_ALLOW);
 	if ((int)r.verdict.level > w->level)
