@@ -13,6 +13,7 @@
  *   io_uring   one NOP submitted and reaped through io_uring_enter */
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,17 +46,25 @@ static void mmap_exec(void)
 
 /* A written page, so the kernel reads it (an untouched page is not
  * present and costs nothing to look at): a JIT's code, with no system
- * call instruction, is scanned to its end; a stager's starts with one. */
+ * call instruction, is scanned to its end; a stager's starts with one.
+ * Each page is new code (`mov eax, N` first, N's bytes kept in 0x40-0x7f
+ * so they never form a system call instruction): nothing is judged from
+ * a cache of the bytes seen before. */
 static void anon_page(bool raw)
 {
+	static uint32_t n;
 	unsigned char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 				-1, 0);
 
 	if (p == MAP_FAILED)
 		return;
 	memset(p, 0x90, 4096);	/* nop */
+	p[0] = 0xb8;		/* mov eax, imm32 */
+	for (int i = 0; i < 4; i++)
+		p[1 + i] = 0x40 | ((n >> (6 * i)) & 0x3f);
+	n++;
 	if (raw)
-		memcpy(p, "\x0f\x05\xc3", 3);	/* syscall; ret */
+		memcpy(p + 5, "\x0f\x05\xc3", 3);	/* syscall; ret */
 	else
 		p[4095] = 0xc3;	/* ret */
 	mprotect(p, 4096, PROT_READ | PROT_EXEC);

@@ -73,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		close(fd);
 	}
 	dcam_result_free(m);
-	ret = dcam_analyze_code(data, len, &m, err, sizeof(err));
+	ret = dcam_analyze_code(NULL, data, len, &m, err, sizeof(err));
 	FUZZ_CHECK(ret == 0, "analysis as code failed (%d): %s", ret, err);
 	check(m);
 	for (size_t i = 0; i < m->n_findings; i++)

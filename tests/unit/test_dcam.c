@@ -481,7 +481,9 @@ Test(dcam, code_that_is_not_elf_is_walked_from_its_first_byte)
 		0x0f, 0x05,                   /* syscall */
 		0xc3,                         /* ret */
 	};
-	struct dcam_result *r;
+	struct dcam_result *r, *again;
+	struct dcam_cache *cache;
+	uint64_t hits, misses;
 	char err[256] = "";
 
 #if !defined(__x86_64__)
@@ -498,13 +500,30 @@ Test(dcam, code_that_is_not_elf_is_walked_from_its_first_byte)
 
 	/* the same bytes as memory made executable: no file, so "not an ELF
 	 * file" is no finding; the calls are the same */
-	cr_assert_eq(dcam_analyze_code(blob, sizeof(blob), &r, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(dcam_analyze_code(NULL, blob, sizeof(blob), &r, err, sizeof(err)), 0, "%s",
+		     err);
 	cr_expect_null(find_cat(r, DCAM_CAT_STRUCTURE, ""));
 	SEQ(r, "socket:inet", "connect:inet", "mprotect:exec");
 	cr_expect_float_eq(r->score, find(r, "syscall 42 (connect)")->weight, 1e-9);
 	dcam_result_free(r);
+	/* with a cache the same bytes are walked once: the window is judged at
+	 * the gate and again when it closes */
+	cache = dcam_cache_new(4);
+	cr_assert_not_null(cache);
+	cr_assert_eq(dcam_analyze_code(cache, blob, sizeof(blob), &r, err, sizeof(err)), 0, "%s",
+		     err);
+	cr_assert_eq(dcam_analyze_code(cache, blob, sizeof(blob), &again, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_expect_eq(again, r, "the same code was walked again");
+	dcam_cache_stats(cache, &hits, &misses);
+	cr_expect_eq(hits, 1);
+	cr_expect_eq(misses, 1);
+	dcam_result_free(again);
+	dcam_result_free(r);
+	dcam_cache_free(cache);
 	/* JIT-like code with no system call: nothing found, nothing predicted */
-	cr_assert_eq(dcam_analyze_code(blob + 19, 2, &r, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(dcam_analyze_code(NULL, blob + 19, 2, &r, err, sizeof(err)), 0, "%s",
+		     err);
 	cr_expect_eq(r->n_findings, 0);
 	cr_expect_eq(r->n_predicted, 0);
 	cr_expect_float_eq(r->score, 0, 1e-12);

@@ -197,8 +197,8 @@ static int analyze_src(struct dcam_src *src, const uint8_t sha[FILEHASH_LEN], bo
 	return 0;
 }
 
-static int analyze_buf(const void *buf, size_t len, bool code_only, struct dcam_result **out,
-		       char *err, size_t errlen)
+static int analyze_buf(struct dcam_cache *cache, const void *buf, size_t len, bool code_only,
+		       struct dcam_result **out, char *err, size_t errlen)
 {
 	uint8_t sha[FILEHASH_LEN];
 	struct dcam_src src;
@@ -207,22 +207,28 @@ static int analyze_buf(const void *buf, size_t len, bool code_only, struct dcam_
 	ret = filehash_sha256_mem(buf, len, sha);
 	if (ret)
 		return dcam_fail(err, errlen, ret, "sha256: %s", strerror(-ret));
+	if (cache && (*out = dcam_cache_get(cache, sha)))
+		return 0;
 	dcam_src_init_mem(&src, buf, len);
 	ret = analyze_src(&src, sha, code_only, out);
 	dcam_src_fini(&src);
-	return ret ? dcam_fail(err, errlen, ret, "%s", strerror(-ret)) : 0;
+	if (ret)
+		return dcam_fail(err, errlen, ret, "%s", strerror(-ret));
+	if (cache)
+		dcam_cache_put(cache, *out);
+	return 0;
 }
 
 int dcam_analyze_mem(const void *buf, size_t len, struct dcam_result **out, char *err,
 		     size_t errlen)
 {
-	return analyze_buf(buf, len, false, out, err, errlen);
+	return analyze_buf(NULL, buf, len, false, out, err, errlen);
 }
 
-int dcam_analyze_code(const void *buf, size_t len, struct dcam_result **out, char *err,
-		      size_t errlen)
+int dcam_analyze_code(struct dcam_cache *cache, const void *buf, size_t len,
+		      struct dcam_result **out, char *err, size_t errlen)
 {
-	return analyze_buf(buf, len, true, out, err, errlen);
+	return analyze_buf(cache, buf, len, true, out, err, errlen);
 }
 
 static bool same_file(const struct stat *x, const struct stat *y)

@@ -130,9 +130,10 @@ int dcam_analyze_mem(const void *buf, size_t len, struct dcam_result **out,
 		     char *err, size_t errlen);
 /* Bytes of memory made executable (no file, so no ELF): walked as code
  * from their first byte; what the code calls is its findings and its
- * predicted sequence. */
-int dcam_analyze_code(const void *buf, size_t len, struct dcam_result **out, char *err,
-		      size_t errlen);
+ * predicted sequence. With a cache (one that holds only code: a file of
+ * the same bytes is analysed as a file), the same bytes are walked once. */
+int dcam_analyze_code(struct dcam_cache *cache, const void *buf, size_t len,
+		      struct dcam_result **out, char *err, size_t errlen);
 void dcam_result_free(struct dcam_result *r);
 
 const char *dcam_category_name(enum dcam_category c);

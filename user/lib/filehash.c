@@ -83,15 +83,20 @@ int filehash_sha256_path(const char *path, uint8_t out[FILEHASH_LEN])
 	return ret;
 }
 
-void filehash_hex(const uint8_t d[FILEHASH_LEN], char hex[FILEHASH_HEX_LEN])
+void filehash_hex_n(const uint8_t *d, size_t n, char *hex)
 {
 	static const char digits[] = "0123456789abcdef";
 
-	for (int i = 0; i < FILEHASH_LEN; i++) {
+	for (size_t i = 0; i < n; i++) {
 		hex[2 * i] = digits[d[i] >> 4];
 		hex[2 * i + 1] = digits[d[i] & 15];
 	}
-	hex[2 * FILEHASH_LEN] = '\0';
+	hex[2 * n] = '\0';
+}
+
+void filehash_hex(const uint8_t d[FILEHASH_LEN], char hex[FILEHASH_HEX_LEN])
+{
+	filehash_hex_n(d, FILEHASH_LEN, hex);
 }
 
 static int hexval(char c)

@@ -23,8 +23,10 @@ int filehash_sha256_fd(int fd, uint8_t out[FILEHASH_LEN]);
 int filehash_md5_fd(int fd, uint8_t out[FILEHASH_MD5_LEN]);
 /* SHA-256 of the file at path. Returns 0 or -errno. */
 int filehash_sha256_path(const char *path, uint8_t out[FILEHASH_LEN]);
-/* Lower-case hex of a digest into hex[FILEHASH_HEX_LEN]. */
+/* Lower-case hex of a SHA-256 into hex[FILEHASH_HEX_LEN]. */
 void filehash_hex(const uint8_t d[FILEHASH_LEN], char hex[FILEHASH_HEX_LEN]);
+/* Any digest: n bytes as 2n lowercase hex digits and a NUL. */
+void filehash_hex_n(const uint8_t *d, size_t n, char *hex);
 /* Parse 64 hex digits (either case); -EINVAL otherwise. */
 int filehash_parse_hex(const char *hex, uint8_t out[FILEHASH_LEN]);
 

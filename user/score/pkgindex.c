@@ -286,8 +286,7 @@ int pkgindex_ships(const char *pkg, const char *name, int fd)
 			ret = filehash_md5_fd(fd, md5);
 			if (ret)
 				break;
-			for (int i = 0; i < FILEHASH_MD5_LEN; i++)
-				snprintf(hex + 2 * i, 3, "%02x", md5[i]);
+			filehash_hex_n(md5, FILEHASH_MD5_LEN, hex);
 			hashed = true;
 		}
 		ret = !strncasecmp(line, hex, 2 * FILEHASH_MD5_LEN);

@@ -23,6 +23,8 @@ struct scorer {
 	char (*quarantined)[FILEHASH_HEX_LEN];
 	size_t nquarantined;
 	struct dcam_cache *dcam;
+	struct dcam_cache *code; /* memory made executable: judged at the gate, then again
+				  * when its window closes */
 };
 
 int scorer_new(const struct verdict_policy *policy, struct tokens *tok, const struct bdindex *idx,
@@ -40,8 +42,11 @@ int scorer_new(const struct verdict_policy *policy, struct tokens *tok, const st
 		verdict_policy_default(&s->policy);
 	pkgindex_warm(); /* the source component's first use must not wait */
 	s->dcam = dcam_cache_new(4096);
-	if (!s->dcam) {
+	s->code = dcam_cache_new(256);
+	if (!s->dcam || !s->code) {
 		snprintf(err, errlen, "cannot allocate the analysis cache");
+		dcam_cache_free(s->dcam);
+		dcam_cache_free(s->code);
 		free(s);
 		return -ENOMEM;
 	}
@@ -54,6 +59,7 @@ void scorer_free(struct scorer *s)
 	if (!s)
 		return;
 	dcam_cache_free(s->dcam);
+	dcam_cache_free(s->code);
 	free(s->quarantined);
 	free(s);
 }
@@ -115,7 +121,8 @@ static void judge_static(struct scorer *s, const struct window *w, struct scorer
 		ret = dcam_analyze_fd(s->dcam, w->file_fd, object_path(w), &out->dcam, err,
 				      sizeof(err));
 	else if (w->code_len) /* memory made executable, no file to open */
-		ret = dcam_analyze_code(w->code, w->code_len, &out->dcam, err, sizeof(err));
+		ret = dcam_analyze_code(s->code, w->code, w->code_len, &out->dcam, err,
+					sizeof(err));
 	else {
 		log_debug("window %llu: %s was not opened: no static analysis",
 			  (unsigned long long)w->id, object_path(w));
