@@ -107,10 +107,10 @@ static __always_inline __u64 bytes_eq(__u64 w, __u8 c)
 
 /* Whether code holds a system call instruction at any byte: x86-64
  * `syscall` (0f 05), `sysenter` (0f 34), `int 0x80` (cd 80); aarch64
- * `svc #0` (d4000001, aligned). Code a JIT emits calls its runtime and
- * never the kernel directly, so this is what sets code a process made
- * itself apart from a JIT's, at the price of a few thousand instructions
- * per page made executable. */
+ * `svc #0` (d4000001, aligned). Code a JIT emits calls its runtime, not
+ * the kernel, so this is what sets code a process made itself apart from
+ * a JIT's, at the price of about ten thousand instructions per page made
+ * executable. */
 static __always_inline bool holds_syscall_insn(const __u8 *code)
 {
 	const __u64 *w = (const __u64 *)code;

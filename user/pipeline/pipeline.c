@@ -180,11 +180,6 @@ void pipeline_set_gate_kills(struct pipeline *p, bool kills)
 	p->o.gate_kills_high = kills;
 }
 
-const char *gate_trigger_name(enum gate_trigger t)
-{
-	return t == GATE_AT_CODE ? "code" : t == GATE_AT_INJECTION ? "injection" : "file";
-}
-
 static void report_gate(struct pipeline *p, const struct pipeline_gate_report *g)
 {
 	if (p->o.hooks.on_gate)

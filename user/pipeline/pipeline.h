@@ -18,13 +18,6 @@
 #include "pipeline/window.h"
 
 /* What the gate did with a process the kernel stopped or a cache hit killed. */
-/* What made the kernel stop the process. */
-enum gate_trigger {
-	GATE_AT_FILE,       /* an executable mapping of a file not judged before */
-	GATE_AT_CODE,       /* anonymous code that makes system calls itself */
-	GATE_AT_INJECTION,  /* another process writing into this one */
-};
-
 struct pipeline_gate_report {
 	const struct bp_event_hdr *hdr;
 	const struct window *window;      /* NULL: its open record was lost */
@@ -33,8 +26,6 @@ struct pipeline_gate_report {
 	const char *reason;
 	const struct decision *decision;  /* NULL when the kernel's cache decided */
 };
-
-const char *gate_trigger_name(enum gate_trigger t);
 
 struct pipeline_hooks {
 	/* every record, once assembled (w: its open window, or NULL) */

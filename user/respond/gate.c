@@ -186,3 +186,8 @@ const char *gate_decision_name(enum gate_decision d)
 {
 	return d == GATE_KILL ? "kill" : "resume";
 }
+
+const char *gate_trigger_name(enum gate_trigger t)
+{
+	return t == GATE_AT_CODE ? "code" : t == GATE_AT_INJECTION ? "injection" : "file";
+}

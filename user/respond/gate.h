@@ -14,6 +14,13 @@
 enum gate_fail { GATE_FAIL_OPEN, GATE_FAIL_CLOSED };
 enum gate_decision { GATE_RESUME, GATE_KILL };
 
+/* What made the kernel stop the process. */
+enum gate_trigger {
+	GATE_AT_FILE,       /* an executable mapping of a file not judged before */
+	GATE_AT_CODE,       /* anonymous code that makes system calls itself */
+	GATE_AT_INJECTION,  /* another process writing into this one */
+};
+
 struct gate;
 
 /* timeout_ms: how long a process may stay stopped before fail applies. */
@@ -31,6 +38,7 @@ int gate_expire(struct gate *g, uint64_t now_ns);
 int gate_held_count(const struct gate *g);
 /* "resume" or "kill". */
 const char *gate_decision_name(enum gate_decision d);
+const char *gate_trigger_name(enum gate_trigger t);
 /* The watchdog's pid (for tests). */
 pid_t gate_watchdog_pid(const struct gate *g);
 
