@@ -157,25 +157,21 @@ static __always_inline void gate_stop(struct task_state *st, const struct bp_fil
  * constructors run after all mappings and relocations; outside it the
  * code runs once the call returns). The process is stopped when the call
  * returns; userspace judges the file's exact bytes through /proc/PID/fd/N
- * or the mapping and resumes or kills it. fd < 0: no fd (a file mapping
- * made executable, an exec'd binary). */
-static __always_inline void gate(struct task_state *st, struct file *f, __u32 file_flags, int fd)
+ * or the mapping and resumes or kills it. key, now, cached: the file as
+ * mapped and what the verdict cache said of it (nothing, or DENY: killed
+ * outright); NULL key: no file. fd < 0: no fd (a file mapping made
+ * executable, an exec'd binary). */
+static __always_inline void gate(struct task_state *st, const struct bp_file_key *key,
+				 const struct bp_file_marker *now, __u32 cached, __u32 file_flags,
+				 int fd)
 {
 	struct bp_stats *s = cpu_stats();
-	struct bp_file_marker now;
-	struct bp_file_key key;
-	__u32 cached;
 
-	if (!gate_enabled || !f)
+	if (!gate_enabled || !key)
 		return;
-	file_key(BPF_CORE_READ(f, f_inode), &key);
-	file_marker(BPF_CORE_READ(f, f_inode), &now);
-	cached = cached_verdict(&key, &now);
 	if (s && cached)
 		s->gate_cache_hits++;
-	if (cached == BP_VERDICT_ALLOW)
-		return;
-	gate_stop(st, &key, &now, file_flags, fd,
+	gate_stop(st, key, now, file_flags, fd,
 		  cached == BP_VERDICT_DENY ? BP_GATE_KILLED : BP_GATE_STOPPED);
 }
 

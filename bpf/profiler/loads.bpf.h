@@ -17,14 +17,15 @@ static __always_inline bool code_load(struct task_state *st, struct bp_call_rec 
 				      struct file *f, int fd, __u32 pivot)
 {
 	struct bp_stats *s = cpu_stats();
+	struct bp_file_marker now;
+	struct bp_file_key key;
+	__u32 cached = 0;
 
 	if (f) {
-		struct bp_file_marker now;
-		struct bp_file_key key;
-
 		file_key(BPF_CORE_READ(f, f_inode), &key);
 		file_marker(BPF_CORE_READ(f, f_inode), &now);
-		if (cached_verdict(&key, &now) == BP_VERDICT_ALLOW) {
+		cached = cached_verdict(&key, &now);
+		if (cached == BP_VERDICT_ALLOW) {
 			if (s) {
 				s->loads_cached++;
 				s->gate_cache_hits += gate_enabled;
@@ -33,7 +34,7 @@ static __always_inline bool code_load(struct task_state *st, struct bp_call_rec 
 		}
 	}
 	if (st->state == ST_LOAD) {
-		gate(st, f, rec->flags, fd);
+		gate(st, f ? &key : NULL, &now, cached, rec->flags, fd);
 		return false;
 	}
 	if (!pivot_codeload)
@@ -42,7 +43,7 @@ static __always_inline bool code_load(struct task_state *st, struct bp_call_rec 
 		close_window(st, BP_CLOSE_NEXT_LOAD);
 	open_window(st, pivot, NULL, 0, rec);
 	start_follow(st);
-	gate(st, f, rec->flags, fd);
+	gate(st, f ? &key : NULL, &now, cached, rec->flags, fd);
 	return true;
 }
 
