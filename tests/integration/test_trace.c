@@ -518,6 +518,39 @@ Test(trace, a_constructor_s_raw_code_stops_its_library_again_before_it_runs)
 	unlink(out);
 }
 
+/* An executable that is only a payload (a reverse shell's shape: no
+ * interpreter, no libc) is judged at execve on what its start is about to
+ * do and killed before its first instruction; unenforced, it runs. */
+Test(trace, a_payload_executable_is_killed_at_exec_before_its_first_instruction)
+{
+	char out[128], marker[160];
+	char *monitor[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--",
+			    FIXTURE_DIR "/payload_elf", marker, NULL };
+	char *enforce[] = { BPFPROF_BIN, "trace", "--gate", "--enforce", "--json", "-o", out, "--",
+			    FIXTURE_DIR "/payload_elf", marker, NULL };
+	json_t *events, *gate;
+
+	if (access(FIXTURE_DIR "/payload_elf", X_OK))
+		cr_skip_test("payload_elf is x86-64 code: not built on this machine");
+	tmp_output(out, sizeof(out), "payload-elf");
+	snprintf(marker, sizeof(marker), "%s/payload-marker-%d", FIXTURE_DIR, (int)getpid());
+	unlink(marker);
+	run(monitor, NULL);
+	cr_assert_eq(access(marker, F_OK), 0, "unenforced, the payload did not run");
+	unlink(marker);
+	unlink(out);
+
+	cr_assert_eq(run(enforce, NULL), 77, "a kill at the gate exits 77");
+	cr_assert_neq(access(marker, F_OK), 0, "the payload ran: its marker exists");
+	events = read_events(out);
+	gate = find_event(events, "gate", "payload_elf");
+	cr_assert_not_null(gate, "no gate stop at the payload's exec");
+	cr_assert_str_eq(json_string_value(json_object_get(gate, "action")), "kill");
+	cr_assert_str_eq(json_string_value(json_object_get(gate, "trigger")), "file");
+	json_decref(events);
+	unlink(out);
+}
+
 /* An injector names its target in its own pid namespace: the window (and,
  * under the gate, the stop) belongs to that process, never to the host's
  * process of the same number (2: kthreadd). */

@@ -555,6 +555,38 @@ Test(dcam, forked_child_connecting_back_to_a_shell_is_predicted)
 	dcam_result_free(r);
 }
 
+/* An executable that is only a payload (no interpreter, a start that
+ * calls the kernel first) is predicted from its start; a static program's
+ * start hands over to libc, and its main, the application, is not. */
+Test(dcam, a_payload_executable_is_predicted_from_its_start_and_a_static_program_is_not)
+{
+	struct dcam_result *r;
+
+	if (access(FIXTURE_DIR "/payload_elf", R_OK))
+		cr_skip_test("payload_elf is x86-64 code: not built on this machine");
+	r = analyze_path(FIXTURE_DIR "/payload_elf");
+	cr_expect(r->predicted_from_start);
+	SEQ(r, "openat:write", "socket:inet", "connect:inet", "dup2:socket", "execve:shell");
+	cr_assert_eq(r->n_predicted, 5);
+	cr_expect_str_eq(r->predicted[0].entry_kind, "e_entry");
+	cr_expect_str_eq(r->predicted[4].arg, "/bin/sh");
+	dcam_result_free(r);
+
+	if (!access(FIXTURE_DIR "/dcam/dcam_a64_start", R_OK)) { /* built where ld.lld is */
+		r = analyze_path(FIXTURE_DIR "/dcam/dcam_a64_start");
+		cr_expect(r->predicted_from_start, "aarch64: svc first is not a payload's start");
+		SEQ(r, "socket:inet", "connect:inet", "execve");
+		dcam_result_free(r);
+	}
+
+	r = analyze_path(FIXTURE_DIR "/dcam/dcam_static_main");
+	cr_expect_not(r->predicted_from_start);
+	for (size_t i = 0; i < r->n_predicted; i++)
+		cr_expect(strcmp(r->predicted[i].token, "connect:inet"),
+			  "a static program's main was predicted");
+	dcam_result_free(r);
+}
+
 Test(dcam, thread_start_routine_is_walked_after_its_creation)
 {
 	struct dcam_result *r = analyze_path(fixture("dcam_thread_connect"));

@@ -370,6 +370,7 @@ json_t *dcam_result_to_json(const struct dcam_result *r)
 	}
 	json_object_set_new(pred, "sequence", seq);
 	json_object_set_new(pred, "truncated", json_boolean(r->predicted_truncated));
+	json_object_set_new(pred, "from_start", json_boolean(r->predicted_from_start));
 	json_object_set_new(stats, "entries", json_integer(r->n_entries));
 	json_object_set_new(stats, "instructions", json_integer((json_int_t)r->insns));
 	json_object_set_new(stats, "truncated", json_boolean(r->truncated));

@@ -93,6 +93,7 @@ struct dcam_result {
 	size_t n_predicted;
 	struct dcam_predicted *predicted;
 	bool predicted_truncated; /* more than DCAM_PRED_MAX, or the walk was bounded */
+	bool predicted_from_start; /* an executable with no runtime: its start is predicted too */
 	int refs;             /* private: owners of this result */
 };
 

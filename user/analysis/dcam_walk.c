@@ -1361,10 +1361,52 @@ static uint64_t budget_left(const struct an *a, uint64_t base)
 	return used < LIM_INSNS_TOTAL ? LIM_INSNS_TOTAL - used : 0;
 }
 
+/* Whether the code at entry issues a system call before it calls, jumps
+ * or returns anywhere (a straight run of at most 32 instructions;
+ * conditional branches are stepped over). A C runtime's start hands over
+ * to its library first (__libc_start_main, Go's rt0_go); a shellcode
+ * executable (msfvenom -f elf, a hand-written dropper) is the payload
+ * itself from its first instruction. */
+static bool entry_calls_kernel_first(struct an *a, uint64_t entry)
+{
+	cs_insn *in = insn_at_depth(a, 0);
+	uint64_t off, seg_avail, pc = entry;
+	const uint8_t *code;
+	size_t avail;
+	bool found = false;
+	int pin;
+
+	if (!in || !dcam_va_off(a, entry, &off, &seg_avail, true) ||
+	    !(code = dcam_src_ptr(a->src, off, &avail, &pin)))
+		return false;
+	if (avail > seg_avail)
+		avail = (size_t)seg_avail;
+	for (int i = 0; i < 32 && cs_disasm_iter(a->cs, &code, &avail, &pc, in); i++) {
+		unsigned id = in->id;
+
+		a->insns++;
+		if (a->machine == EM_X86_64) {
+			found = id == X86_INS_SYSCALL || id == X86_INS_SYSENTER ||
+				(id == X86_INS_INT && !strcmp(in->op_str, "0x80"));
+			if (found || id == X86_INS_CALL || id == X86_INS_JMP || id == X86_INS_RET ||
+			    id == X86_INS_LJMP || id == X86_INS_HLT)
+				break;
+		} else {
+			found = id == ARM64_INS_SVC;
+			if (found || id == ARM64_INS_BL || id == ARM64_INS_BLR || id == ARM64_INS_BR ||
+			    id == ARM64_INS_RET || (id == ARM64_INS_B && !strchr(in->mnemonic, '.')))
+				break;
+		}
+	}
+	dcam_src_unpin(a->src, pin);
+	return found;
+}
+
 void dcam_walk_all(struct an *a)
 {
 	struct entries es = { 0 };
 	uint64_t pred_budget = LIM_PRED_INSNS, base;
+	bool payload_entry;
 	bool decoded = (a->machine == EM_X86_64 || a->machine == EM_AARCH64) && a->is64 && a->le;
 	struct entry e;
 
@@ -1380,14 +1422,19 @@ void dcam_walk_all(struct an *a)
 	/* an executable's own start: after its constructors, as the loader does */
 	if (a->e_entry && (a->has_interp || a->etype == ET_EXEC))
 		add_entry(a, &es, a->e_entry, "e_entry", "_start");
+	/* an executable's main is the application, not code it loads: its
+	 * calls are observed and only constructors are predicted — unless it
+	 * has no runtime at all (no interpreter, and its start calls the
+	 * kernel before anything else): then the start is the payload */
+	payload_entry = a->cs_open && a->e_entry && !a->has_interp && a->etype == ET_EXEC &&
+			entry_calls_kernel_first(a, a->e_entry);
+	a->res->predicted_from_start = payload_entry;
 
 	/* prediction: what the object does as it loads, in order */
 	for (size_t i = 0; a->cs_open && i < es.n && pred_budget; i++) {
 		struct walk w = { .e = &es.v[i], .predict = true };
 
-		/* an executable's main is the application, not code it loads:
-		 * its calls are observed; only constructors are predicted */
-		if (!strcmp(es.v[i].kind, "e_entry"))
+		if (!strcmp(es.v[i].kind, "e_entry") && !payload_entry)
 			continue;
 		w.budget = pred_budget < LIM_INSNS_ENTRY ? pred_budget : LIM_INSNS_ENTRY;
 		pred_budget -= w.budget;
