@@ -5,7 +5,8 @@
 # machines are noisy. Results go to docs/performance.md by hand.
 # Knobs (environment): ROUNDS (3), the pipeline's PIPELINE_ITERS (600000),
 # BPFTRACE_ITERS (100000), ALT_PAIRS (40) and ALT_ITERS (30000) for the
-# attached/detached pairs; BUILD (build).
+# attached/detached pairs; the gate's GATE_NEW (200 new objects) and
+# GATE_REAL (the system libraries copied as new objects); BUILD (build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -136,7 +137,31 @@ bench_gate() {
     "$(pct 90 <"$tmp/same.txt")" "$(pct 99 <"$tmp/same.txt")"
   echo "  first gated load: $(head -1 "$tmp/new.txt") us"
   echo "  judged object, 1000 loads: gate stops $(echo "$sum" | sed 's/.*"gate_stops":\([0-9]*\).*/\1/'), cache hits $(echo "$sum" | sed 's/.*"gate_cache_hits":\([0-9]*\).*/\1/'), $(awk '{s+=$1} END {printf "%.0f", NR/(s/1e6)}' "$tmp/same.txt") loads/s"
+  bench_gate_real "$gl" "$tmp"
   rm -rf "$tmp"
+}
+
+# Real libraries as new objects: a copy of each (distinct bytes) loaded
+# right after the system's own, so that its dependencies are judged
+# already and the copy's row is its own stop, analysis and resume.
+bench_gate_real() {
+  local gl=$1 tmp=$2 dir args=() names=() l f
+  dir=/usr/lib/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+  for l in ${GATE_REAL:-libz.so.1 libsqlite3.so.0 libstdc++.so.6 libcrypto.so.3}; do
+    f=$(readlink -f "$dir/$l") || continue
+    [ -f "$f" ] || continue
+    cp "$f" "$tmp/real-$l" && printf 'bench%08d' "$RANDOM" >>"$tmp/real-$l"
+    args+=("$f" "$tmp/real-$l") names+=("$l")
+  done
+  [ ${#names[@]} -gt 0 ] || return 0
+  "$gl" "${args[@]}" >"$tmp/real-base.txt"
+  "$BUILD/bpf-profiler" trace --gate --json -o "$tmp/real.jsonl" -- "$gl" "${args[@]}" >"$tmp/real-gate.txt"
+  echo "gate: copies of real libraries as new objects, dlopen microseconds"
+  printf '  %-18s %10s %12s %14s\n' library "size (KiB)" "no tracing" "trace --gate"
+  for i in "${!names[@]}"; do # the copy is every second line
+    printf '  %-18s %10s %12s %14s\n' "${names[$i]}" "$(($(stat -c %s "$tmp/real-${names[$i]}") / 1024))" \
+      "$(sed -n "$((2 * i + 2))p" "$tmp/real-base.txt")" "$(sed -n "$((2 * i + 2))p" "$tmp/real-gate.txt")"
+  done
 }
 
 # --- dcam: static analysis of every shared object in the system library dir
