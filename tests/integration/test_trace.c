@@ -551,6 +551,50 @@ Test(trace, a_payload_executable_is_killed_at_exec_before_its_first_instruction)
 	unlink(out);
 }
 
+/* A verdict that takes longer than --gate-timeout-ms does not hold the
+ * process longer: the fail policy acts at the deadline (fail-closed: a
+ * kill, exit 77; fail-open: it runs on) and the gate line says so. */
+Test(trace, the_gate_timeout_applies_the_fail_policy_to_a_slow_verdict)
+{
+	char out[128];
+	char *closed[] = { BPFPROF_BIN, "trace", "--gate", "--gate-timeout-ms", "1", "--fail-closed",
+			   "--json", "-o", out, "--", FIXTURE_DIR "/loader",
+			   FIXTURE_DIR "/libbenign.so", NULL };
+	char *open_[] = { BPFPROF_BIN, "trace", "--gate", "--gate-timeout-ms", "1", "--json", "-o",
+			  out, "--", FIXTURE_DIR "/loader", FIXTURE_DIR "/libbenign.so", NULL };
+	json_t *events, *e;
+	size_t i, late = 0, killed = 0;
+
+	/* the first judgments of a run (the program, libc) take milliseconds */
+	tmp_output(out, sizeof(out), "gate-timeout");
+	cr_assert_eq(run(closed, NULL), 77, "fail-closed past the timeout must kill");
+	events = read_events(out);
+	json_array_foreach(events, i, e) {
+		if (strcmp(json_string_value(json_object_get(e, "type")), "gate") ||
+		    !json_is_true(json_object_get(e, "timed_out")))
+			continue;
+		late++;
+		killed += !strcmp(json_string_value(json_object_get(e, "action")), "kill") &&
+			  !strcmp(json_string_value(json_object_get(e, "reason")), "timeout");
+	}
+	cr_assert_eq(killed, 1, "no gate line says the timeout killed it (%zu late)", late);
+	json_decref(events);
+	unlink(out);
+
+	cr_assert_eq(run(open_, NULL), 0, "fail-open past the timeout must let it run");
+	events = read_events(out);
+	late = 0;
+	json_array_foreach(events, i, e)
+		late += !strcmp(json_string_value(json_object_get(e, "type")), "gate") &&
+			json_is_true(json_object_get(e, "timed_out")) &&
+			!strcmp(json_string_value(json_object_get(e, "action")), "resume");
+	cr_assert_geq(late, 1, "no resumed gate line is marked timed_out");
+	cr_assert_not_null(find_event(events, "verdict", "libbenign.so"),
+			   "the load was not judged after the timeout");
+	json_decref(events);
+	unlink(out);
+}
+
 /* An injector names its target in its own pid namespace: the window (and,
  * under the gate, the stop) belongs to that process, never to the host's
  * process of the same number (2: kthreadd). */

@@ -122,6 +122,34 @@ Test(gate, timeout_kills_when_fail_closed)
 	gate_free(g);
 }
 
+/* The deadline holds while the holder is busy (a long synchronous
+ * judgment, no gate_expire call): the watchdog applies the fail policy on
+ * time, and the late decision says it was late — a late kill still kills
+ * what fail-open let run. */
+Test(gate, the_watchdog_keeps_the_deadline_while_the_holder_is_busy)
+{
+	struct gate *g;
+	pid_t p = stopped_child(), q = stopped_child();
+	int status;
+
+	cr_assert_eq(gate_new(GATE_FAIL_OPEN, 50, &g), 0);
+	gate_hold(g, p, 1);
+	cr_assert_eq(state_of(p), 'T', "resumed before its deadline");
+	cr_assert_neq(wait_not_stopped(p), 'T', "fail-open did not resume it at its deadline");
+	cr_assert_eq(gate_decide(g, p, GATE_KILL), 1, "a late decision was not told apart");
+	cr_assert_eq(waitpid(p, &status, 0), p);
+	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "a late kill did not kill");
+	gate_free(g);
+
+	cr_assert_eq(gate_new(GATE_FAIL_CLOSED, 50, &g), 0);
+	gate_hold(g, q, 2);
+	cr_assert_eq(waitpid(q, &status, 0), q); /* the watchdog's kill, no call of ours */
+	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	cr_assert_eq(gate_decide(g, q, GATE_RESUME), 1);
+	cr_assert_eq(gate_held_count(g), 0);
+	gate_free(g);
+}
+
 Test(gate, exit_of_the_holder_resumes_what_it_held)
 {
 	struct gate *g;

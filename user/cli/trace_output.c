@@ -118,6 +118,8 @@ void trace_output_gate(struct trace_output *o, const struct pipeline_gate_report
 		json_object_set_new(j, "trigger", json_string(gate_trigger_name(g->trigger)));
 		json_object_set_new(j, "backend", json_string("signal"));
 		json_object_set_new(j, "window", json_integer(h->window_id));
+		if (g->timed_out)
+			json_object_set_new(j, "timed_out", json_true());
 		if (g->decision) { /* what the gate judged on: the risk before any code ran */
 			const struct verdict *v = &g->decision->result->verdict;
 
@@ -135,6 +137,8 @@ void trace_output_gate(struct trace_output *o, const struct pipeline_gate_report
 		g->trigger == GATE_AT_CODE ? " [code it made executable]" : "", reason);
 	if (g->decision)
 		fprintf(o->out, ", risk %.2f", g->decision->result->verdict.risk);
+	if (g->timed_out)
+		fprintf(o->out, ", after the gate timeout");
 	fprintf(o->out, ")");
 	if (m && m->action != MITIGATE_ALLOW && m->action != MITIGATE_QUARANTINE)
 		fprintf(o->out, ", %s (%s) before it runs", mitigate_action_name(m->action),

@@ -244,9 +244,13 @@ static void on_gate(struct pipeline *p, const struct bp_ev_gate *e)
 				  kill_it ? BP_VERDICT_DENY : BP_VERDICT_ALLOW);
 	if ((int)r.verdict.level > w->level)
 		w->level = (int)r.verdict.level;
-	gate_decide(p->o.gate, e->hdr.pid, kill_it ? GATE_KILL : GATE_RESUME);
+	g.timed_out = gate_decide(p->o.gate, e->hdr.pid, kill_it ? GATE_KILL : GATE_RESUME) > 0;
 	g.action = kill_it ? GATE_KILL : GATE_RESUME;
 	g.reason = verdict_level_name(r.verdict.level);
+	if (g.timed_out && gate_fail_policy(p->o.gate) == GATE_FAIL_CLOSED) {
+		g.action = GATE_KILL;
+		g.reason = "timeout";
+	}
 	g.decision = &d;
 	report_gate(p, &g);
 	scorer_result_release(&r);

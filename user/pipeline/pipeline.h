@@ -22,8 +22,10 @@ struct pipeline_gate_report {
 	const struct bp_event_hdr *hdr;
 	const struct window *window;      /* NULL: its open record was lost */
 	enum gate_trigger trigger;
-	enum gate_decision action;
+	enum gate_decision action;        /* what finally happened to the process */
 	const char *reason;
+	bool timed_out;                   /* judged after the gate timeout: the fail policy
+					   * acted first (gate_decide) */
 	const struct decision *decision;  /* NULL when the kernel's cache decided */
 };
 

@@ -23,15 +23,19 @@ enum gate_trigger {
 
 struct gate;
 
-/* timeout_ms: how long a process may stay stopped before fail applies. */
+/* timeout_ms: how long a process may stay stopped before fail applies;
+ * the watchdog applies it at the deadline whatever this process is doing. */
 int gate_new(enum gate_fail fail, unsigned int timeout_ms, struct gate **out);
 /* Applies the fail policy to every held process and stops the watchdog. */
 void gate_free(struct gate *g);
 
 /* Records a process the kernel stopped (BP_EV_GATE, action STOPPED). */
 int gate_hold(struct gate *g, pid_t pid, uint64_t window_id);
-/* Resumes or kills a held process. -ENOENT when it is not held. */
+/* Resumes or kills a held process: 0, or 1 when its deadline had passed
+ * (the fail policy came first: fail-closed killed it, fail-open let it
+ * run until now, and a kill still kills it). -ENOENT when it is not held. */
 int gate_decide(struct gate *g, pid_t pid, enum gate_decision d);
+enum gate_fail gate_fail_policy(const struct gate *g);
 /* Applies the fail policy to processes held past their deadline; returns
  * how many. */
 int gate_expire(struct gate *g, uint64_t now_ns);
