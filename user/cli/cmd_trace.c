@@ -105,7 +105,7 @@ static void usage(FILE *f)
 "  -v, --verbose         more diagnostics on stderr\n"
 "  -h, --help            this help\n\n"
 "Exit status: the traced command's own (128+N if killed by signal N), 77 if it\n"
-"was killed by quarantine; with -p, 0.\n"
+"was killed by quarantine (also --fail-closed past the gate timeout); with -p, 0.\n"
 "Errors: 2 usage, 3 privileges, 4 kernel feature missing, 5 no such process,\n"
 "126 command not executable, 127 command not found (docs/cli.md).\n"
 "Ctrl-C detaches cleanly: the ring buffer is drained and a summary printed.\n",
