@@ -3,9 +3,13 @@
  * container runtime and cgroup driver writes, and on this process. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "decision/attribution.h"
+#include "pipeline/window.h"
 
 #define ID64 "3f4a1b2c3d4e5f60718293a4b5c6d7e8f90123456789abcdef0123456789abcd"
 
@@ -153,4 +157,47 @@ Test(attribution, this_process_is_read_from_proc)
 	cr_assert(json_is_string(json_object_get(j, "cmdline")));
 	json_decref(j);
 	cr_assert_eq(attribution_read(0x3ffffff, &a), -ESRCH);
+}
+
+static char state_of(pid_t pid)
+{
+	char path[64], line[512], *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return '?';
+	p = fgets(line, sizeof(line), f) ? strrchr(line, ')') : NULL;
+	fclose(f);
+	return p && p[1] && p[2] ? p[2] : '?';
+}
+
+/* A process read as it exited — a zombie still has its status, no command
+ * line any more — is named by the arguments the kernel saw at its load
+ * (test_agent's container test once found no command line this way). */
+Test(attribution, a_process_read_as_it_exited_keeps_the_kernel_s_arguments)
+{
+	static const char args[] = "/fixtures/loader\0/fixtures/libbenign.so";
+	struct window *w = calloc(1, sizeof(*w));
+	struct attribution a;
+	pid_t pid;
+
+	cr_assert_not_null(w);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0)
+		_exit(0);
+	for (int i = 0; i < 200 && state_of(pid) != 'Z'; i++)
+		usleep(10000);
+	cr_assert_eq(state_of(pid), 'Z', "the child did not become a zombie");
+	attribution_remember(pid); /* its status reads, its command line is empty */
+	w->pid = w->tid = (uint32_t)pid;
+	w->ppid = (uint32_t)getpid();
+	memcpy(w->args, args, sizeof(args));
+	w->args_len = sizeof(args);
+	attribution_of_window(w, &a);
+	cr_assert_str_eq(a.cmdline, "/fixtures/loader /fixtures/libbenign.so");
+	waitpid(pid, NULL, 0);
+	free(w);
 }

@@ -506,9 +506,11 @@ void attribution_of_window(const struct window *w, struct attribution *a)
 		a->egid = w->egid;
 		a->ppid = (pid_t)w->ppid;
 		a->have_ids = true;
-		if (!a->cmdline[0])
-			attribution_join_cmdline(w->args, w->args_len, a->cmdline, sizeof(a->cmdline));
 	}
+	/* read as it exited (a zombie still has a status, no command line
+	 * any more), or gone: the arguments the kernel saw at the load */
+	if (!a->cmdline[0])
+		attribution_join_cmdline(w->args, w->args_len, a->cmdline, sizeof(a->cmdline));
 }
 
 static void set_str(json_t *o, const char *key, const char *v)
