@@ -92,40 +92,10 @@ Test(gate, a_kill_decision_kills_before_it_runs_again)
 	gate_free(g);
 }
 
-Test(gate, timeout_resumes_when_fail_open)
-{
-	struct gate *g;
-	pid_t p = stopped_child();
-
-	cr_assert_eq(gate_new(GATE_FAIL_OPEN, 50, &g), 0);
-	gate_hold(g, p, 1);
-	cr_assert_eq(gate_expire(g, util_now_mono_ns()), 0, "expired before its deadline");
-	usleep(80 * 1000);
-	cr_assert_eq(gate_expire(g, util_now_mono_ns()), 1);
-	cr_assert_neq(wait_not_stopped(p), 'T');
-	gate_free(g);
-	reap(p);
-}
-
-Test(gate, timeout_kills_when_fail_closed)
-{
-	struct gate *g;
-	pid_t p = stopped_child();
-	int status;
-
-	cr_assert_eq(gate_new(GATE_FAIL_CLOSED, 10, &g), 0);
-	gate_hold(g, p, 1);
-	usleep(30 * 1000);
-	cr_assert_eq(gate_expire(g, util_now_mono_ns()), 1);
-	cr_assert_eq(waitpid(p, &status, 0), p);
-	cr_assert(WIFSIGNALED(status));
-	gate_free(g);
-}
-
 /* The deadline holds while the holder is busy (a long synchronous
- * judgment, no gate_expire call): the watchdog applies the fail policy on
- * time, and the late decision says it was late — a late kill still kills
- * what fail-open let run. */
+ * judgement): the watchdog applies the fail policy on time — fail-open
+ * resumes, fail-closed kills — and the late decision says it was late; a
+ * late kill still kills what fail-open let run. */
 Test(gate, the_watchdog_keeps_the_deadline_while_the_holder_is_busy)
 {
 	struct gate *g;
@@ -143,6 +113,7 @@ Test(gate, the_watchdog_keeps_the_deadline_while_the_holder_is_busy)
 
 	cr_assert_eq(gate_new(GATE_FAIL_CLOSED, 50, &g), 0);
 	gate_hold(g, q, 2);
+	cr_assert_eq(state_of(q), 'T', "killed before its deadline");
 	cr_assert_eq(waitpid(q, &status, 0), q); /* the watchdog's kill, no call of ours */
 	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	cr_assert_eq(gate_decide(g, q, GATE_RESUME), 1);

@@ -278,8 +278,6 @@ void pipeline_tick(struct pipeline *p, const struct bp_stats *kernel)
 
 	p->events_lost = kernel->events_lost;
 	window_set_expire(p->windows, now, p->o.follow_ms * 1000000ull, p->events_lost);
-	if (p->o.gate)
-		gate_expire(p->o.gate, now);
 	if (p->o.mitigate)
 		mitigate_poll(p->o.mitigate);
 }

@@ -211,24 +211,6 @@ enum gate_fail gate_fail_policy(const struct gate *g)
 	return g->fail;
 }
 
-int gate_expire(struct gate *g, uint64_t now_ns)
-{
-	int n = 0;
-
-	for (int i = 0; i < g->nheld;) {
-		if (now_ns < g->held[i].deadline_ns) {
-			i++;
-			continue;
-		}
-		log_warn("gate: no decision for pid %d within the timeout: %s", (int)g->held[i].pid,
-			 g->fail == GATE_FAIL_CLOSED ? "killing it (fail-closed)" : "resuming it (fail-open)");
-		apply_fail(g->fail, g->held[i].pid);
-		release_at(g, i);
-		n++;
-	}
-	return n;
-}
-
 int gate_held_count(const struct gate *g)
 {
 	return g->nheld;

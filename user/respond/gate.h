@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
 /* The gate's userspace half: processes the kernel stopped at the first
  * executable mapping inside dlopen wait here for a decision. No process is
- * ever left stopped: a deadline applies the fail policy, and a watchdog
- * process applies it too if this process dies (even by SIGKILL). */
+ * ever left stopped: a watchdog process applies the fail policy at the
+ * deadline, and to every held process if this one dies (even by SIGKILL). */
 #ifndef BPFPROF_GATE_H
 #define BPFPROF_GATE_H
 
@@ -36,9 +36,6 @@ int gate_hold(struct gate *g, pid_t pid, uint64_t window_id);
  * run until now, and a kill still kills it). -ENOENT when it is not held. */
 int gate_decide(struct gate *g, pid_t pid, enum gate_decision d);
 enum gate_fail gate_fail_policy(const struct gate *g);
-/* Applies the fail policy to processes held past their deadline; returns
- * how many. */
-int gate_expire(struct gate *g, uint64_t now_ns);
 int gate_held_count(const struct gate *g);
 /* "resume" or "kill". */
 const char *gate_decision_name(enum gate_decision d);
