@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 #include <jansson.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,44 @@ static inline void require_root(void)
 {
 	if (geteuid() != 0)
 		cr_skip_test("needs root to load BPF programs (run scripts/test.sh as root)");
+}
+
+/* Children that outlive one call (agents, servers). A failed assertion
+ * ends the test before it stops them, and with one still running
+ * Criterion's runner (2.4.1) crashes before the next test, losing the rest
+ * of the suite: a suite that starts them stops what is left in its .fini
+ * (harness_children_kill). */
+static pid_t harness_children[8];
+
+static inline void harness_child_swap(pid_t add, pid_t old)
+{
+	for (size_t i = 0; i < sizeof(harness_children) / sizeof(*harness_children); i++)
+		if (harness_children[i] == old) {
+			harness_children[i] = add;
+			return;
+		}
+}
+
+static inline void harness_child_started(pid_t pid)
+{
+	harness_child_swap(pid, 0);
+}
+
+/* After the test's own waitpid. */
+static inline void harness_child_reaped(pid_t pid)
+{
+	if (pid > 0)
+		harness_child_swap(0, pid);
+}
+
+static inline void harness_children_kill(void)
+{
+	for (size_t i = 0; i < sizeof(harness_children) / sizeof(*harness_children); i++)
+		if (harness_children[i] > 0) {
+			kill(harness_children[i], SIGKILL);
+			waitpid(harness_children[i], NULL, 0);
+			harness_children[i] = 0;
+		}
 }
 
 /* Runs argv with extra environment, waits, returns the exit status. */

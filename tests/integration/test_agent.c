@@ -12,7 +12,7 @@
 #include "harness.h"
 #include "tmpdir.h"
 
-TestSuite(agent, .init = require_root, .timeout = 120);
+TestSuite(agent, .init = require_root, .fini = harness_children_kill, .timeout = 120);
 
 struct agent_run {
 	pid_t pid;
@@ -129,6 +129,7 @@ static void agent_start(struct agent_run *a, const char *extra_config)
 		execv(BPFPROF_BIN, (char **)argv);
 		_exit(126);
 	}
+	harness_child_started(a->pid);
 	for (int i = 0; i < 100; i++) {
 		char *body = NULL;
 		long code = access(a->sock, F_OK) ? 0 : http_get(a, "/healthz", &body);
@@ -147,6 +148,7 @@ static int agent_stop(struct agent_run *a, int sig)
 
 	kill(a->pid, sig);
 	cr_assert_eq(waitpid(a->pid, &status, 0), a->pid);
+	harness_child_reaped(a->pid);
 	return status;
 }
 

@@ -80,6 +80,7 @@ static void setup(void)
 
 static void teardown(void)
 {
+	harness_children_kill();
 	nats_kill();
 	tmpdir_remove(dir);
 }
@@ -181,6 +182,7 @@ static void agent_start(struct agent_run *a, const char *name, const char *extra
 		      "--listen-unix", a->sock, NULL);
 		_exit(126);
 	}
+	harness_child_started(a->pid);
 	for (int i = 0; i < 150; i++) {
 		if (!access(a->sock, F_OK) && http(a, "GET", "/healthz", NULL, NULL) == 200 &&
 		    wait_number(a, "/v1/fleet", "connected", 1))
@@ -195,6 +197,7 @@ static void agent_stop(struct agent_run *a, int sig)
 	if (a->pid > 0) {
 		kill(a->pid, sig);
 		waitpid(a->pid, NULL, 0);
+		harness_child_reaped(a->pid);
 	}
 	a->pid = 0;
 }
@@ -272,6 +275,50 @@ Test(fleet, a_submission_to_one_agent_reaches_the_other_ones_database_and_live_i
 	agent_stop(&b, SIGTERM);
 }
 
+/* Messages of stream on subjects matching filter. */
+static long stream_messages(const char *stream, const char *filter)
+{
+	natsConnection *nc = NULL;
+	jsCtx *js = NULL;
+	jsStreamInfo *si = NULL;
+	jsOptions o;
+	char url[64];
+	long n = -1;
+
+	snprintf(url, sizeof(url), "nats://127.0.0.1:%d", nats_port);
+	jsOptions_Init(&o);
+	o.Stream.Info.SubjectsFilter = filter;
+	if (natsConnection_ConnectTo(&nc, url) == NATS_OK &&
+	    natsConnection_JetStream(&js, nc, NULL) == NATS_OK &&
+	    js_GetStreamInfo(&si, js, stream, &o, NULL) == NATS_OK) {
+		n = 0;
+		for (int i = 0; si->State.Subjects && i < si->State.Subjects->Count; i++)
+			n += (long)si->State.Subjects->List[i].Msgs;
+	}
+	jsStreamInfo_Destroy(si);
+	jsCtx_Destroy(js);
+	natsConnection_Destroy(nc);
+	return n;
+}
+
+/* The last lines of a log, for an assertion's message (one at a time). */
+static const char *file_tail(const char *path)
+{
+	static char buf[2048];
+	FILE *f = fopen(path, "r");
+	size_t n = 0;
+
+	buf[0] = 0;
+	if (f) {
+		if (fseek(f, -(long)(sizeof(buf) - 1), SEEK_END))
+			rewind(f);
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+	}
+	buf[n] = 0;
+	return buf;
+}
+
 /* The newest decision on a path containing needle, at verdict point
  * `point` (NULL: any). */
 static json_t *wait_decision(struct agent_run *a, const char *needle, const char *point)
@@ -337,14 +384,18 @@ Test(fleet, a_quarantine_on_one_agent_stops_the_same_file_at_the_others_gate)
 	cr_assert_not_null(d);
 	cr_assert_str_eq(json_string_value(json_object_get(d, "action")), "quarantine");
 	json_decref(d);
-	cr_assert(wait_number(&a, "/v1/fleet", "quarantined", 1),
-		  "A's quarantine did not reach the bucket");
+	cr_assert(wait_number(&a, "/v1/fleet", "quarantined", 1), "A did not quarantine the file");
+	/* stopped at once: the put may still wait in A's outbox, and a clean
+	 * stop sends it */
 	agent_stop(&a, SIGTERM);
+	cr_assert_eq(stream_messages("KV_BPFPROF_VERDICTS", "$KV.BPFPROF_VERDICTS.>"), 1,
+		     "A's quarantine did not reach the bucket by the time A stopped; A's log "
+		     "ends:\n%s", file_tail(a.log));
 	/* B joins later and learns the verdict from the bucket alone */
 	agent_start(&b, "b", "[policy]\ngate = on\nenforce = on\n[scoring]\nweight_sequence = 1\n"
 		    "weight_source = 0\nweight_dcam = 0\n");
 	cr_assert(wait_number(&b, "/v1/fleet", "quarantined", 1),
-		  "the quarantined hash did not reach B");
+		  "the quarantined hash did not reach B; B's log ends:\n%s", file_tail(b.log));
 	q = get_json(&b, "/v1/quarantine");
 	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(q,
 			 "quarantined"), 0), "host")), "host-a");
@@ -382,32 +433,6 @@ static int nats_publish_raw(const char *subject, const char *data, size_t len)
 	jsCtx_Destroy(js);
 	natsConnection_Destroy(nc);
 	return s == NATS_OK ? 0 : -1;
-}
-
-/* Messages of stream on subjects matching filter. */
-static long stream_messages(const char *stream, const char *filter)
-{
-	natsConnection *nc = NULL;
-	jsCtx *js = NULL;
-	jsStreamInfo *si = NULL;
-	jsOptions o;
-	char url[64];
-	long n = -1;
-
-	snprintf(url, sizeof(url), "nats://127.0.0.1:%d", nats_port);
-	jsOptions_Init(&o);
-	o.Stream.Info.SubjectsFilter = filter;
-	if (natsConnection_ConnectTo(&nc, url) == NATS_OK &&
-	    natsConnection_JetStream(&js, nc, NULL) == NATS_OK &&
-	    js_GetStreamInfo(&si, js, stream, &o, NULL) == NATS_OK) {
-		n = 0;
-		for (int i = 0; si->State.Subjects && i < si->State.Subjects->Count; i++)
-			n += (long)si->State.Subjects->List[i].Msgs;
-	}
-	jsStreamInfo_Destroy(si);
-	jsCtx_Destroy(js);
-	natsConnection_Destroy(nc);
-	return n;
 }
 
 /* One number from an SQLite file (a stopped agent's). */

@@ -14,7 +14,7 @@
 #include "harness.h"
 #include "tmpdir.h"
 
-TestSuite(hardened, .init = require_root, .timeout = 120);
+TestSuite(hardened, .init = require_root, .fini = harness_children_kill, .timeout = 120);
 
 /* "+bpf,+perfmon,..." from the unit's CapabilityBoundingSet. */
 static void unit_caps(char *out, size_t len, char **unit_text)
@@ -98,6 +98,7 @@ Test(hardened, the_agent_runs_with_the_units_capabilities_and_a_read_only_root)
 		execlp("unshare", "unshare", "-m", "--propagation", "private", "sh", "-c", cmd, NULL);
 		_exit(127);
 	}
+	harness_child_started(pid);
 	for (int i = 0; i < 100 && get(sock, "/healthz", &body) != 200; i++) {
 		free(body);
 		body = NULL;
@@ -129,5 +130,6 @@ Test(hardened, the_agent_runs_with_the_units_capabilities_and_a_read_only_root)
 	cr_assert(found, "the restricted agent did not judge the load");
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
+	harness_child_reaped(pid);
 	tmpdir_remove(dir);
 }

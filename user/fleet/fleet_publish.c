@@ -17,14 +17,25 @@
 
 #define HEARTBEAT_MS 5000
 #define PUBLISH_WAIT_MS 5000
+/* A clean stop sends what waits for this long at most: a quarantine
+ * decided just before `systemctl stop` reaches the fleet now, not at the
+ * next start. Well inside systemd's stop timeout. */
+#define DRAIN_MS 2000
 
 struct publisher {
 	struct fleet *f;
 	sqlite3 *odb;         /* own connection to the outbox */
 	kvStore *hosts;
 	uint64_t next_heartbeat_ms;
+	uint64_t drain_until_ns; /* set once stopping: the last sends' deadline */
 	unsigned int failures;
 };
+
+/* Running, or stopping with time left to drain. */
+static bool may_send(const struct publisher *p)
+{
+	return !atomic_load(&p->f->stopping) || util_now_mono_ns() < p->drain_until_ns;
+}
 
 static int publish(struct publisher *p, const char *subject, const char *msg_id,
 		   const char *data, size_t len, bool kv_delete)
@@ -40,6 +51,11 @@ static int publish(struct publisher *p, const char *subject, const char *msg_id,
 	jsPubOptions_Init(&po);
 	po.MsgId = msg_id;
 	po.MaxWait = PUBLISH_WAIT_MS;
+	if (p->drain_until_ns) {
+		uint64_t left_ms = (p->drain_until_ns - util_now_mono_ns()) / 1000000;
+
+		po.MaxWait = left_ms < 1 ? 1 : left_ms < PUBLISH_WAIT_MS ? (int64_t)left_ms : PUBLISH_WAIT_MS;
+	}
 	s = natsMsg_Create(&m, subject, NULL, data, (int)len);
 	if (s == NATS_OK && kv_delete)
 		s = natsMsgHeader_Set(m, "KV-Operation", "DEL");
@@ -106,7 +122,7 @@ static int publish_outbox(struct publisher *p)
 			       " ORDER BY id LIMIT 256", -1, &sel, NULL) ||
 	    sqlite3_prepare_v2(p->odb, "DELETE FROM outbox WHERE id = ?", -1, &del, NULL))
 		ret = -EIO;
-	while (!ret && sqlite3_step(sel) == SQLITE_ROW && !atomic_load(&f->stopping)) {
+	while (!ret && may_send(p) && sqlite3_step(sel) == SQLITE_ROW) {
 		int64_t row = sqlite3_column_int64(sel, 0);
 		int kind = sqlite3_column_int(sel, 1);
 
@@ -161,6 +177,18 @@ static void heartbeat(struct publisher *p)
 	json_decref(hb);
 }
 
+/* Journal first, then the outbox; returns what went out, <0 on failure. */
+static int publish_pending(struct publisher *p)
+{
+	int sent = 0, ret = 0;
+
+	while (may_send(p) && (ret = publish_journal(p)) > 0)
+		sent++;
+	if (ret >= 0 && (ret = publish_outbox(p)) > 0)
+		sent += ret;
+	return ret < 0 ? ret : sent;
+}
+
 static void update_depth(struct publisher *p)
 {
 	struct fleet *f = p->f;
@@ -199,10 +227,8 @@ void *fleet_publish_main(void *arg)
 			atomic_store(&f->ready, true);
 		}
 		if (atomic_load(&f->ready)) {
-			while (!atomic_load(&f->stopping) && (ret = publish_journal(&p)) > 0)
-				sent++;
-			if (ret >= 0 && (ret = publish_outbox(&p)) > 0)
-				sent += ret;
+			ret = publish_pending(&p);
+			sent = ret > 0 ? ret : 0;
 			heartbeat(&p);
 		}
 		update_depth(&p);
@@ -211,6 +237,15 @@ void *fleet_publish_main(void *arg)
 		else if (!sent)
 			fleet_pause(f, 250, true);
 	}
+	if (atomic_load(&f->ready)) {
+		p.drain_until_ns = util_now_mono_ns() + (uint64_t)DRAIN_MS * 1000000;
+		publish_pending(&p);
+	}
+	update_depth(&p);
+	if (atomic_load(&f->outbox_depth) > 0 || atomic_load(&f->journal_depth) > 0)
+		log_warn("fleet: stopping with %lld outbox rows and %lld database changes unsent;"
+			 " they go out at the next start", (long long)atomic_load(&f->outbox_depth),
+			 (long long)atomic_load(&f->journal_depth));
 	kvStore_Destroy(p.hosts);
 	sqlite3_close(p.odb);
 	return NULL;
