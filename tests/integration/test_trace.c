@@ -551,6 +551,43 @@ Test(trace, a_payload_executable_is_killed_at_exec_before_its_first_instruction)
 	unlink(out);
 }
 
+/* A native module does its work in the init its runtime calls right after
+ * dlopen (CPython's `import` calls PyInit_NAME), not in a constructor:
+ * that init is predicted, so the real interpreter importing a module that
+ * exfiltrates is killed at the module's mapping, before `import` calls
+ * it; unenforced, it runs. */
+Test(trace, a_python_module_whose_init_exfiltrates_is_killed_before_import_calls_it)
+{
+	char out[128], marker[160], marker_env[200];
+	char *env[] = { marker_env, "PYTHONPATH=" FIXTURE_DIR "/dcam", NULL };
+	char *monitor[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--",
+			    "/usr/bin/python3", "-c", "import scnmod", NULL };
+	char *enforce[] = { BPFPROF_BIN, "trace", "--gate", "--enforce", "--json", "-o", out, "--",
+			    "/usr/bin/python3", "-c", "import scnmod", NULL };
+	json_t *events, *gate;
+
+	if (access("/usr/bin/python3", X_OK))
+		cr_skip_test("python3 is not installed (scripts/deps.sh installs it)");
+	tmp_output(out, sizeof(out), "pymodule");
+	snprintf(marker, sizeof(marker), "%s/pymodule-marker-%d", FIXTURE_DIR, (int)getpid());
+	snprintf(marker_env, sizeof(marker_env), "BPFPROF_MARKER=%s", marker);
+	unlink(marker);
+	run(monitor, env);
+	cr_assert_eq(access(marker, F_OK), 0, "unenforced, the module's init did not run");
+	unlink(marker);
+	unlink(out);
+
+	cr_assert_eq(run(enforce, env), 77, "a kill at the gate exits 77");
+	cr_assert_neq(access(marker, F_OK), 0, "the module's init ran: its marker exists");
+	events = read_events(out);
+	gate = find_event(events, "gate", "scnmod.so");
+	cr_assert_not_null(gate, "no gate stop at the module's mapping");
+	cr_assert_str_eq(json_string_value(json_object_get(gate, "action")), "kill");
+	cr_assert_str_eq(json_string_value(json_object_get(gate, "trigger")), "file");
+	json_decref(events);
+	unlink(out);
+}
+
 /* A verdict that takes longer than --gate-timeout-ms does not hold the
  * process longer: the fail policy acts at the deadline (fail-closed: a
  * kill, exit 77; fail-open: it runs on) and the gate line says so. */

@@ -587,6 +587,28 @@ Test(dcam, a_payload_executable_is_predicted_from_its_start_and_a_static_program
 	dcam_result_free(r);
 }
 
+/* A native module has no constructor to predict: its runtime calls its
+ * init (PyInit_NAME, luaopen_NAME, JNI_OnLoad, ...) as soon as dlopen
+ * returns, and that is what is predicted. A runtime's own library exports
+ * dozens of them for its startup, not its dlopen: none is. */
+Test(dcam, a_native_module_s_init_is_predicted_and_a_runtime_s_many_inits_are_not)
+{
+	struct dcam_result *r = analyze_path(FIXTURE_DIR "/dcam/scnmod.so");
+
+	SEQ(r, "openat:write", "socket:inet", "connect:inet", "openat:cred", "sendto");
+	cr_expect_str_eq(r->predicted[0].entry, "PyInit_scnmod");
+	cr_expect_str_eq(r->predicted[0].entry_kind, "module_init");
+	cr_assert_not_null(find(r, "connect"));
+	cr_expect_eq(find(r, "connect")->via, DCAM_VIA_INIT, "the init's code is load-time code");
+	dcam_result_free(r);
+
+	r = analyze_path(fixture("dcam_runtime_inits"));
+	cr_expect_eq(r->n_predicted, 0, "a runtime's module inits were predicted");
+	cr_assert_not_null(find(r, "connect"));
+	cr_expect_eq(find(r, "connect")->via, DCAM_VIA_EXPORT);
+	dcam_result_free(r);
+}
+
 Test(dcam, thread_start_routine_is_walked_after_its_creation)
 {
 	struct dcam_result *r = analyze_path(fixture("dcam_thread_connect"));

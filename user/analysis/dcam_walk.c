@@ -26,6 +26,7 @@
 #include "lib/util.h"
 
 #define LIM_PRED_INSNS 16384 /* the prediction pass, all load-time entries */
+#define LIM_MODULE_INITS 4   /* more: a runtime's library, not a module */
 #define LIM_MEMO 4096        /* (function, arguments) walked per entry */
 #define RTLD_NEXT_HANDLE ((uint64_t)-1)
 
@@ -1345,12 +1346,66 @@ static void add_array(struct an *a, struct entries *es, uint64_t va, uint64_t sz
 	}
 }
 
+/* Exports a language runtime calls as soon as its dlopen returns, before
+ * the program uses anything else of the object: a native module's init
+ * (Python's import, Node's require, Java's System.loadLibrary, Lua's
+ * require, Ruby's require, Perl's DynaLoader). Their code runs at load as
+ * surely as a constructor does, so it is predicted after the constructors:
+ * a malicious extension is judged at its mapping, before the runtime
+ * calls into it. */
+static const struct {
+	const char *name;
+	bool prefix;
+} module_inits[] = {
+	{ "PyInit_", true },
+	{ "napi_register_module_v1", false },
+	{ "node_register_module_v", true },
+	{ "JNI_OnLoad", false },
+	{ "JNI_OnLoad_", true },
+	{ "luaopen_", true },
+	{ "Init_", true },
+	{ "boot_", true },
+};
+
+static bool is_module_init(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(module_inits); i++) {
+		size_t n = strlen(module_inits[i].name);
+
+		if (module_inits[i].prefix ? !strncmp(name, module_inits[i].name, n) && name[n]
+					   : !strcmp(name, module_inits[i].name))
+			return true;
+	}
+	return false;
+}
+
+/* A module exports its init (a few, at most); a runtime's own library
+ * exports dozens of them (libpython's built-in modules, libruby's Init_*)
+ * that its startup calls, not its dlopen: none is predicted then. */
+static void module_init_entries(struct an *a, struct entries *es)
+{
+	size_t found = 0, first = es->n;
+
+	for (size_t i = 1; i < a->nsyms; i++) {
+		const char *n = dcam_dynstr_at(a, a->syms[i].name);
+
+		if (!dcam_sym_is_func_export(&a->syms[i]) || !n || !is_module_init(n))
+			continue;
+		if (++found > LIM_MODULE_INITS) {
+			es->n = first;
+			return;
+		}
+		add_entry(a, es, a->syms[i].value, "module_init", n);
+	}
+}
+
 static void load_time_entries(struct an *a, struct entries *es)
 {
 	add_array(a, es, a->preinit_arr, a->preinit_arrsz, "preinit_array");
 	if (a->dt_init)
 		add_entry(a, es, a->dt_init, "DT_INIT", "_init");
 	add_array(a, es, a->init_arr, a->init_arrsz, "init_array");
+	module_init_entries(a, es);
 }
 
 /* Instructions the findings pass may still decode. */
