@@ -518,37 +518,59 @@ Test(trace, a_constructor_s_raw_code_stops_its_library_again_before_it_runs)
 	unlink(out);
 }
 
+/* Runs cmd under `trace` (it must run: marker written), then under
+ * `trace --gate --enforce`: killed at the gate's stop at the mapping of a
+ * file whose path contains object (exit 77), marker never written. */
+static void runs_unless_killed_at_the_gate(char *const cmd[], char *const env[],
+					   const char *marker, const char *object)
+{
+	char out[128], *argv[24];
+	size_t n = 0, head;
+	json_t *events, *gate;
+
+	tmp_output(out, sizeof(out), "killed-at-gate");
+	argv[n++] = BPFPROF_BIN;
+	argv[n++] = "trace";
+	head = n;
+	argv[n++] = "--json";
+	argv[n++] = "-o";
+	argv[n++] = out;
+	argv[n++] = "--";
+	for (size_t i = 0; cmd[i] && n < sizeof(argv) / sizeof(*argv) - 3; i++)
+		argv[n++] = cmd[i];
+	argv[n] = NULL;
+	unlink(marker);
+	run(argv, env);
+	cr_assert_eq(access(marker, F_OK), 0, "unenforced, %s did not run", object);
+	unlink(marker);
+	unlink(out);
+
+	memmove(&argv[head + 2], &argv[head], (n - head + 1) * sizeof(*argv));
+	argv[head] = "--gate";
+	argv[head + 1] = "--enforce";
+	cr_assert_eq(run(argv, env), 77, "a kill at the gate exits 77");
+	cr_assert_neq(access(marker, F_OK), 0, "%s ran: its marker exists", object);
+	events = read_events(out);
+	gate = find_event(events, "gate", object);
+	cr_assert_not_null(gate, "no gate stop at the mapping of %s", object);
+	cr_assert_str_eq(json_string_value(json_object_get(gate, "action")), "kill");
+	cr_assert_str_eq(json_string_value(json_object_get(gate, "trigger")), "file");
+	json_decref(events);
+	unlink(out);
+}
+
 /* An executable that is only a payload (a reverse shell's shape: no
  * interpreter, no libc) is judged at execve on what its start is about to
  * do and killed before its first instruction; unenforced, it runs. */
 Test(trace, a_payload_executable_is_killed_at_exec_before_its_first_instruction)
 {
-	char out[128], marker[160];
-	char *monitor[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--",
-			    FIXTURE_DIR "/payload_elf", marker, NULL };
-	char *enforce[] = { BPFPROF_BIN, "trace", "--gate", "--enforce", "--json", "-o", out, "--",
-			    FIXTURE_DIR "/payload_elf", marker, NULL };
-	json_t *events, *gate;
+	char marker[160];
+	char *cmd[] = { FIXTURE_DIR "/payload_elf", marker, NULL };
 
 	if (access(FIXTURE_DIR "/payload_elf", X_OK))
 		cr_skip_test("payload_elf is x86-64 code: not built on this machine");
-	tmp_output(out, sizeof(out), "payload-elf");
 	snprintf(marker, sizeof(marker), "%s/payload-marker-%d", FIXTURE_DIR, (int)getpid());
-	unlink(marker);
-	run(monitor, NULL);
-	cr_assert_eq(access(marker, F_OK), 0, "unenforced, the payload did not run");
-	unlink(marker);
-	unlink(out);
-
-	cr_assert_eq(run(enforce, NULL), 77, "a kill at the gate exits 77");
-	cr_assert_neq(access(marker, F_OK), 0, "the payload ran: its marker exists");
-	events = read_events(out);
-	gate = find_event(events, "gate", "payload_elf");
-	cr_assert_not_null(gate, "no gate stop at the payload's exec");
-	cr_assert_str_eq(json_string_value(json_object_get(gate, "action")), "kill");
-	cr_assert_str_eq(json_string_value(json_object_get(gate, "trigger")), "file");
-	json_decref(events);
-	unlink(out);
+	runs_unless_killed_at_the_gate(cmd, NULL, marker, "payload_elf");
 }
 
 /* A native module does its work in the init its runtime calls right after
@@ -558,34 +580,15 @@ Test(trace, a_payload_executable_is_killed_at_exec_before_its_first_instruction)
  * it; unenforced, it runs. */
 Test(trace, a_python_module_whose_init_exfiltrates_is_killed_before_import_calls_it)
 {
-	char out[128], marker[160], marker_env[200];
+	char marker[160], marker_env[200];
 	char *env[] = { marker_env, "PYTHONPATH=" FIXTURE_DIR "/dcam", NULL };
-	char *monitor[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--",
-			    "/usr/bin/python3", "-c", "import scnmod", NULL };
-	char *enforce[] = { BPFPROF_BIN, "trace", "--gate", "--enforce", "--json", "-o", out, "--",
-			    "/usr/bin/python3", "-c", "import scnmod", NULL };
-	json_t *events, *gate;
+	char *cmd[] = { "/usr/bin/python3", "-c", "import scnmod", NULL };
 
 	if (access("/usr/bin/python3", X_OK))
 		cr_skip_test("python3 is not installed (scripts/deps.sh installs it)");
-	tmp_output(out, sizeof(out), "pymodule");
 	snprintf(marker, sizeof(marker), "%s/pymodule-marker-%d", FIXTURE_DIR, (int)getpid());
 	snprintf(marker_env, sizeof(marker_env), "BPFPROF_MARKER=%s", marker);
-	unlink(marker);
-	run(monitor, env);
-	cr_assert_eq(access(marker, F_OK), 0, "unenforced, the module's init did not run");
-	unlink(marker);
-	unlink(out);
-
-	cr_assert_eq(run(enforce, env), 77, "a kill at the gate exits 77");
-	cr_assert_neq(access(marker, F_OK), 0, "the module's init ran: its marker exists");
-	events = read_events(out);
-	gate = find_event(events, "gate", "scnmod.so");
-	cr_assert_not_null(gate, "no gate stop at the module's mapping");
-	cr_assert_str_eq(json_string_value(json_object_get(gate, "action")), "kill");
-	cr_assert_str_eq(json_string_value(json_object_get(gate, "trigger")), "file");
-	json_decref(events);
-	unlink(out);
+	runs_unless_killed_at_the_gate(cmd, env, marker, "scnmod.so");
 }
 
 /* A verdict that takes longer than --gate-timeout-ms does not hold the

