@@ -602,6 +602,19 @@ Test(dcam, a_native_module_s_init_is_predicted_and_a_runtime_s_many_inits_are_no
 	cr_expect_eq(find(r, "connect")->via, DCAM_VIA_INIT, "the init's code is load-time code");
 	dcam_result_free(r);
 
+	for (const char *const *n = (const char *const[]){ "napi_register_module_v1",
+			"node_register_module_v108", "JNI_OnLoad", "JNI_OnLoad_scn", "luaopen_scn",
+			"Init_scn", "boot_Scn__Mod", NULL }; *n; n++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "dcam_init_%s", *n);
+		r = analyze_path(fixture(name));
+		cr_expect_gt(r->n_predicted, 0, "%s was not predicted", *n);
+		if (r->n_predicted)
+			cr_expect_str_eq(r->predicted[0].entry, *n);
+		dcam_result_free(r);
+	}
+
 	r = analyze_path(fixture("dcam_runtime_inits"));
 	cr_expect_eq(r->n_predicted, 0, "a runtime's module inits were predicted");
 	cr_assert_not_null(find(r, "connect"));
