@@ -589,7 +589,8 @@ Test(dcam, a_payload_executable_is_predicted_from_its_start_and_a_static_program
 
 /* A native module has no constructor to predict: its runtime calls its
  * init (PyInit_NAME, luaopen_NAME, JNI_OnLoad, ...) as soon as dlopen
- * returns, and that is what is predicted. A runtime's own library exports
+ * returns, as a plugin host calls its plugin's entry (C_GetFunctionList,
+ * la_version, ...), and that is what is predicted. A runtime's own library exports
  * dozens of them for its startup, not its dlopen: none is. */
 Test(dcam, a_native_module_s_init_is_predicted_and_a_runtime_s_many_inits_are_not)
 {
@@ -604,7 +605,9 @@ Test(dcam, a_native_module_s_init_is_predicted_and_a_runtime_s_many_inits_are_no
 
 	for (const char *const *n = (const char *const[]){ "napi_register_module_v1",
 			"node_register_module_v108", "JNI_OnLoad", "JNI_OnLoad_scn", "luaopen_scn",
-			"Init_scn", "boot_Scn__Mod", NULL }; *n; n++) {
+			"Init_scn", "boot_Scn__Mod", "C_GetFunctionList", "OSSL_provider_init",
+			"bind_engine", "la_version", "gtk_module_init", "g_io_module_load", "gconv_init", NULL };
+	     *n; n++) {
 		char name[64];
 
 		snprintf(name, sizeof(name), "dcam_init_%s", *n);

@@ -1346,13 +1346,15 @@ static void add_array(struct an *a, struct entries *es, uint64_t va, uint64_t sz
 	}
 }
 
-/* Exports a language runtime calls as soon as its dlopen returns, before
- * the program uses anything else of the object: a native module's init
- * (Python's import, Node's require, Java's System.loadLibrary, Lua's
- * require, Ruby's require, Perl's DynaLoader). Their code runs at load as
- * surely as a constructor does, so it is predicted after the constructors:
- * a malicious extension is judged at its mapping, before the runtime
- * calls into it. */
+/* Exports their host calls as soon as its dlopen returns, before it uses
+ * anything else of the object: a native module's init (Python's import,
+ * Node's require, Java's System.loadLibrary, Lua's require, Ruby's
+ * require, Perl's DynaLoader) and a plugin's entry (a PKCS#11 provider's
+ * function list, an OpenSSL provider or engine, an LD_AUDIT library's
+ * version handshake, a GTK or GIO module, an iconv converter). Their code runs at load as
+ * surely as a constructor does, so it is predicted after the
+ * constructors: a malicious module is judged at its mapping, before its
+ * host calls into it. */
 static const struct {
 	const char *name;
 	bool prefix;
@@ -1365,6 +1367,13 @@ static const struct {
 	{ "luaopen_", true },
 	{ "Init_", true },
 	{ "boot_", true },
+	{ "C_GetFunctionList", false },
+	{ "OSSL_provider_init", false },
+	{ "bind_engine", false },
+	{ "la_version", false },
+	{ "gtk_module_init", false },
+	{ "g_io_module_load", false },
+	{ "gconv_init", false },
 };
 
 static bool is_module_init(const char *name)
