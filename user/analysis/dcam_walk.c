@@ -1351,10 +1351,10 @@ static void add_array(struct an *a, struct entries *es, uint64_t va, uint64_t sz
  * Node's require, Java's System.loadLibrary, Lua's require, Ruby's
  * require, Perl's DynaLoader) and a plugin's entry (a PKCS#11 provider's
  * function list, an OpenSSL provider or engine, an LD_AUDIT library's
- * version handshake, a GTK or GIO module, an iconv converter). Their code runs at load as
- * surely as a constructor does, so it is predicted after the
- * constructors: a malicious module is judged at its mapping, before its
- * host calls into it. */
+ * version handshake, a GTK or GIO module, an iconv converter). Their
+ * code runs at load as surely as a constructor's does, so it is
+ * predicted after the constructors: a malicious module is judged at its
+ * mapping, before its host calls into it. */
 static const struct {
 	const char *name;
 	bool prefix;

@@ -51,10 +51,12 @@ static int publish(struct publisher *p, const char *subject, const char *msg_id,
 	jsPubOptions_Init(&po);
 	po.MsgId = msg_id;
 	po.MaxWait = PUBLISH_WAIT_MS;
-	if (p->drain_until_ns) {
-		uint64_t left_ms = (p->drain_until_ns - util_now_mono_ns()) / 1000000;
+	if (p->drain_until_ns) { /* stopping: no wait past the drain's deadline */
+		uint64_t now = util_now_mono_ns();
+		uint64_t left_ms = now < p->drain_until_ns ? (p->drain_until_ns - now) / 1000000 : 0;
 
-		po.MaxWait = left_ms < 1 ? 1 : left_ms < PUBLISH_WAIT_MS ? (int64_t)left_ms : PUBLISH_WAIT_MS;
+		if (left_ms < PUBLISH_WAIT_MS)
+			po.MaxWait = left_ms ? (int64_t)left_ms : 1;
 	}
 	s = natsMsg_Create(&m, subject, NULL, data, (int)len);
 	if (s == NATS_OK && kv_delete)
