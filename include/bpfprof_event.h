@@ -138,6 +138,9 @@ struct bp_ev_window_open {
 	/* who loaded it, as the kernel saw it at the load: a process that is
 	 * gone by the time userspace judges still has an identity */
 	__u64 cgroup_id;   /* cgroup v2 (0: unknown): container and unit */
+	/* the window the loading task inherited and is watched for (its
+	 * creator's loaded code); 0: none */
+	__u64 watched_by;
 	__u32 gid, euid, egid, ppid;
 	__u32 args_len;    /* bytes of args used */
 	char args[BP_ARGS_LEN];

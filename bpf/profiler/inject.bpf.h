@@ -117,6 +117,7 @@ static __always_inline __u64 inject_open(struct task_state *st, __u32 tgid, __u3
 	/* the target's identity: userspace reads it */
 	e->uid = e->gid = e->euid = e->egid = e->ppid = 0;
 	e->cgroup_id = 0;
+	e->watched_by = 0;
 	e->args_len = 0;
 	e->flags = 0;
 	e->from_pid = id >> 32;

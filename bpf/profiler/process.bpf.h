@@ -29,6 +29,9 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	cst->deadline_ns = st->state == ST_WATCH ? st->deadline_ns
 						 : bpf_ktime_get_ns() + watch_ns;
 	cst->follow_left = watch_max;
+	cst->watch_id = 0;
+	cst->watch_deadline_ns = 0;
+	cst->watch_left = 0;
 	cst->lost = 0;
 	cst->dropped = 0;
 	cst->depth = 0;

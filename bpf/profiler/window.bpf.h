@@ -11,6 +11,24 @@
 #define O_CREAT_BIT	0x40
 #define O_TRUNC_BIT	0x200
 
+/* The task's own window closed: back to the watch it paused, if its
+ * horizon has not passed. */
+static __always_inline void resume_watch(struct task_state *st)
+{
+	if (!st->watch_id)
+		return;
+	if (bpf_ktime_get_ns() >= st->watch_deadline_ns) {
+		st->watch_id = 0;
+		return;
+	}
+	st->window_id = st->watch_id;
+	st->state = ST_WATCH;
+	st->deadline_ns = st->watch_deadline_ns;
+	st->follow_left = st->watch_left;
+	st->lost = 0;
+	st->dropped = 0;
+}
+
 static __always_inline void close_window(struct task_state *st, __u32 reason)
 {
 	struct bp_ev_window_close *e;
@@ -19,7 +37,14 @@ static __always_inline void close_window(struct task_state *st, __u32 reason)
 	if (!st->window_id)
 		return;
 	if (st->state == ST_WATCH) {
-		/* a watched task leaves quietly: the window is its creator's */
+		/* a watched task leaves quietly: the window is its creator's.
+		 * A window of its own (the image it execs, what it loads) only
+		 * pauses the watch: the loaded code's child is still its child */
+		bool over = reason == BP_CLOSE_TIMEOUT || reason == BP_CLOSE_EXIT;
+
+		st->watch_id = over ? 0 : st->window_id;
+		st->watch_deadline_ns = st->deadline_ns;
+		st->watch_left = st->follow_left;
 		st->window_id = 0;
 		st->state = ST_IDLE;
 		return;
@@ -42,6 +67,7 @@ static __always_inline void close_window(struct task_state *st, __u32 reason)
 	st->state = ST_IDLE;
 	st->depth = 0;
 	st->pivot = 0;
+	resume_watch(st);
 }
 
 static __always_inline void fill_lookback(struct bp_ev_window_open *e, const struct task_state *src)
@@ -109,6 +135,7 @@ static __always_inline void open_window(struct task_state *st, __u32 pivot,
 		return;
 	fill_hdr(&e->hdr, BP_EV_WINDOW_OPEN, st);
 	fill_identity(e);
+	e->watched_by = st->watch_id;
 	e->flags = flags;
 	e->from_pid = 0;
 	e->from_tid = 0;

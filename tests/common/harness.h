@@ -141,6 +141,18 @@ static inline char *tokens_text(json_t *tokens)
 	free(txt_);                                                                 \
 } while (0)
 
+/* The first line of a marker file a fixture wrote (libconnect.so: "ok" or
+ * "errno N"; libchildshell.so: its child's pid), without its newline. */
+static inline void read_marker(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	cr_assert_not_null(f, "the fixture did not run: no %s", path);
+	cr_assert_not_null(fgets(buf, (int)len, f), "%s is empty", path);
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
 static inline int listen_local(int *port)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };

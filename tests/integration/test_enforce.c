@@ -79,17 +79,6 @@ Test(enforce, medium_keeps_the_process_running_confined_and_hooked)
 	unlink(out);
 }
 
-/* The marker the constructor of libconnect.so writes: "ok" or "errno N". */
-static void read_marker(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-
-	cr_assert_not_null(f, "the constructor did not run: no %s", path);
-	cr_assert_not_null(fgets(buf, (int)len, f));
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-}
-
 Test(enforce, medium_at_the_gate_confines_the_constructor_before_it_runs)
 {
 	char out[128], port_env[64], marker[160], marker_env[200], got[64];

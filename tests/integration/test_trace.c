@@ -764,3 +764,70 @@ Test(trace, a_preloaded_constructor_s_calls_are_its_library_s_not_libc_s)
 	json_decref(events);
 	unlink(out);
 }
+
+/* Whether pid is gone (a zombie has been killed too). */
+static bool process_gone(pid_t pid)
+{
+	char path[64], state = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return true;
+	if (fscanf(f, "%*d (%*[^)]) %c", &state) != 1)
+		state = 0;
+	fclose(f);
+	return state == 'Z' || state == 'X';
+}
+
+/* A constructor that only forks a detached child exec'ing an interpreter
+ * looks harmless at the gate; the child's reverse shell (connect, the
+ * socket as stdio, a shell) runs in windows of its own (python3's image,
+ * its modules). Those calls are still the library's watch: it is judged
+ * high at point watch, and enforcement kills the shell it left behind —
+ * not only the loader, long gone. */
+Test(trace, a_constructor_s_detached_child_shell_is_judged_and_killed_at_watch)
+{
+	char out[128], port_env[64], marker[160], marker_env[200], got[32];
+	int port, lfd = listen_local(&port);
+	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--enforce", "--", "/bin/sh",
+			 "-c", FIXTURE_DIR "/loader " FIXTURE_DIR "/libchildshell.so; sleep 4", NULL };
+	char *env[] = { port_env, marker_env, NULL };
+	json_t *events, *e;
+	bool watched_high = false;
+	pid_t shell;
+	size_t i;
+
+	if (access("/usr/bin/python3", X_OK))
+		cr_skip_test("python3 is not installed (scripts/deps.sh installs it)");
+	snprintf(port_env, sizeof(port_env), "BPFPROF_CALLBACK_PORT=%d", port);
+	snprintf(marker, sizeof(marker), "/tmp/bpfprof-childshell-%d", (int)getpid());
+	snprintf(marker_env, sizeof(marker_env), "BPFPROF_MARKER=%s", marker);
+	tmp_output(out, sizeof(out), "childshell");
+	unlink(marker);
+	run(argv, env);
+	close(lfd);
+	read_marker(marker, got, sizeof(got));
+	shell = (pid_t)atoi(got);
+	cr_assert_gt(shell, 1, "the child wrote no pid: %s", got);
+	events = read_events(out);
+	json_array_foreach(events, i, e) {
+		const char *type = json_string_value(json_object_get(e, "type"));
+		const char *path = json_string_value(json_object_get(e, "path"));
+		const char *point = json_string_value(json_object_get(e, "point"));
+		const char *level = json_string_value(json_object_get(e, "level"));
+
+		if (strcmp(type, "verdict") || !strstr(path, "libchildshell.so") || !point)
+			continue;
+		watched_high |= !strcmp(point, "watch") && !strcmp(level, "high") &&
+				!strcmp(json_string_value(json_object_get(e, "action")), "quarantine");
+	}
+	if (!process_gone(shell))
+		kill(shell, SIGKILL);
+	cr_assert(watched_high, "the library was not judged high (quarantine) at watch");
+	cr_assert(process_gone(shell), "the child's shell (pid %d) still runs", (int)shell);
+	json_decref(events);
+	unlink(marker);
+	unlink(out);
+}

@@ -207,6 +207,32 @@ Test(mitigate, high_kills_the_process_and_moves_the_object_aside)
 	high_case_close(&c);
 }
 
+/* A constructor's forked child (a shell that setsid'd, say) is not the
+ * loader: killing the loader leaves it running, so a high verdict kills
+ * the processes whose calls are the window's watch too. */
+Test(mitigate, high_kills_the_processes_the_code_started_too)
+{
+	struct high_case c;
+	struct mitigation m;
+	struct window_call child = { .token = "connect:inet" };
+
+	high_case_open(&c);
+	snprintf(c.obj, sizeof(c.obj), "%s/libbad.so", c.dir);
+	write_file(c.obj, "w", "not really code");
+	high_case_ladder(&c);
+	child.pid = child.tid = (uint32_t)victim();
+	c.l.w.calls[WINDOW_WATCH] = &child;
+	c.l.w.ncalls[WINDOW_WATCH] = 1;
+	mitigate_apply(c.l.m, &c.l.w, &c.r, &m);
+	c.l.w.calls[WINDOW_WATCH] = NULL;
+	c.l.w.ncalls[WINDOW_WATCH] = 0;
+	cr_assert_eq(m.action, MITIGATE_QUARANTINE);
+	cr_assert_not(m.failed, "%s", m.detail);
+	cr_assert(killed_by(c.pid, SIGKILL), "the loader is killed");
+	cr_assert(killed_by((pid_t)child.pid, SIGKILL), "and the process its code started");
+	high_case_close(&c);
+}
+
 /* A copy of libc (its package's bytes, under its name) as c's object, and
  * what the reputation says of a packaged file: the package that owns it. */
 static void packaged_copy(struct high_case *c, char *pkg, size_t len)

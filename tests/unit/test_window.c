@@ -226,6 +226,46 @@ Test(window, a_window_that_spawned_is_watched_until_its_horizon)
 	window_set_free(ws);
 }
 
+/* The loaded code's child execs a program: the image's window (and any
+ * window of that task) is the task's own, but its calls are still the
+ * child's, so they are the creator's watch calls too — with the pivot of
+ * a load outside dlopen — and name the process a verdict acts on. */
+Test(window, a_watched_task_s_own_window_feeds_its_creator_s_watch)
+{
+	struct watched c = { 0 };
+	struct window_set *ws = window_set_new(on_closed_w, on_watched, 10000, &c);
+	struct bp_ev_window_open image = open_ev(5, 0), code = open_ev(6, 0);
+	struct bp_ev_call sock = call_ev(5, BP_PART_FOLLOW, rec(BP_CALL_CONNECT, AF_INET, 0, NULL));
+	struct bp_ev_call other = call_ev(7, BP_PART_FOLLOW, rec(BP_CALL_CONNECT, AF_INET, 0, NULL));
+	uint32_t pids[4];
+
+	FEED(ws, open_ev(3, 0), 0);
+	FEED(ws, call_ev(3, BP_PART_LOAD, rec(BP_CALL_CLONE, 0, 0, NULL)), 0);
+	FEED(ws, ret_ev(3, 1, 2000), 0);
+	FEED(ws, close_ev(3, BP_CLOSE_FOLLOW_DONE, 1, 0, 0), 0);
+	image.hdr.pivot = BP_PIVOT_EXEC_FILE;
+	image.hdr.pid = image.hdr.tid = sock.hdr.pid = sock.hdr.tid = 77;
+	image.pivot_rec = rec(BP_CALL_EXECVE, 0, 0, "/usr/bin/python3");
+	image.watched_by = 3;
+	FEED(ws, image, 0);
+	FEED(ws, sock, 0);
+	code.hdr.pivot = BP_PIVOT_EXEC_ANON;
+	code.hdr.pid = code.hdr.tid = 77;
+	code.pivot_rec = rec(BP_CALL_MPROTECT, 0, 0, NULL);
+	code.watched_by = 3;
+	FEED(ws, code, 0);
+	other.hdr.pid = other.hdr.tid = 88;
+	FEED(ws, open_ev(7, 0), 0); /* a window nobody watches */
+	FEED(ws, other, 0);
+	window_set_expire(ws, 5000, 100000, 0);
+	cr_assert_eq(c.watched, 1, "the child's calls hand the creator's window over");
+	cr_assert_eq(c.nwatch, 2, "its connect and the memory it made executable, not the "
+				  "execve again nor another task's call");
+	cr_assert_eq(window_watched_pids(window_set_get(ws, 3), pids, 4), 1);
+	cr_assert_eq(pids[0], 77);
+	window_set_free(ws);
+}
+
 /* A window that created nothing is freed at its close. */
 Test(window, a_window_that_spawned_nothing_is_not_watched)
 {

@@ -137,9 +137,10 @@ static struct window *find_or_rebuild(struct window_set *ws, const struct bp_eve
 	return w;
 }
 
-static void fill_call(struct window_call *c, const struct bp_call_rec *rec)
+static void fill_call(struct window_call *c, const struct bp_call_rec *rec, uint32_t pid)
 {
 	c->token = decoder_token(rec);
+	c->pid = pid;
 	decoder_describe(rec, c->arg, sizeof(c->arg));
 	c->ts_ns = rec->ts_ns;
 	c->tid = rec->tid;
@@ -259,7 +260,8 @@ static struct window_call *make_room(struct window *w, enum window_part part,
 	return NULL;
 }
 
-static int append(struct window *w, enum window_part part, const struct bp_call_rec *rec)
+static int append(struct window *w, enum window_part part, const struct bp_call_rec *rec,
+		  uint32_t pid)
 {
 	if (part == WINDOW_LOAD)
 		note_file(w, rec);
@@ -268,7 +270,7 @@ static int append(struct window *w, enum window_part part, const struct bp_call_
 
 		w->last_call = c;
 		if (c)
-			fill_call(c, rec);
+			fill_call(c, rec, pid);
 		return 0;
 	}
 	if (w->ncalls[part] == w->cap[part]) {
@@ -281,7 +283,7 @@ static int append(struct window *w, enum window_part part, const struct bp_call_
 		w->cap[part] = cap;
 	}
 	w->last_call = &w->calls[part][w->ncalls[part]];
-	fill_call(&w->calls[part][w->ncalls[part]++], rec);
+	fill_call(&w->calls[part][w->ncalls[part]++], rec, pid);
 	return 0;
 }
 
@@ -366,6 +368,20 @@ static void close_at(struct window_set *ws, struct window *w, uint64_t lost_tota
 	drop_at(ws, w);
 }
 
+/* A task the loaded code created opened windows of its own (the image it
+ * exec'd, what that loads): their calls are still that code's doing, so
+ * they are the creator's window's watch calls too. */
+static int feed_watcher(struct window_set *ws, const struct window *w,
+			const struct bp_call_rec *rec, uint32_t pid)
+{
+	struct window *by = w->watched_by ? find(ws, w->watched_by, NULL) : NULL;
+
+	if (!by || by == w)
+		return 0;
+	by->watch_dirty |= by->closed;
+	return append(by, WINDOW_WATCH, rec, pid);
+}
+
 static void on_open(struct window *w, const struct bp_ev_window_open *e)
 {
 	memcpy(w->comm, e->comm, BP_COMM_LEN);
@@ -382,12 +398,13 @@ static void on_open(struct window *w, const struct bp_ev_window_open *e)
 	memcpy(w->from_comm, e->from_comm, BP_COMM_LEN);
 	w->dlopen_flags = e->flags;
 	w->uid = e->uid;
+	w->watched_by = e->watched_by;
 	for (uint32_t i = 0; i < e->nlookback && i < BP_LOOKBACK_MAX; i++)
-		append(w, WINDOW_LOOKBACK, &e->lookback[i]);
+		append(w, WINDOW_LOOKBACK, &e->lookback[i], w->pid);
 	if (e->hdr.pivot == BP_PIVOT_DLOPEN && !w->path[0])
 		snprintf(w->path, sizeof(w->path), "(main program)"); /* dlopen(NULL) */
 	if (e->hdr.pivot != BP_PIVOT_DLOPEN) {
-		fill_call(&w->pivot_call, &e->pivot_rec);
+		fill_call(&w->pivot_call, &e->pivot_rec, w->pid);
 		note_file(w, &e->pivot_rec);
 		w->ok = 1;
 		w->return_ns = e->hdr.ts_ns;
@@ -412,6 +429,11 @@ int window_set_on_record(struct window_set *ws, const void *data, size_t size,
 		if (!w)
 			return -ENOMEM;
 		on_open(w, data);
+		/* the watcher has an exec's execve already (the kernel sent it
+		 * while the task was still watched); any other pivot is news */
+		if (h->pivot != BP_PIVOT_DLOPEN && !window_is_exec_image(w))
+			return feed_watcher(ws, w, &((const struct bp_ev_window_open *)data)->pivot_rec,
+					    h->pid);
 		return 0;
 	case BP_EV_CALL: {
 		const struct bp_ev_call *e = data;
@@ -426,9 +448,11 @@ int window_set_on_record(struct window_set *ws, const void *data, size_t size,
 		w->given_to = NULL;
 		if (h->dropped) /* the kernel's watch bound: calls it did not send */
 			w->uncertain = true;
+		if (feed_watcher(ws, w, &e->rec, h->pid))
+			return -ENOMEM;
 		if (h->part == BP_PART_WATCH) {
 			w->watch_dirty |= w->closed;
-			return append(w, WINDOW_WATCH, &e->rec);
+			return append(w, WINDOW_WATCH, &e->rec, h->pid);
 		}
 		if (w->closed) /* the creator's own late calls: the watch has them */
 			return 0;
@@ -437,9 +461,10 @@ int window_set_on_record(struct window_set *ws, const void *data, size_t size,
 			owner->watch_dirty |= owner->closed;
 			w->given++;
 			w->given_to = owner;
-			return append(owner, WINDOW_WATCH, &e->rec);
+			return append(owner, WINDOW_WATCH, &e->rec, h->pid);
 		}
-		return append(w, h->part == BP_PART_LOAD ? WINDOW_LOAD : WINDOW_FOLLOW, &e->rec);
+		return append(w, h->part == BP_PART_LOAD ? WINDOW_LOAD : WINDOW_FOLLOW, &e->rec,
+			      h->pid);
 	}
 	case BP_EV_DLOPEN_RET: {
 		const struct bp_ev_dlopen_ret *e = data;
@@ -550,6 +575,22 @@ size_t window_sequence(const struct window *w, const char **out, size_t max)
 	for (int p = WINDOW_LOAD; p < WINDOW_NPARTS; p++)
 		for (size_t i = 0; i < w->ncalls[p] && n < max; i++)
 			out[n++] = w->calls[p][i].token;
+	return n;
+}
+
+size_t window_watched_pids(const struct window *w, uint32_t *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < w->ncalls[WINDOW_WATCH]; i++) {
+		uint32_t pid = w->calls[WINDOW_WATCH][i].pid;
+		size_t j = 0;
+
+		while (j < n && out[j] != pid)
+			j++;
+		if (pid && pid != w->pid && j == n && n < max)
+			out[n++] = pid;
+	}
 	return n;
 }
 

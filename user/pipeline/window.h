@@ -28,7 +28,7 @@ struct window_call {
 	const char *token;    /* static string from decoder_token() */
 	char arg[DECODER_ARG_LEN]; /* decoder_describe() */
 	uint64_t ts_ns;
-	uint32_t tid;
+	uint32_t pid, tid;
 	/* an open for writing: the file it got (kernel dev_t, inode); 0: none */
 	uint64_t wrote_dev, wrote_ino;
 };
@@ -70,6 +70,9 @@ struct window {
 	unsigned int gate_action;  /* enum bp_gate_action the kernel took, 0 if none */
 	/* BP_PIVOT_INJECT: the process that wrote into this one */
 	uint32_t from_pid, from_tid;
+	/* the window whose loaded code created the task that opened this
+	 * one (its calls are that window's watch calls too); 0: none */
+	uint64_t watched_by;
 	char from_comm[BP_COMM_LEN + 1];
 	/* after the close: tasks the code created may still add calls (watch) */
 	uint64_t watch_until_ns;   /* 0: nothing to watch, freed at close */
@@ -128,6 +131,9 @@ size_t window_set_open_count(const struct window_set *ws);
 /* Path of an open window ("" when unknown). */
 const char *window_set_path(struct window_set *ws, uint64_t id);
 /* An open window, or NULL. */
+/* The processes other than the loader whose calls are in the watch: those
+ * the loaded code created (and theirs), at most max of them. */
+size_t window_watched_pids(const struct window *w, uint32_t *out, size_t max);
 struct window *window_set_get(struct window_set *ws, uint64_t id);
 
 /* The window's tokens in order: lookback, "dlopen" (for dlopen windows) or

@@ -89,6 +89,9 @@ static void first_failure(char *err, size_t len, const char *what, const char *w
 		snprintf(err, len, "%s: %s", what, why);
 }
 
+/* Processes a window's code started that a verdict also acts on. */
+#define WATCHED_PIDS_MAX 64
+
 static bool is_gone(int ret)
 {
 	return ret == -ENOENT || ret == -ESRCH;
@@ -127,11 +130,18 @@ static void medium(struct mitigate *m, const struct window *w, const struct scor
 			first_failure(err, sizeof(err), "sandbox", why);
 	}
 	if (m->sandbox) {
+		uint32_t pids[WATCHED_PIDS_MAX];
+		size_t n = window_watched_pids(w, pids, WATCHED_PIDS_MAX);
+
 		ret = sandbox_confine(m->sandbox, w->pid);
 		confined = ret == 0;
 		gone |= is_gone(ret);
 		if (ret && !is_gone(ret))
 			first_failure(err, sizeof(err), "sandbox", strerror(-ret));
+		/* the processes its code started were forked before the move */
+		for (size_t i = 0; i < n; i++)
+			if ((ret = sandbox_confine(m->sandbox, (pid_t)pids[i])) && !is_gone(ret))
+				first_failure(err, sizeof(err), "sandbox", strerror(-ret));
 	}
 	out->action = hooked && confined ? MITIGATE_HOOK_CONFINE : hooked ? MITIGATE_HOOK :
 		      confined ? MITIGATE_CONFINE : MITIGATE_ALLOW;
@@ -213,6 +223,9 @@ static void high(struct mitigate *m, const struct window *w, const struct scorer
 	struct bp_file_key key = { .dev = w->file_dev, .ino = w->file_ino };
 	struct bp_file_marker marker;
 
+	uint32_t pids[WATCHED_PIDS_MAX];
+	size_t n = window_watched_pids(w, pids, WATCHED_PIDS_MAX);
+
 	out->action = MITIGATE_QUARANTINE;
 	out->backends = MITIGATE_BY_SIGNAL;
 	/* the gate already killed it before its code ran; else stop it now */
@@ -220,6 +233,13 @@ static void high(struct mitigate *m, const struct window *w, const struct scorer
 		snprintf(out->detail, sizeof(out->detail), "kill %u: %s", w->pid, strerror(errno));
 		out->failed = true;
 	}
+	/* and what its code started: a forked shell outlives its parent */
+	for (size_t i = 0; i < n; i++)
+		if (kill((pid_t)pids[i], SIGKILL) && errno != ESRCH && !out->failed) {
+			snprintf(out->detail, sizeof(out->detail), "kill %u: %s", pids[i],
+				 strerror(errno));
+			out->failed = true;
+		}
 	if (mitigate_keeps_file(w, r, out->file_kept, sizeof(out->file_kept))) {
 		alert(m, w, r, out);
 		return;
