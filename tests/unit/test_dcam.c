@@ -555,6 +555,23 @@ Test(dcam, forked_child_connecting_back_to_a_shell_is_predicted)
 	dcam_result_free(r);
 }
 
+/* What a shell one-liner runs: a command line longer than a path is still
+ * read, its quoted stages' shells and downloaders are calls, bash's
+ * /dev/tcp redirection is a socket connected and put on stdio, and
+ * execl(SHELL, "bash", "-c", CMD) runs CMD as system() would. */
+Test(dcam, shell_one_liners_are_predicted_through_their_command_lines)
+{
+	struct dcam_result *r = analyze_path(fixture("dcam_shell_oneliners"));
+
+	SEQ(r, "clone:process", "execve:shell", "clone:process", "execve:shell", "clone:process",
+	    "execve:downloader", "clone:process", "execve:shell", "clone:process", "execve:shell",
+	    "socket:inet", "connect:inet", "dup2:socket");
+	cr_expect_str_eq(r->predicted[5].arg, "nc");
+	cr_expect_str_eq(r->predicted[7].arg, "/bin/bash");
+	cr_expect_str_eq(r->predicted[11].arg, "/dev/tcp/203.0.113.9/4444");
+	dcam_result_free(r);
+}
+
 /* An executable that is only a payload (no interpreter, a start that
  * calls the kernel first) is predicted from its start; a static program's
  * start hands over to libc, and its main, the application, is not. */
@@ -759,7 +776,7 @@ Test(dcam, every_predicted_token_is_in_the_vocabulary)
 					     "dcam_thread_connect", "dcam_dlsym_connect",
 					     "dcam_raw_connect", "dcam_uring", "dcam_uring_ops",
 					     "dcam_persist_ctor",
-					     "dcam_built_paths" };
+					     "dcam_built_paths", "dcam_shell_oneliners" };
 	struct tokens *t;
 
 	cr_assert_eq(tokens_load_default(&t), 0);

