@@ -32,6 +32,8 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	cst->watch_id = 0;
 	cst->watch_deadline_ns = 0;
 	cst->watch_left = 0;
+	/* made by a constructor (inside dlopen), or by a task so made */
+	cst->watch_resumes = st->state == ST_LOAD || (st->state == ST_WATCH && st->watch_resumes);
 	cst->lost = 0;
 	cst->dropped = 0;
 	cst->depth = 0;

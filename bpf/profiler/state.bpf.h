@@ -18,8 +18,9 @@ struct task_state {
 	__u64 window_id;
 	__u64 deadline_ns;   /* FOLLOW: its end; WATCH: the end of the watch horizon */
 	/* a watched task's own windows (an exec'd image, its dlopens) pause its
-	 * watch: the inherited window, its horizon and budget, resumed when
-	 * they close (window.bpf.h) */
+	 * watch when the task came from a constructor (watch_resumes): the
+	 * inherited window, its horizon and budget, resumed when they close
+	 * (window.bpf.h) */
 	__u64 watch_id;
 	__u64 watch_deadline_ns;
 	__u64 pending_str;   /* a user string to read again at the syscall's exit */
@@ -34,6 +35,8 @@ struct task_state {
 	__u32 pivot;
 	__u32 pending_slot;  /* head + 1 of the record waiting for its string; 0: none */
 	__u32 watch_left;    /* the paused watch's follow_left */
+	__u32 watch_resumes; /* created in a load part (or by such a task) */
+	__u32 pad;
 	struct bp_call_rec ring[BP_LOOKBACK_MAX];
 };
 

@@ -39,8 +39,12 @@ static __always_inline void close_window(struct task_state *st, __u32 reason)
 	if (st->state == ST_WATCH) {
 		/* a watched task leaves quietly: the window is its creator's.
 		 * A window of its own (the image it execs, what it loads) only
-		 * pauses the watch: the loaded code's child is still its child */
-		bool over = reason == BP_CLOSE_TIMEOUT || reason == BP_CLOSE_EXIT;
+		 * pauses the watch of a task a constructor made: the loaded
+		 * code's child is still its child. A task made after the load
+		 * (an application's worker, a shell's pipeline) may be the
+		 * application's: its own windows end its watch */
+		bool over = reason == BP_CLOSE_TIMEOUT || reason == BP_CLOSE_EXIT ||
+			    !st->watch_resumes;
 
 		st->watch_id = over ? 0 : st->window_id;
 		st->watch_deadline_ns = st->deadline_ns;
