@@ -793,7 +793,13 @@ Test(trace, a_constructor_s_detached_child_shell_is_judged_and_killed_at_watch)
 	int port, lfd = listen_local(&port);
 	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--enforce", "--", "/bin/sh",
 			 "-c", FIXTURE_DIR "/loader " FIXTURE_DIR "/libchildshell.so; sleep 4", NULL };
-	char *env[] = { port_env, marker_env, NULL };
+	char *env[] = { port_env, marker_env,
+			"BPFPROF_CHILD_PROGRAM=import os, socket, sys\n"
+			"s = socket.create_connection(('127.0.0.1', int(sys.argv[1])))\n"
+			"for fd in (0, 1, 2):\n"
+			"    os.dup2(s.fileno(), fd)\n"
+			"os.execl('/bin/sh', 'sh', '-c', 'sleep 20')\n",
+			NULL };
 	json_t *events, *e;
 	bool watched_high = false;
 	pid_t shell;

@@ -572,6 +572,21 @@ Test(dcam, shell_one_liners_are_predicted_through_their_command_lines)
 	dcam_result_free(r);
 }
 
+/* An interpreter's inline program (python -c over several lines by execlp,
+ * perl -e in a system() command line) is read for a reverse shell's
+ * steps: its connection, the socket on stdio, the shell. The fork's parent
+ * path is walked first, its child's after. */
+Test(dcam, an_interpreter_s_inline_program_is_predicted)
+{
+	struct dcam_result *r = analyze_path(fixture("dcam_interp_oneliners"));
+
+	SEQ(r, "clone:process", "clone:process", "execve:shell", "socket:inet", "connect:inet",
+	    "dup2:socket", "execve:shell", "clone:process", "execve:shell", "execve", "socket:inet",
+	    "connect:inet", "dup2:socket", "execve:shell");
+	cr_expect_str_eq(r->predicted[9].arg, "python3");
+	dcam_result_free(r);
+}
+
 /* An executable that is only a payload (no interpreter, a start that
  * calls the kernel first) is predicted from its start; a static program's
  * start hands over to libc, and its main, the application, is not. */
@@ -776,7 +791,8 @@ Test(dcam, every_predicted_token_is_in_the_vocabulary)
 					     "dcam_thread_connect", "dcam_dlsym_connect",
 					     "dcam_raw_connect", "dcam_uring", "dcam_uring_ops",
 					     "dcam_persist_ctor",
-					     "dcam_built_paths", "dcam_shell_oneliners" };
+					     "dcam_built_paths", "dcam_shell_oneliners",
+					     "dcam_interp_oneliners" };
 	struct tokens *t;
 
 	cr_assert_eq(tokens_load_default(&t), 0);

@@ -91,8 +91,9 @@ const char *dcam_va_str(const struct an *a, uint64_t va, char *buf, size_t len)
 	buf[n] = '\0';
 	if (strlen(buf) == n && n == len - 1)
 		return NULL; /* longer than buf: not a name we can use */
+	/* text, lines of it too (a program handed to an interpreter) */
 	for (const char *p = buf; *p; p++)
-		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+		if (((unsigned char)*p < 0x20 && !strchr("\t\n\r", *p)) || (unsigned char)*p >= 0x7f)
 			return NULL;
 	return buf[0] ? buf : NULL;
 }

