@@ -32,6 +32,8 @@ static const struct row rows[] = {
 	{ "chmod_legacy", "fchmodat:exec", "mode 0700" },
 	{ "fchmod:exec", "fchmod:exec", "mode 0700" },
 	{ "fchmod", "fchmod", "mode 0600" },
+	{ "fchmodat:setid", "fchmodat:setid", "mode 4755" },
+	{ "fchmod:setid", "fchmod:setid", "mode 2750" },
 	{ "mmap:exec_anon", "mmap:exec_anon", NULL },
 	{ "mmap:exec_file", "mmap:exec_file", " ino " },
 	{ "mmap:exec_memfd", "mmap:exec_memfd", " memfd" },

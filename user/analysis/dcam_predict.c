@@ -573,11 +573,23 @@ void dcam_predict_call(struct an *a, const struct callsite *c, bool predict, uin
 		token = x.kind == RK_CONST && (x.val & X_CLONE_THREAD) ? "clone:thread"
 									: "clone:process";
 		break;
-	case P_CHMOD:
+	case P_CHMOD: {
+		bool fd = !strcmp(m->token, "fchmod");
+
 		token = m->token;
-		if (x.kind == RK_CONST && (x.val & 0111))
-			token = !strcmp(m->token, "fchmod") ? "fchmod:exec" : "fchmodat:exec";
+		if (x.kind == RK_CONST && (x.val & 06000)) {
+			token = fd ? "fchmod:setid" : "fchmodat:setid";
+			/* a program that runs as its owner for whoever starts
+			 * it later (a set-user-ID shell): a way back in */
+			if (!predict)
+				dcam_add_finding(a, DCAM_CAT_PERSISTENCE, c->e->via, c->e, c->at,
+						 DCAM_W_PERSIST_WRITE * dcam_via_factor(c->e->via),
+						 "%s(mode %04llo): set-user-ID or set-group-ID", c->name,
+						 (unsigned long long)x.val);
+		} else if (x.kind == RK_CONST && (x.val & 0111))
+			token = fd ? "fchmod:exec" : "fchmodat:exec";
 		break;
+	}
 	}
 	if (predict && token)
 		emit(a, c, token, NULL);

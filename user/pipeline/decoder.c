@@ -46,14 +46,24 @@ static bool sets_exec_bit(unsigned long mode)
 	return mode & 0111;
 }
 
+/* set-user-ID or set-group-ID: a program that runs as its owner */
+static bool sets_id_bit(unsigned long mode)
+{
+	return mode & 06000;
+}
+
 const char *decoder_token(const struct bp_call_rec *r)
 {
 	switch (r->call) {
 	case BP_CALL_OPENAT: return openat_token(r);
 	case BP_CALL_UNLINKAT: return "unlinkat";
 	case BP_CALL_RENAMEAT2: return "renameat2";
-	case BP_CALL_FCHMODAT: return sets_exec_bit(r->arg[0]) ? "fchmodat:exec" : "fchmodat";
-	case BP_CALL_FCHMOD: return sets_exec_bit(r->arg[0]) ? "fchmod:exec" : "fchmod";
+	case BP_CALL_FCHMODAT:
+		return sets_id_bit(r->arg[0]) ? "fchmodat:setid" :
+		       sets_exec_bit(r->arg[0]) ? "fchmodat:exec" : "fchmodat";
+	case BP_CALL_FCHMOD:
+		return sets_id_bit(r->arg[0]) ? "fchmod:setid" :
+		       sets_exec_bit(r->arg[0]) ? "fchmod:exec" : "fchmod";
 	case BP_CALL_MMAP:
 		if ((r->arg[1] & 0xffffffff) & MAP_ANONYMOUS)
 			return "mmap:exec_anon";

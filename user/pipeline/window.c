@@ -230,8 +230,8 @@ bool window_token_matters(const char *t)
 		"socket", "connect", "bind", "listen", "accept", "send", "execve", "ptrace",
 		"process_vm_writev", "mmap:exec_anon", "mmap:exec_memfd", "mprotect",
 		"memfd_create", "openat:cred", "openat:persist", "openat:procmem", "openat:write",
-		"fchmodat:exec", "fchmod:exec", "dup2:socket", "clone:process", "io_uring_setup",
-		"unlinkat", "renameat2", "kill", "dlopen",
+		"fchmodat:exec", "fchmod:exec", "fchmodat:setid", "fchmod:setid", "dup2:socket",
+		"clone:process", "io_uring_setup", "unlinkat", "renameat2", "kill", "dlopen",
 	};
 
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(*prefixes); i++)

