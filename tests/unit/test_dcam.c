@@ -747,6 +747,18 @@ Test(dcam, persistence_write_and_a_downloader_pipeline_are_predicted)
 	dcam_result_free(r);
 }
 
+/* A set-ID mode makes a file run as its owner for whoever starts it: its
+ * own token, and a persistence finding, by descriptor or by name. */
+Test(dcam, a_set_id_mode_is_its_own_token_and_a_finding)
+{
+	struct dcam_result *r = analyze_path(fixture("dcam_setuid_copy"));
+
+	SEQ(r, "openat:write_tmp", "fchmod:setid", "fchmodat:setid");
+	cr_expect_not_null(find_cat(r, DCAM_CAT_PERSISTENCE, "fchmod(mode 4755)"));
+	cr_expect_not_null(find_cat(r, DCAM_CAT_PERSISTENCE, "chmod(mode 2755)"));
+	dcam_result_free(r);
+}
+
 Test(dcam, paths_built_with_snprintf_are_classed_by_their_format)
 {
 	struct dcam_result *r = analyze_path(fixture("dcam_built_paths"));
@@ -792,7 +804,7 @@ Test(dcam, every_predicted_token_is_in_the_vocabulary)
 					     "dcam_raw_connect", "dcam_uring", "dcam_uring_ops",
 					     "dcam_persist_ctor",
 					     "dcam_built_paths", "dcam_shell_oneliners",
-					     "dcam_interp_oneliners" };
+					     "dcam_interp_oneliners", "dcam_setuid_copy" };
 	struct tokens *t;
 
 	cr_assert_eq(tokens_load_default(&t), 0);
