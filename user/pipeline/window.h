@@ -131,10 +131,10 @@ size_t window_set_open_count(const struct window_set *ws);
 /* Path of an open window ("" when unknown). */
 const char *window_set_path(struct window_set *ws, uint64_t id);
 /* An open window, or NULL. */
+struct window *window_set_get(struct window_set *ws, uint64_t id);
 /* The processes other than the loader whose calls are in the watch: those
  * the loaded code created (and theirs), at most max of them. */
 size_t window_watched_pids(const struct window *w, uint32_t *out, size_t max);
-struct window *window_set_get(struct window_set *ws, uint64_t id);
 
 /* The window's tokens in order: lookback, "dlopen" (for dlopen windows) or
  * the pivot call's token, load, follow, watch. Returns the count written

@@ -222,7 +222,6 @@ static void high(struct mitigate *m, const struct window *w, const struct scorer
 {
 	struct bp_file_key key = { .dev = w->file_dev, .ino = w->file_ino };
 	struct bp_file_marker marker;
-
 	uint32_t pids[WATCHED_PIDS_MAX];
 	size_t n = window_watched_pids(w, pids, WATCHED_PIDS_MAX);
 

@@ -8,7 +8,6 @@
  * (bind shell; T1571-style non-standard port).
  * Proof: NAME.ran from the constructor; NAME.done written by the shell, from
  * the command the runner sends after connecting. Gives up after 15 s. */
-#include <pthread.h>
 
 #include "scn.h"
 
@@ -46,10 +45,7 @@ __attribute__((constructor)) static void bindshell_init(void)
 {
 	scn_mark("ran");
 #if defined(SCN_BIND_THREAD)
-	pthread_t t;
-
-	if (!pthread_create(&t, NULL, bind_thread, NULL))
-		pthread_detach(t);
+	scn_detached(bind_thread, NULL);
 #else
 	if (fork() == 0) {
 		int c;

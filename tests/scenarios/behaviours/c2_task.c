@@ -6,7 +6,6 @@
  * ATT&CK: T1059.004 Command and Scripting Interpreter: Unix Shell, over a
  * T1095 raw TCP channel (T1071 in HTTP implants: the same calls).
  * Proof: NAME.ran from the constructor; NAME.done is written by the task. */
-#include <pthread.h>
 #include <time.h>
 
 #include "scn.h"
@@ -41,9 +40,6 @@ static void *beacon(void *arg)
 
 __attribute__((constructor)) static void c2_task_init(void)
 {
-	pthread_t t;
-
 	scn_mark("ran");
-	if (!pthread_create(&t, NULL, beacon, NULL))
-		pthread_detach(t);
+	scn_detached(beacon, NULL);
 }

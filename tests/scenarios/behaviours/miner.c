@@ -64,9 +64,6 @@ out:
 
 __attribute__((constructor)) static void miner_init(void)
 {
-	pthread_t t;
-
 	scn_mark("ran");
-	if (!pthread_create(&t, NULL, pool, NULL))
-		pthread_detach(t);
+	scn_detached(pool, NULL);
 }

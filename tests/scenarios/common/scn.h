@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,16 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* fn(arg) on a thread of its own that nobody joins: a constructor's
+ * hand-off, dlopen returns at once */
+static inline void scn_detached(void *(*fn)(void *), void *arg)
+{
+	pthread_t t;
+
+	if (!pthread_create(&t, NULL, fn, arg))
+		pthread_detach(t);
+}
 
 static inline int scn_port(const char *var)
 {

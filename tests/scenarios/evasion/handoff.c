@@ -7,7 +7,6 @@
  * Proof: NAME.ran from the constructor; NAME.done from the thread or child
  * after it connected to 127.0.0.1 and ran code from memory it made
  * executable. */
-#include <pthread.h>
 
 #include "scn.h"
 
@@ -24,10 +23,7 @@ __attribute__((constructor)) static void handoff_init(void)
 {
 	scn_mark("ran");
 #if defined(SCN_HANDOFF_THREAD)
-	pthread_t t;
-
-	if (!pthread_create(&t, NULL, work, NULL))
-		pthread_detach(t);
+	scn_detached(work, NULL);
 #else
 	if (fork() == 0)
 		_exit(scn_payload_basic() ? 1 : 0);
