@@ -446,7 +446,7 @@ void dcam_predict_call(struct an *a, const struct callsite *c, bool predict, uin
 {
 	const struct pmap *m = lookup(c->name);
 	char s0[DCAM_ARG_LEN], s1[DCAM_ARG_LEN], s2[DCAM_ARG_LEN];
-	const char *path, *token = NULL;
+	const char *path, *argv1, *token = NULL;
 	unsigned long flags;
 	struct arg x, y, z;
 	int a0, a1, a2;
@@ -492,15 +492,14 @@ void dcam_predict_call(struct an *a, const struct callsite *c, bool predict, uin
 			return;
 		if (m->kind == P_SPAWN)
 			emit(a, c, "clone:process", path);
+		argv1 = arg_str(a, c, a2, s2, sizeof(s2));
 		token = tokclass_exec(path, path ? multicall_applet(path,
-						arg_str(a, c, a1, s1, sizeof(s1)),
-						arg_str(a, c, a2, s2, sizeof(s2))) : NULL);
+						arg_str(a, c, a1, s1, sizeof(s1)), argv1) : NULL);
 		emit(a, c, token, path);
-		if (a2 == 2) {
+		if (a2 == 2) { /* execl's argv[2] follows: a -c command, a program */
 			char text[DCAM_SHELL_CMD_LEN];
 
-			exec_inline(a, c, path, arg_str(a, c, a2, s2, sizeof(s2)),
-				    arg_str(a, c, 3, text, sizeof(text)));
+			exec_inline(a, c, path, argv1, arg_str(a, c, 3, text, sizeof(text)));
 		}
 		return;
 	case P_EXECVEAT:
