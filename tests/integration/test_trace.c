@@ -573,6 +573,20 @@ Test(trace, a_payload_executable_is_killed_at_exec_before_its_first_instruction)
 	runs_unless_killed_at_the_gate(cmd, NULL, marker, "payload_elf");
 }
 
+/* A preloaded library whose only code is a hook (accept() handing a
+ * magic connection to a shell, Jynx's backdoor) does nothing at load time:
+ * the hook is predicted from the call it replaces, so the server is killed
+ * at the library's mapping, before its main runs; unenforced, it runs. */
+Test(trace, a_preloaded_backdoor_hook_is_killed_before_the_application_runs)
+{
+	char marker[160];
+	char *cmd[] = { "/usr/bin/env", "LD_PRELOAD=" FIXTURE_DIR "/dcam/libdcam_accept_backdoor.so",
+			FIXTURE_DIR "/accept_once", marker, NULL };
+
+	snprintf(marker, sizeof(marker), "%s/accept-marker-%d", FIXTURE_DIR, (int)getpid());
+	runs_unless_killed_at_the_gate(cmd, NULL, marker, "libdcam_accept_backdoor.so");
+}
+
 /* A native module does its work in the init its runtime calls right after
  * dlopen (CPython's `import` calls PyInit_NAME), not in a constructor:
  * that init is predicted, so the real interpreter importing a module that

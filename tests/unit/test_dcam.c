@@ -564,11 +564,97 @@ Test(dcam, shell_one_liners_are_predicted_through_their_command_lines)
 	struct dcam_result *r = analyze_path(fixture("dcam_shell_oneliners"));
 
 	SEQ(r, "clone:process", "execve:shell", "clone:process", "execve:shell", "clone:process",
-	    "execve:downloader", "clone:process", "execve:shell", "clone:process", "execve:shell",
-	    "socket:inet", "connect:inet", "dup2:socket");
+	    "execve:downloader", "openat:write_tmp", "clone:process", "execve:shell",
+	    "clone:process", "execve:shell", "socket:inet", "connect:inet", "dup2:socket");
 	cr_expect_str_eq(r->predicted[5].arg, "nc");
-	cr_expect_str_eq(r->predicted[7].arg, "/bin/bash");
-	cr_expect_str_eq(r->predicted[11].arg, "/dev/tcp/203.0.113.9/4444");
+	cr_expect_str_eq(r->predicted[6].arg, "/tmp/.f"); /* nc's output, the fifo */
+	cr_expect_str_eq(r->predicted[8].arg, "/bin/bash");
+	cr_expect_str_eq(r->predicted[12].arg, "/dev/tcp/203.0.113.9/4444");
+	dcam_result_free(r);
+}
+
+/* What a command line's programs do to files is read from their words:
+ * a redirection into authorized_keys, a cron table installed by crontab, a
+ * copy made set-user-ID, the shadow file posted by curl, a program run
+ * from /tmp; listing the crontab and throwing output away add nothing. */
+Test(dcam, a_command_line_s_writes_and_credential_reads_are_predicted)
+{
+	struct dcam_result *r = analyze_path(fixture("dcam_command_effects"));
+
+	SEQ(r, "clone:process", "execve:shell", "openat:persist", /* >> authorized_keys */
+	    "clone:process", "execve:shell",                      /* crontab -l */
+	    "clone:process", "execve:shell", "openat:persist",    /* | crontab - */
+	    "clone:process", "execve:shell", "openat:write_tmp", "fchmodat:setid",
+	    "clone:process", "execve:shell", "clone:process", "execve:downloader", "openat:cred",
+	    "clone:process", "execve:shell", "clone:process", "execve");
+	cr_expect_str_eq(r->predicted[7].arg, "crontab");
+	cr_expect_str_eq(r->predicted[16].arg, "@/etc/shadow");
+	cr_expect_str_eq(r->predicted[20].arg, "/tmp/.u");
+	dcam_result_free(r);
+}
+
+/* A stealer's table of targets in the object's data, joined to $HOME at
+ * run time: the loaded pointer of the table's first entry goes through the
+ * format, so its path is a credential read before the connection's send. */
+Test(dcam, a_table_of_targets_is_read_through_its_format)
+{
+	struct dcam_result *r = analyze_path(fixture("dcam_target_table"));
+	size_t cred = r->n_predicted;
+
+	for (size_t i = 0; i < r->n_predicted; i++)
+		if (!strcmp(r->predicted[i].token, "openat:cred") && cred == r->n_predicted)
+			cred = i;
+	cr_assert_lt(cred, r->n_predicted, "no credential read predicted");
+	cr_expect_str_eq(r->predicted[cred].arg, "%s/.ssh/id_rsa");
+	cr_expect_str_eq(r->predicted[cred - 1].token, "connect:inet");
+	cr_expect_str_eq(r->predicted[r->n_predicted - 1].token, "sendto");
+	dcam_result_free(r);
+}
+
+/* A relay tool told to run a shell on its connection is a reverse shell
+ * (nc -e in a command line) or a bind shell (socat listening, EXEC:
+ * address, by execl); the same tool probing a port is only the tool. */
+Test(dcam, a_relay_tool_running_a_shell_is_predicted_as_a_remote_shell)
+{
+	struct dcam_result *r = analyze_path(fixture("dcam_relay_shells"));
+
+	SEQ(r, "clone:process", "execve:shell", "clone:process", "execve:downloader",
+	    "clone:process", "execve:shell", "clone:process", "execve:downloader", "socket:inet",
+	    "connect:inet", "dup2:socket", "execve:shell", "clone:process", "execve:downloader",
+	    "bind:inet", "listen", "accept4", "dup2:socket", "execve:shell");
+	cr_expect_str_eq(r->predicted[8].arg, "nc");
+	cr_expect_str_eq(r->predicted[14].arg, "/usr/bin/socat");
+	dcam_result_free(r);
+}
+
+/* A transfer through libcurl predicts the connection and exchange it makes
+ * inside the library: with the file written before it and made executable
+ * after, the whole dropper is read before it runs. */
+Test(dcam, a_libcurl_transfer_is_a_connection_and_an_exchange)
+{
+	struct dcam_result *r = analyze_path(fixture("dcam_curl_fetch"));
+
+	SEQ(r, "openat:write_tmp", "socket:inet", "connect:inet", "sendto", "recvfrom",
+	    "fchmodat:exec", "clone:process", "execve");
+	cr_expect_str_eq(r->predicted[1].call, "curl_easy_perform");
+	dcam_result_free(r);
+}
+
+/* An interposing hook is code the application runs at its next call of
+ * the function it replaces: a preloaded accept() that hands a connection
+ * to a shell is predicted as a bind shell (the call it stands in for, then
+ * the hook's own calls, on the original's socket), though nothing of it
+ * runs at load time. */
+Test(dcam, an_interposing_hook_is_predicted_from_the_call_it_replaces)
+{
+	struct dcam_result *r = analyze_path(fixture("dcam_accept_backdoor"));
+
+	SEQ(r, "accept4", "clone:process", "dup2:socket", "dup2:socket", "dup2:socket",
+	    "execve:shell", "accept4");
+	cr_assert_geq(r->n_predicted, 1);
+	cr_expect_str_eq(r->predicted[0].entry_kind, "hook");
+	cr_expect_str_eq(r->predicted[0].entry, "accept");
+	cr_expect_not(r->predicted_from_start);
 	dcam_result_free(r);
 }
 
@@ -802,7 +888,9 @@ Test(dcam, every_predicted_token_is_in_the_vocabulary)
 	static const char *const names[] = { "dcam_net_ctor", "dcam_exfil_ctor", "dcam_fork_shell",
 					     "dcam_thread_connect", "dcam_dlsym_connect",
 					     "dcam_raw_connect", "dcam_uring", "dcam_uring_ops",
-					     "dcam_persist_ctor",
+					     "dcam_persist_ctor", "dcam_accept_backdoor",
+					     "dcam_command_effects", "dcam_relay_shells",
+					     "dcam_curl_fetch", "dcam_target_table",
 					     "dcam_built_paths", "dcam_shell_oneliners",
 					     "dcam_interp_oneliners", "dcam_setuid_copy" };
 	struct tokens *t;

@@ -58,6 +58,35 @@ Test(tokclass, opens_take_their_class_from_path_and_flags)
 	cr_expect_str_eq(tokclass_open("/etc/cron.d/x", O_RDONLY, 0), "openat:read");
 }
 
+Test(tokclass, credential_stores_and_another_process_environment_are_credentials)
+{
+	static const char *const yes[] = {
+		"/root/.ssh/id_ed25519", "/home/u/.aws/credentials", "/home/u/.kube/config",
+		"/home/u/.config/gcloud/credentials.db",
+		"/home/u/.config/gcloud/application_default_credentials.json",
+		"/home/u/.azure/msal_token_cache.json", "/root/.git-credentials",
+	};
+	/* the last four are read by the client libraries that use them
+	 * (libcurl, libpq, client-go) right before they connect */
+	static const char *const no[] = {
+		"/home/u/.config/gcloud/configurations/config_default", "/etc/ssl/certs/ca.pem",
+		"/home/u/.gitconfig", "/home/u/.git-credentials.bak", "/home/u/.netrc",
+		"/home/u/.pgpass", "/var/run/secrets/kubernetes.io/serviceaccount/token",
+		"/etc/ssl/private/server.key",
+	};
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(*yes); i++)
+		cr_expect_str_eq(tokclass_open(yes[i], O_RDONLY, 0), "openat:cred", "%s", yes[i]);
+	for (size_t i = 0; i < sizeof(no) / sizeof(*no); i++)
+		cr_expect_str_eq(tokclass_open(no[i], O_RDONLY, 0), "openat:read", "%s", no[i]);
+	cr_expect_str_eq(tokclass_open("/proc/1/environ", O_RDONLY, 7), "openat:cred");
+	cr_expect_str_eq(tokclass_open("/proc/1/task/1/environ", O_RDONLY, 7), "openat:cred");
+	cr_expect_str_eq(tokclass_open("/proc/%d/environ", O_RDONLY, 0), "openat:cred");
+	cr_expect_str_eq(tokclass_open("/proc/7/environ", O_RDONLY, 7), "openat:read");
+	cr_expect_str_eq(tokclass_open("/proc/self/environ", O_RDONLY, 7), "openat:read");
+	cr_expect_str_eq(tokclass_open("/proc/1/environment", O_RDONLY, 7), "openat:read");
+}
+
 Test(tokclass, shells_and_downloaders_by_base_name_and_busybox_applet)
 {
 	cr_expect_str_eq(tokclass_exec("/bin/sh", NULL), "execve:shell");

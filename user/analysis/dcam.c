@@ -136,6 +136,7 @@ static void an_free(struct an *a)
 	free(a->reached);
 	free(a->slots);
 	free(a->arr_relocs);
+	free(a->ptr_relocs);
 	free(a->names);
 	free(a->symstr);
 	free(a->vkey);

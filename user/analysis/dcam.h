@@ -72,7 +72,7 @@ struct dcam_predicted {
 	char call[DCAM_CALL_LEN];   /* the function or syscall the token stands for */
 	char arg[DCAM_ARG_LEN];     /* its constant path, program or command; "" if none */
 	char entry[DCAM_ENTRY_LEN]; /* the load-time entry point that reaches it */
-	const char *entry_kind;     /* "preinit_array", "DT_INIT", "init_array", "e_entry" */
+	const char *entry_kind;     /* "preinit_array", "DT_INIT", "init_array", "e_entry", "hook" */
 	uint64_t entry_addr;
 	uint64_t addr;              /* the call or syscall instruction */
 };

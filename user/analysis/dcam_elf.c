@@ -498,7 +498,9 @@ static bool in_array(const struct an *a, uint64_t addr)
 
 /* GOT slots with a symbol (JUMP_SLOT, GLOB_DAT) name the import a call
  * through them reaches; RELATIVE relocations of init-array slots give their
- * target when the file holds zeros there (RELA, --apply-dynamic-relocs off). */
+ * target when the file holds zeros there (RELA, --apply-dynamic-relocs off),
+ * and elsewhere the pointers the code loads from its data (a table of
+ * strings, a string variable). */
 static void scan_relocs(struct an *a, uint64_t va, uint64_t sz, bool rela)
 {
 	size_t entsz = a->is64 ? (rela ? 24 : 16) : (rela ? 12 : 8), w = a->is64 ? 8 : 4;
@@ -525,11 +527,15 @@ static void scan_relocs(struct an *a, uint64_t va, uint64_t sz, bool rela)
 			a->slots[a->nslots++] = (struct slot){ r_off, sym };
 			if (sym > a->max_reloc_sym)
 				a->max_reloc_sym = sym;
-		} else if (!sym && rela && is_relative(a->machine, type) && in_array(a, r_off) &&
-			   a->narr < LIM_ARRAY) {
-			if (!dcam_grow(&a->arr_relocs, &a->caparr, a->narr, sizeof(*a->arr_relocs)))
-				return;
+		} else if (!sym && rela && is_relative(a->machine, type) && in_array(a, r_off)) {
+			if (a->narr >= LIM_ARRAY ||
+			    !dcam_grow(&a->arr_relocs, &a->caparr, a->narr, sizeof(*a->arr_relocs)))
+				continue;
 			a->arr_relocs[a->narr++] = (struct slot){ r_off, addend };
+		} else if (!sym && rela && is_relative(a->machine, type) && a->nptr < LIM_PTR_RELOCS) {
+			if (!dcam_grow(&a->ptr_relocs, &a->capptr, a->nptr, sizeof(*a->ptr_relocs)))
+				return;
+			a->ptr_relocs[a->nptr++] = (struct slot){ r_off, addend };
 		}
 	}
 }
@@ -580,6 +586,8 @@ bool dcam_elf_load(struct an *a)
 		qsort(a->slots, a->nslots, sizeof(*a->slots), cmp_slot);
 	if (a->narr)
 		qsort(a->arr_relocs, a->narr, sizeof(*a->arr_relocs), cmp_slot);
+	if (a->nptr)
+		qsort(a->ptr_relocs, a->nptr, sizeof(*a->ptr_relocs), cmp_slot);
 	return true;
 }
 

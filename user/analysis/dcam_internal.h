@@ -26,6 +26,7 @@
 #define LIM_SYMTAB 65536           /* .symtab entries read for names */
 #define LIM_SYMSTR (2u << 20)      /* bytes of .symtab's strings kept */
 #define LIM_ARRAY 4096             /* init array slots */
+#define LIM_PTR_RELOCS (1u << 16)  /* pointers in data the walk can load (1 MiB) */
 #define LIM_SEGMENTS 256
 #define LIM_PHDR_BYTES 65536       /* the kernel's limit on a program header table */
 #define LIM_DYN 4096               /* dynamic entries */
@@ -180,6 +181,8 @@ struct an {
 	size_t nslots, capslots;
 	struct slot *arr_relocs; /* RELATIVE relocs of init-array slots */
 	size_t narr, caparr;
+	struct slot *ptr_relocs; /* RELATIVE relocs elsewhere: pointers in data */
+	size_t nptr, capptr;
 	struct fname *names;
 	size_t nnames, capnames;
 	char *symstr; /* .symtab's string table (names only) */
@@ -291,6 +294,10 @@ void dcam_note_next(struct an *a, const char *name);
 /* The export being walked calls callee (a name comparison in a hook). */
 void dcam_note_call_in_export(struct an *a, const char *export_name, const char *callee);
 void dcam_interpose_check(struct an *a);
+/* name is a libc function the object exports and reaches the original of
+ * with dlsym(RTLD_NEXT): its export runs whenever the process calls it
+ * (known once the findings pass has walked the exports) */
+bool dcam_interposes(const struct an *a, const char *name);
 
 /* dcam_scan.c: the bytes themselves */
 void dcam_scan_constants(struct an *a);

@@ -90,6 +90,12 @@ static bool reaches_original(const struct an *a, const char *name)
 	return false;
 }
 
+bool dcam_interposes(const struct an *a, const char *name)
+{
+	return reaches_original(a, name) &&
+	       (listed(name, hiding, ARRAY_SIZE(hiding)) || listed(name, hookable, ARRAY_SIZE(hookable)));
+}
+
 /* The exports that reach their own original, hiding ones first. */
 static size_t hooked_names(const struct an *a, bool hide_pass, char *buf, size_t len,
 			   size_t *used, uint64_t *where, size_t *all, size_t *filtering)

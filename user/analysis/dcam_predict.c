@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <elf.h>
 #include <linux/io_uring.h>
 #include "analysis/dcam_internal.h"
@@ -48,6 +49,7 @@ enum kind {
 	P_CLONE,    /* a0 flags */
 	P_CHMOD,    /* a0 mode; token names the exec and plain variants */
 	P_MEMFD,
+	P_HTTP,     /* a URL transfer: the connection and the request's exchange */
 };
 
 struct pmap {
@@ -146,6 +148,10 @@ static const struct pmap map[] = {
 	{ "shmget", P_FIXED, -1, -1, -1, "shmget" },
 	{ "shmat", P_FIXED, -1, -1, -1, "shmat" },
 	{ "msgsnd", P_FIXED, -1, -1, -1, "msgsnd" },
+	/* libcurl: the C programs' HTTP client makes its calls inside the
+	 * library, where the walk does not go */
+	{ "curl_easy_perform", P_HTTP, -1, -1, -1, NULL },
+	{ "curl_multi_perform", P_HTTP, -1, -1, -1, NULL },
 };
 
 /* io_uring operations that stand for a call the decoder makes a token of
@@ -294,8 +300,188 @@ static void open_call(struct an *a, const struct callsite *c, bool predict, cons
 
 #define DCAM_SHELL_CMD_LEN 1024
 
+static bool in_word_list(const char *w, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(w, list[i]))
+			return true;
+	return false;
+}
+
 static void exec_inline(struct an *a, const struct callsite *c, const char *prog,
 			const char *opt, const char *text);
+
+/* A relay tool told to run a program on its connection (nc -e/-c, ncat
+ * --exec/--sh-exec/--lua-exec, socat's EXEC: and SYSTEM: addresses): the
+ * tool's socket becomes the program's stdio — a reverse shell, or a bind
+ * shell when it listens. args is what follows the program on its line. */
+static void relay_shell(struct an *a, const struct callsite *c, const char *prog,
+			const char *args)
+{
+	static const char *const nc[] = { "nc", "ncat", "netcat", "nc.traditional",
+					  "nc.openbsd" };
+	const char *base = strrchr(prog, '/'), *w;
+	bool socat, runs = false, listens = false;
+	size_t n;
+
+	base = base ? base + 1 : prog;
+	socat = !strcmp(base, "socat");
+	if (!args || (!socat && !in_word_list(base, nc, ARRAY_SIZE(nc))))
+		return;
+	for (w = args; *(w += strspn(w, " \t'\"")); w += n) {
+		n = strcspn(w, " \t'\"");
+		if (socat) {
+			/* addresses are TYPE:params, types in any case */
+			runs |= !strncasecmp(w, "exec:", 5) || !strncasecmp(w, "system:", 7) ||
+				memmem(w, n, ",exec:", 6) || memmem(w, n, ",system:", 8);
+			listens |= !strncasecmp(w, "tcp-listen:", 11) ||
+				   !strncasecmp(w, "tcp4-listen:", 12) ||
+				   !strncasecmp(w, "tcp6-listen:", 12) || !strncasecmp(w, "tcp-l:", 6);
+		} else if (!strncmp(w, "--", 2)) {
+			runs |= !strncmp(w, "--exec", 6) || !strncmp(w, "--sh-exec", 9) ||
+				!strncmp(w, "--lua-exec", 10);
+			listens |= !strncmp(w, "--listen", 8);
+		} else if (w[0] == '-') {
+			/* a group of short options: -e and -c take the program,
+			 * last in the group or joined to it (-e/bin/sh) */
+			for (size_t i = 1; i < n; i++) {
+				char next = i + 1 < n ? w[i + 1] : '\0';
+
+				if ((w[i] == 'e' || w[i] == 'c') && (!next || next == '/'))
+					runs = true;
+				listens |= w[i] == 'l';
+				if (next == '/')
+					break;
+			}
+		}
+	}
+	if (!runs)
+		return;
+	if (listens) {
+		emit(a, c, "bind:inet", prog);
+		emit(a, c, "listen", prog);
+		emit(a, c, "accept4", prog);
+	} else {
+		emit(a, c, "socket:inet", prog);
+		emit(a, c, "connect:inet", prog);
+	}
+	emit(a, c, "dup2:socket", prog);
+	emit(a, c, "execve:shell", prog);
+}
+
+/* The words of a stage's arguments, quotes stepped over; a quoted word
+ * with spaces comes in pieces, which is all the readers below need. */
+static const char *next_word(const char *p, char *w, size_t cap)
+{
+	size_t n;
+
+	p += strspn(p, " \t'\"");
+	n = strcspn(p, " \t'\"");
+	if (!n)
+		return NULL;
+	snprintf(w, cap, "%.*s", (int)n, p);
+	return p + n;
+}
+
+/* A write to path by a command: its token when the class tells something
+ * (persistence, tmp, another process's memory); plain writes and
+ * /dev/null are not worth a token each. */
+static void command_write(struct an *a, const struct callsite *c, const char *path)
+{
+	const char *tok;
+
+	if (!*path || !strncmp(path, "/dev/", 5))
+		return;
+	tok = tokclass_open(path, O_WRONLY | O_CREAT | O_APPEND, 0);
+	if (strcmp(tok, "openat:write"))
+		emit(a, c, tok, path);
+}
+
+/* A word naming a credential file or directory (~/.ssh: its keys), as a
+ * path, a curl data file (@PATH) or an input redirection (<PATH) */
+static bool credential_word(const char *w)
+{
+	char dir[DCAM_ARG_LEN + 1];
+
+	if (w[0] == '@' || w[0] == '<')
+		w++;
+	snprintf(dir, sizeof(dir), "%s/", w);
+	return tokclass_is_credential(w) || tokclass_is_credential(dir);
+}
+
+/* chmod's mode: set-ID (u+s, 4755) or executable (+x, 755) */
+static void command_chmod(struct an *a, const struct callsite *c, const char *mode)
+{
+	size_t len = strlen(mode);
+	bool numeric = len && strspn(mode, "01234567") == len;
+	bool adds = strpbrk(mode, "+=") != NULL; /* u+s, a=rwx; not a-x */
+
+	if (numeric ? len == 4 && (mode[0] - '0') & 6 : adds && strchr(mode, 's'))
+		emit(a, c, "fchmodat:setid", mode);
+	else if (numeric ? strcspn(mode, "1357") < len : adds && strchr(mode, 'x'))
+		emit(a, c, "fchmodat:exec", mode);
+}
+
+/* What a stage of a command line (or an exec'd program and its first
+ * arguments) does to files, read from its words: a redirection's target
+ * (> and >>), tee's files, cp's and install's destination, chmod's mode,
+ * and the programs whose job is to install a way back in — a cron table
+ * (crontab, at), a service enabled (systemctl enable, update-rc.d,
+ * chkconfig), an account (useradd, usermod, chpasswd): each as the token
+ * of the write it makes (T1053, T1543, T1136, T1098). */
+static void command_effects(struct an *a, const struct callsite *c, const char *prog,
+			    const char *args)
+{
+	static const char *const installers[] = { "at", "batch", "useradd", "adduser", "usermod",
+						  "chpasswd" };
+	static const char *const enables[] = { "enable", "link", "defaults", "on", "--add" };
+	const char *base = strrchr(prog, '/'), *p = args;
+	char w[DCAM_ARG_LEN], last[DCAM_ARG_LEN] = "";
+	bool redirect = false, listing = false, enabling = false, mode_seen = false;
+
+	base = base ? base + 1 : prog;
+	while (p && (p = next_word(p, w, sizeof(w)))) {
+		const char *gt = strchr(w, '>');
+
+		if (redirect) { /* the target of "> PATH" */
+			command_write(a, c, w);
+			redirect = false;
+			continue;
+		}
+		if (gt) {
+			gt += strspn(gt, ">|");
+			if (*gt != '&') { /* 2>&1 duplicates a descriptor */
+				if (*gt)
+					command_write(a, c, gt);
+				else
+					redirect = true;
+			}
+			continue;
+		}
+		/* a credential named on the line is read by the program
+		 * (cat KEY, tar of ~/.ssh, curl --data-binary @/etc/shadow) */
+		if (credential_word(w))
+			emit(a, c, "openat:cred", w);
+		listing |= !strcmp(w, "-l") || !strcmp(w, "-r");
+		enabling |= in_word_list(w, enables, ARRAY_SIZE(enables));
+		if (w[0] == '-')
+			continue;
+		if (!strcmp(base, "tee"))
+			command_write(a, c, w);
+		else if (!strcmp(base, "chmod") && !mode_seen) {
+			mode_seen = true;
+			command_chmod(a, c, w);
+		}
+		snprintf(last, sizeof(last), "%s", w);
+	}
+	if ((!strcmp(base, "cp") || !strcmp(base, "install")) && *last)
+		command_write(a, c, last);
+	if ((!strcmp(base, "crontab") && !listing) ||
+	    in_word_list(base, installers, ARRAY_SIZE(installers)) ||
+	    (enabling && (!strcmp(base, "systemctl") || !strcmp(base, "update-rc.d") ||
+			  !strcmp(base, "chkconfig"))))
+		emit(a, c, "openat:persist", base);
+}
 
 /* A shell command line: every pipeline stage whose program is a shell or
  * a downloader ("curl -s http://x | sh", quoted or not: "bash -c 'curl
@@ -305,11 +491,11 @@ static void exec_inline(struct an *a, const struct callsite *c, const char *prog
  * shell one-liner). shell_command() adds the shell that runs it. */
 static void shell_command_body(struct an *a, const struct callsite *c, const char *cmd)
 {
-	char buf[DCAM_ARG_LEN];
+	char buf[DCAM_ARG_LEN], args[DCAM_SHELL_CMD_LEN];
 	const char *p = cmd, *net;
 
 	while (p && *p) {
-		size_t n;
+		size_t n, stage;
 		const char *tok;
 
 		p += strspn(p, " \t|;&()`\n$'\"");
@@ -322,7 +508,8 @@ static void shell_command_body(struct an *a, const struct callsite *c, const cha
 		}
 		snprintf(buf, sizeof(buf), "%.*s", (int)n, p);
 		tok = tokclass_exec(buf, NULL);
-		if (strcmp(tok, "execve")) {
+		/* a program run from a tmp dir: a dropped payload */
+		if (strcmp(tok, "execve") || tokclass_is_tmp(buf)) {
 			emit(a, c, "clone:process", buf);
 			emit(a, c, tok, buf);
 		}
@@ -338,7 +525,12 @@ static void shell_command_body(struct an *a, const struct callsite *c, const cha
 			}
 		}
 		/* the rest of this stage are its arguments */
-		p += strcspn(p, "|;&()`\n");
+		stage = strcspn(p, "|;&()`\n");
+		snprintf(args, sizeof(args), "%.*s", (int)(stage - n), p + n);
+		if (tokclass_is_downloader(buf))
+			relay_shell(a, c, buf, args);
+		command_effects(a, c, buf, args);
+		p += stage;
 	}
 	for (net = cmd; net && (net = strstr(net, "/dev/")); net += 5) {
 		if (strncmp(net + 5, "tcp/", 4) && strncmp(net + 5, "udp/", 4))
@@ -497,14 +689,28 @@ void dcam_predict_call(struct an *a, const struct callsite *c, bool predict, uin
 						arg_str(a, c, a1, s1, sizeof(s1)), argv1) : NULL);
 		emit(a, c, token, path);
 		if (a2 == 2) { /* execl's argv[2] follows: a -c command, a program */
-			char text[DCAM_SHELL_CMD_LEN];
+			char text[DCAM_SHELL_CMD_LEN], args[DCAM_SHELL_CMD_LEN];
+			const char *argv2 = arg_str(a, c, 3, text, sizeof(text));
 
-			exec_inline(a, c, path, argv1, arg_str(a, c, 3, text, sizeof(text)));
+			exec_inline(a, c, path, argv1, argv2);
+			if (path && argv1) {
+				snprintf(args, sizeof(args), "%s %s", argv1, argv2 ? argv2 : "");
+				relay_shell(a, c, path, args);
+				command_effects(a, c, path, args);
+			}
 		}
 		return;
 	case P_EXECVEAT:
 		token = y.kind == RK_CONST && (y.val & X_AT_EMPTY_PATH) ? "execveat:fd" : "execveat";
 		break;
+	case P_HTTP:
+		if (predict) {
+			emit(a, c, "socket:inet", c->name);
+			emit(a, c, "connect:inet", c->name);
+			emit(a, c, "sendto", c->name);
+			emit(a, c, "recvfrom", c->name);
+		}
+		return;
 	case P_SHELL: {
 		/* one-liners run long (a reverse shell through a fifo, a
 		 * download piped to a shell and then cleaned up) */

@@ -35,6 +35,10 @@ struct walk {
 	bool predict;     /* the prediction pass: each call walked in its context */
 	uint32_t gen;     /* findings pass: one visited generation for the file */
 	uint64_t budget;
+	/* a hook's walk: what the hooked function returns, which a call
+	 * through an unknown pointer (its original) returns too */
+	uint8_t hook_ret_kind;
+	uint64_t hook_ret_val;
 };
 
 
@@ -139,6 +143,18 @@ static void clobber_call(unsigned machine, struct regs *rg)
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(volatile_regs); i++)
 		rg->kind[volatile_regs[i]] = RK_UNKNOWN;
+}
+
+/* A call through a pointer the walk does not know. In a hook that is the
+ * original it stands in for (the pointer dlsym(RTLD_NEXT) gave, kept in a
+ * variable): its result is the hooked function's (accept's: a socket). */
+static void call_unknown(struct an *a, const struct walk *w, struct regs *rg)
+{
+	clobber_call(a->machine, rg);
+	if (w->hook_ret_kind != RK_UNKNOWN) {
+		rg->kind[0] = w->hook_ret_kind;
+		rg->val[0] = w->hook_ret_val;
+	}
 }
 
 /* A call into the object's own code: walked now, with the caller's
@@ -563,6 +579,8 @@ static void strbuf_set(struct regs *rg, uint64_t key, const char *text, bool app
 {
 	struct strbuf *b = NULL;
 	char old[STRBUF_LEN] = "";
+	const char *head;
+	size_t n, m;
 
 	for (uint8_t i = 0; i < rg->nbufs; i++)
 		if (rg->buf[i].key == key)
@@ -575,8 +593,12 @@ static void strbuf_set(struct regs *rg, uint64_t key, const char *text, bool app
 		b = &rg->buf[rg->nbufs++];
 	}
 	b->key = key;
-	snprintf(b->text, sizeof(b->text), "%s%s", append && old[0] ? old : append ? "%s" : "",
-		 text);
+	head = append && old[0] ? old : append ? "%s" : "";
+	n = strlen(head) < sizeof(b->text) - 1 ? strlen(head) : sizeof(b->text) - 1;
+	memcpy(b->text, head, n);
+	m = strlen(text) < sizeof(b->text) - 1 - n ? strlen(text) : sizeof(b->text) - 1 - n;
+	memcpy(b->text + n, text, m); /* what does not fit is cut */
+	b->text[n + m] = '\0';
 }
 
 /* --- string builders: what a path is made of ------------------------ */
@@ -585,24 +607,65 @@ static const struct builder {
 	const char *name;
 	int8_t dest, src;
 	bool append;
+	int8_t va; /* a format's first argument (its register index), 0: none */
 } builders[] = {
-	{ "sprintf", 0, 1, false }, { "snprintf", 0, 2, false }, { "__sprintf_chk", 0, 3, false },
-	{ "__snprintf_chk", 0, 4, false }, { "strcpy", 0, 1, false }, { "stpcpy", 0, 1, false },
-	{ "strncpy", 0, 1, false }, { "__strcpy_chk", 0, 1, false }, { "__stpcpy_chk", 0, 1, false },
-	{ "memcpy", 0, 1, false }, { "strcat", 0, 1, true }, { "strncat", 0, 1, true },
-	{ "__strcat_chk", 0, 1, true },
+	{ "sprintf", 0, 1, false, 2 }, { "snprintf", 0, 2, false, 3 },
+	{ "__sprintf_chk", 0, 3, false, 4 }, { "__snprintf_chk", 0, 4, false, 5 },
+	{ "strcpy", 0, 1, false, 0 }, { "stpcpy", 0, 1, false, 0 }, { "strncpy", 0, 1, false, 0 },
+	{ "__strcpy_chk", 0, 1, false, 0 }, { "__stpcpy_chk", 0, 1, false, 0 },
+	{ "memcpy", 0, 1, false, 0 }, { "strcat", 0, 1, true, 0 }, { "strncat", 0, 1, true, 0 },
+	{ "__strcat_chk", 0, 1, true, 0 },
 	/* writers of what is known only at run time */
-	{ "memset", 0, -1, false }, { "read", 1, -1, false }, { "fread", 0, -1, false },
-	{ "fgets", 0, -1, false }, { "getcwd", 0, -1, false }, { "readlink", 1, -1, false },
-	{ "realpath", 1, -1, false }, { "recv", 1, -1, false }, { "recvfrom", 1, -1, false },
+	{ "memset", 0, -1, false, 0 }, { "read", 1, -1, false, 0 }, { "fread", 0, -1, false, 0 },
+	{ "fgets", 0, -1, false, 0 }, { "getcwd", 0, -1, false, 0 },
+	{ "readlink", 1, -1, false, 0 }, { "realpath", 1, -1, false, 0 },
+	{ "recv", 1, -1, false, 0 }, { "recvfrom", 1, -1, false, 0 },
 };
+
+/* A format's text with each %s whose argument is a known string put in
+ * ("%s/%s" of an unknown home and ".aws/credentials" from a table:
+ * "%s/.aws/credentials"); every other conversion, and arguments past the
+ * registers, stay as they are. */
+static const char *format_args(const struct an *a, const struct regs *rg, const char *fmt,
+			       int va, char *out, size_t cap)
+{
+	const uint8_t *args = call_args(a);
+	size_t n = 0;
+
+	for (const char *p = fmt; *p && n + 1 < cap; p++) {
+		size_t spec, len;
+		char arg[STRBUF_LEN];
+		const char *text = NULL;
+
+		if (*p != '%') {
+			out[n++] = *p;
+			continue;
+		}
+		spec = strspn(p + 1, "-+ #0123456789.*hljztL");
+		if (!p[1 + spec])
+			break;
+		if (p[1 + spec] != '%') {
+			if (p[1 + spec] == 's' && !spec && va < 6)
+				text = arg_str(a, rg, args[va], arg, sizeof(arg));
+			va++;
+		}
+		len = text ? strlen(text) : spec + 2;
+		if (n + len >= cap)
+			break;
+		memcpy(out + n, text ? text : p, len);
+		n += len;
+		p += spec + 1;
+	}
+	out[n] = '\0';
+	return out;
+}
 
 /* A string built into a stack buffer: its text, unknown parts as "%s". */
 static void on_builder(struct an *a, const char *name, const struct regs *before,
 		       struct regs *after)
 {
 	const uint8_t *args = call_args(a);
-	char buf[STRBUF_LEN];
+	char buf[STRBUF_LEN], fmt[STRBUF_LEN];
 
 	for (size_t i = 0; i < ARRAY_SIZE(builders); i++) {
 		const struct builder *b = &builders[i];
@@ -614,6 +677,8 @@ static void on_builder(struct an *a, const char *name, const struct regs *before
 		if (before->kind[d] != RK_STACKBUF)
 			return;
 		text = b->src < 0 ? NULL : arg_str(a, before, args[b->src], buf, sizeof(buf));
+		if (text && b->va)
+			text = format_args(a, before, text, b->va, fmt, sizeof(fmt));
 		if (!text && b->src >= 0 && before->kind[args[b->src]] == RK_STACKBUF)
 			text = dcam_strbuf(before, before->val[args[b->src]]);
 		strbuf_set(after, before->val[d], text ? text : "%s", b->append);
@@ -879,6 +944,53 @@ static void track_ring_op(struct an *a, const cs_insn *in, struct regs *rg)
 }
 
 /* Destination-register bookkeeping shared by both architectures. */
+/* A pointer loaded from the object's own data where the loader writes one
+ * (a RELATIVE relocation): an entry of a table of strings ("qword ptr
+ * [r15]" with r15 the table's known address, "[x19, #8]"), a string
+ * variable ([rip + X]). The walk sees a loop's body once, so a table
+ * gives its first entry. */
+static bool const_load(const struct an *a, const cs_insn *in, const char *src,
+		       const struct regs *rg, uint64_t *v)
+{
+	const struct slot *s;
+	const char *p;
+	uint64_t addr, off = 0;
+	bool full;
+	int b;
+
+	if (!a->nptr)
+		return false;
+	if (a->machine == EM_X86_64) {
+		if (strncmp(src, "qword ptr [", 11))
+			return false;
+		p = src + 11;
+	} else {
+		if (*src != '[' || src[1] != 'x')
+			return false;
+		p = src + 1;
+	}
+	if (a->machine == EM_X86_64 && x86_riprel(in, &addr))
+		goto found;
+	b = reg_index(a->machine, p, &full);
+	if (b < 0 || !full || rg->kind[b] != RK_CONST)
+		return false;
+	p += strcspn(p, ", ]");
+	if (!strncmp(p, " + ", 3) || !strncmp(p, ", #", 3)) {
+		if (!parse_u64(p + 3, &off))
+			return false;
+		p = strchr(p, ']');
+	}
+	if (!p || strcmp(p, "]"))
+		return false; /* an index register, a write-back */
+	addr = rg->val[b] + off;
+found:
+	s = dcam_find_slot(a->ptr_relocs, a->nptr, addr);
+	if (!s)
+		return false;
+	*v = s->val;
+	return true;
+}
+
 static void track_write(struct an *a, const cs_insn *in, struct regs *rg)
 {
 	bool full, sfull;
@@ -937,6 +1049,9 @@ static void track_write(struct an *a, const cs_insn *in, struct regs *rg)
 		   rg->kind[sr] == RK_CONST && strchr(src, '#') && parse_u64(strchr(src, '#'), &v)) {
 		rg->kind[r] = RK_CONST; /* adrp x0, page; add x0, x0, #off */
 		rg->val[r] = rg->val[sr] + v;
+	} else if ((!strcmp(m, "mov") || !strcmp(m, "ldr")) && const_load(a, in, src, rg, &v)) {
+		rg->kind[r] = RK_CONST; /* a pointer from a table in data */
+		rg->val[r] = v;
 	} else if ((!strcmp(m, "mov") || !strcmp(m, "movsxd")) &&
 		   (sr = reg_index(a->machine, src, &sfull)) >= 0 && sfull &&
 		   src[strcspn(src, ", ]")] == '\0') {
@@ -1018,12 +1133,12 @@ static enum step step_x86(struct an *a, struct walk *w, const cs_insn *in, struc
 			if (s)
 				on_import(a, w, (uint32_t)s->val, at, rg, depth);
 			else
-				clobber_call(a->machine, rg);
+				call_unknown(a, w, rg);
 		} else if ((r = reg_index(a->machine, in->op_str, &full)) >= 0 &&
 			   rg->kind[r] == RK_IMPORT) {
 			on_import(a, w, (uint32_t)rg->val[r], at, rg, depth);
 		} else if (call) {
-			clobber_call(a->machine, rg);
+			call_unknown(a, w, rg);
 		}
 		if (call)
 			return STEP_NEXT;
@@ -1108,7 +1223,7 @@ static enum step step_a64(struct an *a, struct walk *w, const cs_insn *in, struc
 		if (r >= 0 && rg->kind[r] == RK_IMPORT)
 			on_import(a, w, (uint32_t)rg->val[r], at, rg, depth);
 		else
-			clobber_call(a->machine, rg);
+			call_unknown(a, w, rg);
 		if (call)
 			return STEP_NEXT;
 		set_ret(rg, ret);
@@ -1466,6 +1581,40 @@ static bool entry_calls_kernel_first(struct an *a, uint64_t entry)
 	return found;
 }
 
+/* An interposing hook runs each time the process calls the function it
+ * replaces, so what it adds to that call is predicted too, after the
+ * load-time code: the call it stands in for (its arguments unknown), then
+ * the hook's own calls (an accept hook that hands the connection to a
+ * shell: a bind shell on the application's own port). */
+static void predict_hooks(struct an *a, uint64_t budget)
+{
+	static const struct regs unknown;
+	struct entry e;
+
+	if (!a->n_next) /* no original reached: nothing interposed */
+		return;
+	for (size_t i = 1; a->cs_open && i < a->nsyms && budget; i++) {
+		const struct dsym *s = &a->syms[i];
+		const char *n = dcam_dynstr_at(a, s->name);
+		struct walk w = { .e = &e, .predict = true };
+		struct callsite c = { .name = n, .via = DCAM_PRED_IMPORT, .rg = &unknown,
+				      .argreg = call_args(a), .at = s->value, .e = &e };
+
+		if (!dcam_sym_is_func_export(s) || !n || !*n || !dcam_interposes(a, n))
+			continue;
+		e.addr = s->value;
+		e.kind = "hook";
+		e.via = DCAM_VIA_EXPORT;
+		snprintf(e.name, sizeof(e.name), "%s", n);
+		a->pred_entry_start = a->res->n_predicted;
+		dcam_predict_call(a, &c, true, &w.hook_ret_kind, &w.hook_ret_val);
+		w.budget = budget < LIM_INSNS_ENTRY ? budget : LIM_INSNS_ENTRY;
+		budget -= w.budget;
+		walk_entry(a, &w);
+		budget += w.budget;
+	}
+}
+
 void dcam_walk_all(struct an *a)
 {
 	struct entries es = { 0 };
@@ -1540,6 +1689,7 @@ void dcam_walk_all(struct an *a)
 		}
 		walk_entry(a, &w);
 	}
+	predict_hooks(a, pred_budget);
 	free(es.v);
 	for (size_t i = 0; i < ARRAY_SIZE(a->insn); i++)
 		if (a->insn[i])

@@ -54,15 +54,26 @@ bool tokclass_is_tmp(const char *p)
 	return any_prefix(p, dirs, N(dirs));
 }
 
-/* Files whose reading is a step of credential theft. */
+/* Files whose reading is a step of credential theft (T1552.001, T1552.004,
+ * T1528): password hashes, keys, and the token stores of the cloud and
+ * source-hosting clients that stealers of server credentials collect. Not
+ * the stores a native client library reads by itself right before it
+ * connects (libcurl and wget ~/.netrc, libpq ~/.pgpass, a pod's
+ * service-account token, vault's token, a server's TLS keys): a git fetch
+ * read ~/.netrc inside libcurl and connected, medium on sequence alone. */
 bool tokclass_is_credential(const char *p)
 {
 	static const char *const exact[] = { "/etc/shadow", "/etc/gshadow", "/etc/sudoers",
 					     "/etc/master.passwd" };
-	static const char *const inside[] = { "/.ssh/", "/.gnupg/", "/.aws/credentials",
-					      "/.docker/config.json", "/.kube/config" };
+	static const char *const inside[] = {
+		"/.ssh/", "/.gnupg/", "/.aws/credentials", "/.docker/config.json", "/.kube/config",
+		"/.config/gcloud/credentials.db", "/.config/gcloud/access_tokens.db",
+		"/.config/gcloud/application_default_credentials.json", "/.azure/",
+	};
+	static const char *const names[] = { ".git-credentials" };
 
-	return in_list(p, exact, N(exact)) || any_inside(p, inside, N(inside));
+	return in_list(p, exact, N(exact)) || any_inside(p, inside, N(inside)) ||
+	       in_list(base_name(p), names, N(names));
 }
 
 /* Places whose writing makes code run again later or grants access:
@@ -120,7 +131,9 @@ static unsigned long pid_component(const char *s, const char **end)
 	return *s == '/' ? v : 0;
 }
 
-bool tokclass_is_procmem(const char *p, unsigned long self_pid)
+/* /proc/<pid>/NAME or /proc/<pid>/task/<tid>/NAME of a pid other than
+ * self_pid (self, thread-self and the caller's own pid are its own) */
+static bool other_proc_file(const char *p, unsigned long self_pid, const char *name)
 {
 	const char *s;
 	unsigned long pid;
@@ -129,12 +142,24 @@ bool tokclass_is_procmem(const char *p, unsigned long self_pid)
 		return false;
 	pid = pid_component(p + 6, &s);
 	if (!pid || (self_pid && pid == self_pid))
-		return false; /* self, thread-self or the caller's own pid */
-	if (!strcmp(s, "/mem"))
-		return true;
-	if (!has_prefix(s, "/task/"))
 		return false;
-	return pid_component(s + 6, &s) && !strcmp(s, "/mem");
+	if (*s == '/' && !strcmp(s + 1, name))
+		return true;
+	if (!has_prefix(s, "/task/") || !pid_component(s + 6, &s))
+		return false;
+	return *s == '/' && !strcmp(s + 1, name);
+}
+
+bool tokclass_is_procmem(const char *p, unsigned long self_pid)
+{
+	return other_proc_file(p, self_pid, "mem");
+}
+
+/* Another process's environment: the secrets services are given in
+ * variables (T1552.001 read from /proc/PID/environ) */
+static bool is_other_environ(const char *p, unsigned long self_pid)
+{
+	return other_proc_file(p, self_pid, "environ");
 }
 
 const char *tokclass_open(const char *path, unsigned long flags, unsigned long self_pid)
@@ -150,7 +175,8 @@ const char *tokclass_open(const char *path, unsigned long flags, unsigned long s
 			return "openat:persist";
 		return tokclass_is_tmp(path) ? "openat:write_tmp" : "openat:write";
 	}
-	return tokclass_is_credential(path) ? "openat:cred" : "openat:read";
+	return tokclass_is_credential(path) || is_other_environ(path, self_pid) ? "openat:cred"
+									       : "openat:read";
 }
 
 bool tokclass_is_shell(const char *path)

@@ -12,7 +12,8 @@
 /* Token of an open of path (NULL when unknown) with open(2) flags:
  * "openat:read", "openat:cred", "openat:write", "openat:write_tmp",
  * "openat:persist" or "openat:procmem". self_pid is the caller's pid or tid
- * (0 when unknown): /proc/<self_pid>/mem is the caller's own memory. */
+ * (0 when unknown): /proc/<self_pid>/mem and environ are the caller's own;
+ * another process's environ is read as a credential. */
 const char *tokclass_open(const char *path, unsigned long flags, unsigned long self_pid);
 /* Token of an exec of path (NULL when unknown): "execve:shell",
  * "execve:downloader" or "execve". argv1, when known, names the applet of a
