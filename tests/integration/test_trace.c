@@ -587,6 +587,21 @@ Test(trace, a_preloaded_backdoor_hook_is_killed_before_the_application_runs)
 	runs_unless_killed_at_the_gate(cmd, NULL, marker, "libdcam_accept_backdoor.so");
 }
 
+/* A payload put off to the process's exit (a destructor: the constructor
+ * does nothing) runs after its load's window closed; the code the object
+ * runs at exit is predicted with its load-time code, so the loader is
+ * killed at the library's mapping; unenforced, the destructor runs. */
+Test(trace, a_payload_in_a_destructor_is_killed_at_its_library_s_mapping)
+{
+	char marker[160], marker_env[200];
+	char *env[] = { marker_env, NULL };
+	char *cmd[] = { FIXTURE_DIR "/loader", FIXTURE_DIR "/libexitpayload.so", NULL };
+
+	snprintf(marker, sizeof(marker), "%s/exit-marker-%d", FIXTURE_DIR, (int)getpid());
+	snprintf(marker_env, sizeof(marker_env), "BPFPROF_MARKER=%s", marker);
+	runs_unless_killed_at_the_gate(cmd, env, marker, "libexitpayload.so");
+}
+
 /* A native module does its work in the init its runtime calls right after
  * dlopen (CPython's `import` calls PyInit_NAME), not in a constructor:
  * that init is predicted, so the real interpreter importing a module that

@@ -611,6 +611,21 @@ Test(dcam, a_table_of_targets_is_read_through_its_format)
 	dcam_result_free(r);
 }
 
+/* Code the object runs at exit is its code all the same: a destructor
+ * (fini_array) and a handler registered with atexit() are predicted after
+ * the load-time code, so a payload put off to exit is read at the load. */
+Test(dcam, code_run_at_exit_is_predicted)
+{
+	struct dcam_result *r = analyze_path(FIXTURE_DIR "/libexitpayload.so");
+	bool fini = false;
+
+	SEQ(r, "socket:inet", "connect:inet", "openat:cred", "sendto", "openat:write");
+	for (size_t i = 0; i < r->n_predicted; i++)
+		fini |= !strcmp(r->predicted[i].entry_kind, "fini_array");
+	cr_expect(fini, "the destructor is not the entry of the prediction");
+	dcam_result_free(r);
+}
+
 /* A relay tool told to run a shell on its connection is a reverse shell
  * (nc -e in a command line) or a bind shell (socat listening, EXEC:
  * address, by execl); the same tool probing a port is only the tool. */

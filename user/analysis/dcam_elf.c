@@ -360,6 +360,9 @@ static void read_dynamic(struct an *a)
 		case DT_INIT_ARRAYSZ: a->init_arrsz = v; break;
 		case DT_PREINIT_ARRAY: a->preinit_arr = v; break;
 		case DT_PREINIT_ARRAYSZ: a->preinit_arrsz = v; break;
+		case DT_FINI: a->dt_fini = v; break;
+		case DT_FINI_ARRAY: a->fini_arr = v; break;
+		case DT_FINI_ARRAYSZ: a->fini_arrsz = v; break;
 		case DT_SYMTAB: a->symtab = v; break;
 		case DT_SYMENT: a->syment = v; break;
 		case DT_STRTAB: a->strtab = v; break;
@@ -493,7 +496,8 @@ static bool is_relative(unsigned machine, uint32_t type)
 static bool in_array(const struct an *a, uint64_t addr)
 {
 	return (a->init_arr && addr - a->init_arr < a->init_arrsz) ||
-	       (a->preinit_arr && addr - a->preinit_arr < a->preinit_arrsz);
+	       (a->preinit_arr && addr - a->preinit_arr < a->preinit_arrsz) ||
+	       (a->fini_arr && addr - a->fini_arr < a->fini_arrsz);
 }
 
 /* GOT slots with a symbol (JUMP_SLOT, GLOB_DAT) name the import a call

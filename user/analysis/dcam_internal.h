@@ -167,6 +167,7 @@ struct an {
 	bool has_dynamic;
 	/* from the dynamic segment (virtual addresses) */
 	uint64_t dt_init, init_arr, init_arrsz, preinit_arr, preinit_arrsz;
+	uint64_t dt_fini, fini_arr, fini_arrsz;
 	uint64_t symtab, strtab, strsz, jmprel, pltrelsz, pltrel, rela, relasz, rel, relsz;
 	uint64_t hash, gnu_hash, syment;
 	bool textrel;

@@ -334,7 +334,11 @@ static void on_import(struct an *a, struct walk *w, uint32_t sym, uint64_t at, s
 	/* code the call runs: walked right after the call's own token */
 	if (!strcmp(name, "pthread_create"))
 		follow_routine(a, w, before.kind[args[2]], before.val[args[2]], depth);
-	else if (!strcmp(name, "__libc_start_main") || !strcmp(name, "clone"))
+	else if (!strcmp(name, "__libc_start_main") || !strcmp(name, "clone") ||
+		 /* a handler the process runs at exit: the object's code
+		  * all the same, however late (a payload put off to exit) */
+		 !strcmp(name, "atexit") || !strcmp(name, "__cxa_atexit") ||
+		 !strcmp(name, "on_exit"))
 		follow_routine(a, w, before.kind[args[0]], before.val[args[0]], depth);
 }
 
@@ -1532,6 +1536,25 @@ static void load_time_entries(struct an *a, struct entries *es)
 	module_init_entries(a, es);
 }
 
+/* The code the object runs when the process exits or unloads it:
+ * fini_array (the loader runs it last to first) and DT_FINI. Its own code
+ * as surely as a constructor, only later: a payload put in a destructor
+ * runs after the window of its load has closed. */
+static void exit_entries(struct an *a, struct entries *es)
+{
+	size_t first = es->n;
+
+	add_array(a, es, a->fini_arr, a->fini_arrsz, "fini_array");
+	for (size_t i = first, j = es->n; j > i + 1; i++, j--) {
+		struct entry t = es->v[i];
+
+		es->v[i] = es->v[j - 1];
+		es->v[j - 1] = t;
+	}
+	if (a->dt_fini)
+		add_entry(a, es, a->dt_fini, "DT_FINI", "_fini");
+}
+
 /* Instructions the findings pass may still decode. */
 static uint64_t budget_left(const struct an *a, uint64_t base)
 {
@@ -1635,6 +1658,7 @@ void dcam_walk_all(struct an *a)
 	/* an executable's own start: after its constructors, as the loader does */
 	if (a->e_entry && (a->has_interp || a->etype == ET_EXEC))
 		add_entry(a, &es, a->e_entry, "e_entry", "_start");
+	exit_entries(a, &es);
 	/* an executable's main is the application, not code it loads: its
 	 * calls are observed and only constructors are predicted — unless it
 	 * has no runtime at all (no interpreter, and its start calls the
