@@ -626,6 +626,17 @@ Test(dcam, code_run_at_exit_is_predicted)
 	dcam_result_free(r);
 }
 
+/* A payload called through a function pointer in the object's data (a
+ * slot the loader fills with a RELATIVE relocation) is walked as the
+ * object's own code: the reverse shell behind it is predicted. */
+Test(dcam, a_call_through_a_pointer_the_loader_fills_is_followed)
+{
+	struct dcam_result *r = analyze_path(fixture("dcam_fnptr_call"));
+
+	SEQ(r, "socket:inet", "connect:inet", "dup2:socket", "dup2:socket", "execve:shell");
+	dcam_result_free(r);
+}
+
 /* A relay tool told to run a shell on its connection is a reverse shell
  * (nc -e in a command line) or a bind shell (socat listening, EXEC:
  * address, by execl); the same tool probing a port is only the tool. */
@@ -906,6 +917,7 @@ Test(dcam, every_predicted_token_is_in_the_vocabulary)
 					     "dcam_persist_ctor", "dcam_accept_backdoor",
 					     "dcam_command_effects", "dcam_relay_shells",
 					     "dcam_curl_fetch", "dcam_target_table",
+					     "dcam_fnptr_call",
 					     "dcam_built_paths", "dcam_shell_oneliners",
 					     "dcam_interp_oneliners", "dcam_setuid_copy" };
 	struct tokens *t;

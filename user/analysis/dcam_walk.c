@@ -1136,6 +1136,10 @@ static enum step step_x86(struct an *a, struct walk *w, const cs_insn *in, struc
 			s = dcam_find_slot(a->slots, a->nslots, t);
 			if (s)
 				on_import(a, w, (uint32_t)s->val, at, rg, depth);
+			else if ((s = dcam_find_slot(a->ptr_relocs, a->nptr, t)))
+				/* a slot the loader fills with one of the object's
+				 * own functions (Rust calls its std this way) */
+				tail = on_target(a, w, s->val, at, rg, depth, call);
 			else
 				call_unknown(a, w, rg);
 		} else if ((r = reg_index(a->machine, in->op_str, &full)) >= 0 &&
