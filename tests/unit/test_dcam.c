@@ -637,6 +637,25 @@ Test(dcam, a_call_through_a_pointer_the_loader_fills_is_followed)
 	dcam_result_free(r);
 }
 
+/* What a command line hides behind another program is read: a command
+ * in base64 decoded into a shell (its /dev/tcp reverse shell), busybox's
+ * applet, the program a wrapper (nice) starts; a base64 literal that
+ * decodes to no text adds nothing. */
+Test(dcam, commands_behind_base64_busybox_and_wrappers_are_read)
+{
+	struct dcam_result *r = analyze_path(fixture("dcam_wrapped_commands"));
+
+	SEQ(r, "clone:process", "execve:shell", "clone:process", "execve:shell", "clone:process",
+	    "execve:shell", "socket:inet", "connect:inet", "dup2:socket", /* base64 -d | bash */
+	    "clone:process", "execve:shell", "clone:process", "execve:downloader", "clone:process",
+	    "execve:shell",                                                 /* busybox wget | sh */
+	    "clone:process", "execve:shell", "clone:process", "execve",     /* nice /tmp/.u */
+	    "clone:process", "execve:shell");
+	cr_expect_str_eq(r->predicted[6].arg, "/dev/tcp/203.0.113.9/4444");
+	cr_expect_str_eq(r->predicted[18].arg, "/tmp/.u");
+	dcam_result_free(r);
+}
+
 /* A relay tool told to run a shell on its connection is a reverse shell
  * (nc -e in a command line) or a bind shell (socat listening, EXEC:
  * address, by execl); the same tool probing a port is only the tool. */
@@ -917,7 +936,7 @@ Test(dcam, every_predicted_token_is_in_the_vocabulary)
 					     "dcam_persist_ctor", "dcam_accept_backdoor",
 					     "dcam_command_effects", "dcam_relay_shells",
 					     "dcam_curl_fetch", "dcam_target_table",
-					     "dcam_fnptr_call",
+					     "dcam_fnptr_call", "dcam_wrapped_commands",
 					     "dcam_built_paths", "dcam_shell_oneliners",
 					     "dcam_interp_oneliners", "dcam_setuid_copy" };
 	struct tokens *t;

