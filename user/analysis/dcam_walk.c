@@ -648,6 +648,8 @@ static const char *format_args(const struct an *a, const struct regs *rg, const 
 		spec = strspn(p + 1, "-+ #0123456789.*hljztL");
 		if (!p[1 + spec])
 			break;
+		for (size_t k = 1; k <= spec; k++) /* a '*' width or precision: an argument */
+			va += p[k] == '*';
 		if (p[1 + spec] != '%') {
 			if (p[1 + spec] == 's' && !spec && va < 6)
 				text = arg_str(a, rg, args[va], arg, sizeof(arg));
@@ -947,7 +949,6 @@ static void track_ring_op(struct an *a, const cs_insn *in, struct regs *rg)
 	}
 }
 
-/* Destination-register bookkeeping shared by both architectures. */
 /* A pointer loaded from the object's own data where the loader writes one
  * (a RELATIVE relocation): an entry of a table of strings ("qword ptr
  * [r15]" with r15 the table's known address, "[x19, #8]"), a string
@@ -995,6 +996,7 @@ found:
 	return true;
 }
 
+/* Destination-register bookkeeping shared by both architectures. */
 static void track_write(struct an *a, const cs_insn *in, struct regs *rg)
 {
 	bool full, sfull;
