@@ -810,18 +810,13 @@ static bool process_gone(pid_t pid)
 	return state == 'Z' || state == 'X';
 }
 
-/* A constructor that only forks a detached child exec'ing an interpreter
- * looks harmless at the gate; the child's reverse shell (connect, the
- * socket as stdio, a shell) runs in windows of its own (python3's image,
- * its modules). Those calls are still the library's watch: it is judged
- * high at point watch, and enforcement kills the shell it left behind —
- * not only the loader, long gone. */
-Test(trace, a_constructor_s_detached_child_shell_is_judged_and_killed_at_watch)
+/* Runs `trace --enforce -- CMD` where CMD loads libchildshell.so, whose
+ * detached child runs a python reverse shell from the environment: the
+ * library must be judged high at point `watch` and the shell killed. */
+static void detached_child_shell_is_killed_at_watch(char *const cmd[])
 {
-	char out[128], port_env[64], marker[160], marker_env[200], got[32];
+	char out[128], port_env[64], marker[160], marker_env[200], got[32], *argv[16];
 	int port, lfd = listen_local(&port);
-	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--enforce", "--", "/bin/sh",
-			 "-c", FIXTURE_DIR "/loader " FIXTURE_DIR "/libchildshell.so; sleep 4", NULL };
 	char *env[] = { port_env, marker_env,
 			"BPFPROF_CHILD_PROGRAM=import os, socket, sys\n"
 			"s = socket.create_connection(('127.0.0.1', int(sys.argv[1])))\n"
@@ -831,11 +826,21 @@ Test(trace, a_constructor_s_detached_child_shell_is_judged_and_killed_at_watch)
 			NULL };
 	json_t *events, *e;
 	bool watched_high = false;
+	size_t i, n = 0;
 	pid_t shell;
-	size_t i;
 
 	if (access("/usr/bin/python3", X_OK))
 		cr_skip_test("python3 is not installed (scripts/deps.sh installs it)");
+	argv[n++] = BPFPROF_BIN;
+	argv[n++] = "trace";
+	argv[n++] = "--json";
+	argv[n++] = "-o";
+	argv[n++] = out;
+	argv[n++] = "--enforce";
+	argv[n++] = "--";
+	for (i = 0; cmd[i] && n < sizeof(argv) / sizeof(*argv) - 1; i++)
+		argv[n++] = cmd[i];
+	argv[n] = NULL;
 	snprintf(port_env, sizeof(port_env), "BPFPROF_CALLBACK_PORT=%d", port);
 	snprintf(marker, sizeof(marker), "/tmp/bpfprof-childshell-%d", (int)getpid());
 	snprintf(marker_env, sizeof(marker_env), "BPFPROF_MARKER=%s", marker);
@@ -865,4 +870,28 @@ Test(trace, a_constructor_s_detached_child_shell_is_judged_and_killed_at_watch)
 	json_decref(events);
 	unlink(marker);
 	unlink(out);
+}
+
+/* A constructor that only forks a detached child exec'ing an interpreter
+ * looks harmless at the gate; the child's reverse shell (connect, the
+ * socket as stdio, a shell) runs in windows of its own (python3's image,
+ * its modules). Those calls are still the library's watch: it is judged
+ * high at point watch, and enforcement kills the shell it left behind —
+ * not only the loader, long gone. */
+Test(trace, a_constructor_s_detached_child_shell_is_judged_and_killed_at_watch)
+{
+	char *cmd[] = { "/bin/sh", "-c",
+			FIXTURE_DIR "/loader " FIXTURE_DIR "/libchildshell.so; sleep 4", NULL };
+
+	detached_child_shell_is_killed_at_watch(cmd);
+}
+
+/* The same when the loader exits right after its dlopen: trace waits for
+ * the processes the library started (it is their subreaper) until they
+ * exit or the watch horizon ends, so the child is still judged and killed. */
+Test(trace, a_detached_child_outliving_its_loader_is_still_judged)
+{
+	char *cmd[] = { FIXTURE_DIR "/loader", FIXTURE_DIR "/libchildshell.so", NULL };
+
+	detached_child_shell_is_killed_at_watch(cmd);
 }

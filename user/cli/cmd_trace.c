@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -104,6 +105,8 @@ static void usage(FILE *f)
 "      --wakeup-batch N  wake userspace every N events (1..1048576, default 64)\n"
 "  -v, --verbose         more diagnostics on stderr\n"
 "  -h, --help            this help\n\n"
+"Tracing ends when the command exits; when code it loaded started processes\n"
+"that outlive it, once those exit too or its watch horizon (30 s) has passed.\n"
 "Exit status: the traced command's own (128+N if killed by signal N), 77 if it\n"
 "was killed by quarantine (also --fail-closed past the gate timeout); with -p, 0.\n"
 "Errors: 2 usage, 3 privileges, 4 kernel feature missing, 5 no such process,\n"
@@ -169,6 +172,51 @@ static void on_hook(void *ctx, const struct hook_event *e, const char *func)
 static void on_denial(void *ctx, const struct sandbox_event *e)
 {
 	trace_output_denial(&((struct trace_ctx *)ctx)->out, e);
+}
+
+/* Whether a process the command started outlives it. trace is the
+ * command's subreaper, so such processes are trace's children once the
+ * command is gone (the gate's watchdog aside); those that exited are
+ * reaped here. */
+static bool descendants_alive(pid_t watchdog)
+{
+	char path[64], buf[4096], *p, *end;
+	bool alive = false;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)getpid(), (int)getpid());
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	for (p = buf;; p = end) {
+		long pid = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		if (pid != watchdog && waitpid((pid_t)pid, NULL, WNOHANG) == 0)
+			alive = true;
+	}
+	return alive;
+}
+
+/* One round: the ring buffer's records into the pipeline, then the
+ * pipeline's and the tracer's clocks. Negative errno when reading fails. */
+static int poll_round(struct tracer *tracer, struct pipeline *p, struct bp_stats *stats)
+{
+	int ret = tracer_poll(tracer, 100, pipeline_on_record, p);
+
+	if (ret < 0 && ret != -EINTR)
+		return ret;
+	tracer_stats(tracer, stats);
+	pipeline_tick(p, stats);
+	tracer_tick(tracer);
+	return 0;
 }
 
 /* Forks the command stopped on a pipe, so it is traced before it runs.
@@ -489,6 +537,10 @@ int cmd_trace_main(int argc, char **argv)
 		goto out;
 	}
 	if (!attach_pid) {
+		/* what the command leaves running becomes ours when it exits:
+		 * descendants_alive() sees it */
+		if (prctl(PR_SET_CHILD_SUBREAPER, 1))
+			log_warn("cannot become the command's subreaper: %s", strerror(errno));
 		child = spawn_stopped(argv + optind, &confine, c.out.json && c.out.out == stdout,
 				      &go_fd, &err_fd);
 		if (child < 0) {
@@ -561,20 +613,24 @@ int cmd_trace_main(int argc, char **argv)
 		}
 	}
 
+	ret = 0;
 	while (!stop_requested && !child_done) {
-		ret = tracer_poll(tracer, 100, pipeline_on_record, c.pipeline);
-		if (ret < 0 && ret != -EINTR) {
-			fprintf(stderr, "bpf-profiler trace: reading the ring buffer: %s\n", strerror(-ret));
-			exit_code = EXIT_FAIL;
+		ret = poll_round(tracer, c.pipeline, &stats);
+		if (ret < 0)
 			break;
-		}
-		tracer_stats(tracer, &stats);
-		pipeline_tick(c.pipeline, &stats);
-		tracer_tick(tracer);
 		if (child && waitpid(child, &status, WNOHANG) == child)
 			child_done = true;
 		else if (attach_pid && process_exited(pidfd, (pid_t)attach_pid))
 			child_done = true;
+	}
+	/* processes the loaded code started may outlive the command (a
+	 * detached child): judged until they exit or its watch horizon ends */
+	while (ret >= 0 && child && child_done && !stop_requested && pipeline_watching(c.pipeline) &&
+	       descendants_alive(gate ? gate_watchdog_pid(gate) : 0))
+		ret = poll_round(tracer, c.pipeline, &stats);
+	if (ret < 0) {
+		fprintf(stderr, "bpf-profiler trace: reading the ring buffer: %s\n", strerror(-ret));
+		exit_code = EXIT_FAIL;
 	}
 	while (tracer_poll(tracer, 0, pipeline_on_record, c.pipeline) > 0)
 		;

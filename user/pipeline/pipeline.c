@@ -282,6 +282,11 @@ void pipeline_tick(struct pipeline *p, const struct bp_stats *kernel)
 		mitigate_poll(p->o.mitigate);
 }
 
+bool pipeline_watching(struct pipeline *p)
+{
+	return window_set_watching(p->windows, util_now_mono_ns());
+}
+
 void pipeline_close_all(struct pipeline *p, const struct bp_stats *kernel)
 {
 	p->events_lost = kernel->events_lost;

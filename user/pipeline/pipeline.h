@@ -70,5 +70,8 @@ void pipeline_set_gate_kills(struct pipeline *p, bool kills);
 void pipeline_tick(struct pipeline *p, const struct bp_stats *kernel);
 /* After the last poll (the ring buffer drained): closes every window. */
 void pipeline_close_all(struct pipeline *p, const struct bp_stats *kernel);
+/* Whether tasks some loaded code created are still watched (their horizon
+ * has not passed): a one-shot run should wait for them. */
+bool pipeline_watching(struct pipeline *p);
 
 #endif

@@ -534,6 +534,17 @@ void window_set_expire(struct window_set *ws, uint64_t now_ns, uint64_t follow_n
 	}
 }
 
+bool window_set_watching(const struct window_set *ws, uint64_t now_ns)
+{
+	for (size_t i = 0; i < ws->nopen; i++) {
+		const struct window *w = ws->open[i];
+
+		if (w->closed && spawned(w) && now_ns <= w->watch_until_ns)
+			return true;
+	}
+	return false;
+}
+
 void window_set_close_all(struct window_set *ws, uint64_t lost_total)
 {
 	while (ws->nopen) {

@@ -128,6 +128,9 @@ const struct window_call *window_wrote_object(const struct window *w);
 /* Whether a call with this token is one a full part keeps. */
 bool window_token_matters(const char *token);
 size_t window_set_open_count(const struct window_set *ws);
+/* Whether a closed window whose code created tasks is still within its
+ * watch horizon: those tasks' calls would still be judged. */
+bool window_set_watching(const struct window_set *ws, uint64_t now_ns);
 /* Path of an open window ("" when unknown). */
 const char *window_set_path(struct window_set *ws, uint64_t id);
 /* An open window, or NULL. */
