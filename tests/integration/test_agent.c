@@ -613,38 +613,63 @@ static bool wait_index_entries(struct agent_run *a, long n)
 /* The operator changes the database with the CLI while the agent runs (a
  * second SQLite connection, another process): the agent's live index
  * follows without a restart. */
-Test(agent, db_commands_of_another_process_reach_the_live_index)
+/* `db add` then `db rm` from another process: the running agent's index
+ * follows both (its bdwatch), and the first is logged and counted. */
+static void db_commands_reach_the_live_index(struct agent_run *a)
 {
-	struct agent_run a = { 0 };
 	char cmd[512], entry[96], *metrics = NULL;
-	long n;
+	long n = behaviors_stat(a, "index_entries");
 	FILE *f;
 
-	agent_start(&a, NULL);
-	n = behaviors_stat(&a, "index_entries");
 	cr_assert_gt(n, 0);
-	snprintf(entry, sizeof(entry), "%s/entry.json", a.dir);
+	snprintf(entry, sizeof(entry), "%s/entry.json", a->dir);
 	f = fopen(entry, "w");
 	cr_assert_not_null(f);
 	fputs("{\"sequence\":[\"socket:inet\",\"connect:inet\",\"dup3\",\"execve\"],"
 	      "\"risk_score\":0.97,\"confidence\":0.9,\"label\":\"malicious\"}", f);
 	fclose(f);
-	snprintf(cmd, sizeof(cmd), "%s db --db %s/bd.sqlite add %s >/dev/null", BPFPROF_BIN, a.dir, entry);
+	snprintf(cmd, sizeof(cmd), "%s db --db %s/bd.sqlite add %s >/dev/null", BPFPROF_BIN, a->dir, entry);
 	cr_assert_eq(system(cmd), 0);
-	cr_assert(wait_index_entries(&a, n + 1), "the live index has %ld entries, not %ld",
-		  behaviors_stat(&a, "index_entries"), n + 1);
-	cr_assert(wait_log(&a, "changed on disk: 1 added, 0 replaced, 0 removed"),
+	cr_assert(wait_index_entries(a, n + 1), "the live index has %ld entries, not %ld",
+		  behaviors_stat(a, "index_entries"), n + 1);
+	cr_assert(wait_log(a, "changed on disk: 1 added, 0 replaced, 0 removed"),
 		  "the change is not logged");
-	cr_assert_eq(http_get(&a, "/metrics", &metrics), 200);
+	cr_assert_eq(http_get(a, "/metrics", &metrics), 200);
 	cr_assert(strstr(metrics, "bpf_profiler_database_resyncs_total{result=\"applied\"} 1\n"),
 		  "%s", metrics);
 	free(metrics);
 	/* the curated entries are ids 1..n: remove two of them */
-	snprintf(cmd, sizeof(cmd), "%s db --db %s/bd.sqlite rm 1 2 >/dev/null", BPFPROF_BIN, a.dir);
+	snprintf(cmd, sizeof(cmd), "%s db --db %s/bd.sqlite rm 1 2 >/dev/null", BPFPROF_BIN, a->dir);
 	cr_assert_eq(system(cmd), 0);
-	cr_assert(wait_index_entries(&a, n - 1), "the live index has %ld entries, not %ld",
-		  behaviors_stat(&a, "index_entries"), n - 1);
-	cr_assert_eq(behaviors_count(&a), n - 1);
+	cr_assert(wait_index_entries(a, n - 1), "the live index has %ld entries, not %ld",
+		  behaviors_stat(a, "index_entries"), n - 1);
+	cr_assert_eq(behaviors_count(a), n - 1);
+}
+
+Test(agent, db_commands_of_another_process_reach_the_live_index)
+{
+	struct agent_run a = { 0 };
+
+	agent_start(&a, NULL);
+	db_commands_reach_the_live_index(&a);
+	cr_assert_eq(agent_stop(&a, SIGTERM), 0);
+	agent_cleanup(&a);
+}
+
+/* The agent opens what traced processes name (the object a loader opened,
+ * its fds, its mappings). Closing any fd of a file drops this process's
+ * POSIX locks on it: once a loader had named bd.sqlite, the next `db`
+ * command's exit deleted the WAL under the agent, which never saw another
+ * change. */
+Test(agent, a_traced_process_naming_the_agent_s_databases_leaves_them_working)
+{
+	struct agent_run a = { 0 };
+
+	agent_start(&a, NULL);
+	cr_assert_eq(run_loader(a.bd), 3, "dlopen of a database must fail");
+	cr_assert_eq(run_loader(a.db), 3, "dlopen of a database must fail");
+	json_decref(wait_decision(&a, "agent.db"));
+	db_commands_reach_the_live_index(&a);
 	cr_assert_eq(agent_stop(&a, SIGTERM), 0);
 	agent_cleanup(&a);
 }

@@ -9,11 +9,13 @@
 #include <string.h>
 #include "behaviors/bddefault.h"
 #include "behaviors/bdstore.h"
+#include "lib/safeopen.h"
 #include "lib/timefmt.h"
 
 struct bdstore {
 	sqlite3 *db;
 	sqlite3_stmt *ins, *ins_id, *bulk, *same;
+	bool guarded; /* safeopen.h: open, its locks held */
 	char why[160]; /* the row or parameter the last read refused */
 };
 
@@ -161,6 +163,8 @@ int bdstore_open(const char *path, unsigned flags, struct bdstore **out, char *e
 		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(st->db));
 		goto fail;
 	}
+	st->guarded = true;
+	safeopen_guard_db(sqlite3_db_filename(st->db, "main"));
 	*out = st;
 	return 0;
 fail:
@@ -176,6 +180,8 @@ void bdstore_close(struct bdstore *st)
 	sqlite3_finalize(st->ins_id);
 	sqlite3_finalize(st->bulk);
 	sqlite3_finalize(st->same);
+	if (st->guarded)
+		safeopen_unguard_db(sqlite3_db_filename(st->db, "main"));
 	sqlite3_close(st->db);
 	free(st);
 }

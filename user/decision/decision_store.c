@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include <sqlite3.h>
 #include "decision/decision_store.h"
 #include "lib/log.h"
+#include "lib/safeopen.h"
 #include "lib/timefmt.h"
 #include "lib/util.h"
 #include "lib/jsonout.h"
@@ -23,6 +25,7 @@
 struct conn {
 	sqlite3 *db;
 	pthread_mutex_t lock;
+	bool guarded; /* safeopen.h: open, its locks held */
 };
 
 struct decision_store {
@@ -205,11 +208,16 @@ static int conn_open(struct conn *c, const char *path, int flags, const char *pr
 		sqlite3_free(msg);
 		return sqlite_errno(rc);
 	}
+	c->guarded = true;
+	safeopen_guard_db(sqlite3_db_filename(c->db, "main"));
 	return 0;
 }
 
 static void conn_close(struct conn *c)
 {
+	if (c->guarded)
+		safeopen_unguard_db(sqlite3_db_filename(c->db, "main"));
+	c->guarded = false;
 	if (c->db)
 		sqlite3_close(c->db);
 	c->db = NULL;

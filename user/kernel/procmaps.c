@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "kernel/kdev.h"
 #include "kernel/procmaps.h"
+#include "lib/safeopen.h"
 
 int procmaps_foreach(pid_t pid, int (*fn)(void *ctx, const struct procmaps_entry *e), void *ctx)
 {
@@ -102,9 +103,9 @@ static int mapped_one(void *ctx, const struct procmaps_entry *e)
 	if (!mapping_matches(e, m->dev, m->ino, m->name))
 		return 0;
 	snprintf(mf, sizeof(mf), "/proc/%d/map_files/%llx-%llx", (int)m->pid, e->start, e->end);
-	fd = open(mf, O_RDONLY | O_CLOEXEC);
+	fd = safeopen_read(mf);
 	if (fd < 0) {
-		m->fd = -errno;
+		m->fd = fd;
 		return 0;
 	}
 	m->fd = fd;

@@ -19,6 +19,7 @@
 #include "kernel/kdev.h"
 #include "kernel/linkset.h"
 #include "lib/log.h"
+#include "lib/safeopen.h"
 #include "kernel/procmaps.h"
 #include "profiler.skel.h"
 #include "kernel/tracer.h"
@@ -292,7 +293,7 @@ static int examine_object(struct tracer *t, pid_t pid, uint64_t kdev, uint64_t i
 		return -ENOMEM;
 	if (fd >= 0) {
 		snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)pid, fd);
-		l->fd = open(link, O_RDONLY | O_CLOEXEC);
+		l->fd = safeopen_read(link);
 	}
 	if (l->fd < 0)
 		l->fd = procmaps_open_mapped(pid, kdev, ino, NULL, link, sizeof(link));

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
 /* Opening the loaded object. Every way in goes through /proc/PID so paths
- * resolve in the process's mount namespace, and every fd is checked
- * against the device and inode the kernel saw before it is believed. */
+ * resolve in the process's mount namespace, every fd is checked against
+ * the device and inode the kernel saw before it is believed, and every
+ * open is safeopen_read: a name the process used may be our database. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -14,6 +15,7 @@
 #include "kernel/kdev.h"
 #include "kernel/procmaps.h"
 #include "kernel/verdict_cache.h"
+#include "lib/safeopen.h"
 #include "pipeline/objfile.h"
 #include "pipeline/soname.h"
 
@@ -60,7 +62,7 @@ static void open_loader_fd(struct window *w, uint32_t pid, int fd, uint64_t dev,
 		w->file_path[0] = '\0';
 	}
 	snprintf(link, sizeof(link), "/proc/%u/fd/%d", pid, fd);
-	f = open(link, O_RDONLY | O_CLOEXEC);
+	f = safeopen_read(link);
 	if (f < 0)
 		return;
 	if (!fd_is(f, dev, ino)) { /* the fd was closed and reused meanwhile */
@@ -92,9 +94,9 @@ static int open_as(uint32_t pid, const char *name)
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%u/%s/%s", pid, name[0] == '/' ? "root" : "cwd", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = safeopen_read(path);
 	if (fd < 0) /* gone, or a zombie whose root and cwd are gone */
-		fd = open(name, O_RDONLY | O_CLOEXEC);
+		fd = safeopen_read(name);
 	return fd;
 }
 
@@ -167,7 +169,7 @@ static int open_soname(uint32_t pid, const char *name, char *path, size_t len)
 	if (!process_gone(pid))
 		return procmaps_open_mapped((pid_t)pid, kdev_from_dev(st.st_dev), st.st_ino, NULL,
 					   path, len);
-	fd = open(found, O_RDONLY | O_CLOEXEC);
+	fd = safeopen_read(found);
 	if (fd >= 0)
 		copy_path(path, len, found);
 	return fd;
@@ -183,7 +185,7 @@ static int open_mapped_or_named(uint32_t pid, const struct window *w, char *path
 	if (fd >= 0 || strchr(w->path, '/') || !process_gone(pid) ||
 	    soname_resolve((pid_t)pid, w->path, found, sizeof(found)))
 		return fd;
-	fd = open(found, O_RDONLY | O_CLOEXEC);
+	fd = safeopen_read(found);
 	if (fd >= 0 && !fd_is(fd, w->file_dev, w->file_ino)) {
 		close(fd);
 		return -ENOENT;

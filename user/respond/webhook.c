@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include "lib/log.h"
+#include "lib/safeopen.h"
 #include "lib/util.h"
 #include "respond/webhook.h"
 #include "lib/jsonout.h"
@@ -66,7 +67,14 @@ static int open_db(const char *path, sqlite3 **db, char *err, size_t errlen)
 		*db = NULL;
 		return -EIO;
 	}
+	safeopen_guard_db(sqlite3_db_filename(*db, "main"));
 	return 0;
+}
+
+static void close_db(sqlite3 *db)
+{
+	safeopen_unguard_db(sqlite3_db_filename(db, "main"));
+	sqlite3_close(db);
 }
 
 static size_t discard_body(void *p, size_t size, size_t n, void *ctx)
@@ -194,7 +202,7 @@ static void *worker_main(void *arg)
 		pthread_cond_timedwait(&wh->wake, &wh->lock, &until);
 	}
 	pthread_mutex_unlock(&wh->lock);
-	sqlite3_close(db);
+	close_db(db);
 	curl_easy_cleanup(curl);
 	return NULL;
 }
@@ -227,7 +235,7 @@ int webhook_open(const char *url, const char *outbox, struct webhook **out, char
 	ret = pthread_create(&wh->worker, NULL, worker_main, wh);
 	if (ret) {
 		snprintf(err, errlen, "cannot start the webhook worker: %s", strerror(ret));
-		sqlite3_close(wh->db);
+		close_db(wh->db);
 		free(wh->url);
 		free(wh->outbox);
 		free(wh);
@@ -247,7 +255,7 @@ void webhook_close(struct webhook *wh, unsigned int linger_ms)
 	pthread_cond_signal(&wh->wake);
 	pthread_mutex_unlock(&wh->lock);
 	pthread_join(wh->worker, NULL);
-	sqlite3_close(wh->db);
+	close_db(wh->db);
 	pthread_mutex_destroy(&wh->lock);
 	pthread_cond_destroy(&wh->wake);
 	free(wh->url);
