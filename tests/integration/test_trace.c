@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "harness.h"
+#include "tmpdir.h"
 
 TestSuite(trace, .init = require_root, .timeout = 120);
 
@@ -602,6 +604,64 @@ Test(trace, a_payload_in_a_destructor_is_killed_at_its_library_s_mapping)
 	runs_unless_killed_at_the_gate(cmd, env, marker, "libexitpayload.so");
 }
 
+/* Whether the window's part (load, follow, ...) holds token. */
+static bool part_has(json_t *win, const char *part, const char *token)
+{
+	json_t *t;
+	size_t i;
+
+	json_array_foreach(json_object_get(win, part), i, t)
+		if (!strcmp(json_string_value(t), token))
+			return true;
+	return false;
+}
+
+/* Records of activity wiped (T1070.003): the kernel's open with O_TRUNC
+ * and unlink of a shell history are the log-wipe tokens in the library's
+ * window, and the same wipe read from its code is high at the gate, so
+ * under enforcement it never runs. The histories are in a HOME of the
+ * test's own. */
+Test(trace, wiping_shell_histories_is_seen_and_killed_before_it_runs)
+{
+	char home[128], path[192], out[128], marker[160], marker_env[200], home_env[160];
+	char *env[] = { marker_env, home_env, NULL };
+	char *cmd[] = { FIXTURE_DIR "/loader", FIXTURE_DIR "/libhistwipe.so", NULL };
+	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--", cmd[0], cmd[1], NULL };
+	const char *names[] = { ".bash_history", ".zsh_history" };
+	json_t *events, *win;
+	struct stat st;
+
+	snprintf(home, sizeof(home), "/tmp/bpfprof-histwipe-%d", (int)getpid());
+	cr_assert_eq(mkdir(home, 0700), 0);
+	for (size_t i = 0; i < 2; i++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/%s", home, names[i]);
+		f = fopen(path, "w");
+		cr_assert_not_null(f);
+		fputs("ls\n", f);
+		fclose(f);
+	}
+	snprintf(home_env, sizeof(home_env), "HOME=%s", home);
+	snprintf(marker, sizeof(marker), "%s/marker", home);
+	snprintf(marker_env, sizeof(marker_env), "BPFPROF_MARKER=%s", marker);
+	tmp_output(out, sizeof(out), "histwipe");
+	cr_assert_eq(run(argv, env), 0);
+	snprintf(path, sizeof(path), "%s/.bash_history", home);
+	cr_assert(!stat(path, &st) && st.st_size == 0, "unenforced, the history is not emptied");
+	events = read_events(out);
+	win = find_event(events, "window", "libhistwipe.so");
+	cr_assert_not_null(win, "no window for libhistwipe.so");
+	cr_expect(part_has(win, "load", "openat:logwipe") || part_has(win, "follow", "openat:logwipe"),
+		  "the history emptied is not a log wipe");
+	cr_expect(part_has(win, "load", "unlinkat:log") || part_has(win, "follow", "unlinkat:log"),
+		  "the history deleted is not a log wipe");
+	json_decref(events);
+	unlink(out);
+	runs_unless_killed_at_the_gate(cmd, env, marker, "libhistwipe.so");
+	tmpdir_remove(home);
+}
+
 /* A native module does its work in the init its runtime calls right after
  * dlopen (CPython's `import` calls PyInit_NAME), not in a constructor:
  * that init is predicted, so the real interpreter importing a module that
@@ -740,17 +800,6 @@ Test(trace, a_soname_loaded_already_is_judged_as_the_file_it_maps)
 }
 
 /* Whether a token is in a window event's part. */
-static bool part_has(json_t *win, const char *part, const char *token)
-{
-	json_t *t;
-	size_t i;
-
-	json_array_foreach(json_object_get(win, part), i, t)
-		if (!strcmp(json_string_value(t), token))
-			return true;
-	return false;
-}
-
 /* ld.so maps a preloaded library and then libc, and only then runs the
  * library's constructor: its calls come in libc's window. The kernel says
  * whose code made each call, and the call is the library's. Its calls are

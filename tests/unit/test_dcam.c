@@ -593,6 +593,27 @@ Test(dcam, a_command_line_s_writes_and_credential_reads_are_predicted)
 	dcam_result_free(r);
 }
 
+/* Logs emptied or deleted, by calls and by command lines, are predicted
+ * as wipes and are findings; a log appended to and a rotated log deleted
+ * are ordinary writes and unlinks. */
+Test(dcam, wiped_logs_are_predicted_and_found)
+{
+	struct dcam_result *r = analyze_path(fixture("dcam_log_wipe"));
+	size_t evasion = 0;
+
+	SEQ(r, "openat:logwipe", "unlinkat:log", "openat:write", "unlinkat",
+	    "clone:process", "execve:shell", "openat:logwipe",   /* > lastlog, not >> syslog */
+	    "clone:process", "execve:shell", "unlinkat:log",     /* rm -rf /var/log/<glob> */
+	    "openat:logwipe", "unlinkat:log");                   /* shred; ln -sf over a history */
+	cr_expect_str_eq(r->predicted[0].arg, "/var/log/wtmp");
+	cr_expect_str_eq(r->predicted[9].arg, "/var/log/*");
+	cr_expect_str_eq(r->predicted[11].arg, "~/.bash_history");
+	for (size_t i = 0; i < r->n_findings; i++)
+		evasion += r->findings[i].category == DCAM_CAT_EVASION;
+	cr_expect_eq(evasion, 2, "the wtmp emptied and auth.log deleted by calls");
+	dcam_result_free(r);
+}
+
 /* A stealer's table of targets in the object's data, joined to $HOME at
  * run time: the loaded pointer of the table's first entry goes through the
  * format, so its path is a credential read before the connection's send. */
@@ -938,7 +959,8 @@ Test(dcam, every_predicted_token_is_in_the_vocabulary)
 					     "dcam_curl_fetch", "dcam_target_table",
 					     "dcam_fnptr_call", "dcam_wrapped_commands",
 					     "dcam_built_paths", "dcam_shell_oneliners",
-					     "dcam_interp_oneliners", "dcam_setuid_copy" };
+					     "dcam_interp_oneliners", "dcam_setuid_copy",
+					     "dcam_log_wipe" };
 	struct tokens *t;
 
 	cr_assert_eq(tokens_load_default(&t), 0);

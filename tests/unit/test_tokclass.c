@@ -4,6 +4,7 @@
  * downloader, and what is not. */
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <string.h>
 #include "behaviors/tokclass.h"
 
 Test(tokclass, persistence_locations_are_matched_by_place_not_by_word)
@@ -65,6 +66,7 @@ Test(tokclass, credential_stores_and_another_process_environment_are_credentials
 		"/home/u/.config/gcloud/credentials.db",
 		"/home/u/.config/gcloud/application_default_credentials.json",
 		"/home/u/.azure/msal_token_cache.json", "/root/.git-credentials",
+		"/root/.bash_history", ".zsh_history",
 	};
 	/* the last four are read by the client libraries that use them
 	 * (libcurl, libpq, client-go) right before they connect */
@@ -85,6 +87,42 @@ Test(tokclass, credential_stores_and_another_process_environment_are_credentials
 	cr_expect_str_eq(tokclass_open("/proc/7/environ", O_RDONLY, 7), "openat:read");
 	cr_expect_str_eq(tokclass_open("/proc/self/environ", O_RDONLY, 7), "openat:read");
 	cr_expect_str_eq(tokclass_open("/proc/1/environment", O_RDONLY, 7), "openat:read");
+}
+
+/* Emptied or deleted, a record of activity is wiped; appended to or
+ * updated in place (sshd's wtmp and lastlog, rsyslog), it is only written;
+ * what logrotate rotated is not a record any more. */
+Test(tokclass, logs_are_wiped_when_emptied_or_deleted_not_when_written)
+{
+	static const char *const logs[] = {
+		"/var/log/wtmp", "/var/log/btmp", "/var/log/lastlog", "/run/utmp", "/var/log/auth.log",
+		"/var/log/secure", "/var/log/syslog", "/var/log/audit/audit.log",
+		"/var/log/nginx/access.log", "/var/log/apache2/error.log", "/root/.bash_history",
+		"/home/u/.mysql_history", ".python_history",
+	};
+	static const char *const not_logs[] = {
+		"/var/log/auth.log.1", "/var/log/syslog.2.gz", "/var/log/myapp/error.log",
+		"/var/log/dpkg.log", "/tmp/wtmp", "/home/u/.bash_history.bak", "/var/log",
+	};
+
+	for (size_t i = 0; i < sizeof(logs) / sizeof(*logs); i++) {
+		cr_expect_str_eq(tokclass_open(logs[i], O_WRONLY | O_TRUNC, 0), "openat:logwipe", "%s",
+				 logs[i]);
+		cr_expect_str_eq(tokclass_open(logs[i], O_WRONLY | O_CREAT | O_TRUNC, 0),
+				 "openat:logwipe", "%s", logs[i]);
+		cr_expect_str_eq(tokclass_unlink(logs[i]), "unlinkat:log", "%s", logs[i]);
+		cr_expect_neq(strcmp(tokclass_open(logs[i], O_WRONLY | O_APPEND, 0), "openat:logwipe"),
+			      0, "%s", logs[i]);
+		cr_expect_neq(strcmp(tokclass_open(logs[i], O_RDWR, 0), "openat:logwipe"), 0, "%s",
+			      logs[i]);
+	}
+	for (size_t i = 0; i < sizeof(not_logs) / sizeof(*not_logs); i++) {
+		cr_expect_not(tokclass_is_log(not_logs[i]), "%s", not_logs[i]);
+		cr_expect_str_eq(tokclass_unlink(not_logs[i]), "unlinkat", "%s", not_logs[i]);
+	}
+	cr_expect_str_eq(tokclass_unlink(NULL), "unlinkat");
+	/* a history is also read for the passwords typed into it */
+	cr_expect_str_eq(tokclass_open("/root/.bash_history", O_RDONLY, 0), "openat:cred");
 }
 
 Test(tokclass, shells_and_downloaders_by_base_name_and_busybox_applet)

@@ -37,7 +37,7 @@ const char *dcam_category_name(enum dcam_category c)
 {
 	static const char *const n[] = { "network", "process", "memory", "injection",
 					 "crypto", "raw_syscall", "structure", "interposition",
-					 "persistence" };
+					 "persistence", "evasion" };
 	return (unsigned)c < ARRAY_SIZE(n) ? n[c] : "?";
 }
 

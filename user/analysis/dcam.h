@@ -27,6 +27,7 @@ enum dcam_category {
 	DCAM_CAT_STRUCTURE,
 	DCAM_CAT_INTERPOSITION, /* hooks the process it lives in (libc names + RTLD_NEXT) */
 	DCAM_CAT_PERSISTENCE,   /* writes a place that runs code later (cron, units, rc files) */
+	DCAM_CAT_EVASION,       /* wipes the records of what was done (logs, histories) */
 	DCAM_CAT_COUNT
 };
 

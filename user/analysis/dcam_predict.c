@@ -48,6 +48,7 @@ enum kind {
 	P_PTRACE,   /* a0 request */
 	P_CLONE,    /* a0 flags */
 	P_CHMOD,    /* a0 mode; token names the exec and plain variants */
+	P_UNLINK,   /* a0 path */
 	P_MEMFD,
 	P_HTTP,     /* a URL transfer: the connection and the request's exchange */
 };
@@ -124,9 +125,9 @@ static const struct pmap map[] = {
 	{ "pthread_create", P_FIXED, -1, -1, -1, "clone:thread" },
 	{ "kill", P_FIXED, -1, -1, -1, "kill" },
 	{ "killpg", P_FIXED, -1, -1, -1, "kill" },
-	{ "unlink", P_FIXED, -1, -1, -1, "unlinkat" },
-	{ "unlinkat", P_FIXED, -1, -1, -1, "unlinkat" },
-	{ "remove", P_FIXED, -1, -1, -1, "unlinkat" },
+	{ "unlink", P_UNLINK, 0, -1, -1, NULL },
+	{ "unlinkat", P_UNLINK, 1, -1, -1, NULL },
+	{ "remove", P_UNLINK, 0, -1, -1, NULL },
 	{ "rmdir", P_FIXED, -1, -1, -1, "unlinkat" },
 	{ "rename", P_FIXED, -1, -1, -1, "renameat2" },
 	{ "renameat", P_FIXED, -1, -1, -1, "renameat2" },
@@ -264,23 +265,31 @@ static unsigned long fopen_flags(const char *mode)
 
 static const char *multicall_applet(const char *path, const char *argv0, const char *argv1)
 {
-	const char *b = strrchr(path, '/'), *a0;
+	const char *b = util_base_name(path), *a0;
 
-	b = b ? b + 1 : path;
 	if (strcmp(b, "busybox") && strcmp(b, "toybox"))
 		return NULL;
 	if (!argv0)
 		return argv1;
-	a0 = strrchr(argv0, '/');
-	a0 = a0 ? a0 + 1 : argv0;
+	a0 = util_base_name(argv0);
 	/* busybox runs the applet its argv[0] names, unless that is itself */
 	return strcmp(a0, b) ? argv0 : argv1;
 }
 
+/* A log or history the code empties or deletes (how): it hides what was
+ * done, as strong a finding as a persistence write. */
+static void log_wipe_finding(struct an *a, const struct callsite *c, const char *path,
+			     const char *how)
+{
+	dcam_add_finding(a, DCAM_CAT_EVASION, c->e->via, c->e, c->at,
+			 DCAM_W_LOG_WIPE * dcam_via_factor(c->e->via), "%s(\"%s\"): a log %s",
+			 c->name, path, how);
+}
+
 /* An open the code makes: its token when predicting; when finding, a
- * write to a place that makes code run again later (persistence) or to
- * another process's memory is a finding of its own, as the call's import
- * would be. */
+ * write to a place that makes code run again later (persistence), to
+ * another process's memory, or one that empties a log is a finding of its
+ * own, as the call's import would be. */
 static void open_call(struct an *a, const struct callsite *c, bool predict, const char *path,
 		      unsigned long flags)
 {
@@ -296,17 +305,11 @@ static void open_call(struct an *a, const struct callsite *c, bool predict, cons
 		dcam_add_finding(a, DCAM_CAT_INJECTION, c->e->via, c->e, c->at,
 				 DCAM_W_PROCMEM_WRITE * dcam_via_factor(c->e->via),
 				 "%s(\"%s\") for writing", c->name, path);
+	else if (!strcmp(tok, "openat:logwipe"))
+		log_wipe_finding(a, c, path, "emptied");
 }
 
 #define DCAM_SHELL_CMD_LEN 1024
-
-static bool in_word_list(const char *w, const char *const *list, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(w, list[i]))
-			return true;
-	return false;
-}
 
 static void exec_inline(struct an *a, const struct callsite *c, const char *prog,
 			const char *opt, const char *text);
@@ -320,13 +323,12 @@ static void relay_shell(struct an *a, const struct callsite *c, const char *prog
 {
 	static const char *const nc[] = { "nc", "ncat", "netcat", "nc.traditional",
 					  "nc.openbsd" };
-	const char *base = strrchr(prog, '/'), *w;
+	const char *base = util_base_name(prog), *w;
 	bool socat, runs = false, listens = false;
 	size_t n;
 
-	base = base ? base + 1 : prog;
 	socat = !strcmp(base, "socat");
-	if (!args || (!socat && !in_word_list(base, nc, ARRAY_SIZE(nc))))
+	if (!args || (!socat && !util_in_list(base, nc, ARRAY_SIZE(nc))))
 		return;
 	for (w = args; *(w += strspn(w, " \t'\"")); w += n) {
 		n = strcspn(w, " \t'\"");
@@ -383,18 +385,49 @@ static const char *next_word(const char *p, char *w, size_t cap)
 	return p + n;
 }
 
-/* A write to path by a command: its token when the class tells something
- * (persistence, tmp, another process's memory); plain writes and
- * /dev/null are not worth a token each. */
-static void command_write(struct an *a, const struct callsite *c, const char *path)
+/* A write to path by a command, emptying it first (>, cp) or not (>>):
+ * its token when the class tells something (persistence, tmp, another
+ * process's memory, a log wiped); plain writes and /dev/null are not
+ * worth a token each. */
+static void command_write(struct an *a, const struct callsite *c, const char *path,
+			  bool truncate)
 {
 	const char *tok;
 
 	if (!*path || !strncmp(path, "/dev/", 5))
 		return;
-	tok = tokclass_open(path, O_WRONLY | O_CREAT | O_APPEND, 0);
+	tok = tokclass_open(path, O_WRONLY | O_CREAT | (truncate ? O_TRUNC : O_APPEND), 0);
 	if (strcmp(tok, "openat:write"))
 		emit(a, c, tok, path);
+}
+
+/* A word naming logs: one (tokclass_is_log), or /var/log whole or by a
+ * glob (rm -rf /var/log/\*) */
+static bool log_word(const char *w)
+{
+	return tokclass_is_log(w) || !strcmp(w, "/var/log") ||
+	       (!strncmp(w, "/var/log/", 9) && (!w[9] || strchr(w, '*')));
+}
+
+/* The programs that delete or empty the files they are given (ln -sf
+ * /dev/null replaces its last word): they read none of them. */
+static const char *const removers[] = { "rm", "unlink", "srm", "ln" };
+static const char *const emptiers[] = { "shred", "truncate", "wipe" };
+
+static bool wipes_files(const char *prog)
+{
+	return util_in_list(prog, removers, ARRAY_SIZE(removers)) ||
+	       util_in_list(prog, emptiers, ARRAY_SIZE(emptiers));
+}
+
+/* A log among a wiping program's words is wiped (T1070.002, T1070.003). */
+static void command_wipe(struct an *a, const struct callsite *c, const char *prog,
+			 const char *w, bool last)
+{
+	if (!log_word(w) || (!strcmp(prog, "ln") && !last))
+		return;
+	emit(a, c, util_in_list(prog, removers, ARRAY_SIZE(removers)) ? "unlinkat:log"
+								       : "openat:logwipe", w);
 }
 
 /* A word naming a credential file or directory (~/.ssh: its keys), as a
@@ -435,24 +468,25 @@ static void command_effects(struct an *a, const struct callsite *c, const char *
 	static const char *const installers[] = { "at", "batch", "useradd", "adduser", "usermod",
 						  "chpasswd" };
 	static const char *const enables[] = { "enable", "link", "defaults", "on", "--add" };
-	const char *base = strrchr(prog, '/'), *p = args;
+	const char *base = util_base_name(prog), *p = args;
 	char w[DCAM_ARG_LEN], last[DCAM_ARG_LEN] = "";
-	bool redirect = false, listing = false, enabling = false, mode_seen = false;
+	bool redirect = false, truncate = false, appending = false, listing = false,
+	     enabling = false, mode_seen = false;
 
-	base = base ? base + 1 : prog;
 	while (p && (p = next_word(p, w, sizeof(w)))) {
 		const char *gt = strchr(w, '>');
 
 		if (redirect) { /* the target of "> PATH" */
-			command_write(a, c, w);
+			command_write(a, c, w, truncate);
 			redirect = false;
 			continue;
 		}
 		if (gt) {
+			truncate = gt[1] != '>';
 			gt += strspn(gt, ">|");
 			if (*gt != '&') { /* 2>&1 duplicates a descriptor */
 				if (*gt)
-					command_write(a, c, gt);
+					command_write(a, c, gt, truncate);
 				else
 					redirect = true;
 			}
@@ -460,14 +494,17 @@ static void command_effects(struct an *a, const struct callsite *c, const char *
 		}
 		/* a credential named on the line is read by the program
 		 * (cat KEY, tar of ~/.ssh, curl --data-binary @/etc/shadow) */
-		if (credential_word(w))
+		if (credential_word(w) && !wipes_files(base))
 			emit(a, c, "openat:cred", w);
 		listing |= !strcmp(w, "-l") || !strcmp(w, "-r");
-		enabling |= in_word_list(w, enables, ARRAY_SIZE(enables));
+		enabling |= util_in_list(w, enables, ARRAY_SIZE(enables));
+		appending |= !strcmp(w, "-a") || !strcmp(w, "--append");
 		if (w[0] == '-')
 			continue;
+		if (wipes_files(base))
+			command_wipe(a, c, base, w, false);
 		if (!strcmp(base, "tee"))
-			command_write(a, c, w);
+			command_write(a, c, w, !appending);
 		else if (!strcmp(base, "chmod") && !mode_seen) {
 			mode_seen = true;
 			command_chmod(a, c, w);
@@ -475,9 +512,11 @@ static void command_effects(struct an *a, const struct callsite *c, const char *
 		snprintf(last, sizeof(last), "%s", w);
 	}
 	if ((!strcmp(base, "cp") || !strcmp(base, "install")) && *last)
-		command_write(a, c, last);
+		command_write(a, c, last, true); /* cp /dev/null /var/log/wtmp */
+	if (*last && wipes_files(base))
+		command_wipe(a, c, base, last, true);
 	if ((!strcmp(base, "crontab") && !listing) ||
-	    in_word_list(base, installers, ARRAY_SIZE(installers)) ||
+	    util_in_list(base, installers, ARRAY_SIZE(installers)) ||
 	    (enabling && (!strcmp(base, "systemctl") || !strcmp(base, "update-rc.d") ||
 			  !strcmp(base, "chkconfig"))))
 		emit(a, c, "openat:persist", base);
@@ -491,9 +530,7 @@ static bool runs_next_word(const char *prog)
 						"timeout", "stdbuf", "sudo", "exec", "command",
 						"chroot", "unshare", "nsenter", "xargs", "busybox",
 						"toybox" };
-	const char *b = strrchr(prog, '/');
-
-	return in_word_list(b ? b + 1 : prog, wrappers, ARRAY_SIZE(wrappers));
+	return util_in_list(util_base_name(prog), wrappers, ARRAY_SIZE(wrappers));
 }
 
 /* A command hidden in base64 and decoded into a shell ("echo B64 | base64
@@ -676,8 +713,7 @@ static void exec_inline(struct an *a, const struct callsite *c, const char *prog
 			shell_command_body(a, c, text);
 		return;
 	}
-	base = strrchr(prog, '/');
-	base = base ? base + 1 : prog;
+	base = util_base_name(prog);
 	for (size_t i = 0; i < ARRAY_SIZE(interp); i++)
 		if (!strncmp(base, interp[i].name, strlen(interp[i].name)) && !opt[2] &&
 		    strchr(interp[i].flags, opt[1])) {
@@ -745,6 +781,14 @@ void dcam_predict_call(struct an *a, const struct callsite *c, bool predict, uin
 	case P_CREAT:
 		path = arg_str(a, c, a0, s0, sizeof(s0));
 		open_call(a, c, predict, path, O_WRONLY | O_CREAT | O_TRUNC);
+		return;
+	case P_UNLINK:
+		path = arg_str(a, c, a0, s0, sizeof(s0));
+		token = tokclass_unlink(path);
+		if (predict)
+			emit(a, c, token, path);
+		else if (!strcmp(token, "unlinkat:log"))
+			log_wipe_finding(a, c, path, "deleted");
 		return;
 	case P_FOPEN:
 		path = arg_str(a, c, a0, s0, sizeof(s0));

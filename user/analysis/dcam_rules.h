@@ -36,6 +36,8 @@ const char *dcam_syscall_name(unsigned machine, long nr);
  * cron, units, ld.so.preload, rc files), or a set-ID mode it gives a file */
 #define DCAM_W_PERSIST_WRITE 0.8
 #define DCAM_W_PROCMEM_WRITE 0.9  /* /proc/PID/mem: as ptrace */
+/* a constant path of a log or history the load-time code empties or deletes */
+#define DCAM_W_LOG_WIPE 0.8
 #define DCAM_W_WX_SEGMENT 0.7
 #define DCAM_W_EXEC_STACK 0.3
 #define DCAM_W_NO_SECTIONS 0.4

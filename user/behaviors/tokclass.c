@@ -8,27 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include "behaviors/tokclass.h"
+#include "lib/util.h"
 
 #define N(a) (sizeof(a) / sizeof(*(a)))
 
 static bool has_prefix(const char *s, const char *prefix)
 {
 	return !strncmp(s, prefix, strlen(prefix));
-}
-
-static const char *base_name(const char *p)
-{
-	const char *s = strrchr(p, '/');
-
-	return s ? s + 1 : p;
-}
-
-static bool in_list(const char *s, const char *const *list, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(s, list[i]))
-			return true;
-	return false;
 }
 
 static bool any_prefix(const char *s, const char *const *list, size_t n)
@@ -54,9 +40,15 @@ bool tokclass_is_tmp(const char *p)
 	return any_prefix(p, dirs, N(dirs));
 }
 
-/* Files whose reading is a step of credential theft (T1552.001, T1552.004,
- * T1528): password hashes, keys, and the token stores of the cloud and
- * source-hosting clients that stealers of server credentials collect. Not
+/* The command histories of shells: what was typed, passwords included
+ * (T1552.003), and what an intruder empties behind itself (T1070.003). */
+static const char *const shell_histories[] = { ".bash_history", ".zsh_history", ".sh_history",
+					       ".ash_history", ".history" };
+
+/* Files whose reading is a step of credential theft (T1552.001, T1552.003,
+ * T1552.004, T1528): password hashes, keys, shell histories, and the token
+ * stores of the cloud and source-hosting clients that stealers of server
+ * credentials collect. Not
  * the stores a native client library reads by itself right before it
  * connects (libcurl and wget ~/.netrc, libpq ~/.pgpass, a pod's
  * service-account token, vault's token, a server's TLS keys): a git fetch
@@ -72,8 +64,36 @@ bool tokclass_is_credential(const char *p)
 	};
 	static const char *const names[] = { ".git-credentials" };
 
-	return in_list(p, exact, N(exact)) || any_inside(p, inside, N(inside)) ||
-	       in_list(base_name(p), names, N(names));
+	return util_in_list(p, exact, N(exact)) || any_inside(p, inside, N(inside)) ||
+	       util_in_list(util_base_name(p), names, N(names)) ||
+	       util_in_list(util_base_name(p), shell_histories, N(shell_histories));
+}
+
+/* Records of what was done and who logged in, whose clearing hides an
+ * intrusion (T1070.002, T1070.003): login records, the system and
+ * authentication logs, web servers' logs (what a web shell leaves), the
+ * command histories of shells and clients. The current files only: logrotate deletes what it rotated
+ * (auth.log.1, syslog.2.gz) itself. */
+bool tokclass_is_log(const char *p)
+{
+	static const char *const records[] = {
+		"/var/log/wtmp", "/var/log/btmp", "/var/log/lastlog", "/var/log/faillog",
+		"/var/run/utmp", "/run/utmp", "/var/log/auth.log", "/var/log/secure",
+		"/var/log/syslog", "/var/log/messages", "/var/log/kern.log", "/var/log/daemon.log",
+		"/var/log/user.log", "/var/log/cron", "/var/log/cron.log", "/var/log/maillog",
+		"/var/log/mail.log", "/var/log/audit/audit.log",
+	};
+	static const char *const web_dirs[] = { "/var/log/apache2/", "/var/log/httpd/",
+						"/var/log/nginx/" };
+	static const char *const web[] = { "access.log", "error.log", "access_log", "error_log" };
+	static const char *const clients[] = { ".mysql_history", ".psql_history", ".python_history",
+					       ".sqlite_history", ".node_repl_history",
+					       ".rediscli_history" };
+	const char *b = util_base_name(p);
+
+	return util_in_list(p, records, N(records)) ||
+	       (any_prefix(p, web_dirs, N(web_dirs)) && util_in_list(b, web, N(web))) ||
+	       util_in_list(b, shell_histories, N(shell_histories)) || util_in_list(b, clients, N(clients));
 }
 
 /* Places whose writing makes code run again later or grants access:
@@ -105,7 +125,7 @@ bool tokclass_is_persistence(const char *p)
 	if (has_prefix(p, "/etc/rc") && p[7] && strchr("0123456S", p[7]) && !strncmp(p + 8, ".d/", 3))
 		return true;
 	return any_prefix(p, prefixes, N(prefixes)) || any_inside(p, inside, N(inside)) ||
-	       in_list(p, accounts, N(accounts)) || in_list(base_name(p), names, N(names));
+	       util_in_list(p, accounts, N(accounts)) || util_in_list(util_base_name(p), names, N(names));
 }
 
 /* A pid printed at run time ("/proc/%d/mem" in the static prediction) */
@@ -171,6 +191,10 @@ const char *tokclass_open(const char *path, unsigned long flags, unsigned long s
 	if (write) {
 		if (tokclass_is_procmem(path, self_pid))
 			return "openat:procmem";
+		/* logs are written all the time, appended to or updated in
+		 * place (wtmp, lastlog): emptied, they are wiped */
+		if ((flags & O_TRUNC) && tokclass_is_log(path))
+			return "openat:logwipe";
 		if (tokclass_is_persistence(path))
 			return "openat:persist";
 		return tokclass_is_tmp(path) ? "openat:write_tmp" : "openat:write";
@@ -179,13 +203,18 @@ const char *tokclass_open(const char *path, unsigned long flags, unsigned long s
 									       : "openat:read";
 }
 
+const char *tokclass_unlink(const char *path)
+{
+	return path && tokclass_is_log(path) ? "unlinkat:log" : "unlinkat";
+}
+
 bool tokclass_is_shell(const char *path)
 {
 	static const char *const shells[] = { "sh", "bash", "dash", "zsh", "ksh", "ksh93", "mksh",
 					      "pdksh", "csh", "tcsh", "fish", "ash", "rbash",
 					      "yash" };
 
-	return in_list(base_name(path), shells, N(shells));
+	return util_in_list(util_base_name(path), shells, N(shells));
 }
 
 bool tokclass_is_downloader(const char *path)
@@ -195,7 +224,7 @@ bool tokclass_is_downloader(const char *path)
 					     "ftp", "lftp", "telnet", "aria2c", "axel",
 					     "lwp-download" };
 
-	return in_list(base_name(path), tools, N(tools));
+	return util_in_list(util_base_name(path), tools, N(tools));
 }
 
 const char *tokclass_exec(const char *path, const char *argv1)
@@ -204,7 +233,7 @@ const char *tokclass_exec(const char *path, const char *argv1)
 
 	if (!path)
 		return "execve";
-	if (argv1 && in_list(base_name(path), multicall, N(multicall)))
+	if (argv1 && util_in_list(util_base_name(path), multicall, N(multicall)))
 		path = argv1;
 	if (tokclass_is_shell(path))
 		return "execve:shell";

@@ -11,10 +11,13 @@
 
 /* Token of an open of path (NULL when unknown) with open(2) flags:
  * "openat:read", "openat:cred", "openat:write", "openat:write_tmp",
- * "openat:persist" or "openat:procmem". self_pid is the caller's pid or tid
+ * "openat:persist", "openat:procmem" or "openat:logwipe". self_pid is the caller's pid or tid
  * (0 when unknown): /proc/<self_pid>/mem and environ are the caller's own;
  * another process's environ is read as a credential. */
 const char *tokclass_open(const char *path, unsigned long flags, unsigned long self_pid);
+/* Token of an unlink of path (NULL when unknown): "unlinkat:log" or
+ * "unlinkat". */
+const char *tokclass_unlink(const char *path);
 /* Token of an exec of path (NULL when unknown): "execve:shell",
  * "execve:downloader" or "execve". argv1, when known, names the applet of a
  * multi-call binary (busybox wget, toybox sh). */
@@ -23,6 +26,7 @@ const char *tokclass_exec(const char *path, const char *argv1);
 bool tokclass_is_tmp(const char *path);
 bool tokclass_is_credential(const char *path);
 bool tokclass_is_persistence(const char *path);
+bool tokclass_is_log(const char *path);
 /* /proc/<pid>/mem or /proc/<pid>/task/<tid>/mem of a pid other than self_pid
  * (self, thread-self and self_pid are the caller's own). */
 bool tokclass_is_procmem(const char *path, unsigned long self_pid);

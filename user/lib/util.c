@@ -134,3 +134,18 @@ size_t util_utf8_len(const void *text, size_t len)
 	}
 	return len;
 }
+
+const char *util_base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+bool util_in_list(const char *s, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(s, list[i]))
+			return true;
+	return false;
+}

@@ -4,6 +4,7 @@
 #define BPFPROF_UTIL_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -17,6 +18,10 @@ int util_read_file(const char *path, size_t max, char **buf, size_t *len);
  * or code points past U+10FFFF) without NUL bytes, what jansson takes as a
  * string: len when all of it is, else where the first bad character starts. */
 size_t util_utf8_len(const void *text, size_t len);
+/* The part of path after its last '/' (all of it without one). */
+const char *util_base_name(const char *path);
+/* Whether s is one of the n strings of list. */
+bool util_in_list(const char *s, const char *const *list, size_t n);
 /* Creates the directories above path (not path itself) with mode, like
  * mkdir -p of its dirname. Returns 0 or -errno. */
 int util_mkdir_parents(const char *path, unsigned int mode);

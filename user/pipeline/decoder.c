@@ -25,6 +25,14 @@ static const char *openat_token(const struct bp_call_rec *r)
 	return tokclass_open(path, r->arg[0], r->tid);
 }
 
+static const char *unlinkat_token(const struct bp_call_rec *r)
+{
+	char path[BP_STR_LEN + 1];
+
+	snprintf(path, sizeof(path), "%.*s", BP_STR_LEN, r->str);
+	return tokclass_unlink(path);
+}
+
 static const char *execve_token(const struct bp_call_rec *r)
 {
 	char path[BP_STR_LEN + 1];
@@ -56,7 +64,7 @@ const char *decoder_token(const struct bp_call_rec *r)
 {
 	switch (r->call) {
 	case BP_CALL_OPENAT: return openat_token(r);
-	case BP_CALL_UNLINKAT: return "unlinkat";
+	case BP_CALL_UNLINKAT: return unlinkat_token(r);
 	case BP_CALL_RENAMEAT2: return "renameat2";
 	case BP_CALL_FCHMODAT:
 		return sets_id_bit(r->arg[0]) ? "fchmodat:setid" :

@@ -232,6 +232,7 @@ bool window_token_matters(const char *t)
 		"memfd_create", "openat:cred", "openat:persist", "openat:procmem", "openat:write",
 		"fchmodat:exec", "fchmod:exec", "fchmodat:setid", "fchmod:setid", "dup2:socket",
 		"clone:process", "io_uring_setup", "unlinkat", "renameat2", "kill", "dlopen",
+		"openat:logwipe",
 	};
 
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(*prefixes); i++)

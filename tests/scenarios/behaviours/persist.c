@@ -14,21 +14,8 @@
  * landed in the overlay in NAME.persisted. */
 #include <dlfcn.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 
 #include "scn.h"
-
-#define OVERLAYFS_MAGIC 0x794c7630
-#define TMPFS_MAGIC_ 0x01021994
-
-static int sandboxed(const char *dir)
-{
-	struct statfs sf;
-
-	if (!getenv("SCENARIO_SANDBOX") || statfs(dir, &sf))
-		return 0;
-	return sf.f_type == OVERLAYFS_MAGIC || sf.f_type == TMPFS_MAGIC_;
-}
 
 static inline int append(const char *path, const char *line, int mode)
 {
@@ -132,7 +119,7 @@ __attribute__((constructor)) static void persist_init(void)
 	const char *root = TARGET_ROOT;
 
 	scn_mark("ran");
-	if (!sandboxed(root)) {
+	if (!scn_sandboxed(root)) {
 		fprintf(stderr, "persist: %s is not a scn_nsroot overlay: refusing to write\n", root);
 		return;
 	}

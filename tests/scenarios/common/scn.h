@@ -28,8 +28,21 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* Whether dir is one of scn_nsroot's throw-away layers (overlay or tmpfs)
+ * and the runner said so: the scenarios that write /etc, /var/log or $HOME
+ * refuse to anywhere else, so a mistake never touches the host. */
+static inline int scn_sandboxed(const char *dir)
+{
+	struct statfs sf;
+
+	if (!getenv("SCENARIO_SANDBOX") || statfs(dir, &sf))
+		return 0;
+	return sf.f_type == 0x794c7630 /* overlayfs */ || sf.f_type == 0x01021994 /* tmpfs */;
+}
 
 /* fn(arg) on a thread of its own that nobody joins: a constructor's
  * hand-off, dlopen returns at once */

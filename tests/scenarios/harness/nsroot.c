@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
-/* scn_nsroot SCRATCH -- CMD...: the "temporary root" of the persistence
- * scenarios. Runs CMD in a private mount namespace where /etc and $HOME are
- * overlays whose upper layers live on a tmpfs mounted at SCRATCH (an empty
- * directory): whatever CMD writes there vanishes with the namespace and the
+/* scn_nsroot SCRATCH -- CMD...: the "temporary root" of the persistence and
+ * log-wipe scenarios. Runs CMD in a private mount namespace where /etc,
+ * /var/log and $HOME are overlays whose upper layers live on a tmpfs
+ * mounted at SCRATCH (an empty directory): whatever CMD writes there vanishes with the namespace and the
  * host's files are never touched. Refuses to run CMD (exit 1) unless every
  * overlay is in place; sets SCENARIO_SANDBOX=1 for the payloads, which check
  * the filesystem type themselves too. Afterwards lists the files CMD created
@@ -58,8 +58,8 @@ static int overlay(const char *scratch, const char *target, int n, char *upper, 
 int main(int argc, char **argv)
 {
 	const char *home = getenv("HOME") ? getenv("HOME") : "/root";
-	const char *targets[] = { "/etc", home };
-	char uppers[2][512], path[512];
+	const char *targets[] = { "/etc", "/var/log", home };
+	char uppers[3][512], path[512];
 	int status;
 	pid_t pid;
 
@@ -72,8 +72,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "scn_nsroot: private mount namespace: %s\n", strerror(errno));
 		return 1;
 	}
-	for (int i = 0; i < 2; i++)
-		if (overlay(argv[1], targets[i], i, uppers[i], sizeof(uppers[i])))
+	for (size_t i = 0; i < sizeof(targets) / sizeof(*targets); i++)
+		if (overlay(argv[1], targets[i], (int)i, uppers[i], sizeof(uppers[i])))
 			return 1;
 	setenv("SCENARIO_SANDBOX", "1", 1);
 	setenv("HOME", home, 1);
@@ -86,7 +86,7 @@ int main(int argc, char **argv)
 	if (pid < 0 || waitpid(pid, &status, 0) != pid)
 		return 1;
 	if (!scn_marker_path("persisted", path, sizeof(path)) && (listing = fopen(path, "we"))) {
-		for (int i = 0; i < 2; i++) {
+		for (size_t i = 0; i < sizeof(targets) / sizeof(*targets); i++) {
 			upper_prefix = strlen(uppers[i]);
 			fprintf(listing, "# %s\n", targets[i]);
 			nftw(uppers[i], list_one, 16, FTW_PHYS);
