@@ -490,6 +490,53 @@ Test(bdindex, a_query_with_very_many_candidates_finds_every_match)
 		cr_assert_eq(m[k].edit, BDINDEX_SUBST);
 }
 
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* More matches than the caller keeps: the best are kept (exact, then
+ * similarity x confidence, then the lower id), not the first the hash table
+ * yields. So what a lookup keeps is the same whatever ids the tokens got:
+ * here the same entries under token ids shifted by 7 (a vocabulary with
+ * more tokens before the dataset's own). */
+Test(bdindex, past_max_the_best_matches_are_kept_whatever_the_token_ids)
+{
+	static struct bdindex_match m[16];
+	struct bdindex *shifted;
+	int64_t want[16], got[2][16];
+
+	cr_assert_eq(bdindex_create(tok, &shifted), 0);
+	for (int pass = 0; pass < 2; pass++) {
+		struct bdindex *ix = pass ? shifted : idx;
+		token_id base = pass ? 7 : 0, q[3] = { base + 300, base + 301, base + 302 };
+
+		for (int i = 0; i < 100; i++) {
+			/* one substitution from the query each; every third one is
+			 * surer, and entries of equal weight differ only by id */
+			token_id e[3] = { base + 300, base + 301, (token_id)(base + 400 + i) };
+
+			cr_assert_eq(bdindex_add(ix, i + 1, e, 3, 0.9, i % 3 ? 0.5 : 0.8,
+						 BD_LABEL_MALICIOUS), 0);
+		}
+		cr_assert_eq(bdindex_lookup_fuzzy(ix, q, 3, m, 16), 100);
+		for (int k = 0; k < 16; k++)
+			got[pass][k] = m[k].id;
+	}
+	/* confidence 0.8: ids 1, 4, 7, ... (34 of them): the 16 lowest */
+	for (int k = 0; k < 16; k++)
+		want[k] = 1 + 3 * k;
+	for (int pass = 0; pass < 2; pass++) {
+		qsort(got[pass], 16, sizeof(int64_t), cmp_id);
+		for (int k = 0; k < 16; k++)
+			cr_assert_eq(got[pass][k], want[k], "pass %d, match %d: id %lld", pass, k,
+				     (long long)got[pass][k]);
+	}
+	bdindex_free(shifted);
+}
+
 /* Past the candidate bound, a query with two equal neighbouring tokens
  * ("7 7 8") leaves the same sequence out at two positions: the entry "7 8"
  * it holds one extra token of is still one match, not two. */

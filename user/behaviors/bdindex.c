@@ -751,6 +751,7 @@ static void fill_match(const struct bdindex *idx, uint32_t e, uint64_t w,
 struct collect {
 	struct bdindex_match *out;
 	size_t max, found;
+	size_t worst; /* once out[] is full: its worst match (collect_keep) */
 	uint32_t seen[64]; /* entry indexes already reported (dedupe) */
 	size_t nseen;
 };
@@ -767,6 +768,54 @@ static void collect_add(struct collect *c, uint32_t e)
 {
 	if (c->nseen < ARRAY_SIZE(c->seen))
 		c->seen[c->nseen++] = e;
+}
+
+/* Whether match a goes before b when not all can be kept: an exact match,
+ * then the higher similarity x confidence (what the scorer weighs), then
+ * the lower id. Never the order the hash table happened to yield, which
+ * moves with every token added to the vocabulary. */
+static bool match_better(const struct bdindex_match *a, const struct bdindex_match *b)
+{
+	double wa = a->similarity * a->confidence, wb = b->similarity * b->confidence;
+
+	if ((a->edit == BDINDEX_EXACT) != (b->edit == BDINDEX_EXACT))
+		return a->edit == BDINDEX_EXACT;
+	if (wa != wb)
+		return wa > wb;
+	return a->id < b->id;
+}
+
+static void collect_find_worst(struct collect *c)
+{
+	c->worst = 0;
+	for (size_t i = 1; i < c->max; i++)
+		if (match_better(&c->out[c->worst], &c->out[i]))
+			c->worst = i;
+}
+
+/* Whether m, whose edit, similarity, id and confidence are known, is kept:
+ * one comparison once out[] is full, so a query with thousands of matches
+ * costs little more than one with max */
+static bool collect_wants(const struct collect *c, const struct bdindex_match *m)
+{
+	return c->found < c->max || (c->max && match_better(m, &c->out[c->worst]));
+}
+
+/* m into the first max found; past them, in place of the worst kept (not
+ * twice: past 64 entries the dedupe forgets what it reported) */
+static void collect_keep(struct collect *c, const struct bdindex_match *m)
+{
+	if (c->found < c->max) {
+		c->out[c->found] = *m;
+		if (c->found + 1 == c->max)
+			collect_find_worst(c);
+		return;
+	}
+	for (size_t i = 0; i < c->max; i++)
+		if (c->out[i].id == m->id)
+			return;
+	c->out[c->worst] = *m;
+	collect_find_worst(c);
 }
 
 #define CAND_MAX 64
@@ -977,10 +1026,12 @@ static void verify_one(const struct bdindex *idx, const struct lstate *s, uint32
 	if (exact_only && m.edit != BDINDEX_EXACT)
 		return;
 	collect_add(c, e);
-	if (c->found < c->max) {
-		m.similarity = 1.0 - m.cost / (double)(n > len ? n : len);
+	m.similarity = 1.0 - m.cost / (double)(n > len ? n : len);
+	m.id = (uint32_t)w;
+	m.confidence = (double)((w >> ENT_CONF_SHIFT) & FIXED_MAX) / FIXED_MAX;
+	if (collect_wants(c, &m)) {
 		fill_match(idx, e, w, &m);
-		c->out[c->found] = m;
+		collect_keep(c, &m);
 	}
 	c->found++;
 }
@@ -992,7 +1043,7 @@ static int stage_verify(const struct bdindex *idx, const struct table *t, struct
 
 	c.out = out;
 	c.max = max;
-	c.found = c.nseen = 0;
+	c.found = c.nseen = c.worst = 0;
 	if (s->overflow) {
 		for (uint32_t pr = s->probes; pr; pr &= pr - 1)
 			scan_probe(idx, t, s, (uint32_t)__builtin_ctz(pr), &c, exact_only);

@@ -79,8 +79,10 @@ uint32_t bdindex_lengths(const struct bdindex *idx);
 size_t bdindex_memory(const struct bdindex *idx);
 
 /* Entries within edit cost 1 of q (one substitution, insertion or deletion).
- * Fills at most max matches, best similarity first is NOT guaranteed; returns
- * the number of matches found (may exceed max) or a negative errno. */
+ * Fills at most max matches, in no particular order; when more are found,
+ * the max best are kept (exact, then similarity x confidence, then the
+ * lower id). Returns the number of matches found (may exceed max) or a
+ * negative errno. */
 int bdindex_lookup_fuzzy(const struct bdindex *idx, const token_id *q, size_t n,
 			 struct bdindex_match *out, size_t max);
 /* nq <= BDINDEX_BATCH_MAX lookups at once (their memory accesses overlap):

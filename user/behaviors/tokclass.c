@@ -48,11 +48,11 @@ static const char *const shell_histories[] = { ".bash_history", ".zsh_history", 
 /* Files whose reading is a step of credential theft (T1552.001, T1552.003,
  * T1552.004, T1528): password hashes, keys, shell histories, and the token
  * stores of the cloud and source-hosting clients that stealers of server
- * credentials collect. Not
- * the stores a native client library reads by itself right before it
- * connects (libcurl and wget ~/.netrc, libpq ~/.pgpass, a pod's
- * service-account token, vault's token, a server's TLS keys): a git fetch
- * read ~/.netrc inside libcurl and connected, medium on sequence alone. */
+ * credentials collect. Not the stores a native client library reads by
+ * itself right before it connects (libcurl and wget ~/.netrc, libpq
+ * ~/.pgpass, a pod's service-account token, vault's token, a server's TLS
+ * keys): a git fetch read ~/.netrc inside libcurl and connected, medium on
+ * sequence alone. */
 bool tokclass_is_credential(const char *p)
 {
 	static const char *const exact[] = { "/etc/shadow", "/etc/gshadow", "/etc/sudoers",
@@ -72,8 +72,8 @@ bool tokclass_is_credential(const char *p)
 /* Records of what was done and who logged in, whose clearing hides an
  * intrusion (T1070.002, T1070.003): login records, the system and
  * authentication logs, web servers' logs (what a web shell leaves), the
- * command histories of shells and clients. The current files only: logrotate deletes what it rotated
- * (auth.log.1, syslog.2.gz) itself. */
+ * command histories of shells and clients. The current files only:
+ * logrotate deletes what it rotated (auth.log.1, syslog.2.gz) itself. */
 bool tokclass_is_log(const char *p)
 {
 	static const char *const records[] = {
@@ -93,7 +93,8 @@ bool tokclass_is_log(const char *p)
 
 	return util_in_list(p, records, N(records)) ||
 	       (any_prefix(p, web_dirs, N(web_dirs)) && util_in_list(b, web, N(web))) ||
-	       util_in_list(b, shell_histories, N(shell_histories)) || util_in_list(b, clients, N(clients));
+	       util_in_list(b, shell_histories, N(shell_histories)) ||
+	       util_in_list(b, clients, N(clients));
 }
 
 /* Places whose writing makes code run again later or grants access:
@@ -125,7 +126,8 @@ bool tokclass_is_persistence(const char *p)
 	if (has_prefix(p, "/etc/rc") && p[7] && strchr("0123456S", p[7]) && !strncmp(p + 8, ".d/", 3))
 		return true;
 	return any_prefix(p, prefixes, N(prefixes)) || any_inside(p, inside, N(inside)) ||
-	       util_in_list(p, accounts, N(accounts)) || util_in_list(util_base_name(p), names, N(names));
+	       util_in_list(p, accounts, N(accounts)) ||
+	       util_in_list(util_base_name(p), names, N(names));
 }
 
 /* A pid printed at run time ("/proc/%d/mem" in the static prediction) */

@@ -229,11 +229,13 @@ int seqscore_window(const struct bdindex *idx, const token_id *seq, size_t n,
 			    (beaten(prev, nprev, m->id, m->similarity, true) ||
 			     beaten(next, nnext, m->id, m->similarity, false)))
 				continue;
-			/* an exact match always wins: the n-gram itself is known */
+			/* an exact match always wins: the n-gram itself is known;
+			 * equal weights go to the lower id, not to the order the
+			 * index yields them in */
 			if (!best[m->len] ||
 			    (m->edit == BDINDEX_EXACT) > (best[m->len]->edit == BDINDEX_EXACT) ||
 			    ((m->edit == BDINDEX_EXACT) == (best[m->len]->edit == BDINDEX_EXACT) &&
-			     w > bw[m->len])) {
+			     (w > bw[m->len] || (w == bw[m->len] && m->id < best[m->len]->id)))) {
 				bw[m->len] = w;
 				best[m->len] = m;
 			}
