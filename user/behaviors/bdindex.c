@@ -770,11 +770,7 @@ static void collect_add(struct collect *c, uint32_t e)
 		c->seen[c->nseen++] = e;
 }
 
-/* Whether match a goes before b when not all can be kept: an exact match,
- * then the higher similarity x confidence (what the scorer weighs), then
- * the lower id. Never the order the hash table happened to yield, which
- * moves with every token added to the vocabulary. */
-static bool match_better(const struct bdindex_match *a, const struct bdindex_match *b)
+bool bdindex_match_better(const struct bdindex_match *a, const struct bdindex_match *b)
 {
 	double wa = a->similarity * a->confidence, wb = b->similarity * b->confidence;
 
@@ -789,7 +785,7 @@ static void collect_find_worst(struct collect *c)
 {
 	c->worst = 0;
 	for (size_t i = 1; i < c->max; i++)
-		if (match_better(&c->out[c->worst], &c->out[i]))
+		if (bdindex_match_better(&c->out[c->worst], &c->out[i]))
 			c->worst = i;
 }
 
@@ -798,7 +794,7 @@ static void collect_find_worst(struct collect *c)
  * costs little more than one with max */
 static bool collect_wants(const struct collect *c, const struct bdindex_match *m)
 {
-	return c->found < c->max || (c->max && match_better(m, &c->out[c->worst]));
+	return c->found < c->max || (c->max && bdindex_match_better(m, &c->out[c->worst]));
 }
 
 /* m into the first max found; past them, in place of the worst kept (not

@@ -78,11 +78,15 @@ uint32_t bdindex_lengths(const struct bdindex *idx);
 /* Bytes held by the index (tables, entries, token arena). */
 size_t bdindex_memory(const struct bdindex *idx);
 
+/* Whether match a goes before b: an exact match (the n-gram itself is
+ * known), then the higher similarity x confidence (what the scorer
+ * weighs), then the lower id. Never the order the hash table yields, which
+ * moves with every token added to the vocabulary. */
+bool bdindex_match_better(const struct bdindex_match *a, const struct bdindex_match *b);
 /* Entries within edit cost 1 of q (one substitution, insertion or deletion).
  * Fills at most max matches, in no particular order; when more are found,
- * the max best are kept (exact, then similarity x confidence, then the
- * lower id). Returns the number of matches found (may exceed max) or a
- * negative errno. */
+ * the max best are kept (bdindex_match_better). Returns the number of
+ * matches found (may exceed max) or a negative errno. */
 int bdindex_lookup_fuzzy(const struct bdindex *idx, const token_id *q, size_t n,
 			 struct bdindex_match *out, size_t max);
 /* nq <= BDINDEX_BATCH_MAX lookups at once (their memory accesses overlap):

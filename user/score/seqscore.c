@@ -209,7 +209,6 @@ int seqscore_window(const struct bdindex *idx, const token_id *seq, size_t n,
 		const struct bdindex_match *best[BDINDEX_MAX_LEN + 1] = { NULL };
 		const struct bdindex_match *next = cand[(i + 1) % nring];
 		size_t ncur, nprev = i ? nc[(i + nring - 1) % nring] : 0, nnext;
-		double bw[BDINDEX_MAX_LEN + 1];
 
 		while (!ret && fetched <= i + 1) { /* positions up to i + 1 are needed */
 			ret = candidates(idx, seq, n, fetched, npos, ql, cand, nc, nring, buf);
@@ -221,7 +220,6 @@ int seqscore_window(const struct bdindex *idx, const token_id *seq, size_t n,
 		ncur = nc[i % nring];
 		for (size_t j = 0; j < ncur; j++) {
 			const struct bdindex_match *m = &cur[j];
-			double w = m->similarity * m->confidence;
 
 			if (m->similarity < SEQSCORE_MIN_SIMILARITY - 1e-9)
 				continue;
@@ -229,16 +227,9 @@ int seqscore_window(const struct bdindex *idx, const token_id *seq, size_t n,
 			    (beaten(prev, nprev, m->id, m->similarity, true) ||
 			     beaten(next, nnext, m->id, m->similarity, false)))
 				continue;
-			/* an exact match always wins: the n-gram itself is known;
-			 * equal weights go to the lower id, not to the order the
-			 * index yields them in */
-			if (!best[m->len] ||
-			    (m->edit == BDINDEX_EXACT) > (best[m->len]->edit == BDINDEX_EXACT) ||
-			    ((m->edit == BDINDEX_EXACT) == (best[m->len]->edit == BDINDEX_EXACT) &&
-			     (w > bw[m->len] || (w == bw[m->len] && m->id < best[m->len]->id)))) {
-				bw[m->len] = w;
+			/* an exact match always wins: the n-gram itself is known */
+			if (!best[m->len] || bdindex_match_better(m, best[m->len]))
 				best[m->len] = m;
-			}
 		}
 		res->positions++;
 		/* one best match per entry length: n-grams of several lengths
