@@ -79,6 +79,27 @@ static inline int run(char *const argv[], char *const env[])
 }
 
 /* All JSON lines of path, as one array. */
+/* argv (room for cap pointers) of `bpf-profiler trace --json -o out
+ * [opts...] -- cmd...`, NULL-terminated; returns the number of arguments.
+ * opts and cmd are NULL-terminated; opts may be NULL. */
+static inline size_t trace_argv(char **argv, size_t cap, char *out, char *const opts[],
+				char *const cmd[])
+{
+	char *head[] = { BPFPROF_BIN, "trace", "--json", "-o", out };
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(head) / sizeof(*head); i++)
+		argv[n++] = head[i];
+	for (size_t i = 0; opts && opts[i]; i++)
+		argv[n++] = opts[i];
+	argv[n++] = "--";
+	for (size_t i = 0; cmd[i]; i++)
+		argv[n++] = cmd[i];
+	cr_assert_lt(n, cap, "trace_argv: %zu arguments do not fit", n);
+	argv[n] = NULL;
+	return n;
+}
+
 static inline json_t *read_events(const char *path)
 {
 	json_t *all = json_array();

@@ -89,24 +89,19 @@ static bool call_matches(json_t *e, const struct row *r)
 Test(syscall_table, every_call_of_the_vocabulary_becomes_its_token_with_its_argument)
 {
 	/* not below /tmp: writes there are a token class of their own */
-	char dir[] = "/run/bpfprof-table-XXXXXX", out[600], *argv[NROWS + 9];
+	char dir[] = "/run/bpfprof-table-XXXXXX", out[600], *cmd[NROWS + 3], *argv[NROWS + 9];
 	json_t *events, *e;
 	size_t i, n = 0;
 
 	require_root();
 	cr_assert_not_null(mkdtemp(dir));
 	snprintf(out, sizeof(out), "%s/trace.jsonl", dir);
-	argv[n++] = BPFPROF_BIN;
-	argv[n++] = "trace";
-	argv[n++] = "--json";
-	argv[n++] = "-o";
-	argv[n++] = out;
-	argv[n++] = "--";
-	argv[n++] = FIXTURE_DIR "/syscall_table";
-	argv[n++] = dir;
+	cmd[n++] = FIXTURE_DIR "/syscall_table";
+	cmd[n++] = dir;
 	for (i = 0; i < NROWS; i++)
-		argv[n++] = (char *)rows[i].op;
-	argv[n] = NULL;
+		cmd[n++] = (char *)rows[i].op;
+	cmd[n] = NULL;
+	trace_argv(argv, sizeof(argv) / sizeof(*argv), out, NULL, cmd);
 	cr_assert_eq(run(argv, NULL), 0, "the traced fixture failed");
 	events = read_events(out);
 	for (i = 0; i < NROWS; i++) {

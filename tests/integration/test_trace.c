@@ -527,29 +527,18 @@ static void runs_unless_killed_at_the_gate(char *const cmd[], char *const env[],
 					   const char *marker, const char *object)
 {
 	char out[128], *argv[24];
-	size_t n = 0, head;
 	json_t *events, *gate;
 
 	tmp_output(out, sizeof(out), "killed-at-gate");
-	argv[n++] = BPFPROF_BIN;
-	argv[n++] = "trace";
-	head = n;
-	argv[n++] = "--json";
-	argv[n++] = "-o";
-	argv[n++] = out;
-	argv[n++] = "--";
-	for (size_t i = 0; cmd[i] && n < sizeof(argv) / sizeof(*argv) - 3; i++)
-		argv[n++] = cmd[i];
-	argv[n] = NULL;
+	trace_argv(argv, sizeof(argv) / sizeof(*argv), out, NULL, cmd);
 	unlink(marker);
 	run(argv, env);
 	cr_assert_eq(access(marker, F_OK), 0, "unenforced, %s did not run", object);
 	unlink(marker);
 	unlink(out);
 
-	memmove(&argv[head + 2], &argv[head], (n - head + 1) * sizeof(*argv));
-	argv[head] = "--gate";
-	argv[head + 1] = "--enforce";
+	trace_argv(argv, sizeof(argv) / sizeof(*argv), out, (char *[]){ "--gate", "--enforce", NULL },
+		   cmd);
 	cr_assert_eq(run(argv, env), 77, "a kill at the gate exits 77");
 	cr_assert_neq(access(marker, F_OK), 0, "%s ran: its marker exists", object);
 	events = read_events(out);
@@ -875,21 +864,12 @@ static void detached_child_shell_is_killed_at_watch(char *const cmd[])
 			NULL };
 	json_t *events, *e;
 	bool watched_high = false;
-	size_t i, n = 0;
+	size_t i;
 	pid_t shell;
 
 	if (access("/usr/bin/python3", X_OK))
 		cr_skip_test("python3 is not installed (scripts/deps.sh installs it)");
-	argv[n++] = BPFPROF_BIN;
-	argv[n++] = "trace";
-	argv[n++] = "--json";
-	argv[n++] = "-o";
-	argv[n++] = out;
-	argv[n++] = "--enforce";
-	argv[n++] = "--";
-	for (i = 0; cmd[i] && n < sizeof(argv) / sizeof(*argv) - 1; i++)
-		argv[n++] = cmd[i];
-	argv[n] = NULL;
+	trace_argv(argv, sizeof(argv) / sizeof(*argv), out, (char *[]){ "--enforce", NULL }, cmd);
 	snprintf(port_env, sizeof(port_env), "BPFPROF_CALLBACK_PORT=%d", port);
 	snprintf(marker, sizeof(marker), "/tmp/bpfprof-childshell-%d", (int)getpid());
 	snprintf(marker_env, sizeof(marker_env), "BPFPROF_MARKER=%s", marker);
