@@ -16,29 +16,34 @@
 #include "kernel/kdev.h"
 #include "pipeline/decoder.h"
 
+/* The record's path, NUL-terminated (the kernel fills str without one
+ * when the path is as long as the field). */
+static const char *record_path(const struct bp_call_rec *r, char buf[BP_STR_LEN + 1])
+{
+	snprintf(buf, BP_STR_LEN + 1, "%.*s", BP_STR_LEN, r->str);
+	return buf;
+}
+
 static const char *openat_token(const struct bp_call_rec *r)
 {
 	char path[BP_STR_LEN + 1];
 
 	/* the caller's tid stands for its pid: the main thread's are equal */
-	snprintf(path, sizeof(path), "%.*s", BP_STR_LEN, r->str);
-	return tokclass_open(path, r->arg[0], r->tid);
+	return tokclass_open(record_path(r, path), r->arg[0], r->tid);
 }
 
 static const char *unlinkat_token(const struct bp_call_rec *r)
 {
 	char path[BP_STR_LEN + 1];
 
-	snprintf(path, sizeof(path), "%.*s", BP_STR_LEN, r->str);
-	return tokclass_unlink(path);
+	return tokclass_unlink(record_path(r, path));
 }
 
 static const char *execve_token(const struct bp_call_rec *r)
 {
 	char path[BP_STR_LEN + 1];
 
-	snprintf(path, sizeof(path), "%.*s", BP_STR_LEN, r->str);
-	return tokclass_exec(path, NULL);
+	return tokclass_exec(record_path(r, path), NULL);
 }
 
 static const char *family_token(unsigned long family, const char *inet, const char *unx,
