@@ -281,6 +281,10 @@ struct callsite {
  * predict) and return what its result register holds afterwards. */
 void dcam_predict_call(struct an *a, const struct callsite *c, bool predict, uint8_t *ret_kind,
 		       uint64_t *ret_val);
+/* A hook's entry: its own token (dcam_hook_token), then the call it
+ * stands in for, as dcam_predict_call. */
+void dcam_predict_hook(struct an *a, const struct callsite *c, uint8_t *ret_kind,
+		       uint64_t *ret_val);
 /* io_uring: whether op is an operation that stands for a call the
  * decoder makes a token of; whether the function or syscall name submits
  * a ring's prepared operations; the tokens of the operations prepared in
@@ -299,6 +303,11 @@ void dcam_interpose_check(struct an *a);
  * with dlsym(RTLD_NEXT): its export runs whenever the process calls it
  * (known once the findings pass has walked the exports) */
 bool dcam_interposes(const struct an *a, const char *name);
+/* The token a hook of name is in itself, NULL when it is none: a hook of
+ * a listing (directories, /proc, login records, packets) hides what it
+ * filters out (T1014), one of authentication sees or bypasses passwords
+ * (T1556.003); a runtime hooking wholesale is neither. */
+const char *dcam_hook_token(const struct an *a, const char *name);
 
 /* dcam_scan.c: the bytes themselves */
 void dcam_scan_constants(struct an *a);

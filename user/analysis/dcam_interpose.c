@@ -15,13 +15,17 @@
 #include "analysis/dcam_rules.h"
 #include "lib/util.h"
 
-/* Functions whose hooking hides things or grabs credentials. */
+/* Functions whose hooking hides things or grabs credentials: what the
+ * process lists (directories, /proc, login records, captured packets),
+ * then authentication (HIDING_AUTH on). */
 static const char *const hiding[] = {
 	"readdir", "readdir64", "readdir_r", "readdir64_r", "getdents", "getdents64",
 	"scandir", "scandir64", "scandirat", "getutent", "getutxent", "getutid", "getutline",
+	"pcap_loop", "pcap_dispatch", "pcap_next", "pcap_next_ex",
 	"pam_authenticate", "pam_acct_mgmt", "pam_open_session", "pam_get_item",
-	"getspnam", "getspnam_r", "pcap_loop", "pcap_dispatch", "pcap_next", "pcap_next_ex",
+	"getspnam", "getspnam_r",
 };
+#define HIDING_AUTH 17
 
 /* libc (and libpam) functions commonly hooked by interposers: files,
  * processes, the network, accounts. */
@@ -96,24 +100,60 @@ bool dcam_interposes(const struct an *a, const char *name)
 	       (listed(name, hiding, ARRAY_SIZE(hiding)) || listed(name, hookable, ARRAY_SIZE(hookable)));
 }
 
+static const char *hooked_export(const struct an *a, size_t i)
+{
+	const char *name = dcam_dynstr_at(a, a->syms[i].name);
+
+	if (!dcam_sym_is_func_export(&a->syms[i]) || !name || !*name || !reaches_original(a, name))
+		return NULL;
+	return name;
+}
+
+/* A runtime (a sanitizer, a tracer, a time or socket wrapper) hooks
+ * dozens of functions at once; a hiding hook that filters names is hiding
+ * whatever else is hooked around it. */
+static bool hooks_wholesale(const struct an *a, size_t *all, bool *filtering)
+{
+	const char *name;
+	int h;
+
+	*all = 0;
+	*filtering = false;
+	for (size_t i = 1; i < a->nsyms; i++) {
+		if (!(name = hooked_export(a, i)))
+			continue;
+		(*all)++;
+		h = index_of(name, hiding, ARRAY_SIZE(hiding));
+		if (h >= 0 && (a->hide_compares & (1u << h)))
+			*filtering = true;
+	}
+	return *all >= DCAM_HOOK_RUNTIME_MIN && !*filtering;
+}
+
+const char *dcam_hook_token(const struct an *a, const char *name)
+{
+	int h = index_of(name, hiding, ARRAY_SIZE(hiding));
+	size_t all;
+	bool filtering;
+
+	if (h < 0 || !reaches_original(a, name) || hooks_wholesale(a, &all, &filtering))
+		return NULL;
+	return h >= HIDING_AUTH ? "interpose:auth" : "interpose:hide";
+}
+
 /* The exports that reach their own original, hiding ones first. */
 static size_t hooked_names(const struct an *a, bool hide_pass, char *buf, size_t len,
-			   size_t *used, uint64_t *where, size_t *all, size_t *filtering)
+			   size_t *used, uint64_t *where)
 {
 	size_t n = 0;
 
 	for (size_t i = 1; i < a->nsyms; i++) {
-		const char *name = dcam_dynstr_at(a, a->syms[i].name);
+		const char *name = hooked_export(a, i);
 		bool hide;
 
-		if (!dcam_sym_is_func_export(&a->syms[i]) || !name || !*name ||
-		    !reaches_original(a, name))
+		if (!name)
 			continue;
-		if (hide_pass)
-			(*all)++;
 		hide = listed(name, hiding, ARRAY_SIZE(hiding));
-		if (hide && (a->hide_compares & (1u << index_of(name, hiding, ARRAY_SIZE(hiding)))))
-			(*filtering)++;
 		if (hide != hide_pass || (!hide && !listed(name, hookable, ARRAY_SIZE(hookable))))
 			continue;
 		if (!n++ && !*where)
@@ -130,20 +170,17 @@ static size_t hooked_names(const struct an *a, bool hide_pass, char *buf, size_t
 void dcam_interpose_check(struct an *a)
 {
 	char names[DCAM_WHAT_LEN - 48] = "";
-	size_t used = 0, all = 0, filtering = 0, other = 0, nhide, nother;
+	size_t used = 0, all, nhide, nother;
 	uint64_t where = 0;
-	bool runtime;
+	bool filtering;
 
 	if (!a->n_next)
 		return;
-	nhide = hooked_names(a, true, names, sizeof(names), &used, &where, &all, &filtering);
-	nother = hooked_names(a, false, names, sizeof(names), &used, &where, &other, &other);
+	nhide = hooked_names(a, true, names, sizeof(names), &used, &where);
+	nother = hooked_names(a, false, names, sizeof(names), &used, &where);
 	if (!nhide && !nother)
 		return;
-	/* a runtime hooks dozens at once; a hiding hook that filters names
-	 * is hiding whatever else is hooked around it */
-	runtime = all >= DCAM_HOOK_RUNTIME_MIN && !filtering;
-	if (runtime)
+	if (hooks_wholesale(a, &all, &filtering))
 		dcam_add_finding(a, DCAM_CAT_INTERPOSITION, DCAM_VIA_FILE, NULL, where,
 				 DCAM_W_HOOK_RUNTIME, "interposes %zu functions (a runtime): %s",
 				 all, names);

@@ -919,6 +919,16 @@ void dcam_predict_call(struct an *a, const struct callsite *c, bool predict, uin
 		emit(a, c, token, NULL);
 }
 
+void dcam_predict_hook(struct an *a, const struct callsite *c, uint8_t *ret_kind,
+		       uint64_t *ret_val)
+{
+	const char *token = dcam_hook_token(a, c->name);
+
+	if (token)
+		emit(a, c, token, NULL);
+	dcam_predict_call(a, c, true, ret_kind, ret_val);
+}
+
 bool dcam_ring_op_predicted(uint64_t op)
 {
 	return op < ARRAY_SIZE(ring_op_call) && ring_op_call[op].call;

@@ -1614,7 +1614,8 @@ static bool entry_calls_kernel_first(struct an *a, uint64_t entry)
  * replaces, so what it adds to that call is predicted too, after the
  * load-time code: the call it stands in for (its arguments unknown), then
  * the hook's own calls (an accept hook that hands the connection to a
- * shell: a bind shell on the application's own port). */
+ * shell: a bind shell on the application's own port). A hook that hides
+ * or sees passwords is a token itself, before them. */
 static void predict_hooks(struct an *a, uint64_t budget)
 {
 	static const struct regs unknown;
@@ -1636,7 +1637,7 @@ static void predict_hooks(struct an *a, uint64_t budget)
 		e.via = DCAM_VIA_EXPORT;
 		snprintf(e.name, sizeof(e.name), "%s", n);
 		a->pred_entry_start = a->res->n_predicted;
-		dcam_predict_call(a, &c, true, &w.hook_ret_kind, &w.hook_ret_val);
+		dcam_predict_hook(a, &c, &w.hook_ret_kind, &w.hook_ret_val);
 		w.budget = budget < LIM_INSNS_ENTRY ? budget : LIM_INSNS_ENTRY;
 		budget -= w.budget;
 		walk_entry(a, &w);
