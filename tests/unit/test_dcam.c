@@ -951,6 +951,21 @@ Test(dcam, an_open_hook_that_hides_nothing_is_medium)
 	dcam_result_free(r);
 }
 
+/* Commands that turn security controls off are read from their words:
+ * the kernel records an exec's file, not its arguments, so only the
+ * prediction can tell "iptables -F" from "iptables -A" (T1562). */
+Test(dcam, commands_that_turn_security_controls_off_are_predicted)
+{
+	struct dcam_result *r = analyze_path(fixture("dcam_impair"));
+
+	dump(r);
+	SEQ(r, "clone:process", "execve:shell", "execve:impair", "execve:impair", "execve:impair",
+	    "execve:impair", "clone:process", "execve:shell");
+	cr_expect_str_eq(r->predicted[2].arg, "pkill");
+	cr_expect_str_eq(r->predicted[5].arg, "systemctl");
+	dcam_result_free(r);
+}
+
 /* What a hook of a listing or of authentication does is not in its
  * system calls (a process hider reads /proc as ps does): the hook is a
  * token of its own, before the call it stands in for, so the prediction

@@ -455,6 +455,82 @@ static void command_chmod(struct an *a, const struct callsite *c, const char *mo
 		emit(a, c, "fchmodat:exec", mode);
 }
 
+/* The daemons of security tools (auditing, logging, firewalls, MAC,
+ * intrusion detection, antivirus and EDR agents, cloud hosts' security
+ * agents, this agent) that an intruder stops or kills first. */
+static const char *const security_daemons[] = {
+	"auditd", "audit", "rsyslog", "rsyslogd", "syslog", "syslog-ng", "systemd-journald",
+	"journald", "apparmor", "firewalld", "ufw", "nftables", "netfilter-persistent",
+	"iptables", "fail2ban", "falco", "osqueryd", "wazuh-agent", "wazuh-agentd", "ossec",
+	"aide", "clamd", "clamav-daemon", "auditbeat", "elastic-agent", "falcon-sensor",
+	"sentinelone", "mdatp", "wdavdaemon", "sysmon", "aegis", "aliyun", "AliYunDun",
+	"YDService", "bcm-agent", "bpf-profiler",
+};
+
+static bool security_daemon(const char *w)
+{
+	char name[DCAM_ARG_LEN];
+	size_t n;
+
+	snprintf(name, sizeof(name), "%s", util_base_name(w));
+	n = strlen(name);
+	if (n > 8 && !strcmp(name + n - 8, ".service"))
+		name[n - 8] = '\0';
+	return util_in_list(name, security_daemons, ARRAY_SIZE(security_daemons));
+}
+
+/* Whether prog with these arguments turns a security control off
+ * (T1562.001 disable or modify tools, .004 the firewall, .012 audit): a
+ * firewall flushed or opened (iptables -F, -X, -P … ACCEPT; nft flush
+ * ruleset; ufw disable), SELinux made permissive, AppArmor unloaded,
+ * audit rules deleted or auditing off, a security daemon stopped,
+ * disabled, masked or killed. Turning one on (setenforce 1, iptables -A,
+ * systemctl start auditd) is not. */
+static bool impairs_control(const char *base, const char *args)
+{
+	static const char *const firewalls[] = { "iptables", "ip6tables", "iptables-legacy",
+						 "ip6tables-legacy", "iptables-nft",
+						 "ip6tables-nft", "ebtables", "arptables" };
+	static const char *const managers[] = { "systemctl", "service", "rc-service",
+						"update-rc.d", "chkconfig", "kill", "pkill",
+						"killall" };
+	static const char *const stops[] = { "stop", "disable", "mask", "kill", "off",
+					     "remove" };
+	char w[DCAM_ARG_LEN], prev[DCAM_ARG_LEN] = "";
+	bool firewall = util_in_list(base, firewalls, ARRAY_SIZE(firewalls));
+	bool killer = !strcmp(base, "kill") || !strcmp(base, "pkill") || !strcmp(base, "killall");
+	bool policy = false, stopping = killer, daemon = false, hit = false;
+	const char *p = args;
+
+	if (!strcmp(base, "aa-teardown") || !strcmp(base, "aa-disable") ||
+	    !strcmp(base, "aa-complain"))
+		return true;
+	while (!hit && p && (p = next_word(p, w, sizeof(w)))) {
+		if (firewall) {
+			policy |= !strcmp(w, "-P") || !strcmp(w, "--policy");
+			hit = !strcmp(w, "-F") || !strcmp(w, "--flush") || !strcmp(w, "-X") ||
+			      !strcmp(w, "--delete-chain") || (policy && !strcmp(w, "ACCEPT"));
+		} else if (!strcmp(base, "nft")) {
+			hit = (!strcmp(prev, "flush") && !strcmp(w, "ruleset")) ||
+			      (!strcmp(prev, "delete") && !strcmp(w, "table"));
+		} else if (!strcmp(base, "ufw")) {
+			hit = !strcmp(w, "disable") || !strcmp(w, "reset");
+		} else if (!strcmp(base, "setenforce")) {
+			hit = !strcmp(w, "0") || !strcasecmp(w, "permissive");
+		} else if (!strcmp(base, "apparmor_parser")) {
+			hit = !strcmp(w, "-R") || !strcmp(w, "--remove");
+		} else if (!strcmp(base, "auditctl")) {
+			hit = !strcmp(w, "-D") || (!strcmp(prev, "-e") && !strcmp(w, "0"));
+		} else if (util_in_list(base, managers, ARRAY_SIZE(managers))) {
+			stopping |= util_in_list(w, stops, ARRAY_SIZE(stops));
+			daemon |= security_daemon(w);
+			hit = stopping && daemon;
+		}
+		snprintf(prev, sizeof(prev), "%s", w);
+	}
+	return hit;
+}
+
 /* What a stage of a command line (or an exec'd program and its first
  * arguments) does to files, read from its words: a redirection's target
  * (> and >>), tee's files, cp's and install's destination, chmod's mode,
@@ -515,6 +591,8 @@ static void command_effects(struct an *a, const struct callsite *c, const char *
 		command_write(a, c, last, true); /* cp /dev/null /var/log/wtmp */
 	if (*last && wipes_files(base))
 		command_wipe(a, c, base, last, true);
+	if (impairs_control(base, args))
+		emit(a, c, "execve:impair", base);
 	if ((!strcmp(base, "crontab") && !listing) ||
 	    util_in_list(base, installers, ARRAY_SIZE(installers)) ||
 	    (enabling && (!strcmp(base, "systemctl") || !strcmp(base, "update-rc.d") ||
