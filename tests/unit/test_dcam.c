@@ -658,6 +658,20 @@ Test(dcam, a_call_through_a_pointer_the_loader_fills_is_followed)
 	dcam_result_free(r);
 }
 
+/* A helper with more code than an entry's budget (Rust's address
+ * parsing and resolution before its connect) does not use up the walk of
+ * the calls that follow it, and a pointer kept in a register and called
+ * in a loop is followed like one called from memory. */
+Test(dcam, a_long_helper_leaves_budget_for_the_payload_called_through_a_register)
+{
+	struct dcam_result *r = analyze_path(fixture("dcam_deep_helper"));
+
+	dump(r);
+	SEQ(r, "socket:inet", "connect:inet");
+	cr_expect(r->predicted_truncated, "the helper is longer than the budget");
+	dcam_result_free(r);
+}
+
 /* What a command line hides behind another program is read: a command
  * in base64 decoded into a shell (its /dev/tcp reverse shell), busybox's
  * applet, the program a wrapper (nice) starts; a base64 literal that

@@ -158,14 +158,20 @@ static void call_unknown(struct an *a, const struct walk *w, struct regs *rg)
 }
 
 /* A call into the object's own code: walked now, with the caller's
- * arguments; what it leaves in the result register comes back. */
+ * arguments; what it leaves in the result register comes back. The
+ * callee may spend three quarters of what is left: a long helper (Rust's
+ * address parsing and resolution before its connect) must not use up the
+ * budget of the caller's own calls that follow it. */
 static void call_local(struct an *a, struct walk *w, uint64_t target, struct regs *rg, int depth)
 {
 	struct retval ret = { 0 };
 	struct regs callee = *rg;
+	uint64_t kept = w->budget / 4;
 
 	callee.nslots = 0; /* a new frame */
+	w->budget -= kept;
 	walk_fn(a, w, target, &callee, depth + 1, &ret);
+	w->budget += kept;
 	clobber_call(a->machine, rg);
 	if (ret.set) {
 		rg->kind[0] = ret.kind;
@@ -1147,6 +1153,11 @@ static enum step step_x86(struct an *a, struct walk *w, const cs_insn *in, struc
 		} else if ((r = reg_index(a->machine, in->op_str, &full)) >= 0 &&
 			   rg->kind[r] == RK_IMPORT) {
 			on_import(a, w, (uint32_t)rg->val[r], at, rg, depth);
+		} else if (r >= 0 && full && rg->kind[r] == RK_CONST) {
+			/* a function pointer the walk knows: loaded from a
+			 * slot the loader fills (Rust's "mov r13, [rip + X]"
+			 * before a loop of "call r13") or built with lea */
+			tail = on_target(a, w, rg->val[r], at, rg, depth, call);
 		} else if (call) {
 			call_unknown(a, w, rg);
 		}
@@ -1227,16 +1238,21 @@ static enum step step_a64(struct an *a, struct walk *w, const cs_insn *in, struc
 		return STEP_NEXT;
 	case ARM64_INS_BLR:
 	case ARM64_INS_BR: {
-		bool call = in->id == ARM64_INS_BLR;
+		bool call = in->id == ARM64_INS_BLR, tail = true;
 
 		r = reg_index(a->machine, in->op_str, &full);
 		if (r >= 0 && rg->kind[r] == RK_IMPORT)
 			on_import(a, w, (uint32_t)rg->val[r], at, rg, depth);
+		else if (r >= 0 && full && rg->kind[r] == RK_CONST)
+			/* a function pointer the walk knows (ldr from a slot
+			 * the loader fills, adr/adrp+add) */
+			tail = on_target(a, w, rg->val[r], at, rg, depth, call);
 		else
 			call_unknown(a, w, rg);
 		if (call)
 			return STEP_NEXT;
-		set_ret(rg, ret);
+		if (tail)
+			set_ret(rg, ret);
 		return STEP_END;
 	}
 	case ARM64_INS_RET:
