@@ -980,6 +980,22 @@ Test(dcam, commands_that_turn_security_controls_off_are_predicted)
 	dcam_result_free(r);
 }
 
+/* A first stage's look around the host (who it runs as, the kernel, the
+ * addresses, the accounts) is read from its command line, then what it
+ * does with the output: sends it. Listing a directory or asking the date
+ * is no discovery. */
+Test(dcam, discovery_commands_are_predicted)
+{
+	struct dcam_result *r = analyze_path(fixture("dcam_discovery"));
+
+	dump(r);
+	SEQ(r, "clone:process", "execve:shell", "execve:recon", "execve:recon", "execve:recon",
+	    "execve:recon", "socket:inet", "connect:inet", "sendto");
+	cr_expect_str_eq(r->predicted[2].arg, "id");
+	cr_expect_str_eq(r->predicted[5].arg, "grep");
+	dcam_result_free(r);
+}
+
 /* What a hook of a listing or of authentication does is not in its
  * system calls (a process hider reads /proc as ps does): the hook is a
  * token of its own, before the call it stands in for, so the prediction

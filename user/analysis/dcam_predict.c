@@ -531,6 +531,38 @@ static bool impairs_control(const char *base, const char *args)
 	return hit;
 }
 
+/* Whether prog with these arguments takes stock of the host (T1082
+ * system information, T1033 owner and users, T1016 network
+ * configuration, T1057 processes, T1087 accounts): what a first stage
+ * collects and sends home (id; uname -a; hostname; ip addr; cat
+ * /etc/passwd). */
+static bool discovers(const char *base, const char *args)
+{
+	static const char *const tools[] = {
+		"id", "whoami", "uname", "hostname", "hostnamectl", "ifconfig", "netstat", "ss",
+		"arp", "route", "w", "who", "users", "last", "lastlog", "lscpu", "lsb_release",
+		"nproc", "getent", "groups", "ps",
+	};
+	static const char *const files[] = { "/etc/passwd", "/etc/group", "/etc/os-release",
+					     "/etc/issue", "/etc/hosts", "/etc/resolv.conf",
+					     "/proc/version", "/proc/cpuinfo", "/proc/net/tcp",
+					     "/proc/net/arp" };
+	static const char *const readers[] = { "cat", "head", "tail", "grep", "awk", "base64" };
+	char w[DCAM_ARG_LEN];
+	const char *p = args;
+
+	if (util_in_list(base, tools, ARRAY_SIZE(tools)))
+		return true;
+	if (!strcmp(base, "ip")) /* ip a, ip addr, ip route, ip neigh */
+		return (p = next_word(p, w, sizeof(w))) && strchr("anrl", w[0]);
+	if (!util_in_list(base, readers, ARRAY_SIZE(readers)))
+		return false;
+	while (p && (p = next_word(p, w, sizeof(w))))
+		if (util_in_list(w, files, ARRAY_SIZE(files)))
+			return true;
+	return false;
+}
+
 /* What a stage of a command line (or an exec'd program and its first
  * arguments) does to files, read from its words: a redirection's target
  * (> and >>), tee's files, cp's and install's destination, chmod's mode,
@@ -593,6 +625,8 @@ static void command_effects(struct an *a, const struct callsite *c, const char *
 		command_wipe(a, c, base, last, true);
 	if (impairs_control(base, args))
 		emit(a, c, "execve:impair", base);
+	else if (discovers(base, args))
+		emit(a, c, "execve:recon", base);
 	if ((!strcmp(base, "crontab") && !listing) ||
 	    util_in_list(base, installers, ARRAY_SIZE(installers)) ||
 	    (enabling && (!strcmp(base, "systemctl") || !strcmp(base, "update-rc.d") ||
