@@ -974,7 +974,7 @@ Test(dcam, commands_that_turn_security_controls_off_are_predicted)
 
 	dump(r);
 	SEQ(r, "clone:process", "execve:shell", "execve:impair", "execve:impair", "execve:impair",
-	    "execve:impair", "clone:process", "execve:shell");
+	    "execve:impair", "execve:impair", "clone:process", "execve:shell");
 	cr_expect_str_eq(r->predicted[2].arg, "pkill");
 	cr_expect_str_eq(r->predicted[5].arg, "systemctl");
 	dcam_result_free(r);

@@ -483,8 +483,9 @@ static bool security_daemon(const char *w)
  * (T1562.001 disable or modify tools, .004 the firewall, .012 audit): a
  * firewall flushed or opened (iptables -F, -X, -P … ACCEPT; nft flush
  * ruleset; ufw disable), SELinux made permissive, AppArmor unloaded,
- * audit rules deleted or auditing off, a security daemon stopped,
- * disabled, masked or killed. Turning one on (setenforce 1, iptables -A,
+ * audit rules deleted or auditing off, the kernel's address
+ * randomisation or ptrace restriction off (sysctl), a security daemon
+ * stopped, disabled, masked or killed. Turning one on (setenforce 1, iptables -A,
  * systemctl start auditd) is not. */
 static bool impairs_control(const char *base, const char *args)
 {
@@ -521,6 +522,9 @@ static bool impairs_control(const char *base, const char *args)
 			hit = !strcmp(w, "-R") || !strcmp(w, "--remove");
 		} else if (!strcmp(base, "auditctl")) {
 			hit = !strcmp(w, "-D") || (!strcmp(prev, "-e") && !strcmp(w, "0"));
+		} else if (!strcmp(base, "sysctl")) {
+			/* address randomisation off, ptrace of any process */
+			hit = strstr(w, "randomize_va_space=0") || strstr(w, "ptrace_scope=0");
 		} else if (util_in_list(base, managers, ARRAY_SIZE(managers))) {
 			stopping |= util_in_list(w, stops, ARRAY_SIZE(stops));
 			daemon |= security_daemon(w);
