@@ -996,6 +996,18 @@ Test(dcam, discovery_commands_are_predicted)
 	dcam_result_free(r);
 }
 
+/* What a send carries is read when the walk knows it: a mining pool's
+ * protocol is the send of a miner (T1496); a JSON-RPC login with a user
+ * and a password is any service's. */
+Test(dcam, a_mining_pool_s_protocol_is_predicted_from_what_is_sent)
+{
+	struct dcam_result *r = analyze_path(fixture("dcam_stratum"));
+
+	dump(r);
+	SEQ(r, "clone:thread", "socket:inet", "connect:inet", "sendto:mining", "sendto");
+	dcam_result_free(r);
+}
+
 /* What a hook of a listing or of authentication does is not in its
  * system calls (a process hider reads /proc as ps does): the hook is a
  * token of its own, before the call it stands in for, so the prediction

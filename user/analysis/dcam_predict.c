@@ -41,7 +41,8 @@ enum kind {
 	P_CONNECT,  /* a0 fd */
 	P_BIND,     /* a0 fd */
 	P_ACCEPT,   /* a0 fd */
-	P_SOCKIO,   /* a0 fd: the token only on a socket (write, read) */
+	P_SOCKIO,   /* a0 fd: the token only on a socket (write, read); a1 what a write sends */
+	P_SEND,     /* a1 what is sent */
 	P_DUP,      /* a0 fd */
 	P_MPROTECT, /* a0 prot */
 	P_MMAP,     /* a0 prot, a1 flags, a2 fd */
@@ -96,11 +97,11 @@ static const struct pmap map[] = {
 	{ "listen", P_FIXED, -1, -1, -1, "listen" },
 	{ "accept", P_ACCEPT, 0, -1, -1, NULL },
 	{ "accept4", P_ACCEPT, 0, -1, -1, NULL },
-	{ "send", P_FIXED, -1, -1, -1, "sendto" },
-	{ "sendto", P_FIXED, -1, -1, -1, "sendto" },
+	{ "send", P_SEND, -1, 1, -1, "sendto" },
+	{ "sendto", P_SEND, -1, 1, -1, "sendto" },
 	{ "sendmsg", P_FIXED, -1, -1, -1, "sendmsg" },
 	{ "sendmmsg", P_FIXED, -1, -1, -1, "sendmsg" },
-	{ "write", P_SOCKIO, 0, -1, -1, "sendto" },
+	{ "write", P_SOCKIO, 0, 1, -1, "sendto" },
 	{ "writev", P_SOCKIO, 0, -1, -1, "sendto" },
 	{ "recv", P_FIXED, -1, -1, -1, "recvfrom" },
 	{ "recvfrom", P_FIXED, -1, -1, -1, "recvfrom" },
@@ -838,6 +839,31 @@ static void exec_inline(struct an *a, const struct callsite *c, const char *prog
 		}
 }
 
+/* A mining pool's protocol (T1496): Stratum's methods (Bitcoin and
+ * Ethereum pools), or the JSON-RPC login of CryptoNote pools (XMRig's
+ * Monero mining: a wallet as the login, the miner's agent or its
+ * algorithms; a login with only a password is any service's). */
+static bool mining_message(const char *msg)
+{
+	static const char *const methods[] = { "mining.subscribe", "mining.authorize",
+					       "mining.submit", "eth_submitLogin",
+					       "eth_submitWork", "\"keepalived\"" };
+
+	return msg && (contains_any(msg, methods, ARRAY_SIZE(methods)) ||
+		       (strstr(msg, "\"method\"") && strstr(msg, "\"login\"") &&
+			(strstr(msg, "\"agent\"") || strstr(msg, "\"algo\""))));
+}
+
+/* A send whose message the walk knows (a constant, a format) is a
+ * mining pool's login or work when it speaks that protocol: the kernel
+ * never sees what is sent, the prediction can. */
+static const char *send_token(const struct an *a, const struct callsite *c, int ai)
+{
+	char msg[512];
+
+	return mining_message(arg_str(a, c, ai, msg, sizeof(msg))) ? "sendto:mining" : "sendto";
+}
+
 static const struct pmap *lookup(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
@@ -979,7 +1005,10 @@ void dcam_predict_call(struct an *a, const struct callsite *c, bool predict, uin
 	case P_SOCKIO:
 		if (x.kind != RK_SOCKFD)
 			return;
-		token = m->token;
+		token = a1 >= 0 ? send_token(a, c, a1) : m->token;
+		break;
+	case P_SEND:
+		token = send_token(a, c, a1);
 		break;
 	case P_DUP:
 		token = x.kind == RK_SOCKFD ? "dup2:socket" : m->token;
