@@ -981,7 +981,8 @@ Test(dcam, commands_that_turn_security_controls_off_are_predicted)
 }
 
 /* A first stage's look around the host (who it runs as, the kernel, the
- * addresses, the accounts) is read from its command line, then what it
+ * addresses, the accounts, the set-user-ID programs) is read from its
+ * command line, then what it
  * does with the output: sends it. Listing a directory or asking the date
  * is no discovery. */
 Test(dcam, discovery_commands_are_predicted)
@@ -990,7 +991,7 @@ Test(dcam, discovery_commands_are_predicted)
 
 	dump(r);
 	SEQ(r, "clone:process", "execve:shell", "execve:recon", "execve:recon", "execve:recon",
-	    "execve:recon", "socket:inet", "connect:inet", "sendto");
+	    "execve:recon", "execve:recon", "socket:inet", "connect:inet", "sendto");
 	cr_expect_str_eq(r->predicted[2].arg, "id");
 	cr_expect_str_eq(r->predicted[5].arg, "grep");
 	dcam_result_free(r);

@@ -538,9 +538,9 @@ static bool impairs_control(const char *base, const char *args)
 
 /* Whether prog with these arguments takes stock of the host (T1082
  * system information, T1033 owner and users, T1016 network
- * configuration, T1057 processes, T1087 accounts): what a first stage
- * collects and sends home (id; uname -a; hostname; ip addr; cat
- * /etc/passwd). */
+ * configuration, T1057 processes, T1087 accounts, T1083 the set-user-ID
+ * programs to escalate with): what a first stage collects and sends home
+ * (id; uname -a; hostname; ip addr; cat /etc/passwd; find / -perm -4000). */
 static bool discovers(const char *base, const char *args)
 {
 	static const char *const tools[] = {
@@ -560,6 +560,16 @@ static bool discovers(const char *base, const char *args)
 		return true;
 	if (!strcmp(base, "ip")) /* ip a, ip addr, ip route, ip neigh */
 		return (p = next_word(p, w, sizeof(w))) && strchr("anrl", w[0]);
+	if (!strcmp(base, "find")) { /* set-user-ID programs to escalate with */
+		bool perm = false;
+
+		while (p && (p = next_word(p, w, sizeof(w)))) {
+			if (perm && (strstr(w, "4000") || strstr(w, "u=s") || strstr(w, "u+s")))
+				return true;
+			perm = !strcmp(w, "-perm");
+		}
+		return false;
+	}
 	if (!util_in_list(base, readers, ARRAY_SIZE(readers)))
 		return false;
 	while (p && (p = next_word(p, w, sizeof(w))))
