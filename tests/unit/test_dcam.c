@@ -1009,6 +1009,18 @@ Test(dcam, a_mining_pool_s_protocol_is_predicted_from_what_is_sent)
 	dcam_result_free(r);
 }
 
+/* posix_spawn's file actions dup2 in the child: a socket put on the
+ * spawned shell's stdio that way is a reverse shell's plumbing too. */
+Test(dcam, a_socket_on_a_spawned_shell_s_stdio_is_predicted)
+{
+	struct dcam_result *r = analyze_path(fixture("dcam_spawn_shell"));
+
+	dump(r);
+	SEQ(r, "socket:inet", "connect:inet", "dup2:socket", "dup2:socket", "dup2:socket",
+	    "clone:process", "execve:shell");
+	dcam_result_free(r);
+}
+
 /* What a hook of a listing or of authentication does is not in its
  * system calls (a process hider reads /proc as ps does): the hook is a
  * token of its own, before the call it stands in for, so the prediction

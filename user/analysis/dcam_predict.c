@@ -111,6 +111,8 @@ static const struct pmap map[] = {
 	{ "readv", P_SOCKIO, 0, -1, -1, "recvfrom" },
 	{ "dup2", P_DUP, 0, -1, -1, "dup2" },
 	{ "dup3", P_DUP, 0, -1, -1, "dup3" },
+	/* the child of posix_spawn dup2s what its file actions say */
+	{ "posix_spawn_file_actions_adddup2", P_DUP, 1, -1, -1, "dup2" },
 	{ "mprotect", P_MPROTECT, 2, -1, -1, NULL },
 	{ "pkey_mprotect", P_MPROTECT, 2, -1, -1, NULL },
 	{ "mmap", P_MMAP, 2, 3, 4, NULL },
@@ -1022,7 +1024,7 @@ void dcam_predict_call(struct an *a, const struct callsite *c, bool predict, uin
 		break;
 	case P_DUP:
 		token = x.kind == RK_SOCKFD ? "dup2:socket" : m->token;
-		if (x.kind == RK_SOCKFD) {
+		if (x.kind == RK_SOCKFD && a0 == 0) { /* dup's result; not a file action's */
 			*ret_kind = RK_SOCKFD;
 			*ret_val = x.val;
 		}
