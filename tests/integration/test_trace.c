@@ -564,6 +564,19 @@ Test(trace, a_payload_executable_is_killed_at_exec_before_its_first_instruction)
 	runs_unless_killed_at_the_gate(cmd, NULL, marker, "payload_elf");
 }
 
+/* A statically linked program loads nothing else (no interpreter, no
+ * libc.so, no dlopen): its main, which _start hands to libc, is read at
+ * execve, and a reverse shell's shape is killed before main runs;
+ * unenforced, it runs. */
+Test(trace, a_static_implant_is_killed_at_exec_before_its_main)
+{
+	char marker[160];
+	char *cmd[] = { FIXTURE_DIR "/static_shell", marker, NULL };
+
+	snprintf(marker, sizeof(marker), "%s/static-marker-%d", FIXTURE_DIR, (int)getpid());
+	runs_unless_killed_at_the_gate(cmd, NULL, marker, "static_shell");
+}
+
 /* A preloaded library whose only code is a hook (accept() handing a
  * magic connection to a shell, Jynx's backdoor) does nothing at load time:
  * the hook is predicted from the call it replaces, so the server is killed

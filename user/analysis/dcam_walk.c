@@ -1661,10 +1661,46 @@ static void predict_hooks(struct an *a, uint64_t budget)
 	}
 }
 
+/* A static C program's main: glibc's _start hands it to
+ * __libc_start_main in the first argument register, before its first
+ * call. 0 when the start is not that shape (Go's runtime, musl's). */
+static uint64_t static_main(struct an *a)
+{
+	cs_insn *in = insn_at_depth(a, 0);
+	uint64_t off, seg_avail, pc = a->e_entry, main = 0;
+	const uint8_t arg0 = call_args(a)[0];
+	const uint8_t *code;
+	struct regs rg;
+	size_t avail;
+	int pin;
+
+	memset(&rg, 0, sizeof(rg));
+	if (!in || !dcam_va_off(a, pc, &off, &seg_avail, true) ||
+	    !(code = dcam_src_ptr(a->src, off, &avail, &pin)))
+		return 0;
+	if (avail > seg_avail)
+		avail = (size_t)seg_avail;
+	for (int i = 0; i < 32 && cs_disasm_iter(a->cs, &code, &avail, &pc, in); i++) {
+		unsigned id = in->id;
+		bool call = a->machine == EM_X86_64 ? id == X86_INS_CALL || id == X86_INS_JMP
+						    : id == ARM64_INS_BL || id == ARM64_INS_B;
+
+		a->insns++;
+		if (call) {
+			if (rg.kind[arg0] == RK_CONST)
+				main = rg.val[arg0];
+			break;
+		}
+		track_write(a, in, &rg);
+	}
+	dcam_src_unpin(a->src, pin);
+	return main;
+}
+
 void dcam_walk_all(struct an *a)
 {
 	struct entries es = { 0 };
-	uint64_t pred_budget = LIM_PRED_INSNS, base;
+	uint64_t pred_budget = LIM_PRED_INSNS, base, main;
 	bool payload_entry;
 	bool decoded = (a->machine == EM_X86_64 || a->machine == EM_AARCH64) && a->is64 && a->le;
 	struct entry e;
@@ -1681,7 +1717,6 @@ void dcam_walk_all(struct an *a)
 	/* an executable's own start: after its constructors, as the loader does */
 	if (a->e_entry && (a->has_interp || a->etype == ET_EXEC))
 		add_entry(a, &es, a->e_entry, "e_entry", "_start");
-	exit_entries(a, &es);
 	/* an executable's main is the application, not code it loads: its
 	 * calls are observed and only constructors are predicted — unless it
 	 * has no runtime at all (no interpreter, and its start calls the
@@ -1689,6 +1724,13 @@ void dcam_walk_all(struct an *a)
 	payload_entry = a->cs_open && a->e_entry && !a->has_interp && a->etype == ET_EXEC &&
 			entry_calls_kernel_first(a, a->e_entry);
 	a->res->predicted_from_start = payload_entry;
+	/* a statically linked program loads nothing else: no interpreter,
+	 * no libc.so, no dlopen. Its main is the only code there is to read
+	 * before it runs (implants are linked statically to run anywhere) */
+	if (!payload_entry && a->cs_open && a->e_entry && !a->has_interp && a->etype == ET_EXEC &&
+	    (main = static_main(a)))
+		add_entry(a, &es, main, "main", "main");
+	exit_entries(a, &es);
 
 	/* prediction: what the object does as it loads, in order */
 	for (size_t i = 0; a->cs_open && i < es.n && pred_budget; i++) {
