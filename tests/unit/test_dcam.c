@@ -987,9 +987,8 @@ Test(dcam, commands_that_turn_security_controls_off_are_predicted)
 
 /* A first stage's look around the host (who it runs as, the kernel, the
  * addresses, the accounts, the set-user-ID programs) is read from its
- * command line, then what it
- * does with the output: sends it. Listing a directory or asking the date
- * is no discovery. */
+ * command line, then what it does with the output: sends it. Listing a
+ * directory or asking the date is no discovery. */
 Test(dcam, discovery_commands_are_predicted)
 {
 	struct dcam_result *r = analyze_path(fixture("dcam_discovery"));

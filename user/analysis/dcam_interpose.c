@@ -17,7 +17,7 @@
 
 /* Functions whose hooking hides things or grabs credentials: what the
  * process lists (directories, /proc, login records, captured packets),
- * then authentication (HIDING_AUTH on). */
+ * then authentication (PAM, the shadow file). */
 static const char *const hiding[] = {
 	"readdir", "readdir64", "readdir_r", "readdir64_r", "getdents", "getdents64",
 	"scandir", "scandir64", "scandirat", "getutent", "getutxent", "getutid", "getutline",
@@ -25,7 +25,6 @@ static const char *const hiding[] = {
 	"pam_authenticate", "pam_acct_mgmt", "pam_open_session", "pam_get_item",
 	"getspnam", "getspnam_r",
 };
-#define HIDING_AUTH 17
 
 /* libc (and libpam) functions commonly hooked by interposers: files,
  * processes, the network, accounts. */
@@ -138,7 +137,8 @@ const char *dcam_hook_token(const struct an *a, const char *name)
 
 	if (h < 0 || !reaches_original(a, name) || hooks_wholesale(a, &all, &filtering))
 		return NULL;
-	return h >= HIDING_AUTH ? "interpose:auth" : "interpose:hide";
+	return !strncmp(name, "pam_", 4) || !strncmp(name, "getspnam", 8) ? "interpose:auth"
+									   : "interpose:hide";
 }
 
 /* The exports that reach their own original, hiding ones first. */

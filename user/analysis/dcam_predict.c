@@ -488,8 +488,8 @@ static bool security_daemon(const char *w)
  * ruleset; ufw disable), SELinux made permissive, AppArmor unloaded,
  * audit rules deleted or auditing off, the kernel's address
  * randomisation or ptrace restriction off (sysctl), a security daemon
- * stopped, disabled, masked or killed. Turning one on (setenforce 1, iptables -A,
- * systemctl start auditd) is not. */
+ * stopped, disabled, masked or killed. Turning one on (setenforce 1,
+ * iptables -A, systemctl start auditd) is not. */
 static bool impairs_control(const char *base, const char *args)
 {
 	static const char *const firewalls[] = { "iptables", "ip6tables", "iptables-legacy",
