@@ -35,6 +35,7 @@ struct walk {
 	bool predict;     /* the prediction pass: each call walked in its context */
 	uint32_t gen;     /* findings pass: one visited generation for the file */
 	uint64_t budget;
+	uint64_t callee_max; /* what one call may spend: a quarter of the entry's */
 	/* a hook's walk: what the hooked function returns, which a call
 	 * through an unknown pointer (its original) returns too */
 	uint8_t hook_ret_kind;
@@ -159,15 +160,18 @@ static void call_unknown(struct an *a, const struct walk *w, struct regs *rg)
 
 /* A call into the object's own code: walked now, with the caller's
  * arguments; what it leaves in the result register comes back. The
- * callee may spend three quarters of what is left: a long helper (Rust's
- * address parsing and resolution before its connect) must not use up the
- * budget of the caller's own calls that follow it. */
+ * callee may spend three quarters of what is left, and at most a quarter
+ * of the entry's budget: a long helper (Rust's address parsing before its
+ * connect, static glibc's snprintf before a payload's mprotect) must not
+ * use up the budget of the caller's own calls that follow it. */
 static void call_local(struct an *a, struct walk *w, uint64_t target, struct regs *rg, int depth)
 {
 	struct retval ret = { 0 };
 	struct regs callee = *rg;
 	uint64_t kept = w->budget / 4;
 
+	if (w->callee_max && w->budget - kept > w->callee_max)
+		kept = w->budget - w->callee_max;
 	callee.nslots = 0; /* a new frame */
 	w->budget -= kept;
 	walk_fn(a, w, target, &callee, depth + 1, &ret);
@@ -1434,6 +1438,7 @@ static void walk_entry(struct an *a, struct walk *w)
 	if (!a->cs_open)
 		return;
 	memset(&none, 0, sizeof(none));
+	w->callee_max = w->budget / 4;
 	a->nstack = 0;
 	a->nmemo = 0;
 	a->pred_entry_start = a->res->n_predicted;
@@ -1739,6 +1744,10 @@ void dcam_walk_all(struct an *a)
 		if (!strcmp(es.v[i].kind, "e_entry") && !payload_entry)
 			continue;
 		w.budget = pred_budget < LIM_INSNS_ENTRY ? pred_budget : LIM_INSNS_ENTRY;
+		/* a static program's main walks its libc too: half of what
+		 * is left, the rest for its exit code */
+		if (!strcmp(es.v[i].kind, "main") && pred_budget / 2 > w.budget)
+			w.budget = pred_budget / 2;
 		pred_budget -= w.budget;
 		walk_entry(a, &w);
 		pred_budget += w.budget; /* what the entry did not use */
