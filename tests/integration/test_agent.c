@@ -9,6 +9,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include "cgroup2.h"
 #include "harness.h"
 #include "tmpdir.h"
 
@@ -799,21 +800,6 @@ Test(agent, hooks_of_exited_processes_are_released)
 #define CONTAINER_ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 /* Where cgroup v2 is mounted ("" when it is not). */
-static void cgroup2_mount(char *out, size_t len)
-{
-	FILE *f = fopen("/proc/self/mountinfo", "r");
-	char line[1024], mnt[512];
-
-	out[0] = '\0';
-	while (f && fgets(line, sizeof(line), f))
-		if (strstr(line, " - cgroup2 ") && sscanf(line, "%*s %*s %*s %*s %511s", mnt) == 1) {
-			snprintf(out, len, "%s", mnt);
-			break;
-		}
-	if (f)
-		fclose(f);
-}
-
 /* A load inside a cgroup named as docker's systemd driver names a
  * container's: the decision names the container, its unit and cgroup,
  * and the API and report find it by them. */

@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "cgroup2.h"
 #include "decision/attribution.h"
 #include "pipeline/window.h"
 
@@ -199,5 +201,57 @@ Test(attribution, a_process_read_as_it_exited_keeps_the_kernel_s_arguments)
 	attribution_of_window(w, &a);
 	cr_assert_str_eq(a.cmdline, "/fixtures/loader /fixtures/libbenign.so");
 	waitpid(pid, NULL, 0);
+	free(w);
+}
+
+/* What was remembered of a process at its exec is stale once it moves:
+ * a shell that execs the loader after putting itself in a container's
+ * cgroup was remembered in its parent's (test_agent's container test once
+ * lost its container this way when the loader was gone before its
+ * decision). The cgroup the kernel saw at the load names the container. */
+Test(attribution, a_process_gone_is_named_by_the_cgroup_of_its_load)
+{
+	static const char id[] = "89abcdef0123456789abcdef0123456789abcdef0123456789abcdef01234567";
+	struct window *w = calloc(1, sizeof(*w));
+	char root[512], slice[640], scope[768], procs[800], go;
+	struct attribution a;
+	struct stat st;
+	int p[2];
+	FILE *f;
+	pid_t pid;
+
+	cgroup2_mount(root, sizeof(root));
+	if (!root[0] || geteuid() != 0)
+		cr_skip_test("needs root and a cgroup v2 mount to make a container's cgroup");
+	cr_assert_not_null(w);
+	snprintf(slice, sizeof(slice), "%s/bpfprof-attr-%d.slice", root, (int)getpid());
+	snprintf(scope, sizeof(scope), "%s/docker-%s.scope", slice, id);
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", scope);
+	cr_assert_eq(mkdir(slice, 0755), 0, "%s: %m", slice);
+	cr_assert_eq(mkdir(scope, 0755), 0, "%s: %m", scope);
+	cr_assert_eq(stat(scope, &st), 0);
+	cr_assert_eq(pipe(p), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) { /* waits to be remembered, then moves and exits */
+		close(p[1]);
+		if (read(p[0], &go, 1) != 1)
+			_exit(1);
+		f = fopen(procs, "w");
+		_exit(f && fprintf(f, "0\n") > 0 && !fclose(f) ? 0 : 1);
+	}
+	close(p[0]);
+	attribution_remember(pid);
+	cr_assert_eq(write(p[1], "", 1), 1);
+	close(p[1]);
+	cr_assert_eq(waitpid(pid, NULL, 0), pid); /* gone */
+	w->pid = w->tid = (uint32_t)pid;
+	w->cgroup_id = st.st_ino; /* the id bpf_get_current_cgroup_id gives */
+	attribution_of_window(w, &a);
+	rmdir(scope);
+	rmdir(slice);
+	cr_expect_str_eq(a.container_id, id);
+	cr_expect(strstr(a.cgroup, "/docker-"), "%s", a.cgroup);
+	cr_expect_eq(a.cgroup_id, st.st_ino, "cgroup %s id %llu container %s", a.cgroup, (unsigned long long)a.cgroup_id, a.container_id);
 	free(w);
 }

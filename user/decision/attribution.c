@@ -488,9 +488,13 @@ void attribution_of_window(const struct window *w, struct attribution *a)
 
 	a->tid = (pid_t)w->tid;
 	snprintf(a->comm, sizeof(a->comm), "%s", w->comm);
-	if (!a->cgroup[0] && w->cgroup_id && !cgroup_path_of(w->cgroup_id, a->cgroup,
-							     sizeof(a->cgroup))) {
+	/* the cgroup the kernel saw at the load: /proc has none for a process
+	 * gone, and the root for one that exited and is not reaped yet */
+	if (w->cgroup_id && a->cgroup_id != w->cgroup_id &&
+	    !cgroup_path_of(w->cgroup_id, a->cgroup, sizeof(a->cgroup))) {
 		a->cgroup_id = w->cgroup_id;
+		a->container_id[0] = a->pod_uid[0] = a->unit[0] = '\0';
+		a->runtime = NULL;
 		attribution_container_id(a->cgroup, a->container_id, &a->runtime);
 		attribution_pod_uid(a->cgroup, a->pod_uid);
 		attribution_unit(a->cgroup, a->unit, sizeof(a->unit));
