@@ -1590,46 +1590,57 @@ static uint64_t budget_left(const struct an *a, uint64_t base)
 	return used < LIM_INSNS_TOTAL ? LIM_INSNS_TOTAL - used : 0;
 }
 
-/* Whether the code at entry issues a system call before it calls, jumps
- * or returns anywhere (a straight run of at most 32 instructions;
- * conditional branches are stepped over). A C runtime's start hands over
- * to its library first (__libc_start_main, Go's rt0_go); a shellcode
- * executable (msfvenom -f elf, a hand-written dropper) is the payload
- * itself from its first instruction. */
-static bool entry_calls_kernel_first(struct an *a, uint64_t entry)
+/* What an executable's start does before it calls, jumps or returns
+ * anywhere (a straight run of at most 32 instructions; conditional
+ * branches are stepped over): whether it issues a system call first, and
+ * the constant in the first argument register at its first call. A
+ * shellcode executable (msfvenom -f elf, a hand-written dropper) is the
+ * payload itself from its first instruction; a C runtime's start hands
+ * over to its library first (__libc_start_main, Go's rt0_go), and glibc's
+ * passes main as that argument (Go's and musl's starts have another
+ * shape: no main). */
+static void scan_start(struct an *a, bool *kernel_first, uint64_t *main)
 {
 	cs_insn *in = insn_at_depth(a, 0);
-	uint64_t off, seg_avail, pc = entry;
+	uint64_t off, seg_avail, pc = a->e_entry;
+	const uint8_t arg0 = call_args(a)[0];
 	const uint8_t *code;
+	struct regs rg;
 	size_t avail;
-	bool found = false;
 	int pin;
 
-	if (!in || !dcam_va_off(a, entry, &off, &seg_avail, true) ||
+	*kernel_first = false;
+	*main = 0;
+	memset(&rg, 0, sizeof(rg));
+	if (!in || !dcam_va_off(a, pc, &off, &seg_avail, true) ||
 	    !(code = dcam_src_ptr(a->src, off, &avail, &pin)))
-		return false;
+		return;
 	if (avail > seg_avail)
 		avail = (size_t)seg_avail;
 	for (int i = 0; i < 32 && cs_disasm_iter(a->cs, &code, &avail, &pc, in); i++) {
 		unsigned id = in->id;
+		bool call, leaves;
 
 		a->insns++;
 		if (a->machine == EM_X86_64) {
-			found = id == X86_INS_SYSCALL || id == X86_INS_SYSENTER ||
-				(id == X86_INS_INT && !strcmp(in->op_str, "0x80"));
-			if (found || id == X86_INS_CALL || id == X86_INS_JMP || id == X86_INS_RET ||
-			    id == X86_INS_LJMP || id == X86_INS_HLT)
-				break;
+			*kernel_first = id == X86_INS_SYSCALL || id == X86_INS_SYSENTER ||
+					(id == X86_INS_INT && !strcmp(in->op_str, "0x80"));
+			call = id == X86_INS_CALL || id == X86_INS_JMP;
+			leaves = call || id == X86_INS_RET || id == X86_INS_LJMP || id == X86_INS_HLT;
 		} else {
-			found = id == ARM64_INS_SVC;
-			if (found || id == ARM64_INS_BL || id == ARM64_INS_BLR || id == ARM64_INS_BR ||
-			    id == ARM64_INS_RET || (id == ARM64_INS_B && !strchr(in->mnemonic, '.')))
-				break;
+			*kernel_first = id == ARM64_INS_SVC;
+			call = id == ARM64_INS_BL || (id == ARM64_INS_B && !strchr(in->mnemonic, '.'));
+			leaves = call || id == ARM64_INS_BLR || id == ARM64_INS_BR || id == ARM64_INS_RET;
 		}
+		if (call && rg.kind[arg0] == RK_CONST)
+			*main = rg.val[arg0];
+		if (*kernel_first || leaves)
+			break;
+		track_write(a, in, &rg);
 	}
 	dcam_src_unpin(a->src, pin);
-	return found;
 }
+
 
 /* An interposing hook runs each time the process calls the function it
  * replaces, so what it adds to that call is predicted too, after the
@@ -1666,42 +1677,6 @@ static void predict_hooks(struct an *a, uint64_t budget)
 	}
 }
 
-/* A static C program's main: glibc's _start hands it to
- * __libc_start_main in the first argument register, before its first
- * call. 0 when the start is not that shape (Go's runtime, musl's). */
-static uint64_t static_main(struct an *a)
-{
-	cs_insn *in = insn_at_depth(a, 0);
-	uint64_t off, seg_avail, pc = a->e_entry, main = 0;
-	const uint8_t arg0 = call_args(a)[0];
-	const uint8_t *code;
-	struct regs rg;
-	size_t avail;
-	int pin;
-
-	memset(&rg, 0, sizeof(rg));
-	if (!in || !dcam_va_off(a, pc, &off, &seg_avail, true) ||
-	    !(code = dcam_src_ptr(a->src, off, &avail, &pin)))
-		return 0;
-	if (avail > seg_avail)
-		avail = (size_t)seg_avail;
-	for (int i = 0; i < 32 && cs_disasm_iter(a->cs, &code, &avail, &pc, in); i++) {
-		unsigned id = in->id;
-		bool call = a->machine == EM_X86_64 ? id == X86_INS_CALL || id == X86_INS_JMP
-						    : id == ARM64_INS_BL || id == ARM64_INS_B;
-
-		a->insns++;
-		if (call) {
-			if (rg.kind[arg0] == RK_CONST)
-				main = rg.val[arg0];
-			break;
-		}
-		track_write(a, in, &rg);
-	}
-	dcam_src_unpin(a->src, pin);
-	return main;
-}
-
 void dcam_walk_all(struct an *a)
 {
 	struct entries es = { 0 };
@@ -1726,14 +1701,15 @@ void dcam_walk_all(struct an *a)
 	 * calls are observed and only constructors are predicted — unless it
 	 * has no runtime at all (no interpreter, and its start calls the
 	 * kernel before anything else): then the start is the payload */
-	payload_entry = a->cs_open && a->e_entry && !a->has_interp && a->etype == ET_EXEC &&
-			entry_calls_kernel_first(a, a->e_entry);
+	payload_entry = false;
+	main = 0;
+	if (a->cs_open && a->e_entry && !a->has_interp && a->etype == ET_EXEC)
+		scan_start(a, &payload_entry, &main);
 	a->res->predicted_from_start = payload_entry;
 	/* a statically linked program loads nothing else: no interpreter,
 	 * no libc.so, no dlopen. Its main is the only code there is to read
 	 * before it runs (implants are linked statically to run anywhere) */
-	if (!payload_entry && a->cs_open && a->e_entry && !a->has_interp && a->etype == ET_EXEC &&
-	    (main = static_main(a)))
+	if (!payload_entry && main)
 		add_entry(a, &es, main, "main", "main");
 	exit_entries(a, &es);
 
