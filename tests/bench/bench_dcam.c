@@ -3,7 +3,8 @@
  * p99, max), peak RSS, how many have a predicted sequence and each kind of
  * finding, and the objects behind the rare findings (interposition,
  * section headers that disagree) so a person can judge them.
- * Usage: bench_dcam [-v] FILE...   (or NUL-separated names on stdin) */
+ * With -l, only what the gate waits for (dcam_analyze_fd_load_time).
+ * Usage: bench_dcam [-v] [-l] FILE...   (or NUL-separated names on stdin) */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -38,12 +39,21 @@ int main(int argc, char **argv)
 	size_t n = 0, cap = 0, lcap = 0, predicted = 0, errors = 0, high = 0;
 	size_t cats[DCAM_CAT_COUNT] = { 0 }, pred_trunc = 0, walk_trunc = 0;
 	char *line = NULL, *path;
-	bool verbose = argc > 1 && !strcmp(argv[1], "-v");
-	int i = verbose ? 2 : 1;
+	bool verbose = false, load_time = false;
+	int i = 1;
 	struct rusage ru;
 
+	for (; i < argc && argv[i][0] == '-' && argv[i][1] && !argv[i][2]; i++) {
+		if (argv[i][1] == 'v')
+			verbose = true;
+		else if (argv[i][1] == 'l')
+			load_time = true;
+		else
+			break;
+	}
+
 	if (argc == 1 && isatty(STDIN_FILENO)) {
-		fprintf(stderr, "usage: bench_dcam [-v] FILE... (or NUL-separated names on stdin)\n");
+		fprintf(stderr, "usage: bench_dcam [-v] [-l] FILE... (or NUL-separated names on stdin)\n");
 		return 2;
 	}
 	if (i >= argc)
@@ -58,7 +68,8 @@ int main(int argc, char **argv)
 		if (fd < 0)
 			continue;
 		t0 = util_now_mono_ns();
-		ret = dcam_analyze_fd(NULL, fd, path, &r, err, sizeof(err));
+		ret = (load_time ? dcam_analyze_fd_load_time : dcam_analyze_fd)(NULL, fd, path, &r, err,
+									       sizeof(err));
 		if (n == cap) {
 			cap = cap ? cap * 2 : 1024;
 			ns = realloc(ns, cap * sizeof(*ns));

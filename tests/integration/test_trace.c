@@ -252,6 +252,45 @@ Test(trace, quarantined_library_is_killed_before_its_constructor_runs)
 	unlink(out);
 }
 
+/* The gate judges a new object on its load-time code (the process waits
+ * for that alone); the rest of the analysis (here: an exported function
+ * that connects out and execs a shell, which nothing runs at the load)
+ * lands from a worker and the window is judged again: medium now, on all
+ * of the object. The thresholds put the two analyses on either side of
+ * medium. */
+Test(trace, the_rest_of_a_gated_object_s_analysis_judges_its_window_again)
+{
+	char out[128];
+	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--gate", "--medium", "0.26",
+			 "--", FIXTURE_DIR "/loader", FIXTURE_DIR "/libdormant.so", NULL };
+	json_t *events, *gate, *e, *later = NULL;
+	size_t i;
+
+	tmp_output(out, sizeof(out), "rest-lands");
+	cr_assert_eq(run(argv, NULL), 0);
+	events = read_events(out);
+	gate = find_event(events, "gate", "libdormant.so");
+	cr_assert_not_null(gate, "no gate stop at libdormant.so");
+	cr_assert(json_is_true(json_object_get(gate, "static_load_time_only")),
+		  "the gate waited for more than the load-time code");
+	cr_assert_str_eq(json_string_value(json_object_get(gate, "action")), "resume");
+	cr_assert_str_eq(json_string_value(json_object_get(gate, "reason")), "low");
+	json_array_foreach(events, i, e) {
+		const char *type = json_string_value(json_object_get(e, "type"));
+		const char *path = json_string_value(json_object_get(e, "path"));
+
+		if (!strcmp(type, "verdict") && path && strstr(path, "libdormant.so") &&
+		    !json_is_true(json_object_get(e, "static_load_time_only")))
+			later = e;
+	}
+	cr_assert_not_null(later, "no verdict on all of the object's code");
+	cr_assert_str_eq(json_string_value(json_object_get(later, "level")), "medium");
+	cr_assert_gt(json_real_value(json_object_get(json_object_get(later, "components"), "dcam")),
+		     json_real_value(json_object_get(json_object_get(gate, "components"), "dcam")));
+	json_decref(events);
+	unlink(out);
+}
+
 Test(trace, gate_resumes_an_allowed_load_and_caches_the_verdict)
 {
 	char out[128];

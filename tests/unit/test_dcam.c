@@ -216,6 +216,95 @@ Test(dcam, cache_analyses_identical_bytes_once)
 	close(fd4);
 }
 
+/* The same predicted calls, side by side: what the gate judges on is
+ * what the full analysis predicts. */
+static void expect_same_prediction(const struct dcam_result *x, const struct dcam_result *y)
+{
+	cr_assert_eq(x->n_predicted, y->n_predicted);
+	for (size_t i = 0; i < x->n_predicted; i++)
+		cr_expect_str_eq(x->predicted[i].token, y->predicted[i].token);
+}
+
+/* What a process waiting at the gate needs: the load-time code, with the
+ * same prediction. The exports and the data's constants come with the
+ * full analysis, which takes the partial result's place in the cache. */
+Test(dcam, the_load_time_part_leaves_the_exports_to_the_full_analysis)
+{
+	struct dcam_cache *c = dcam_cache_new(8);
+	struct dcam_result *part, *again, *full, *ctor_part, *ctor_full;
+	int fd = open(fixture("dcam_crypto"), O_RDONLY), ctor = open(fixture("dcam_exfil_ctor"), O_RDONLY);
+	char err[256];
+
+	cr_assert_eq(dcam_analyze_fd_load_time(c, fd, "crypto", &part, err, sizeof(err)), 0, "%s", err);
+	cr_expect(part->partial);
+	cr_expect_null(find(part, "AES S-box"), "the constants scan is the full analysis's");
+	cr_assert_not_null(find(part, "EVP_Digest"));
+	cr_expect_eq(find(part, "EVP_Digest")->via, DCAM_VIA_IMPORT, "no export was walked");
+	cr_assert_eq(dcam_analyze_fd_load_time(c, fd, "crypto", &again, err, sizeof(err)), 0);
+	cr_expect_eq(again, part, "the partial result is cached for the next gate stop");
+	dcam_result_free(again);
+
+	cr_assert_eq(dcam_analyze_fd(c, fd, "crypto", &full, err, sizeof(err)), 0);
+	cr_expect_not(full->partial, "a partial result does not answer a full request");
+	cr_expect_not_null(find(full, "AES S-box"));
+	cr_expect_eq(find(full, "EVP_Digest")->via, DCAM_VIA_EXPORT);
+	cr_expect_gt(full->score, part->score);
+	cr_assert_eq(dcam_analyze_fd_load_time(c, fd, "crypto", &again, err, sizeof(err)), 0);
+	cr_expect_eq(again, full, "the full result took the partial one's place");
+	dcam_result_free(again);
+
+	/* a few KiB of code cost less to read whole than to queue */
+	cr_assert_eq(dcam_analyze_fd_load_time(NULL, ctor, "ctor", &ctor_part, err, sizeof(err)), 0);
+	cr_assert_eq(dcam_analyze_fd(NULL, ctor, "ctor", &ctor_full, err, sizeof(err)), 0);
+	cr_expect_not(ctor_part->partial, "a small object is read whole at the gate");
+	cr_expect_gt(ctor_full->n_predicted, 2);
+	expect_same_prediction(ctor_part, ctor_full);
+
+	dcam_result_free(ctor_part);
+	dcam_result_free(ctor_full);
+	dcam_result_free(full);
+	dcam_result_free(part);
+	dcam_cache_free(c);
+	close(fd);
+	close(ctor);
+}
+
+/* The worker finishes what the gate left, off its path, from its own fd:
+ * the full result lands in the cache and its digest is listed. */
+Test(dcam, the_worker_puts_the_full_analysis_in_the_partial_one_s_place)
+{
+	struct dcam_cache *c = dcam_cache_new(8);
+	struct dcam_worker *w;
+	struct dcam_result *part, *now;
+	struct dcam_landed landed[4];
+	int fd = open(fixture("dcam_crypto"), O_RDONLY);
+	char err[256];
+	size_t n;
+
+	cr_assert_eq(dcam_worker_new(c, &w), 0);
+	cr_assert_eq(dcam_analyze_fd_load_time(c, fd, "crypto", &part, err, sizeof(err)), 0);
+	cr_assert_eq(dcam_worker_submit(w, fd, part->sha256, "crypto"), 0);
+	cr_assert_eq(dcam_worker_submit(w, fd, part->sha256, "crypto"), 0);
+	close(fd); /* the worker reads its duplicate */
+	cr_assert_eq(dcam_worker_wait_idle(w, 20000), 0);
+	cr_expect_not(dcam_worker_has(w, part->sha256));
+	n = dcam_worker_take_landed(w, landed, 4);
+	cr_assert_geq(n, 1, "landed");
+	cr_expect_leq(n, 2, "once per submission at most (twice only if the first was done)");
+	cr_expect(landed[0].changed, "the exports and the S-box raise the score");
+	for (size_t i = 0; i < n; i++)
+		cr_expect_eq(memcmp(landed[i].sha, part->sha256, FILEHASH_LEN), 0);
+	cr_expect_eq(dcam_worker_take_landed(w, landed, 4), 0, "taken once");
+	now = dcam_cache_get(c, part->sha256);
+	cr_assert_not_null(now);
+	cr_expect_not(now->partial, "the cache holds the full result now");
+	cr_expect_not_null(find(now, "AES S-box"));
+	dcam_result_free(now);
+	dcam_result_free(part);
+	dcam_worker_free(w);
+	dcam_cache_free(c);
+}
+
 /* An unchanged file is not read again; a file rewritten in place (same
  * inode) is: its digest, and so its result, must follow the new bytes. */
 Test(dcam, a_file_rewritten_in_place_is_analysed_anew)

@@ -44,7 +44,7 @@ static void judge(const char *const *lookback, const char *object, struct scorer
 	struct window w;
 
 	window_fixture(&w, getpid(), parts, object);
-	scorer_judge(scorer, &w, r);
+	scorer_judge(scorer, &w, SCORER_STATIC_FULL, r);
 	window_fixture_free(&w);
 }
 
@@ -84,7 +84,7 @@ Test(scorer, anonymous_code_counts_only_what_is_found_in_it)
 	w.pivot = BP_PIVOT_EXEC_ANON;
 	w.code = getpid_page;
 	w.code_len = sizeof(getpid_page);
-	scorer_judge(scorer, &w, &r);
+	scorer_judge(scorer, &w, SCORER_STATIC_FULL, &r);
 	cr_assert(r.verdict.have[VERDICT_DCAM], "a raw system call in anonymous code is a finding");
 	cr_assert_gt(r.verdict.component[VERDICT_DCAM], 0);
 	cr_assert_eq(strlen(r.sha256_hex), 64);
@@ -92,7 +92,7 @@ Test(scorer, anonymous_code_counts_only_what_is_found_in_it)
 
 	w.code = ret_page;
 	w.code_len = sizeof(ret_page);
-	scorer_judge(scorer, &w, &r);
+	scorer_judge(scorer, &w, SCORER_STATIC_FULL, &r);
 	cr_assert_not(r.verdict.have[VERDICT_DCAM], "nothing found in memory is no evidence");
 	cr_assert_float_eq(r.verdict.risk, r.verdict.component[VERDICT_SEQUENCE], 1e-9);
 	scorer_result_release(&r);
@@ -146,14 +146,14 @@ Test(scorer, an_object_its_loader_wrote_in_the_lookback_loses_reputation)
 	window_fixture(&w, getpid(), parts, DCAM_FIXTURES "/libdcam_net_ctor.so");
 	w.open_ns = 5000000;
 	w.calls[WINDOW_LOOKBACK][0].ts_ns = 2000000;
-	scorer_judge(scorer, &w, &before);
+	scorer_judge(scorer, &w, SCORER_STATIC_FULL, &before);
 	cr_assert_null(window_wrote_object(&w), "an open for writing of another file");
 	cr_assert_not(has_reason(&before, "written_by_loader"));
 
 	w.calls[WINDOW_LOOKBACK][0].wrote_dev = w.file_dev;
 	w.calls[WINDOW_LOOKBACK][0].wrote_ino = w.file_ino;
 	cr_assert_eq(window_wrote_object(&w), &w.calls[WINDOW_LOOKBACK][0]);
-	scorer_judge(scorer, &w, &after);
+	scorer_judge(scorer, &w, SCORER_STATIC_FULL, &after);
 	cr_assert(has_reason(&after, "written_by_loader"));
 	cr_assert_gt(after.verdict.component[VERDICT_SOURCE],
 		     before.verdict.component[VERDICT_SOURCE]);

@@ -266,6 +266,49 @@ Test(window, a_watched_task_s_own_window_feeds_its_creator_s_watch)
 	window_set_free(ws);
 }
 
+static void on_closed_pending(void *ctx, struct window *w)
+{
+	((struct watched *)ctx)->closed++;
+	w->analysis_pending = true; /* judged on its load-time code */
+	memset(w->analysis_sha, 0xab, sizeof(w->analysis_sha));
+}
+
+/* A window judged on part of its object's analysis outlives its close,
+ * though it created nothing, until the rest lands: then it is handed over
+ * to be judged again, and freed; another object's landing does not; a
+ * landing that changed nothing lets it go without a judgement. */
+Test(window, a_window_judged_on_part_of_its_analysis_waits_for_the_rest)
+{
+	struct watched c = { 0 };
+	struct window_set *ws = window_set_new(on_closed_pending, on_watched, 10000, &c);
+	uint8_t other[FILEHASH_LEN], sha[FILEHASH_LEN];
+
+	memset(other, 0xcd, sizeof(other));
+	memset(sha, 0xab, sizeof(sha));
+	FEED(ws, open_ev(4, 0), 0);
+	FEED(ws, ret_ev(4, 1, 2000), 0);
+	FEED(ws, close_ev(4, BP_CLOSE_FOLLOW_DONE, 0, 0, 0), 0);
+	cr_assert_eq(c.closed, 1);
+	window_set_expire(ws, 3000, 100, 0);
+	cr_assert_not_null(window_set_get(ws, 4), "kept for the rest of its analysis");
+	window_set_analysis_landed(ws, other, true);
+	window_set_expire(ws, 4000, 100, 0);
+	cr_assert_eq(c.watched, 0, "another object's analysis is not its");
+	window_set_analysis_landed(ws, sha, true);
+	window_set_expire(ws, 5000, 100, 0);
+	cr_assert_eq(c.watched, 1, "handed over again when its analysis landed");
+	cr_assert_null(window_set_get(ws, 4), "then freed: it created nothing to watch");
+
+	FEED(ws, open_ev(5, 0), 0);
+	FEED(ws, ret_ev(5, 1, 6000), 0);
+	FEED(ws, close_ev(5, BP_CLOSE_FOLLOW_DONE, 0, 0, 0), 0);
+	window_set_analysis_landed(ws, sha, false);
+	window_set_expire(ws, 7000, 100, 0);
+	cr_assert_eq(c.watched, 1, "nothing changed: not judged again");
+	cr_assert_null(window_set_get(ws, 5), "but let go");
+	window_set_free(ws);
+}
+
 /* A window that created nothing is freed at its close. */
 Test(window, a_window_that_spawned_nothing_is_not_watched)
 {

@@ -128,6 +128,20 @@ static const char *arch_name(unsigned machine)
 	return machine == EM_X86_64 ? "x86_64" : machine == EM_AARCH64 ? "aarch64" : "other";
 }
 
+/* Below this much code the exports cost less to walk (about a
+ * millisecond at most) than to queue and judge again: read whole. */
+#define LOAD_TIME_WHOLE_BELOW (16u << 10)
+
+static uint64_t code_bytes(const struct an *a)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < a->nsegs; i++)
+		if (a->segs[i].flags & PF_X)
+			n += a->segs[i].filesz;
+	return n;
+}
+
 static void an_free(struct an *a)
 {
 	free(a->segs);
@@ -151,9 +165,9 @@ static void an_free(struct an *a)
 /* Analyse what src holds. Returns 0 and *out, or a negative errno for
  * memory or I/O (src->err). */
 static int analyze_src(struct dcam_src *src, const uint8_t sha[FILEHASH_LEN], bool code_only,
-		       struct dcam_result **out)
+		       bool load_time_only, struct dcam_result **out)
 {
-	struct an a = { .src = src, .size = src->size };
+	struct an a = { .src = src, .size = src->size, .load_time_only = load_time_only };
 	struct dcam_result *r = calloc(1, sizeof(*r));
 	bool decoded;
 
@@ -166,6 +180,8 @@ static int analyze_src(struct dcam_src *src, const uint8_t sha[FILEHASH_LEN], bo
 	filehash_hex(sha, r->sha256_hex);
 	a.res = r;
 	if (!code_only && dcam_elf_load(&a)) {
+		if (code_bytes(&a) < LOAD_TIME_WHOLE_BELOW)
+			a.load_time_only = false;
 		r->arch = arch_name(a.machine);
 		dcam_elf_sections(&a);
 		decoded = (a.machine == EM_X86_64 || a.machine == EM_AARCH64) && a.is64 && a.le;
@@ -177,8 +193,10 @@ static int analyze_src(struct dcam_src *src, const uint8_t sha[FILEHASH_LEN], bo
 		if (a.nsyms)
 			dcam_walk_unreached_imports(&a);
 		dcam_interpose_check(&a);
-		dcam_scan_constants(&a);
+		if (!a.load_time_only)
+			dcam_scan_constants(&a);
 		dcam_scan_packer(&a);
+		r->partial = a.load_time_only;
 	} else if (code_only ? dcam_code_setup(&a) : dcam_flat_load(&a)) {
 		/* a blob mapped as code, or memory made executable (never ELF,
 		 * so not a finding): what it calls, from its first byte */
@@ -211,7 +229,7 @@ static int analyze_buf(struct dcam_cache *cache, const void *buf, size_t len, bo
 	if (cache && (*out = dcam_cache_get(cache, sha)))
 		return 0;
 	dcam_src_init_mem(&src, buf, len);
-	ret = analyze_src(&src, sha, code_only, out);
+	ret = analyze_src(&src, sha, code_only, false, out);
 	dcam_src_fini(&src);
 	if (ret)
 		return dcam_fail(err, errlen, ret, "%s", strerror(-ret));
@@ -246,10 +264,24 @@ static bool unchanged(int fd, const struct stat *st)
 	return !fstat(fd, &now) && same_file(st, &now);
 }
 
+/* A cached result that answers the request (a reference), or NULL. */
+static struct dcam_result *cached(struct dcam_cache *cache, const uint8_t sha[FILEHASH_LEN],
+				  bool load_time_only)
+{
+	struct dcam_result *r = dcam_cache_get(cache, sha);
+
+	if (r && r->partial && !load_time_only) {
+		dcam_result_free(r);
+		return NULL;
+	}
+	return r;
+}
+
 /* One attempt: hash, look up, analyse. *changed when the file was
  * modified meanwhile (its digest and bytes may not match). */
 static int analyze_fd_once(struct dcam_cache *cache, int fd, const struct stat *st,
-			   struct dcam_result **out, bool *changed, char *err, size_t errlen)
+			   bool load_time_only, struct dcam_result **out, bool *changed,
+			   char *err, size_t errlen)
 {
 	uint8_t sha[FILEHASH_LEN];
 	/* an unchanged file seen before is not hashed again */
@@ -258,7 +290,7 @@ static int analyze_fd_once(struct dcam_cache *cache, int fd, const struct stat *
 	int ret;
 
 	*changed = false;
-	if (have_sha && (*out = dcam_cache_get(cache, sha)))
+	if (have_sha && (*out = cached(cache, sha, load_time_only)))
 		return 0; /* nor read */
 	if (!have_sha) {
 		ret = filehash_sha256_fd(fd, sha);
@@ -270,12 +302,12 @@ static int analyze_fd_once(struct dcam_cache *cache, int fd, const struct stat *
 		}
 		if (cache) {
 			dcam_cache_note_file(cache, st, sha);
-			if ((*out = dcam_cache_get(cache, sha)))
+			if ((*out = cached(cache, sha, load_time_only)))
 				return 0;
 		}
 	}
 	dcam_src_init_fd(&src, fd, (uint64_t)st->st_size);
-	ret = analyze_src(&src, sha, false, out);
+	ret = analyze_src(&src, sha, false, load_time_only, out);
 	dcam_src_fini(&src);
 	if (ret)
 		return dcam_fail(err, errlen, ret, "read: %s", strerror(-ret));
@@ -290,8 +322,8 @@ static int analyze_fd_once(struct dcam_cache *cache, int fd, const struct stat *
 	return 0;
 }
 
-int dcam_analyze_fd(struct dcam_cache *cache, int fd, const char *display_path,
-		    struct dcam_result **out, char *err, size_t errlen)
+static int analyze_fd(struct dcam_cache *cache, int fd, const char *display_path,
+		      bool load_time_only, struct dcam_result **out, char *err, size_t errlen)
 {
 	struct stat st;
 	bool changed = true;
@@ -302,15 +334,27 @@ int dcam_analyze_fd(struct dcam_cache *cache, int fd, const char *display_path,
 			return dcam_fail(err, errlen, -errno, "fstat: %s", strerror(errno));
 		if (!S_ISREG(st.st_mode))
 			return dcam_fail(err, errlen, -EINVAL, "not a regular file");
-		ret = analyze_fd_once(cache, fd, &st, out, &changed, err, errlen);
+		ret = analyze_fd_once(cache, fd, &st, load_time_only, out, &changed, err, errlen);
 	}
 	if (ret)
 		return ret;
-	log_debug("dcam: %s: score %.3f, %zu findings, %zu predicted, %llu instructions%s",
+	log_debug("dcam: %s: score %.3f, %zu findings, %zu predicted, %llu instructions%s%s",
 		  display_path ? display_path : "(fd)", (*out)->score, (*out)->n_findings,
 		  (*out)->n_predicted, (unsigned long long)(*out)->insns,
-		  (*out)->truncated ? " (bounded)" : "");
+		  (*out)->truncated ? " (bounded)" : "", (*out)->partial ? " (load time only)" : "");
 	return 0;
+}
+
+int dcam_analyze_fd(struct dcam_cache *cache, int fd, const char *display_path,
+		    struct dcam_result **out, char *err, size_t errlen)
+{
+	return analyze_fd(cache, fd, display_path, false, out, err, errlen);
+}
+
+int dcam_analyze_fd_load_time(struct dcam_cache *cache, int fd, const char *display_path,
+			      struct dcam_result **out, char *err, size_t errlen)
+{
+	return analyze_fd(cache, fd, display_path, true, out, err, errlen);
 }
 
 void dcam_result_free(struct dcam_result *r)
@@ -375,6 +419,8 @@ json_t *dcam_result_to_json(const struct dcam_result *r)
 	json_object_set_new(stats, "entries", json_integer(r->n_entries));
 	json_object_set_new(stats, "instructions", json_integer((json_int_t)r->insns));
 	json_object_set_new(stats, "truncated", json_boolean(r->truncated));
+	if (r->partial)
+		json_object_set_new(stats, "load_time_only", json_true());
 	json_object_set_new(o, "score", json_real(r->score));
 	json_object_set_new(o, "arch", json_string(r->arch ? r->arch : "other"));
 	json_object_set_new(o, "findings", fs);

@@ -95,6 +95,10 @@ struct dcam_result {
 	struct dcam_predicted *predicted;
 	bool predicted_truncated; /* more than DCAM_PRED_MAX, or the walk was bounded */
 	bool predicted_from_start; /* an executable with no runtime: its start is predicted too */
+	/* only what runs as it loads was read (dcam_analyze_fd_load_time): the
+	 * exports and the constants in the data are not yet; the findings of
+	 * imports only the exports call are "import", not "export" */
+	bool partial;
 	int refs;             /* private: owners of this result */
 };
 
@@ -106,7 +110,8 @@ void dcam_cache_free(struct dcam_cache *cache);
 void dcam_cache_stats(struct dcam_cache *cache, uint64_t *hits, uint64_t *misses);
 /* A new reference to the result cached for sha (free it), or NULL. */
 struct dcam_result *dcam_cache_get(struct dcam_cache *cache, const uint8_t sha[FILEHASH_LEN]);
-/* Cache r under its sha256; the cache takes its own reference. */
+/* Cache r under its sha256; the cache takes its own reference. A full
+ * result replaces a partial one, never the other way. */
 void dcam_cache_put(struct dcam_cache *cache, struct dcam_result *r);
 struct stat;
 /* The digest last computed for this very file (same device, inode, size,
@@ -127,6 +132,13 @@ void dcam_cache_note_file(struct dcam_cache *cache, const struct stat *st,
  * regular file, -EAGAIN for a file that kept changing while it was read. */
 int dcam_analyze_fd(struct dcam_cache *cache, int fd, const char *display_path,
 		    struct dcam_result **out, char *err, size_t errlen);
+/* What a process waiting at the gate needs, in a fraction of the time:
+ * the structure, the load-time entries with their findings and predicted
+ * sequence, interposition and packing; the exports (nearly all of a
+ * library's code) and the constants scan are left out (result->partial).
+ * A cached result, full or partial, is returned as it is. */
+int dcam_analyze_fd_load_time(struct dcam_cache *cache, int fd, const char *display_path,
+			      struct dcam_result **out, char *err, size_t errlen);
 /* The same over bytes in memory (no cache). */
 int dcam_analyze_mem(const void *buf, size_t len, struct dcam_result **out,
 		     char *err, size_t errlen);
@@ -137,6 +149,35 @@ int dcam_analyze_mem(const void *buf, size_t len, struct dcam_result **out,
 int dcam_analyze_code(struct dcam_cache *cache, const void *buf, size_t len,
 		      struct dcam_result **out, char *err, size_t errlen);
 void dcam_result_free(struct dcam_result *r);
+
+/* A thread that finishes what dcam_analyze_fd_load_time left: the full
+ * analysis goes into the cache in place of the partial result, and its
+ * digest is listed as landed, saying whether it changed what a verdict is
+ * taken on (also when it failed: the partial result then stands). Every
+ * call is thread-safe. */
+struct dcam_worker;
+int dcam_worker_new(struct dcam_cache *cache, struct dcam_worker **out);
+/* Waits for the job being read; drops the queued ones. */
+void dcam_worker_free(struct dcam_worker *w);
+/* Queues the full analysis of the file behind fd (duplicated) whose
+ * partial result has digest sha; once per digest while it is queued or
+ * read. -ENOSPC when the queue is full, -errno when fd cannot be
+ * duplicated. */
+int dcam_worker_submit(struct dcam_worker *w, int fd, const uint8_t sha[FILEHASH_LEN],
+		       const char *display_path);
+/* Whether sha is queued or being read. */
+bool dcam_worker_has(struct dcam_worker *w, const uint8_t sha[FILEHASH_LEN]);
+struct dcam_landed {
+	uint8_t sha[FILEHASH_LEN];
+	/* the full result scores higher or predicts otherwise than the
+	 * partial one: verdicts taken on that may change */
+	bool changed;
+};
+/* The analyses landed since the last call: up to max into out; returns
+ * how many were taken. */
+size_t dcam_worker_take_landed(struct dcam_worker *w, struct dcam_landed *out, size_t max);
+/* Waits until nothing is queued or read, at most timeout_ms: 0 or -ETIMEDOUT. */
+int dcam_worker_wait_idle(struct dcam_worker *w, unsigned int timeout_ms);
 
 const char *dcam_category_name(enum dcam_category c);
 const char *dcam_via_name(enum dcam_via v);

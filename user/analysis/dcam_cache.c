@@ -170,6 +170,16 @@ void dcam_cache_put(struct dcam_cache *c, struct dcam_result *r)
 
 	pthread_mutex_lock(&c->lock);
 	h = find(c, r->sha256);
+	if (c->idx[h] && r->partial < c->ring[c->idx[h] - 1]->partial) {
+		/* the full analysis of what was cached partial: in its place */
+		size_t at = c->idx[h] - 1;
+
+		dcam_result_free(c->ring[at]);
+		__atomic_add_fetch(&r->refs, 1, __ATOMIC_ACQ_REL);
+		c->ring[at] = r;
+		pthread_mutex_unlock(&c->lock);
+		return;
+	}
 	if (c->idx[h]) { /* another thread analysed it meanwhile */
 		pthread_mutex_unlock(&c->lock);
 		return;

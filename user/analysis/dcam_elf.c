@@ -129,6 +129,17 @@ static int cmp_slot(const void *x, const void *y)
 	return p->addr < q->addr ? -1 : p->addr > q->addr;
 }
 
+/* Linkers write relocations in address order (tens of thousands of
+ * them in a large library): a sorted table is checked, not sorted again. */
+static void sort_slots(struct slot *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (v[i].addr < v[i - 1].addr) {
+			qsort(v, n, sizeof(*v), cmp_slot);
+			return;
+		}
+}
+
 static int cmp_fname(const void *x, const void *y)
 {
 	const struct fname *p = x, *q = y;
@@ -586,12 +597,9 @@ bool dcam_elf_load(struct an *a)
 	for (size_t i = 0; i < a->nslots; i++)
 		if (a->slots[i].val >= a->nsyms)
 			a->slots[i--] = a->slots[--a->nslots];
-	if (a->nslots)
-		qsort(a->slots, a->nslots, sizeof(*a->slots), cmp_slot);
-	if (a->narr)
-		qsort(a->arr_relocs, a->narr, sizeof(*a->arr_relocs), cmp_slot);
-	if (a->nptr)
-		qsort(a->ptr_relocs, a->nptr, sizeof(*a->ptr_relocs), cmp_slot);
+	sort_slots(a->slots, a->nslots);
+	sort_slots(a->arr_relocs, a->narr);
+	sort_slots(a->ptr_relocs, a->nptr);
 	return true;
 }
 

@@ -163,6 +163,7 @@ struct an {
 	size_t nsegs;
 	bool has_interp;
 	bool flat; /* not ELF, mapped as code: one segment, walked from byte 0 */
+	bool load_time_only; /* dcam_analyze_fd_load_time: no exports, no constants scan */
 	uint64_t dyn_vaddr, dyn_off, dyn_sz;
 	bool has_dynamic;
 	/* from the dynamic segment (virtual addresses) */
@@ -231,6 +232,8 @@ const uint8_t *dcam_src_ptr(struct dcam_src *s, uint64_t off, size_t *avail, int
 void dcam_src_unpin(struct dcam_src *s, int pin);
 /* Copy len bytes at off into dst; false unless all were there. */
 bool dcam_src_read(struct dcam_src *s, uint64_t off, void *dst, size_t len);
+/* The same, leaving the chunks alone (a sample of far-apart bytes). */
+bool dcam_src_sample(struct dcam_src *s, uint64_t off, void *dst, size_t len);
 
 /* dcam_elf.c: the structure, as the loader reads it */
 /* Reads the headers, segments and dynamic segment. Problems are findings;
@@ -299,6 +302,9 @@ void dcam_note_next(struct an *a, const char *name);
 /* The export being walked calls callee (a name comparison in a hook). */
 void dcam_note_call_in_export(struct an *a, const char *export_name, const char *callee);
 void dcam_interpose_check(struct an *a);
+/* name is one of the libc functions interposers hook: an export of it
+ * runs whenever the process calls it, so the load-time analysis walks it */
+bool dcam_hook_candidate(const char *name);
 /* name is a libc function the object exports and reaches the original of
  * with dlsym(RTLD_NEXT): its export runs whenever the process calls it
  * (known once the findings pass has walked the exports) */

@@ -93,10 +93,14 @@ static bool reaches_original(const struct an *a, const char *name)
 	return false;
 }
 
+bool dcam_hook_candidate(const char *name)
+{
+	return listed(name, hiding, ARRAY_SIZE(hiding)) || listed(name, hookable, ARRAY_SIZE(hookable));
+}
+
 bool dcam_interposes(const struct an *a, const char *name)
 {
-	return reaches_original(a, name) &&
-	       (listed(name, hiding, ARRAY_SIZE(hiding)) || listed(name, hookable, ARRAY_SIZE(hookable)));
+	return reaches_original(a, name) && dcam_hook_candidate(name);
 }
 
 static const char *hooked_export(const struct an *a, size_t i)

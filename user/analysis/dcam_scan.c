@@ -95,20 +95,25 @@ void dcam_scan_constants(struct an *a)
 	}
 }
 
-/* Packed code looks random: entropy of the executable bytes (a sample), an
- * executable segment mostly unbacked by the file, a UPX header. */
+/* Packed code looks random: entropy of the executable bytes, an
+ * executable segment mostly unbacked by the file, a UPX header. The
+ * entropy is of a sample spread over all executable bytes (a packer's
+ * stub is small, its payload most of the segment), read past the chunks
+ * the walk uses: a few pages, not the megabytes of a large library. */
+#define PACKER_SAMPLE (64u << 10)
+#define PACKER_PIECE 4096u
+
 void dcam_scan_packer(struct an *a)
 {
-	uint64_t hist[256] = { 0 }, n = 0;
-	uint8_t head[4096];
-	size_t hlen = a->size < sizeof(head) ? (size_t)a->size : sizeof(head);
+	uint64_t hist[256] = { 0 }, n = 0, total = 0, step;
+	uint8_t buf[PACKER_PIECE];
+	size_t hlen = a->size < sizeof(buf) ? (size_t)a->size : sizeof(buf);
 
-	if (dcam_src_read(a->src, 0, head, hlen) && memmem(head, hlen, "UPX!", 4))
+	if (dcam_src_read(a->src, 0, buf, hlen) && memmem(buf, hlen, "UPX!", 4))
 		dcam_add_finding(a, DCAM_CAT_STRUCTURE, DCAM_VIA_FILE, NULL, 0, DCAM_W_PACKER,
 				 "UPX packer header");
 	for (size_t i = 0; i < a->nsegs; i++) {
 		const struct seg *s = &a->segs[i];
-		uint64_t len, done = 0;
 
 		if (!(s->flags & PF_X))
 			continue;
@@ -117,20 +122,22 @@ void dcam_scan_packer(struct an *a)
 					 DCAM_W_PACKER,
 					 "executable segment at 0x%" PRIx64 " mostly not in the file",
 					 s->vaddr);
-		len = s->filesz < (1u << 20) - n ? s->filesz : (1u << 20) - n;
-		while (done < len) {
-			size_t avail;
-			const uint8_t *p = dcam_src_ptr(a->src, s->off + done, &avail, NULL);
+		total += s->filesz;
+	}
+	step = total <= PACKER_SAMPLE ? PACKER_PIECE : total / (PACKER_SAMPLE / PACKER_PIECE);
+	for (size_t i = 0; i < a->nsegs; i++) {
+		const struct seg *s = &a->segs[i];
 
-			if (!p)
+		for (uint64_t at = 0; (s->flags & PF_X) && at < s->filesz; at += step) {
+			size_t len = s->filesz - at < PACKER_PIECE ? (size_t)(s->filesz - at)
+								    : PACKER_PIECE;
+
+			if (!dcam_src_sample(a->src, s->off + at, buf, len))
 				break;
-			if (avail > len - done)
-				avail = (size_t)(len - done);
-			for (size_t k = 0; k < avail; k++)
-				hist[p[k]]++;
-			done += avail;
+			for (size_t k = 0; k < len; k++)
+				hist[buf[k]]++;
+			n += len;
 		}
-		n += done;
 	}
 	if (n >= 4096) {
 		double h = 0;

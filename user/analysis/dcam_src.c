@@ -4,8 +4,11 @@
  * copy of a file that claims gigabytes would exhaust it. Reads go through
  * a few fixed-size chunks filled with pread, so memory is the same for a
  * 20 KiB library and a 500 MB file. Callers that keep a pointer across
- * other reads (the decoder of one block) pin its chunk. */
+ * other reads (the decoder of one block) pin its chunk. A thread keeps its
+ * chunks' buffers for its next analysis: fresh ones would be fresh
+ * mappings, every page of them faulted in again each time. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,20 +29,77 @@ void dcam_src_init_fd(struct dcam_src *s, int fd, uint64_t size)
 	s->size = size;
 }
 
+#define CHUNK_BYTES (DCAM_CHUNK + DCAM_CHUNK_PAD)
+
+struct pool {
+	uint8_t *buf[DCAM_NCHUNKS];
+	int n;
+};
+
+static pthread_key_t pool_key;
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+static bool pool_ok;
+
+static void pool_free(void *p)
+{
+	struct pool *pool = p;
+
+	for (int i = 0; i < pool->n; i++)
+		free(pool->buf[i]);
+	free(pool);
+}
+
+static void pool_init(void)
+{
+	pool_ok = !pthread_key_create(&pool_key, pool_free);
+}
+
+static struct pool *thread_pool(void)
+{
+	struct pool *pool;
+
+	pthread_once(&pool_once, pool_init);
+	if (!pool_ok)
+		return NULL;
+	pool = pthread_getspecific(pool_key);
+	if (!pool && (pool = calloc(1, sizeof(*pool))) && pthread_setspecific(pool_key, pool)) {
+		free(pool);
+		pool = NULL;
+	}
+	return pool;
+}
+
+static uint8_t *chunk_alloc(void)
+{
+	struct pool *pool = thread_pool();
+
+	return pool && pool->n ? pool->buf[--pool->n] : malloc(CHUNK_BYTES);
+}
+
+static void chunk_release(uint8_t *buf)
+{
+	struct pool *pool = buf ? thread_pool() : NULL;
+
+	if (pool && pool->n < DCAM_NCHUNKS)
+		pool->buf[pool->n++] = buf;
+	else
+		free(buf);
+}
+
 void dcam_src_fini(struct dcam_src *s)
 {
 	for (int i = 0; i < DCAM_NCHUNKS; i++)
-		free(s->ch[i].buf);
+		chunk_release(s->ch[i].buf);
 	memset(s->ch, 0, sizeof(s->ch));
 }
 
 static int fill(struct dcam_src *s, struct dcam_chunk *c, uint64_t base)
 {
-	size_t want = DCAM_CHUNK + DCAM_CHUNK_PAD, n = 0;
+	size_t want = CHUNK_BYTES, n = 0;
 
 	if (s->size - base < want)
 		want = (size_t)(s->size - base);
-	if (!c->buf && !(c->buf = malloc(DCAM_CHUNK + DCAM_CHUNK_PAD)))
+	if (!c->buf && !(c->buf = chunk_alloc()))
 		return -ENOMEM;
 	while (n < want) {
 		ssize_t r = pread(s->fd, c->buf + n, want - n, (off_t)(base + n));
@@ -111,6 +171,30 @@ void dcam_src_unpin(struct dcam_src *s, int pin)
 {
 	if (pin >= 0 && pin < DCAM_NCHUNKS && s->ch[pin].pins)
 		s->ch[pin].pins--;
+}
+
+bool dcam_src_sample(struct dcam_src *s, uint64_t off, void *dst, size_t len)
+{
+	size_t n = 0;
+
+	if (off > s->size || len > s->size - off)
+		return false;
+	if (s->fd < 0) {
+		memcpy(dst, s->mem + off, len);
+		return true;
+	}
+	while (n < len) {
+		ssize_t r = pread(s->fd, (uint8_t *)dst + n, len - n, (off_t)(off + n));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && !s->err)
+			s->err = -errno;
+		if (r <= 0)
+			return false;
+		n += (size_t)r;
+	}
+	return true;
 }
 
 bool dcam_src_read(struct dcam_src *s, uint64_t off, void *dst, size_t len)

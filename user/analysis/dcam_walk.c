@@ -1751,6 +1751,10 @@ void dcam_walk_all(struct an *a)
 		if (!dcam_sym_is_func_export(s))
 			continue;
 		n = dcam_dynstr_at(a, s->name);
+		/* at load time only the exports that may be hooks: they run
+		 * at the process's next call of the function they replace */
+		if (a->load_time_only && !(n && dcam_hook_candidate(n)))
+			continue;
 		e.addr = s->value;
 		e.kind = "export";
 		e.via = DCAM_VIA_EXPORT;

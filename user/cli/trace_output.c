@@ -125,6 +125,8 @@ void trace_output_gate(struct trace_output *o, const struct pipeline_gate_report
 
 			json_object_set_new(j, "risk", json_real(v->risk));
 			json_object_set_new(j, "components", components_json(v));
+			if (g->decision->result->dcam && g->decision->result->dcam->partial)
+				json_object_set_new(j, "static_load_time_only", json_true());
 		}
 		if (m) {
 			json_object_set_new(j, "mitigation", json_string(mitigate_action_name(m->action)));

@@ -15,6 +15,13 @@ int verdict_cache_set(const struct verdict_cache *c, const struct bp_file_key *f
 	return bpf_map_update_elem(c->map_fd, file, &v, BPF_ANY) ? -errno : 0;
 }
 
+int verdict_cache_forget(const struct verdict_cache *c, const struct bp_file_key *file)
+{
+	if (!c || c->map_fd < 0)
+		return -EBADF;
+	return bpf_map_delete_elem(c->map_fd, file) ? -errno : 0;
+}
+
 void verdict_cache_key(const struct stat *st, struct bp_file_key *key,
 		       struct bp_file_marker *marker)
 {

@@ -19,6 +19,9 @@ struct verdict_cache {
  * file's change time, size or change counter moved. 0 or -errno. */
 int verdict_cache_set(const struct verdict_cache *c, const struct bp_file_key *file,
 		      const struct bp_file_marker *marker, unsigned int verdict);
+/* Drops file's entry: its next load stops at the gate. 0, or -errno
+ * (-ENOENT when there was none). */
+int verdict_cache_forget(const struct verdict_cache *c, const struct bp_file_key *file);
 /* The cache key and marker of a file as stat(2) sees it (no change
  * counter: userspace cannot read it, so it is not compared). */
 void verdict_cache_key(const struct stat *st, struct bp_file_key *key,

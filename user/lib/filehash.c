@@ -21,7 +21,9 @@ int filehash_sha256_mem(const void *buf, size_t len, uint8_t out[FILEHASH_LEN])
 /* The digest md of everything fd holds, len bytes into out. */
 static int digest_fd(int fd, const EVP_MD *md, uint8_t *out, unsigned int len)
 {
-	enum { CHUNK = 1 << 20 };
+	/* small enough for malloc to reuse its heap: a fresh mapping per
+	 * call would fault in every page of it, each time */
+	enum { CHUNK = 64 << 10 };
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	unsigned char *buf = malloc(CHUNK);
 	unsigned int n = 0;

@@ -12,13 +12,19 @@
 #include "pipeline/objfile.h"
 #include "pipeline/pipeline.h"
 #include "score/exceptions.h"
+#include "lib/log.h"
 #include "lib/util.h"
 
 struct pipeline {
 	struct pipeline_opts o;
 	struct window_set *windows;
 	uint64_t events_lost;        /* the kernel's count as of the last tick */
+	/* the run ends: judgements wait for all of the static analysis */
+	bool finishing;
 };
+
+/* How long a run's end waits for the analyses still running. */
+#define PIPELINE_FINISH_WAIT_MS 30000
 
 /* A quarantine stops these bytes wherever they load next — unless their
  * package shipped them (mitigate_keeps_file): then only the process was
@@ -44,16 +50,19 @@ static void excepted(struct scorer_result *r, const struct exception_match *m)
  * (deny first; an allow waits for the hash when a hash rule could deny);
  * a hash rule needs the hash the scorer reads, so it is matched after. The
  * decision says which rule. */
-static void judge_window(struct pipeline *p, const struct window *w, struct scorer_result *r)
+static void judge_window(struct pipeline *p, struct window *w, enum scorer_static depth,
+			 struct scorer_result *r)
 {
 	struct exception_subject s = { .path = window_object_name(w) };
 	struct attribution *at = NULL;
 	struct exception_match m;
 	bool hash_rules;
 
+	if (p->finishing)
+		depth = SCORER_STATIC_FULL;
 	if (!exceptions_count(p->o.exceptions)) {
-		scorer_judge(p->o.scorer, w, r);
-		return;
+		scorer_judge(p->o.scorer, w, depth, r);
+		goto out;
 	}
 	if ((exceptions_need(p->o.exceptions, EXCEPTION_EXE) ||
 	     exceptions_need(p->o.exceptions, EXCEPTION_CONTAINER) ||
@@ -69,18 +78,32 @@ static void judge_window(struct pipeline *p, const struct window *w, struct scor
 		scorer_result_unscored(p->o.scorer, w, r);
 		excepted(r, &m);
 	} else {
-		scorer_judge(p->o.scorer, w, r);
+		scorer_judge(p->o.scorer, w, depth, r);
 		s.sha256 = r->sha256_hex[0] ? r->sha256_hex : NULL;
 		if (exceptions_match(p->o.exceptions, &s, &m))
 			excepted(r, &m);
 	}
 	free(at);
+out:
+	/* judged again when the rest of the analysis lands */
+	if (r->static_pending) {
+		w->analysis_pending = true;
+		memcpy(w->analysis_sha, r->dcam->sha256, FILEHASH_LEN);
+	}
+}
+
+/* Whether the static component read all of the object (or none). */
+static bool static_complete(const struct scorer_result *r)
+{
+	return !r->dcam || !r->dcam->partial;
 }
 
 /* A low object is allowed for good: its next loads open no window and
  * pass the gate, until its bytes change (the kernel compares the marker).
  * Not one the gate judged higher (and confined): each of its loads is
- * judged, and confined, before it runs. */
+ * judged, and confined, before it runs. An object judged on its load-time
+ * code is allowed on that until the rest of its analysis lands
+ * (forget_allowed, if that raises it). */
 static void cache_allow(struct pipeline *p, const struct window *w,
 			const struct scorer_result *r)
 {
@@ -93,14 +116,27 @@ static void cache_allow(struct pipeline *p, const struct window *w,
 		verdict_cache_set(p->o.cache, &key, &marker, BP_VERDICT_ALLOW);
 }
 
+/* A verdict above low on an object the cache allowed (on its load-time
+ * code, or before its tasks did more): its next loads stop at the gate
+ * again. A quarantine replaced the entry with a deny already. */
+static void forget_allowed(struct pipeline *p, const struct window *w)
+{
+	struct bp_file_marker marker;
+	struct bp_file_key key;
+
+	if (!objfile_cache_key(w, &key, &marker))
+		verdict_cache_forget(p->o.cache, &key);
+}
+
 /* Judges a window at point and acts on it; a watch decision is made only
- * when the risk rose to a higher level than decided before. */
+ * when the risk rose to a higher level than decided before (the calls of
+ * the tasks its code created, or the rest of its static analysis). */
 static void judge(struct pipeline *p, struct window *w, enum decision_point point)
 {
 	struct scorer_result r;
 	struct decision d = { .point = point, .window = w, .result = &r };
 
-	judge_window(p, w, &r);
+	judge_window(p, w, SCORER_STATIC_LOAD_TIME, &r);
 	if (point == DECISION_WATCH && (int)r.verdict.level <= w->level) {
 		scorer_result_release(&r);
 		return;
@@ -114,6 +150,8 @@ static void judge(struct pipeline *p, struct window *w, enum decision_point poin
 	}
 	if (d.mitigation.action == MITIGATE_QUARANTINE)
 		remember_quarantine(p, &r, &d.mitigation);
+	else if (r.verdict.level > VERDICT_LOW)
+		forget_allowed(p, w);
 	if (point != DECISION_WATCH)
 		cache_allow(p, w, &r);
 	if ((int)r.verdict.level > w->level)
@@ -224,7 +262,12 @@ static void on_gate(struct pipeline *p, const struct bp_ev_gate *e)
 		return;
 	}
 	objfile_track(w, e, sizeof(*e));
-	judge_window(p, w, &r);
+	judge_window(p, w, SCORER_STATIC_LOAD_TIME, &r);
+	/* a medium verdict hooks the exports the analysis flags: read them */
+	if (r.verdict.level == VERDICT_MEDIUM && !static_complete(&r)) {
+		scorer_result_release(&r);
+		judge_window(p, w, SCORER_STATIC_FULL, &r);
+	}
 	if (p->o.mitigate) {
 		kill_it = mitigate_gate(p->o.mitigate, w, &r, &d.mitigation) == GATE_KILL;
 	} else {
@@ -272,10 +315,23 @@ void pipeline_on_record(void *pipeline, const void *data, size_t size)
 		on_gate(p, data);
 }
 
+/* The windows judged on part of an object's analysis whose rest landed
+ * are judged again at the next expiry if it changed anything, else let go. */
+static void take_landed(struct pipeline *p)
+{
+	struct dcam_landed l[64];
+	size_t n;
+
+	while ((n = scorer_take_landed(p->o.scorer, l, ARRAY_SIZE(l))))
+		for (size_t i = 0; i < n; i++)
+			window_set_analysis_landed(p->windows, l[i].sha, l[i].changed);
+}
+
 void pipeline_tick(struct pipeline *p, const struct bp_stats *kernel)
 {
 	uint64_t now = util_now_mono_ns();
 
+	take_landed(p);
 	p->events_lost = kernel->events_lost;
 	window_set_expire(p->windows, now, p->o.follow_ms * 1000000ull, p->events_lost);
 	if (p->o.mitigate)
@@ -289,6 +345,12 @@ bool pipeline_watching(struct pipeline *p)
 
 void pipeline_close_all(struct pipeline *p, const struct bp_stats *kernel)
 {
+	/* the last verdicts are on all of each object's code */
+	p->finishing = true;
+	if (scorer_wait_analyses(p->o.scorer, PIPELINE_FINISH_WAIT_MS))
+		log_warn("analyses still running after %d s: the last verdicts of their "
+			 "objects stand on their load-time code", PIPELINE_FINISH_WAIT_MS / 1000);
+	take_landed(p);
 	p->events_lost = kernel->events_lost;
 	window_set_close_all(p->windows, p->events_lost);
 }

@@ -312,6 +312,14 @@ static bool spawned(const struct window *w)
 	return false;
 }
 
+/* Whether a closed window is still needed: its code's tasks may call on,
+ * it waits for the calls of the next object's constructors (held), or
+ * for the rest of its object's analysis. */
+static bool kept(const struct window *w)
+{
+	return spawned(w) || w->held || w->analysis_pending;
+}
+
 static size_t watched_count(const struct window_set *ws)
 {
 	return ws->nopen - window_set_open_count(ws);
@@ -337,7 +345,7 @@ static void release_held(struct window_set *ws, const struct window *by)
 		if (o != by && o->held && o->tid == by->tid) {
 			o->held = false;
 			hand_over_watched(ws, o);
-			if (!spawned(o)) {
+			if (!kept(o)) {
 				drop_at(ws, o);
 				continue; /* this slot holds another window now */
 			}
@@ -359,9 +367,9 @@ static void close_at(struct window_set *ws, struct window *w, uint64_t lost_tota
 	hold = w->close_reason == BP_CLOSE_NEXT_LOAD && maps_object_code(w);
 	if (!hold)
 		release_held(ws, w);
-	if (ws->on_watched && (spawned(w) || hold) && watched_count(ws) < WINDOW_WATCHED_MAX) {
+	w->held = hold;
+	if (ws->on_watched && kept(w) && watched_count(ws) < WINDOW_WATCHED_MAX) {
 		w->closed = true;
-		w->held = hold;
 		w->watch_dirty = false;
 		w->watch_until_ns = w->open_ns + ws->watch_ns;
 		return;
@@ -524,7 +532,7 @@ void window_set_expire(struct window_set *ws, uint64_t now_ns, uint64_t follow_n
 
 		if (w->closed) {
 			hand_over_watched(ws, w);
-			if (now_ns > w->watch_until_ns)
+			if (now_ns > w->watch_until_ns || !kept(w))
 				drop_at(ws, w);
 		} else if (w->return_ns && now_ns > w->return_ns + follow_ns) {
 			w->close_ns = now_ns;
@@ -532,6 +540,19 @@ void window_set_expire(struct window_set *ws, uint64_t now_ns, uint64_t follow_n
 		}
 		if (ws->nopen == n) /* still here: next; else this slot holds another */
 			i++;
+	}
+}
+
+void window_set_analysis_landed(struct window_set *ws, const uint8_t sha[FILEHASH_LEN],
+				bool changed)
+{
+	for (size_t i = 0; i < ws->nopen; i++) {
+		struct window *w = ws->open[i];
+
+		if (!w->analysis_pending || memcmp(w->analysis_sha, sha, FILEHASH_LEN))
+			continue;
+		w->analysis_pending = false;
+		w->watch_dirty |= w->closed && changed;
 	}
 }
 

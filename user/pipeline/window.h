@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include "bpfprof_event.h"
 #include "pipeline/decoder.h"
+#include "lib/filehash.h"
 
 enum window_part { WINDOW_LOOKBACK, WINDOW_LOAD, WINDOW_FOLLOW, WINDOW_WATCH, WINDOW_NPARTS };
 
@@ -84,6 +85,11 @@ struct window {
 	bool held;
 	size_t given;              /* follow calls given to the window of the code that made them */
 	int level;                 /* the highest level decided for it, -1 before any */
+	/* judged on the load-time part of its object's static analysis while
+	 * the rest runs: kept after its close until the rest lands
+	 * (window_set_analysis_landed), to be judged again */
+	bool analysis_pending;
+	uint8_t analysis_sha[FILEHASH_LEN];
 	/* the call the latest record added to this window, NULL when it added
 	 * none (a full part): lets a printer reuse its description; valid until
 	 * the next record */
@@ -125,6 +131,12 @@ bool window_is_exec_image(const struct window *w);
  * the loading thread wrote the code it is about to run. NULL when none
  * (or the object is not known by device and inode). */
 const struct window_call *window_wrote_object(const struct window *w);
+/* The full static analysis of the object with digest sha landed: the
+ * closed windows judged on its partial one are handed over again (as
+ * watched) when it changed what they were judged on, else just let go;
+ * the open ones will be judged on it at their close. */
+void window_set_analysis_landed(struct window_set *ws, const uint8_t sha[FILEHASH_LEN],
+				bool changed);
 /* Whether a call with this token is one a full part keeps. */
 bool window_token_matters(const char *token);
 size_t window_set_open_count(const struct window_set *ws);

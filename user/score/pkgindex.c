@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -242,6 +243,8 @@ unsigned long pkgindex_size(void)
 static void *warm_thread(void *arg)
 {
 	(void)arg;
+	/* seconds of parsing that must not delay the gate's judgements */
+	setpriority(PRIO_PROCESS, 0, 10); /* Linux: this thread only */
 	pthread_once(&idx.once, build);
 	return NULL;
 }

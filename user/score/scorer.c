@@ -25,6 +25,7 @@ struct scorer {
 	struct dcam_cache *dcam;
 	struct dcam_cache *code; /* memory made executable: judged at the gate, then again
 				  * when its window closes */
+	struct dcam_worker *worker; /* the rest of what the gate judged on load-time code */
 };
 
 int scorer_new(const struct verdict_policy *policy, struct tokens *tok, const struct bdindex *idx,
@@ -43,8 +44,8 @@ int scorer_new(const struct verdict_policy *policy, struct tokens *tok, const st
 	pkgindex_warm(); /* the source component's first use must not wait */
 	s->dcam = dcam_cache_new(4096);
 	s->code = dcam_cache_new(256);
-	if (!s->dcam || !s->code) {
-		snprintf(err, errlen, "cannot allocate the analysis cache");
+	if (!s->dcam || !s->code || dcam_worker_new(s->dcam, &s->worker)) {
+		snprintf(err, errlen, "cannot allocate the analysis cache and its worker");
 		dcam_cache_free(s->dcam);
 		dcam_cache_free(s->code);
 		free(s);
@@ -58,6 +59,7 @@ void scorer_free(struct scorer *s)
 {
 	if (!s)
 		return;
+	dcam_worker_free(s->worker); /* before the cache it fills */
 	dcam_cache_free(s->dcam);
 	dcam_cache_free(s->code);
 	free(s->quarantined);
@@ -112,14 +114,43 @@ static const char *object_path(const struct window *w)
 	return window_object_name(w);
 }
 
-static void judge_static(struct scorer *s, const struct window *w, struct scorer_result *out)
+/* The object's static analysis at the depth asked. A partial one has its
+ * rest queued on the worker; a full queue (or a worker gone) means it is
+ * done here and now, slow rather than incomplete. */
+static int analyze_file(struct scorer *s, const struct window *w, enum scorer_static depth,
+			struct scorer_result *out, char *err, size_t errlen)
+{
+	struct dcam_result *full = NULL;
+	int ret;
+
+	if (depth == SCORER_STATIC_FULL)
+		return dcam_analyze_fd(s->dcam, w->file_fd, object_path(w), &out->dcam, err, errlen);
+	ret = dcam_analyze_fd_load_time(s->dcam, w->file_fd, object_path(w), &out->dcam, err,
+					errlen);
+	if (ret || !out->dcam->partial)
+		return ret;
+	if (dcam_worker_has(s->worker, out->dcam->sha256) ||
+	    !dcam_worker_submit(s->worker, w->file_fd, out->dcam->sha256, object_path(w))) {
+		out->static_pending = true;
+		return 0;
+	}
+	/* not queued: it landed meanwhile, or the queue is full */
+	ret = dcam_analyze_fd(s->dcam, w->file_fd, object_path(w), &full, err, errlen);
+	if (ret)
+		return 0; /* the partial result stands */
+	dcam_result_free(out->dcam);
+	out->dcam = full;
+	return 0;
+}
+
+static void judge_static(struct scorer *s, const struct window *w, enum scorer_static depth,
+			 struct scorer_result *out)
 {
 	char err[256];
 	int ret;
 
 	if (w->file_fd >= 0)
-		ret = dcam_analyze_fd(s->dcam, w->file_fd, object_path(w), &out->dcam, err,
-				      sizeof(err));
+		ret = analyze_file(s, w, depth, out, err, sizeof(err));
 	else if (w->code_len) /* memory made executable, no file to open */
 		ret = dcam_analyze_code(s->code, w->code, w->code_len, &out->dcam, err,
 					sizeof(err));
@@ -240,10 +271,11 @@ void scorer_result_unscored(const struct scorer *s, const struct window *w,
 	out->verdict.uncertain = w->uncertain;
 }
 
-void scorer_judge(struct scorer *s, const struct window *w, struct scorer_result *out)
+void scorer_judge(struct scorer *s, const struct window *w, enum scorer_static depth,
+		  struct scorer_result *out)
 {
 	scorer_result_unscored(s, w, out);
-	judge_static(s, w, out);
+	judge_static(s, w, depth, out);
 	judge_sequence(s, w, out);
 	judge_source(w, out);
 	if (is_quarantined(s, out->sha256_hex)) {
@@ -251,6 +283,16 @@ void scorer_judge(struct scorer *s, const struct window *w, struct scorer_result
 		out->quarantined_hash = true;
 	}
 	verdict_decide(&out->verdict, &s->policy);
+}
+
+size_t scorer_take_landed(struct scorer *s, struct dcam_landed *out, size_t max)
+{
+	return dcam_worker_take_landed(s->worker, out, max);
+}
+
+int scorer_wait_analyses(struct scorer *s, unsigned int timeout_ms)
+{
+	return dcam_worker_wait_idle(s->worker, timeout_ms);
 }
 
 void scorer_result_release(struct scorer_result *r)
@@ -334,6 +376,8 @@ void scorer_result_explain_json(const struct scorer_result *r, json_t *obj)
 		if (r->have_predicted)
 			json_object_set_new(obj, "predicted_score", json_real(r->predicted.score));
 	}
+	if (r->dcam && r->dcam->partial)
+		json_object_set_new(obj, "static_load_time_only", json_true());
 	if (r->dcam) {
 		json_t *j = dcam_result_to_json(r->dcam);
 

@@ -39,6 +39,10 @@ struct scorer_result {
 	struct reputation_result source;  /* valid when verdict.have[VERDICT_SOURCE] */
 	struct dcam_result *dcam;         /* a reference, NULL without static analysis */
 	char sha256_hex[FILEHASH_HEX_LEN]; /* the object's, "" when unknown */
+	/* the static component read only the load-time code (dcam->partial)
+	 * and the rest of the analysis is queued or running: judge the window
+	 * again when scorer_take_landed names the digest */
+	bool static_pending;
 	bool quarantined_hash;            /* the same bytes were quarantined before */
 	/* an operator's exception decided the level (score/exceptions.h);
 	 * exception.value points at exception_value */
@@ -63,8 +67,24 @@ int scorer_quarantine_hash(struct scorer *s, const char *sha256_hex);
 int scorer_release_hash(struct scorer *s, const char *sha256_hex);
 /* "observed", "predicted": which decided the sequence component. */
 const char *scorer_result_sequence_source(const struct scorer_result *r);
+/* How much static analysis a judgement may wait for. */
+enum scorer_static {
+	/* a process waits (the gate), or the reader of the ring buffer must
+	 * not stall: what is cached, full or partial, else the load-time code
+	 * with the rest queued on a worker */
+	SCORER_STATIC_LOAD_TIME,
+	/* all of it, now (selective hooks need the exports; a run's end) */
+	SCORER_STATIC_FULL,
+};
+
 /* Fills *out; release it with scorer_result_release. */
-void scorer_judge(struct scorer *s, const struct window *w, struct scorer_result *out);
+void scorer_judge(struct scorer *s, const struct window *w, enum scorer_static depth,
+		  struct scorer_result *out);
+/* Objects whose full analysis landed since the last call (up to max),
+ * for the windows judged on their partial one (static_pending). */
+size_t scorer_take_landed(struct scorer *s, struct dcam_landed *out, size_t max);
+/* Waits for the queued analyses, at most timeout_ms: 0 or -ETIMEDOUT. */
+int scorer_wait_analyses(struct scorer *s, unsigned int timeout_ms);
 /* A result with no component (an operator's exception decides instead). */
 void scorer_result_unscored(const struct scorer *s, const struct window *w,
 			    struct scorer_result *out);
