@@ -291,6 +291,42 @@ Test(trace, the_rest_of_a_gated_object_s_analysis_judges_its_window_again)
 	unlink(out);
 }
 
+/* A library that needs another not loaded yet: the gate stops at each
+ * (the dependency judged with the same window), and the program exits
+ * right after its dlopen, before its records are read. The window is
+ * still the library's, not the dependency's it was last stopped at. */
+Test(trace, a_window_is_its_object_s_not_the_last_dependency_gated)
+{
+	char out[128];
+	char *argv[] = { BPFPROF_BIN, "trace", "--json", "-o", out, "--gate", "--",
+			 FIXTURE_DIR "/loader", FIXTURE_DIR "/dcam/libdcam_crypto.so", NULL };
+
+	for (int round = 0; round < 3; round++) {
+		json_t *events, *e;
+		size_t i, verdicts = 0;
+
+		tmp_output(out, sizeof(out), "own-object");
+		cr_assert_eq(run(argv, NULL), 0);
+		events = read_events(out);
+		cr_assert_not_null(find_event(events, "gate", "libcrypto.so"),
+				   "the dependency was not gated: nothing to tell apart");
+		json_array_foreach(events, i, e) {
+			const char *type = json_string_value(json_object_get(e, "type"));
+			const char *point = json_string_value(json_object_get(e, "point"));
+			const char *path = json_string_value(json_object_get(e, "path"));
+
+			if (strcmp(type, "verdict") || !point || strcmp(point, "return"))
+				continue;
+			verdicts++;
+			cr_expect(path && strstr(path, "libdcam_crypto.so"),
+				  "round %d: the dlopen's window is judged as %s", round, path);
+		}
+		cr_expect_eq(verdicts, 1, "one dlopen, one window");
+		json_decref(events);
+		unlink(out);
+	}
+}
+
 Test(trace, gate_resumes_an_allowed_load_and_caches_the_verdict)
 {
 	char out[128];

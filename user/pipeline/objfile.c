@@ -175,17 +175,25 @@ static int open_soname(uint32_t pid, const char *name, char *path, size_t len)
 	return fd;
 }
 
-/* The mapped object by device and inode; when the process is gone, a bare
- * soname resolved the loader's way, if it is that very file. */
+/* The mapped object by device and inode; when it is not mapped any more
+ * (the process is exiting, or gone), the name it loaded (a bare soname
+ * resolved the loader's way), if that is still the very file. A gate stop
+ * at a dependency the object needed left the window holding the
+ * dependency's fd: a process that exits right after its dlopen must not
+ * leave its window judged as that. */
 static int open_mapped_or_named(uint32_t pid, const struct window *w, char *path, size_t len)
 {
 	char found[PATH_MAX];
 	int fd = procmaps_open_mapped((pid_t)pid, w->file_dev, w->file_ino, NULL, path, len);
 
-	if (fd >= 0 || strchr(w->path, '/') || !process_gone(pid) ||
-	    soname_resolve((pid_t)pid, w->path, found, sizeof(found)))
+	if (fd >= 0)
 		return fd;
-	fd = safeopen_read(found);
+	if (strchr(w->path, '/')) {
+		snprintf(found, sizeof(found), "%s", w->path);
+		fd = open_as(pid, w->path);
+	} else if (!soname_resolve((pid_t)pid, w->path, found, sizeof(found))) {
+		fd = safeopen_read(found);
+	}
 	if (fd >= 0 && !fd_is(fd, w->file_dev, w->file_ino)) {
 		close(fd);
 		return -ENOENT;
