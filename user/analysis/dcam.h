@@ -165,6 +165,9 @@ void dcam_worker_free(struct dcam_worker *w);
  * duplicated. */
 int dcam_worker_submit(struct dcam_worker *w, int fd, const uint8_t sha[FILEHASH_LEN],
 		       const char *display_path);
+/* A process is waiting at the gate: queued jobs wait for a quiet moment
+ * (a few milliseconds without a stop; half a second at most). */
+void dcam_worker_gate_busy(struct dcam_worker *w);
 /* Whether sha is queued or being read. */
 bool dcam_worker_has(struct dcam_worker *w, const uint8_t sha[FILEHASH_LEN]);
 struct dcam_landed {

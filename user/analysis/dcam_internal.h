@@ -303,8 +303,11 @@ void dcam_note_next(struct an *a, const char *name);
 void dcam_note_call_in_export(struct an *a, const char *export_name, const char *callee);
 void dcam_interpose_check(struct an *a);
 /* name is one of the libc functions interposers hook: an export of it
- * runs whenever the process calls it, so the load-time analysis walks it */
+ * runs whenever the process calls it, so the load-time analysis walks it
+ * (when the object imports dlsym: a hook reaches the original through it;
+ * libc itself exports these names and imports no dlsym) */
 bool dcam_hook_candidate(const char *name);
+bool dcam_imports_dlsym(const struct an *a);
 /* name is a libc function the object exports and reaches the original of
  * with dlsym(RTLD_NEXT): its export runs whenever the process calls it
  * (known once the findings pass has walked the exports) */

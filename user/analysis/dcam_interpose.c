@@ -8,6 +8,7 @@
  * weight: directory listing, login records and authentication are what
  * hiding and credential theft hook; runtimes that interpose wholesale
  * (sanitizers, tracers) hook dozens of functions at once. */
+#include <elf.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -90,6 +91,19 @@ static bool reaches_original(const struct an *a, const char *name)
 	for (size_t i = 0; i < a->n_next; i++)
 		if (!strcmp(a->next_names[i], name))
 			return true;
+	return false;
+}
+
+bool dcam_imports_dlsym(const struct an *a)
+{
+	for (size_t i = 1; i < a->nsyms; i++) {
+		const char *n;
+
+		if (a->syms[i].shndx != SHN_UNDEF || !(n = dcam_dynstr_at(a, a->syms[i].name)))
+			continue;
+		if (!strcmp(n, "dlsym") || !strcmp(n, "dlvsym"))
+			return true;
+	}
 	return false;
 }
 

@@ -1681,7 +1681,7 @@ void dcam_walk_all(struct an *a)
 {
 	struct entries es = { 0 };
 	uint64_t pred_budget = LIM_PRED_INSNS, base, main;
-	bool payload_entry;
+	bool payload_entry, may_hook;
 	bool decoded = (a->machine == EM_X86_64 || a->machine == EM_AARCH64) && a->is64 && a->le;
 	struct entry e;
 
@@ -1732,6 +1732,7 @@ void dcam_walk_all(struct an *a)
 		a->res->predicted_truncated = true;
 
 	/* findings: every entry point, the load-time ones first (attribution) */
+	may_hook = a->load_time_only && dcam_imports_dlsym(a);
 	a->gen++;
 	base = a->insns;
 	for (size_t i = 0; decoded && i < es.n; i++) {
@@ -1753,7 +1754,7 @@ void dcam_walk_all(struct an *a)
 		n = dcam_dynstr_at(a, s->name);
 		/* at load time only the exports that may be hooks: they run
 		 * at the process's next call of the function they replace */
-		if (a->load_time_only && !(n && dcam_hook_candidate(n)))
+		if (a->load_time_only && !(may_hook && n && dcam_hook_candidate(n)))
 			continue;
 		e.addr = s->value;
 		e.kind = "export";

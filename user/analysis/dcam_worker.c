@@ -7,7 +7,11 @@
  * windows of that object again when the rest changed what they were judged
  * on (most often it adds nothing: judging every window again, thousands a
  * second on a busy host, would hold up the gate's next stop), or else only
- * to let them go. Jobs are few and long (milliseconds each),
+ * to let them go. A job waits for a quiet moment of the gate: while
+ * processes keep stopping at it, each waiting for its judgement, a long
+ * analysis beside them slows every one on a small host (the caches, the
+ * memory bus), so a job starts once no stop has been judged for a few
+ * milliseconds, or after a bounded delay. Jobs are few and long (milliseconds each),
  * so a mutex and a condition variable are all the machinery needed. */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,14 +23,18 @@
 #include <unistd.h>
 #include "analysis/dcam.h"
 #include "lib/log.h"
+#include "lib/util.h"
 
 #define WORKER_QUEUE_MAX 256
 #define WORKER_NICE 10
+#define WORKER_QUIET_NS (5 * 1000000ull)    /* no gate stop for this long */
+#define WORKER_DEFER_MAX_NS (500 * 1000000ull) /* but no job waits longer */
 
 struct job {
 	int fd;
 	uint8_t sha[FILEHASH_LEN];
 	char name[128];
+	uint64_t queued_ns;
 };
 
 struct dcam_worker {
@@ -41,6 +49,7 @@ struct dcam_worker {
 	struct dcam_landed *landed;         /* since the last take */
 	size_t nlanded, caplanded;
 	bool stop;
+	uint64_t gate_busy_ns;              /* the last gate stop's judgement */
 };
 
 /* Whether the full result could change a verdict taken on the partial
@@ -72,6 +81,33 @@ static void land(struct dcam_worker *w, const uint8_t sha[FILEHASH_LEN], bool ch
 	w->landed[w->nlanded++].changed = changed;
 }
 
+static void sleep_until_locked(struct dcam_worker *w, uint64_t mono_ns)
+{
+	struct timespec until;
+	uint64_t now = util_now_mono_ns(), rt;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	rt = (uint64_t)until.tv_sec * 1000000000ull + (uint64_t)until.tv_nsec +
+	     (mono_ns > now ? mono_ns - now : 0);
+	until.tv_sec = (time_t)(rt / 1000000000ull);
+	until.tv_nsec = (long)(rt % 1000000000ull);
+	pthread_cond_timedwait(&w->wake, &w->lock, &until);
+}
+
+/* Whether the next job may start now; if not, sleeps until it may (or
+ * until woken) and says so. Called with the lock held. */
+static bool quiet(struct dcam_worker *w, uint64_t queued_ns)
+{
+	uint64_t now = util_now_mono_ns(), at = w->gate_busy_ns + WORKER_QUIET_NS;
+
+	if (now >= at || now >= queued_ns + WORKER_DEFER_MAX_NS)
+		return true;
+	if (at > queued_ns + WORKER_DEFER_MAX_NS)
+		at = queued_ns + WORKER_DEFER_MAX_NS;
+	sleep_until_locked(w, at);
+	return false;
+}
+
 static void *worker_main(void *arg)
 {
 	struct dcam_worker *w = arg;
@@ -91,6 +127,8 @@ static void *worker_main(void *arg)
 			pthread_cond_wait(&w->wake, &w->lock);
 		if (w->stop)
 			break;
+		if (!quiet(w, w->queue[w->head].queued_ns))
+			continue;
 		j = w->queue[w->head];
 		w->head = (w->head + 1) % WORKER_QUEUE_MAX;
 		w->n--;
@@ -190,11 +228,19 @@ int dcam_worker_submit(struct dcam_worker *w, int fd, const uint8_t sha[FILEHASH
 	}
 	memcpy(j->sha, sha, FILEHASH_LEN);
 	snprintf(j->name, sizeof(j->name), "%s", display_path ? display_path : "(fd)");
+	j->queued_ns = util_now_mono_ns();
 	w->n++;
 	pthread_cond_signal(&w->wake);
 out:
 	pthread_mutex_unlock(&w->lock);
 	return ret;
+}
+
+void dcam_worker_gate_busy(struct dcam_worker *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->gate_busy_ns = util_now_mono_ns();
+	pthread_mutex_unlock(&w->lock);
 }
 
 bool dcam_worker_has(struct dcam_worker *w, const uint8_t sha[FILEHASH_LEN])

@@ -262,6 +262,7 @@ static void on_gate(struct pipeline *p, const struct bp_ev_gate *e)
 		return;
 	}
 	objfile_track(w, e, sizeof(*e));
+	scorer_gate_busy(p->o.scorer);
 	judge_window(p, w, SCORER_STATIC_LOAD_TIME, &r);
 	/* a medium verdict hooks the exports the analysis flags: read them */
 	if (r.verdict.level == VERDICT_MEDIUM && !static_complete(&r)) {
@@ -288,6 +289,7 @@ static void on_gate(struct pipeline *p, const struct bp_ev_gate *e)
 	if ((int)r.verdict.level > w->level)
 		w->level = (int)r.verdict.level;
 	g.timed_out = gate_decide(p->o.gate, e->hdr.pid, kill_it ? GATE_KILL : GATE_RESUME) > 0;
+	scorer_gate_busy(p->o.scorer); /* from its end: the next stop may come soon */
 	g.action = kill_it ? GATE_KILL : GATE_RESUME;
 	g.reason = verdict_level_name(r.verdict.level);
 	if (g.timed_out && gate_fail_policy(p->o.gate) == GATE_FAIL_CLOSED) {

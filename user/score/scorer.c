@@ -290,6 +290,11 @@ size_t scorer_take_landed(struct scorer *s, struct dcam_landed *out, size_t max)
 	return dcam_worker_take_landed(s->worker, out, max);
 }
 
+void scorer_gate_busy(struct scorer *s)
+{
+	dcam_worker_gate_busy(s->worker);
+}
+
 int scorer_wait_analyses(struct scorer *s, unsigned int timeout_ms)
 {
 	return dcam_worker_wait_idle(s->worker, timeout_ms);

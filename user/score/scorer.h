@@ -83,6 +83,9 @@ void scorer_judge(struct scorer *s, const struct window *w, enum scorer_static d
 /* Objects whose full analysis landed since the last call (up to max),
  * for the windows judged on their partial one (static_pending). */
 size_t scorer_take_landed(struct scorer *s, struct dcam_landed *out, size_t max);
+/* A process waits at the gate for a judgement: background analyses keep
+ * out of its way for a moment. */
+void scorer_gate_busy(struct scorer *s);
 /* Waits for the queued analyses, at most timeout_ms: 0 or -ETIMEDOUT. */
 int scorer_wait_analyses(struct scorer *s, unsigned int timeout_ms);
 /* A result with no component (an operator's exception decides instead). */
