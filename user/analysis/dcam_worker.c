@@ -11,8 +11,9 @@
  * processes keep stopping at it, each waiting for its judgement, a long
  * analysis beside them slows every one on a small host (the caches, the
  * memory bus), so a job starts once no stop has been judged for a few
- * milliseconds, or after a bounded delay. Jobs are few and long (milliseconds each),
- * so a mutex and a condition variable are all the machinery needed. */
+ * milliseconds, or after a bounded delay. Jobs are few and long
+ * (milliseconds each): a mutex and two condition variables (on the
+ * monotonic clock) are all the machinery needed. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -56,8 +57,10 @@ struct dcam_worker {
  * one: a higher score, or another predicted sequence. */
 static bool changes(const struct dcam_result *part, const struct dcam_result *full)
 {
-	if (!part || !full)
+	if (!full)
 		return false; /* nothing new to judge on */
+	if (!part) /* the partial result left the cache: judge again to be sure */
+		return true;
 	if (full->score > part->score || full->n_predicted != part->n_predicted)
 		return true;
 	for (size_t i = 0; i < full->n_predicted; i++)
@@ -81,30 +84,19 @@ static void land(struct dcam_worker *w, const uint8_t sha[FILEHASH_LEN], bool ch
 	w->landed[w->nlanded++].changed = changed;
 }
 
-static void sleep_until_locked(struct dcam_worker *w, uint64_t mono_ns)
-{
-	struct timespec until;
-	uint64_t now = util_now_mono_ns(), rt;
-
-	clock_gettime(CLOCK_REALTIME, &until);
-	rt = (uint64_t)until.tv_sec * 1000000000ull + (uint64_t)until.tv_nsec +
-	     (mono_ns > now ? mono_ns - now : 0);
-	until.tv_sec = (time_t)(rt / 1000000000ull);
-	until.tv_nsec = (long)(rt % 1000000000ull);
-	pthread_cond_timedwait(&w->wake, &w->lock, &until);
-}
-
 /* Whether the next job may start now; if not, sleeps until it may (or
  * until woken) and says so. Called with the lock held. */
 static bool quiet(struct dcam_worker *w, uint64_t queued_ns)
 {
 	uint64_t now = util_now_mono_ns(), at = w->gate_busy_ns + WORKER_QUIET_NS;
+	struct timespec until;
 
 	if (now >= at || now >= queued_ns + WORKER_DEFER_MAX_NS)
 		return true;
 	if (at > queued_ns + WORKER_DEFER_MAX_NS)
 		at = queued_ns + WORKER_DEFER_MAX_NS;
-	sleep_until_locked(w, at);
+	until = util_timespec(at);
+	pthread_cond_timedwait(&w->wake, &w->lock, &until);
 	return false;
 }
 
@@ -158,14 +150,18 @@ static void *worker_main(void *arg)
 int dcam_worker_new(struct dcam_cache *cache, struct dcam_worker **out)
 {
 	struct dcam_worker *w = calloc(1, sizeof(*w));
+	pthread_condattr_t ca;
 	int ret;
 
 	if (!w)
 		return -ENOMEM;
 	w->cache = cache;
 	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->wake, NULL);
-	pthread_cond_init(&w->idle, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->wake, &ca);
+	pthread_cond_init(&w->idle, &ca);
+	pthread_condattr_destroy(&ca);
 	ret = pthread_create(&w->thread, NULL, worker_main, w);
 	if (ret) {
 		pthread_cond_destroy(&w->idle);
@@ -270,16 +266,9 @@ size_t dcam_worker_take_landed(struct dcam_worker *w, struct dcam_landed *out, s
 
 int dcam_worker_wait_idle(struct dcam_worker *w, unsigned int timeout_ms)
 {
-	struct timespec until;
+	struct timespec until = util_timespec(util_now_mono_ns() + timeout_ms * 1000000ull);
 	int ret = 0;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&w->lock);
 	while ((w->n || w->running) && ret != ETIMEDOUT)
 		ret = pthread_cond_timedwait(&w->idle, &w->lock, &until);

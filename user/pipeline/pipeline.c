@@ -262,7 +262,7 @@ static void on_gate(struct pipeline *p, const struct bp_ev_gate *e)
 		return;
 	}
 	objfile_track(w, e, sizeof(*e));
-	scorer_gate_busy(p->o.scorer);
+	scorer_gate_busy(p->o.scorer); /* no background analysis starts meanwhile */
 	judge_window(p, w, SCORER_STATIC_LOAD_TIME, &r);
 	/* a medium verdict hooks the exports the analysis flags: read them */
 	if (r.verdict.level == VERDICT_MEDIUM && !static_complete(&r)) {
