@@ -132,16 +132,6 @@ static const char *arch_name(unsigned machine)
  * millisecond at most) than to queue and judge again: read whole. */
 #define LOAD_TIME_WHOLE_BELOW (16u << 10)
 
-static uint64_t code_bytes(const struct an *a)
-{
-	uint64_t n = 0;
-
-	for (size_t i = 0; i < a->nsegs; i++)
-		if (a->segs[i].flags & PF_X)
-			n += a->segs[i].filesz;
-	return n;
-}
-
 static void an_free(struct an *a)
 {
 	free(a->segs);
@@ -180,7 +170,7 @@ static int analyze_src(struct dcam_src *src, const uint8_t sha[FILEHASH_LEN], bo
 	filehash_hex(sha, r->sha256_hex);
 	a.res = r;
 	if (!code_only && dcam_elf_load(&a)) {
-		if (code_bytes(&a) < LOAD_TIME_WHOLE_BELOW)
+		if (dcam_code_bytes(&a) < LOAD_TIME_WHOLE_BELOW)
 			a.load_time_only = false;
 		r->arch = arch_name(a.machine);
 		dcam_elf_sections(&a);

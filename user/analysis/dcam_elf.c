@@ -114,6 +114,16 @@ const char *dcam_sym_name(const struct an *a, uint32_t idx)
 	return s && *s ? s : NULL;
 }
 
+uint64_t dcam_code_bytes(const struct an *a)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < a->nsegs; i++)
+		if (a->segs[i].flags & PF_X)
+			n += a->segs[i].filesz;
+	return n;
+}
+
 bool dcam_sym_is_func_export(const struct dsym *s)
 {
 	unsigned type = ELF64_ST_TYPE(s->info), bind = ELF64_ST_BIND(s->info);

@@ -260,6 +260,8 @@ const char *dcam_dynstr_at(const struct an *a, uint64_t idx);
 const char *dcam_sym_name(const struct an *a, uint32_t idx);
 const char *dcam_name_at(const struct an *a, uint64_t addr);
 const struct slot *dcam_find_slot(const struct slot *v, size_t n, uint64_t addr);
+/* Bytes of the file the executable segments map. */
+uint64_t dcam_code_bytes(const struct an *a);
 bool dcam_sym_is_func_export(const struct dsym *s);
 /* Integer fields of the file's byte order. */
 uint64_t dcam_rd(const struct an *a, const uint8_t *p, size_t size);

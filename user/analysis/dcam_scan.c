@@ -105,7 +105,7 @@ void dcam_scan_constants(struct an *a)
 
 void dcam_scan_packer(struct an *a)
 {
-	uint64_t hist[256] = { 0 }, n = 0, total = 0, step;
+	uint64_t hist[256] = { 0 }, n = 0, total = dcam_code_bytes(a), step;
 	uint8_t buf[PACKER_PIECE];
 	size_t hlen = a->size < sizeof(buf) ? (size_t)a->size : sizeof(buf);
 
@@ -122,7 +122,6 @@ void dcam_scan_packer(struct an *a)
 					 DCAM_W_PACKER,
 					 "executable segment at 0x%" PRIx64 " mostly not in the file",
 					 s->vaddr);
-		total += s->filesz;
 	}
 	step = total <= PACKER_SAMPLE ? PACKER_PIECE : total / (PACKER_SAMPLE / PACKER_PIECE);
 	for (size_t i = 0; i < a->nsegs; i++) {
